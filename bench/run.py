@@ -1,0 +1,211 @@
+"""Benchmarks: queries, server time and page weight of every page and list endpoint.
+
+    .venv/bin/python bench/run.py               # one scheme over a year
+    .venv/bin/python bench/run.py --national    # 43 schemes, 1,300 visitors, 180 suites, 10 years
+
+Builds the dataset in its own SQLite file under bench/out/ (kept, and reused while the
+dataset code is unchanged), runs the app with production settings (DEBUG off), requests each
+page as the persona it is for, and writes bench/RESULTS.md. Server time is measured in the
+process, from request to response, median of --runs requests. Weight is the gzip-compressed
+HTML plus the CSS and JavaScript the page loads (what a phone downloads on a first visit).
+Budgets are checked here; the script exits 1 if one is broken.
+"""
+
+import argparse
+import gzip
+import hashlib
+import os
+import platform
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+sys.path.insert(0, str(ROOT))
+
+BUDGET_QUERIES = 10
+BUDGET_PAGE_BYTES = 50 * 1024
+BUDGET_API_QUERIES = 8
+
+
+def setup_django(db_path: Path) -> None:
+    os.environ.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "icv.settings",
+            "ICV_DEBUG": "false",
+            "ICV_SECRET_KEY": "benchmark-only-secret-key-not-for-production-use-0123456789",
+            "ICV_HTTPS": "false",
+            "ICV_ALLOWED_HOSTS": "testserver,localhost",
+            "ICV_DATABASE_URL": f"sqlite:///{db_path}",
+        }
+    )
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    settings.STATIC_ROOT = OUT / "static"  # before the static storage is first used
+
+
+def page_weight(client, path: str, html: bytes) -> int:
+    """Compressed bytes of the page and every stylesheet and script it links to."""
+    from django.contrib.staticfiles import finders
+
+    total = len(gzip.compress(html, compresslevel=9))
+    for url in re.findall(rb'(?:href|src)="(/static/[^"]+\.(?:css|js))"', html):
+        name = url.decode().removeprefix("/static/")
+        name = re.sub(r"\.[0-9a-f]{12}(\.\w+)$", r"\1", name)  # the manifest's hashed name
+        total += len(gzip.compress(Path(finders.find(name)).read_bytes(), compresslevel=9))
+    return total
+
+
+def measure(client, path: str, runs: int) -> dict:
+    from django.db import connection
+
+    queries = []
+
+    def count(execute, sql, params, many, context):
+        queries.append(sql)
+        return execute(sql, params, many, context)
+
+    client.get(path)  # warm up: the session refresh and caches are not what we measure
+    # Counted with a wrapper: connections are closed and reopened between requests here.
+    with connection.execute_wrapper(count):
+        response = client.get(path)
+    assert response.status_code == 200, f"{path}: {response.status_code}"
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        client.get(path)
+        times.append((time.perf_counter() - start) * 1000)
+    return {
+        "queries": len(queries),
+        "median_ms": statistics.median(times),
+        "html": response.content,
+    }
+
+
+PAGES = [
+    # (who, path, kind)
+    (None, "/accounts/login/", "page"),
+    ("visitor", "/", "page"),
+    ("coordinator", "/", "page"),
+    ("manager", "/", "page"),
+    ("pcc", "/", "page"),
+    ("force", "/", "page"),
+    ("manager", "/suites/", "page"),
+    ("manager", "/suites/{suite}/", "page"),
+    ("manager", "/suites/{suite}/edit/", "page"),
+    ("manager", "/api/suites/", "api"),
+    ("force", "/api/me/", "api"),
+]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--national", action="store_true", help="the national dataset")
+    parser.add_argument("--runs", type=int, default=30, help="requests per page for the median")
+    parser.add_argument("--output", default=str(ROOT / "bench" / "RESULTS.md"))
+    args = parser.parse_args()
+    scale_name = "national" if args.national else "scheme"
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    code_hash = hashlib.sha256((ROOT / "bench" / "dataset.py").read_bytes()).hexdigest()[:10]
+    db_path = OUT / f"{scale_name}-{code_hash}.sqlite3"
+    fresh = not db_path.exists()
+    setup_django(db_path)
+
+    from django.core.management import call_command
+    from django.test import Client
+
+    from bench.dataset import SCALES, build
+    from visits.models import CustodySuite, Issue, Membership, RotaSlot, Scheme, Visit
+
+    call_command("collectstatic", interactive=False, verbosity=0)
+    call_command("migrate", verbosity=0)
+    started = time.perf_counter()
+    if fresh:
+        build(SCALES[scale_name])
+        print(f"Built the {scale_name} dataset in {time.perf_counter() - started:.0f} s")
+    else:
+        print(f"Reusing {db_path.name}")
+    counts = {
+        "schemes": Scheme.objects.count(),
+        "suites": CustodySuite.objects.count(),
+        "visitors": Membership.objects.visiting().count(),
+        "visits": Visit.objects.count(),
+        "issues": Issue.objects.count(),
+        "rota slots": RotaSlot.objects.count(),
+    }
+    suite = CustodySuite.objects.get(name="Aylsham").pk
+
+    rows, failures = [], []
+    for who, template, kind in PAGES:
+        path = template.format(suite=suite)
+        client = Client(HTTP_ACCEPT_ENCODING="identity")
+        if who:
+            from django.contrib.auth import get_user_model
+
+            client.force_login(get_user_model().objects.get(username=who))
+        result = measure(client, path, args.runs)
+        weight = page_weight(client, path, result["html"]) if kind == "page" else None
+        budget_q = BUDGET_QUERIES if kind == "page" else BUDGET_API_QUERIES
+        ok = result["queries"] <= budget_q and (weight is None or weight <= BUDGET_PAGE_BYTES)
+        if not ok:
+            failures.append(path)
+        rows.append(
+            (who or "anonymous", path, result["queries"], budget_q, result["median_ms"], weight, ok)
+        )
+        print(
+            f"{who or 'anonymous':<12} {path:<28} {result['queries']:>3} queries "
+            f"{result['median_ms']:7.1f} ms {weight or 0:>7} B {'ok' if ok else 'OVER BUDGET'}"
+        )
+
+    write_results(Path(args.output), scale_name, counts, rows, args.runs)
+    return 1 if failures else 0
+
+
+def write_results(path: Path, scale: str, counts: dict, rows: list, runs: int) -> None:
+    """Keep one section per scale in RESULTS.md, replacing this scale's section."""
+    from django.utils import timezone
+
+    header = f"## Pages and endpoints, {scale} scale"
+    lines = [
+        header,
+        "",
+        f"Measured {timezone.now():%Y-%m-%d %H:%M} UTC on {platform.node() or 'this machine'} "
+        f"({os.cpu_count()} cores, Python {platform.python_version()}, SQLite), "
+        f"median of {runs} requests.",
+        "Data: " + ", ".join(f"{v:,} {k}" for k, v in counts.items()) + ".",
+        "",
+        "| who | path | queries (budget) | median server time | first load, gzip | within budget |",
+        "|---|---|---|---|---|---|",
+    ]
+    for who, p, q, budget_q, ms, weight, ok in rows:
+        kb = f"{weight / 1024:.1f} KB" if weight is not None else "n/a (JSON)"
+        lines.append(
+            f"| {who} | `{p}` | {q} ({budget_q}) | {ms:.1f} ms | {kb} | "
+            f"{'yes' if ok else '**no**'} |"
+        )
+    section = "\n".join(lines) + "\n"
+
+    intro = (
+        "# Benchmark results\n\nWritten by `bench/run.py` (see its docstring). Budgets: every "
+        f"page at most {BUDGET_QUERIES} queries and {BUDGET_PAGE_BYTES // 1024} KB compressed on "
+        f"first load; list endpoints at most {BUDGET_API_QUERIES} queries.\n\n"
+    )
+    text = path.read_text() if path.exists() else intro
+    pattern = re.compile(rf"^{re.escape(header)}\n.*?(?=^## |\Z)", re.S | re.M)
+    text = (
+        pattern.sub(lambda _: section + "\n", text)
+        if pattern.search(text)
+        else (text.rstrip("\n") + "\n\n" + section)
+    )
+    path.write_text(text.rstrip("\n") + "\n")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,105 @@
+"""Browser tests: Playwright driving Debian's Chromium at a phone's size.
+
+Every page a test visits goes through `open_page`, which runs axe-core on it. Any
+console error (a Content Security Policy violation included) fails the test.
+"""
+
+import os
+import shutil
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+from tests.conftest import seed_demo
+
+# Django's live server and Playwright's sync API share a thread; this is safe in tests only.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# A Pixel 7, in CSS pixels.
+PHONE = {
+    "viewport": {"width": 412, "height": 915},
+    "device_scale_factor": 2.625,
+    "is_mobile": True,
+    "has_touch": True,
+}
+AXE = Axe()
+
+pytestmark = pytest.mark.browser
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/browser/" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    if not os.path.exists(CHROMIUM):
+        pytest.fail("Chromium is missing: `apt-get install chromium` (bin/test does it as root).")
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        # Without these Chromium keeps trying to reach Google's servers, which are unreachable.
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, **PHONE, "locale": "en-GB", "timezone_id": "Europe/London"}
+
+
+@pytest.fixture
+def demo(transactional_db):
+    """Browser tests run against a live server, outside a rolled-back transaction:
+    the database is emptied after each, so each loads the demo data afresh."""
+    seed_demo()
+
+
+@pytest.fixture
+def console_errors(page):
+    errors: list[str] = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield errors
+    assert errors == [], f"Console errors: {errors}"
+
+
+def check_accessibility(page) -> None:
+    results = AXE.run(page)
+    assert results.violations_count == 0, results.generate_report()
+
+
+@pytest.fixture
+def open_page(page, live_server, console_errors):
+    """Go to a path on the live server, wait for it, check it with axe; return the response."""
+
+    def go(path: str):
+        response = page.goto(live_server.url + path)
+        page.wait_for_load_state("networkidle")
+        check_accessibility(page)
+        return response
+
+    return go
+
+
+@pytest.fixture
+def sign_in(page, open_page, settings):
+    def as_user(username: str) -> None:
+        open_page("/accounts/login/")
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password").fill(settings.DEMO_PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_load_state("networkidle")
+        check_accessibility(page)
+
+    return as_user

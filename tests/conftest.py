@@ -1,0 +1,48 @@
+"""Shared test data: the demo accounts, loaded once per session by the real seed_demo command.
+
+The personas, and what each may see (ARCHITECTURE.md, "Roles and what they may see"):
+- visitor:     Vera Holt, Norfolk visitor (Wymondham panel): her own visits, slots and issues.
+- partner:     Peter Shaw, Norfolk visitor and Vera's usual partner: his own, likewise.
+- coordinator: Carol Fenn, Norfolk panel coordinator (Aylsham): her own and the Aylsham panel's.
+- manager:     Maya Brook, Norfolk scheme manager: everything in Norfolk, nothing in Suffolk.
+- pcc:         Paul Carver, Norfolk PCC reader: submitted reports (no custody numbers), issues,
+               summaries; never the rota.
+- force:       Frances Dale, Norfolk force custody lead: submitted reports and referred issues of
+               the four Norfolk suites; never the rota; nothing in Suffolk.
+- outsider:    Owen Marsh, Suffolk visitor: nothing at all of Norfolk.
+"""
+
+import io
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+PERSONAS = ("visitor", "partner", "coordinator", "manager", "pcc", "force", "outsider")
+
+
+def seed_demo() -> None:
+    call_command("seed_demo", force=True, stdout=io.StringIO())
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        seed_demo()
+
+
+def persona(username: str):
+    return get_user_model().objects.get(username=username)
+
+
+def _persona_fixture(username: str):
+    @pytest.fixture(name=username)
+    def fixture(db):
+        return persona(username)
+
+    return fixture
+
+
+# One fixture per persona: `def test_x(visitor, manager): ...`
+for _username in PERSONAS:
+    globals()[f"{_username}_fixture"] = _persona_fixture(_username)

@@ -1,0 +1,78 @@
+"""The admin is usable by a scheme manager, within their scheme only; the API is scoped alike."""
+
+import pytest
+from django.urls import reverse
+
+from tests.conftest import persona
+from visits.models import CustodySuite
+
+
+def test_manager_admin_lists_only_their_schemes_suites(client, db):
+    client.force_login(persona("manager"))
+    page = client.get(reverse("admin:visits_custodysuite_changelist")).content.decode()
+    assert "Aylsham" in page and "Martlesham" not in page
+
+
+def test_manager_cannot_open_another_schemes_suite_in_admin(client, db):
+    client.force_login(persona("manager"))
+    martlesham = CustodySuite.objects.get(name="Martlesham")
+    response = client.get(reverse("admin:visits_custodysuite_change", args=[martlesham.pk]))
+    assert response.status_code == 302  # the admin's "does not exist" redirect
+    assert "Martlesham" not in client.get(response["Location"]).content.decode()
+
+
+def test_manager_panel_choices_are_narrowed_to_their_scheme(client, db):
+    client.force_login(persona("manager"))
+    aylsham = CustodySuite.objects.get(name="Aylsham")
+    response = client.get(reverse("admin:visits_custodysuite_change", args=[aylsham.pk]))
+    panels = response.context["adminform"].form.fields["panel"].queryset
+    assert set(panels.values_list("scheme__slug", flat=True)) == {"norfolk"}
+
+
+def test_manager_admin_index_works_and_history_cannot_be_deleted(client, db):
+    client.force_login(persona("manager"))
+    assert client.get(reverse("admin:index")).status_code == 200
+    assert client.get(reverse("admin:visits_auditentry_changelist")).status_code == 200
+    assert client.get(reverse("admin:visits_auditentry_add")).status_code == 403
+
+
+def test_manager_sees_only_people_of_their_scheme(client, db):
+    client.force_login(persona("manager"))
+    page = client.get(reverse("admin:auth_user_changelist") + "?all=1").content.decode()
+    assert "visitor" in page and "outsider" not in page
+
+
+@pytest.mark.parametrize("username", ["visitor", "pcc", "force", "outsider"])
+def test_other_roles_cannot_use_the_admin(client, db, username):
+    client.force_login(persona(username))
+    response = client.get(reverse("admin:visits_custodysuite_changelist"))
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+@pytest.mark.parametrize(
+    ("username", "expected"),
+    [("manager", 4), ("force", 4), ("outsider", 2), ("pcc", 4)],
+)
+def test_api_suites_are_scoped(client, db, username, expected):
+    client.force_login(persona(username))
+    response = client.get("/api/suites/")
+    assert response.status_code == 200
+    assert response.json()["count"] == expected
+
+
+def test_api_outsider_gets_404_for_a_norfolk_suite(client, db):
+    client.force_login(persona("outsider"))
+    aylsham = CustodySuite.objects.get(name="Aylsham")
+    assert client.get(f"/api/suites/{aylsham.pk}/").status_code == 404
+
+
+def test_api_needs_authentication(client, db):
+    assert client.get("/api/suites/").status_code == 403
+    assert client.get("/api/me/").status_code == 403
+
+
+def test_api_me_lists_memberships(client, db):
+    client.force_login(persona("force"))
+    assert client.get("/api/me/").json()["memberships"] == [
+        {"scheme": "norfolk", "role": "force", "status": "active"}
+    ]

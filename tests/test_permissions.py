@@ -1,0 +1,207 @@
+"""Scoping for every role, and isolation between schemes (visits/permissions.py)."""
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from tests.conftest import PERSONAS, persona
+from tests.factories import make_issue, make_period, make_slot, make_visit
+from visits import permissions
+from visits.models import CustodySuite, Issue, Membership, RotaPeriod, RotaSlot, Visit
+
+User = get_user_model()
+
+
+@pytest.fixture
+def world(db):
+    """Visits, issues and slots in both schemes, named so expectations read plainly."""
+    visitor, partner = persona("visitor"), persona("partner")
+    abigail, ben = persona("abigail.reeve"), persona("ben.catchpole")
+    outsider, helen = persona("outsider"), persona("suffolk.visitor1")
+    w = {
+        "own_report": make_visit(visitors=[visitor, partner]),
+        "aylsham_report": make_visit(suite_name="Aylsham", visitors=[abigail, ben]),
+        "own_draft": make_visit(visitors=[visitor, partner], status=Visit.Status.DRAFT),
+        "tact_report": make_visit(
+            suite_name="Aylsham", visitors=[abigail, ben], involves_tact=True
+        ),
+        "suffolk_report": make_visit(suite_name="Martlesham", visitors=[outsider, helen]),
+    }
+    w["own_issue"] = make_issue(visit=w["own_report"], raised_by=visitor)
+    w["aylsham_issue"] = make_issue(visit=w["aylsham_report"], raised_by=abigail, referred=True)
+    w["suffolk_issue"] = make_issue(visit=w["suffolk_report"], raised_by=outsider, referred=True)
+    published = make_period()
+    draft = make_period(status=RotaPeriod.Status.DRAFT, quarters_ahead=1)
+    w["own_slot"] = make_slot(period=published, suite_name="Wymondham", visitors=[visitor, partner])
+    w["aylsham_slot"] = make_slot(period=published, suite_name="Aylsham", visitors=[abigail, ben])
+    w["unpublished_slot"] = make_slot(
+        period=draft, suite_name="Wymondham", visitors=[visitor, partner]
+    )
+    suffolk = make_period("suffolk")
+    w["suffolk_slot"] = make_slot(
+        period=suffolk, suite_name="Martlesham", visitors=[outsider, helen]
+    )
+    return w
+
+
+def names(world, queryset) -> set[str]:
+    ids = set(queryset.values_list("pk", flat=True))
+    kind = queryset.model
+    return {name for name, obj in world.items() if isinstance(obj, kind) and obj.pk in ids}
+
+
+VISITS = {
+    "visitor": {"own_report", "own_draft"},
+    "partner": {"own_report", "own_draft"},
+    "coordinator": {"aylsham_report"},
+    "manager": {"own_report", "aylsham_report", "own_draft", "tact_report"},
+    "pcc": {"own_report", "aylsham_report"},
+    "force": {"own_report", "aylsham_report"},
+    "outsider": {"suffolk_report"},
+}
+
+ISSUES = {
+    "visitor": {"own_issue"},
+    "partner": {"own_issue"},
+    "coordinator": {"aylsham_issue"},
+    "manager": {"own_issue", "aylsham_issue"},
+    "pcc": {"own_issue", "aylsham_issue"},
+    "force": {"aylsham_issue"},
+    "outsider": {"suffolk_issue"},
+}
+
+SLOTS = {
+    "visitor": {"own_slot"},
+    "partner": {"own_slot"},
+    "coordinator": {"aylsham_slot"},
+    "manager": {"own_slot", "aylsham_slot", "unpublished_slot"},
+    "pcc": set(),
+    "force": set(),
+    "outsider": {"suffolk_slot"},
+}
+
+NORFOLK = {"Aylsham", "Wymondham", "King's Lynn", "Great Yarmouth"}
+SUFFOLK = {"Martlesham", "Bury St Edmunds"}
+
+
+@pytest.mark.parametrize("username", PERSONAS)
+def test_each_persona_sees_exactly_their_visits(world, username):
+    assert names(world, Visit.objects.visible_to(persona(username))) == VISITS[username]
+
+
+@pytest.mark.parametrize("username", PERSONAS)
+def test_each_persona_sees_exactly_their_issues(world, username):
+    assert names(world, Issue.objects.visible_to(persona(username))) == ISSUES[username]
+
+
+@pytest.mark.parametrize("username", PERSONAS)
+def test_each_persona_sees_exactly_their_rota_slots(world, username):
+    assert names(world, RotaSlot.objects.visible_to(persona(username))) == SLOTS[username]
+
+
+@pytest.mark.parametrize(
+    ("username", "expected"),
+    [
+        ("visitor", NORFOLK),
+        ("manager", NORFOLK),
+        ("pcc", NORFOLK),
+        ("force", NORFOLK),
+        ("outsider", SUFFOLK),
+    ],
+)
+def test_suites_are_scoped_to_the_scheme(db, username, expected):
+    suites = permissions.scope_suites(CustodySuite.objects.all(), persona(username))
+    assert set(suites.values_list("name", flat=True)) == expected
+
+
+def test_force_lead_sees_only_the_suites_they_cover(db, force):
+    membership = Membership.objects.get(user=force, role="force")
+    membership.suites.set(CustodySuite.objects.filter(name="Aylsham"))
+    suites = permissions.scope_suites(CustodySuite.objects.all(), persona("force"))
+    assert list(suites.values_list("name", flat=True)) == ["Aylsham"]
+
+
+def test_outsider_sees_no_norfolk_person(db, outsider):
+    people = permissions.scope_memberships(Membership.objects.all(), outsider)
+    assert people.exists()
+    assert not people.filter(scheme__slug="norfolk").exists()
+
+
+def test_force_and_pcc_see_no_one_but_themselves(db, force, pcc):
+    for user in (force, pcc):
+        people = permissions.scope_memberships(Membership.objects.all(), user)
+        assert set(people.values_list("user__username", flat=True)) == {user.username}
+
+
+def test_visitor_sees_visiting_colleagues_but_not_staff(db, visitor):
+    people = permissions.scope_memberships(Membership.objects.all(), visitor)
+    roles = set(people.values_list("role", flat=True))
+    assert roles == {"visitor", "coordinator"}
+    assert people.filter(user__username="partner").exists()
+
+
+def test_a_visitor_who_has_left_loses_all_access(world):
+    walter = persona("walter.clarke")
+    make_visit(visitors=[walter, persona("visitor")])
+    assert permissions.memberships_of(walter) == []
+    assert not Visit.objects.visible_to(walter).exists()
+
+
+def test_anonymous_sees_nothing(world):
+    from django.contrib.auth.models import AnonymousUser
+
+    anonymous = AnonymousUser()
+    assert not Visit.objects.visible_to(anonymous).exists()
+    assert not Issue.objects.visible_to(anonymous).exists()
+    assert not RotaSlot.objects.visible_to(anonymous).exists()
+
+
+def test_pcc_reader_never_sees_custody_numbers(world, pcc, manager, force):
+    report = world["own_report"]
+    assert not permissions.can_see_custody_numbers(pcc, report)
+    assert permissions.can_see_custody_numbers(manager, report)
+    assert permissions.can_see_custody_numbers(force, report)
+
+
+def test_only_visitors_on_a_draft_may_edit_it(world, visitor, manager, coordinator):
+    draft = world["own_draft"]
+    assert permissions.can_edit_visit(visitor, draft)
+    assert not permissions.can_edit_visit(manager, draft)
+    assert not permissions.can_edit_visit(coordinator, draft)
+    assert not permissions.can_edit_visit(visitor, world["own_report"])
+
+
+def test_amending_a_report_is_for_its_visitors_and_the_manager(world, visitor, manager, pcc):
+    report = world["own_report"]
+    assert permissions.can_amend_visit(visitor, report)
+    assert permissions.can_amend_visit(manager, report)
+    assert not permissions.can_amend_visit(pcc, report)
+    assert not permissions.can_amend_visit(visitor, world["own_draft"])
+
+
+def test_only_the_covering_force_lead_responds_to_a_referred_issue(world, force, manager, outsider):
+    issue = world["aylsham_issue"]
+    assert permissions.can_respond_to_issue(force, issue)
+    assert not permissions.can_respond_to_issue(manager, issue)
+    assert not permissions.can_respond_to_issue(force, world["own_issue"])  # not referred
+    assert not permissions.can_respond_to_issue(outsider, world["suffolk_issue"])
+    assert permissions.can_triage_issue(manager, issue)
+    assert not permissions.can_triage_issue(manager, world["suffolk_issue"])
+
+
+@pytest.mark.parametrize(
+    ("username", "rota", "summaries"),
+    [
+        ("visitor", True, False),
+        ("coordinator", True, True),
+        ("manager", True, True),
+        ("pcc", False, True),
+        ("force", False, True),
+        ("outsider", False, False),
+    ],
+)
+def test_rota_and_summaries_by_role_in_norfolk(db, username, rota, summaries):
+    from visits.models import Scheme
+
+    norfolk = Scheme.objects.get(slug="norfolk")
+    assert permissions.can_see_rota(persona(username), norfolk) is rota
+    assert permissions.can_read_summaries(persona(username), norfolk) is summaries

@@ -1,0 +1,132 @@
+"""Settings read from the environment, the production checks, and the demo data command."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management import CommandError, call_command
+
+from icv.settings import env_bool, env_int, env_list, env_str
+from tests.conftest import seed_demo
+from visits.models import Conflict, CustodySuite, Membership, Panel, Scheme
+
+ROOT = Path(__file__).resolve().parent.parent
+
+PRODUCTION_ENV = {
+    "ICV_DEBUG": "false",
+    "ICV_SECRET_KEY": "a-production-secret-that-is-long-and-random-enough-1234567890-abcdefghij",
+    "ICV_ALLOWED_HOSTS": "icv.example.org",
+    "ICV_DATABASE_URL": "sqlite:////tmp/icv-check.sqlite3",
+    "ICV_EMAIL_URL": "smtp://user:pass@smtp.example.org:587/?tls=True",
+}
+
+
+def run_manage(*args, env):
+    # A clean environment: no ICV_* of ours, nor the browser tests' async-unsafe switch.
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("ICV_") and k != "DJANGO_ALLOW_ASYNC_UNSAFE"
+    }
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=clean | env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_check_deploy_is_clean_with_production_values():
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "ICV_SECRET_KEY"}
+    result = run_manage("check", env=env)
+    assert result.returncode != 0
+    assert "Set ICV_SECRET_KEY" in result.stderr
+
+
+def test_secret_key_file_variant(tmp_path):
+    secret = tmp_path / "secret"
+    secret.write_text("from-a-file-" + "x" * 60 + "\n")
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "ICV_SECRET_KEY"}
+    env["ICV_SECRET_KEY_FILE"] = str(secret)
+    result = run_manage(
+        "shell", "-c", "from django.conf import settings; print(settings.SECRET_KEY)", env=env
+    )
+    assert result.stdout.strip().splitlines()[-1] == "from-a-file-" + "x" * 60
+
+
+def test_env_helpers(monkeypatch):
+    monkeypatch.setenv("ICV_T_BOOL", "yes")
+    monkeypatch.setenv("ICV_T_INT", "42")
+    monkeypatch.setenv("ICV_T_LIST", "a.example, b.example ,")
+    assert env_bool("ICV_T_BOOL", False) is True
+    assert env_bool("ICV_T_MISSING", True) is True
+    assert env_int("ICV_T_INT", 0) == 42
+    assert env_list("ICV_T_LIST") == ["a.example", "b.example"]
+    assert env_str("ICV_T_MISSING", "default") == "default"
+    monkeypatch.setenv("ICV_T_BOOL", "perhaps")
+    with pytest.raises(ImproperlyConfigured, match="true or false"):
+        env_bool("ICV_T_BOOL", False)
+    monkeypatch.setenv("ICV_T_INT", "ten")
+    with pytest.raises(ImproperlyConfigured, match="whole number"):
+        env_int("ICV_T_INT", 0)
+
+
+def test_seed_demo_is_idempotent(db):
+    def counts():
+        return [
+            m.objects.count()
+            for m in (Scheme, Panel, CustodySuite, Membership, Conflict, get_user_model())
+        ]
+
+    before = counts()
+    seed_demo()
+    assert counts() == before
+
+
+def test_seed_demo_builds_norfolk_and_suffolk(db):
+    norfolk = Scheme.objects.get(slug="norfolk")
+    assert set(norfolk.suites.values_list("name", flat=True)) == {
+        "Aylsham",
+        "Wymondham",
+        "King's Lynn",
+        "Great Yarmouth",
+    }
+    assert norfolk.panels.count() == 4
+    volunteers = Membership.objects.filter(scheme=norfolk, role__in=["visitor", "coordinator"])
+    assert volunteers.count() == 24
+    assert volunteers.filter(status="trainee").count() >= 3
+    suffolk = Scheme.objects.get(slug="suffolk")
+    assert set(suffolk.suites.values_list("name", flat=True)) == {"Martlesham", "Bury St Edmunds"}
+    force = Membership.objects.get(user__username="force")
+    assert force.suites.count() == 4
+
+
+def test_seed_demo_refuses_without_debug(db, settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="ICV_DEBUG=true"):
+        call_command("seed_demo")
+
+
+def test_demo_password_comes_from_settings(db, client, settings):
+    assert client.login(username="outsider", password=settings.DEMO_PASSWORD)
+
+
+def test_every_setting_is_documented_in_env_example():
+    import re
+
+    read = set(re.findall(r"ICV_[A-Z_]+", (ROOT / "icv" / "settings.py").read_text()))
+    read = {name for name in read if not name.endswith("_FILE")}
+    documented = set(re.findall(r"^(ICV_[A-Z_]+)=", (ROOT / ".env.example").read_text(), re.M))
+    assert read == documented

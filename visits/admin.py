@@ -1,0 +1,350 @@
+"""Django admin for every model, usable by a scheme manager.
+
+A manager (is_staff) sees and edits only the rows of the schemes they manage, and
+foreign-key choices are narrowed the same way. Reports, issue events and the audit
+trail are never deleted here: history is the point of them.
+"""
+
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+
+from visits import models, permissions
+from visits.models import Role
+
+User = get_user_model()
+
+
+def managed_scheme_ids(request) -> list[int]:
+    return permissions.schemes_where(request.user, Role.MANAGER)
+
+
+class SchemeScopedAdmin(admin.ModelAdmin):
+    """Rows reach their scheme through `scheme_path`; managers see only their schemes."""
+
+    scheme_path = "scheme"
+    deletable = True
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(**{f"{self.scheme_path}__in": managed_scheme_ids(request)})
+
+    def _allowed(self, request) -> bool:
+        return request.user.is_active and (
+            request.user.is_superuser or bool(managed_scheme_ids(request))
+        )
+
+    def has_module_permission(self, request):
+        return self._allowed(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._allowed(request)
+
+    def has_add_permission(self, request):
+        return self._allowed(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._allowed(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self.deletable and self._allowed(request)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        _narrow_choices(field, db_field.related_model, request)
+        return field
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        _narrow_choices(field, db_field.related_model, request)
+        return field
+
+
+def _narrow_choices(field, model, request) -> None:
+    if field is None or request.user.is_superuser:
+        return
+    schemes = managed_scheme_ids(request)
+    paths = {
+        models.Scheme: "pk",
+        models.Panel: "scheme",
+        models.CustodySuite: "scheme",
+        models.Membership: "scheme",
+        models.Visit: "scheme",
+        models.Issue: "scheme",
+        models.RotaPeriod: "scheme",
+        models.RotaSlot: "period__scheme",
+        models.ChecklistTemplate: "scheme",
+        models.ChecklistVersion: "template__scheme",
+        models.ChecklistSection: "version__template__scheme",
+        models.Question: "section__version__template__scheme",
+        models.DetaineeRecord: "visit__scheme",
+    }
+    if model in paths:
+        field.queryset = field.queryset.filter(**{f"{paths[model]}__in": schemes})
+    elif model is User:
+        field.queryset = field.queryset.filter(memberships__scheme__in=schemes).distinct()
+
+
+class ReadOnlyHistoryAdmin(SchemeScopedAdmin):
+    deletable = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(models.Scheme)
+class SchemeAdmin(SchemeScopedAdmin):
+    scheme_path = "pk"
+    list_display = ["name", "force_name", "response_days_routine", "response_days_urgent"]
+    prepopulated_fields = {"slug": ["name"]}
+    deletable = False
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+
+class SuiteInline(admin.TabularInline):
+    model = models.CustodySuite
+    extra = 0
+    fields = ["name", "cells", "active", "visits_per_week"]
+
+
+@admin.register(models.Panel)
+class PanelAdmin(SchemeScopedAdmin):
+    list_display = ["name", "scheme"]
+    list_filter = ["scheme"]
+
+
+@admin.register(models.CustodySuite)
+class CustodySuiteAdmin(SchemeScopedAdmin):
+    list_display = ["name", "scheme", "panel", "cells", "active", "visits_per_week"]
+    list_filter = ["scheme", "active"]
+    search_fields = ["name", "address"]
+    list_select_related = ["scheme", "panel"]
+
+
+class ConflictInline(admin.TabularInline):
+    model = models.Conflict
+    extra = 0
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        _narrow_choices(field, db_field.related_model, request)
+        return field
+
+
+@admin.register(models.Membership)
+class MembershipAdmin(SchemeScopedAdmin):
+    list_display = ["user", "scheme", "role", "panel", "status", "appointed_on"]
+    list_filter = ["scheme", "role", "status", "panel"]
+    search_fields = ["user__username", "user__first_name", "user__last_name", "user__email"]
+    list_select_related = ["user", "scheme", "panel"]
+    autocomplete_fields = ["user"]
+    filter_horizontal = ["suites"]
+    inlines = [ConflictInline]
+
+
+@admin.register(models.Conflict)
+class ConflictAdmin(SchemeScopedAdmin):
+    scheme_path = "membership__scheme"
+    list_display = ["membership", "suite", "reason"]
+    list_select_related = ["membership__user", "membership__scheme", "suite"]
+
+
+class SectionInline(admin.TabularInline):
+    model = models.ChecklistSection
+    extra = 0
+
+
+@admin.register(models.ChecklistTemplate)
+class ChecklistTemplateAdmin(SchemeScopedAdmin):
+    list_display = ["name", "kind", "scheme"]
+    list_filter = ["scheme", "kind"]
+
+
+@admin.register(models.ChecklistVersion)
+class ChecklistVersionAdmin(SchemeScopedAdmin):
+    scheme_path = "template__scheme"
+    list_display = ["template", "number", "status", "published_at"]
+    list_filter = ["status"]
+    inlines = [SectionInline]
+    deletable = False
+
+
+@admin.register(models.ChecklistSection)
+class ChecklistSectionAdmin(SchemeScopedAdmin):
+    scheme_path = "version__template__scheme"
+    list_display = ["title", "version", "order"]
+
+
+@admin.register(models.Question)
+class QuestionAdmin(SchemeScopedAdmin):
+    scheme_path = "section__version__template__scheme"
+    list_display = ["text", "key", "answer_type", "no_suggests_issue", "issue_category"]
+    list_filter = ["answer_type", "no_suggests_issue", "issue_category"]
+    search_fields = ["text", "key"]
+
+
+class VisitVisitorInline(admin.TabularInline):
+    model = models.VisitVisitor
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(models.Visit)
+class VisitAdmin(SchemeScopedAdmin):
+    list_display = ["suite", "visit_date", "status", "outcome", "in_custody", "visited"]
+    list_filter = ["scheme", "status", "outcome", "suite"]
+    date_hierarchy = "visit_date"
+    list_select_related = ["suite"]
+    inlines = [VisitVisitorInline]
+    readonly_fields = ["uuid", "revision", "submitted_at", "submitted_by"]
+    deletable = False
+
+
+@admin.register(models.DetaineeRecord)
+class DetaineeRecordAdmin(SchemeScopedAdmin):
+    scheme_path = "visit__scheme"
+    list_display = ["custody_number", "visit", "under_18", "tact"]
+    list_select_related = ["visit__suite"]
+    deletable = False
+
+
+@admin.register(models.Answer)
+class AnswerAdmin(ReadOnlyHistoryAdmin):
+    scheme_path = "visit__scheme"
+    list_display = ["visit", "detainee", "question", "value"]
+    list_select_related = ["visit__suite", "detainee", "question"]
+
+
+@admin.register(models.Attachment)
+class AttachmentAdmin(ReadOnlyHistoryAdmin):
+    scheme_path = "visit__scheme"
+    list_display = ["visit", "caption", "created_at"]
+
+
+@admin.register(models.Amendment)
+class AmendmentAdmin(ReadOnlyHistoryAdmin):
+    scheme_path = "visit__scheme"
+    list_display = ["visit", "actor", "created_at", "reason"]
+
+
+@admin.register(models.RotaPeriod)
+class RotaPeriodAdmin(SchemeScopedAdmin):
+    list_display = ["name", "scheme", "starts_on", "ends_on", "status"]
+    list_filter = ["scheme", "status"]
+
+
+@admin.register(models.RotaSlot)
+class RotaSlotAdmin(SchemeScopedAdmin):
+    scheme_path = "period__scheme"
+    list_display = ["suite", "week_starts_on", "time_band", "status"]
+    list_filter = ["status", "time_band", "suite"]
+    list_select_related = ["suite"]
+    filter_horizontal = ["visitors"]
+
+
+@admin.register(models.Availability)
+class AvailabilityAdmin(SchemeScopedAdmin):
+    scheme_path = "period__scheme"
+    list_display = ["user", "period", "nights_ok", "max_visits_per_month"]
+
+
+@admin.register(models.SwapRequest)
+class SwapRequestAdmin(SchemeScopedAdmin):
+    scheme_path = "slot__period__scheme"
+    list_display = ["slot", "offered_by", "taken_by", "status"]
+
+
+class IssueEventInline(admin.TabularInline):
+    model = models.IssueEvent
+    extra = 0
+    can_delete = False
+    readonly_fields = ["kind", "actor", "text", "attachment", "created_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(models.Issue)
+class IssueAdmin(SchemeScopedAdmin):
+    list_display = ["__str__", "severity", "status", "due_on", "created_at"]
+    list_filter = ["scheme", "status", "severity", "category", "suite"]
+    search_fields = ["description"]
+    list_select_related = ["suite"]
+    inlines = [IssueEventInline]
+    deletable = False
+
+
+@admin.register(models.IssueEvent)
+class IssueEventAdmin(ReadOnlyHistoryAdmin):
+    scheme_path = "issue__scheme"
+    list_display = ["issue", "kind", "actor", "created_at"]
+
+
+@admin.register(models.AuditEntry)
+class AuditEntryAdmin(ReadOnlyHistoryAdmin):
+    list_display = ["created_at", "actor", "action", "object_type", "object_id", "ip_address"]
+    list_filter = ["action"]
+
+
+@admin.register(models.ApiToken)
+class ApiTokenAdmin(ReadOnlyHistoryAdmin):
+    """Tokens belong to their users; a manager may see those of their scheme's people."""
+
+    scheme_path = "user__memberships__scheme"
+    list_display = ["name", "user", "prefix", "created_at", "last_used_at", "revoked_at"]
+    exclude = ["token_hash"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).distinct()
+
+
+@admin.register(models.CalendarFeed)
+class CalendarFeedAdmin(ReadOnlyHistoryAdmin):
+    scheme_path = "membership__scheme"
+    list_display = ["membership", "created_at", "revoked_at"]
+    exclude = ["token"]
+
+
+# Users: a manager works with the people of their schemes (and new accounts not yet in one).
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class SchemeUserAdmin(SchemeScopedAdmin, UserAdmin):
+    scheme_path = "memberships__scheme"
+    deletable = False
+
+    def get_queryset(self, request):
+        queryset = UserAdmin.get_queryset(self, request)
+        if request.user.is_superuser:
+            return queryset
+        in_scheme = queryset.filter(memberships__scheme__in=managed_scheme_ids(request))
+        unattached = queryset.filter(memberships__isnull=True, is_superuser=False)
+        return (in_scheme | unattached).distinct()
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.is_superuser:
+            return fieldsets
+        # Only a superuser hands out staff or superuser powers.
+        return [
+            (
+                name,
+                {
+                    **opts,
+                    "fields": [
+                        f
+                        for f in opts["fields"]
+                        if f not in ("is_superuser", "groups", "user_permissions", "is_staff")
+                    ],
+                },
+            )
+            for name, opts in fieldsets
+        ]

@@ -1,0 +1,205 @@
+"""Demo data: Norfolk and Suffolk schemes, their suites and fictional people.
+
+Idempotent: running it again updates the same rows (found by natural keys) and
+resets the demo passwords. Every person here is fictional.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from visits.models import Conflict, CustodySuite, Membership, Panel, Role, Scheme, VisitorStatus
+
+User = get_user_model()
+
+NORFOLK_SUITES = [
+    # name, address, cells
+    ("Aylsham", "Aylsham Police Investigation Centre, Norwich Road, Aylsham NR11 6JN", 8),
+    ("Wymondham", "Wymondham Police Investigation Centre, Gateway 11 Business Park, Wymondham", 24),
+    ("King's Lynn", "King's Lynn Police Investigation Centre, Saddlebow, King's Lynn", 24),
+    (
+        "Great Yarmouth",
+        "Great Yarmouth Police Investigation Centre, Thamesfield Way, Gorleston",
+        24,
+    ),
+]
+SUFFOLK_SUITES = [
+    ("Martlesham", "Martlesham Police Investigation Centre, Martlesham Heath, Ipswich", 30),
+    ("Bury St Edmunds", "Bury St Edmunds Police Investigation Centre, Bury St Edmunds", 24),
+]
+
+# username, first name, last name, scheme slug, role, status, panel (suite name)
+DEMO_ACCOUNTS = [
+    ("visitor", "Vera", "Holt", "norfolk", Role.VISITOR, VisitorStatus.ACTIVE, "Wymondham"),
+    ("partner", "Peter", "Shaw", "norfolk", Role.VISITOR, VisitorStatus.ACTIVE, "Wymondham"),
+    ("coordinator", "Carol", "Fenn", "norfolk", Role.COORDINATOR, VisitorStatus.ACTIVE, "Aylsham"),
+    ("manager", "Maya", "Brook", "norfolk", Role.MANAGER, VisitorStatus.ACTIVE, None),
+    ("pcc", "Paul", "Carver", "norfolk", Role.PCC, VisitorStatus.ACTIVE, None),
+    ("force", "Frances", "Dale", "norfolk", Role.FORCE, VisitorStatus.ACTIVE, None),
+    ("outsider", "Owen", "Marsh", "suffolk", Role.VISITOR, VisitorStatus.ACTIVE, "Martlesham"),
+]
+
+# 21 more fictional Norfolk volunteers, with the demo visitors, partner and coordinator: 24.
+NORFOLK_VOLUNTEERS = [
+    ("Abigail", "Reeve", VisitorStatus.ACTIVE),
+    ("Ben", "Catchpole", VisitorStatus.ACTIVE),
+    ("Chloe", "Gotts", VisitorStatus.TRAINEE),
+    ("Daniel", "Howes", VisitorStatus.ACTIVE),
+    ("Esther", "Larwood", VisitorStatus.ACTIVE),
+    ("Farhan", "Qureshi", VisitorStatus.ACTIVE),
+    ("Grace", "Bunn", VisitorStatus.TRAINEE),
+    ("Harold", "Thrower", VisitorStatus.ACTIVE),
+    ("Imogen", "Pegg", VisitorStatus.ACTIVE),
+    ("Jacob", "Ringer", VisitorStatus.PAUSED),
+    ("Kavita", "Sharma", VisitorStatus.ACTIVE),
+    ("Liam", "Woodhouse", VisitorStatus.ACTIVE),
+    ("Margaret", "Yaxley", VisitorStatus.ACTIVE),
+    ("Nathan", "Bloomfield", VisitorStatus.TRAINEE),
+    ("Olivia", "Kerrison", VisitorStatus.ACTIVE),
+    ("Patrick", "Mulley", VisitorStatus.ACTIVE),
+    ("Rosa", "Adeyemi", VisitorStatus.ACTIVE),
+    ("Samuel", "Greengrass", VisitorStatus.ACTIVE),
+    ("Tessa", "Nobbs", VisitorStatus.TRAINEE),
+    ("Usha", "Patel", VisitorStatus.ACTIVE),
+    ("Walter", "Clarke", VisitorStatus.LEFT),
+]
+
+SUFFOLK_PEOPLE = [
+    ("suffolk.manager", "Sian", "Threadgold", Role.MANAGER),
+    ("suffolk.force", "Gareth", "Pipe", Role.FORCE),
+    ("suffolk.visitor1", "Helen", "Kemp", Role.VISITOR),
+    ("suffolk.visitor2", "Ian", "Frost", Role.VISITOR),
+]
+
+
+class Command(BaseCommand):
+    help = "Load fictional demo data (Norfolk and Suffolk schemes). Safe to run again."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--force", action="store_true", help="Run even though DEBUG is off (not in production!)"
+        )
+
+    def handle(self, *args, force: bool = False, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError(
+                "seed_demo writes fictional people and known passwords. It runs only with "
+                "ICV_DEBUG=true, or with --force if you really mean it."
+            )
+        with transaction.atomic():
+            self.seed()
+        self.stdout.write(self.style.SUCCESS("Demo data is ready. Sign in as:"))
+        for username, first, last, slug, role, _status, _panel in DEMO_ACCOUNTS:
+            label = Role(role).label
+            self.stdout.write(f"  {username:<12} {first} {last}, {label} ({slug.title()})")
+        self.stdout.write(f"Password for every demo account: {settings.DEMO_PASSWORD}")
+
+    def seed(self) -> None:
+        norfolk = self.scheme(
+            "norfolk",
+            "Norfolk Independent Custody Visiting Scheme",
+            "Norfolk Constabulary",
+            pattern=r"^(AY|WY|KL|GY)-\d{5}-\d{2}$",
+            example="WY-01234-26",
+        )
+        suffolk = self.scheme(
+            "suffolk",
+            "Suffolk Independent Custody Visiting Scheme",
+            "Suffolk Constabulary",
+            pattern=r"^(MH|BSE)/\d{4,6}/\d{2}$",
+            example="MH/12345/26",
+        )
+        suites = {**self.suites(norfolk, NORFOLK_SUITES), **self.suites(suffolk, SUFFOLK_SUITES)}
+
+        for username, first, last, slug, role, status, panel in DEMO_ACCOUNTS:
+            scheme = norfolk if slug == "norfolk" else suffolk
+            user = self.user(username, first, last, is_staff=role == Role.MANAGER)
+            membership = self.membership(
+                user, scheme, role, status, suites[panel].panel if panel else None, years=4
+            )
+            if role == Role.FORCE:
+                membership.suites.set([s for s in suites.values() if s.scheme_id == scheme.pk])
+
+        norfolk_panels = [suites[name].panel for name, _a, _c in NORFOLK_SUITES]
+        for index, (first, last, status) in enumerate(NORFOLK_VOLUNTEERS):
+            username = f"{first}.{last}".lower()
+            user = self.user(username, first, last)
+            years = 0 if status == VisitorStatus.TRAINEE else 1 + index % 8
+            self.membership(user, norfolk, Role.VISITOR, status, norfolk_panels[index % 4], years)
+
+        for username, first, last, role in SUFFOLK_PEOPLE:
+            user = self.user(username, first, last, is_staff=role == Role.MANAGER)
+            membership = self.membership(
+                user, suffolk, role, VisitorStatus.ACTIVE, suites["Martlesham"].panel, years=3
+            )
+            if role == Role.FORCE:
+                membership.suites.set([suites["Martlesham"], suites["Bury St Edmunds"]])
+
+        # Conflicts: a visitor whose brother-in-law is a detention officer at King's Lynn, etc.
+        for username, suite, reason in [
+            ("visitor", "King's Lynn", "Relative works as a detention officer there"),
+            ("harold.thrower", "Great Yarmouth", "Former custody sergeant at this suite"),
+            ("kavita.sharma", "Aylsham", "Neighbour is a custody inspector there"),
+        ]:
+            membership = Membership.objects.get(user__username=username, scheme=norfolk)
+            Conflict.objects.update_or_create(
+                membership=membership, suite=suites[suite], defaults={"reason": reason}
+            )
+
+    def scheme(self, slug, name, force_name, pattern, example) -> Scheme:
+        scheme, _ = Scheme.objects.update_or_create(
+            slug=slug,
+            defaults={
+                "name": name,
+                "force_name": force_name,
+                "custody_number_pattern": pattern,
+                "custody_number_example": example,
+            },
+        )
+        return scheme
+
+    def suites(self, scheme, rows) -> dict[str, CustodySuite]:
+        result = {}
+        for name, address, cells in rows:
+            panel, _ = Panel.objects.get_or_create(scheme=scheme, name=name)
+            suite, _ = CustodySuite.objects.update_or_create(
+                scheme=scheme,
+                name=name,
+                defaults={"address": address, "cells": cells, "panel": panel, "active": True},
+            )
+            result[name] = suite
+        return result
+
+    def user(self, username, first, last, is_staff=False):
+        user, _ = User.objects.update_or_create(
+            username=username,
+            defaults={
+                "first_name": first,
+                "last_name": last,
+                "email": f"{username}@example.org",
+                "is_staff": is_staff,
+                "is_active": True,
+            },
+        )
+        user.set_password(settings.DEMO_PASSWORD)
+        user.save(update_fields=["password"])
+        return user
+
+    def membership(self, user, scheme, role, status, panel, years) -> Membership:
+        today = datetime.date.today()
+        appointed = today - datetime.timedelta(days=365 * years + 40 + years * 9)
+        membership, _ = Membership.objects.update_or_create(
+            user=user,
+            scheme=scheme,
+            role=role,
+            defaults={
+                "status": status,
+                "panel": panel if role in (Role.VISITOR, Role.COORDINATOR) else None,
+                "appointed_on": appointed if role in (Role.VISITOR, Role.COORDINATOR) else None,
+                "visits_before_app": 0 if status == VisitorStatus.TRAINEE else years * 14,
+            },
+        )
+        return membership

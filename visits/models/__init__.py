@@ -1,0 +1,53 @@
+from .audit import AuditEntry
+from .checklists import (
+    ChecklistSection,
+    ChecklistTemplate,
+    ChecklistVersion,
+    IssueCategory,
+    Question,
+)
+from .issues import Issue, IssueEvent
+from .people import (
+    VISITING_ROLES,
+    ApiToken,
+    CalendarFeed,
+    Conflict,
+    Membership,
+    Role,
+    VisitorStatus,
+)
+from .rota import Availability, RotaPeriod, RotaSlot, SwapRequest, TimeBand
+from .schemes import CustodySuite, Panel, Scheme
+from .visits import Amendment, Answer, Attachment, DetaineeRecord, Visit, VisitVisitor
+
+__all__ = [
+    "VISITING_ROLES",
+    "Amendment",
+    "Answer",
+    "ApiToken",
+    "Attachment",
+    "AuditEntry",
+    "Availability",
+    "CalendarFeed",
+    "ChecklistSection",
+    "ChecklistTemplate",
+    "ChecklistVersion",
+    "Conflict",
+    "CustodySuite",
+    "DetaineeRecord",
+    "Issue",
+    "IssueCategory",
+    "IssueEvent",
+    "Membership",
+    "Panel",
+    "Question",
+    "Role",
+    "RotaPeriod",
+    "RotaSlot",
+    "Scheme",
+    "SwapRequest",
+    "TimeBand",
+    "Visit",
+    "VisitVisitor",
+    "VisitorStatus",
+]

@@ -1,0 +1,123 @@
+from django.conf import settings
+from django.db import models
+
+from .checklists import IssueCategory, Question
+from .schemes import CustodySuite, Scheme
+from .visits import Visit
+
+
+class IssueQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        from visits import permissions
+
+        return permissions.scope_issues(self, user)
+
+    def open(self):
+        return self.exclude(status__in=Issue.CLOSED_STATUSES)
+
+
+class Issue(models.Model):
+    """Something wrong found on a visit, followed from the sergeant to the force's answer."""
+
+    class Status(models.TextChoices):
+        RAISED = "raised", "Raised"
+        RESOLVED_ON_VISIT = "resolved_on_visit", "Resolved on the visit"
+        TRIAGED = "triaged", "Triaged"
+        REFERRED = "referred", "Referred to the force"
+        RESPONDED = "responded", "Force responded"
+        ESCALATED = "escalated", "Escalated"
+        CLOSED = "closed", "Closed"
+
+    class Severity(models.TextChoices):
+        ROUTINE = "routine", "Routine"
+        URGENT = "urgent", "Urgent"
+
+    class EscalationLevel(models.TextChoices):
+        NONE = "", "Not escalated"
+        HEAD_OF_CUSTODY = "head_of_custody", "Head of Custody"
+        PCC = "pcc", "Police and Crime Commissioner"
+
+    CLOSED_STATUSES = (Status.RESOLVED_ON_VISIT, Status.CLOSED)
+
+    scheme = models.ForeignKey(Scheme, on_delete=models.PROTECT, related_name="issues")
+    suite = models.ForeignKey(CustodySuite, on_delete=models.PROTECT, related_name="issues")
+    visit = models.ForeignKey(
+        Visit, on_delete=models.PROTECT, null=True, blank=True, related_name="issues"
+    )
+    question = models.ForeignKey(
+        Question, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    custody_number = models.CharField(
+        max_length=40, blank=True, help_text="Only where the issue concerns one detainee."
+    )
+    category = models.CharField(max_length=20, choices=IssueCategory.choices)
+    severity = models.CharField(max_length=10, choices=Severity.choices, default=Severity.ROUTINE)
+    description = models.TextField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.RAISED)
+    escalation_level = models.CharField(
+        max_length=20, choices=EscalationLevel.choices, default="", blank=True
+    )
+    recheck_next_visit = models.BooleanField(default=False)
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="issues_raised"
+    )
+    referred_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="issues_referred",
+    )
+    referred_at = models.DateTimeField(null=True, blank=True)
+    due_on = models.DateField(null=True, blank=True)
+    responded_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.TextField(blank=True, help_text="What came of it, told to the visitors.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = IssueQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["scheme", "status"]),
+            models.Index(fields=["suite", "status"]),
+            models.Index(fields=["due_on"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_category_display()} at {self.suite}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in self.CLOSED_STATUSES
+
+
+class IssueEvent(models.Model):
+    """One step in an issue's life. Events are only ever added, never changed or deleted."""
+
+    class Kind(models.TextChoices):
+        RAISED = "raised", "Raised"
+        RESOLVED_ON_VISIT = "resolved_on_visit", "Resolved on the visit"
+        TRIAGED = "triaged", "Triaged"
+        REFERRED = "referred", "Referred"
+        RESPONDED = "responded", "Responded"
+        ACCEPTED = "accepted", "Accepted and closed"
+        ESCALATED = "escalated", "Escalated"
+        CLOSED = "closed", "Closed"
+        REOPENED = "reopened", "Reopened"
+        COMMENTED = "commented", "Comment"
+        RECHECKED = "rechecked", "Re-checked on a visit"
+
+    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField(blank=True)
+    attachment = models.FileField(upload_to="issue-files/%Y/", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} by {self.actor}"

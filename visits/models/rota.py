@@ -1,0 +1,131 @@
+from django.conf import settings
+from django.db import models
+
+from .schemes import CustodySuite, Scheme
+
+
+class TimeBand(models.TextChoices):
+    WEEKDAY_DAY = "weekday_day", "Weekday daytime"
+    EVENING = "evening", "Evening"
+    WEEKEND = "weekend", "Weekend"
+    NIGHT = "night", "Night (22:00 to 06:00)"
+
+
+class RotaPeriod(models.Model):
+    """A period (normally a quarter) of a scheme's rota."""
+
+    class Status(models.TextChoices):
+        COLLECTING = "collecting", "Collecting availability"
+        DRAFT = "draft", "Draft rota"
+        PUBLISHED = "published", "Published"
+        CLOSED = "closed", "Closed"
+
+    scheme = models.ForeignKey(Scheme, on_delete=models.PROTECT, related_name="rota_periods")
+    name = models.CharField(max_length=60, help_text="For example: October to December 2026.")
+    starts_on = models.DateField(help_text="A Monday.")
+    ends_on = models.DateField(help_text="A Sunday.")
+    availability_closes_on = models.DateField()
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.COLLECTING)
+    seed = models.PositiveIntegerField(default=0, help_text="Makes the solver's result repeatable.")
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["scheme", "-starts_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["scheme", "starts_on"], name="one_period_per_start"),
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gt=models.F("starts_on")),
+                name="period_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scheme}: {self.name}"
+
+
+class RotaSlotQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        from visits import permissions
+
+        return permissions.scope_rota_slots(self, user)
+
+
+class RotaSlot(models.Model):
+    """One visit to make: a suite, a week, a pair. The pair agree the day and time privately."""
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", "Planned"
+        DONE = "done", "Done"
+        MISSED = "missed", "Missed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    period = models.ForeignKey(RotaPeriod, on_delete=models.CASCADE, related_name="slots")
+    suite = models.ForeignKey(CustodySuite, on_delete=models.PROTECT, related_name="rota_slots")
+    week_starts_on = models.DateField()
+    time_band = models.CharField(max_length=12, choices=TimeBand.choices)
+    visitors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="rota_slots"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PLANNED)
+    # Secret: seen by the pair and the scheme manager only, never by the force.
+    planned_for = models.DateTimeField(null=True, blank=True)
+    unfilled_reason = models.TextField(blank=True)
+
+    objects = RotaSlotQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["week_starts_on", "suite__name"]
+        indexes = [models.Index(fields=["period", "week_starts_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.suite}, week of {self.week_starts_on:%d %b %Y}"
+
+
+class Availability(models.Model):
+    """What a visitor can do in a rota period."""
+
+    period = models.ForeignKey(RotaPeriod, on_delete=models.CASCADE, related_name="availability")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="availability"
+    )
+    unavailable_weeks = models.JSONField(default=list, blank=True, help_text="Mondays, ISO dates.")
+    preferred_days = models.JSONField(default=list, blank=True, help_text="0 = Monday.")
+    preferred_bands = models.JSONField(default=list, blank=True)
+    nights_ok = models.BooleanField(default=False)
+    max_visits_per_month = models.PositiveSmallIntegerField(default=2)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["period", "user"], name="one_availability_per_period")
+        ]
+
+    def __str__(self) -> str:
+        return f"Availability of {self.user} for {self.period.name}"
+
+
+class SwapRequest(models.Model):
+    """A visitor offering their place in a slot; another eligible visitor may take it."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        TAKEN = "taken", "Taken"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    slot = models.ForeignKey(RotaSlot, on_delete=models.CASCADE, related_name="swap_requests")
+    offered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    note = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.offered_by} offers {self.slot}"

@@ -1,0 +1,73 @@
+from django.core.validators import MinValueValidator
+from django.db import models
+
+
+class Scheme(models.Model):
+    """One PCC's custody visiting scheme. Nothing of one scheme is visible from another."""
+
+    name = models.CharField(max_length=120, unique=True)
+    slug = models.SlugField(max_length=60, unique=True)
+    force_name = models.CharField(max_length=120, help_text="The police force the scheme visits.")
+    # Custody record numbers differ by force; the scheme states its format as a regular expression.
+    custody_number_pattern = models.CharField(
+        max_length=200,
+        default=r"^[A-Z0-9][A-Z0-9/\-]{3,23}$",
+        help_text="Regular expression a custody record number must match (upper case).",
+    )
+    custody_number_example = models.CharField(max_length=40, default="AB/12345/26")
+    response_days_routine = models.PositiveSmallIntegerField(
+        default=20, help_text="Working days the force has to answer a routine issue."
+    )
+    response_days_urgent = models.PositiveSmallIntegerField(
+        default=2, help_text="Working days the force has to answer an urgent issue."
+    )
+    detainee_data_retention_days = models.PositiveIntegerField(
+        default=3 * 365, help_text="How long detainee-level answers are kept before anonymising."
+    )
+    trainee_mentored_visits = models.PositiveSmallIntegerField(
+        default=12, help_text="Visits a trainee makes alongside an experienced visitor."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Panel(models.Model):
+    """A group of visitors, usually one per custody suite, run by a panel coordinator."""
+
+    scheme = models.ForeignKey(Scheme, on_delete=models.PROTECT, related_name="panels")
+    name = models.CharField(max_length=120)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["scheme", "name"], name="panel_name_unique_in_scheme")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CustodySuite(models.Model):
+    scheme = models.ForeignKey(Scheme, on_delete=models.PROTECT, related_name="suites")
+    panel = models.ForeignKey(
+        Panel, on_delete=models.SET_NULL, null=True, blank=True, related_name="suites"
+    )
+    name = models.CharField(max_length=120)
+    address = models.TextField(blank=True)
+    cells = models.PositiveSmallIntegerField(default=0)
+    active = models.BooleanField(default=True, help_text="Inactive suites are not on the rota.")
+    visits_per_week = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1)])
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["scheme", "name"], name="suite_name_unique_in_scheme")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,269 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+from .checklists import ChecklistVersion, Question
+from .schemes import CustodySuite, Scheme
+
+
+class VisitQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        from visits import permissions
+
+        return permissions.scope_visits(self, user)
+
+    def drafts(self):
+        return self.filter(status=Visit.Status.DRAFT)
+
+    def submitted(self):
+        return self.filter(status=Visit.Status.SUBMITTED)
+
+
+class Visit(models.Model):
+    """One unannounced visit to a custody suite by a pair (or more) of visitors."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SUBMITTED = "submitted", "Submitted"
+
+    class Outcome(models.TextChoices):
+        SATISFACTORY = "satisfactory", "Satisfactory"
+        UNSATISFACTORY = "unsatisfactory", "Unsatisfactory"
+        ABANDONED = "abandoned", "Abandoned"
+
+    # Made by the client (the phone), so a repeated submission finds the visit already stored.
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    scheme = models.ForeignKey(Scheme, on_delete=models.PROTECT, related_name="visits")
+    suite = models.ForeignKey(CustodySuite, on_delete=models.PROTECT, related_name="visits")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    # Bumped on every change; a client sending an older one gets a conflict, not an overwrite.
+    revision = models.PositiveIntegerField(default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    visitors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="VisitVisitor", related_name="visits"
+    )
+    detainee_checklist = models.ForeignKey(
+        ChecklistVersion, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    suite_checklist = models.ForeignKey(
+        ChecklistVersion, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    # Times
+    visit_date = models.DateField()
+    arrived_at = models.DateTimeField()
+    admitted_at = models.DateTimeField(null=True, blank=True)
+    departed_at = models.DateTimeField(null=True, blank=True)
+    delay_minutes = models.PositiveSmallIntegerField(default=0)
+    delay_reason = models.CharField(max_length=300, blank=True)
+    delay_authorised_by = models.CharField(
+        max_length=120, blank=True, help_text="Rank and name of the Inspector who authorised it."
+    )
+
+    # Numbers at the time of the visit
+    in_custody = models.PositiveSmallIntegerField(default=0)
+    adults = models.PositiveSmallIntegerField(default=0)
+    under_18 = models.PositiveSmallIntegerField(default=0)
+    male = models.PositiveSmallIntegerField(default=0)
+    female = models.PositiveSmallIntegerField(default=0)
+    held_pace = models.PositiveSmallIntegerField(default=0)
+    held_immigration = models.PositiveSmallIntegerField(default=0)
+    held_tact = models.PositiveSmallIntegerField(default=0)
+    held_other = models.PositiveSmallIntegerField(default=0)
+    offered = models.PositiveSmallIntegerField(default=0)
+    visited = models.PositiveSmallIntegerField(default=0)
+    observed_only = models.PositiveSmallIntegerField(default=0)
+    declined = models.PositiveSmallIntegerField(default=0)
+    # Not visited, by reason
+    nv_asleep = models.PositiveSmallIntegerField("asleep", default=0)
+    nv_in_interview = models.PositiveSmallIntegerField("in interview", default=0)
+    nv_with_professional = models.PositiveSmallIntegerField(
+        "with solicitor, appropriate adult or health professional", default=0
+    )
+    nv_at_hospital = models.PositiveSmallIntegerField("at hospital", default=0)
+    nv_in_shower_or_medical = models.PositiveSmallIntegerField(
+        "in shower or medical room", default=0
+    )
+    nv_unsafe = models.PositiveSmallIntegerField("unsafe to visit", default=0)
+    nv_access_denied = models.PositiveSmallIntegerField("access denied by an Inspector", default=0)
+    nv_access_denied_reason = models.CharField(max_length=300, blank=True)
+    nv_known_to_visitor = models.PositiveSmallIntegerField("known to visitor", default=0)
+    nv_released = models.PositiveSmallIntegerField("released or transferred", default=0)
+
+    # Outcome and sign-off
+    outcome = models.CharField(max_length=15, choices=Outcome.choices, blank=True)
+    abandoned_reason = models.CharField(max_length=300, blank=True)
+    good_practice = models.TextField(blank=True)
+    involves_tact = models.BooleanField(
+        default=False, help_text="A Terrorism Act detainee was seen: only the manager may read it."
+    )
+    sergeant_name = models.CharField(max_length=120, blank=True)
+    sergeant_comments = models.TextField(blank=True)
+    sergeant_signature = models.ImageField(upload_to="signatures/%Y/", blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    rota_slot = models.OneToOneField(
+        "visits.RotaSlot", on_delete=models.SET_NULL, null=True, blank=True, related_name="visit"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = VisitQuerySet.as_manager()
+
+    NOT_VISITED_FIELDS = (
+        "nv_asleep",
+        "nv_in_interview",
+        "nv_with_professional",
+        "nv_at_hospital",
+        "nv_in_shower_or_medical",
+        "nv_unsafe",
+        "nv_access_denied",
+        "nv_known_to_visitor",
+        "nv_released",
+    )
+
+    class Meta:
+        ordering = ["-visit_date", "-arrived_at"]
+        indexes = [
+            models.Index(fields=["scheme", "status", "visit_date"]),
+            models.Index(fields=["suite", "visit_date"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.suite} on {self.visit_date:%d %b %Y}"
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+    @property
+    def not_visited(self) -> int:
+        return sum(getattr(self, name) for name in self.NOT_VISITED_FIELDS)
+
+
+class VisitVisitor(models.Model):
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="visit_visitors")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="visit_roles"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["visit", "user"], name="visitor_once_per_visit")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} on {self.visit}"
+
+
+class DetaineeRecord(models.Model):
+    """A detainee seen on a visit, known only by custody record number; never by name."""
+
+    class Gender(models.TextChoices):
+        MALE = "male", "Male"
+        FEMALE = "female", "Female"
+        OTHER = "other", "Other or not said"
+
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="detainees")
+    custody_number = models.CharField(max_length=40)
+    order = models.PositiveSmallIntegerField(default=0)
+    consent_to_record_check = models.BooleanField(default=False)
+    under_18 = models.BooleanField(default=False)
+    vulnerable = models.BooleanField(default=False)
+    appropriate_adult_needed = models.BooleanField(default=False)
+    appropriate_adult_present = models.BooleanField(default=False)
+    interpreter_needed = models.BooleanField(default=False)
+    interpreter_used = models.BooleanField(default=False)
+    mental_health_concern = models.BooleanField(default=False)
+    tact = models.BooleanField(default=False)
+    gender = models.CharField(max_length=10, choices=Gender.choices, blank=True)
+    ethnicity = models.CharField(max_length=60, blank=True)
+    anonymised_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["visit", "order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["visit", "custody_number"], name="custody_number_once_per_visit"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.custody_number
+
+
+class Answer(models.Model):
+    """An answer to one checklist question: for a detainee, or (detainee empty) for the suite."""
+
+    class YesNo(models.TextChoices):
+        YES = "yes", "Yes"
+        NO = "no", "No"
+        NOT_APPLICABLE = "na", "Not applicable"
+        NOT_ASKED = "not_asked", "Not asked"
+
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="answers")
+    detainee = models.ForeignKey(
+        DetaineeRecord, on_delete=models.CASCADE, null=True, blank=True, related_name="answers"
+    )
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers")
+    value = models.CharField(max_length=200, blank=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["visit", "detainee", "question"], name="one_answer_per_question"
+            ),
+            models.UniqueConstraint(
+                fields=["visit", "question"],
+                condition=models.Q(detainee__isnull=True),
+                name="one_suite_answer_per_question",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.question}: {self.value}"
+
+
+class Attachment(models.Model):
+    """A photo of suite conditions (never of people), re-encoded and stripped of metadata."""
+
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="attachments")
+    image = models.ImageField(upload_to="photos/%Y/%m/")
+    thumbnail = models.ImageField(upload_to="photos/%Y/%m/thumbs/")
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    caption = models.CharField(max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.caption or f"Photo {self.pk}"
+
+
+class Amendment(models.Model):
+    """A change to a submitted report: who, when, why, and each field's old and new value."""
+
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="amendments")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField()
+    changes = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"Amendment by {self.actor} on {self.created_at:%d %b %Y}"

@@ -1,0 +1,195 @@
+"""Who may see and do what: the one source for pages, the API, templates and the admin.
+
+Access comes only from a user's current memberships, one per scheme and role. The
+`scope_*` functions narrow a queryset to what the user may see (a view answers 404
+for anything outside it); the `can_*` predicates say whether a user who can see an
+object may change it (a view answers 403 when not). The table they implement is in
+docs/permissions.md and ../shared/ARCHITECTURE.md.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from visits.models import (
+    Issue,
+    Membership,
+    Role,
+    RotaPeriod,
+    Scheme,
+    Visit,
+    VisitVisitor,
+)
+
+NOTHING = Q(pk__in=[])
+
+
+def memberships_of(user) -> list[Membership]:
+    """The user's current memberships, fetched once per request and kept on the user object."""
+    if not user.is_authenticated:
+        return []
+    cached = getattr(user, "_icv_memberships", None)
+    if cached is None:
+        cached = list(
+            Membership.objects.current().filter(user=user).select_related("scheme", "panel")
+        )
+        user._icv_memberships = cached
+    return cached
+
+
+def roles_in(user, scheme: Scheme | int) -> set[str]:
+    scheme_id = scheme if isinstance(scheme, int) else scheme.pk
+    return {m.role for m in memberships_of(user) if m.scheme_id == scheme_id}
+
+
+def schemes_where(user, *roles: str) -> list[int]:
+    """Ids of the schemes in which the user holds any of `roles` (any role if none given)."""
+    return sorted({m.scheme_id for m in memberships_of(user) if not roles or m.role in roles})
+
+
+def is_manager(user, scheme: Scheme | int) -> bool:
+    return Role.MANAGER in roles_in(user, scheme)
+
+
+# --- Scoping -----------------------------------------------------------------------------------
+
+
+def _own_visit_ids(user):
+    return VisitVisitor.objects.filter(user=user).values("visit_id")
+
+
+def scope_visits(queryset: QuerySet, user) -> QuerySet:
+    """Visits: one's own; a coordinator's panel; all for a manager; submitted ones for the PCC
+    reader and (their suites only) the force lead. TACT visits: the manager and the visitors on
+    them only."""
+    q = NOTHING
+    for m in memberships_of(user):
+        in_scheme = Q(scheme_id=m.scheme_id)
+        not_tact = Q(involves_tact=False)
+        submitted = Q(status=Visit.Status.SUBMITTED)
+        if m.role == Role.MANAGER:
+            q |= in_scheme
+        elif m.role in (Role.VISITOR, Role.COORDINATOR):
+            q |= in_scheme & Q(pk__in=_own_visit_ids(user))
+            if m.role == Role.COORDINATOR and m.panel_id:
+                q |= in_scheme & submitted & not_tact & Q(suite__panel_id=m.panel_id)
+        elif m.role == Role.PCC:
+            q |= in_scheme & submitted & not_tact
+        elif m.role == Role.FORCE:
+            q |= in_scheme & submitted & not_tact & Q(suite__in=m.suites.values("pk"))
+    return queryset.filter(q)
+
+
+def scope_issues(queryset: QuerySet, user) -> QuerySet:
+    """Issues: those a visitor raised (or were raised on their visits); a coordinator's panel;
+    all for the manager and PCC reader; for a force lead, those referred for their suites."""
+    q = NOTHING
+    for m in memberships_of(user):
+        in_scheme = Q(scheme_id=m.scheme_id)
+        if m.role in (Role.MANAGER, Role.PCC):
+            q |= in_scheme
+        elif m.role in (Role.VISITOR, Role.COORDINATOR):
+            q |= in_scheme & (Q(raised_by=user) | Q(visit__in=_own_visit_ids(user)))
+            if m.role == Role.COORDINATOR and m.panel_id:
+                q |= in_scheme & Q(suite__panel_id=m.panel_id)
+        elif m.role == Role.FORCE:
+            q |= in_scheme & Q(referred_at__isnull=False) & Q(suite__in=m.suites.values("pk"))
+    return queryset.filter(q)
+
+
+def scope_rota_slots(queryset: QuerySet, user) -> QuerySet:
+    """Rota slots: a visitor's own pairs, a coordinator's panel, everything for the manager.
+    The PCC reader and the force lead never see the rota."""
+    q = NOTHING
+    published = Q(period__status__in=[RotaPeriod.Status.PUBLISHED, RotaPeriod.Status.CLOSED])
+    for m in memberships_of(user):
+        in_scheme = Q(period__scheme_id=m.scheme_id)
+        if m.role == Role.MANAGER:
+            q |= in_scheme
+        elif m.role in (Role.VISITOR, Role.COORDINATOR):
+            q |= in_scheme & published & Q(visitors=user)
+            if m.role == Role.COORDINATOR and m.panel_id:
+                q |= in_scheme & published & Q(suite__panel_id=m.panel_id)
+    return queryset.filter(q).distinct()
+
+
+def scope_suites(queryset: QuerySet, user) -> QuerySet:
+    """Suites: every suite of one's schemes, but a force lead only the suites they cover."""
+    q = NOTHING
+    for m in memberships_of(user):
+        if m.role == Role.FORCE:
+            q |= Q(scheme_id=m.scheme_id, pk__in=m.suites.values("pk"))
+        else:
+            q |= Q(scheme_id=m.scheme_id)
+    return queryset.filter(q)
+
+
+def scope_memberships(queryset: QuerySet, user) -> QuerySet:
+    """People: the manager sees everyone in the scheme; visitors and coordinators see the
+    visiting members (to pick a co-visitor); everyone sees themselves."""
+    q = Q(user=user) if user.is_authenticated else NOTHING
+    for m in memberships_of(user):
+        if m.role == Role.MANAGER:
+            q |= Q(scheme_id=m.scheme_id)
+        elif m.role in (Role.VISITOR, Role.COORDINATOR):
+            q |= Q(scheme_id=m.scheme_id, role__in=[Role.VISITOR, Role.COORDINATOR])
+    return queryset.filter(q)
+
+
+def scope_schemes(queryset: QuerySet, user) -> QuerySet:
+    return queryset.filter(pk__in=schemes_where(user))
+
+
+# --- Predicates: may a user who can see this object change it? ---------------------------------
+
+
+def can_manage_scheme(user, scheme: Scheme | int) -> bool:
+    """Suites, people, checklists and rota generation are the scheme manager's."""
+    return is_manager(user, scheme)
+
+
+def can_edit_suite(user, suite) -> bool:
+    return is_manager(user, suite.scheme_id)
+
+
+def can_edit_visit(user, visit: Visit) -> bool:
+    """A draft is edited by the visitors on it; a submitted report only through amendments."""
+    return visit.is_draft and visit.visit_visitors.filter(user=user).exists()
+
+
+def can_amend_visit(user, visit: Visit) -> bool:
+    if visit.is_draft:
+        return False
+    return is_manager(user, visit.scheme_id) or visit.visit_visitors.filter(user=user).exists()
+
+
+def can_see_custody_numbers(user, visit: Visit) -> bool:
+    """The PCC reader sees reports with custody numbers hidden."""
+    return bool(roles_in(user, visit.scheme_id) - {Role.PCC})
+
+
+def can_see_detainee_answers(user, visit: Visit) -> bool:
+    return can_see_custody_numbers(user, visit)
+
+
+def can_triage_issue(user, issue: Issue) -> bool:
+    return is_manager(user, issue.scheme_id)
+
+
+def can_respond_to_issue(user, issue: Issue) -> bool:
+    """The force lead answers an issue referred to a suite they cover, while it awaits them."""
+    awaiting = issue.status in (Issue.Status.REFERRED, Issue.Status.ESCALATED)
+    return awaiting and any(
+        m.role == Role.FORCE
+        and m.scheme_id == issue.scheme_id
+        and m.suites.filter(pk=issue.suite_id).exists()
+        for m in memberships_of(user)
+    )
+
+
+def can_see_rota(user, scheme: Scheme | int) -> bool:
+    return bool(roles_in(user, scheme) & {Role.VISITOR, Role.COORDINATOR, Role.MANAGER})
+
+
+def can_read_summaries(user, scheme: Scheme | int) -> bool:
+    return bool(roles_in(user, scheme) & {Role.COORDINATOR, Role.MANAGER, Role.PCC, Role.FORCE})

@@ -1,0 +1,58 @@
+"""The audit trail: append-only, each entry chained to the one before by a SHA-256 hash."""
+
+import hashlib
+import json
+
+from django.db import transaction
+
+from visits.models import AuditEntry
+
+
+def _digest(previous_hash: str, entry: AuditEntry) -> str:
+    body = json.dumps(
+        {
+            "previous": previous_hash,
+            "scheme": entry.scheme_id,
+            "actor": entry.actor_id,
+            "action": entry.action,
+            "object_type": entry.object_type,
+            "object_id": entry.object_id,
+            "detail": entry.detail,
+            "ip": entry.ip_address,
+            "at": entry.created_at.isoformat(),
+        },
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def record(
+    *, actor, action: str, obj=None, scheme=None, detail: dict | None = None, ip: str | None = None
+) -> AuditEntry:
+    """Append one entry. Runs in the caller's transaction, so a rolled-back change leaves none."""
+    with transaction.atomic():
+        last = AuditEntry.objects.select_for_update().order_by("-pk").first()
+        entry = AuditEntry.objects.create(
+            scheme=scheme,
+            actor=actor if actor is not None and actor.is_authenticated else None,
+            action=action,
+            object_type=type(obj).__name__ if obj is not None else "",
+            object_id=str(obj.pk) if obj is not None else "",
+            detail=detail or {},
+            ip_address=ip,
+            previous_hash=last.entry_hash if last else "",
+        )
+        entry.entry_hash = _digest(entry.previous_hash, entry)
+        entry.save(update_fields=["entry_hash"])
+    return entry
+
+
+def verify_chain() -> AuditEntry | None:
+    """The first entry whose hash does not match its content and predecessor, or None."""
+    previous = ""
+    for entry in AuditEntry.objects.order_by("pk").iterator():
+        if entry.previous_hash != previous or entry.entry_hash != _digest(previous, entry):
+            return entry
+        previous = entry.entry_hash
+    return None

@@ -1,0 +1,120 @@
+import datetime
+
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.db.models import Count, Q
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from visits import permissions
+from visits.models import Issue, Role, RotaPeriod, RotaSlot, Visit
+
+
+def quarter_start(day: datetime.date) -> datetime.date:
+    return datetime.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def _visiting_context(user, today: datetime.date) -> dict:
+    monday = today - datetime.timedelta(days=today.weekday())
+    next_slot = (
+        RotaSlot.objects.visible_to(user)
+        .filter(visitors=user, status=RotaSlot.Status.PLANNED, week_starts_on__gte=monday)
+        .select_related("suite")
+        .prefetch_related("visitors")
+        .order_by("week_starts_on")
+        .first()
+    )
+    drafts = (
+        Visit.objects.drafts()
+        .filter(visit_visitors__user=user)
+        .select_related("suite")
+        .order_by("-arrived_at")
+    )
+    raised = Issue.objects.visible_to(user).filter(raised_by=user).select_related("suite")[:10]
+    return {"next_slot": next_slot, "drafts": list(drafts), "raised_issues": list(raised)}
+
+
+def _manager_context(scheme_ids: list[int], today: datetime.date) -> dict:
+    waiting = Q(status__in=[Issue.Status.REFERRED, Issue.Status.ESCALATED])
+    queue = Issue.objects.filter(scheme_id__in=scheme_ids).aggregate(
+        to_triage=Count("pk", filter=Q(status=Issue.Status.RAISED)),
+        responded=Count("pk", filter=Q(status=Issue.Status.RESPONDED)),
+        with_force=Count("pk", filter=waiting),
+        overdue=Count("pk", filter=waiting & Q(due_on__lt=today)),
+    )
+    visits = Visit.objects.filter(scheme_id__in=scheme_ids).aggregate(
+        recent_reports=Count(
+            "pk",
+            filter=Q(status=Visit.Status.SUBMITTED)
+            & Q(submitted_at__gte=timezone.now() - datetime.timedelta(days=14)),
+        ),
+        stale_drafts=Count(
+            "pk",
+            filter=Q(status=Visit.Status.DRAFT)
+            & Q(created_at__lt=timezone.now() - datetime.timedelta(days=2)),
+        ),
+    )
+    collecting = (
+        RotaPeriod.objects.filter(scheme_id__in=scheme_ids, status=RotaPeriod.Status.COLLECTING)
+        .order_by("availability_closes_on")
+        .first()
+    )
+    return {"queue": queue | visits, "collecting_period": collecting}
+
+
+def _reader_context(user, today: datetime.date) -> dict:
+    start = quarter_start(today)
+    figures = Visit.objects.visible_to(user).aggregate(
+        visits_this_quarter=Count("pk", filter=Q(visit_date__gte=start)),
+        abandoned_this_quarter=Count(
+            "pk", filter=Q(visit_date__gte=start, outcome=Visit.Outcome.ABANDONED)
+        ),
+    )
+    figures["open_issues"] = Issue.objects.visible_to(user).open().count()
+    return {"quarter_start": start, "figures": figures}
+
+
+def _force_context(user, today: datetime.date) -> dict:
+    referred = (
+        Issue.objects.visible_to(user)
+        .filter(status__in=[Issue.Status.REFERRED, Issue.Status.ESCALATED])
+        .select_related("suite")
+        .order_by("due_on", "pk")
+    )
+    return {"referred_issues": list(referred)}
+
+
+def home_context(user) -> dict:
+    today = timezone.localdate()
+    memberships = permissions.memberships_of(user)
+    roles = {m.role for m in memberships}
+    context = {"memberships": memberships, "roles": roles, "today": today}
+    if roles & {Role.VISITOR, Role.COORDINATOR}:
+        context |= _visiting_context(user, today)
+    if Role.COORDINATOR in roles:
+        context["panels"] = [m.panel for m in memberships if m.role == Role.COORDINATOR and m.panel]
+    if Role.MANAGER in roles:
+        context |= _manager_context(permissions.schemes_where(user, Role.MANAGER), today)
+    if Role.PCC in roles:
+        context |= _reader_context(user, today)
+    if Role.FORCE in roles:
+        context |= _force_context(user, today)
+    return context
+
+
+@require_GET
+@login_required
+def home(request):
+    return render(request, "visits/home.html", home_context(request.user))
+
+
+@require_GET
+@never_cache
+def healthz(request):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+    return HttpResponse("ok", content_type="text/plain")
