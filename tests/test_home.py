@@ -88,7 +88,7 @@ def test_outsider_sees_nothing_of_norfolk(client, busy_norfolk):
         ("manager", 6),
         # pcc: visit counts, open issues
         ("pcc", 5),
-        # force: referred issues
+        # force: referred issues (the first 20; counted only when there are more)
         ("force", 4),
         ("outsider", 6),
     ],

@@ -77,6 +77,9 @@ def _reader_context(user, today: datetime.date) -> dict:
     return {"quarter_start": start, "figures": figures}
 
 
+HOME_LIST_LENGTH = 20
+
+
 def _force_context(user, today: datetime.date) -> dict:
     referred = (
         Issue.objects.visible_to(user)
@@ -84,7 +87,10 @@ def _force_context(user, today: datetime.date) -> dict:
         .select_related("suite")
         .order_by("due_on", "pk")
     )
-    return {"referred_issues": list(referred)}
+    # The most pressing first; the count says how many more wait.
+    first = list(referred[:HOME_LIST_LENGTH])
+    more = referred.count() - len(first) if len(first) == HOME_LIST_LENGTH else 0
+    return {"referred_issues": first, "referred_more": more}
 
 
 def home_context(user) -> dict:

@@ -1,0 +1,119 @@
+"""Versioned checklists: a manager edits a draft, then publishes it; published ones never change."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from visits import checklist_defaults
+from visits.errors import DomainError
+from visits.models import ChecklistSection, ChecklistTemplate, ChecklistVersion, Question, Scheme
+from visits.services import audit
+
+NAMES = {
+    ChecklistTemplate.Kind.DETAINEE: "Detainee rights and welfare",
+    ChecklistTemplate.Kind.SUITE: "Suite conditions",
+}
+
+
+def current_version(scheme: Scheme | int, kind: str) -> ChecklistVersion | None:
+    """The published version new visits are filled against."""
+    scheme_id = scheme if isinstance(scheme, int) else scheme.pk
+    return (
+        ChecklistVersion.objects.filter(
+            template__scheme_id=scheme_id,
+            template__kind=kind,
+            status=ChecklistVersion.Status.PUBLISHED,
+        )
+        .order_by("-number")
+        .first()
+    )
+
+
+def install_defaults(*, scheme: Scheme) -> None:
+    """Give a scheme the default detainee and suite checklists, published as version 1.
+
+    Does nothing for a kind the scheme already has."""
+    sources = {
+        ChecklistTemplate.Kind.DETAINEE: checklist_defaults.DETAINEE,
+        ChecklistTemplate.Kind.SUITE: checklist_defaults.SUITE,
+    }
+    with transaction.atomic():
+        for kind, sections in sources.items():
+            template, created = ChecklistTemplate.objects.get_or_create(
+                scheme=scheme, kind=kind, defaults={"name": NAMES[kind]}
+            )
+            if not created and template.versions.exists():
+                continue
+            version = ChecklistVersion.objects.create(
+                template=template,
+                number=1,
+                status=ChecklistVersion.Status.PUBLISHED,
+                note="Default checklist from PACE Code C and ICVA guidance.",
+                published_at=timezone.now(),
+            )
+            for s_order, (title, questions) in enumerate(sections):
+                section = ChecklistSection.objects.create(
+                    version=version, title=title, order=s_order
+                )
+                Question.objects.bulk_create(
+                    Question(
+                        section=section,
+                        key=key,
+                        text=text,
+                        order=q_order,
+                        no_suggests_issue=category is not None,
+                        issue_category=category or "",
+                    )
+                    for q_order, (key, text, category) in enumerate(questions)
+                )
+
+
+def start_draft(*, actor, template: ChecklistTemplate) -> ChecklistVersion:
+    """A draft copy of the latest version to edit; the existing draft if there is one."""
+    with transaction.atomic():
+        draft = template.versions.filter(status=ChecklistVersion.Status.DRAFT).first()
+        if draft:
+            return draft
+        latest = template.versions.order_by("-number").first()
+        draft = ChecklistVersion.objects.create(
+            template=template, number=(latest.number + 1) if latest else 1
+        )
+        if latest:
+            for section in latest.sections.prefetch_related("questions"):
+                questions = list(section.questions.all())
+                section.pk, section.version = None, draft
+                section.save()
+                for question in questions:
+                    question.pk, question.section = None, section
+                Question.objects.bulk_create(questions)
+        audit.record(
+            actor=actor, action="checklist.draft_started", obj=draft, scheme=template.scheme
+        )
+    return draft
+
+
+def publish(*, actor, version: ChecklistVersion, note: str = "") -> ChecklistVersion:
+    """Publish a draft: new visits use it, visits already made keep the version they had.
+
+    Raises DomainError if the version is not a draft or has no questions."""
+    with transaction.atomic():
+        version = ChecklistVersion.objects.select_for_update().get(pk=version.pk)
+        if version.status != ChecklistVersion.Status.DRAFT:
+            raise DomainError("Only a draft can be published.", code="checklist_not_draft")
+        if not Question.objects.filter(section__version=version).exists():
+            raise DomainError("A checklist needs at least one question.", code="checklist_empty")
+        version.template.versions.filter(status=ChecklistVersion.Status.PUBLISHED).update(
+            status=ChecklistVersion.Status.RETIRED
+        )
+        version.status = ChecklistVersion.Status.PUBLISHED
+        version.published_at = timezone.now()
+        version.published_by = actor
+        version.note = note or version.note
+        version.save()
+        audit.record(
+            actor=actor,
+            action="checklist.published",
+            obj=version,
+            scheme=version.template.scheme,
+            detail={"number": version.number},
+        )
+    return version
