@@ -1,12 +1,25 @@
 class DomainError(Exception):
-    """A broken business rule. Pages show `message` in the form; the API returns `code`."""
+    """A broken business rule. Pages show the messages in the form; the API returns `code`.
+
+    `field` names the one input to fix; `fields` maps several inputs to their messages.
+    """
 
     status = 400
 
-    def __init__(self, message: str, *, code: str, field: str | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str,
+        field: str | None = None,
+        fields: dict[str, str] | None = None,
+    ):
         super().__init__(message)
         self.message = message
         self.code = code
+        self.fields = dict(fields or {})
+        if field:
+            self.fields.setdefault(field, message)
         self.field = field
 
 

@@ -1,7 +1,9 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
-from visits.models import CustodySuite, Panel
+from visits.models import Answer, CustodySuite, Issue, IssueCategory, Panel, Question, Visit
+from visits.reports import NUMBER_LABELS
+from visits.rules import NOT_VISITED_LABELS
 
 
 class LoginForm(AuthenticationForm):
@@ -27,3 +29,258 @@ class SuiteForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["panel"].queryset = Panel.objects.filter(scheme_id=self.instance.scheme_id)
+
+
+# --- The visit flow ---------------------------------------------------------------------------
+
+DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class VisitDateTimeField(forms.DateTimeField):
+    widget = DATETIME_WIDGET
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("input_formats", ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
+        super().__init__(**kwargs)
+
+
+class StartVisitForm(forms.Form):
+    suite = forms.ModelChoiceField(
+        queryset=CustodySuite.objects.none(), empty_label=None, label="Custody suite"
+    )
+    co_visitors = forms.ModelMultipleChoiceField(
+        queryset=None,
+        widget=forms.CheckboxSelectMultiple,
+        label="Who are you visiting with?",
+        help_text="Visits are made in pairs: choose at least one other visitor.",
+        error_messages={"required": "Choose the visitor you are with."},
+    )
+    arrived_at = VisitDateTimeField(label="Time you arrived")
+
+    def __init__(self, *args, suites, co_visitors, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["suite"].queryset = suites
+        self.fields["co_visitors"].queryset = co_visitors
+        self.fields["co_visitors"].label_from_instance = lambda u: u.get_full_name() or u.username
+
+
+class AdmissionForm(forms.Form):
+    admitted_at = VisitDateTimeField(label="Time you were let in")
+    delay_minutes = forms.IntegerField(
+        min_value=0,
+        max_value=1440,
+        initial=0,
+        label="Minutes you were kept waiting",
+        help_text="Admission can be delayed, never refused, and only on safety grounds "
+        "authorised by an Inspector or above. Enter 0 if you were let in straight away.",
+    )
+    delay_reason = forms.CharField(
+        required=False, max_length=300, label="Reason given for the delay"
+    )
+    delay_authorised_by = forms.CharField(
+        required=False, max_length=120, label="Rank and name of the officer who authorised it"
+    )
+
+
+class NumbersForm(forms.Form):
+    """Figures at the time of the visit. Whether they add up is the service's rule."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, label in NUMBER_LABELS:
+            self.fields[name] = forms.IntegerField(
+                min_value=0, max_value=999, initial=0, label=label
+            )
+        for name, label in NOT_VISITED_LABELS.items():
+            self.fields[name] = forms.IntegerField(
+                min_value=0, max_value=999, initial=0, label=label.capitalize()
+            )
+        self.fields["nv_access_denied_reason"] = forms.CharField(
+            required=False, max_length=300, label="Reason the Inspector gave for denying access"
+        )
+
+    def group(self, names):
+        return [self[name] for name in names]
+
+
+def answer_fields(form: forms.Form, sections, answers: dict | None = None) -> None:
+    """Add a yes/no/n.a./not asked choice and a note for each question of a checklist."""
+    answers = answers or {}
+    for section in sections:
+        for question in section.questions.all():
+            value, note = answers.get(question.pk, ("", ""))
+            if question.answer_type == Question.AnswerType.YES_NO:
+                field = forms.ChoiceField(
+                    choices=Answer.YesNo.choices,
+                    required=False,
+                    widget=forms.RadioSelect,
+                    label=question.text,
+                )
+            elif question.answer_type == Question.AnswerType.NUMBER:
+                field = forms.IntegerField(required=False, min_value=0, label=question.text)
+            elif question.answer_type == Question.AnswerType.CHOICE:
+                field = forms.ChoiceField(
+                    choices=[("", "Not answered")] + [(c, c) for c in question.choices],
+                    required=False,
+                    label=question.text,
+                )
+            else:
+                field = forms.CharField(required=False, max_length=200, label=question.text)
+            field.initial = value
+            form.fields[f"q_{question.pk}"] = field
+            form.fields[f"note_{question.pk}"] = forms.CharField(
+                required=False,
+                max_length=2000,
+                initial=note,
+                label="Note",
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+
+
+def answers_from(form: forms.Form) -> dict[int, tuple[str, str]]:
+    result = {}
+    for name, value in form.cleaned_data.items():
+        if name.startswith("q_"):
+            qid = int(name[2:])
+            result[qid] = (
+                "" if value is None else str(value),
+                form.cleaned_data.get(f"note_{qid}", ""),
+            )
+    return result
+
+
+class DetaineeForm(forms.Form):
+    custody_number = forms.CharField(
+        max_length=40,
+        label="Custody record number",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
+        ),
+    )
+    consent_to_record_check = forms.BooleanField(
+        required=False, label="Consents to us checking their custody record"
+    )
+    under_18 = forms.BooleanField(required=False, label="Under 18")
+    vulnerable = forms.BooleanField(required=False, label="Vulnerable adult")
+    appropriate_adult_needed = forms.BooleanField(required=False, label="Appropriate adult needed")
+    appropriate_adult_present = forms.BooleanField(
+        required=False, label="Appropriate adult present"
+    )
+    interpreter_needed = forms.BooleanField(required=False, label="Interpreter needed")
+    interpreter_used = forms.BooleanField(required=False, label="Interpreter used")
+    mental_health_concern = forms.BooleanField(required=False, label="Mental health concern")
+    tact = forms.BooleanField(required=False, label="Held under the Terrorism Act (TACT)")
+
+    FLAG_FIELDS = (
+        "consent_to_record_check",
+        "under_18",
+        "vulnerable",
+        "appropriate_adult_needed",
+        "appropriate_adult_present",
+        "interpreter_needed",
+        "interpreter_used",
+        "mental_health_concern",
+        "tact",
+    )
+
+    def __init__(self, *args, sections, scheme, answers=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.sections = sections
+        self.fields[
+            "custody_number"
+        ].help_text = f"For example {scheme.custody_number_example}. Never a name."
+        answer_fields(self, sections, answers)
+
+
+class SuiteChecklistForm(forms.Form):
+    def __init__(self, *args, sections, answers=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.sections = sections
+        answer_fields(self, sections, answers)
+
+
+class IssueForm(forms.Form):
+    category = forms.ChoiceField(choices=IssueCategory.choices)
+    severity = forms.ChoiceField(
+        choices=Issue.Severity.choices, initial="routine", widget=forms.RadioSelect
+    )
+    description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=4000,
+        help_text="What you found. No names: custody numbers only.",
+    )
+    custody_number = forms.CharField(
+        required=False, max_length=40, label="Custody record number, if it concerns one detainee"
+    )
+    resolved_on_visit = forms.BooleanField(
+        required=False, label="Resolved with the sergeant during the visit"
+    )
+    recheck_next_visit = forms.BooleanField(required=False, label="Re-check on the next visit")
+    question_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
+class GoodPracticeForm(forms.Form):
+    good_practice = forms.CharField(
+        required=False,
+        max_length=4000,
+        label="Good practice seen",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class SignOffForm(forms.Form):
+    departed_at = VisitDateTimeField(label="Time you left")
+    outcome = forms.ChoiceField(
+        choices=Visit.Outcome.choices, widget=forms.RadioSelect, label="Outcome of the visit"
+    )
+    abandoned_reason = forms.CharField(
+        required=False, max_length=300, label="If abandoned, why (suite closed, staffing...)"
+    )
+    sergeant_name = forms.CharField(
+        required=False, max_length=120, label="Custody sergeant's rank and name"
+    )
+    sergeant_comments = forms.CharField(
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Sergeant's comments",
+    )
+    signature = forms.CharField(required=False, widget=forms.HiddenInput)
+    sergeant_confirmed = forms.BooleanField(
+        required=False, label="The sergeant has read this report and signs it"
+    )
+
+    def __init__(self, *args, visitors, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["confirmed_by"] = forms.ModelMultipleChoiceField(
+            queryset=visitors,
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
+            label="Each visitor confirms the report is accurate",
+        )
+        self.fields["confirmed_by"].label_from_instance = lambda u: (
+            f"I, {u.get_full_name() or u.username}, confirm this report"
+        )
+
+
+class PhotoForm(forms.Form):
+    photo = forms.FileField(
+        label="Photo of suite conditions",
+        help_text="Conditions only: never photograph a person. JPEG, PNG or WebP, up to 10 MB.",
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
+    caption = forms.CharField(required=False, max_length=200)
+
+
+class AmendmentForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        label="Why is the report being amended?",
+    )
+    good_practice = forms.CharField(
+        required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    sergeant_comments = forms.CharField(
+        required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )

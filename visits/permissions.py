@@ -84,14 +84,16 @@ def scope_issues(queryset: QuerySet, user) -> QuerySet:
     """Issues: those a visitor raised (or were raised on their visits); a coordinator's panel;
     all for the manager and PCC reader; for a force lead, those referred for their suites."""
     q = NOTHING
+    # Issues on a draft report stay with its visitors until the report is submitted.
+    reported = Q(visit__isnull=True) | Q(visit__status=Visit.Status.SUBMITTED)
     for m in memberships_of(user):
         in_scheme = Q(scheme_id=m.scheme_id)
         if m.role in (Role.MANAGER, Role.PCC):
-            q |= in_scheme
+            q |= in_scheme & reported
         elif m.role in (Role.VISITOR, Role.COORDINATOR):
             q |= in_scheme & (Q(raised_by=user) | Q(visit__in=_own_visit_ids(user)))
             if m.role == Role.COORDINATOR and m.panel_id:
-                q |= in_scheme & Q(suite__panel_id=m.panel_id)
+                q |= in_scheme & reported & Q(suite__panel_id=m.panel_id)
         elif m.role == Role.FORCE:
             q |= in_scheme & Q(referred_at__isnull=False) & Q(suite__in=m.suites.values("pk"))
     return queryset.filter(q)

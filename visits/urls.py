@@ -1,6 +1,6 @@
 from django.urls import path
 
-from visits.views import home, suites
+from visits.views import home, reports, suites, visit_flow
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -8,4 +8,45 @@ urlpatterns = [
     path("suites/", suites.suite_list, name="suite-list"),
     path("suites/<int:pk>/", suites.suite_detail, name="suite-detail"),
     path("suites/<int:pk>/edit/", suites.suite_edit, name="suite-edit"),
+    # Reports
+    path("visits/", reports.visit_list, name="visit-list"),
+    path("visits/<uuid:uuid>/", reports.visit_report, name="visit-report"),
+    path("visits/<uuid:uuid>/report.pdf", reports.visit_pdf, name="visit-pdf"),
+    path("visits/<uuid:uuid>/amend/", reports.visit_amend, name="visit-amend"),
+    # Recording a visit, one step per page
+    path("visits/new/", visit_flow.visit_start, name="visit-start"),
+    path("visits/<uuid:uuid>/admission/", visit_flow.visit_admission, name="visit-admission"),
+    path("visits/<uuid:uuid>/numbers/", visit_flow.visit_numbers, name="visit-numbers"),
+    path("visits/<uuid:uuid>/detainees/", visit_flow.visit_detainees, name="visit-detainees"),
+    path("visits/<uuid:uuid>/detainees/new/", visit_flow.visit_detainee, name="visit-detainee-new"),
+    path(
+        "visits/<uuid:uuid>/detainees/<int:pk>/", visit_flow.visit_detainee, name="visit-detainee"
+    ),
+    path(
+        "visits/<uuid:uuid>/detainees/<int:pk>/remove/",
+        visit_flow.visit_detainee_remove,
+        name="visit-detainee-remove",
+    ),
+    path("visits/<uuid:uuid>/suite/", visit_flow.visit_suite, name="visit-suite"),
+    path("visits/<uuid:uuid>/photos/", visit_flow.visit_photo_upload, name="visit-photo-upload"),
+    path("visits/<uuid:uuid>/photos/<int:pk>/", visit_flow.visit_photo, name="visit-photo"),
+    path(
+        "visits/<uuid:uuid>/photos/<int:pk>/thumb/",
+        visit_flow.visit_photo,
+        {"size": "thumb"},
+        name="visit-photo-thumb",
+    ),
+    path("visits/<uuid:uuid>/issues/", visit_flow.visit_issues, name="visit-issues"),
+    path(
+        "visits/<uuid:uuid>/issues/<int:pk>/withdraw/",
+        visit_flow.visit_issue_withdraw,
+        name="visit-issue-withdraw",
+    ),
+    path(
+        "visits/<uuid:uuid>/good-practice/",
+        visit_flow.visit_good_practice,
+        name="visit-good-practice",
+    ),
+    path("visits/<uuid:uuid>/sign-off/", visit_flow.visit_sign_off, name="visit-sign-off"),
+    path("visits/<uuid:uuid>/check/", visit_flow.visit_check, name="visit-check"),
 ]

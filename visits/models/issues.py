@@ -15,6 +15,10 @@ class IssueQuerySet(models.QuerySet):
     def open(self):
         return self.exclude(status__in=Issue.CLOSED_STATUSES)
 
+    def reported(self):
+        """Issues that have left the visitors' hands: raised on a submitted report, or alone."""
+        return self.filter(models.Q(visit__isnull=True) | models.Q(visit__status="submitted"))
+
 
 class Issue(models.Model):
     """Something wrong found on a visit, followed from the sergeant to the force's answer."""

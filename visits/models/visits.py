@@ -103,6 +103,9 @@ class Visit(models.Model):
     sergeant_name = models.CharField(max_length=120, blank=True)
     sergeant_comments = models.TextField(blank=True)
     sergeant_signature = models.ImageField(upload_to="signatures/%Y/", blank=True)
+    # Set when the sergeant signs, by drawing (signature above) or, without a drawing, by
+    # confirming on the phone that they have read the report.
+    sergeant_signed_at = models.DateTimeField(null=True, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from visits.models import Conflict, CustodySuite, Membership, Panel, Role, Scheme, VisitorStatus
+from visits.services import checklists
 
 User = get_user_model()
 
@@ -113,6 +114,8 @@ class Command(BaseCommand):
             example="MH/12345/26",
         )
         suites = {**self.suites(norfolk, NORFOLK_SUITES), **self.suites(suffolk, SUFFOLK_SUITES)}
+        for scheme in (norfolk, suffolk):
+            checklists.install_defaults(scheme=scheme)
 
         for username, first, last, slug, role, status, panel in DEMO_ACCOUNTS:
             scheme = norfolk if slug == "norfolk" else suffolk

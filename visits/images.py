@@ -1,0 +1,125 @@
+"""Uploaded images: re-encoded, stripped of all metadata, bounded in size. Bytes in, bytes out.
+
+Anything that is not plainly a photo is refused with a message a volunteer can act on:
+non-images, decompression bombs, huge dimensions, truncated files, and polyglots (an image
+with another file appended after its end).
+"""
+
+import base64
+import binascii
+import io
+import warnings
+from dataclasses import dataclass
+
+from PIL import Image, ImageOps
+
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+MAX_PIXELS = 40_000_000  # a 48-megapixel phone photo is 8000 × 6000; beyond this, refuse
+MAX_SIDE = 1600
+THUMB_SIDE = 400
+ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP"}
+
+
+class ImageRejected(ValueError):
+    """The upload is not an image we will keep. The message says why, for the person."""
+
+
+@dataclass(frozen=True)
+class CleanImage:
+    data: bytes  # JPEG, no metadata
+    thumbnail: bytes
+    width: int
+    height: int
+
+
+def _trailing_data(raw: bytes, image_format: str) -> bool:
+    """True if bytes follow the image's end marker (a polyglot or a hidden payload)."""
+    if image_format == "JPEG":
+        end = raw.rfind(b"\xff\xd9")
+        return end == -1 or len(raw[end + 2 :].strip(b"\x00")) > 0
+    if image_format == "PNG":
+        end = raw.rfind(b"IEND")
+        return end == -1 or len(raw[end + 8 :]) > 0
+    return False
+
+
+def _open(raw: bytes) -> Image.Image:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            probe = Image.open(io.BytesIO(raw))
+            probe.verify()
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise ImageRejected("This image is far too large to process.") from None
+        except Exception:
+            raise ImageRejected(
+                "This file is not a photo we can read. Upload a JPEG, PNG or WebP image."
+            ) from None
+    if probe.format not in ACCEPTED_FORMATS:
+        raise ImageRejected("Upload a JPEG, PNG or WebP image.")
+    if probe.width * probe.height > MAX_PIXELS:
+        raise ImageRejected("This image has too many pixels. Upload an ordinary photo.")
+    if _trailing_data(raw, probe.format):
+        raise ImageRejected(
+            "This file has something hidden after the image. Take the photo again, "
+            "or save it as a new file, and upload that."
+        )
+    image = Image.open(io.BytesIO(raw))  # verify() leaves the image unusable; open again
+    try:
+        image.load()
+    except Exception:
+        raise ImageRejected("This image is damaged or incomplete. Upload it again.") from None
+    return image
+
+
+def _encode(image: Image.Image, side: int, quality: int) -> bytes:
+    copy = image.copy()
+    copy.thumbnail((side, side), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    # No exif, no ICC profile, no comments: a fresh JPEG from pixels only.
+    copy.save(out, format="JPEG", quality=quality, optimize=True)
+    return out.getvalue()
+
+
+def clean_photo(raw: bytes) -> CleanImage:
+    """Re-encode an uploaded photo: orientation applied, metadata gone, at most 1600 px."""
+    if len(raw) > MAX_UPLOAD_BYTES:
+        raise ImageRejected("This file is over 10 MB. Upload a smaller photo.")
+    if not raw:
+        raise ImageRejected("The file is empty.")
+    image = _open(raw)
+    image = ImageOps.exif_transpose(image)
+    if image.mode not in ("RGB", "L"):
+        background = Image.new("RGB", image.size, "white")
+        rgba = image.convert("RGBA")
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        image = background
+    data = _encode(image, MAX_SIDE, 85)
+    width, height = Image.open(io.BytesIO(data)).size
+    return CleanImage(data, _encode(image, THUMB_SIDE, 75), width, height)
+
+
+def clean_signature(data_url: str) -> bytes:
+    """A signature drawn on the screen (a PNG data URL) re-encoded as a small PNG."""
+    prefix = "data:image/png;base64,"
+    if not data_url.startswith(prefix):
+        raise ImageRejected("The signature could not be read. Ask the sergeant to sign again.")
+    try:
+        raw = base64.b64decode(data_url[len(prefix) :], validate=True)
+    except (binascii.Error, ValueError):
+        raise ImageRejected(
+            "The signature could not be read. Ask the sergeant to sign again."
+        ) from None
+    if len(raw) > 1024 * 1024:
+        raise ImageRejected("The signature is too large. Ask the sergeant to sign again.")
+    image = _open(raw)
+    if image.width > 2000 or image.height > 1000:
+        raise ImageRejected("The signature is too large. Ask the sergeant to sign again.")
+    flat = Image.new("RGB", image.size, "white")
+    rgba = image.convert("RGBA")
+    flat.paste(rgba, mask=rgba.getchannel("A"))
+    if flat.convert("L").getextrema()[0] > 200:
+        raise ImageRejected("The signature is blank. Ask the sergeant to sign in the box.")
+    out = io.BytesIO()
+    flat.convert("L").save(out, format="PNG", optimize=True)
+    return out.getvalue()

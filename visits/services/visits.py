@@ -1,0 +1,676 @@
+"""Recording a visit: start, each step of the report, submit, amend.
+
+Every function takes the acting user first and raises DomainError (or ConflictError for a
+stale revision) when a rule is broken; nothing is changed then. Whether the actor may act on
+the visit at all is the caller's question (visits.permissions); these ask whether the step is
+allowed now.
+"""
+
+import datetime
+import uuid as uuid_module
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from visits import rules
+from visits.errors import ConflictError, DomainError
+from visits.models import (
+    Amendment,
+    Answer,
+    Attachment,
+    ChecklistTemplate,
+    Conflict,
+    CustodySuite,
+    DetaineeRecord,
+    Issue,
+    IssueEvent,
+    Membership,
+    Question,
+    RotaSlot,
+    Visit,
+    VisitVisitor,
+)
+from visits.services import audit, checklists
+
+User = get_user_model()
+
+NUMBER_FIELDS = (
+    "in_custody",
+    "adults",
+    "under_18",
+    "male",
+    "female",
+    "held_pace",
+    "held_immigration",
+    "held_tact",
+    "held_other",
+    "offered",
+    "visited",
+    "observed_only",
+    "declined",
+    *Visit.NOT_VISITED_FIELDS,
+)
+YES_NO_VALUES = {choice.value for choice in Answer.YesNo}
+
+
+# --- Start --------------------------------------------------------------------------------------
+
+
+def _visiting_membership(user, scheme_id: int) -> Membership | None:
+    return Membership.objects.visiting().filter(user=user, scheme_id=scheme_id).first()
+
+
+def start_visit(
+    *,
+    actor,
+    suite: CustodySuite,
+    co_visitors,
+    arrived_at: datetime.datetime,
+    client_uuid: uuid_module.UUID | None = None,
+) -> Visit:
+    """Open a draft report for a pair (or more) of visitors arriving at a suite.
+
+    Idempotent on `client_uuid`: starting the same visit again returns the one stored.
+    Raises DomainError if fewer than two visitors, a visitor is not in the scheme or has a
+    conflict with the suite, the suite is inactive, or the scheme has no published checklist.
+    """
+    if client_uuid:
+        existing = Visit.objects.filter(uuid=client_uuid).first()
+        if existing:
+            if not existing.visit_visitors.filter(user=actor).exists():
+                raise ConflictError("That visit belongs to someone else.", code="uuid_taken")
+            return existing
+    visitors = [actor, *[u for u in co_visitors if u.pk != actor.pk]]
+    visitors = list({u.pk: u for u in visitors}.values())
+    if len(visitors) < 2:
+        raise DomainError(
+            "Visits are made in pairs: choose the visitor you are with.",
+            code="needs_two_visitors",
+            field="co_visitors",
+        )
+    if not suite.active:
+        raise DomainError(
+            f"{suite.name} is not an active suite.", code="suite_inactive", field="suite"
+        )
+    for user in visitors:
+        if not _visiting_membership(user, suite.scheme_id):
+            raise DomainError(
+                f"{user.get_full_name() or user.username} is not a visitor in this scheme.",
+                code="visitor_not_in_scheme",
+                field="co_visitors",
+            )
+    conflicted = Conflict.objects.filter(suite=suite, membership__user__in=visitors).select_related(
+        "membership__user"
+    )
+    for conflict in conflicted:
+        raise DomainError(
+            f"{conflict.membership.user.get_full_name()} has a conflict with {suite.name} "
+            "and cannot visit it.",
+            code="visitor_conflict",
+            field="co_visitors",
+        )
+    if arrived_at > timezone.now() + datetime.timedelta(minutes=10):
+        raise DomainError(
+            "The arrival time cannot be in the future.",
+            code="arrival_in_future",
+            field="arrived_at",
+        )
+    detainee_list = checklists.current_version(suite.scheme_id, ChecklistTemplate.Kind.DETAINEE)
+    suite_list = checklists.current_version(suite.scheme_id, ChecklistTemplate.Kind.SUITE)
+    if not detainee_list or not suite_list:
+        raise DomainError(
+            "Your scheme has no published checklists yet. Ask your scheme manager.",
+            code="no_checklist",
+        )
+    try:
+        with transaction.atomic():
+            visit = Visit.objects.create(
+                uuid=client_uuid or uuid_module.uuid4(),
+                scheme_id=suite.scheme_id,
+                suite=suite,
+                created_by=actor,
+                visit_date=timezone.localdate(arrived_at),
+                arrived_at=arrived_at,
+                detainee_checklist=detainee_list,
+                suite_checklist=suite_list,
+                rota_slot=_matching_slot(suite, visitors, arrived_at),
+            )
+            VisitVisitor.objects.bulk_create(VisitVisitor(visit=visit, user=u) for u in visitors)
+            audit.record(actor=actor, action="visit.started", obj=visit, scheme=suite.scheme)
+    except IntegrityError:
+        # The same client UUID arrived twice at once: the other request stored it.
+        return Visit.objects.get(uuid=client_uuid)
+    return visit
+
+
+def _matching_slot(suite, visitors, arrived_at) -> RotaSlot | None:
+    """The planned rota slot this visit fulfils: same suite and week, one of its visitors."""
+    day = timezone.localdate(arrived_at)
+    monday = day - datetime.timedelta(days=day.weekday())
+    return (
+        RotaSlot.objects.filter(
+            suite=suite,
+            week_starts_on=monday,
+            status=RotaSlot.Status.PLANNED,
+            visitors__in=visitors,
+            visit__isnull=True,
+        )
+        .order_by("pk")
+        .first()
+    )
+
+
+# --- Steps --------------------------------------------------------------------------------------
+
+
+def _lock_draft(visit: Visit, expected_revision: int | None) -> Visit:
+    """Re-read the visit under a lock; refuse a submitted one or a stale revision."""
+    locked = Visit.objects.select_for_update().get(pk=visit.pk)
+    if not locked.is_draft:
+        raise DomainError(
+            "This report has been submitted and can no longer be edited. "
+            "Make an amendment, with a reason, instead.",
+            code="visit_submitted",
+        )
+    if expected_revision is not None and expected_revision != locked.revision:
+        raise ConflictError(
+            "Someone else changed this report since you opened it. Reload it and try again.",
+            code="stale_revision",
+        )
+    return locked
+
+
+def _save(visit: Visit, fields: dict) -> Visit:
+    for name, value in fields.items():
+        setattr(visit, name, value)
+    visit.revision = F("revision") + 1
+    visit.save(update_fields=[*fields, "revision", "updated_at"])
+    visit.refresh_from_db(fields=["revision"])
+    return visit
+
+
+def record_admission(
+    *,
+    actor,
+    visit: Visit,
+    admitted_at: datetime.datetime,
+    delay_minutes: int = 0,
+    delay_reason: str = "",
+    delay_authorised_by: str = "",
+    expected_revision: int | None = None,
+) -> Visit:
+    """When the visitors were let in, and why they were kept waiting if they were.
+
+    Raises DomainError if admitted before arriving, or a delay lacks its reason or officer."""
+    problems = {}
+    if admitted_at < visit.arrived_at:
+        problems["admitted_at"] = "The time admitted cannot be before the time you arrived."
+    if delay_minutes:
+        if not delay_reason.strip():
+            problems["delay_reason"] = "Give the reason you were told for the delay."
+        if not delay_authorised_by.strip():
+            problems["delay_authorised_by"] = (
+                "Give the rank and name of the Inspector who authorised the delay."
+            )
+    if problems:
+        raise DomainError("Check the admission details.", code="admission_invalid", fields=problems)
+    with transaction.atomic():
+        locked = _lock_draft(visit, expected_revision)
+        return _save(
+            locked,
+            {
+                "admitted_at": admitted_at,
+                "delay_minutes": delay_minutes,
+                "delay_reason": delay_reason.strip() if delay_minutes else "",
+                "delay_authorised_by": delay_authorised_by.strip() if delay_minutes else "",
+            },
+        )
+
+
+def record_numbers(
+    *, actor, visit: Visit, numbers: dict, expected_revision: int | None = None
+) -> Visit:
+    """The numbers at the time of the visit. Raises DomainError naming the figures that
+    disagree (in custody = offered + not visited; offered = visited + observed + declined)."""
+    values = {name: int(numbers.get(name) or 0) for name in NUMBER_FIELDS}
+    values["nv_access_denied_reason"] = (numbers.get("nv_access_denied_reason") or "").strip()
+    if any(value < 0 for name, value in values.items() if name in NUMBER_FIELDS):
+        raise DomainError("Numbers cannot be negative.", code="numbers_negative")
+    problems = rules.number_disagreements(values)
+    if problems:
+        raise DomainError("The numbers do not add up.", code="numbers_disagree", fields=problems)
+    with transaction.atomic():
+        return _save(_lock_draft(visit, expected_revision), values)
+
+
+@dataclass
+class DetaineeDetails:
+    """What is recorded of one detainee; never a name."""
+
+    custody_number: str
+    consent_to_record_check: bool = False
+    under_18: bool = False
+    vulnerable: bool = False
+    appropriate_adult_needed: bool = False
+    appropriate_adult_present: bool = False
+    interpreter_needed: bool = False
+    interpreter_used: bool = False
+    mental_health_concern: bool = False
+    tact: bool = False
+    gender: str = ""
+    # question id -> (value, note)
+    answers: dict[int, tuple[str, str]] = field(default_factory=dict)
+
+
+def save_detainee(
+    *,
+    actor,
+    visit: Visit,
+    details: DetaineeDetails,
+    detainee: DetaineeRecord | None = None,
+    expected_revision: int | None = None,
+) -> DetaineeRecord:
+    """Add a detainee seen on the visit, or change one, with their checklist answers.
+
+    Raises DomainError for a custody number not in the scheme's format (or like a name), one
+    already on this visit, or an answer to a question not on the visit's checklist."""
+    scheme = visit.scheme
+    problem = rules.custody_number_problem(
+        details.custody_number, scheme.custody_number_pattern, scheme.custody_number_example
+    )
+    if problem:
+        raise DomainError(problem, code="custody_number_invalid", field="custody_number")
+    number = rules.normalise_custody_number(details.custody_number)
+    duplicate = visit.detainees.filter(custody_number=number)
+    if detainee:
+        duplicate = duplicate.exclude(pk=detainee.pk)
+    if duplicate.exists():
+        raise DomainError(
+            f"{number} is already on this report.",
+            code="custody_number_repeated",
+            field="custody_number",
+        )
+    questions = _questions(visit.detainee_checklist_id)
+    _check_answers(details.answers, questions)
+    attributes = {
+        name: getattr(details, name)
+        for name in DetaineeDetails.__dataclass_fields__
+        if name not in ("answers", "custody_number")
+    }
+    with transaction.atomic():
+        locked = _lock_draft(visit, expected_revision)
+        if detainee is None:
+            detainee = DetaineeRecord(visit=locked, order=locked.detainees.count())
+        detainee.custody_number = number
+        for name, value in attributes.items():
+            setattr(detainee, name, value)
+        detainee.save()
+        _replace_answers(locked, detainee, details.answers)
+        _save(locked, {"involves_tact": locked.detainees.filter(tact=True).exists()})
+    return detainee
+
+
+def remove_detainee(*, actor, visit: Visit, detainee: DetaineeRecord) -> None:
+    """Take a detainee (and their answers) off a draft report."""
+    with transaction.atomic():
+        locked = _lock_draft(visit, None)
+        detainee.delete()
+        _save(locked, {"involves_tact": locked.detainees.filter(tact=True).exists()})
+
+
+def save_suite_answers(
+    *,
+    actor,
+    visit: Visit,
+    answers: dict[int, tuple[str, str]],
+    expected_revision: int | None = None,
+) -> Visit:
+    """The suite checklist's answers (question id -> (value, note)), replacing earlier ones."""
+    _check_answers(answers, _questions(visit.suite_checklist_id))
+    with transaction.atomic():
+        locked = _lock_draft(visit, expected_revision)
+        _replace_answers(locked, None, answers)
+        return _save(locked, {})
+
+
+def _questions(version_id) -> dict[int, Question]:
+    return {q.pk: q for q in Question.objects.filter(section__version_id=version_id)}
+
+
+def _check_answers(answers: dict, questions: dict[int, Question]) -> None:
+    for question_id, (value, _note) in answers.items():
+        question = questions.get(question_id)
+        if question is None:
+            raise DomainError(
+                "An answer is for a question not on this checklist.", code="answer_question_unknown"
+            )
+        if (
+            value
+            and question.answer_type == Question.AnswerType.YES_NO
+            and (value not in YES_NO_VALUES)
+        ):
+            raise DomainError(
+                f"'{value}' is not an answer to “{question.text}”.",
+                code="answer_invalid",
+                field=f"q_{question_id}",
+            )
+        if value and question.answer_type == Question.AnswerType.NUMBER:
+            try:
+                int(value)
+            except ValueError:
+                raise DomainError(
+                    f"“{question.text}” needs a number.",
+                    code="answer_invalid",
+                    field=f"q_{question_id}",
+                ) from None
+
+
+def _replace_answers(visit: Visit, detainee: DetaineeRecord | None, answers: dict) -> None:
+    Answer.objects.filter(visit=visit, detainee=detainee).delete()
+    Answer.objects.bulk_create(
+        Answer(visit=visit, detainee=detainee, question_id=qid, value=value, note=note.strip())
+        for qid, (value, note) in answers.items()
+        if value or note.strip()
+    )
+
+
+# --- Issues and good practice -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SuggestedIssue:
+    """An issue the answers point at: a "no" to a question flagged as suggesting one."""
+
+    question_id: int
+    category: str
+    description: str
+    custody_number: str
+
+
+def suggested_issues(visit: Visit) -> list[SuggestedIssue]:
+    """Flagged "no" answers on this visit that no issue has been raised for yet."""
+    raised = set(visit.issues.values_list("question_id", "custody_number"))
+    answers = (
+        Answer.objects.filter(visit=visit, value=Answer.YesNo.NO, question__no_suggests_issue=True)
+        .select_related("question", "detainee")
+        .order_by("detainee__order", "question__section__order", "question__order")
+    )
+    suggestions = []
+    for answer in answers:
+        number = answer.detainee.custody_number if answer.detainee else ""
+        if (answer.question_id, number) in raised:
+            continue
+        text = f"No: {answer.question.text}."
+        if answer.note:
+            text += f" {answer.note}"
+        suggestions.append(
+            SuggestedIssue(answer.question_id, answer.question.issue_category, text, number)
+        )
+    return suggestions
+
+
+def raise_issue(
+    *,
+    actor,
+    visit: Visit,
+    category: str,
+    description: str,
+    severity: str = "routine",
+    resolved_on_visit: bool = False,
+    recheck_next_visit: bool = False,
+    custody_number: str = "",
+    question_id: int | None = None,
+) -> Issue:
+    """Record an issue found on the visit, resolved there with the sergeant or not."""
+    if not description.strip():
+        raise DomainError(
+            "Describe the issue.", code="issue_description_missing", field="description"
+        )
+    if custody_number:
+        problem = rules.custody_number_problem(
+            custody_number,
+            visit.scheme.custody_number_pattern,
+            visit.scheme.custody_number_example,
+        )
+        if problem:
+            raise DomainError(problem, code="custody_number_invalid", field="custody_number")
+    with transaction.atomic():
+        locked = _lock_draft(visit, None)
+        issue = Issue.objects.create(
+            scheme_id=locked.scheme_id,
+            suite_id=locked.suite_id,
+            visit=locked,
+            question_id=question_id,
+            category=category,
+            severity=severity,
+            description=description.strip(),
+            raised_by=actor,
+            custody_number=rules.normalise_custody_number(custody_number),
+            recheck_next_visit=recheck_next_visit,
+            status=Issue.Status.RESOLVED_ON_VISIT if resolved_on_visit else Issue.Status.RAISED,
+            closed_at=timezone.now() if resolved_on_visit else None,
+        )
+        IssueEvent.objects.create(
+            issue=issue, kind=IssueEvent.Kind.RAISED, actor=actor, text=issue.description
+        )
+        if resolved_on_visit:
+            IssueEvent.objects.create(
+                issue=issue,
+                kind=IssueEvent.Kind.RESOLVED_ON_VISIT,
+                actor=actor,
+                text="Resolved with the custody sergeant.",
+            )
+        _save(locked, {})
+    return issue
+
+
+def withdraw_issue(*, actor, visit: Visit, issue: Issue) -> None:
+    """Take an issue off a draft report (it was never reported, so nothing is lost)."""
+    with transaction.atomic():
+        locked = _lock_draft(visit, None)
+        issue.delete()
+        _save(locked, {})
+
+
+def add_photo(*, actor, visit: Visit, photo, caption: str = "") -> Attachment:
+    """Attach a photo of suite conditions, already re-encoded by visits.images.clean_photo."""
+    with transaction.atomic():
+        locked = _lock_draft(visit, None)
+        attachment = Attachment(
+            visit=locked,
+            width=photo.width,
+            height=photo.height,
+            caption=caption.strip(),
+            uploaded_by=actor,
+        )
+        name = uuid_module.uuid4().hex
+        attachment.image.save(f"{name}.jpg", ContentFile(photo.data), save=False)
+        attachment.thumbnail.save(f"{name}-thumb.jpg", ContentFile(photo.thumbnail), save=False)
+        attachment.save()
+        _save(locked, {})
+    return attachment
+
+
+def record_good_practice(*, actor, visit: Visit, text: str) -> Visit:
+    with transaction.atomic():
+        return _save(_lock_draft(visit, None), {"good_practice": text.strip()})
+
+
+# --- Sign-off, submission, amendment ------------------------------------------------------------
+
+
+@dataclass
+class SignOff:
+    departed_at: datetime.datetime
+    outcome: str
+    abandoned_reason: str = ""
+    sergeant_name: str = ""
+    sergeant_comments: str = ""
+    signature_png: bytes | None = None  # drawn on the screen, already re-encoded
+    sergeant_confirmed: bool = False  # signed by confirming, where nothing was drawn
+    confirmed_by: list = field(default_factory=list)  # visitors who confirm the report
+
+
+def record_sign_off(
+    *, actor, visit: Visit, sign_off: SignOff, expected_revision: int | None = None
+) -> Visit:
+    """Departure, outcome, the sergeant's comments and signature, the visitors' confirmation."""
+    problems = {}
+    if sign_off.departed_at < visit.arrived_at:
+        problems["departed_at"] = "The departure time cannot be before the time you arrived."
+    elif visit.admitted_at and sign_off.departed_at < visit.admitted_at:
+        problems["departed_at"] = "The departure time cannot be before the time you were let in."
+    if sign_off.outcome not in Visit.Outcome.values:
+        problems["outcome"] = "Choose the outcome of the visit."
+    if sign_off.outcome == Visit.Outcome.ABANDONED and not sign_off.abandoned_reason.strip():
+        problems["abandoned_reason"] = "Say why the visit was abandoned."
+    if problems:
+        raise DomainError("Check the sign-off details.", code="sign_off_invalid", fields=problems)
+    with transaction.atomic():
+        locked = _lock_draft(visit, expected_revision)
+        fields = {
+            "departed_at": sign_off.departed_at,
+            "outcome": sign_off.outcome,
+            "abandoned_reason": sign_off.abandoned_reason.strip()
+            if sign_off.outcome == Visit.Outcome.ABANDONED
+            else "",
+            "sergeant_name": sign_off.sergeant_name.strip(),
+            "sergeant_comments": sign_off.sergeant_comments.strip(),
+        }
+        if sign_off.signature_png:
+            locked.sergeant_signature.save(
+                f"{locked.uuid}.png", ContentFile(sign_off.signature_png), save=False
+            )
+            fields["sergeant_signature"] = locked.sergeant_signature
+            fields["sergeant_signed_at"] = timezone.now()
+        elif sign_off.sergeant_confirmed and not locked.sergeant_signed_at:
+            fields["sergeant_signed_at"] = timezone.now()
+        now = timezone.now()
+        confirmed_ids = [u.pk for u in sign_off.confirmed_by]
+        locked.visit_visitors.filter(user_id__in=confirmed_ids, confirmed_at__isnull=True).update(
+            confirmed_at=now
+        )
+        locked.visit_visitors.exclude(user_id__in=confirmed_ids).update(confirmed_at=None)
+        return _save(locked, fields)
+
+
+def submission_problems(visit: Visit) -> dict[str, str]:
+    """What still stops a draft from being submitted, keyed by the step that fixes it."""
+    problems = {}
+    abandoned = visit.outcome == Visit.Outcome.ABANDONED
+    if visit.visit_visitors.count() < 2:
+        problems["start"] = "A report needs at least two visitors."
+    if not visit.admitted_at and not abandoned:
+        problems["admission"] = "Record the time you were let in."
+    numbers = {name: getattr(visit, name) for name in NUMBER_FIELDS}
+    numbers["nv_access_denied_reason"] = visit.nv_access_denied_reason
+    if not abandoned and rules.number_disagreements(numbers):
+        problems["numbers"] = "The numbers at the time of the visit do not add up."
+    if not visit.departed_at or not visit.outcome:
+        problems["sign-off"] = "Record the departure time and the outcome."
+    elif not abandoned and not (visit.sergeant_name and visit.sergeant_signed_at):
+        problems["sign-off"] = "The custody sergeant must give their name and sign."
+    elif visit.visit_visitors.filter(confirmed_at__isnull=True).exists():
+        problems["sign-off"] = "Every visitor must confirm the report."
+    return problems
+
+
+def submit_visit(*, actor, visit: Visit, notify: bool = True) -> Visit:
+    """Submit a finished draft; from then on it changes only by amendment.
+
+    Idempotent: submitting again returns the visit as stored. Raises DomainError listing
+    what is missing. The report is e-mailed after the transaction commits."""
+    with transaction.atomic():
+        locked = Visit.objects.select_for_update().get(pk=visit.pk)
+        if not locked.is_draft:
+            return locked
+        problems = submission_problems(locked)
+        if problems:
+            raise DomainError(
+                "The report is not finished yet.", code="visit_incomplete", fields=problems
+            )
+        _save(
+            locked,
+            {
+                "status": Visit.Status.SUBMITTED,
+                "submitted_at": timezone.now(),
+                "submitted_by": actor,
+            },
+        )
+        if locked.rota_slot_id:
+            RotaSlot.objects.filter(pk=locked.rota_slot_id).update(status=RotaSlot.Status.DONE)
+        audit.record(actor=actor, action="visit.submitted", obj=locked, scheme=locked.scheme)
+        if notify:
+            from visits import notifications
+
+            transaction.on_commit(lambda: notifications.send_visit_report(locked.pk))
+    return locked
+
+
+AMENDABLE_FIELDS = (
+    *NUMBER_FIELDS,
+    "nv_access_denied_reason",
+    "delay_minutes",
+    "delay_reason",
+    "delay_authorised_by",
+    "good_practice",
+    "sergeant_comments",
+    "outcome",
+    "abandoned_reason",
+)
+
+
+def amend_visit(
+    *, actor, visit: Visit, reason: str, changes: dict, expected_revision: int | None = None
+) -> Amendment | None:
+    """Change a submitted report, keeping who changed what, when and why.
+
+    Returns None if nothing changed. Raises DomainError without a reason, for a draft, or if
+    the changed numbers no longer add up."""
+    if not reason.strip():
+        raise DomainError(
+            "Give a reason for the amendment.", code="amendment_reason_missing", field="reason"
+        )
+    unknown = set(changes) - set(AMENDABLE_FIELDS)
+    if unknown:
+        raise DomainError(
+            f"These cannot be amended: {', '.join(sorted(unknown))}.", code="field_not_amendable"
+        )
+    with transaction.atomic():
+        locked = Visit.objects.select_for_update().get(pk=visit.pk)
+        if locked.is_draft:
+            raise DomainError("A draft is edited, not amended.", code="visit_is_draft")
+        if expected_revision is not None and expected_revision != locked.revision:
+            raise ConflictError(
+                "Someone else amended this report since you opened it.", code="stale_revision"
+            )
+        diff = {
+            name: [getattr(locked, name), value]
+            for name, value in changes.items()
+            if getattr(locked, name) != value
+        }
+        if not diff:
+            return None
+        after = {name: getattr(locked, name) for name in AMENDABLE_FIELDS} | changes
+        if after["outcome"] != Visit.Outcome.ABANDONED:
+            problems = rules.number_disagreements(after)
+            if problems:
+                raise DomainError(
+                    "The amended numbers do not add up.", code="numbers_disagree", fields=problems
+                )
+        _save(locked, {name: new for name, (_old, new) in diff.items()})
+        amendment = Amendment.objects.create(
+            visit=locked, actor=actor, reason=reason.strip(), changes=diff
+        )
+        audit.record(
+            actor=actor,
+            action="visit.amended",
+            obj=locked,
+            scheme=locked.scheme,
+            detail={"fields": sorted(diff)},
+        )
+    return amendment

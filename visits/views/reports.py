@@ -1,0 +1,102 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from visits import permissions
+from visits.errors import DomainError
+from visits.forms import AmendmentForm
+from visits.models import Visit
+from visits.pdf import render_visit_report
+from visits.reports import build_visit_report
+from visits.services import audit
+from visits.services.visits import amend_visit
+from visits.views.visit_flow import apply_error
+
+
+def _report_for(request, uuid):
+    visit = get_object_or_404(
+        Visit.objects.visible_to(request.user).select_related("suite", "scheme"), uuid=uuid
+    )
+    show_numbers = permissions.can_see_custody_numbers(request.user, visit)
+    return visit, build_visit_report(visit, show_custody_numbers=show_numbers)
+
+
+@require_GET
+@login_required
+def visit_list(request):
+    visits = (
+        Visit.objects.visible_to(request.user)
+        .select_related("suite")
+        .order_by("-visit_date", "-arrived_at", "-pk")
+    )
+    page = Paginator(visits, 25).get_page(request.GET.get("page"))
+    can_record = bool(permissions.schemes_where(request.user, "visitor", "coordinator"))
+    return render(request, "visits/reports/list.html", {"page": page, "can_record": can_record})
+
+
+@require_GET
+@login_required
+def visit_report(request, uuid):
+    visit, report = _report_for(request, uuid)
+    if visit.is_draft and permissions.can_edit_visit(request.user, visit):
+        return redirect("visit-check", uuid=visit.uuid)
+    audit.record(
+        actor=request.user,
+        action="visit.viewed",
+        obj=visit,
+        scheme=visit.scheme,
+        ip=request.META.get("REMOTE_ADDR"),
+    )
+    return render(
+        request,
+        "visits/reports/report.html",
+        {
+            "visit": visit,
+            "report": report,
+            "can_amend": permissions.can_amend_visit(request.user, visit),
+        },
+    )
+
+
+@require_GET
+@login_required
+def visit_pdf(request, uuid):
+    visit, report = _report_for(request, uuid)
+    audit.record(
+        actor=request.user,
+        action="visit.pdf_downloaded",
+        obj=visit,
+        scheme=visit.scheme,
+        ip=request.META.get("REMOTE_ADDR"),
+    )
+    response = HttpResponse(render_visit_report(report), content_type="application/pdf")
+    name = f"visit-{visit.suite.name}-{visit.visit_date}.pdf".replace(" ", "-").replace("'", "")
+    response["Content-Disposition"] = f'inline; filename="{name}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def visit_amend(request, uuid):
+    visit, report = _report_for(request, uuid)
+    if not permissions.can_amend_visit(request.user, visit):
+        raise PermissionDenied("Only the visitors on this visit and the scheme manager amend it.")
+    initial = {"good_practice": visit.good_practice, "sergeant_comments": visit.sergeant_comments}
+    form = AmendmentForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        changes = {k: v for k, v in form.cleaned_data.items() if k != "reason"}
+        try:
+            amendment = amend_visit(
+                actor=request.user, visit=visit, reason=form.cleaned_data["reason"], changes=changes
+            )
+        except DomainError as error:
+            apply_error(form, error)
+        else:
+            messages.success(request, "Amendment saved." if amendment else "Nothing changed.")
+            return redirect("visit-report", uuid=visit.uuid)
+    return render(request, "visits/reports/amend.html", {"visit": visit, "form": form})

@@ -1,0 +1,552 @@
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from visits import permissions
+from visits.errors import DomainError
+from visits.forms import (
+    AdmissionForm,
+    DetaineeForm,
+    GoodPracticeForm,
+    IssueForm,
+    NumbersForm,
+    PhotoForm,
+    SignOffForm,
+    StartVisitForm,
+    SuiteChecklistForm,
+    answers_from,
+)
+from visits.images import ImageRejected, clean_photo, clean_signature
+from visits.models import (
+    Answer,
+    Attachment,
+    ChecklistSection,
+    CustodySuite,
+    Issue,
+    Membership,
+    Question,
+    Visit,
+)
+from visits.reports import NUMBER_LABELS, build_visit_report
+from visits.rules import NOT_VISITED_LABELS
+from visits.services import visits as service
+
+User = get_user_model()
+
+STEPS = [
+    ("start", "Start"),
+    ("admission", "Admission"),
+    ("numbers", "Numbers"),
+    ("detainees", "Detainees seen"),
+    ("suite", "Suite checks"),
+    ("issues", "Issues and good practice"),
+    ("sign-off", "Sign-off"),
+    ("check", "Check and submit"),
+]
+STEP_URLS = {
+    "start": "visit-start",
+    "admission": "visit-admission",
+    "numbers": "visit-numbers",
+    "detainees": "visit-detainees",
+    "suite": "visit-suite",
+    "issues": "visit-issues",
+    "sign-off": "visit-sign-off",
+    "check": "visit-check",
+}
+
+
+def apply_error(form, error: DomainError) -> None:
+    """Show a domain error on the form: each named field's message by its field."""
+    placed = False
+    for name, message in error.fields.items():
+        if name in form.fields:
+            form.add_error(name, message)
+            placed = True
+    if not placed:
+        form.add_error(None, error.message)
+
+
+def _visible_visit(request, uuid) -> Visit:
+    queryset = Visit.objects.visible_to(request.user).select_related("suite", "scheme")
+    return get_object_or_404(queryset, uuid=uuid)
+
+
+def _editable_visit(request, uuid) -> Visit:
+    """A draft the user is on. A submitted report is read on its report page instead."""
+    visit = _visible_visit(request, uuid)
+    if not visit.is_draft:
+        raise _Submitted(visit)
+    if not permissions.can_edit_visit(request.user, visit):
+        raise PermissionDenied("Only the visitors on this visit can fill in its report.")
+    return visit
+
+
+class _Submitted(Exception):
+    def __init__(self, visit):
+        self.visit = visit
+
+
+def flow_step(view):
+    """Send anyone opening a step of a submitted report to the report itself."""
+
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except _Submitted as submitted:
+            messages.info(request, "This report has been submitted. Changes are amendments.")
+            return redirect("visit-report", uuid=submitted.visit.uuid)
+
+    wrapper.__name__ = view.__name__
+    wrapper.__doc__ = view.__doc__
+    return wrapper
+
+
+def step_context(visit: Visit, step: str, **extra) -> dict:
+    index = [key for key, _ in STEPS].index(step)
+    return {
+        "visit": visit,
+        "step": step,
+        "step_number": index + 1,
+        "step_count": len(STEPS),
+        "step_title": STEPS[index][1],
+        "steps": [(key, title, STEP_URLS[key]) for key, title in STEPS],
+        **extra,
+    }
+
+
+def _next(visit: Visit, step: str):
+    keys = [key for key, _ in STEPS]
+    return redirect(STEP_URLS[keys[keys.index(step) + 1]], uuid=visit.uuid)
+
+
+def _sections(version_id):
+    return list(
+        ChecklistSection.objects.filter(version_id=version_id)
+        .order_by("order")
+        .prefetch_related(Prefetch("questions", queryset=Question.objects.order_by("order")))
+    )
+
+
+def _answers(visit, detainee) -> dict:
+    rows = Answer.objects.filter(visit=visit, detainee=detainee)
+    return {a.question_id: (a.value, a.note) for a in rows}
+
+
+# --- Start --------------------------------------------------------------------------------------
+
+
+def _start_choices(user):
+    schemes = permissions.schemes_where(user, "visitor", "coordinator")
+    suites = permissions.scope_suites(CustodySuite.objects.all(), user).filter(
+        scheme_id__in=schemes, active=True
+    )
+    partners = (
+        User.objects.filter(
+            memberships__in=Membership.objects.visiting().filter(scheme_id__in=schemes)
+        )
+        .exclude(pk=user.pk)
+        .distinct()
+        .order_by("first_name", "last_name")
+    )
+    return suites, partners
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def visit_start(request):
+    if not permissions.schemes_where(request.user, "visitor", "coordinator"):
+        raise PermissionDenied("Only custody visitors record visits.")
+    suites, partners = _start_choices(request.user)
+    initial = {"arrived_at": timezone.localtime().replace(second=0, microsecond=0)}
+    form = StartVisitForm(
+        request.POST or None, suites=suites, co_visitors=partners, initial=initial
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            visit = service.start_visit(
+                actor=request.user,
+                suite=form.cleaned_data["suite"],
+                co_visitors=list(form.cleaned_data["co_visitors"]),
+                arrived_at=form.cleaned_data["arrived_at"],
+            )
+        except DomainError as error:
+            apply_error(form, error)
+        else:
+            return redirect("visit-admission", uuid=visit.uuid)
+    return render(
+        request,
+        "visits/flow/start.html",
+        {
+            "form": form,
+            "step_number": 1,
+            "step_count": len(STEPS),
+            "step_title": "Start",
+        },
+    )
+
+
+# --- Admission and numbers ----------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@flow_step
+def visit_admission(request, uuid):
+    visit = _editable_visit(request, uuid)
+    initial = {
+        "admitted_at": visit.admitted_at or visit.arrived_at,
+        "delay_minutes": visit.delay_minutes,
+        "delay_reason": visit.delay_reason,
+        "delay_authorised_by": visit.delay_authorised_by,
+    }
+    form = AdmissionForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            service.record_admission(actor=request.user, visit=visit, **form.cleaned_data)
+        except DomainError as error:
+            apply_error(form, error)
+        else:
+            return _next(visit, "admission")
+    return render(
+        request, "visits/flow/admission.html", step_context(visit, "admission", form=form)
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@flow_step
+def visit_numbers(request, uuid):
+    visit = _editable_visit(request, uuid)
+    names = [name for name, _ in NUMBER_LABELS] + [*NOT_VISITED_LABELS, "nv_access_denied_reason"]
+    form = NumbersForm(request.POST or None, initial={n: getattr(visit, n) for n in names})
+    if request.method == "POST" and form.is_valid():
+        try:
+            service.record_numbers(actor=request.user, visit=visit, numbers=form.cleaned_data)
+        except DomainError as error:
+            apply_error(form, error)
+        else:
+            return _next(visit, "numbers")
+    groups = [
+        ("At the time of the visit", ["in_custody"]),
+        ("By age", ["adults", "under_18"]),
+        ("By sex", ["male", "female"]),
+        ("Held under", ["held_pace", "held_immigration", "held_tact", "held_other"]),
+        ("Seen", ["offered", "visited", "observed_only", "declined"]),
+        ("Not visited, by reason", [*NOT_VISITED_LABELS, "nv_access_denied_reason"]),
+    ]
+    return render(
+        request,
+        "visits/flow/numbers.html",
+        step_context(
+            visit,
+            "numbers",
+            form=form,
+            groups=[(t, form.group(n)) for t, n in groups],
+        ),
+    )
+
+
+# --- Detainees ----------------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+@flow_step
+def visit_detainees(request, uuid):
+    visit = _editable_visit(request, uuid)
+    detainees = visit.detainees.order_by("-under_18", "-vulnerable", "order", "pk")
+    return render(
+        request, "visits/flow/detainees.html", step_context(visit, "detainees", detainees=detainees)
+    )
+
+
+def _detainee_details(form) -> service.DetaineeDetails:
+    data = form.cleaned_data
+    return service.DetaineeDetails(
+        custody_number=data["custody_number"],
+        answers=answers_from(form),
+        **{name: data[name] for name in DetaineeForm.FLAG_FIELDS},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@flow_step
+def visit_detainee(request, uuid, pk=None):
+    visit = _editable_visit(request, uuid)
+    detainee = get_object_or_404(visit.detainees, pk=pk) if pk else None
+    sections = _sections(visit.detainee_checklist_id)
+    initial = {}
+    if detainee:
+        initial = {"custody_number": detainee.custody_number} | {
+            name: getattr(detainee, name) for name in DetaineeForm.FLAG_FIELDS
+        }
+    form = DetaineeForm(
+        request.POST or None,
+        initial=initial,
+        sections=sections,
+        scheme=visit.scheme,
+        answers=_answers(visit, detainee) if pk else None,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            service.save_detainee(
+                actor=request.user, visit=visit, detainee=detainee, details=_detainee_details(form)
+            )
+        except DomainError as error:
+            apply_error(form, error)
+        else:
+            messages.success(request, f"{form.cleaned_data['custody_number'].upper()} saved.")
+            return redirect("visit-detainees", uuid=visit.uuid)
+    return render(
+        request,
+        "visits/flow/detainee.html",
+        step_context(visit, "detainees", form=form, detainee=detainee),
+    )
+
+
+@require_POST
+@login_required
+@flow_step
+def visit_detainee_remove(request, uuid, pk):
+    visit = _editable_visit(request, uuid)
+    detainee = get_object_or_404(visit.detainees, pk=pk)
+    service.remove_detainee(actor=request.user, visit=visit, detainee=detainee)
+    messages.success(request, f"{detainee.custody_number} removed from the report.")
+    return redirect("visit-detainees", uuid=visit.uuid)
+
+
+# --- Suite checks and photos --------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@flow_step
+def visit_suite(request, uuid):
+    visit = _editable_visit(request, uuid)
+    form = SuiteChecklistForm(
+        request.POST or None,
+        sections=_sections(visit.suite_checklist_id),
+        answers=_answers(visit, None),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            service.save_suite_answers(actor=request.user, visit=visit, answers=answers_from(form))
+        except DomainError as error:
+            apply_error(form, error)
+        else:
+            return _next(visit, "suite")
+    return render(
+        request,
+        "visits/flow/suite.html",
+        step_context(
+            visit,
+            "suite",
+            form=form,
+            photo_form=PhotoForm(),
+            photos=visit.attachments.all(),
+        ),
+    )
+
+
+@require_POST
+@login_required
+@flow_step
+def visit_photo_upload(request, uuid):
+    visit = _editable_visit(request, uuid)
+    form = PhotoForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            upload = form.cleaned_data["photo"]
+            service.add_photo(
+                actor=request.user,
+                visit=visit,
+                photo=clean_photo(upload.read(upload.size + 1)),
+                caption=form.cleaned_data["caption"],
+            )
+        except ImageRejected as rejected:
+            form.add_error("photo", str(rejected))
+        else:
+            messages.success(request, "Photo added.")
+            return redirect("visit-suite", uuid=visit.uuid)
+    suite_form = SuiteChecklistForm(
+        sections=_sections(visit.suite_checklist_id), answers=_answers(visit, None)
+    )
+    return render(
+        request,
+        "visits/flow/suite.html",
+        step_context(
+            visit,
+            "suite",
+            form=suite_form,
+            photo_form=form,
+            photos=visit.attachments.all(),
+        ),
+        status=400,
+    )
+
+
+@require_GET
+@login_required
+def visit_photo(request, uuid, pk, size="full"):
+    visit = _visible_visit(request, uuid)
+    photo = get_object_or_404(Attachment, visit=visit, pk=pk)
+    file = photo.thumbnail if size == "thumb" else photo.image
+    try:
+        response = FileResponse(file.open("rb"), content_type="image/jpeg")
+    except FileNotFoundError:
+        raise Http404("The photo file is missing.") from None
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+# --- Issues and good practice -------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@flow_step
+def visit_issues(request, uuid):
+    visit = _editable_visit(request, uuid)
+    form = IssueForm(request.POST or None, prefix="issue")
+    if request.method == "POST" and form.is_valid():
+        try:
+            service.raise_issue(actor=request.user, visit=visit, **form.cleaned_data)
+        except DomainError as error:
+            apply_error(form, error)
+        else:
+            messages.success(request, "Issue added.")
+            return redirect("visit-issues", uuid=visit.uuid)
+    suggestions = [
+        IssueForm(
+            prefix="issue",
+            initial={
+                "category": s.category,
+                "description": s.description,
+                "custody_number": s.custody_number,
+                "question_id": s.question_id,
+                "severity": "routine",
+            },
+        )
+        for s in service.suggested_issues(visit)
+    ]
+    return render(
+        request,
+        "visits/flow/issues.html",
+        step_context(
+            visit,
+            "issues",
+            form=form,
+            suggestions=suggestions,
+            issues=visit.issues.order_by("pk"),
+            good_practice_form=GoodPracticeForm(initial={"good_practice": visit.good_practice}),
+        ),
+        status=400 if form.errors else 200,
+    )
+
+
+@require_POST
+@login_required
+@flow_step
+def visit_issue_withdraw(request, uuid, pk):
+    visit = _editable_visit(request, uuid)
+    issue = get_object_or_404(Issue, visit=visit, pk=pk)
+    service.withdraw_issue(actor=request.user, visit=visit, issue=issue)
+    messages.success(request, "Issue taken off the report.")
+    return redirect("visit-issues", uuid=visit.uuid)
+
+
+@require_POST
+@login_required
+@flow_step
+def visit_good_practice(request, uuid):
+    visit = _editable_visit(request, uuid)
+    form = GoodPracticeForm(request.POST)
+    if form.is_valid():
+        service.record_good_practice(
+            actor=request.user, visit=visit, text=form.cleaned_data["good_practice"]
+        )
+    return _next(visit, "issues")
+
+
+# --- Sign-off, check, submit --------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@flow_step
+def visit_sign_off(request, uuid):
+    visit = _editable_visit(request, uuid)
+    visitors = User.objects.filter(visit_roles__visit=visit).order_by("visit_roles__pk")
+    initial = {
+        "departed_at": visit.departed_at or timezone.localtime().replace(second=0, microsecond=0),
+        "outcome": visit.outcome,
+        "abandoned_reason": visit.abandoned_reason,
+        "sergeant_name": visit.sergeant_name,
+        "sergeant_comments": visit.sergeant_comments,
+        "sergeant_confirmed": bool(visit.sergeant_signed_at),
+        "confirmed_by": visitors.filter(visit_roles__confirmed_at__isnull=False),
+    }
+    form = SignOffForm(request.POST or None, initial=initial, visitors=visitors)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            signature = clean_signature(data["signature"]) if data["signature"] else None
+            service.record_sign_off(
+                actor=request.user,
+                visit=visit,
+                sign_off=service.SignOff(
+                    departed_at=data["departed_at"],
+                    outcome=data["outcome"],
+                    abandoned_reason=data["abandoned_reason"],
+                    sergeant_name=data["sergeant_name"],
+                    sergeant_comments=data["sergeant_comments"],
+                    signature_png=signature,
+                    sergeant_confirmed=data["sergeant_confirmed"],
+                    confirmed_by=list(data["confirmed_by"]),
+                ),
+            )
+        except ImageRejected as rejected:
+            form.add_error("sergeant_confirmed", str(rejected))
+        except DomainError as error:
+            apply_error(form, error)
+        else:
+            return _next(visit, "sign-off")
+    return render(request, "visits/flow/sign_off.html", step_context(visit, "sign-off", form=form))
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@flow_step
+def visit_check(request, uuid):
+    visit = _editable_visit(request, uuid)
+    if request.method == "POST":
+        try:
+            service.submit_visit(actor=request.user, visit=visit)
+        except DomainError:
+            pass  # the page below lists what is missing
+        else:
+            messages.success(request, "Report submitted. Thank you.")
+            return redirect("visit-report", uuid=visit.uuid)
+    problems = service.submission_problems(visit)
+    fix_links = [
+        (reverse(STEP_URLS[step], args=[visit.uuid]), text) for step, text in problems.items()
+    ]
+    return render(
+        request,
+        "visits/flow/check.html",
+        step_context(
+            visit,
+            "check",
+            report=build_visit_report(visit),
+            problems=fix_links,
+        ),
+        status=400 if request.method == "POST" else 200,
+    )
