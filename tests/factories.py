@@ -1,8 +1,7 @@
-"""Small helpers that make test data.
+"""Small helpers that make test data through the real services where one exists.
 
-Visits, issues and rota slots are made as rows here until their services exist
-(issues 3, 6 and 7); each helper then switches to the service, so tests keep
-exercising the real rules.
+Issues beyond those raised on a visit and rota slots are still made as rows here until their
+services exist (issues 6 and 7); each helper then switches to the service.
 """
 
 import datetime
@@ -10,32 +9,88 @@ import datetime
 from django.utils import timezone
 
 from visits.models import CustodySuite, Issue, RotaPeriod, RotaSlot, Scheme, TimeBand, Visit
+from visits.services import visits as service
+
+CUSTODY_NUMBER_FORMATS = {"norfolk": "WY-{:05d}-26", "suffolk": "MH/{:05d}/26"}
 
 
 def suite(name: str) -> CustodySuite:
     return CustodySuite.objects.get(name=name)
 
 
-def make_visit(*, suite_name="Wymondham", visitors=(), status=Visit.Status.SUBMITTED, **overrides):
+def custody_number(scheme_slug: str, n: int) -> str:
+    return CUSTODY_NUMBER_FORMATS[scheme_slug].format(n)
+
+
+def make_visit(
+    *,
+    suite_name="Wymondham",
+    visitors,
+    status=Visit.Status.SUBMITTED,
+    tact=False,
+    detainees=0,
+    arrived_at=None,
+) -> Visit:
+    """A visit made as the visitors would make it: started, admitted, counted, signed, submitted.
+
+    `detainees` are seen and answer every question "yes"; `tact` adds one held under TACT."""
     site = suite(suite_name)
-    arrived = overrides.pop("arrived_at", timezone.now() - datetime.timedelta(days=3))
-    values = {
-        "scheme": site.scheme,
-        "suite": site,
-        "status": status,
-        "created_by": visitors[0],
-        "visit_date": timezone.localdate(arrived),
-        "arrived_at": arrived,
-        "outcome": Visit.Outcome.SATISFACTORY if status == Visit.Status.SUBMITTED else "",
-        "submitted_at": arrived + datetime.timedelta(hours=2)
-        if status == Visit.Status.SUBMITTED
-        else None,
-    }
-    values.update(overrides)
-    visit = Visit.objects.create(**values)
-    for user in visitors:
-        visit.visit_visitors.create(user=user)
+    arrived = arrived_at or timezone.now() - datetime.timedelta(days=3)
+    lead = visitors[0]
+    visit = service.start_visit(
+        actor=lead, suite=site, co_visitors=visitors[1:], arrived_at=arrived
+    )
+    service.record_admission(
+        actor=lead, visit=visit, admitted_at=arrived + datetime.timedelta(minutes=5)
+    )
+    seen = detainees + (1 if tact else 0)
+    for n in range(seen):
+        service.save_detainee(
+            actor=lead,
+            visit=visit,
+            details=service.DetaineeDetails(
+                custody_number=custody_number(site.scheme.slug, n + 1),
+                tact=tact and n == seen - 1,
+                answers=dict.fromkeys(question_ids(visit.detainee_checklist_id), ("yes", "")),
+            ),
+        )
+    service.record_numbers(
+        actor=lead,
+        visit=visit,
+        numbers={
+            "in_custody": seen + 1,
+            "offered": seen,
+            "visited": seen,
+            "nv_asleep": 1,
+        },
+    )
+    if status == Visit.Status.SUBMITTED:
+        sign_off_and_submit(visit, visitors)
+    visit.refresh_from_db()
     return visit
+
+
+def sign_off_and_submit(visit: Visit, visitors, notify=False) -> Visit:
+    service.record_sign_off(
+        actor=visitors[0],
+        visit=visit,
+        sign_off=service.SignOff(
+            departed_at=visit.arrived_at + datetime.timedelta(minutes=90),
+            outcome=Visit.Outcome.SATISFACTORY,
+            sergeant_name="PS 1234 Hart",
+            sergeant_confirmed=True,
+            confirmed_by=list(visitors),
+        ),
+    )
+    return service.submit_visit(actor=visitors[0], visit=visit, notify=notify)
+
+
+def question_ids(version_id) -> list[int]:
+    from visits.models import Question
+
+    return list(
+        Question.objects.filter(section__version_id=version_id).values_list("pk", flat=True)
+    )
 
 
 def make_issue(*, visit: Visit, raised_by, referred=False, **overrides) -> Issue:

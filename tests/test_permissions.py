@@ -21,9 +21,7 @@ def world(db):
         "own_report": make_visit(visitors=[visitor, partner]),
         "aylsham_report": make_visit(suite_name="Aylsham", visitors=[abigail, ben]),
         "own_draft": make_visit(visitors=[visitor, partner], status=Visit.Status.DRAFT),
-        "tact_report": make_visit(
-            suite_name="Aylsham", visitors=[abigail, ben], involves_tact=True
-        ),
+        "tact_report": make_visit(suite_name="Aylsham", visitors=[abigail, ben], tact=True),
         "suffolk_report": make_visit(suite_name="Martlesham", visitors=[outsider, helen]),
     }
     w["own_issue"] = make_issue(visit=w["own_report"], raised_by=visitor)
@@ -141,7 +139,13 @@ def test_visitor_sees_visiting_colleagues_but_not_staff(db, visitor):
 
 def test_a_visitor_who_has_left_loses_all_access(world):
     walter = persona("walter.clarke")
+    membership = Membership.objects.get(user=walter)
+    membership.status = "active"
+    membership.save()
     make_visit(visitors=[walter, persona("visitor")])
+    membership.status = "left"
+    membership.save()
+    walter = persona("walter.clarke")  # a fresh user object: memberships are cached per object
     assert permissions.memberships_of(walter) == []
     assert not Visit.objects.visible_to(walter).exists()
 

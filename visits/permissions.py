@@ -156,13 +156,13 @@ def can_edit_suite(user, suite) -> bool:
 
 def can_edit_visit(user, visit: Visit) -> bool:
     """A draft is edited by the visitors on it; a submitted report only through amendments."""
-    return visit.is_draft and visit.visit_visitors.filter(user=user).exists()
+    return visit.is_draft and visit.has_visitor(user)
 
 
 def can_amend_visit(user, visit: Visit) -> bool:
     if visit.is_draft:
         return False
-    return is_manager(user, visit.scheme_id) or visit.visit_visitors.filter(user=user).exists()
+    return is_manager(user, visit.scheme_id) or visit.has_visitor(user)
 
 
 def can_see_custody_numbers(user, visit: Visit) -> bool:

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from .schemes import Scheme
 
@@ -18,7 +19,8 @@ class AuditEntry(models.Model):
     object_id = models.CharField(max_length=64, blank=True)
     detail = models.JSONField(default=dict, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    # Set before saving (not auto_now_add) because the entry's hash covers it.
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
     previous_hash = models.CharField(max_length=64, blank=True)
     entry_hash = models.CharField(max_length=64, blank=True)
 

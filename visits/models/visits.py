@@ -19,6 +19,15 @@ class VisitQuerySet(models.QuerySet):
     def submitted(self):
         return self.filter(status=Visit.Status.SUBMITTED)
 
+    def for_report(self):
+        """What a report page needs alongside the visit, fetched with it."""
+        return self.select_related("suite", "scheme").prefetch_related(
+            models.Prefetch(
+                "visit_visitors",
+                queryset=VisitVisitor.objects.select_related("user").order_by("pk"),
+            )
+        )
+
 
 class Visit(models.Model):
     """One unannounced visit to a custody suite by a pair (or more) of visitors."""
@@ -151,6 +160,10 @@ class Visit(models.Model):
     @property
     def not_visited(self) -> int:
         return sum(getattr(self, name) for name in self.NOT_VISITED_FIELDS)
+
+    def has_visitor(self, user) -> bool:
+        """Whether `user` is on this visit (uses prefetched visit_visitors when there are)."""
+        return any(vv.user_id == user.pk for vv in self.visit_visitors.all())
 
 
 class VisitVisitor(models.Model):

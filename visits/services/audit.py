@@ -4,6 +4,7 @@ import hashlib
 import json
 
 from django.db import transaction
+from django.utils import timezone
 
 from visits.models import AuditEntry
 
@@ -32,8 +33,13 @@ def record(
 ) -> AuditEntry:
     """Append one entry. Runs in the caller's transaction, so a rolled-back change leaves none."""
     with transaction.atomic():
-        last = AuditEntry.objects.select_for_update().order_by("-pk").first()
-        entry = AuditEntry.objects.create(
+        last = (
+            AuditEntry.objects.select_for_update()
+            .order_by("-pk")
+            .values_list("entry_hash", flat=True)
+            .first()
+        )
+        entry = AuditEntry(
             scheme=scheme,
             actor=actor if actor is not None and actor.is_authenticated else None,
             action=action,
@@ -41,10 +47,11 @@ def record(
             object_id=str(obj.pk) if obj is not None else "",
             detail=detail or {},
             ip_address=ip,
-            previous_hash=last.entry_hash if last else "",
+            created_at=timezone.now(),
+            previous_hash=last or "",
         )
         entry.entry_hash = _digest(entry.previous_hash, entry)
-        entry.save(update_fields=["entry_hash"])
+        entry.save()
     return entry
 
 

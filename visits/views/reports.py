@@ -18,9 +18,7 @@ from visits.views.visit_flow import apply_error
 
 
 def _report_for(request, uuid):
-    visit = get_object_or_404(
-        Visit.objects.visible_to(request.user).select_related("suite", "scheme"), uuid=uuid
-    )
+    visit = get_object_or_404(Visit.objects.visible_to(request.user).for_report(), uuid=uuid)
     show_numbers = permissions.can_see_custody_numbers(request.user, visit)
     return visit, build_visit_report(visit, show_custody_numbers=show_numbers)
 
@@ -44,13 +42,6 @@ def visit_report(request, uuid):
     visit, report = _report_for(request, uuid)
     if visit.is_draft and permissions.can_edit_visit(request.user, visit):
         return redirect("visit-check", uuid=visit.uuid)
-    audit.record(
-        actor=request.user,
-        action="visit.viewed",
-        obj=visit,
-        scheme=visit.scheme,
-        ip=request.META.get("REMOTE_ADDR"),
-    )
     return render(
         request,
         "visits/reports/report.html",

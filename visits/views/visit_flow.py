@@ -74,8 +74,7 @@ def apply_error(form, error: DomainError) -> None:
 
 
 def _visible_visit(request, uuid) -> Visit:
-    queryset = Visit.objects.visible_to(request.user).select_related("suite", "scheme")
-    return get_object_or_404(queryset, uuid=uuid)
+    return get_object_or_404(Visit.objects.visible_to(request.user).for_report(), uuid=uuid)
 
 
 def _editable_visit(request, uuid) -> Visit:
