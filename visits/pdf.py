@@ -74,7 +74,8 @@ def _p(text, style=BODY) -> Paragraph:
 
 
 def _table(rows, widths, header=False, concern_rows=()) -> Table:
-    table = Table(rows, colWidths=widths, repeatRows=1 if header else 0)
+    # splitInRow lets a row taller than a page (a very long note) continue on the next.
+    table = Table(rows, colWidths=widths, repeatRows=1 if header else 0, splitInRow=1)
     style = [
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("LINEBELOW", (0, 0), (-1, -1), 0.4, colors.HexColor("#b1b4b6")),
