@@ -1,5 +1,6 @@
 """Settings read from the environment, the production checks, and the demo data command."""
 
+import io
 import os
 import subprocess
 import sys
@@ -130,3 +131,24 @@ def test_every_setting_is_documented_in_env_example():
     read = {name for name in read if not name.endswith("_FILE")}
     documented = set(re.findall(r"^(ICV_[A-Z_]+)=", (ROOT / ".env.example").read_text(), re.M))
     assert read == documented
+
+
+def test_seed_demo_makes_a_year_of_visits_once(db):
+    from visits.models import Issue, Visit
+
+    call_command("seed_demo", force=True, stdout=io.StringIO())
+    submitted = Visit.objects.filter(status="submitted")
+    assert 200 <= submitted.count() <= 212  # four suites, weekly, for a year
+    assert submitted.filter(outcome="abandoned").exists()
+    assert submitted.filter(delay_minutes__gt=0).exists()
+    assert Issue.objects.filter(visit__in=submitted).exists()
+    assert (
+        Visit.objects.filter(status="draft", visit_visitors__user__username="visitor").count() == 1
+    )
+    for visit in submitted.filter(outcome__in=["satisfactory", "unsatisfactory"])[:50]:
+        assert visit.in_custody == visit.offered + visit.not_visited
+        assert visit.offered == visit.visited + visit.observed_only + visit.declined
+        assert visit.detainees.count() == visit.visited
+    before = Visit.objects.count()
+    call_command("seed_demo", force=True, stdout=io.StringIO())
+    assert Visit.objects.count() == before

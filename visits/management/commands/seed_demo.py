@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from visits import demo_visits
 from visits.models import Conflict, CustodySuite, Membership, Panel, Role, Scheme, VisitorStatus
 from visits.services import checklists
 
@@ -83,22 +84,27 @@ class Command(BaseCommand):
         parser.add_argument(
             "--force", action="store_true", help="Run even though DEBUG is off (not in production!)"
         )
+        parser.add_argument(
+            "--without-history",
+            action="store_true",
+            help="Only schemes, suites, people and checklists: no past visits (for tests).",
+        )
 
-    def handle(self, *args, force: bool = False, **options):
+    def handle(self, *args, force: bool = False, without_history: bool = False, **options):
         if not settings.DEBUG and not force:
             raise CommandError(
                 "seed_demo writes fictional people and known passwords. It runs only with "
                 "ICV_DEBUG=true, or with --force if you really mean it."
             )
         with transaction.atomic():
-            self.seed()
+            self.seed(history=not without_history)
         self.stdout.write(self.style.SUCCESS("Demo data is ready. Sign in as:"))
         for username, first, last, slug, role, _status, _panel in DEMO_ACCOUNTS:
             label = Role(role).label
             self.stdout.write(f"  {username:<12} {first} {last}, {label} ({slug.title()})")
         self.stdout.write(f"Password for every demo account: {settings.DEMO_PASSWORD}")
 
-    def seed(self) -> None:
+    def seed(self, history: bool) -> None:
         norfolk = self.scheme(
             "norfolk",
             "Norfolk Independent Custody Visiting Scheme",
@@ -141,6 +147,20 @@ class Command(BaseCommand):
             if role == Role.FORCE:
                 membership.suites.set([suites["Martlesham"], suites["Bury St Edmunds"]])
 
+        self.conflicts(norfolk, suites)
+        if not history:
+            return
+        made = demo_visits.make_year(norfolk)
+        demo_visits.make_draft_in_progress(
+            norfolk,
+            User.objects.get(username="visitor"),
+            User.objects.get(username="partner"),
+            suites["Wymondham"],
+        )
+        if made:
+            self.stdout.write(f"Made {made} past Norfolk visits.")
+
+    def conflicts(self, norfolk, suites) -> None:
         # Conflicts: a visitor whose brother-in-law is a detention officer at King's Lynn, etc.
         for username, suite, reason in [
             ("visitor", "King's Lynn", "Relative works as a detention officer there"),
