@@ -5,10 +5,12 @@ console error (a Content Security Policy violation included) fails the test.
 """
 
 import os
+import re
 import shutil
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
 
 from tests.conftest import seed_demo
 
@@ -99,6 +101,7 @@ def sign_in(page, open_page, settings):
         page.get_by_label("Username").fill(username)
         page.get_by_label("Password").fill(settings.DEMO_PASSWORD)
         page.get_by_role("button", name="Sign in").click()
+        expect(page).not_to_have_url(re.compile(r"/accounts/login/"))
         page.wait_for_load_state("networkidle")
         check_accessibility(page)
 

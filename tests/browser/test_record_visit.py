@@ -2,26 +2,34 @@
 
 import re
 
+from playwright.sync_api import expect
+
 from tests.browser.conftest import check_accessibility
 from visits.models import Answer, Issue, Visit
 
 
-def settle(page):
+def settle(page, shows):
+    """Wait for what the person should see next (a boosted page arrives by XHR, after
+    'networkidle' may already have been reached), then check the page with axe."""
+    expect(shows).to_be_visible()
     page.wait_for_load_state("networkidle")
     check_accessibility(page)
+
+
+def heading(page, name):
+    return page.get_by_role("heading", name=name, exact=True)
 
 
 def test_record_a_whole_visit_on_a_phone(page, demo, sign_in, live_server):
     sign_in("visitor")
     page.get_by_role("link", name="Record a visit").click()
-    settle(page)
+    settle(page, heading(page, "Start a visit"))
 
     # Start: suite, partner, arrival time (pre-filled with now).
     page.get_by_label("Custody suite").select_option(label="Wymondham")
     page.get_by_label("Peter Shaw").check()
     page.get_by_role("button", name="Start the report").click()
-    settle(page)
-    assert page.get_by_role("heading", name="Admission").is_visible()
+    settle(page, heading(page, "Admission"))
     assert "Step 2 of 8" in page.inner_text("main")
 
     # Admission, by keyboard: a delay, its reason and the authorising officer.
@@ -33,26 +41,26 @@ def test_record_a_whole_visit_on_a_phone(page, demo, sign_in, live_server):
     page.keyboard.press("Tab")
     page.keyboard.type("Inspector Rowe")
     page.keyboard.press("Enter")
-    settle(page)
+    settle(page, heading(page, "Numbers"))
 
     # Numbers: first ones that do not add up, then the right ones.
     page.get_by_label("In custody at the time of the visit").fill("4")
     page.get_by_label("Offered a visit").fill("2")
     page.get_by_label("Visited (spoken to)").fill("2")
     page.get_by_role("button", name="Save and continue").click()
-    settle(page)
+    settle(page, page.get_by_role("alert"))
     summary = page.get_by_role("alert")
     assert "must equal offered a visit (2) plus not visited (0), which is 2" in summary.inner_text()
     page.get_by_label("Asleep").fill("2")
     page.get_by_role("button", name="Save and continue").click()
-    settle(page)
+    settle(page, page.get_by_role("link", name="Add a detainee"))
 
     # A detainee: a name is refused, the custody number is accepted.
     page.get_by_role("link", name="Add a detainee").click()
-    settle(page)
+    settle(page, page.get_by_label("Custody record number"))
     page.get_by_label("Custody record number").fill("Jane Doe")
     page.get_by_role("button", name="Save detainee").click()
-    settle(page)
+    settle(page, page.get_by_role("alert"))
     assert "looks like a name" in page.get_by_role("alert").inner_text()
     page.get_by_label("Custody record number").fill("wy-00123-26")
     page.get_by_label("Under 18").check()
@@ -64,26 +72,25 @@ def test_record_a_whole_visit_on_a_phone(page, demo, sign_in, live_server):
     page.locator("details.note summary").first.click()
     page.locator("textarea[name^=note_]").first.fill("Notice not given yet")
     page.get_by_role("button", name="Save detainee").click()
-    settle(page)
-    assert page.get_by_role("link", name="WY-00123-26").is_visible()
+    settle(page, page.get_by_role("link", name="WY-00123-26"))
     page.get_by_role("link", name="Continue to suite checks").click()
-    settle(page)
+    settle(page, heading(page, "Suite checks"))
 
     # Suite checks.
     for radio in page.locator("input[type=radio][value=yes]").all():
         radio.check()
     page.get_by_role("button", name="Save and continue").first.click()
-    settle(page)
+    settle(page, heading(page, "Issues and good practice"))
 
     # Issues: the "no" is suggested; add it, resolved on the visit.
     assert "Suggested from your answers" in page.inner_text("main")
     suggestion = page.locator("form.suggestion").first
     suggestion.get_by_label("Resolved with the sergeant during the visit").check()
     suggestion.get_by_role("button", name="Add this issue").click()
-    settle(page)
+    settle(page, heading(page, "On this report"))
     page.get_by_label("Good practice seen").fill("Calm, clean suite.")
     page.get_by_role("button", name="Save and continue").click()
-    settle(page)
+    settle(page, heading(page, "Sign-off"))
 
     # Sign-off: the sergeant signs on the screen; both visitors confirm.
     page.get_by_label("Satisfactory", exact=True).check()
@@ -99,14 +106,13 @@ def test_record_a_whole_visit_on_a_phone(page, demo, sign_in, live_server):
     page.get_by_label(re.compile("I, Vera Holt")).check()
     page.get_by_label(re.compile("I, Peter Shaw")).check()
     page.get_by_role("button", name="Save and check the report").click()
-    settle(page)
+    settle(page, heading(page, "Check and submit"))
 
     # Check your answers, then submit (twice: the second does nothing).
     assert "Before you submit" not in page.inner_text("main")
     assert "WY-00123-26" in page.inner_text("main")
     page.get_by_role("button", name="Submit the report").click()
-    settle(page)
-    assert "Report submitted" in page.inner_text("main")
+    settle(page, page.get_by_text("Report submitted. Thank you."))
     page.go_back()
     page.wait_for_load_state("networkidle")
 
