@@ -502,3 +502,22 @@ def test_report_and_list_queries_do_not_grow(client, db):
         counts[label] = (len(report_q), len(list_q))
     assert counts["small"] == counts["large"]
     assert max(counts["large"]) <= 10
+
+
+def test_departure_is_checked_against_the_stored_admission_not_a_stale_copy(draft):
+    visitor = persona("visitor")
+    stale = Visit.objects.get(pk=draft.pk)  # read before the admission changes
+    service.record_admission(
+        actor=visitor, visit=draft, admitted_at=ARRIVED + datetime.timedelta(minutes=40)
+    )
+    with pytest.raises(DomainError) as error:
+        service.record_sign_off(
+            actor=visitor,
+            visit=stale,
+            sign_off=service.SignOff(
+                departed_at=ARRIVED + datetime.timedelta(minutes=30), outcome="satisfactory"
+            ),
+        )
+    assert "before the time you were let in" in error.value.fields["departed_at"]
+    draft.refresh_from_db()
+    assert draft.departed_at is None

@@ -93,9 +93,9 @@ def _make_visit(rng, suite, visitors, monday, key) -> Visit:
     )
     abandoned = rng.random() < 0.03
     delay = rng.random() < 0.1
+    minutes = rng.choice([10, 15, 25, 40]) if delay and not abandoned else 0
     if not abandoned:
         reason, officer = rng.choice(DELAYS)
-        minutes = rng.choice([10, 15, 25, 40]) if delay else 0
         service.record_admission(
             actor=lead,
             visit=visit,
@@ -105,7 +105,8 @@ def _make_visit(rng, suite, visitors, monday, key) -> Visit:
             delay_authorised_by=officer if delay else "",
         )
         _record_people(rng, suite, visit, lead)
-    departed = arrived + datetime.timedelta(minutes=rng.choice([20, 75, 95, 120, 150]))
+    stayed = rng.choice([20, 75, 95, 120, 150])
+    departed = arrived + datetime.timedelta(minutes=minutes + 2 + stayed)
     service.record_sign_off(
         actor=lead,
         visit=visit,
@@ -138,6 +139,7 @@ def _record_people(rng, suite, visit, lead) -> None:
     asleep = rng.randrange(0, not_visited + 1)
     interview = rng.randrange(0, not_visited - asleep + 1)
     under_18 = 1 if in_custody and rng.random() < 0.15 else 0
+    female = rng.randrange(0, in_custody + 1) // 3
     questions = list(
         Question.objects.filter(section__version_id=visit.detainee_checklist_id).order_by(
             "section__order", "order"
@@ -172,6 +174,9 @@ def _record_people(rng, suite, visit, lead) -> None:
             "in_custody": in_custody,
             "adults": in_custody - under_18,
             "under_18": under_18,
+            "female": female,
+            "male": in_custody - female,
+            "held_pace": in_custody,
             "offered": offered,
             "visited": visited,
             "declined": declined,

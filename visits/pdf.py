@@ -77,6 +77,7 @@ def _table(rows, widths, header=False, concern_rows=()) -> Table:
     # splitInRow lets a row taller than a page (a very long note) continue on the next.
     table = Table(rows, colWidths=widths, repeatRows=1 if header else 0, splitInRow=1)
     style = [
+        ("FONTNAME", (0, 0), (-1, -1), "Vera"),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("LINEBELOW", (0, 0), (-1, -1), 0.4, colors.HexColor("#b1b4b6")),
         ("TOPPADDING", (0, 0), (-1, -1), 3),
@@ -152,6 +153,7 @@ def render_visit_report(report: VisitReport) -> bytes:
         rightMargin=18 * mm,
         topMargin=16 * mm,
         bottomMargin=18 * mm,
+        initialFontName="Vera",
         title=title,
         author=visit.scheme.name,
         subject="Independent custody visit report",

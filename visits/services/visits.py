@@ -220,6 +220,12 @@ def record_admission(
         raise DomainError("Check the admission details.", code="admission_invalid", fields=problems)
     with transaction.atomic():
         locked = _lock_draft(visit, expected_revision)
+        if locked.departed_at and admitted_at > locked.departed_at:
+            raise DomainError(
+                "The time admitted cannot be after the time you left.",
+                code="admission_invalid",
+                field="admitted_at",
+            )
         return _save(
             locked,
             {
@@ -518,20 +524,27 @@ class SignOff:
 def record_sign_off(
     *, actor, visit: Visit, sign_off: SignOff, expected_revision: int | None = None
 ) -> Visit:
-    """Departure, outcome, the sergeant's comments and signature, the visitors' confirmation."""
-    problems = {}
-    if sign_off.departed_at < visit.arrived_at:
-        problems["departed_at"] = "The departure time cannot be before the time you arrived."
-    elif visit.admitted_at and sign_off.departed_at < visit.admitted_at:
-        problems["departed_at"] = "The departure time cannot be before the time you were let in."
-    if sign_off.outcome not in Visit.Outcome.values:
-        problems["outcome"] = "Choose the outcome of the visit."
-    if sign_off.outcome == Visit.Outcome.ABANDONED and not sign_off.abandoned_reason.strip():
-        problems["abandoned_reason"] = "Say why the visit was abandoned."
-    if problems:
-        raise DomainError("Check the sign-off details.", code="sign_off_invalid", fields=problems)
+    """Departure, outcome, the sergeant's comments and signature, the visitors' confirmation.
+
+    Raises DomainError if the departure is before the arrival or admission (as stored now),
+    the outcome is missing, or an abandoned visit has no reason."""
     with transaction.atomic():
         locked = _lock_draft(visit, expected_revision)
+        problems = {}
+        if sign_off.departed_at < locked.arrived_at:
+            problems["departed_at"] = "The departure time cannot be before the time you arrived."
+        elif locked.admitted_at and sign_off.departed_at < locked.admitted_at:
+            problems["departed_at"] = (
+                "The departure time cannot be before the time you were let in."
+            )
+        if sign_off.outcome not in Visit.Outcome.values:
+            problems["outcome"] = "Choose the outcome of the visit."
+        if sign_off.outcome == Visit.Outcome.ABANDONED and not sign_off.abandoned_reason.strip():
+            problems["abandoned_reason"] = "Say why the visit was abandoned."
+        if problems:
+            raise DomainError(
+                "Check the sign-off details.", code="sign_off_invalid", fields=problems
+            )
         fields = {
             "departed_at": sign_off.departed_at,
             "outcome": sign_off.outcome,
