@@ -1,6 +1,20 @@
+"""Shapes and types only: validated data goes to the services in visits/, which hold the rules."""
+
 from rest_framework import serializers
 
-from visits.models import CustodySuite, Membership
+from visits.models import (
+    Answer,
+    ChecklistVersion,
+    CustodySuite,
+    DetaineeRecord,
+    Issue,
+    IssueCategory,
+    Membership,
+    Question,
+    Visit,
+)
+from visits.reports import HIDDEN_NUMBER
+from visits.services.visits import AMENDABLE_FIELDS, NUMBER_FIELDS
 
 
 class SuiteSerializer(serializers.ModelSerializer):
@@ -18,3 +32,241 @@ class MembershipSerializer(serializers.ModelSerializer):
     class Meta:
         model = Membership
         fields = ["scheme", "role", "status"]
+
+
+class QuestionSerializer(serializers.ModelSerializer):
+    section = serializers.CharField(source="section.title")
+
+    class Meta:
+        model = Question
+        fields = [
+            "id",
+            "key",
+            "section",
+            "text",
+            "answer_type",
+            "choices",
+            "no_suggests_issue",
+            "issue_category",
+        ]
+
+
+class ChecklistVersionSerializer(serializers.ModelSerializer):
+    kind = serializers.CharField(source="template.kind")
+    questions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ChecklistVersion
+        fields = ["id", "kind", "number", "status", "published_at", "questions"]
+
+    def get_questions(self, version) -> list[dict]:
+        questions = Question.objects.filter(section__version=version).select_related("section")
+        return QuestionSerializer(questions.order_by("section__order", "order"), many=True).data
+
+
+class AnswerSerializer(serializers.Serializer):
+    question = serializers.IntegerField()
+    value = serializers.CharField(allow_blank=True, max_length=200)
+    note = serializers.CharField(allow_blank=True, max_length=2000, default="")
+
+
+def answers_dict(answers: list[dict]) -> dict[int, tuple[str, str]]:
+    return {a["question"]: (a["value"], a.get("note", "")) for a in answers}
+
+
+class AnswerOutSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Answer
+        fields = ["question", "value", "note"]
+
+
+class DetaineeSerializer(serializers.ModelSerializer):
+    answers = AnswerSerializer(many=True, required=False, default=list, write_only=True)
+
+    class Meta:
+        model = DetaineeRecord
+        fields = [
+            "id",
+            "custody_number",
+            "consent_to_record_check",
+            "under_18",
+            "vulnerable",
+            "appropriate_adult_needed",
+            "appropriate_adult_present",
+            "interpreter_needed",
+            "interpreter_used",
+            "mental_health_concern",
+            "tact",
+            "gender",
+            "answers",
+        ]
+        read_only_fields = ["id"]
+        extra_kwargs = {"custody_number": {"validators": []}}
+
+    def to_representation(self, detainee):
+        data = super().to_representation(detainee)
+        data["answers"] = AnswerOutSerializer(detainee.answers.all(), many=True).data
+        if not self.context.get("show_custody_numbers", True):
+            data["custody_number"] = HIDDEN_NUMBER
+        return data
+
+
+class IssueInSerializer(serializers.Serializer):
+    category = serializers.ChoiceField(choices=IssueCategory.choices)
+    severity = serializers.ChoiceField(choices=Issue.Severity.choices, default="routine")
+    description = serializers.CharField(max_length=4000)
+    custody_number = serializers.CharField(required=False, allow_blank=True, default="")
+    resolved_on_visit = serializers.BooleanField(default=False)
+    recheck_next_visit = serializers.BooleanField(default=False)
+    question_id = serializers.IntegerField(required=False, allow_null=True, default=None)
+
+
+class IssueOutSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Issue
+        fields = [
+            "id",
+            "category",
+            "severity",
+            "description",
+            "custody_number",
+            "status",
+            "recheck_next_visit",
+            "due_on",
+            "created_at",
+        ]
+
+
+class VisitStartSerializer(serializers.Serializer):
+    uuid = serializers.UUIDField(
+        required=False,
+        help_text="Made by the client; resending it returns the visit already stored.",
+    )
+    suite = serializers.IntegerField()
+    co_visitors = serializers.ListField(
+        child=serializers.IntegerField(),
+        allow_empty=True,
+        help_text="User ids of the other visitors.",
+    )
+    arrived_at = serializers.DateTimeField()
+
+
+class RevisionMixin(serializers.Serializer):
+    revision = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The revision you last read; 409 if stale.",
+    )
+
+
+class AdmissionSerializer(RevisionMixin):
+    admitted_at = serializers.DateTimeField()
+    delay_minutes = serializers.IntegerField(min_value=0, max_value=1440, default=0)
+    delay_reason = serializers.CharField(allow_blank=True, max_length=300, default="")
+    delay_authorised_by = serializers.CharField(allow_blank=True, max_length=120, default="")
+
+
+class NumbersSerializer(RevisionMixin):
+    nv_access_denied_reason = serializers.CharField(allow_blank=True, max_length=300, default="")
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for name in NUMBER_FIELDS:
+            fields[name] = serializers.IntegerField(min_value=0, max_value=999, default=0)
+        return fields
+
+
+class SuiteAnswersSerializer(RevisionMixin):
+    answers = AnswerSerializer(many=True)
+
+
+class SignOffSerializer(RevisionMixin):
+    departed_at = serializers.DateTimeField()
+    outcome = serializers.ChoiceField(choices=Visit.Outcome.choices)
+    abandoned_reason = serializers.CharField(allow_blank=True, max_length=300, default="")
+    sergeant_name = serializers.CharField(allow_blank=True, max_length=120, default="")
+    sergeant_comments = serializers.CharField(allow_blank=True, max_length=4000, default="")
+    signature = serializers.CharField(
+        allow_blank=True, default="", help_text="A PNG data URL of the drawn signature."
+    )
+    sergeant_confirmed = serializers.BooleanField(default=False)
+    confirmed_by = serializers.ListField(
+        child=serializers.IntegerField(),
+        default=list,
+        help_text="User ids of the visitors who confirm.",
+    )
+
+
+class GoodPracticeSerializer(serializers.Serializer):
+    good_practice = serializers.CharField(allow_blank=True, max_length=4000)
+
+
+class AmendmentSerializer(RevisionMixin):
+    reason = serializers.CharField(max_length=2000)
+    changes = serializers.DictField(
+        help_text="Field name to new value. Amendable: " + ", ".join(AMENDABLE_FIELDS)
+    )
+
+
+class VisitSerializer(serializers.ModelSerializer):
+    suite = serializers.PrimaryKeyRelatedField(read_only=True)
+    suite_name = serializers.CharField(source="suite.name", read_only=True)
+    visitors = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Visit
+        fields = [
+            "uuid",
+            "suite",
+            "suite_name",
+            "status",
+            "revision",
+            "visit_date",
+            "arrived_at",
+            "admitted_at",
+            "departed_at",
+            "delay_minutes",
+            "delay_reason",
+            "delay_authorised_by",
+            *NUMBER_FIELDS,
+            "nv_access_denied_reason",
+            "outcome",
+            "abandoned_reason",
+            "good_practice",
+            "involves_tact",
+            "sergeant_name",
+            "sergeant_comments",
+            "sergeant_signed_at",
+            "submitted_at",
+            "detainee_checklist",
+            "suite_checklist",
+            "visitors",
+        ]
+        read_only_fields = fields
+
+    def get_visitors(self, visit) -> list[dict]:
+        return [
+            {"id": vv.user_id, "name": vv.user.get_full_name(), "confirmed_at": vv.confirmed_at}
+            for vv in visit.visit_visitors.all()
+        ]
+
+
+class VisitDetailSerializer(VisitSerializer):
+    detainees = serializers.SerializerMethodField()
+    suite_answers = serializers.SerializerMethodField()
+    issues = IssueOutSerializer(many=True, read_only=True)
+
+    class Meta(VisitSerializer.Meta):
+        fields = [*VisitSerializer.Meta.fields, "detainees", "suite_answers", "issues"]
+        read_only_fields = fields
+
+    def get_detainees(self, visit) -> list[dict]:
+        if not self.context.get("show_detainee_answers", True):
+            return []
+        detainees = visit.detainees.prefetch_related("answers").order_by("order", "pk")
+        return DetaineeSerializer(detainees, many=True, context=self.context).data
+
+    def get_suite_answers(self, visit) -> list[dict]:
+        answers = visit.answers.filter(detainee__isnull=True)
+        return AnswerOutSerializer(answers, many=True).data

@@ -5,8 +5,10 @@ from api import views
 
 router = DefaultRouter()
 router.register("suites", views.SuiteViewSet, basename="suite")
+router.register("visits", views.VisitViewSet, basename="visit")
 
 urlpatterns = [
     path("me/", views.me, name="api-me"),
+    path("checklists/current/", views.current_checklists, name="api-checklists-current"),
     path("", include(router.urls)),
 ]

@@ -1,14 +1,29 @@
-from rest_framework import viewsets
-from rest_framework.decorators import api_view
+"""The REST API: viewsets over the scoped querysets of visits/permissions.py, with every change
+made by the services in visits/services/ (the same ones the pages call)."""
+
+from django.contrib.auth import get_user_model
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action, api_view
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from api.serializers import MembershipSerializer, SuiteSerializer
+from api import serializers as s
 from visits import permissions
-from visits.models import CustodySuite
+from visits.errors import DomainError
+from visits.images import clean_signature
+from visits.models import ChecklistTemplate, CustodySuite, Visit
+from visits.pdf import render_visit_report
+from visits.reports import build_visit_report
+from visits.services import checklists
+from visits.services import visits as service
+
+User = get_user_model()
 
 
 class SuiteViewSet(viewsets.ReadOnlyModelViewSet):
-    serializer_class = SuiteSerializer
+    serializer_class = s.SuiteSerializer
 
     def get_queryset(self):
         queryset = CustodySuite.objects.select_related("scheme", "panel").order_by("scheme", "name")
@@ -20,8 +35,199 @@ def me(request):
     user = request.user
     return Response(
         {
+            "id": user.pk,
             "username": user.username,
             "name": user.get_full_name(),
-            "memberships": MembershipSerializer(permissions.memberships_of(user), many=True).data,
+            "memberships": s.MembershipSerializer(permissions.memberships_of(user), many=True).data,
         }
     )
+
+
+@api_view(["GET"])
+def current_checklists(request):
+    """The published checklists new visits are filled against, per scheme of the user."""
+    result = []
+    for scheme_id in permissions.schemes_where(request.user, "visitor", "coordinator"):
+        for kind in ChecklistTemplate.Kind.values:
+            version = checklists.current_version(scheme_id, kind)
+            if version:
+                result.append(s.ChecklistVersionSerializer(version).data)
+    return Response(result)
+
+
+class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Visits the user may see. A draft changes through its step actions; a submitted report
+    only through `amend`."""
+
+    lookup_field = "uuid"
+
+    def get_queryset(self):
+        queryset = Visit.objects.visible_to(self.request.user).for_report()
+        params = self.request.query_params
+        if params.get("suite"):
+            queryset = queryset.filter(suite_id=params["suite"])
+        if params.get("status"):
+            queryset = queryset.filter(status=params["status"])
+        if params.get("from"):
+            queryset = queryset.filter(visit_date__gte=params["from"])
+        if params.get("to"):
+            queryset = queryset.filter(visit_date__lte=params["to"])
+        return queryset.order_by("-visit_date", "-arrived_at", "-pk")
+
+    serializer_class = s.VisitSerializer
+
+    def _draft(self) -> Visit:
+        visit = self.get_object()
+        if not permissions.can_edit_visit(self.request.user, visit):
+            if not visit.is_draft and visit.has_visitor(self.request.user):
+                raise DomainError(
+                    "This report has been submitted and can no longer be edited. "
+                    "Make an amendment, with a reason, instead.",
+                    code="visit_submitted",
+                )
+            raise PermissionDenied("Only the visitors on this visit can fill in its report.")
+        return visit
+
+    def _validated(self, serializer_class):
+        serializer = serializer_class(data=self.request.data)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    def _done(self, visit, code=status.HTTP_200_OK):
+        """The visit as stored now, custody numbers and answers hidden where the role says."""
+        visit = self.get_queryset().get(pk=visit.pk)
+        shown = permissions.can_see_custody_numbers(self.request.user, visit)
+        context = {"show_custody_numbers": shown, "show_detainee_answers": shown}
+        return Response(s.VisitDetailSerializer(visit, context=context).data, status=code)
+
+    def retrieve(self, request, uuid=None):
+        return self._done(self.get_object())
+
+    def create(self, request):
+        """Start a visit. Idempotent on `uuid`: 201 when new, 200 with the stored visit."""
+        data = self._validated(s.VisitStartSerializer)
+        if not permissions.schemes_where(request.user, "visitor", "coordinator"):
+            raise PermissionDenied("Only custody visitors record visits.")
+        existing = data.get("uuid") and Visit.objects.filter(uuid=data["uuid"]).exists()
+        suite = get_object_or_404(
+            permissions.scope_suites(CustodySuite.objects.all(), request.user), pk=data["suite"]
+        )
+        co_visitors = list(User.objects.filter(pk__in=data["co_visitors"]))
+        visit = service.start_visit(
+            actor=request.user,
+            suite=suite,
+            co_visitors=co_visitors,
+            arrived_at=data["arrived_at"],
+            client_uuid=data.get("uuid"),
+        )
+        return self._done(visit, status.HTTP_200_OK if existing else status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["post"])
+    def admission(self, request, uuid=None):
+        data = self._validated(s.AdmissionSerializer)
+        revision = data.pop("revision")
+        visit = service.record_admission(
+            actor=request.user, visit=self._draft(), expected_revision=revision, **data
+        )
+        return self._done(visit)
+
+    @action(detail=True, methods=["post"])
+    def numbers(self, request, uuid=None):
+        data = self._validated(s.NumbersSerializer)
+        revision = data.pop("revision")
+        visit = service.record_numbers(
+            actor=request.user, visit=self._draft(), numbers=data, expected_revision=revision
+        )
+        return self._done(visit)
+
+    @action(detail=True, methods=["post"])
+    def detainees(self, request, uuid=None):
+        """Add a detainee seen, with their checklist answers."""
+        visit = self._draft()
+        data = self._validated(s.DetaineeSerializer)
+        answers = s.answers_dict(data.pop("answers", []))
+        details = service.DetaineeDetails(answers=answers, **data)
+        service.save_detainee(actor=request.user, visit=visit, details=details)
+        return self._done(visit, status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["put"], url_path="suite-answers")
+    def suite_answers(self, request, uuid=None):
+        data = self._validated(s.SuiteAnswersSerializer)
+        visit = service.save_suite_answers(
+            actor=request.user,
+            visit=self._draft(),
+            answers=s.answers_dict(data["answers"]),
+            expected_revision=data["revision"],
+        )
+        return self._done(visit)
+
+    @action(detail=True, methods=["post"])
+    def issues(self, request, uuid=None):
+        visit = self._draft()
+        service.raise_issue(actor=request.user, visit=visit, **self._validated(s.IssueInSerializer))
+        return self._done(visit, status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["post"], url_path="good-practice")
+    def good_practice(self, request, uuid=None):
+        data = self._validated(s.GoodPracticeSerializer)
+        visit = service.record_good_practice(
+            actor=request.user, visit=self._draft(), text=data["good_practice"]
+        )
+        return self._done(visit)
+
+    @action(detail=True, methods=["post"], url_path="sign-off")
+    def sign_off(self, request, uuid=None):
+        visit = self._draft()
+        data = self._validated(s.SignOffSerializer)
+        confirmed = [
+            u for u in User.objects.filter(pk__in=data["confirmed_by"]) if visit.has_visitor(u)
+        ]
+        signature = clean_signature(data["signature"]) if data["signature"] else None
+        visit = service.record_sign_off(
+            actor=request.user,
+            visit=visit,
+            expected_revision=data["revision"],
+            sign_off=service.SignOff(
+                departed_at=data["departed_at"],
+                outcome=data["outcome"],
+                abandoned_reason=data["abandoned_reason"],
+                sergeant_name=data["sergeant_name"],
+                sergeant_comments=data["sergeant_comments"],
+                signature_png=signature,
+                sergeant_confirmed=data["sergeant_confirmed"],
+                confirmed_by=confirmed,
+            ),
+        )
+        return self._done(visit)
+
+    @action(detail=True, methods=["post"])
+    def submit(self, request, uuid=None):
+        """Submit the report. Submitting again returns the stored report (200)."""
+        visit = self.get_object()
+        if not visit.has_visitor(request.user):
+            raise PermissionDenied("Only the visitors on this visit submit its report.")
+        return self._done(service.submit_visit(actor=request.user, visit=visit))
+
+    @action(detail=True, methods=["post"])
+    def amend(self, request, uuid=None):
+        visit = self.get_object()
+        if not permissions.can_amend_visit(request.user, visit):
+            raise PermissionDenied(
+                "Only the visitors on this visit and the scheme manager amend it."
+            )
+        data = self._validated(s.AmendmentSerializer)
+        service.amend_visit(
+            actor=request.user,
+            visit=visit,
+            reason=data["reason"],
+            changes=data["changes"],
+            expected_revision=data["revision"],
+        )
+        return self._done(visit)
+
+    @action(detail=True, methods=["get"])
+    def pdf(self, request, uuid=None):
+        visit = self.get_object()
+        shown = permissions.can_see_custody_numbers(request.user, visit)
+        data = render_visit_report(build_visit_report(visit, show_custody_numbers=shown))
+        return HttpResponse(data, content_type="application/pdf")
