@@ -163,7 +163,11 @@ def build_visit_report(visit: Visit, *, show_custody_numbers: bool = True) -> Vi
                 (_field_label(name), old, new) for name, (old, new) in sorted(a.changes.items())
             ],
         }
-        for a in visit.amendments.select_related("actor").order_by("created_at")
+        for a in (
+            []
+            if visit.is_draft
+            else visit.amendments.select_related("actor").order_by("created_at")
+        )
     ]
     return VisitReport(
         visit=visit,

@@ -575,7 +575,8 @@ def submission_problems(visit: Visit) -> dict[str, str]:
     """What still stops a draft from being submitted, keyed by the step that fixes it."""
     problems = {}
     abandoned = visit.outcome == Visit.Outcome.ABANDONED
-    if visit.visit_visitors.count() < 2:
+    visitors = list(visit.visit_visitors.all())  # prefetched on report pages
+    if len(visitors) < 2:
         problems["start"] = "A report needs at least two visitors."
     if not visit.admitted_at and not abandoned:
         problems["admission"] = "Record the time you were let in."
@@ -587,7 +588,7 @@ def submission_problems(visit: Visit) -> dict[str, str]:
         problems["sign-off"] = "Record the departure time and the outcome."
     elif not abandoned and not (visit.sergeant_name and visit.sergeant_signed_at):
         problems["sign-off"] = "The custody sergeant must give their name and sign."
-    elif visit.visit_visitors.filter(confirmed_at__isnull=True).exists():
+    elif any(v.confirmed_at is None for v in visitors):
         problems["sign-off"] = "Every visitor must confirm the report."
     return problems
 
