@@ -76,3 +76,56 @@ def test_api_me_lists_memberships(client, db):
     assert client.get("/api/me/").json()["memberships"] == [
         {"scheme": "norfolk", "role": "force", "status": "active"}
     ]
+
+
+def test_a_published_checklist_cannot_be_changed_in_the_admin(client, db):
+    from visits.models import ChecklistTemplate, Question
+    from visits.services import checklists
+
+    client.force_login(persona("manager"))
+    version = checklists.current_version(persona("manager").memberships.get().scheme, "suite")
+    question = Question.objects.filter(section__version=version).first()
+    url = reverse("admin:visits_question_change", args=[question.pk])
+    response = client.post(
+        url,
+        {
+            "text": "Changed",
+            "key": question.key,
+            "order": 0,
+            "answer_type": "yes_no",
+            "section": question.section_id,
+        },
+    )
+    question.refresh_from_db()
+    assert question.text != "Changed"
+    assert response.status_code in (200, 403)  # shown read-only, never saved
+
+    template = ChecklistTemplate.objects.get(pk=version.template_id)
+    client.post(
+        reverse("admin:visits_checklisttemplate_changelist"),
+        {"action": "start_draft", "_selected_action": [template.pk]},
+    )
+    draft = template.versions.get(status="draft")
+    draft_question = Question.objects.filter(section__version=draft).first()
+    client.post(
+        reverse("admin:visits_question_change", args=[draft_question.pk]),
+        {
+            "text": "Changed in the draft",
+            "key": draft_question.key,
+            "order": 0,
+            "answer_type": "yes_no",
+            "section": draft_question.section_id,
+            "choices": "[]",
+            "issue_category": "conditions",
+            "no_suggests_issue": "on",
+        },
+    )
+    draft_question.refresh_from_db()
+    assert draft_question.text == "Changed in the draft"
+    client.post(
+        reverse("admin:visits_checklistversion_changelist"),
+        {"action": "publish", "_selected_action": [draft.pk]},
+    )
+    draft.refresh_from_db()
+    version.refresh_from_db()
+    assert (draft.status, version.status) == ("published", "retired")

@@ -5,12 +5,14 @@ foreign-key choices are narrowed the same way. Reports, issue events and the aud
 trail are never deleted here: history is the point of them.
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 
 from visits import models, permissions
+from visits.errors import DomainError
 from visits.models import Role
+from visits.services import checklists
 
 User = get_user_model()
 
@@ -156,30 +158,86 @@ class ConflictAdmin(SchemeScopedAdmin):
     list_select_related = ["membership__user", "membership__scheme", "suite"]
 
 
+def _is_draft(version) -> bool:
+    return version is not None and version.status == models.ChecklistVersion.Status.DRAFT
+
+
 class SectionInline(admin.TabularInline):
     model = models.ChecklistSection
     extra = 0
+    show_change_link = True
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None or _is_draft(obj)
+
+    has_add_permission = has_delete_permission = has_change_permission
 
 
 @admin.register(models.ChecklistTemplate)
 class ChecklistTemplateAdmin(SchemeScopedAdmin):
     list_display = ["name", "kind", "scheme"]
     list_filter = ["scheme", "kind"]
+    actions = ["start_draft"]
+
+    @admin.action(description="Start a new draft version (a copy of the latest)")
+    def start_draft(self, request, queryset):
+        for template in queryset:
+            draft = checklists.start_draft(actor=request.user, template=template)
+            self.message_user(request, f"Draft {draft} is ready to edit.")
 
 
 @admin.register(models.ChecklistVersion)
 class ChecklistVersionAdmin(SchemeScopedAdmin):
+    """Only a draft can be edited; publishing it makes it the version new visits use."""
+
     scheme_path = "template__scheme"
-    list_display = ["template", "number", "status", "published_at"]
+    list_display = ["template", "number", "status", "published_at", "note"]
     list_filter = ["status"]
     inlines = [SectionInline]
     deletable = False
+    readonly_fields = ["template", "number", "status", "published_at", "published_by"]
+    actions = ["publish"]
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (obj is None or _is_draft(obj))
+
+    def has_add_permission(self, request):
+        return False  # new versions start from a template's "start a new draft" action
+
+    @admin.action(description="Publish the selected draft")
+    def publish(self, request, queryset):
+        for version in queryset:
+            try:
+                checklists.publish(actor=request.user, version=version)
+            except DomainError as error:
+                self.message_user(request, f"{version}: {error.message}", messages.ERROR)
+            else:
+                self.message_user(request, f"{version} is published.")
+
+
+class QuestionInline(admin.TabularInline):
+    model = models.Question
+    extra = 0
+    fields = ["order", "key", "text", "answer_type", "no_suggests_issue", "issue_category"]
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None or _is_draft(obj.version)
+
+    has_add_permission = has_delete_permission = has_change_permission
 
 
 @admin.register(models.ChecklistSection)
 class ChecklistSectionAdmin(SchemeScopedAdmin):
     scheme_path = "version__template__scheme"
     list_display = ["title", "version", "order"]
+    inlines = [QuestionInline]
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or _is_draft(obj.version))
+
+    def has_delete_permission(self, request, obj=None):
+        return self.has_change_permission(request, obj)
 
 
 @admin.register(models.Question)
@@ -188,6 +246,13 @@ class QuestionAdmin(SchemeScopedAdmin):
     list_display = ["text", "key", "answer_type", "no_suggests_issue", "issue_category"]
     list_filter = ["answer_type", "no_suggests_issue", "issue_category"]
     search_fields = ["text", "key"]
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or _is_draft(obj.section.version))
+
+    def has_delete_permission(self, request, obj=None):
+        return self.has_change_permission(request, obj)
 
 
 class VisitVisitorInline(admin.TabularInline):
