@@ -27,3 +27,9 @@ class ConflictError(DomainError):
     """The request was valid, but the stored state has moved on (a stale revision, say)."""
 
     status = 409
+
+
+class NotPermitted(DomainError):
+    """The actor's role does not allow this, though they can see the object (403)."""
+
+    status = 403

@@ -285,3 +285,74 @@ class AmendmentForm(forms.Form):
     sergeant_comments = forms.CharField(
         required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
     )
+
+
+# --- Issues ---------------------------------------------------------------------------------
+
+
+class IssueFilterForm(forms.Form):
+    suite = forms.ModelChoiceField(
+        queryset=CustodySuite.objects.none(), required=False, empty_label="All suites"
+    )
+    category = forms.ChoiceField(
+        choices=[("", "All categories"), *IssueCategory.choices], required=False
+    )
+    severity = forms.ChoiceField(
+        choices=[("", "Any severity"), *Issue.Severity.choices], required=False
+    )
+    status = forms.ChoiceField(
+        choices=[("", "Any status"), ("open", "Open"), *Issue.Status.choices], required=False
+    )
+    overdue = forms.BooleanField(required=False, label="Overdue only")
+
+    def __init__(self, *args, suites, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["suite"].queryset = suites
+
+
+MAX_RESPONSE_FILE = 10 * 1024 * 1024
+
+
+class IssueActionForm(forms.Form):
+    action = forms.CharField(widget=forms.HiddenInput)
+    text = forms.CharField(
+        required=False, max_length=4000, label="Text", widget=forms.Textarea(attrs={"rows": 3})
+    )
+    severity = forms.ChoiceField(
+        choices=[("", "Keep as it is"), *Issue.Severity.choices], required=False
+    )
+    attachment = forms.FileField(
+        required=False,
+        label="A file to go with it (optional)",
+        help_text="PDF, JPEG or PNG, up to 10 MB.",
+    )
+
+    def clean_attachment(self):
+        """Keep PDFs as they are and re-encode images; refuse anything else."""
+        from django.core.files.base import ContentFile
+
+        from visits.images import ImageRejected, clean_photo
+
+        upload = self.cleaned_data.get("attachment")
+        if not upload:
+            return None
+        if upload.size > MAX_RESPONSE_FILE:
+            raise forms.ValidationError("The file is over 10 MB.")
+        data = upload.read()
+        if data.startswith(b"%PDF-"):
+            return ContentFile(data, name="response.pdf")
+        try:
+            return ContentFile(clean_photo(data).data, name="response.jpg")
+        except ImageRejected as rejected:
+            raise forms.ValidationError(f"Attach a PDF or a photo. {rejected}") from None
+
+
+class RecheckForm(forms.Form):
+    issue = forms.IntegerField(widget=forms.HiddenInput)
+    fixed = forms.TypedChoiceField(
+        choices=[("yes", "Fixed"), ("no", "Not fixed")],
+        coerce=lambda v: v == "yes",
+        widget=forms.RadioSelect,
+        label="Is it fixed?",
+    )
+    note = forms.CharField(required=False, max_length=2000)

@@ -180,13 +180,26 @@ def can_triage_issue(user, issue: Issue) -> bool:
 
 def can_respond_to_issue(user, issue: Issue) -> bool:
     """The force lead answers an issue referred to a suite they cover, while it awaits them."""
-    awaiting = issue.status in (Issue.Status.REFERRED, Issue.Status.ESCALATED)
-    return awaiting and any(
-        m.role == Role.FORCE
-        and m.scheme_id == issue.scheme_id
-        and m.suites.filter(pk=issue.suite_id).exists()
-        for m in memberships_of(user)
-    )
+    from visits.issue_workflow import TRANSITIONS
+
+    respond = TRANSITIONS["respond"]
+    return issue.status in respond.from_states and can_take_issue_action(user, issue, respond)
+
+
+def can_take_issue_action(user, issue: Issue, transition) -> bool:
+    """Whether the user holds a role the workflow allows for this step on this issue. A force
+    lead acts only on issues referred for a suite they cover."""
+    roles = roles_in(user, issue.scheme_id)
+    if Role.FORCE in roles:
+        covers = any(
+            m.role == Role.FORCE
+            and m.scheme_id == issue.scheme_id
+            and m.suites.filter(pk=issue.suite_id).exists()
+            for m in memberships_of(user)
+        )
+        if not (covers and issue.referred_at):
+            roles = roles - {Role.FORCE}
+    return bool(roles & set(transition.roles))
 
 
 def can_see_rota(user, scheme: Scheme | int) -> bool:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from visits.views import home, reports, suites, visit_flow
+from visits.views import home, issues, reports, suites, visit_flow
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -8,6 +8,12 @@ urlpatterns = [
     path("suites/", suites.suite_list, name="suite-list"),
     path("suites/<int:pk>/", suites.suite_detail, name="suite-detail"),
     path("suites/<int:pk>/edit/", suites.suite_edit, name="suite-edit"),
+    # Issues
+    path("issues/", issues.issue_board, name="issue-board"),
+    path("issues/export.csv", issues.issue_export, name="issue-export"),
+    path("issues/<int:pk>/", issues.issue_detail, name="issue-detail"),
+    path("issues/<int:pk>/act/", issues.issue_act, name="issue-act"),
+    path("issues/<int:pk>/files/<int:event_pk>/", issues.issue_file, name="issue-file"),
     # Reports
     path("visits/", reports.visit_list, name="visit-list"),
     path("visits/<uuid:uuid>/", reports.visit_report, name="visit-report"),
@@ -42,6 +48,7 @@ urlpatterns = [
         visit_flow.visit_issue_withdraw,
         name="visit-issue-withdraw",
     ),
+    path("visits/<uuid:uuid>/recheck/", visit_flow.visit_recheck, name="visit-recheck"),
     path(
         "visits/<uuid:uuid>/good-practice/",
         visit_flow.visit_good_practice,

@@ -18,6 +18,7 @@ from visits.forms import (
     IssueForm,
     NumbersForm,
     PhotoForm,
+    RecheckForm,
     SignOffForm,
     StartVisitForm,
     SuiteChecklistForm,
@@ -36,6 +37,7 @@ from visits.models import (
 )
 from visits.reports import NUMBER_LABELS, build_visit_report
 from visits.rules import NOT_VISITED_LABELS
+from visits.services import issues as issue_service
 from visits.services import visits as service
 
 User = get_user_model()
@@ -444,11 +446,35 @@ def visit_issues(request, uuid):
             "issues",
             form=form,
             suggestions=suggestions,
+            rechecks=issue_service.awaiting_recheck(visit),
             issues=visit.issues.order_by("pk"),
             good_practice_form=GoodPracticeForm(initial={"good_practice": visit.good_practice}),
         ),
         status=400 if form.errors else 200,
     )
+
+
+@require_POST
+@login_required
+@flow_step
+def visit_recheck(request, uuid):
+    visit = _editable_visit(request, uuid)
+    form = RecheckForm(request.POST)
+    if form.is_valid():
+        issue = get_object_or_404(
+            issue_service.awaiting_recheck(visit), pk=form.cleaned_data["issue"]
+        )
+        issue_service.record_recheck(
+            actor=request.user,
+            visit=visit,
+            issue=issue,
+            fixed=form.cleaned_data["fixed"],
+            note=form.cleaned_data["note"],
+        )
+        messages.success(request, "Re-check recorded.")
+    else:
+        messages.error(request, "Say whether the issue is fixed.")
+    return redirect("visit-issues", uuid=visit.uuid)
 
 
 @require_POST

@@ -1,0 +1,158 @@
+"""Moving an issue through its workflow (visits/issue_workflow.py): one function, `act`.
+
+Every step is an IssueEvent with actor, time and text; nothing is ever deleted. E-mails go out
+after the transaction commits.
+"""
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from visits import permissions
+from visits.errors import ConflictError, DomainError, NotPermitted
+from visits.issue_workflow import ESCALATION_LADDER, TRANSITIONS
+from visits.models import Issue, IssueEvent, Membership, Role, Visit
+from visits.services import audit
+from visits.workdays import add_working_days
+
+
+def due_date(issue: Issue, start: datetime.date) -> datetime.date:
+    """When the force must answer: the scheme's working days, fewer for urgent issues."""
+    scheme = issue.scheme
+    days = (
+        scheme.response_days_urgent
+        if issue.severity == Issue.Severity.URGENT
+        else (scheme.response_days_routine)
+    )
+    return add_working_days(start, days)
+
+
+def _force_lead_for(issue: Issue):
+    lead = (
+        Membership.objects.current()
+        .filter(scheme_id=issue.scheme_id, role=Role.FORCE, suites=issue.suite_id)
+        .select_related("user")
+        .order_by("pk")
+        .first()
+    )
+    if lead is None:
+        raise DomainError(
+            f"No force custody lead covers {issue.suite.name}. Add one in the scheme's people.",
+            code="no_force_lead",
+        )
+    return lead.user
+
+
+def act(
+    *,
+    actor,
+    issue: Issue,
+    action: str,
+    text: str = "",
+    attachment=None,
+    severity: str | None = None,
+) -> Issue:
+    """Take `action` on `issue` (see TRANSITIONS) and record it as an event.
+
+    Raises DomainError for an unknown action or missing text, ConflictError when the issue's
+    state does not allow the action, NotPermitted when the actor's role does not."""
+    transition = TRANSITIONS.get(action)
+    if transition is None:
+        raise DomainError(
+            f"“{action}” is not something that can be done to an issue.", code="unknown_action"
+        )
+    with transaction.atomic():
+        issue = Issue.objects.select_for_update().select_related("scheme", "suite").get(pk=issue.pk)
+        if issue.status not in transition.from_states:
+            raise ConflictError(
+                f"This issue is {issue.get_status_display().lower()}, so "
+                f"“{transition.label}” is not possible now.",
+                code="transition_not_allowed",
+            )
+        if not permissions.can_take_issue_action(actor, issue, transition):
+            raise NotPermitted(
+                f"Your role cannot {transition.label.lower()} this issue.", code="role_not_allowed"
+            )
+        if transition.needs_text and not text.strip():
+            raise DomainError(
+                "Write a few words to go with this step.", code="text_required", field="text"
+            )
+        now = timezone.now()
+        today = timezone.localdate()
+        if severity:
+            issue.severity = severity
+        if action == "refer":
+            issue.referred_to = _force_lead_for(issue)
+            issue.referred_at = now
+            issue.due_on = due_date(issue, today)
+        elif action == "respond":
+            issue.responded_at = now
+        elif action == "escalate":
+            position = (
+                ESCALATION_LADDER.index(issue.escalation_level) + 1
+                if issue.escalation_level in ESCALATION_LADDER
+                else 0
+            )
+            issue.escalation_level = ESCALATION_LADDER[min(position, len(ESCALATION_LADDER) - 1)]
+            issue.due_on = due_date(issue, today)
+        elif action in ("accept", "close"):
+            issue.closed_at = now
+            issue.outcome = text.strip() or _last_response(issue)
+        elif action == "reopen":
+            issue.closed_at = None
+        if transition.to_state:
+            issue.status = transition.to_state
+        issue.save()
+        event = IssueEvent(issue=issue, kind=transition.event, actor=actor, text=text.strip())
+        if attachment is not None:
+            event.attachment.save(attachment.name, attachment, save=False)
+        event.save()
+        audit.record(actor=actor, action=f"issue.{action}", obj=issue, scheme=issue.scheme)
+        _notify_later(issue, action)
+    return issue
+
+
+def _last_response(issue: Issue) -> str:
+    event = issue.events.filter(kind=IssueEvent.Kind.RESPONDED).order_by("-created_at").first()
+    return event.text if event else ""
+
+
+def _notify_later(issue: Issue, action: str) -> None:
+    from visits import notifications
+
+    if action in ("refer", "escalate", "respond", "accept", "close"):
+        transaction.on_commit(lambda: notifications.send_issue_update(issue.pk, action))
+
+
+def record_recheck(*, actor, visit: Visit, issue: Issue, fixed: bool, note: str = "") -> Issue:
+    """On a later visit to the same suite, the visitors say whether an issue is now fixed.
+
+    A fixed issue leaves the re-check list; one not fixed stays for the visit after."""
+    if not visit.is_draft or issue.suite_id != visit.suite_id or not issue.recheck_next_visit:
+        raise DomainError(
+            "This issue is not waiting for a re-check at this suite.", code="recheck_not_expected"
+        )
+    with transaction.atomic():
+        issue = Issue.objects.select_for_update().get(pk=issue.pk)
+        text = ("Fixed" if fixed else "Not fixed") + f" at the visit of {visit.visit_date:%d %B %Y}"
+        if note.strip():
+            text += f": {note.strip()}"
+        IssueEvent.objects.create(
+            issue=issue, kind=IssueEvent.Kind.RECHECKED, actor=actor, text=text
+        )
+        if fixed:
+            issue.recheck_next_visit = False
+            issue.save(update_fields=["recheck_next_visit"])
+    return issue
+
+
+def awaiting_recheck(visit: Visit):
+    """Issues from earlier reports on this suite that asked to be re-checked."""
+    return (
+        Issue.objects.filter(
+            suite_id=visit.suite_id, recheck_next_visit=True, visit__status=Visit.Status.SUBMITTED
+        )
+        .exclude(visit=visit)
+        .order_by("created_at")
+    )

@@ -1,0 +1,200 @@
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from visits import permissions
+from visits.errors import DomainError, NotPermitted
+from visits.forms import IssueActionForm, IssueFilterForm
+from visits.issue_workflow import allowed_from
+from visits.models import CustodySuite, Issue, IssueEvent, Role
+from visits.services import audit
+from visits.services.issues import act
+
+WAITING_FOR_FORCE = (Issue.Status.REFERRED, Issue.Status.ESCALATED)
+
+
+def filtered_issues(request):
+    """The issues the user may see, narrowed by the board's filters. Shared by page and CSV."""
+    suites = permissions.scope_suites(CustodySuite.objects.all(), request.user)
+    form = IssueFilterForm(request.GET or None, suites=suites)
+    issues = Issue.objects.visible_to(request.user).select_related("suite")
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["suite"]:
+            issues = issues.filter(suite=data["suite"])
+        for name in ("category", "severity"):
+            if data[name]:
+                issues = issues.filter(**{name: data[name]})
+        if data["status"] == "open":
+            issues = issues.open()
+        elif data["status"]:
+            issues = issues.filter(status=data["status"])
+        if data["overdue"]:
+            issues = issues.filter(status__in=WAITING_FOR_FORCE, due_on__lt=timezone.localdate())
+    return form, issues.order_by("due_on", "-created_at", "pk")
+
+
+def board_context(request) -> dict:
+    form, issues = filtered_issues(request)
+    page = Paginator(issues, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return {
+        "form": form,
+        "page": page,
+        "query": query.urlencode(),
+        "today": timezone.localdate(),
+        "waiting": WAITING_FOR_FORCE,
+        "hide_custody_numbers": _hides_custody_numbers(request.user),
+    }
+
+
+def _hides_custody_numbers(user) -> bool:
+    return {m.role for m in permissions.memberships_of(user)} <= {Role.PCC}
+
+
+@require_GET
+@login_required
+def issue_board(request):
+    template = "visits/issues/board.html"
+    if request.htmx:
+        template += "#issue-board"
+    return render(request, template, board_context(request))
+
+
+@require_GET
+@login_required
+def issue_export(request):
+    _form, issues = filtered_issues(request)
+    hide = _hides_custody_numbers(request.user)
+    audit.record(
+        actor=request.user,
+        action="issues.exported",
+        detail=dict(request.GET.items()),
+        ip=request.META.get("REMOTE_ADDR"),
+    )
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="issues.csv"'
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            "id",
+            "suite",
+            "category",
+            "severity",
+            "status",
+            "escalation",
+            "custody number",
+            "description",
+            "raised",
+            "referred",
+            "due",
+            "responded",
+            "closed",
+            "overdue",
+            "outcome",
+        ]
+    )
+    today = timezone.localdate()
+    for issue in issues.iterator(chunk_size=500):
+        overdue = issue.status in WAITING_FOR_FORCE and issue.due_on and issue.due_on < today
+        writer.writerow(
+            [
+                issue.pk,
+                issue.suite.name,
+                issue.get_category_display(),
+                issue.get_severity_display(),
+                issue.get_status_display(),
+                issue.get_escalation_level_display() if issue.escalation_level else "",
+                "" if hide else issue.custody_number,
+                issue.description,
+                f"{issue.created_at:%Y-%m-%d}",
+                f"{issue.referred_at:%Y-%m-%d}" if issue.referred_at else "",
+                issue.due_on or "",
+                f"{issue.responded_at:%Y-%m-%d}" if issue.responded_at else "",
+                f"{issue.closed_at:%Y-%m-%d}" if issue.closed_at else "",
+                "yes" if overdue else "no",
+                issue.outcome,
+            ]
+        )
+    return response
+
+
+def _visible_issue(request, pk) -> Issue:
+    queryset = Issue.objects.visible_to(request.user).select_related(
+        "suite", "scheme", "raised_by", "referred_to", "visit"
+    )
+    return get_object_or_404(queryset, pk=pk)
+
+
+def detail_context(request, issue, form=None) -> dict:
+    actions = [
+        t
+        for t in allowed_from(issue.status)
+        if permissions.can_take_issue_action(request.user, issue, t)
+    ]
+    return {
+        "issue": issue,
+        "events": issue.events.select_related("actor").order_by("created_at", "pk"),
+        "actions": actions,
+        "form": form,
+        "hide_custody_numbers": _hides_custody_numbers(request.user),
+        "today": timezone.localdate(),
+    }
+
+
+@require_GET
+@login_required
+def issue_detail(request, pk):
+    issue = _visible_issue(request, pk)
+    return render(request, "visits/issues/detail.html", detail_context(request, issue))
+
+
+@require_POST
+@login_required
+def issue_act(request, pk):
+    issue = _visible_issue(request, pk)
+    form = IssueActionForm(request.POST, request.FILES)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            act(
+                actor=request.user,
+                issue=issue,
+                action=data["action"],
+                text=data["text"],
+                attachment=data["attachment"],
+                severity=data["severity"] or None,
+            )
+        except NotPermitted as error:
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied(error.message) from None
+        except DomainError as error:
+            form.add_error("text" if error.field == "text" else None, error.message)
+        else:
+            messages.success(request, "Saved.")
+            return redirect("issue-detail", pk=issue.pk)
+    return render(
+        request, "visits/issues/detail.html", detail_context(request, issue, form), status=400
+    )
+
+
+@require_GET
+@login_required
+def issue_file(request, pk, event_pk):
+    issue = _visible_issue(request, pk)
+    event = get_object_or_404(IssueEvent, issue=issue, pk=event_pk)
+    if not event.attachment:
+        raise Http404("No file")
+    name = event.attachment.name.rsplit("/", 1)[-1]
+    content_type = "application/pdf" if name.endswith(".pdf") else "image/jpeg"
+    response = FileResponse(event.attachment.open("rb"), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
