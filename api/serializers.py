@@ -270,3 +270,66 @@ class VisitDetailSerializer(VisitSerializer):
     def get_suite_answers(self, visit) -> list[dict]:
         answers = visit.answers.filter(detainee__isnull=True)
         return AnswerOutSerializer(answers, many=True).data
+
+
+class IssueEventSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    actor = serializers.CharField(source="actor.get_full_name")
+    text = serializers.CharField()
+    has_attachment = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField()
+
+    def get_has_attachment(self, event) -> bool:
+        return bool(event.attachment)
+
+
+class IssueSerializer(serializers.ModelSerializer):
+    suite_name = serializers.CharField(source="suite.name", read_only=True)
+    visit = serializers.UUIDField(source="visit.uuid", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Issue
+        fields = [
+            "id",
+            "suite",
+            "suite_name",
+            "visit",
+            "category",
+            "severity",
+            "status",
+            "escalation_level",
+            "description",
+            "custody_number",
+            "recheck_next_visit",
+            "referred_at",
+            "due_on",
+            "responded_at",
+            "closed_at",
+            "outcome",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def to_representation(self, issue):
+        data = super().to_representation(issue)
+        if self.context.get("hide_custody_numbers") and data["custody_number"]:
+            data["custody_number"] = HIDDEN_NUMBER
+        return data
+
+
+class IssueDetailSerializer(IssueSerializer):
+    events = IssueEventSerializer(many=True, read_only=True)
+
+    class Meta(IssueSerializer.Meta):
+        fields = [*IssueSerializer.Meta.fields, "events"]
+        read_only_fields = fields
+
+
+class IssueActionSerializer(serializers.Serializer):
+    action = serializers.CharField(
+        help_text="triage, refer, respond, accept, escalate, close, reopen or comment"
+    )
+    text = serializers.CharField(allow_blank=True, max_length=4000, default="")
+    severity = serializers.ChoiceField(
+        choices=Issue.Severity.choices, required=False, allow_null=True, default=None
+    )

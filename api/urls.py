@@ -6,6 +6,7 @@ from api import views
 router = DefaultRouter()
 router.register("suites", views.SuiteViewSet, basename="suite")
 router.register("visits", views.VisitViewSet, basename="visit")
+router.register("issues", views.IssueViewSet, basename="issue")
 
 urlpatterns = [
     path("me/", views.me, name="api-me"),

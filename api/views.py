@@ -4,6 +4,7 @@ made by the services in visits/services/ (the same ones the pages call)."""
 from django.contrib.auth import get_user_model
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action, api_view
 from rest_framework.exceptions import PermissionDenied
@@ -13,10 +14,11 @@ from api import serializers as s
 from visits import permissions
 from visits.errors import DomainError
 from visits.images import clean_signature
-from visits.models import ChecklistTemplate, CustodySuite, Visit
+from visits.models import ChecklistTemplate, CustodySuite, Issue, Visit
 from visits.pdf import render_visit_report
 from visits.reports import build_visit_report
 from visits.services import checklists
+from visits.services import issues as issue_service
 from visits.services import visits as service
 
 User = get_user_model()
@@ -231,3 +233,52 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         shown = permissions.can_see_custody_numbers(request.user, visit)
         data = render_visit_report(build_visit_report(visit, show_custody_numbers=shown))
         return HttpResponse(data, content_type="application/pdf")
+
+
+class IssueViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Issues the user may see (a force lead: those referred for their suites). Every change is
+    a workflow step through `act`."""
+
+    serializer_class = s.IssueSerializer
+
+    def get_queryset(self):
+        queryset = Issue.objects.visible_to(self.request.user).select_related("suite", "visit")
+        params = self.request.query_params
+        for name in ("suite", "status", "category", "severity"):
+            if params.get(name):
+                queryset = queryset.filter(**{name: params[name]})
+        if params.get("overdue") in ("1", "true", "yes"):
+            queryset = queryset.filter(
+                status__in=["referred", "escalated"], due_on__lt=timezone.localdate()
+            )
+        if params.get("from"):
+            queryset = queryset.filter(created_at__date__gte=params["from"])
+        if params.get("to"):
+            queryset = queryset.filter(created_at__date__lte=params["to"])
+        return queryset.order_by("due_on", "-created_at", "pk")
+
+    def get_serializer_context(self):
+        roles = {m.role for m in permissions.memberships_of(self.request.user)}
+        return super().get_serializer_context() | {"hide_custody_numbers": roles <= {"pcc"}}
+
+    def retrieve(self, request, pk=None):
+        issue = self.get_object()
+        issue = (
+            Issue.objects.prefetch_related("events__actor")
+            .select_related("suite", "visit")
+            .get(pk=issue.pk)
+        )
+        return Response(s.IssueDetailSerializer(issue, context=self.get_serializer_context()).data)
+
+    @action(detail=True, methods=["post"], url_path="act")
+    def act(self, request, pk=None):
+        """Take a workflow step. 409 when the issue's state does not allow it, 403 when the
+        role does not."""
+        data = self._validated(s.IssueActionSerializer)
+        issue = issue_service.act(actor=request.user, issue=self.get_object(), **data)
+        return self.retrieve(request, pk=issue.pk)
+
+    def _validated(self, serializer_class):
+        serializer = serializer_class(data=self.request.data)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data

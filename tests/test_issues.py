@@ -341,3 +341,64 @@ def test_an_issue_to_recheck_appears_on_the_next_visit_and_is_recorded(client, d
         status=Visit.Status.DRAFT,
     )
     assert not issue_service.awaiting_recheck(aylsham).exists()
+
+
+# --- Daily digest and reminders -----------------------------------------------------------------
+
+
+def test_daily_digest_and_force_reminders(db):
+    from django.core.management import call_command
+
+    with time_machine.travel(datetime.datetime(2026, 11, 2, 9, tzinfo=LONDON), tick=False):
+        late = issue_in("referred")
+        issue_in("raised")
+    with time_machine.travel(datetime.datetime(2026, 12, 21, 7, tzinfo=LONDON), tick=False):
+        soon = issue_in("referred")  # due 2026-12-23 if urgent; routine: after the holidays
+        Issue.objects.filter(pk=soon.pk).update(due_on=datetime.date(2026, 12, 22))
+        out = io.StringIO()
+        call_command("send_issue_digest", stdout=out)
+    assert "Sent 2 e-mails." in out.getvalue()
+    digest = next(m for m in mail.outbox if m.to == ["manager@example.org"])
+    assert digest.subject == "Issues digest: 1 overdue, 1 to triage"
+    assert f"/issues/{late.pk}/" in digest.body and f"/issues/{soon.pk}/" in digest.body
+    reminder = next(m for m in mail.outbox if m.to == ["force@example.org"])
+    assert reminder.subject == "2 issue(s) for your response, 1 overdue"
+
+
+def test_digest_sends_nothing_when_there_is_nothing(db):
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("send_issue_digest", stdout=out)
+    assert "Sent 0 e-mails." in out.getvalue() and mail.outbox == []
+
+
+# --- The API ------------------------------------------------------------------------------------
+
+
+def test_issue_api_lists_acts_and_refuses_in_one_shape(client, db):
+    issue = issue_in("referred")
+    client.force_login(persona("force"))
+    listed = client.get("/api/issues/").json()
+    assert listed["count"] == 1 and listed["results"][0]["status"] == "referred"
+    response = client.post(
+        f"/api/issues/{issue.pk}/act/",
+        {"action": "respond", "text": "Fixed today."},
+        content_type="application/json",
+    )
+    assert response.status_code == 200
+    assert response.json()["events"][-1]["text"] == "Fixed today."
+    again = client.post(
+        f"/api/issues/{issue.pk}/act/",
+        {"action": "respond", "text": "x"},
+        content_type="application/json",
+    )
+    assert again.status_code == 409 and again.json()["code"] == "transition_not_allowed"
+    denied = client.post(
+        f"/api/issues/{issue.pk}/act/", {"action": "accept"}, content_type="application/json"
+    )
+    assert denied.status_code == 403 and denied.json()["code"] == "role_not_allowed"
+    client.force_login(persona("outsider"))
+    assert client.get(f"/api/issues/{issue.pk}/").status_code == 404
+    client.force_login(persona("pcc"))
+    assert client.get("/api/issues/?overdue=1").json()["count"] == 0

@@ -149,6 +149,13 @@ def test_seed_demo_makes_a_year_of_visits_once(db):
         assert visit.in_custody == visit.offered + visit.not_visited
         assert visit.offered == visit.visited + visit.observed_only + visit.declined
         assert visit.detainees.count() == visit.visited
-    before = Visit.objects.count()
+    # Issues in every state of the workflow, some overdue, each with its trail of events.
+    from django.utils import timezone
+
+    assert set(Issue.objects.values_list("status", flat=True)) == {x.value for x in Issue.Status}
+    waiting = Issue.objects.filter(status__in=["referred", "escalated"])
+    assert waiting.filter(due_on__lt=timezone.localdate()).exists()
+    assert all(issue.events.exists() for issue in Issue.objects.all()[:50])
+    before = (Visit.objects.count(), Issue.objects.count())
     call_command("seed_demo", force=True, stdout=io.StringIO())
-    assert Visit.objects.count() == before
+    assert (Visit.objects.count(), Issue.objects.count()) == before

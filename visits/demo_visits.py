@@ -240,3 +240,83 @@ def make_draft_in_progress(scheme: Scheme, visitor, partner, suite) -> Visit:
         ),
     )
     return visit
+
+
+RESPONSES = [
+    "The heating engineer attended and replaced the thermostat.",
+    "Stocks reordered; the custody manager will check them weekly.",
+    "Staff reminded at the morning briefing; the sergeant has spoken to the officer.",
+    "Repair booked with the estates contractor.",
+]
+
+
+def progress_issues(scheme: Scheme, manager, force, today: datetime.date | None = None) -> None:
+    """Move the demo's raised issues along the workflow, so the board shows every state,
+    then date each step back to a plausible time after its visit. Some end up overdue."""
+    from visits.models import Issue
+    from visits.services.issues import act
+
+    rng = random.Random(7)
+    today = today or timezone.localdate()
+    raised = list(
+        Issue.objects.filter(
+            scheme=scheme, status=Issue.Status.RAISED, visit__status=Visit.Status.SUBMITTED
+        )
+        .select_related("visit")
+        .order_by("visit__visit_date", "pk")
+    )
+    for issue in raised:
+        age = (today - issue.visit.visit_date).days
+        roll = rng.random()
+        if age > 60:
+            steps = [("refer", manager), ("respond", force), ("accept", manager)]
+            if roll < 0.15:
+                steps = [
+                    ("refer", manager),
+                    ("escalate", manager),
+                    ("respond", force),
+                    ("accept", manager),
+                ]
+            elif roll < 0.25:
+                steps = [("triage", manager), ("close", manager)]
+        elif age > 30:
+            steps = [("refer", manager)]
+            if roll < 0.5:
+                steps.append(("respond", force))
+            elif roll < 0.75:
+                steps.append(("escalate", manager))
+        elif age > 10:
+            steps = [("refer", manager)] if roll < 0.6 else [("triage", manager)]
+        else:
+            steps = []  # still waiting for the manager
+        for action, actor in steps:
+            text = {
+                "respond": rng.choice(RESPONSES),
+                "escalate": "No response in time.",
+                "close": "Resolved locally; no referral needed.",
+            }.get(action, "")
+            act(actor=actor, issue=issue, action=action, text=text, notify=False)
+        _date_back(issue)
+
+
+def _date_back(issue) -> None:
+    """Give each step of a demo issue a date a few days after the one before it."""
+    from visits.models import IssueEvent
+    from visits.workdays import add_working_days
+
+    issue.refresh_from_db()
+    start = timezone.make_aware(datetime.datetime.combine(issue.visit.visit_date, datetime.time(9)))
+    moment = start
+    changes = {}
+    days = issue.scheme.response_days_routine
+    for event in issue.events.order_by("pk"):
+        IssueEvent.objects.filter(pk=event.pk).update(created_at=moment)
+        if event.kind in ("referred", "escalated"):
+            changes.setdefault("referred_at", moment)
+            changes["due_on"] = add_working_days(moment.date(), days)
+        elif event.kind == "responded":
+            changes["responded_at"] = moment
+        elif event.kind in ("accepted", "closed"):
+            changes["closed_at"] = moment
+        moment += datetime.timedelta(days=3 + event.pk % 9)
+    type(issue).objects.filter(pk=issue.pk).update(created_at=start, **changes)

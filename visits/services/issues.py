@@ -52,6 +52,7 @@ def act(
     text: str = "",
     attachment=None,
     severity: str | None = None,
+    notify: bool = True,
 ) -> Issue:
     """Take `action` on `issue` (see TRANSITIONS) and record it as an event.
 
@@ -109,7 +110,8 @@ def act(
             event.attachment.save(attachment.name, attachment, save=False)
         event.save()
         audit.record(actor=actor, action=f"issue.{action}", obj=issue, scheme=issue.scheme)
-        _notify_later(issue, action)
+        if notify:
+            _notify_later(issue, action)
     return issue
 
 

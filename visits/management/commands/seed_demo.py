@@ -158,7 +158,10 @@ class Command(BaseCommand):
             suites["Wymondham"],
         )
         if made:
-            self.stdout.write(f"Made {made} past Norfolk visits.")
+            demo_visits.progress_issues(
+                norfolk, User.objects.get(username="manager"), User.objects.get(username="force")
+            )
+            self.stdout.write(f"Made {made} past Norfolk visits, their issues in every state.")
 
     def conflicts(self, norfolk, suites) -> None:
         # Conflicts: a visitor whose brother-in-law is a detention officer at King's Lynn, etc.
