@@ -136,3 +136,22 @@ def make_slot(*, period: RotaPeriod, suite_name: str, visitors, weeks_ahead=1) -
     )
     slot.visitors.set(visitors)
     return slot
+
+
+def make_reported_issue(severity="routine", resolved=False, recheck=False):
+    """An issue raised on a visit by `visitor` and `partner`, whose report is submitted."""
+    from tests.conftest import persona
+
+    visitors = [persona("visitor"), persona("partner")]
+    visit = make_visit(visitors=visitors, status=Visit.Status.DRAFT)
+    issue = service.raise_issue(
+        actor=visitors[0],
+        visit=visit,
+        category="conditions",
+        severity=severity,
+        description="Cell 4 call bell not working.",
+        resolved_on_visit=resolved,
+        recheck_next_visit=recheck,
+    )
+    sign_off_and_submit(visit, visitors)
+    return issue

@@ -12,12 +12,11 @@ from django.db import transaction
 from django.urls import reverse
 
 from tests.conftest import PERSONAS, persona
-from tests.factories import make_visit, sign_off_and_submit
+from tests.factories import make_reported_issue, make_visit
 from visits.errors import DomainError
 from visits.issue_workflow import TRANSITIONS
 from visits.models import Issue, IssueEvent, Visit
 from visits.services import issues as issue_service
-from visits.services import visits as visit_service
 from visits.workdays import add_working_days, working_days_between
 
 LONDON = zoneinfo.ZoneInfo("Europe/London")
@@ -42,21 +41,8 @@ def test_working_days_skip_weekends_and_bank_holidays(start, days, due):
     assert working_days_between(start_day, datetime.date.fromisoformat(due)) == days
 
 
-def reported_issue(severity="routine", resolved=False, recheck=False) -> Issue:
-    """An issue raised on a visit whose report has been submitted."""
-    visitors = [persona("visitor"), persona("partner")]
-    visit = make_visit(visitors=visitors, status=Visit.Status.DRAFT)
-    issue = visit_service.raise_issue(
-        actor=visitors[0],
-        visit=visit,
-        category="conditions",
-        severity=severity,
-        description="Cell 4 call bell not working.",
-        resolved_on_visit=resolved,
-        recheck_next_visit=recheck,
-    )
-    sign_off_and_submit(visit, visitors)
-    return issue
+def reported_issue(**kwargs) -> Issue:
+    return make_reported_issue(**kwargs)
 
 
 def test_urgent_referral_over_christmas_is_due_after_the_bank_holidays(db):
