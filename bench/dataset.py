@@ -42,13 +42,19 @@ class Scale:
     suites_per_scheme: int
     visitors_per_scheme: int
     years: int
+    norfolk_issues: int = 0  # top Norfolk's issues up to this many, for the board's budget
 
 
 SCALES = {
     "scheme": Scale("scheme", extra_schemes=0, suites_per_scheme=0, visitors_per_scheme=0, years=1),
     # With Norfolk (4 suites) and Suffolk (2): 43 schemes, 6 + 41 × 4.25 ≈ 180 suites.
     "national": Scale(
-        "national", extra_schemes=41, suites_per_scheme=4, visitors_per_scheme=31, years=10
+        "national",
+        extra_schemes=41,
+        suites_per_scheme=4,
+        visitors_per_scheme=31,
+        years=10,
+        norfolk_issues=10_000,
     ),
 }
 
@@ -61,6 +67,7 @@ def build(scale: Scale, seed: int = 1) -> None:
             _make_scheme(n, scale, rng)
         for scheme in Scheme.objects.all():
             _make_history(scheme, scale.years, rng)
+        _top_up_issues(Scheme.objects.get(slug="norfolk"), scale.norfolk_issues, rng)
 
 
 def _make_scheme(n: int, scale: Scale, rng: random.Random) -> None:
@@ -185,3 +192,32 @@ def _make_history(scheme: Scheme, years: int, rng: random.Random) -> None:
             for visit, pair in zip(visits, pairs, strict=True)
             if rng.random() < 0.3
         )
+
+
+def _top_up_issues(scheme: Scheme, target: int, rng: random.Random) -> None:
+    """Add issues on the scheme's past visits until it has `target` of them."""
+    missing = target - Issue.objects.filter(scheme=scheme).count()
+    if missing <= 0:
+        return
+    visits = list(
+        Visit.objects.filter(scheme=scheme, status=Visit.Status.SUBMITTED).values_list(
+            "pk", "suite_id", "created_by_id", "visit_date"
+        )
+    )
+    categories = list(IssueCategory.values)
+    Issue.objects.bulk_create(
+        Issue(
+            scheme=scheme,
+            suite_id=suite_id,
+            visit_id=visit_id,
+            raised_by_id=raised_by,
+            category=rng.choice(categories),
+            description="Generated issue for benchmarking.",
+            status=rng.choice(Issue.Status.values),
+            referred_at=timezone.now(),
+            due_on=visit_date + datetime.timedelta(days=28),
+        )
+        for visit_id, suite_id, raised_by, visit_date in (
+            visits[n % len(visits)] for n in range(missing)
+        )
+    )
