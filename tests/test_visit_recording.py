@@ -521,3 +521,21 @@ def test_departure_is_checked_against_the_stored_admission_not_a_stale_copy(draf
     assert "before the time you were let in" in error.value.fields["departed_at"]
     draft.refresh_from_db()
     assert draft.departed_at is None
+
+
+def test_a_name_in_an_issue_draws_a_warning_with_a_way_through(client, draft):
+    client.force_login(persona("visitor"))
+    data = {
+        "issue-category": "treatment",
+        "issue-severity": "routine",
+        "issue-description": "John Smith said he was not fed.",
+    }
+    response = client.post(url("visit-issues", draft), data)
+    assert response.status_code == 400
+    assert "This may contain a person" in response.content.decode()
+    assert "I have checked: this names no one" in response.content.decode()
+    assert not draft.issues.exists()
+    data["issue-description"] = "Great Yarmouth heating was off."
+    data["issue-no_names"] = "on"
+    assert client.post(url("visit-issues", draft), data).status_code == 302
+    assert draft.issues.get().description == "Great Yarmouth heating was off."

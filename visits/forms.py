@@ -218,6 +218,25 @@ class IssueForm(forms.Form):
     )
     recheck_next_visit = forms.BooleanField(required=False, label="Re-check on the next visit")
     question_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    no_names = forms.BooleanField(
+        required=False,
+        label="I have checked: this names no one",
+        help_text="Tick this if the warning above is wrong (a place, not a person).",
+    )
+
+    def clean(self):
+        from visits.rules import may_contain_a_name
+
+        data = super().clean()
+        description = data.get("description") or ""
+        if may_contain_a_name(description) and not data.get("no_names"):
+            self.add_error(
+                "description",
+                "This may contain a person's name. Detainees are custody numbers and staff are "
+                "ranks or roles: take any name out, or tick the box below if there is none.",
+            )
+            self.show_no_names = True
+        return data
 
 
 class GoodPracticeForm(forms.Form):

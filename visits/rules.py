@@ -90,3 +90,14 @@ def custody_number_problem(raw: str, pattern: str, example: str) -> str | None:
 
 def normalise_custody_number(raw: str) -> str:
     return raw.strip().upper()
+
+
+# "Mr Smith", "Mrs. Jones", or two capitalised words in a row ("John Smith"). A warning, not a
+# refusal: "Great Yarmouth" is a place, and the writer can say so.
+_TITLED = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?\s+[A-Z][a-z]+")
+_TWO_CAPITALS = re.compile(r"\b[A-Z][a-z]+\s+[A-Z][a-z]+\b")
+
+
+def may_contain_a_name(text: str) -> bool:
+    """Whether free text looks as if it names someone, so the writer can check it does not."""
+    return bool(_TITLED.search(text) or _TWO_CAPITALS.search(text.strip()))

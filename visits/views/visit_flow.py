@@ -419,7 +419,11 @@ def visit_issues(request, uuid):
     form = IssueForm(request.POST or None, prefix="issue")
     if request.method == "POST" and form.is_valid():
         try:
-            service.raise_issue(actor=request.user, visit=visit, **form.cleaned_data)
+            service.raise_issue(
+                actor=request.user,
+                visit=visit,
+                **{k: v for k, v in form.cleaned_data.items() if k != "no_names"},
+            )
         except DomainError as error:
             apply_error(form, error)
         else:
