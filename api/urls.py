@@ -11,5 +11,6 @@ router.register("issues", views.IssueViewSet, basename="issue")
 urlpatterns = [
     path("me/", views.me, name="api-me"),
     path("checklists/current/", views.current_checklists, name="api-checklists-current"),
+    path("summaries/", views.summary, name="api-summary"),
     path("", include(router.urls)),
 ]

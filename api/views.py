@@ -282,3 +282,30 @@ class IssueViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         serializer = serializer_class(data=self.request.data)
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data
+
+
+@api_view(["GET"])
+def summary(request):
+    """The figures of a period (?scheme=slug&period=2026-Q4 or 2026&suite=id) and the period
+    before, as the dashboard, PDF and CSV show them."""
+    import dataclasses
+
+    from visits.summaries import summarise, summary_scope
+
+    scope = summary_scope(request.user, request.query_params)
+    if scope.error:
+        raise DomainError(scope.error, code="period_invalid", field="period")
+    scheme, period = scope.scheme, scope.period
+    result = summarise(scheme, period, suites=scope.suites)
+    return Response(
+        {
+            "scheme": scheme.slug,
+            "period": period.key,
+            "previous_period": result.previous_period.key,
+            "suites": result.suite_names,
+            "headline": result.sentences(),
+            "current": dataclasses.asdict(result.current),
+            "previous": dataclasses.asdict(result.previous),
+            "by_suite": [dataclasses.asdict(row) for row in result.suites],
+        }
+    )

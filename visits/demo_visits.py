@@ -258,6 +258,11 @@ def progress_issues(scheme: Scheme, manager, force, today: datetime.date | None 
 
     rng = random.Random(7)
     today = today or timezone.localdate()
+    # Issues resolved on a visit were raised then, not when the demo was made.
+    for issue in Issue.objects.filter(
+        scheme=scheme, status=Issue.Status.RESOLVED_ON_VISIT, visit__isnull=False
+    ).select_related("visit"):
+        _date_back(issue)
     raised = list(
         Issue.objects.filter(
             scheme=scheme, status=Issue.Status.RAISED, visit__status=Visit.Status.SUBMITTED

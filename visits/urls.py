@@ -1,6 +1,6 @@
 from django.urls import path
 
-from visits.views import home, issues, reports, suites, visit_flow
+from visits.views import home, issues, reports, suites, summaries, visit_flow
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -8,6 +8,11 @@ urlpatterns = [
     path("suites/", suites.suite_list, name="suite-list"),
     path("suites/<int:pk>/", suites.suite_detail, name="suite-detail"),
     path("suites/<int:pk>/edit/", suites.suite_edit, name="suite-edit"),
+    # Summaries
+    path("summaries/", summaries.summary_page, name="summary"),
+    path("summaries/summary.pdf", summaries.summary_pdf, name="summary-pdf"),
+    path("summaries/summary.csv", summaries.summary_csv, name="summary-csv"),
+    path("summaries/national-return.csv", summaries.national_return, name="summary-return"),
     # Issues
     path("issues/", issues.issue_board, name="issue-board"),
     path("issues/export.csv", issues.issue_export, name="issue-export"),

@@ -1,0 +1,332 @@
+"""Summaries for the PCC: figures checked by hand, sums that must agree, every output alike."""
+
+import csv
+import datetime
+import io
+import zoneinfo
+
+import pytest
+from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pypdf import PdfReader
+
+from tests.conftest import PERSONAS, persona
+from tests.factories import custody_number, make_visit, suite
+from visits.models import AuditEntry, Scheme, Visit
+from visits.services import issues as issue_service
+from visits.services import visits as service
+from visits.summaries import Period, summarise
+from visits.views.summaries import NATIONAL_RETURN_COLUMNS
+
+LONDON = zoneinfo.ZoneInfo("Europe/London")
+Q3 = Period.parse("2026-Q3")
+
+
+def at(day: str, hour: int, minute: int = 0) -> datetime.datetime:
+    return datetime.datetime.fromisoformat(day).replace(hour=hour, minute=minute, tzinfo=LONDON)
+
+
+def record(
+    suite_name, arrived, numbers, *, delay=0, detainees=(), abandoned=False, minutes=90
+) -> Visit:
+    """A visit through the services with exactly the figures given."""
+    visitors = [persona("visitor"), persona("partner")]
+    if suite_name == "Aylsham":
+        visitors = [persona("abigail.reeve"), persona("ben.catchpole")]
+    lead = visitors[0]
+    visit = service.start_visit(
+        actor=lead, suite=suite(suite_name), co_visitors=visitors[1:], arrived_at=arrived
+    )
+    if not abandoned:
+        service.record_admission(
+            actor=lead,
+            visit=visit,
+            admitted_at=arrived + datetime.timedelta(minutes=delay),
+            delay_minutes=delay,
+            delay_reason="Moving a detainee" if delay else "",
+            delay_authorised_by="Inspector Rowe" if delay else "",
+        )
+        for n, flags in enumerate(detainees):
+            service.save_detainee(
+                actor=lead,
+                visit=visit,
+                details=service.DetaineeDetails(
+                    custody_number=custody_number("norfolk", 100 + n), **flags
+                ),
+            )
+        service.record_numbers(actor=lead, visit=visit, numbers=numbers)
+    service.record_sign_off(
+        actor=lead,
+        visit=visit,
+        sign_off=service.SignOff(
+            departed_at=arrived + datetime.timedelta(minutes=minutes),
+            outcome="abandoned" if abandoned else "satisfactory",
+            abandoned_reason="Suite closed" if abandoned else "",
+            sergeant_name="PS 1 Hart",
+            sergeant_confirmed=True,
+            confirmed_by=visitors,
+        ),
+    )
+    return service.submit_visit(actor=lead, visit=visit, notify=False)
+
+
+@pytest.fixture
+def known(db):
+    """Q2 2026: one visit. Q3 2026: two visits made and one abandoned, with known figures."""
+    record("Wymondham", at("2026-05-05", 14), {"in_custody": 1, "offered": 1, "visited": 1})
+    v1 = record(
+        "Wymondham",
+        at("2026-07-06", 10),
+        {
+            "in_custody": 5,
+            "offered": 3,
+            "visited": 2,
+            "declined": 1,
+            "nv_asleep": 2,
+            "under_18": 1,
+            "adults": 4,
+        },
+        delay=15,
+        detainees=[
+            {"under_18": True, "appropriate_adult_needed": True, "appropriate_adult_present": True},
+            {},
+        ],
+    )
+    v2 = record(
+        "Aylsham",
+        at("2026-08-15", 23),
+        {"in_custody": 2, "offered": 2, "visited": 2},
+        detainees=[{"interpreter_needed": True, "interpreter_used": True}, {}],
+    )
+    record("Wymondham", at("2026-09-10", 11), {}, abandoned=True, minutes=10)
+    # Issues: one resolved on v1, one on v2 referred on Mon 17 Aug, answered Thu 20 Aug.
+    for visit, resolved in ((v1, True), (v2, False)):
+        Visit.objects.filter(pk=visit.pk).update(status="draft")
+        issue = service.raise_issue(
+            actor=visit.created_by,
+            visit=visit,
+            category="welfare",
+            description="Blankets ran out.",
+            resolved_on_visit=resolved,
+        )
+        Visit.objects.filter(pk=visit.pk).update(status="submitted")
+    import time_machine
+
+    with time_machine.travel(at("2026-08-17", 9), tick=False):
+        issue = issue_service.act(
+            actor=persona("manager"), issue=issue, action="refer", notify=False
+        )
+    with time_machine.travel(at("2026-08-20", 15), tick=False):
+        issue_service.act(
+            actor=persona("force"),
+            issue=issue,
+            action="respond",
+            text="New stock arrived.",
+            notify=False,
+        )
+    return Scheme.objects.get(slug="norfolk")
+
+
+def test_every_figure_against_a_hand_computed_value(known):
+    s = summarise(known, Q3)
+    c, p = s.current, s.previous
+    assert (c.visits_made, c.visits_abandoned, p.visits_made) == (2, 1, 1)
+    assert (c.visits_target, p.visits_target, c.visits_planned) == (52, 52, 0)
+    assert (c.delays, c.delay_average, c.delay_longest) == (1, 15.0, 15)
+    assert c.delay_reasons == [("Moving a detainee", 1)]
+    assert (c.in_custody, c.offered, c.visited, c.declined, c.observed_only) == (7, 5, 4, 1, 0)
+    assert c.not_visited["Asleep"] == 2 and c.not_visited_total == 2
+    assert c.under_18 == 1
+    assert (c.detainees_recorded, c.appropriate_adult_needed, c.appropriate_adult_present) == (
+        4,
+        1,
+        1,
+    )
+    assert (c.interpreter_needed, c.interpreter_used, c.mental_health) == (1, 1, 0)
+    assert c.by_band == {"Weekday daytime": 1, "Evening": 0, "Weekend": 0, "Night": 1}
+    assert c.by_day == [1, 0, 0, 0, 0, 1, 0]
+    assert c.hours_volunteered == pytest.approx(6.0)
+    assert (c.issues_raised, c.issues_resolved_on_visit, c.issues_referred) == (2, 1, 1)
+    assert c.resolved_on_visit_share == 50
+    assert c.issues_by_category == {
+        "Welfare and care": {"raised": 2, "resolved on the visit": 1, "referred": 1, "open now": 1}
+    }
+    assert c.issues_open_at_end == 1  # responded, not yet accepted
+    assert (c.response_median_days, c.responses_overdue) == (3, 0)
+    assert c.tact_visits == 0
+    assert [
+        (r.name, r.visits_made, r.visits_abandoned, r.issues_raised, r.previous_made)
+        for r in s.suites
+    ] == [
+        ("Aylsham", 1, 0, 1, 0),
+        ("Great Yarmouth", 0, 0, 0, 0),
+        ("King's Lynn", 0, 0, 0, 0),
+        ("Wymondham", 1, 1, 1, 1),
+    ]
+    assert s.sentences()[0] == (
+        "2 of 52 expected (each suite weekly) visits were made (4%), up from 1."
+    )
+
+
+def test_summary_queries_are_fixed(known, django_assert_num_queries):
+    with django_assert_num_queries(11):
+        summarise(known, Q3)
+    for day in ("2026-07-13", "2026-07-20", "2026-08-03"):
+        record(
+            "Wymondham", at(day, 12), {"in_custody": 1, "offered": 1, "visited": 1}, detainees=[{}]
+        )
+    with django_assert_num_queries(11):
+        summarise(known, Q3)
+
+
+def test_pdf_carries_the_headline_of_the_page(client, known):
+    client.force_login(persona("pcc"))
+    page = client.get(reverse("summary"), {"period": "2026-Q3"}).content.decode()
+    pdf = client.get(reverse("summary-pdf"), {"period": "2026-Q3"})
+    reader = PdfReader(io.BytesIO(pdf.content))
+    text = " ".join(" ".join(p.extract_text().split()) for p in reader.pages)
+    for sentence in summarise(known, Q3).sentences():
+        assert sentence in page
+        assert sentence in text
+    assert reader.metadata.title.endswith("July to September 2026")
+    outline = reader.outline
+    assert outline[0].title == "Independent custody visiting"
+    assert {"In brief", "Key figures", "Charts", "Good practice"} <= {e.title for e in outline[1]}
+    assert "WY-00100-26" not in text and "Vera Holt" not in text  # no numbers, no names
+
+
+def test_csv_and_national_return(client, known):
+    client.force_login(persona("manager"))
+    rows = list(
+        csv.reader(
+            io.StringIO(client.get(reverse("summary-csv"), {"period": "2026-Q3"}).content.decode())
+        )
+    )
+    figures = {row[0]: row[1:] for row in rows if len(row) == 3}
+    assert figures["visits_made"] == ["2", "1"]
+    assert figures["not_visited: Asleep"] == ["2", "0"]
+    ret = list(
+        csv.reader(
+            io.StringIO(
+                client.get(reverse("summary-return"), {"period": "2026-Q3"}).content.decode()
+            )
+        )
+    )
+    assert ret[0] == NATIONAL_RETURN_COLUMNS
+    row = dict(zip(ret[0], ret[1], strict=True))
+    assert (row["period"], row["visits_made"], row["visited"], row["issues_raised"]) == (
+        "2026-Q3",
+        "2",
+        "4",
+        "2",
+    )
+    actions = set(AuditEntry.objects.values_list("action", flat=True))
+    assert {"summary.csv", "summary.national_return"} <= actions
+
+
+# Who may read the summaries (ARCHITECTURE.md): not visitors, not another scheme.
+PAGE = {
+    "visitor": 404,
+    "partner": 404,
+    "coordinator": 200,
+    "manager": 200,
+    "pcc": 200,
+    "force": 200,
+    "outsider": 404,
+}
+
+
+@pytest.mark.parametrize("username", PERSONAS)
+def test_summary_permission_matrix(client, known, username):
+    client.force_login(persona(username))
+    for name in ("summary", "summary-csv", "summary-pdf"):
+        assert client.get(reverse(name), {"period": "2026-Q3"}).status_code == PAGE[username]
+    assert client.get("/api/summaries/", {"period": "2026-Q3"}).status_code == PAGE[username]
+
+
+def test_coordinator_sees_only_their_panel(client, known):
+    client.force_login(persona("coordinator"))  # Aylsham panel
+    response = client.get(reverse("summary"), {"period": "2026-Q3"})
+    assert response.context["summary"].suite_names == ["Aylsham"]
+    assert response.context["c"].visits_made == 1
+    other = suite("Wymondham").pk
+    response = client.get(reverse("summary"), {"period": "2026-Q3", "suite": other})
+    assert response.context["summary"].suite_names == ["Aylsham"]  # not hers: ignored
+
+
+def test_htmx_period_picker_and_a_bad_period(client, known):
+    client.force_login(persona("pcc"))
+    part = client.get(reverse("summary"), {"period": "2026-Q3"}, headers={"HX-Request": "true"})
+    assert part.content.decode().strip().startswith('<div id="summary">')
+    bad = client.get(reverse("summary"), {"period": "2026-Q9"})
+    assert bad.status_code == 200 and "is not a quarter like 2026-Q4" in bad.content.decode()
+    api = client.get("/api/summaries/", {"period": "last year"})
+    assert api.status_code == 400 and api.json()["code"] == "period_invalid"
+
+
+def test_dashboard_queries_are_within_budget(client, known, django_assert_max_num_queries):
+    client.force_login(persona("pcc"))
+    client.get("/")
+    with django_assert_max_num_queries(15):
+        client.get(reverse("summary"), {"period": "2026-Q3"})
+
+
+def test_api_returns_the_same_figures(client, known):
+    client.force_login(persona("manager"))
+    data = client.get("/api/summaries/", {"period": "2026-Q3"}).json()
+    assert data["current"]["visits_made"] == 2 and data["previous"]["visits_made"] == 1
+    assert data["headline"] == summarise(known, Q3).sentences()
+
+
+ADDITIVE = [
+    "visits_made",
+    "visits_abandoned",
+    "delays",
+    "in_custody",
+    "offered",
+    "visited",
+    "declined",
+    "under_18",
+    "detainees_recorded",
+    "issues_raised",
+    "issues_resolved_on_visit",
+    "issues_referred",
+    "tact_visits",
+]
+
+
+@settings(
+    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["Aylsham", "Wymondham", "Great Yarmouth"]),
+            st.integers(0, 360),
+            st.integers(0, 3),
+            st.booleans(),
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_suites_add_up_to_the_scheme_and_quarters_to_the_year(db, visits):
+    for suite_name, day, seen, tact in visits:
+        arrived = at("2025-01-01", 10) + datetime.timedelta(days=day)
+        people = (
+            [persona("abigail.reeve"), persona("ben.catchpole")]
+            if suite_name == "Aylsham"
+            else [persona("visitor"), persona("partner")]
+        )
+        make_visit(
+            suite_name=suite_name, visitors=people, detainees=seen, tact=tact, arrived_at=arrived
+        )
+    norfolk = Scheme.objects.get(slug="norfolk")
+    year = Period.parse("2025")
+    whole = summarise(norfolk, year).current
+    by_suite = [summarise(norfolk, year, [s.pk]).current for s in norfolk.suites.all()]
+    by_quarter = [summarise(norfolk, q).current for q in year.quarters()]
+    for name in ADDITIVE:
+        assert getattr(whole, name) == sum(getattr(f, name) for f in by_suite), name
+        assert getattr(whole, name) == sum(getattr(f, name) for f in by_quarter), name

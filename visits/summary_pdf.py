@@ -1,0 +1,193 @@
+"""The PCC's publishable summary as a PDF: a Summary in, bytes out.
+
+No custody numbers and no volunteer names appear in it; fonts are embedded; the document has a
+title and an outline of its headings. Charts are drawn with reportlab's graphics."""
+
+import io
+
+from reportlab.graphics import shapes
+from reportlab.graphics.charts.barcharts import HorizontalBarChart
+from reportlab.graphics.shapes import Drawing
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.platypus import KeepTogether, PageBreak, Paragraph, SimpleDocTemplate, Spacer
+
+from visits.pdf import BODY, BRAND, H2, H3, PAGE_WIDTH, TITLE, _NumberedCanvas, _p, _table
+from visits.summaries import Summary
+
+# Drawings start from Helvetica, which is not embedded; every chart here uses Vera.
+shapes.STATE_DEFAULTS["fontName"] = "Vera"
+
+
+class _Doc(SimpleDocTemplate):
+    """Adds every heading to the PDF's outline, so readers can jump between sections."""
+
+    def afterFlowable(self, flowable):
+        if isinstance(flowable, Paragraph) and flowable.style.name in ("h2", "title"):
+            key = f"h{id(flowable)}"
+            self.canv.bookmarkPage(key)
+            level = 0 if flowable.style.name == "title" else 1
+            self.canv.addOutlineEntry(flowable.getPlainText(), key, level=level)
+
+
+def _chart(title: str, values: list[tuple[str, int]]) -> list:
+    values = [(label, n) for label, n in values] or [("None", 0)]
+    height = 24 + 18 * len(values)
+    drawing = Drawing(PAGE_WIDTH, height)
+    chart = HorizontalBarChart()
+    chart.x, chart.y = 150, 10
+    chart.width, chart.height = PAGE_WIDTH - 190, height - 20
+    chart.data = [[n for _, n in reversed(values)]]
+    chart.categoryAxis.categoryNames = [label[:30] for label, _ in reversed(values)]
+    chart.categoryAxis.labels.fontName = "Vera"
+    chart.categoryAxis.labels.fontSize = 8
+    chart.valueAxis.labels.fontName = "Vera"
+    chart.valueAxis.labels.fontSize = 8
+    chart.valueAxis.valueMin = 0
+    chart.bars[0].fillColor = BRAND
+    chart.barLabelFormat = "%d"
+    chart.barLabels.fontName = "Vera"
+    chart.barLabels.fontSize = 7
+    chart.barLabels.nudge = 8
+    drawing.add(chart)
+    table = _table(
+        [[_p(label), _p(str(n))] for label, n in values], [PAGE_WIDTH * 0.8, PAGE_WIDTH * 0.2]
+    )
+    return [KeepTogether([_p(title, H3), drawing]), table]
+
+
+def render_summary(summary: Summary) -> bytes:
+    c, p = summary.current, summary.previous
+    out = io.BytesIO()
+    title = f"Independent custody visiting: {summary.scheme.name}, {summary.period.label}"
+    doc = _Doc(
+        out,
+        pagesize=A4,
+        leftMargin=18 * mm,
+        rightMargin=18 * mm,
+        topMargin=16 * mm,
+        bottomMargin=18 * mm,
+        initialFontName="Vera",
+        title=title,
+        author=summary.scheme.name,
+        subject="Summary for the Police and Crime Commissioner",
+        creator="icv",
+    )
+    flow = [
+        Spacer(1, 50 * mm),
+        _p("Independent custody visiting", TITLE),
+        _p(summary.scheme.name, H2),
+        _p(f"{summary.period.label}, compared with {summary.previous_period.label}", BODY),
+        _p("Custody suites: " + ", ".join(summary.suite_names), BODY),
+        PageBreak(),
+        _p("In brief", H2),
+        *[_p(f"• {line}") for line in summary.sentences()],
+        _p("Key figures", H2),
+        _table(
+            [[_p("Figure"), _p(summary.period.label), _p(summary.previous_period.label)]]
+            + [
+                [_p(label), _p(str(now)), _p(str(before))]
+                for label, now, before in [
+                    ("Visits made", c.visits_made, p.visits_made),
+                    ("Visits expected (each suite weekly)", c.visits_target, p.visits_target),
+                    ("Visits planned on the rota", c.visits_planned, p.visits_planned),
+                    ("Visits abandoned", c.visits_abandoned, p.visits_abandoned),
+                    ("Admission delays", c.delays, p.delays),
+                    ("Longest delay (minutes)", c.delay_longest, p.delay_longest),
+                    ("In custody at the time of visits", c.in_custody, p.in_custody),
+                    ("Offered a visit", c.offered, p.offered),
+                    ("Visited", c.visited, p.visited),
+                    ("Declined", c.declined, p.declined),
+                    ("Not visited", c.not_visited_total, p.not_visited_total),
+                    ("Under 18 in custody", c.under_18, p.under_18),
+                    ("Issues raised", c.issues_raised, p.issues_raised),
+                    (
+                        "Resolved during the visit",
+                        c.issues_resolved_on_visit,
+                        p.issues_resolved_on_visit,
+                    ),
+                    ("Referred to the force", c.issues_referred, p.issues_referred),
+                    ("Open at the end of the period", c.issues_open_at_end, p.issues_open_at_end),
+                    ("Force responses overdue", c.responses_overdue, p.responses_overdue),
+                    ("TACT visits", c.tact_visits, p.tact_visits),
+                    ("Volunteers", c.volunteers_active, p.volunteers_active),
+                    (
+                        "Hours spent on visits",
+                        round(c.hours_volunteered),
+                        round(p.hours_volunteered),
+                    ),
+                ]
+            ],
+            [PAGE_WIDTH * 0.6, PAGE_WIDTH * 0.2, PAGE_WIDTH * 0.2],
+            header=True,
+        ),
+        _p("By suite", H2),
+        _table(
+            [
+                [
+                    _p(h)
+                    for h in (
+                        "Suite",
+                        "Visits made",
+                        "Before",
+                        "Abandoned",
+                        "In custody",
+                        "Visited",
+                        "Issues",
+                    )
+                ]
+            ]
+            + [
+                [
+                    _p(r.name),
+                    *(
+                        _p(str(v))
+                        for v in (
+                            r.visits_made,
+                            r.previous_made,
+                            r.visits_abandoned,
+                            r.in_custody,
+                            r.visited,
+                            r.issues_raised,
+                        )
+                    ),
+                ]
+                for r in summary.suites
+            ],
+            [PAGE_WIDTH * 0.28] + [PAGE_WIDTH * 0.12] * 6,
+            header=True,
+        ),
+        _p("Charts", H2),
+        *_chart("Visits by time of day and week", list(c.by_band.items())),
+        *_chart(
+            "People in custody at the time of visits",
+            [
+                ("Visited", c.visited),
+                ("Observed only", c.observed_only),
+                ("Declined", c.declined),
+                *c.not_visited.items(),
+            ],
+        ),
+        *_chart(
+            "Issues raised, by category",
+            [(k, v["raised"]) for k, v in sorted(c.issues_by_category.items())],
+        ),
+        _p("Admission delays", H2),
+        *([_p(f"{reason}: {n}") for reason, n in c.delay_reasons] or [_p("No delays.")]),
+        _p("Issues referred to the force, and its responses", H2),
+    ]
+    for issue in summary.issues_with_responses:
+        flow.append(_p(f"{issue['category']} at {issue['suite']} ({issue['status'].lower()})", H3))
+        flow.append(_p(issue["description"]))
+        if issue["outcome"]:
+            flow.append(_p(f"Outcome: {issue['outcome']}"))
+    if not summary.issues_with_responses:
+        flow.append(_p("No issues were referred to the force in the period."))
+    flow.append(_p("Good practice", H2))
+    flow += [_p(f"• {text}") for text in summary.good_practice] or [_p("None recorded.")]
+
+    class Canvas(_NumberedCanvas):
+        footer_text = f"{summary.scheme.name} · {summary.period.label}"
+
+    doc.build(flow, canvasmaker=Canvas)
+    return out.getvalue()

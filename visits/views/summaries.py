@@ -1,0 +1,202 @@
+import csv
+import dataclasses
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from visits import permissions
+from visits.charts import bar_chart
+from visits.models import Role
+from visits.services import audit
+from visits.summaries import DAYS, Period, summarise, summary_scope
+
+NATIONAL_RETURN_COLUMNS = [
+    "scheme",
+    "period",
+    "visits_made",
+    "visits_abandoned",
+    "visits_target",
+    "delays",
+    "delay_average",
+    "delay_longest",
+    "in_custody",
+    "offered",
+    "visited",
+    "observed_only",
+    "declined",
+    "not_visited_total",
+    "under_18",
+    "appropriate_adult_needed",
+    "interpreter_needed",
+    "mental_health",
+    "issues_raised",
+    "issues_resolved_on_visit",
+    "issues_referred",
+    "issues_open_at_end",
+    "response_median_days",
+    "responses_overdue",
+    "tact_visits",
+    "volunteers_active",
+    "volunteers_joined",
+    "hours_volunteered",
+]
+
+
+def summary_context(request) -> dict:
+    scope = summary_scope(request.user, request.GET)
+    summary = summarise(scope.scheme, scope.period, suites=scope.suites)
+    c = summary.current
+    today = timezone.localdate()
+    quarters = [Period.containing(today)]
+    for _ in range(5):
+        quarters.append(quarters[-1].previous())
+    return {
+        "summary": summary,
+        "c": c,
+        "p": summary.previous,
+        "period_error": scope.error,
+        "scheme_choices": sorted(
+            {
+                m.scheme
+                for m in permissions.memberships_of(request.user)
+                if permissions.can_read_summaries(request.user, m.scheme_id)
+            },
+            key=lambda scheme: scheme.name,
+        ),
+        "period_choices": [*quarters, Period.year(today.year), Period.year(today.year - 1)],
+        "suite_choices": scope.allowed,
+        "chosen_suite": request.GET.get("suite", ""),
+        "charts": [
+            bar_chart("Visits by time of day and week", list(c.by_band.items())),
+            bar_chart("Visits by day of the week", list(zip(DAYS, c.by_day, strict=True))),
+            bar_chart(
+                "People in custody at the time of visits",
+                [
+                    ("Visited", c.visited),
+                    ("Observed only", c.observed_only),
+                    ("Declined", c.declined),
+                    *sorted(c.not_visited.items(), key=lambda i: -i[1]),
+                ],
+            ),
+            bar_chart(
+                "Issues raised, by category",
+                sorted(
+                    ((k, v["raised"]) for k, v in c.issues_by_category.items()),
+                    key=lambda item: -item[1],
+                ),
+            ),
+        ],
+        "query": request.GET.urlencode(),
+    }
+
+
+@require_GET
+@login_required
+def summary_page(request):
+    template = "visits/summaries/summary.html"
+    if request.htmx:
+        template += "#summary"
+    return render(request, template, summary_context(request))
+
+
+def _download(request, kind: str, summary) -> None:
+    audit.record(
+        actor=request.user,
+        action=f"summary.{kind}",
+        scheme=summary.scheme,
+        detail={"period": summary.period.key, "suites": summary.suite_names},
+        ip=request.META.get("REMOTE_ADDR"),
+    )
+
+
+def _filename(summary, suffix: str) -> str:
+    return f"icv-{summary.scheme.slug}-{summary.period.key}{suffix}"
+
+
+@require_GET
+@login_required
+def summary_csv(request):
+    scope = summary_scope(request.user, request.GET)
+    summary = summarise(scope.scheme, scope.period, suites=scope.suites)
+    _download(request, "csv", summary)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{_filename(summary, ".csv")}"'
+    writer = csv.writer(response)
+    writer.writerow(["figure", summary.period.label, summary.previous_period.label])
+    for name, value in dataclasses.asdict(summary.current).items():
+        before = getattr(summary.previous, name)
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(item, dict):
+                    for sub, number in item.items():
+                        writer.writerow(
+                            [f"{name}: {key}: {sub}", number, before.get(key, {}).get(sub, 0)]
+                        )
+                else:
+                    writer.writerow([f"{name}: {key}", item, before.get(key, 0)])
+        elif isinstance(value, list):
+            if name == "by_day":
+                for day, n, m in zip(DAYS, value, before, strict=True):
+                    writer.writerow([f"visits on {day}", n, m])
+            else:
+                for label, n in value:
+                    writer.writerow([f"{name}: {label}", n, dict(before).get(label, 0)])
+        else:
+            writer.writerow([name, value, before])
+    writer.writerow([])
+    writer.writerow(
+        [
+            "suite",
+            "visits made",
+            "visits abandoned",
+            "in custody",
+            "visited",
+            "issues raised",
+            "visits made, period before",
+        ]
+    )
+    for row in summary.suites:
+        writer.writerow(dataclasses.astuple(row))
+    return response
+
+
+@require_GET
+@login_required
+def national_return(request):
+    """One row of the scheme's figures in the documented fixed column order."""
+    scope = summary_scope(request.user, request.GET)
+    scheme, period = scope.scheme, scope.period
+    if not permissions.is_manager(request.user, scheme) and Role.PCC not in permissions.roles_in(
+        request.user, scheme
+    ):
+        raise Http404("The national return is for the scheme manager and PCC reader")
+    summary = summarise(scheme, period, None)
+    _download(request, "national_return", summary)
+    c = summary.current
+    values = {"scheme": scheme.name, "period": period.key, "not_visited_total": c.not_visited_total}
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{_filename(summary, "-national-return.csv")}"'
+    )
+    writer = csv.writer(response)
+    writer.writerow(NATIONAL_RETURN_COLUMNS)
+    writer.writerow(
+        [values[name] if name in values else getattr(c, name) for name in NATIONAL_RETURN_COLUMNS]
+    )
+    return response
+
+
+@require_GET
+@login_required
+def summary_pdf(request):
+    from visits.summary_pdf import render_summary
+
+    scope = summary_scope(request.user, request.GET)
+    summary = summarise(scope.scheme, scope.period, suites=scope.suites)
+    _download(request, "pdf", summary)
+    response = HttpResponse(render_summary(summary), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{_filename(summary, ".pdf")}"'
+    return response
