@@ -30,6 +30,15 @@ BUDGET_QUERIES = 10
 BUDGET_PAGE_BYTES = 50 * 1024
 BUDGET_MEDIAN_MS = 50  # pages at national scale (the visit flow and the issue board)
 BUDGET_API_QUERIES = 8
+# (queries, median ms) for each kind of request
+BUDGETS = {
+    "page": (BUDGET_QUERIES, BUDGET_MEDIAN_MS),
+    "dashboard": (15, 200),  # the summary of a scheme's quarter or year
+    "api": (BUDGET_API_QUERIES, 1000),
+}
+BUDGET_SUMMARY_PDF_MS = 1000
+BUDGET_NATIONAL_PDF_S = 10
+BUDGET_NATIONAL_PDF_MB = 300
 
 
 def setup_django(db_path: Path) -> None:
@@ -115,12 +124,62 @@ PAGES = [
     ("manager", "/issues/?status=open&overdue=on", "page"),
     ("force", "/issues/", "page"),
     ("manager", "/issues/{issue}/", "page"),
+    ("pcc", "/summaries/?period={quarter}", "dashboard"),
+    ("manager", "/summaries/?period={year}", "dashboard"),
     ("manager", "/api/suites/", "api"),
     ("manager", "/api/issues/", "api"),
     ("manager", "/api/visits/", "api"),
     ("force", "/api/me/", "api"),
 ]
 BUDGET_PDF_MS = 300
+
+
+def measure_summary_pdfs(quarter) -> dict:
+    """The scheme-quarter PDF in process; the national annual PDF in a process of its own, so
+    its peak memory is its own."""
+    import resource
+    import subprocess
+    import tempfile
+
+    from visits.models import Scheme
+    from visits.summaries import summarise
+    from visits.summary_pdf import render_summary
+
+    norfolk = Scheme.objects.get(slug="norfolk")
+    times = []
+    for _ in range(5):
+        start = time.perf_counter()
+        render_summary(summarise(norfolk, quarter))
+        times.append((time.perf_counter() - start) * 1000)
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "national.pdf"
+        start = time.perf_counter()
+        subprocess.run(
+            [
+                sys.executable,
+                str(ROOT / "manage.py"),
+                "national_report",
+                "--period",
+                str(quarter.start.year),
+                "--output",
+                str(out),
+            ],
+            check=True,
+            capture_output=True,
+            env=os.environ.copy(),
+        )
+        seconds = time.perf_counter() - start
+        peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        from pypdf import PdfReader
+
+        pages = len(PdfReader(str(out)).pages)
+    return {
+        "quarter_ms": statistics.median(times),
+        "national_s": seconds,
+        "national_mb": peak_mb,
+        "national_pages": pages,
+        "national_schemes": Scheme.objects.count(),
+    }
 
 
 def measure_pdf(runs: int) -> dict:
@@ -212,6 +271,11 @@ def main() -> int:
     }
     suite = CustodySuite.objects.get(name="Aylsham").pk
     issue = Issue.objects.filter(scheme__slug="norfolk").order_by("pk").first().pk
+    from django.utils import timezone
+
+    from visits.summaries import Period
+
+    last_quarter = Period.containing(timezone.localdate()).previous()
     draft = Visit.objects.get(status="draft", visit_visitors__user__username="visitor").uuid
     report = (
         Visit.objects.filter(status="submitted", scheme__slug="norfolk", detainees__isnull=False)
@@ -222,18 +286,26 @@ def main() -> int:
 
     rows, failures = [], []
     for who, template, kind in PAGES:
-        path = template.format(suite=suite, draft=draft, report=report, issue=issue)
+        path = template.format(
+            suite=suite,
+            draft=draft,
+            report=report,
+            issue=issue,
+            quarter=last_quarter.key,
+            year=last_quarter.start.year,
+        )
         client = Client(HTTP_ACCEPT_ENCODING="identity")
         if who:
             from django.contrib.auth import get_user_model
 
             client.force_login(get_user_model().objects.get(username=who))
         result = measure(client, path, args.runs)
-        weight = page_weight(client, path, result["html"]) if kind == "page" else None
-        budget_q = BUDGET_QUERIES if kind == "page" else BUDGET_API_QUERIES
-        ok = result["queries"] <= budget_q and (
-            kind == "api"
-            or (weight <= BUDGET_PAGE_BYTES and result["median_ms"] <= BUDGET_MEDIAN_MS)
+        weight = page_weight(client, path, result["html"]) if kind != "api" else None
+        budget_q, budget_ms = BUDGETS[kind]
+        ok = (
+            result["queries"] <= budget_q
+            and result["median_ms"] <= budget_ms
+            and (weight is None or weight <= BUDGET_PAGE_BYTES)
         )
         if not ok:
             failures.append(path)
@@ -245,6 +317,18 @@ def main() -> int:
             f"{result['median_ms']:7.1f} ms {weight or 0:>7} B {'ok' if ok else 'OVER BUDGET'}"
         )
 
+    summaries = measure_summary_pdfs(last_quarter)
+    print(
+        f"Summary PDF of a scheme's quarter: {summaries['quarter_ms']:.0f} ms; national "
+        f"annual PDF: {summaries['national_s']:.1f} s, {summaries['national_mb']:.0f} MB peak, "
+        f"{summaries['national_pages']} pages"
+    )
+    if (
+        summaries["quarter_ms"] > BUDGET_SUMMARY_PDF_MS
+        or summaries["national_s"] > BUDGET_NATIONAL_PDF_S
+        or summaries["national_mb"] > BUDGET_NATIONAL_PDF_MB
+    ):
+        failures.append("summary pdf")
     pdf = measure_pdf(max(5, args.runs // 3))
     pdf_ok = pdf["median_ms"] <= BUDGET_PDF_MS
     print(
@@ -253,11 +337,13 @@ def main() -> int:
     )
     if not pdf_ok:
         failures.append("pdf")
-    write_results(Path(args.output), scale_name, counts, rows, args.runs, pdf)
+    write_results(Path(args.output), scale_name, counts, rows, args.runs, pdf, summaries)
     return 1 if failures else 0
 
 
-def write_results(path: Path, scale: str, counts: dict, rows: list, runs: int, pdf: dict) -> None:
+def write_results(
+    path: Path, scale: str, counts: dict, rows: list, runs: int, pdf: dict, summaries: dict
+) -> None:
     """Keep one section per scale in RESULTS.md, replacing this scale's section."""
     from django.utils import timezone
 
@@ -283,6 +369,12 @@ def write_results(path: Path, scale: str, counts: dict, rows: list, runs: int, p
         "",
         f"PDF of a visit with 12 detainees: median {pdf['median_ms']:.0f} ms "
         f"(budget {BUDGET_PDF_MS} ms), {pdf['bytes'] / 1024:.0f} KB.",
+        f"Summary PDF of Norfolk's last quarter: median {summaries['quarter_ms']:.0f} ms "
+        f"(budget {BUDGET_SUMMARY_PDF_MS} ms).",
+        f"National annual PDF ({summaries['national_schemes']} schemes, "
+        f"{summaries['national_pages']} pages): {summaries['national_s']:.1f} s "
+        f"(budget {BUDGET_NATIONAL_PDF_S} s), peak memory {summaries['national_mb']:.0f} MB "
+        f"(budget {BUDGET_NATIONAL_PDF_MB} MB), measured in its own process.",
     ]
     section = "\n".join(lines) + "\n"
 

@@ -330,3 +330,15 @@ def test_suites_add_up_to_the_scheme_and_quarters_to_the_year(db, visits):
     for name in ADDITIVE:
         assert getattr(whole, name) == sum(getattr(f, name) for f in by_suite), name
         assert getattr(whole, name) == sum(getattr(f, name) for f in by_quarter), name
+
+
+def test_national_report_has_every_scheme(known, tmp_path):
+    from django.core.management import call_command
+
+    out = tmp_path / "national.pdf"
+    call_command("national_report", period="2026-Q3", output=str(out), stdout=io.StringIO())
+    reader = PdfReader(str(out))
+    text = " ".join(page.extract_text() for page in reader.pages)
+    assert "Norfolk Independent Custody Visiting Scheme" in text
+    assert "Suffolk Independent Custody Visiting Scheme" in text
+    assert reader.metadata.title.endswith("July to September 2026")

@@ -61,6 +61,7 @@ H2 = ParagraphStyle(
     textColor=BRAND,
     spaceBefore=10,
     spaceAfter=4,
+    keepWithNext=1,
 )
 H3 = ParagraphStyle(
     "h3", parent=BODY, fontName="Vera-Bold", fontSize=10.5, leading=14, spaceBefore=6, spaceAfter=2

@@ -56,11 +56,8 @@ def _chart(title: str, values: list[tuple[str, int]]) -> list:
     return [KeepTogether([_p(title, H3), drawing]), table]
 
 
-def render_summary(summary: Summary) -> bytes:
-    c, p = summary.current, summary.previous
-    out = io.BytesIO()
-    title = f"Independent custody visiting: {summary.scheme.name}, {summary.period.label}"
-    doc = _Doc(
+def _document(out, title: str, author: str) -> "_Doc":
+    return _Doc(
         out,
         pagesize=A4,
         leftMargin=18 * mm,
@@ -69,10 +66,17 @@ def render_summary(summary: Summary) -> bytes:
         bottomMargin=18 * mm,
         initialFontName="Vera",
         title=title,
-        author=summary.scheme.name,
-        subject="Summary for the Police and Crime Commissioner",
+        author=author,
+        subject="Independent custody visiting: summary for the Police and Crime Commissioner",
         creator="icv",
     )
+
+
+def render_summary(summary: Summary) -> bytes:
+    """One scheme's summary for a period, as the PCC publishes it."""
+    out = io.BytesIO()
+    title = f"Independent custody visiting: {summary.scheme.name}, {summary.period.label}"
+    doc = _document(out, title, summary.scheme.name)
     flow = [
         Spacer(1, 50 * mm),
         _p("Independent custody visiting", TITLE),
@@ -80,6 +84,61 @@ def render_summary(summary: Summary) -> bytes:
         _p(f"{summary.period.label}, compared with {summary.previous_period.label}", BODY),
         _p("Custody suites: " + ", ".join(summary.suite_names), BODY),
         PageBreak(),
+        *_summary_flowables(summary),
+    ]
+
+    class Canvas(_NumberedCanvas):
+        footer_text = f"{summary.scheme.name} · {summary.period.label}"
+
+    doc.build(flow, canvasmaker=Canvas)
+    return out.getvalue()
+
+
+def render_national(summaries: list[Summary], label: str) -> bytes:
+    """Every scheme's summary in one document, after a table of the schemes side by side."""
+    out = io.BytesIO()
+    doc = _document(out, f"Independent custody visiting in England and Wales, {label}", "icv")
+    rows = [
+        [_p(h) for h in ("Scheme", "Visits made", "Abandoned", "Visited", "Issues", "Open at end")]
+    ]
+    for summary in summaries:
+        c = summary.current
+        rows.append(
+            [
+                _p(summary.scheme.name),
+                *(
+                    _p(str(v))
+                    for v in (
+                        c.visits_made,
+                        c.visits_abandoned,
+                        c.visited,
+                        c.issues_raised,
+                        c.issues_open_at_end,
+                    )
+                ),
+            ]
+        )
+    flow = [
+        Spacer(1, 50 * mm),
+        _p("Independent custody visiting in England and Wales", TITLE),
+        _p(label, H2),
+        PageBreak(),
+        _p("Schemes side by side", H2),
+        _table(rows, [PAGE_WIDTH * 0.4] + [PAGE_WIDTH * 0.12] * 5, header=True),
+    ]
+    for summary in summaries:
+        flow += [PageBreak(), _p(summary.scheme.name, TITLE), *_summary_flowables(summary)]
+
+    class Canvas(_NumberedCanvas):
+        footer_text = f"Independent custody visiting · {label}"
+
+    doc.build(flow, canvasmaker=Canvas)
+    return out.getvalue()
+
+
+def _summary_flowables(summary: Summary) -> list:
+    c, p = summary.current, summary.previous
+    flow = [
         _p("In brief", H2),
         *[_p(f"• {line}") for line in summary.sentences()],
         _p("Key figures", H2),
@@ -154,7 +213,7 @@ def render_summary(summary: Summary) -> bytes:
                 ]
                 for r in summary.suites
             ],
-            [PAGE_WIDTH * 0.28] + [PAGE_WIDTH * 0.12] * 6,
+            [PAGE_WIDTH * 0.22] + [PAGE_WIDTH * 0.13] * 6,
             header=True,
         ),
         _p("Charts", H2),
@@ -186,8 +245,4 @@ def render_summary(summary: Summary) -> bytes:
     flow.append(_p("Good practice", H2))
     flow += [_p(f"• {text}") for text in summary.good_practice] or [_p("None recorded.")]
 
-    class Canvas(_NumberedCanvas):
-        footer_text = f"{summary.scheme.name} · {summary.period.label}"
-
-    doc.build(flow, canvasmaker=Canvas)
-    return out.getvalue()
+    return flow
