@@ -154,6 +154,16 @@ def test_every_figure_against_a_hand_computed_value(known):
     }
     assert c.issues_open_at_end == 1  # responded, not yet accepted
     assert (c.response_median_days, c.responses_overdue) == (3, 0)
+    assert c.response_times == {
+        "Up to 5 working days": 1,
+        "6 to 10": 0,
+        "11 to 20": 0,
+        "Over 20": 0,
+        "Not yet": 0,
+    }
+    assert c.issues_by_status == {"Resolved on the visit": 1, "Force responded": 1}
+    assert c.by_week == {"2026-07-06": [1, 0], "2026-08-10": [1, 0]}
+    assert c.weekly() == [("w/c 06 Jul", 1), ("w/c 10 Aug", 1)]
     assert c.tact_visits == 0
     assert [
         (r.name, r.visits_made, r.visits_abandoned, r.issues_raised, r.previous_made)

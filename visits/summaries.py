@@ -32,6 +32,7 @@ from visits.rules import NOT_VISITED_LABELS
 from visits.workdays import working_days_between
 
 BANDS = ["Weekday daytime", "Evening", "Weekend", "Night"]
+RESPONSE_BINS = ["Up to 5 working days", "6 to 10", "11 to 20", "Over 20"]
 DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 
 
@@ -126,6 +127,13 @@ class Figures:
     volunteers_joined: int = 0
     volunteers_left: int = 0
     hours_volunteered: float = 0.0
+    # Monday of each week (ISO date) -> [made, planned]
+    by_week: dict[str, list[int]] = field(default_factory=dict)
+    issues_by_status: dict[str, int] = field(default_factory=dict)
+    # working days to the force's first response, grouped; "not yet" for those still waiting
+    response_times: dict[str, int] = field(
+        default_factory=lambda: dict.fromkeys(RESPONSE_BINS + ["Not yet"], 0)
+    )
 
     @property
     def not_visited_total(self) -> int:
@@ -138,6 +146,18 @@ class Figures:
             if (self.issues_raised)
             else 0
         )
+
+    def weekly(self) -> list[tuple[str, int]]:
+        """Visits made each week, labelled with the rota's plan when there is one."""
+        planned = any(plan for _made, plan in self.by_week.values())
+        return [
+            (
+                f"w/c {datetime.date.fromisoformat(monday):%d %b}"
+                + (f" (planned {plan})" if planned else ""),
+                made,
+            )
+            for monday, (made, plan) in self.by_week.items()
+        ]
 
     @property
     def completion(self) -> int:
@@ -316,6 +336,8 @@ def summarise(
     for visit_date, arrived, departed, people in rows:
         f = figures["c_" if visit_date >= period.start else "p_"]
         f.by_day[timezone.localtime(arrived).weekday()] += 1
+        monday = visit_date - datetime.timedelta(days=visit_date.weekday())
+        f.by_week.setdefault(monday.isoformat(), [0, 0])[0] += 1
         f.by_band[_band(arrived)] += 1
         if departed:
             f.hours_volunteered += (departed - arrived).total_seconds() / 3600 * people
@@ -367,7 +389,7 @@ def summarise(
     raised = issues.filter(raised_on__gte=previous.start, raised_on__lte=period.end)
     per_category = (
         raised.annotate(p=_period_case(period, previous, "raised_on"))  # 7
-        .values("p", "category", "suite_id")
+        .values("p", "category", "suite_id", "status")
         .annotate(
             total=Count("pk"),
             resolved=Count("pk", filter=Q(status=Issue.Status.RESOLVED_ON_VISIT)),
@@ -390,6 +412,9 @@ def summarise(
         counts["resolved on the visit"] += row["resolved"]
         counts["referred"] += row["referred"]
         counts["open now"] += row["still_open"]
+        statuses = f.issues_by_status
+        label = dict(Issue.Status.choices)[row["status"]]
+        statuses[label] = statuses.get(label, 0) + row["total"]
         if row["p"] == "cur":
             issues_per_suite[row["suite_id"]] += row["total"]
 
@@ -443,12 +468,17 @@ def summarise(
             continue
         tag = "c_" if timezone.localdate(referred_at) >= period.start else "p_"
         if responded_at:
-            waits[tag].append(
-                working_days_between(
-                    timezone.localdate(referred_at), timezone.localdate(responded_at)
-                )
+            days = working_days_between(
+                timezone.localdate(referred_at), timezone.localdate(responded_at)
             )
-        elif (
+            waits[tag].append(days)
+            bins = figures[tag].response_times
+            bins[
+                RESPONSE_BINS[0 if days <= 5 else 1 if days <= 10 else 2 if days <= 20 else 3]
+            ] += 1
+        else:
+            figures[tag].response_times["Not yet"] += 1
+        if not responded_at and (
             status in (Issue.Status.REFERRED, Issue.Status.ESCALATED)
             and due_on
             and (due_on < min(today, period.end if tag == "c_" else previous.end))
@@ -474,12 +504,15 @@ def summarise(
             week_starts_on__lte=period.end,
         )
         .exclude(status=RotaSlot.Status.CANCELLED)
-        .aggregate(
-            c=Count("pk", filter=Q(week_starts_on__gte=period.start)),
-            p=Count("pk", filter=Q(week_starts_on__lt=period.start)),
-        )
+        .values("week_starts_on")
+        .annotate(n=Count("pk"))
     )
-    figures["c_"].visits_planned, figures["p_"].visits_planned = slots["c"], slots["p"]
+    for row in slots:
+        tag = "c_" if row["week_starts_on"] >= period.start else "p_"
+        figures[tag].visits_planned += row["n"]
+        figures[tag].by_week.setdefault(row["week_starts_on"].isoformat(), [0, 0])[1] += row["n"]
+    for f in figures.values():
+        f.by_week = dict(sorted(f.by_week.items()))
 
     people = (
         Membership.objects.visiting()

@@ -217,6 +217,7 @@ def _summary_flowables(summary: Summary) -> list:
             header=True,
         ),
         _p("Charts", H2),
+        *_chart("Visits made each week", c.weekly()),
         *_chart("Visits by time of day and week", list(c.by_band.items())),
         *_chart(
             "People in custody at the time of visits",
@@ -231,6 +232,8 @@ def _summary_flowables(summary: Summary) -> list:
             "Issues raised, by category",
             [(k, v["raised"]) for k, v in sorted(c.issues_by_category.items())],
         ),
+        *_chart("Issues raised, by status now", sorted(c.issues_by_status.items())),
+        *_chart("The force's time to respond to referred issues", list(c.response_times.items())),
         _p("Admission delays", H2),
         *([_p(f"{reason}: {n}") for reason, n in c.delay_reasons] or [_p("No delays.")]),
         _p("Issues referred to the force, and its responses", H2),

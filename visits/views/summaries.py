@@ -70,6 +70,7 @@ def summary_context(request) -> dict:
         "suite_choices": scope.allowed,
         "chosen_suite": request.GET.get("suite", ""),
         "charts": [
+            bar_chart("Visits made each week", c.weekly()),
             bar_chart("Visits by time of day and week", list(c.by_band.items())),
             bar_chart("Visits by day of the week", list(zip(DAYS, c.by_day, strict=True))),
             bar_chart(
@@ -87,6 +88,13 @@ def summary_context(request) -> dict:
                     ((k, v["raised"]) for k, v in c.issues_by_category.items()),
                     key=lambda item: -item[1],
                 ),
+            ),
+            bar_chart(
+                "Issues raised, by status now",
+                sorted(c.issues_by_status.items(), key=lambda item: -item[1]),
+            ),
+            bar_chart(
+                "The force's time to respond to referred issues", list(c.response_times.items())
             ),
         ],
         "query": request.GET.urlencode(),
@@ -130,7 +138,11 @@ def summary_csv(request):
         before = getattr(summary.previous, name)
         if isinstance(value, dict):
             for key, item in value.items():
-                if isinstance(item, dict):
+                if isinstance(item, list):  # a week: made, planned
+                    old = before.get(key, [0, 0])
+                    writer.writerow([f"{name}: {key}: made", item[0], old[0]])
+                    writer.writerow([f"{name}: {key}: planned", item[1], old[1]])
+                elif isinstance(item, dict):
                     for sub, number in item.items():
                         writer.writerow(
                             [f"{name}: {key}: {sub}", number, before.get(key, {}).get(sub, 0)]
