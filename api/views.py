@@ -189,15 +189,8 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             actor=request.user,
             visit=visit,
             expected_revision=data["revision"],
-            sign_off=service.SignOff(
-                departed_at=data["departed_at"],
-                outcome=data["outcome"],
-                abandoned_reason=data["abandoned_reason"],
-                sergeant_name=data["sergeant_name"],
-                sergeant_comments=data["sergeant_comments"],
-                signature_png=signature,
-                sergeant_confirmed=data["sergeant_confirmed"],
-                confirmed_by=confirmed,
+            sign_off=service.SignOff.from_data(
+                data, signature_png=signature, confirmed_by=confirmed
             ),
         )
         return self._done(visit)

@@ -179,6 +179,16 @@ def test_every_figure_against_a_hand_computed_value(known):
     )
 
 
+def test_a_years_pdf_renders_and_groups_weeks_by_month(known):
+    year = summarise(known, Period.parse("2026"))
+    assert [label for label, _ in year.current.weekly()][:2] == ["May 2026", "Jul 2026"] or (
+        len(year.current.by_week) <= 16
+    )
+    from visits.summary_pdf import render_summary
+
+    assert render_summary(year).startswith(b"%PDF")
+
+
 def test_summary_queries_are_fixed(known, django_assert_num_queries):
     with django_assert_num_queries(11):
         summarise(known, Q3)

@@ -142,12 +142,9 @@ def _answer_rows(sections) -> list:
     return flow
 
 
-def render_visit_report(report: VisitReport) -> bytes:
-    """The report as the custody lead and the OPCC receive it."""
-    visit = report.visit
-    out = io.BytesIO()
-    title = f"Custody visit report: {visit.suite.name}, {visit.visit_date:%d %B %Y}"
-    doc = SimpleDocTemplate(
+def document(out, *, title: str, author: str, subject: str, template=SimpleDocTemplate):
+    """An A4 document with the house margins, Vera from the first glyph, and its metadata."""
+    return template(
         out,
         pagesize=A4,
         leftMargin=18 * mm,
@@ -156,9 +153,19 @@ def render_visit_report(report: VisitReport) -> bytes:
         bottomMargin=18 * mm,
         initialFontName="Vera",
         title=title,
-        author=visit.scheme.name,
-        subject="Independent custody visit report",
+        author=author,
+        subject=subject,
         creator="icv",
+    )
+
+
+def render_visit_report(report: VisitReport) -> bytes:
+    """The report as the custody lead and the OPCC receive it."""
+    visit = report.visit
+    out = io.BytesIO()
+    title = f"Custody visit report: {visit.suite.name}, {visit.visit_date:%d %B %Y}"
+    doc = document(
+        out, title=title, author=visit.scheme.name, subject="Independent custody visit report"
     )
     flow = [_p("Custody visit report", TITLE), _p(f"{visit.suite.name} · {visit.scheme.name}", H3)]
 

@@ -148,15 +148,20 @@ class Figures:
         )
 
     def weekly(self) -> list[tuple[str, int]]:
-        """Visits made each week, labelled with the rota's plan when there is one."""
+        """Visits made each week (each month, when there are more than 16 weeks), labelled
+        with the rota's plan when there is one."""
         planned = any(plan for _made, plan in self.by_week.values())
+        groups: dict[str, list[int]] = {}
+        monthly = len(self.by_week) > 16
+        for monday, (made, plan) in self.by_week.items():
+            day = datetime.date.fromisoformat(monday)
+            label = f"{day:%b %Y}" if monthly else f"w/c {day:%d %b}"
+            totals = groups.setdefault(label, [0, 0])
+            totals[0] += made
+            totals[1] += plan
         return [
-            (
-                f"w/c {datetime.date.fromisoformat(monday):%d %b}"
-                + (f" (planned {plan})" if planned else ""),
-                made,
-            )
-            for monday, (made, plan) in self.by_week.items()
+            (label + (f" (planned {plan})" if planned else ""), made)
+            for label, (made, plan) in groups.items()
         ]
 
     @property

@@ -520,6 +520,24 @@ class SignOff:
     sergeant_confirmed: bool = False  # signed by confirming, where nothing was drawn
     confirmed_by: list = field(default_factory=list)  # visitors who confirm the report
 
+    FIELDS = (
+        "departed_at",
+        "outcome",
+        "abandoned_reason",
+        "sergeant_name",
+        "sergeant_comments",
+        "sergeant_confirmed",
+    )
+
+    @classmethod
+    def from_data(cls, data: dict, *, signature_png: bytes | None, confirmed_by) -> "SignOff":
+        """From a form's or a serializer's validated data (same field names in both doors)."""
+        return cls(
+            **{name: data[name] for name in cls.FIELDS},
+            signature_png=signature_png,
+            confirmed_by=list(confirmed_by),
+        )
+
 
 def record_sign_off(
     *, actor, visit: Visit, sign_off: SignOff, expected_revision: int | None = None

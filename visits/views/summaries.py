@@ -70,7 +70,7 @@ def summary_context(request) -> dict:
         "suite_choices": scope.allowed,
         "chosen_suite": request.GET.get("suite", ""),
         "charts": [
-            bar_chart("Visits made each week", c.weekly()),
+            bar_chart("Visits made each week (each month over a year)", c.weekly()),
             bar_chart("Visits by time of day and week", list(c.by_band.items())),
             bar_chart("Visits by day of the week", list(zip(DAYS, c.by_day, strict=True))),
             bar_chart(

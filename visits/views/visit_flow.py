@@ -531,15 +531,8 @@ def visit_sign_off(request, uuid):
             service.record_sign_off(
                 actor=request.user,
                 visit=visit,
-                sign_off=service.SignOff(
-                    departed_at=data["departed_at"],
-                    outcome=data["outcome"],
-                    abandoned_reason=data["abandoned_reason"],
-                    sergeant_name=data["sergeant_name"],
-                    sergeant_comments=data["sergeant_comments"],
-                    signature_png=signature,
-                    sergeant_confirmed=data["sergeant_confirmed"],
-                    confirmed_by=list(data["confirmed_by"]),
+                sign_off=service.SignOff.from_data(
+                    data, signature_png=signature, confirmed_by=data["confirmed_by"]
                 ),
             )
         except ImageRejected as rejected:
