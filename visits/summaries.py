@@ -387,24 +387,52 @@ def summarise(
         f.interpreter_used = d_totals[f"{tag}interpreter_used"]
         f.mental_health = d_totals[f"{tag}mental_health_concern"]
 
-    # Issues raised in each period, by category.
+    # Issues by period raised, category, suite and status, with how many were open at the end
+    # of each period, counted in the database: one grouped query however many issues.
     issues = Issue.objects.reported().filter(scheme=scheme, suite_id__in=suite_pks)
     # An issue raised on a visit belongs to the visit's date; any other to the day it was made.
     issues = issues.annotate(raised_on=Coalesce("visit__visit_date", TruncDate("created_at")))
-    raised = issues.filter(raised_on__gte=previous.start, raised_on__lte=period.end)
+    end_c = timezone.make_aware(
+        datetime.datetime.combine(period.end + datetime.timedelta(days=1), datetime.time())
+    )
+    end_p = timezone.make_aware(datetime.datetime.combine(period.start, datetime.time()))
+    start_p = timezone.make_aware(datetime.datetime.combine(previous.start, datetime.time()))
+    # Issues resolved during the visit were never open.
+    can_be_open = ~Q(status=Issue.Status.RESOLVED_ON_VISIT)
     per_category = (
-        raised.annotate(p=_period_case(period, previous, "raised_on"))  # 7
+        issues.filter(raised_on__lte=period.end)
+        .annotate(
+            p=Case(  # 7
+                When(raised_on__gte=period.start, then=Value("cur")),
+                When(raised_on__gte=previous.start, then=Value("prev")),
+                default=Value("older"),
+                output_field=CharField(),
+            )
+        )
         .values("p", "category", "suite_id", "status")
         .annotate(
             total=Count("pk"),
             resolved=Count("pk", filter=Q(status=Issue.Status.RESOLVED_ON_VISIT)),
             referred=Count("pk", filter=Q(referred_at__isnull=False)),
             still_open=Count("pk", filter=~Q(status__in=Issue.CLOSED_STATUSES)),
+            open_c=Count(
+                "pk", filter=can_be_open & (Q(closed_at__isnull=True) | Q(closed_at__gte=end_c))
+            ),
+            open_p=Count(
+                "pk",
+                filter=can_be_open
+                & Q(raised_on__lt=period.start)
+                & (Q(closed_at__isnull=True) | Q(closed_at__gte=end_p)),
+            ),
         )
     )
     labels = dict(IssueCategory.choices)
     issues_per_suite: dict[int, int] = defaultdict(int)
     for row in per_category:
+        figures["c_"].issues_open_at_end += row["open_c"]
+        figures["p_"].issues_open_at_end += row["open_p"]
+        if row["p"] == "older":
+            continue
         f = figures["c_" if row["p"] == "cur" else "p_"]
         f.issues_raised += row["total"]
         f.issues_resolved_on_visit += row["resolved"]
@@ -423,25 +451,13 @@ def summarise(
         if row["p"] == "cur":
             issues_per_suite[row["suite_id"]] += row["total"]
 
-    # Open at each period's end, response times, overdue responses and the referred issues
-    # with the force's answers: one row per issue that matters to either period.
-    end_c = timezone.make_aware(
-        datetime.datetime.combine(period.end + datetime.timedelta(days=1), datetime.time())
-    )
-    end_p = timezone.make_aware(datetime.datetime.combine(period.start, datetime.time()))
-    # Open at a period's end: raised by then and not closed by then (the visit's date counts).
+    # Response times, overdue responses and the referred issues with the force's answers:
+    # one row per issue referred in either period.
     rows = (
-        issues.filter(raised_on__lte=period.end)
-        .filter(
-            Q(closed_at__isnull=True)
-            | Q(closed_at__gte=end_p)
-            | Q(referred_at__date__gte=previous.start)
-        )
-        .exclude(status=Issue.Status.RESOLVED_ON_VISIT)
+        # Datetimes, not __date: SQLite would convert every row's date in Python.
+        issues.filter(referred_at__gte=start_p, referred_at__lt=end_c)
         .order_by("suite__name", "created_at")
         .values_list(
-            "raised_on",
-            "closed_at",
             "referred_at",
             "responded_at",
             "due_on",
@@ -454,9 +470,10 @@ def summarise(
     )  # 8
     waits = defaultdict(list)
     with_responses = []
+    waiting = (Issue.Status.REFERRED, Issue.Status.ESCALATED)
+    overdue_before = {"c_": min(today, period.end), "p_": min(today, previous.end)}
+    status_labels = dict(Issue.Status.choices)
     for (
-        raised_on,
-        closed_at,
         referred_at,
         responded_at,
         due_on,
@@ -466,36 +483,27 @@ def summarise(
         description,
         outcome,
     ) in rows:
-        for tag, end, last_day in (("c_", end_c, period.end), ("p_", end_p, previous.end)):
-            if raised_on <= last_day and (closed_at is None or closed_at >= end):
-                figures[tag].issues_open_at_end += 1
-        if referred_at is None or timezone.localdate(referred_at) < previous.start:
-            continue
-        tag = "c_" if timezone.localdate(referred_at) >= period.start else "p_"
+        tag = "c_" if referred_at >= end_p else "p_"
+        f = figures[tag]
         if responded_at:
             days = working_days_between(
                 timezone.localdate(referred_at), timezone.localdate(responded_at)
             )
             waits[tag].append(days)
-            bins = figures[tag].response_times
-            bins[
+            f.response_times[
                 RESPONSE_BINS[0 if days <= 5 else 1 if days <= 10 else 2 if days <= 20 else 3]
             ] += 1
         else:
-            figures[tag].response_times["Not yet"] += 1
-        if not responded_at and (
-            status in (Issue.Status.REFERRED, Issue.Status.ESCALATED)
-            and due_on
-            and (due_on < min(today, period.end if tag == "c_" else previous.end))
-        ):
-            figures[tag].responses_overdue += 1
+            f.response_times["Not yet"] += 1
+            if status in waiting and due_on and due_on < overdue_before[tag]:
+                f.responses_overdue += 1
         if tag == "c_" and len(with_responses) < 40:
             with_responses.append(
                 {
                     "category": labels.get(category, category),
                     "suite": suite_name,
                     "description": description,
-                    "status": dict(Issue.Status.choices)[status],
+                    "status": status_labels[status],
                     "outcome": outcome,
                 }
             )
