@@ -16,8 +16,7 @@ from tests.factories import custody_number, make_visit, suite
 from visits.models import AuditEntry, Scheme, Visit
 from visits.services import issues as issue_service
 from visits.services import visits as service
-from visits.summaries import Period, summarise
-from visits.views.summaries import NATIONAL_RETURN_COLUMNS
+from visits.summaries import NATIONAL_RETURN_COLUMNS, Period, summarise
 
 LONDON = zoneinfo.ZoneInfo("Europe/London")
 Q3 = Period.parse("2026-Q3")
@@ -263,6 +262,10 @@ def test_summary_permission_matrix(client, known, username):
     for name in ("summary", "summary-csv", "summary-pdf"):
         assert client.get(reverse(name), {"period": "2026-Q3"}).status_code == PAGE[username]
     assert client.get("/api/summaries/", {"period": "2026-Q3"}).status_code == PAGE[username]
+    national = client.get(reverse("summary-return"), {"period": "2026-Q3"}).status_code
+    assert national == {"manager": 200, "pcc": 200, "coordinator": 403, "force": 403}.get(
+        username, 404
+    )
 
 
 def test_coordinator_sees_only_their_panel(client, known):

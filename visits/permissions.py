@@ -208,3 +208,8 @@ def can_see_rota(user, scheme: Scheme | int) -> bool:
 
 def can_read_summaries(user, scheme: Scheme | int) -> bool:
     return bool(roles_in(user, scheme) & {Role.COORDINATOR, Role.MANAGER, Role.PCC, Role.FORCE})
+
+
+def can_download_national_return(user, scheme: Scheme | int) -> bool:
+    """The scheme's whole-scheme return is for the manager and the PCC reader."""
+    return bool(roles_in(user, scheme) & {Role.MANAGER, Role.PCC})

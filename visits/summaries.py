@@ -619,3 +619,50 @@ def summary_scope(user, params) -> SummaryScope:
     allowed = list(allowed)
     chosen = [s for s in allowed if str(s.pk) == params.get("suite")]
     return SummaryScope(scheme, period, chosen or allowed, allowed, error)
+
+
+# The national quarterly return: one row in this fixed order. Add new figures at the end only,
+# so the national body's spreadsheets keep working.
+NATIONAL_RETURN_COLUMNS = [
+    "scheme",
+    "period",
+    "visits_made",
+    "visits_abandoned",
+    "visits_target",
+    "delays",
+    "delay_average",
+    "delay_longest",
+    "in_custody",
+    "offered",
+    "visited",
+    "observed_only",
+    "declined",
+    "not_visited_total",
+    "under_18",
+    "appropriate_adult_needed",
+    "interpreter_needed",
+    "mental_health",
+    "issues_raised",
+    "issues_resolved_on_visit",
+    "issues_referred",
+    "issues_open_at_end",
+    "response_median_days",
+    "responses_overdue",
+    "tact_visits",
+    "volunteers_active",
+    "volunteers_joined",
+    "hours_volunteered",
+]
+
+
+def national_return_row(summary: Summary) -> list:
+    """The scheme's figures for the period, in NATIONAL_RETURN_COLUMNS order."""
+    c = summary.current
+    values = {
+        "scheme": summary.scheme.name,
+        "period": summary.period.key,
+        "not_visited_total": c.not_visited_total,
+    }
+    return [
+        values[name] if name in values else getattr(c, name) for name in NATIONAL_RETURN_COLUMNS
+    ]

@@ -2,47 +2,23 @@ import csv
 import dataclasses
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from visits import permissions
 from visits.charts import bar_chart
-from visits.models import Role
 from visits.services import audit
-from visits.summaries import DAYS, Period, summarise, summary_scope
-
-NATIONAL_RETURN_COLUMNS = [
-    "scheme",
-    "period",
-    "visits_made",
-    "visits_abandoned",
-    "visits_target",
-    "delays",
-    "delay_average",
-    "delay_longest",
-    "in_custody",
-    "offered",
-    "visited",
-    "observed_only",
-    "declined",
-    "not_visited_total",
-    "under_18",
-    "appropriate_adult_needed",
-    "interpreter_needed",
-    "mental_health",
-    "issues_raised",
-    "issues_resolved_on_visit",
-    "issues_referred",
-    "issues_open_at_end",
-    "response_median_days",
-    "responses_overdue",
-    "tact_visits",
-    "volunteers_active",
-    "volunteers_joined",
-    "hours_volunteered",
-]
+from visits.summaries import (
+    DAYS,
+    NATIONAL_RETURN_COLUMNS,
+    Period,
+    national_return_row,
+    summarise,
+    summary_scope,
+)
 
 
 def summary_context(request) -> dict:
@@ -98,6 +74,7 @@ def summary_context(request) -> dict:
             ),
         ],
         "query": request.GET.urlencode(),
+        "can_download_return": permissions.can_download_national_return(request.user, scope.scheme),
     }
 
 
@@ -181,23 +158,17 @@ def national_return(request):
     """One row of the scheme's figures in the documented fixed column order."""
     scope = summary_scope(request.user, request.GET)
     scheme, period = scope.scheme, scope.period
-    if not permissions.is_manager(request.user, scheme) and Role.PCC not in permissions.roles_in(
-        request.user, scheme
-    ):
-        raise Http404("The national return is for the scheme manager and PCC reader")
+    if not permissions.can_download_national_return(request.user, scheme):
+        raise PermissionDenied("The national return is for the scheme manager and PCC reader.")
     summary = summarise(scheme, period, None)
     _download(request, "national_return", summary)
-    c = summary.current
-    values = {"scheme": scheme.name, "period": period.key, "not_visited_total": c.not_visited_total}
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="{_filename(summary, "-national-return.csv")}"'
     )
     writer = csv.writer(response)
     writer.writerow(NATIONAL_RETURN_COLUMNS)
-    writer.writerow(
-        [values[name] if name in values else getattr(c, name) for name in NATIONAL_RETURN_COLUMNS]
-    )
+    writer.writerow(national_return_row(summary))
     return response
 
 
