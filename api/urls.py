@@ -1,4 +1,6 @@
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
 
 from api import views
@@ -9,6 +11,13 @@ router.register("visits", views.VisitViewSet, basename="visit")
 router.register("issues", views.IssueViewSet, basename="issue")
 
 urlpatterns = [
+    # The schema and its docs are public (and throttled as anonymous requests).
+    path("schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="api-schema"),
+    path(
+        "docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="api-schema", permission_classes=[AllowAny]),
+        name="api-docs",
+    ),
     path("me/", views.me, name="api-me"),
     path("checklists/current/", views.current_checklists, name="api-checklists-current"),
     path("summaries/", views.summary, name="api-summary"),

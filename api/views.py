@@ -5,6 +5,8 @@ from django.contrib.auth import get_user_model
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action, api_view
 from rest_framework.exceptions import PermissionDenied
@@ -32,6 +34,7 @@ class SuiteViewSet(viewsets.ReadOnlyModelViewSet):
         return permissions.scope_suites(queryset, self.request.user)
 
 
+@extend_schema(responses=OpenApiTypes.OBJECT, description="Who you are and your memberships.")
 @api_view(["GET"])
 def me(request):
     user = request.user
@@ -45,6 +48,7 @@ def me(request):
     )
 
 
+@extend_schema(responses=s.ChecklistVersionSerializer(many=True))
 @api_view(["GET"])
 def current_checklists(request):
     """The published checklists new visits are filled against, per scheme of the user."""
@@ -102,9 +106,11 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         context = {"show_custody_numbers": shown, "show_detainee_answers": shown}
         return Response(s.VisitDetailSerializer(visit, context=context).data, status=code)
 
+    @extend_schema(responses=s.VisitDetailSerializer)
     def retrieve(self, request, uuid=None):
         return self._done(self.get_object())
 
+    @extend_schema(request=s.VisitStartSerializer, responses=s.VisitDetailSerializer)
     def create(self, request):
         """Start a visit. Idempotent on `uuid`: 201 when new, 200 with the stored visit."""
         data = self._validated(s.VisitStartSerializer)
@@ -124,6 +130,7 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         )
         return self._done(visit, status.HTTP_200_OK if existing else status.HTTP_201_CREATED)
 
+    @extend_schema(request=s.AdmissionSerializer, responses=s.VisitDetailSerializer)
     @action(detail=True, methods=["post"])
     def admission(self, request, uuid=None):
         data = self._validated(s.AdmissionSerializer)
@@ -133,6 +140,7 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         )
         return self._done(visit)
 
+    @extend_schema(request=s.NumbersSerializer, responses=s.VisitDetailSerializer)
     @action(detail=True, methods=["post"])
     def numbers(self, request, uuid=None):
         data = self._validated(s.NumbersSerializer)
@@ -142,6 +150,7 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         )
         return self._done(visit)
 
+    @extend_schema(request=s.DetaineeSerializer, responses=s.VisitDetailSerializer)
     @action(detail=True, methods=["post"])
     def detainees(self, request, uuid=None):
         """Add a detainee seen, with their checklist answers."""
@@ -152,6 +161,7 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         service.save_detainee(actor=request.user, visit=visit, details=details)
         return self._done(visit, status.HTTP_201_CREATED)
 
+    @extend_schema(request=s.SuiteAnswersSerializer, responses=s.VisitDetailSerializer)
     @action(detail=True, methods=["put"], url_path="suite-answers")
     def suite_answers(self, request, uuid=None):
         data = self._validated(s.SuiteAnswersSerializer)
@@ -163,12 +173,14 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         )
         return self._done(visit)
 
+    @extend_schema(request=s.IssueInSerializer, responses=s.VisitDetailSerializer)
     @action(detail=True, methods=["post"])
     def issues(self, request, uuid=None):
         visit = self._draft()
         service.raise_issue(actor=request.user, visit=visit, **self._validated(s.IssueInSerializer))
         return self._done(visit, status.HTTP_201_CREATED)
 
+    @extend_schema(request=s.GoodPracticeSerializer, responses=s.VisitDetailSerializer)
     @action(detail=True, methods=["post"], url_path="good-practice")
     def good_practice(self, request, uuid=None):
         data = self._validated(s.GoodPracticeSerializer)
@@ -177,6 +189,7 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         )
         return self._done(visit)
 
+    @extend_schema(request=s.SignOffSerializer, responses=s.VisitDetailSerializer)
     @action(detail=True, methods=["post"], url_path="sign-off")
     def sign_off(self, request, uuid=None):
         visit = self._draft()
@@ -195,6 +208,7 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         )
         return self._done(visit)
 
+    @extend_schema(request=None, responses=s.VisitDetailSerializer)
     @action(detail=True, methods=["post"])
     def submit(self, request, uuid=None):
         """Submit the report. Submitting again returns the stored report (200)."""
@@ -203,6 +217,7 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             raise PermissionDenied("Only the visitors on this visit submit its report.")
         return self._done(service.submit_visit(actor=request.user, visit=visit))
 
+    @extend_schema(request=s.AmendmentSerializer, responses=s.VisitDetailSerializer)
     @action(detail=True, methods=["post"])
     def amend(self, request, uuid=None):
         visit = self.get_object()
@@ -220,6 +235,7 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         )
         return self._done(visit)
 
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"])
     def pdf(self, request, uuid=None):
         visit = self.get_object()
@@ -254,6 +270,7 @@ class IssueViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         roles = {m.role for m in permissions.memberships_of(self.request.user)}
         return super().get_serializer_context() | {"hide_custody_numbers": roles <= {"pcc"}}
 
+    @extend_schema(responses=s.IssueDetailSerializer)
     def retrieve(self, request, pk=None):
         issue = self.get_object()
         issue = (
@@ -263,6 +280,7 @@ class IssueViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         )
         return Response(s.IssueDetailSerializer(issue, context=self.get_serializer_context()).data)
 
+    @extend_schema(request=s.IssueActionSerializer, responses=s.IssueDetailSerializer)
     @action(detail=True, methods=["post"], url_path="act")
     def act(self, request, pk=None):
         """Take a workflow step. 409 when the issue's state does not allow it, 403 when the
@@ -277,6 +295,14 @@ class IssueViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return serializer.validated_data
 
 
+@extend_schema(
+    responses=OpenApiTypes.OBJECT,
+    parameters=[
+        OpenApiParameter("scheme", str, description="Scheme slug; your first scheme if absent"),
+        OpenApiParameter("period", str, description="2026-Q3 or 2026; this quarter if absent"),
+        OpenApiParameter("suite", int, description="One suite's figures"),
+    ],
+)
 @api_view(["GET"])
 def summary(request):
     """The figures of a period (?scheme=slug&period=2026-Q4 or 2026&suite=id) and the period

@@ -67,8 +67,11 @@ def test_api_outsider_gets_404_for_a_norfolk_suite(client, db):
 
 
 def test_api_needs_authentication(client, db):
-    assert client.get("/api/suites/").status_code == 403
-    assert client.get("/api/me/").status_code == 403
+    for path in ("/api/suites/", "/api/me/"):
+        response = client.get(path)
+        assert response.status_code == 401
+        assert response["WWW-Authenticate"] == "Bearer"
+        assert response.json()["code"] == "not_authenticated"
 
 
 def test_api_me_lists_memberships(client, db):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from visits.views import home, issues, reports, suites, summaries, visit_flow
+from visits.views import account, home, issues, reports, suites, summaries, visit_flow
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -8,6 +8,8 @@ urlpatterns = [
     path("suites/", suites.suite_list, name="suite-list"),
     path("suites/<int:pk>/", suites.suite_detail, name="suite-detail"),
     path("suites/<int:pk>/edit/", suites.suite_edit, name="suite-edit"),
+    path("account/tokens/", account.token_list, name="token-list"),
+    path("account/tokens/<int:pk>/revoke/", account.token_revoke, name="token-revoke"),
     # Summaries
     path("summaries/", summaries.summary_page, name="summary"),
     path("summaries/summary.pdf", summaries.summary_pdf, name="summary-pdf"),
