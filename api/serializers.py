@@ -211,6 +211,10 @@ class AmendmentSerializer(RevisionMixin):
 
 class VisitSerializer(serializers.ModelSerializer):
     suite = serializers.PrimaryKeyRelatedField(read_only=True)
+    # Blank until the visitors sign off: say so in the schema.
+    outcome = serializers.ChoiceField(
+        choices=Visit.Outcome.choices, allow_blank=True, read_only=True
+    )
     suite_name = serializers.CharField(source="suite.name", read_only=True)
     visitors = serializers.SerializerMethodField()
 
