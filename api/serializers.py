@@ -316,7 +316,7 @@ class IssueSerializer(serializers.ModelSerializer):
 
     def to_representation(self, issue):
         data = super().to_representation(issue)
-        if self.context.get("hide_custody_numbers") and data["custody_number"]:
+        if issue.scheme_id in self.context.get("hidden_schemes", ()) and data["custody_number"]:
             data["custody_number"] = HIDDEN_NUMBER
         return data
 

@@ -61,7 +61,17 @@ def current_checklists(request):
     return Response(result)
 
 
-class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ValidatedDataMixin:
+    def _validated(self, serializer_class) -> dict:
+        """The request's data checked by `serializer_class` (400 with field errors if not)."""
+        serializer = serializer_class(data=self.request.data)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+
+class VisitViewSet(
+    ValidatedDataMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """Visits the user may see. A draft changes through its step actions; a submitted report
     only through `amend`."""
 
@@ -93,11 +103,6 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
                 )
             raise PermissionDenied("Only the visitors on this visit can fill in its report.")
         return visit
-
-    def _validated(self, serializer_class):
-        serializer = serializer_class(data=self.request.data)
-        serializer.is_valid(raise_exception=True)
-        return serializer.validated_data
 
     def _done(self, visit, code=status.HTTP_200_OK):
         """The visit as stored now, custody numbers and answers hidden where the role says."""
@@ -244,7 +249,9 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return HttpResponse(data, content_type="application/pdf")
 
 
-class IssueViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class IssueViewSet(
+    ValidatedDataMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """Issues the user may see (a force lead: those referred for their suites). Every change is
     a workflow step through `act`."""
 
@@ -267,8 +274,8 @@ class IssueViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return queryset.order_by("due_on", "-created_at", "pk")
 
     def get_serializer_context(self):
-        roles = {m.role for m in permissions.memberships_of(self.request.user)}
-        return super().get_serializer_context() | {"hide_custody_numbers": roles <= {"pcc"}}
+        hidden = permissions.schemes_hiding_custody_numbers(self.request.user)
+        return super().get_serializer_context() | {"hidden_schemes": hidden}
 
     @extend_schema(responses=s.IssueDetailSerializer)
     def retrieve(self, request, pk=None):
@@ -288,11 +295,6 @@ class IssueViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         data = self._validated(s.IssueActionSerializer)
         issue = issue_service.act(actor=request.user, issue=self.get_object(), **data)
         return self.retrieve(request, pk=issue.pk)
-
-    def _validated(self, serializer_class):
-        serializer = serializer_class(data=self.request.data)
-        serializer.is_valid(raise_exception=True)
-        return serializer.validated_data
 
 
 @extend_schema(

@@ -321,6 +321,15 @@ def test_an_issue_to_recheck_appears_on_the_next_visit_and_is_recorded(client, d
     texts = list(issue.events.filter(kind="rechecked").values_list("text", flat=True))
     assert texts[0].startswith("Not fixed") and texts[0].endswith("Still broken")
     assert texts[1].startswith("Fixed")
+    # Bad input records nothing; an issue not waiting for a re-check here is not found.
+    before = issue.events.count()
+    response = client.post(reverse("visit-recheck", args=[next_visit.uuid]), {"issue": issue.pk})
+    assert response.status_code == 302 and issue.events.count() == before
+    other = reported_issue()
+    response = client.post(
+        reverse("visit-recheck", args=[next_visit.uuid]), {"issue": other.pk, "fixed": "yes"}
+    )
+    assert response.status_code == 404
     aylsham = make_visit(
         suite_name="Aylsham",
         visitors=[persona("abigail.reeve"), persona("ben.catchpole")],

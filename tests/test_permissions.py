@@ -183,13 +183,39 @@ def test_amending_a_report_is_for_its_visitors_and_the_manager(world, visitor, m
 
 
 def test_only_the_covering_force_lead_responds_to_a_referred_issue(world, force, manager, outsider):
+    from visits.issue_workflow import TRANSITIONS
+
+    respond, triage = TRANSITIONS["respond"], TRANSITIONS["triage"]
     issue = world["aylsham_issue"]
-    assert permissions.can_respond_to_issue(force, issue)
-    assert not permissions.can_respond_to_issue(manager, issue)
-    assert not permissions.can_respond_to_issue(force, world["own_issue"])  # not referred
-    assert not permissions.can_respond_to_issue(outsider, world["suffolk_issue"])
-    assert permissions.can_triage_issue(manager, issue)
-    assert not permissions.can_triage_issue(manager, world["suffolk_issue"])
+    assert permissions.can_take_issue_action(force, issue, respond)
+    assert not permissions.can_take_issue_action(manager, issue, respond)
+    assert not permissions.can_take_issue_action(force, world["own_issue"], respond)  # unreferred
+    assert not permissions.can_take_issue_action(outsider, world["suffolk_issue"], respond)
+    assert permissions.can_take_issue_action(manager, issue, triage)
+    assert not permissions.can_take_issue_action(manager, world["suffolk_issue"], triage)
+
+
+def test_custody_numbers_are_hidden_only_where_the_user_is_just_a_pcc_reader(world, pcc):
+    from visits.models import Membership, Role, Scheme
+
+    assert permissions.schemes_hiding_custody_numbers(pcc) == {world["own_report"].scheme_id}
+    # The same person visiting in Suffolk sees numbers there, and still not in Norfolk.
+    Membership.objects.create(
+        user=pcc, scheme=Scheme.objects.get(slug="suffolk"), role=Role.VISITOR
+    )
+    pcc = persona("pcc")
+    assert permissions.schemes_hiding_custody_numbers(pcc) == {world["own_report"].scheme_id}
+    assert not permissions.can_see_custody_numbers(pcc, world["own_report"])
+
+
+# What each persona finds on the reports page (the visits they may see).
+@pytest.mark.parametrize("username", PERSONAS)
+def test_visit_list_page_shows_each_persona_their_visits(client, world, username):
+    from django.urls import reverse
+
+    client.force_login(persona(username))
+    page = client.get(reverse("visit-list")).context["page"]
+    assert {v.pk for v in page} == {world[name].pk for name in VISITS[username]}
 
 
 @pytest.mark.parametrize(

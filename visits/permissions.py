@@ -20,6 +20,7 @@ from visits.models import (
     Visit,
     VisitVisitor,
 )
+from visits.models.issues import reported_q
 
 NOTHING = Q(pk__in=[])
 
@@ -84,8 +85,7 @@ def scope_issues(queryset: QuerySet, user) -> QuerySet:
     """Issues: those a visitor raised (or were raised on their visits); a coordinator's panel;
     all for the manager and PCC reader; for a force lead, those referred for their suites."""
     q = NOTHING
-    # Issues on a draft report stay with its visitors until the report is submitted.
-    reported = Q(visit__isnull=True) | Q(visit__status=Visit.Status.SUBMITTED)
+    reported = reported_q()
     for m in memberships_of(user):
         in_scheme = Q(scheme_id=m.scheme_id)
         if m.role in (Role.MANAGER, Role.PCC):
@@ -167,23 +167,20 @@ def can_amend_visit(user, visit: Visit) -> bool:
 
 def can_see_custody_numbers(user, visit: Visit) -> bool:
     """The PCC reader sees reports with custody numbers hidden."""
-    return bool(roles_in(user, visit.scheme_id) - {Role.PCC})
+    return visit.scheme_id not in schemes_hiding_custody_numbers(user)
+
+
+def schemes_hiding_custody_numbers(user) -> set[int]:
+    """Schemes where the user is only a PCC reader, so custody numbers are hidden from them
+    (in reports, issues, lists and downloads alike)."""
+    roles: dict[int, set[str]] = {}
+    for m in memberships_of(user):
+        roles.setdefault(m.scheme_id, set()).add(m.role)
+    return {scheme_id for scheme_id, held in roles.items() if held == {Role.PCC}}
 
 
 def can_see_detainee_answers(user, visit: Visit) -> bool:
     return can_see_custody_numbers(user, visit)
-
-
-def can_triage_issue(user, issue: Issue) -> bool:
-    return is_manager(user, issue.scheme_id)
-
-
-def can_respond_to_issue(user, issue: Issue) -> bool:
-    """The force lead answers an issue referred to a suite they cover, while it awaits them."""
-    from visits.issue_workflow import TRANSITIONS
-
-    respond = TRANSITIONS["respond"]
-    return issue.status in respond.from_states and can_take_issue_action(user, issue, respond)
 
 
 def can_take_issue_action(user, issue: Issue, transition) -> bool:

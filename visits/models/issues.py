@@ -6,6 +6,12 @@ from .schemes import CustodySuite, Scheme
 from .visits import Visit
 
 
+def reported_q() -> models.Q:
+    """Issues that have left the visitors' hands: raised on a submitted report, or alone.
+    Issues on a draft report stay with its visitors."""
+    return models.Q(visit__isnull=True) | models.Q(visit__status="submitted")
+
+
 class IssueQuerySet(models.QuerySet):
     def visible_to(self, user):
         from visits import permissions
@@ -16,8 +22,7 @@ class IssueQuerySet(models.QuerySet):
         return self.exclude(status__in=Issue.CLOSED_STATUSES)
 
     def reported(self):
-        """Issues that have left the visitors' hands: raised on a submitted report, or alone."""
-        return self.filter(models.Q(visit__isnull=True) | models.Q(visit__status="submitted"))
+        return self.filter(reported_q())
 
 
 class Issue(models.Model):
@@ -91,10 +96,6 @@ class Issue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_category_display()} at {self.suite}"
-
-    @property
-    def is_open(self) -> bool:
-        return self.status not in self.CLOSED_STATUSES
 
 
 class IssueEvent(models.Model):

@@ -11,10 +11,7 @@ from django.views.decorators.http import require_GET
 
 from visits import permissions
 from visits.models import Issue, Role, RotaPeriod, RotaSlot, Visit
-
-
-def quarter_start(day: datetime.date) -> datetime.date:
-    return datetime.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+from visits.summaries import Period
 
 
 def _visiting_context(user, today: datetime.date) -> dict:
@@ -66,7 +63,7 @@ def _manager_context(scheme_ids: list[int], today: datetime.date) -> dict:
 
 
 def _reader_context(user, today: datetime.date) -> dict:
-    start = quarter_start(today)
+    start = Period.containing(today).start
     figures = Visit.objects.visible_to(user).aggregate(
         visits_this_quarter=Count("pk", filter=Q(visit_date__gte=start)),
         abandoned_this_quarter=Count(

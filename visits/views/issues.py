@@ -12,7 +12,7 @@ from visits import permissions
 from visits.errors import DomainError, NotPermitted
 from visits.forms import IssueActionForm, IssueFilterForm
 from visits.issue_workflow import allowed_from
-from visits.models import CustodySuite, Issue, IssueEvent, Role
+from visits.models import CustodySuite, Issue, IssueEvent
 from visits.services import audit
 from visits.services.issues import act
 
@@ -51,12 +51,8 @@ def board_context(request) -> dict:
         "query": query.urlencode(),
         "today": timezone.localdate(),
         "waiting": WAITING_FOR_FORCE,
-        "hide_custody_numbers": _hides_custody_numbers(request.user),
+        "hidden_schemes": permissions.schemes_hiding_custody_numbers(request.user),
     }
-
-
-def _hides_custody_numbers(user) -> bool:
-    return {m.role for m in permissions.memberships_of(user)} <= {Role.PCC}
 
 
 @require_GET
@@ -72,7 +68,7 @@ def issue_board(request):
 @login_required
 def issue_export(request):
     _form, issues = filtered_issues(request)
-    hide = _hides_custody_numbers(request.user)
+    hidden = permissions.schemes_hiding_custody_numbers(request.user)
     audit.record(
         actor=request.user,
         action="issues.exported",
@@ -112,7 +108,7 @@ def issue_export(request):
                 issue.get_severity_display(),
                 issue.get_status_display(),
                 issue.get_escalation_level_display() if issue.escalation_level else "",
-                "" if hide else issue.custody_number,
+                "" if issue.scheme_id in hidden else issue.custody_number,
                 issue.description,
                 f"{issue.created_at:%Y-%m-%d}",
                 f"{issue.referred_at:%Y-%m-%d}" if issue.referred_at else "",
@@ -144,7 +140,8 @@ def detail_context(request, issue, form=None) -> dict:
         "events": issue.events.select_related("actor").order_by("created_at", "pk"),
         "actions": actions,
         "form": form,
-        "hide_custody_numbers": _hides_custody_numbers(request.user),
+        "hide_custody_numbers": issue.scheme_id
+        in permissions.schemes_hiding_custody_numbers(request.user),
         "today": timezone.localdate(),
     }
 
