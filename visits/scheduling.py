@@ -1,0 +1,552 @@
+"""The rota solver: plain data in, a plan out. No ORM in here, so it can be tested on random
+instances, benchmarked at national scale and compared with the exact optimum.
+
+Hard rules (never broken by the solver, reported by `breaches` when a person breaks them by
+hand): two distinct eligible visitors a slot; nobody twice in a week; nobody at a suite they
+have a conflict with; a trainee only beside an experienced visitor; nobody over their monthly
+maximum; nobody on a night they cannot do; nobody in a week they cannot do.
+
+Aims, in order: fill every slot that can be filled; keep each visitor within one visit of their
+fair share (`fair_shares`); rotate pairs (a pair that met before, in this period or the past
+year, is avoided while another is possible); spread each suite's time bands evenly and give
+each willing visitor a night visit a year. Ties are broken by a seeded random generator, so the
+same problem and seed always give the same plan.
+
+The method is greedy, week by week and hardest slot first, choosing the pair with the best
+score, then a repair pass that moves visits from the most over-loaded to the most under-loaded
+visitor while every hard rule still holds. `exact_plan` searches every plan of a small
+problem, for the benchmark's optimality gap.
+"""
+
+from __future__ import annotations
+
+import datetime
+import itertools
+import random
+from collections import Counter, defaultdict
+from collections.abc import Hashable, Iterable, Mapping
+from dataclasses import dataclass, field
+
+WEEKDAY_DAY = "weekday_day"
+EVENING = "evening"
+WEEKEND = "weekend"
+NIGHT = "night"
+BANDS = (WEEKDAY_DAY, EVENING, WEEKEND, NIGHT)
+
+# Score weights. A repeated pair costs more than a visit of imbalance, so pairs rotate unless
+# that would leave someone a whole visit behind.
+REPEAT_PENALTY = 1.5
+NIGHT_WANTED_BONUS = 2.0
+PREFERRED_BAND_BONUS = 0.3
+
+
+@dataclass(frozen=True)
+class Person:
+    id: int
+    trainee: bool = False
+    conflicts: frozenset[int] = frozenset()  # suite ids
+    unavailable_weeks: frozenset[datetime.date] = frozenset()  # Mondays
+    max_per_month: int = 2
+    nights_ok: bool = False
+    preferred_bands: frozenset[str] = frozenset()
+    needs_night: bool = False  # willing, and no night visit in the past year
+
+
+@dataclass(frozen=True)
+class Slot:
+    key: Hashable
+    suite: int
+    week: datetime.date  # a Monday
+    band: str | None = None  # None: the solver chooses
+
+
+@dataclass
+class Problem:
+    people: list[Person]
+    slots: list[Slot]
+    past_pairs: Mapping[frozenset[int], int] = field(default_factory=dict)
+    seed: int = 0
+
+
+@dataclass
+class Plan:
+    pairs: dict[Hashable, tuple[int, ...]]
+    bands: dict[Hashable, str]
+    unfilled: dict[Hashable, str]  # slot key -> why nobody could be found
+
+
+@dataclass(frozen=True)
+class Breach:
+    rule: str  # a code: unavailable, conflict, twice_in_week, trainee_unmentored, ...
+    person: int | None = None
+
+    def message(self, names: Mapping[int, str]) -> str:
+        who = names.get(self.person, "Someone") if self.person is not None else ""
+        return {
+            "not_a_pair": "A visit needs two different visitors.",
+            "not_eligible": f"{who} is not an active visitor in this scheme.",
+            "unavailable": f"{who} said they cannot do that week.",
+            "conflict": f"{who} has a conflict of interest with this suite.",
+            "twice_in_week": f"{who} already has a visit that week.",
+            "trainee_unmentored": f"{who} is a trainee and needs an experienced partner.",
+            "over_maximum": f"{who} would be over their monthly maximum.",
+            "no_nights": f"{who} does not do night visits.",
+        }[self.rule]
+
+
+def month_of(week: datetime.date) -> tuple[int, int]:
+    """A slot counts towards the month its week starts in."""
+    return (week.year, week.month)
+
+
+def capacity(person: Person, weeks: Iterable[datetime.date]) -> int:
+    """The most visits a person can make in these weeks: one a week, at most their monthly
+    maximum in each month."""
+    per_month = Counter(month_of(w) for w in set(weeks) if w not in person.unavailable_weeks)
+    return sum(min(n, person.max_per_month) for n in per_month.values())
+
+
+def fair_shares(people: list[Person], weeks: Iterable[datetime.date], seats: int) -> dict:
+    """Share the seats (two a slot) out equally, but nobody beyond their capacity: the
+    water level L at which sum(min(capacity, L)) == seats."""
+    weeks = list(weeks)
+    caps = {p.id: capacity(p, weeks) for p in people}
+    if sum(caps.values()) <= seats:
+        return {pid: float(c) for pid, c in caps.items()}
+    low, high = 0.0, float(max(caps.values(), default=0))
+    for _ in range(60):
+        level = (low + high) / 2
+        if sum(min(c, level) for c in caps.values()) < seats:
+            low = level
+        else:
+            high = level
+    return {pid: min(float(c), high) for pid, c in caps.items()}
+
+
+class _State:
+    """What the plan so far commits each person to."""
+
+    def __init__(self, problem: Problem):
+        self.people = {p.id: p for p in problem.people}
+        self.weeks: dict[int, set] = defaultdict(set)
+        self.months: dict[int, Counter] = defaultdict(Counter)
+        self.load: Counter = Counter()
+        self.nights: Counter = Counter()
+        self.pairs: Counter = Counter(problem.past_pairs)
+
+    def add(self, pid: int, slot: Slot, band: str) -> None:
+        self.weeks[pid].add(slot.week)
+        self.months[pid][month_of(slot.week)] += 1
+        self.load[pid] += 1
+        self.nights[pid] += band == NIGHT
+
+    def remove(self, pid: int, slot: Slot, band: str) -> None:
+        self.weeks[pid].discard(slot.week)
+        self.months[pid][month_of(slot.week)] -= 1
+        self.load[pid] -= 1
+        self.nights[pid] -= band == NIGHT
+
+    def person_breach(self, pid: int, slot: Slot, band: str) -> str | None:
+        """The first reason this person cannot join this slot now, or None."""
+        return next(iter(self.person_breaches(pid, slot, band)), None)
+
+    def person_breaches(self, pid: int, slot: Slot, band: str) -> list[str]:
+        """Every reason this person cannot join this slot now."""
+        person = self.people.get(pid)
+        if person is None:
+            return ["not_eligible"]
+        checks = [
+            ("unavailable", slot.week in person.unavailable_weeks),
+            ("conflict", slot.suite in person.conflicts),
+            ("twice_in_week", slot.week in self.weeks[pid]),
+            ("over_maximum", self.months[pid][month_of(slot.week)] >= person.max_per_month),
+            ("no_nights", band == NIGHT and not person.nights_ok),
+        ]
+        return [rule for rule, broken in checks if broken]
+
+
+def breaches(problem: Problem, pairs: Mapping[Hashable, Iterable[int]], bands=None) -> dict:
+    """Every hard rule the given assignment breaks, slot by slot: {slot key: [Breach]}.
+    Used for the tests, and for the manager's warnings when they change the rota by hand."""
+    bands = bands or {}
+    state = _State(problem)
+    found: dict[Hashable, list[Breach]] = defaultdict(list)
+    for slot in sorted(problem.slots, key=lambda s: (s.week, str(s.key))):
+        people = list(pairs.get(slot.key, ()))
+        band = bands.get(slot.key) or slot.band
+        if len(people) != 2 or len(set(people)) != 2:
+            found[slot.key].append(Breach("not_a_pair"))
+        for pid in dict.fromkeys(people):
+            for rule in state.person_breaches(pid, slot, band):
+                found[slot.key].append(Breach(rule, pid))
+            if pid in state.people:
+                state.add(pid, slot, band)
+        trainees = [pid for pid in people if pid in state.people and state.people[pid].trainee]
+        if trainees and len(trainees) == len(people):
+            found[slot.key].extend(Breach("trainee_unmentored", pid) for pid in trainees)
+    return dict(found)
+
+
+def _bands_for(slots: list[Slot], rng: random.Random) -> dict[Hashable, str]:
+    """Each suite's slots cycle through the bands from a seeded start, so every band gets an
+    equal share of the suite's quarter."""
+    chosen = {}
+    by_suite = defaultdict(list)
+    for slot in slots:
+        by_suite[slot.suite].append(slot)
+    for suite in sorted(by_suite):
+        order = list(BANDS)
+        rng.shuffle(order)
+        in_order = sorted(by_suite[suite], key=lambda s: (s.week, str(s.key)))
+        for i, slot in enumerate(in_order):
+            chosen[slot.key] = slot.band or order[i % len(order)]
+    return chosen
+
+
+def solve(problem: Problem) -> Plan:
+    rng = random.Random(problem.seed)
+    weeks = sorted({s.week for s in problem.slots})
+    shares = fair_shares(problem.people, weeks, 2 * len(problem.slots))
+    bands = _bands_for(problem.slots, rng)
+    jitter = {p.id: rng.random() * 1e-3 for p in problem.people}
+    state = _State(problem)
+    plan = Plan(pairs={}, bands=bands, unfilled={})
+    ids = sorted(state.people)
+
+    def eligible(slot: Slot, band: str) -> list[int]:
+        return [pid for pid in ids if state.person_breach(pid, slot, band) is None]
+
+    by_week = defaultdict(list)
+    for slot in problem.slots:
+        by_week[slot.week].append(slot)
+    for week in weeks:
+        pending = list(by_week[week])
+        while pending:
+            # Hardest slot first: the one with the fewest people who could take it.
+            options = {s.key: eligible(s, bands[s.key]) for s in pending}
+            slot = min(pending, key=lambda s: (len(options[s.key]), str(s.key)))
+            pending.remove(slot)
+            pair = _best_pair(slot, bands[slot.key], options[slot.key], state, shares, jitter)
+            if pair is None and bands[slot.key] == NIGHT and not slot.band:
+                # Too few night visitors this week: give the slot the suite's next band.
+                bands[slot.key] = EVENING
+                pair = _best_pair(slot, EVENING, eligible(slot, EVENING), state, shares, jitter)
+            if pair is None:
+                plan.unfilled[slot.key] = _why_unfilled(slot, bands[slot.key], state)
+                continue
+            plan.pairs[slot.key] = pair
+            for pid in pair:
+                state.add(pid, slot, bands[slot.key])
+            state.pairs[frozenset(pair)] += 1
+    _fill_by_substitution(problem, plan, state)
+    _rebalance(problem, plan, state, shares)
+    _rotate_pairs(problem, plan, state)
+    return plan
+
+
+def _best_pair(slot, band, candidates, state, shares, jitter) -> tuple[int, int] | None:
+    def need(pid):
+        person = state.people[pid]
+        score = shares[pid] - state.load[pid] + jitter[pid]
+        if band == NIGHT and person.needs_night and not state.nights[pid]:
+            score += NIGHT_WANTED_BONUS
+        if band in person.preferred_bands:
+            score += PREFERRED_BAND_BONUS
+        return score
+
+    # The neediest dozen are enough: a pair outside them scores worse on fairness anyway.
+    ranked = sorted(candidates, key=need, reverse=True)[:12]
+    best, best_score = None, None
+    for a, b in itertools.combinations(ranked, 2):
+        if state.people[a].trainee and state.people[b].trainee:
+            continue
+        score = need(a) + need(b) - REPEAT_PENALTY * state.pairs[frozenset((a, b))]
+        if best_score is None or score > best_score:
+            best, best_score = (a, b), score
+    return tuple(sorted(best)) if best else None
+
+
+def _why_unfilled(slot: Slot, band: str, state: _State) -> str:
+    reasons = Counter(state.person_breach(pid, slot, band) for pid in state.people)
+    free = reasons.pop(None, 0)
+    labels = {
+        "unavailable": "cannot do that week",
+        "conflict": "have a conflict with the suite",
+        "twice_in_week": "already visit that week",
+        "over_maximum": "are at their monthly maximum",
+        "no_nights": "do not do nights",
+    }
+    parts = [f"{n} {labels[rule]}" for rule, n in sorted(reasons.items()) if n]
+    if free == 1:
+        parts.append("only one visitor is free")
+    elif free >= 2:
+        parts.append(f"the {free} free visitors are all trainees")
+    return "No pair available: " + "; ".join(parts) + "."
+
+
+def _fill_by_substitution(problem: Problem, plan: Plan, state: _State) -> None:
+    """An empty slot may be fillable if someone who is busy that week or month hands their
+    other visit to a free person. Try that, one substitution per person."""
+    slots = {s.key: s for s in problem.slots}
+    for key in sorted(plan.unfilled, key=str):
+        slot, band = slots[key], plan.bands[key]
+        ready = [pid for pid in state.people if state.person_breach(pid, slot, band) is None]
+        for pid in sorted(state.people):
+            if len(ready) >= 2 and any(not state.people[p].trainee for p in ready):
+                break
+            if pid in ready or state.person_breach(pid, slot, band) not in (
+                "twice_in_week",
+                "over_maximum",
+            ):
+                continue
+            handed = _hand_over(pid, slot, plan, state, slots, exclude=ready)
+            if handed and state.person_breach(pid, slot, band) is None:
+                ready.append(pid)
+        pair = _best_pair(slot, band, ready, state, Counter(), Counter())
+        if pair:
+            plan.pairs[key] = pair
+            del plan.unfilled[key]
+            for pid in pair:
+                state.add(pid, slot, band)
+            state.pairs[frozenset(pair)] += 1
+
+
+def _hand_over(pid, target: Slot, plan, state, slots, exclude) -> bool:
+    """Give one of pid's visits in the target's week or month to someone free for it."""
+    for key, pair in plan.pairs.items():
+        slot = slots[key]
+        if pid not in pair or month_of(slot.week) != month_of(target.week):
+            continue
+        partner = _other(pair, pid)
+        band = plan.bands[key]
+        for other in sorted(state.people):
+            if other in pair or other in exclude:
+                continue
+            if state.person_breach(other, slot, band) is not None:
+                continue
+            if state.people[other].trainee and state.people[partner].trainee:
+                continue
+            _replace(plan, state, key, slot, pid, other)
+            return True
+    return False
+
+
+def _other(pair: tuple[int, ...], pid: int) -> int:
+    return pair[0] if pair[1] == pid else pair[1]
+
+
+def _replace(plan: Plan, state: _State, key, slot: Slot, old: int, new: int) -> None:
+    band = plan.bands[key]
+    pair = plan.pairs[key]
+    partner = _other(pair, old)
+    state.remove(old, slot, band)
+    state.add(new, slot, band)
+    state.pairs[frozenset(pair)] -= 1
+    plan.pairs[key] = tuple(sorted((partner, new)))
+    state.pairs[frozenset(plan.pairs[key])] += 1
+
+
+def _rotate_pairs(problem: Problem, plan: Plan, state: _State) -> None:
+    """Swap partners between two slots when that lowers the number of repeated pairs. Each
+    person keeps the same number of visits, so fairness is untouched."""
+    slots = {s.key: s for s in problem.slots}
+    keys = sorted(plan.pairs, key=lambda k: (slots[k].week, str(k)))
+    for _ in range(3):
+        improved = False
+        for k1, k2 in itertools.combinations(keys, 2):
+            p1, p2 = plan.pairs[k1], plan.pairs[k2]
+            before = (state.pairs[frozenset(p1)] > 1) + (state.pairs[frozenset(p2)] > 1)
+            if not before or set(p1) & set(p2):
+                continue
+            for x, y in itertools.product(p1, p2):
+                if not _fits(state, plan, slots, k1, k2, x, y):
+                    continue
+                mate1, mate2 = _other(p1, x), _other(p2, y)
+                # The new pairs repeat if they have met before at all.
+                after = (state.pairs[frozenset((y, mate1))] > 0) + (
+                    state.pairs[frozenset((x, mate2))] > 0
+                )
+                if after < before:
+                    _replace(plan, state, k1, slots[k1], x, y)
+                    _replace(plan, state, k2, slots[k2], y, x)
+                    improved = True
+                    break
+        if not improved:
+            return
+
+
+def _fits(state: _State, plan: Plan, slots, k1, k2, x, y) -> bool:
+    """Would swapping x (in slot k1) and y (in slot k2) keep every hard rule?"""
+    s1, s2, b1, b2 = slots[k1], slots[k2], plan.bands[k1], plan.bands[k2]
+    state.remove(x, s1, b1)
+    state.remove(y, s2, b2)
+    ok = state.person_breach(y, s1, b1) is None
+    if ok:
+        state.add(y, s1, b1)
+        ok = state.person_breach(x, s2, b2) is None
+        state.remove(y, s1, b1)
+    state.add(x, s1, b1)
+    state.add(y, s2, b2)
+    if ok:
+        mate1, mate2 = _other(plan.pairs[k1], x), _other(plan.pairs[k2], y)
+        people = state.people
+        ok = not (people[y].trainee and people[mate1].trainee) and not (
+            people[x].trainee and people[mate2].trainee
+        )
+    return ok
+
+
+def _rebalance(problem: Problem, plan: Plan, state: _State, shares: dict) -> None:
+    """Move single places from over-loaded to under-loaded visitors while it narrows the
+    largest gap from a fair share and every hard rule still holds."""
+    slots = {s.key: s for s in problem.slots}
+    for _ in range(4 * len(problem.slots)):
+        gaps = {pid: state.load[pid] - shares[pid] for pid in state.people}
+        if not gaps or max(abs(g) for g in gaps.values()) <= 1:
+            return
+        moved = False
+        over = sorted((pid for pid in gaps if gaps[pid] > 0), key=lambda p: -gaps[p])
+        under = sorted((pid for pid in gaps if gaps[pid] < 0), key=lambda p: gaps[p])
+        for giver, taker in itertools.product(over, under):
+            if gaps[giver] - gaps[taker] <= 1.0001:  # a move would not narrow the gap
+                continue
+            for key, pair in plan.pairs.items():
+                if giver not in pair:
+                    continue
+                slot, band = slots[key], plan.bands[key]
+                partner = _other(pair, giver)
+                if state.person_breach(taker, slot, band) is not None:
+                    continue
+                if state.people[taker].trainee and state.people[partner].trainee:
+                    continue
+                _replace(plan, state, key, slot, giver, taker)
+                moved = True
+                break
+            if moved:
+                break
+        if not moved:
+            return
+
+
+# --- Figures ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Figures:
+    filled: int
+    fillable: int
+    slots: int
+    largest_fair_deviation: float
+    repeated_pairs: int
+    trainees_without_mentor: int
+    conflicts: int
+    band_spread: int  # largest (most - fewest) of one band across a suite's slots
+    willing_without_night: int
+
+    def line(self) -> str:
+        return (
+            f"filled {self.filled}/{self.fillable} (of {self.slots} slots), "
+            f"largest deviation from fair load {self.largest_fair_deviation:.2f}, "
+            f"repeated pairs {self.repeated_pairs}, trainees without a mentor "
+            f"{self.trainees_without_mentor}, conflicts {self.conflicts}, time-band spread "
+            f"{self.band_spread}, willing visitors without a night {self.willing_without_night}"
+        )
+
+
+def fillable_slots(problem: Problem) -> int:
+    """Slots that have, on their own, two visitors able to take them (one experienced)."""
+    n = 0
+    empty = _State(problem)
+    for slot in problem.slots:
+        bands = [slot.band] if slot.band else [b for b in BANDS if b != NIGHT]
+        for band in bands:
+            ok = [p for p in problem.people if empty.person_breach(p.id, slot, band) is None]
+            if len(ok) >= 2 and any(not p.trainee for p in ok):
+                n += 1
+                break
+    return n
+
+
+def figures(problem: Problem, plan: Plan) -> Figures:
+    people = {p.id: p for p in problem.people}
+    weeks = sorted({s.week for s in problem.slots})
+    shares = fair_shares(problem.people, weeks, 2 * len(plan.pairs))
+    load = Counter(pid for pair in plan.pairs.values() for pid in pair)
+    deviation = max((abs(load[pid] - shares[pid]) for pid in people), default=0.0)
+    seen = Counter(problem.past_pairs)
+    repeated = 0
+    for slot in sorted(problem.slots, key=lambda s: (s.week, str(s.key))):
+        pair = plan.pairs.get(slot.key)
+        if pair:
+            repeated += seen[frozenset(pair)] > 0
+            seen[frozenset(pair)] += 1
+    found = breaches(problem, plan.pairs, plan.bands)
+    filled_keys = set(plan.pairs)
+    rules = Counter(b.rule for key, bs in found.items() if key in filled_keys for b in bs)
+    per_suite = defaultdict(Counter)
+    for slot in problem.slots:
+        if slot.key in filled_keys:
+            per_suite[slot.suite][plan.bands.get(slot.key)] += 1
+    spread = max(
+        (max(c[b] for b in BANDS) - min(c[b] for b in BANDS) for c in per_suite.values()),
+        default=0,
+    )
+    nights = {pid for key, pair in plan.pairs.items() if plan.bands[key] == NIGHT for pid in pair}
+    return Figures(
+        filled=len(plan.pairs),
+        fillable=fillable_slots(problem),
+        slots=len(problem.slots),
+        largest_fair_deviation=deviation,
+        repeated_pairs=repeated,
+        trainees_without_mentor=rules["trainee_unmentored"],
+        conflicts=rules["conflict"],
+        band_spread=spread,
+        willing_without_night=sum(
+            1 for p in problem.people if p.needs_night and p.id not in nights
+        ),
+    )
+
+
+# --- The exact optimum, for small problems --------------------------------------------------
+
+
+def _plan_cost(problem: Problem, plan: Plan) -> tuple:
+    """Lower is better: unfilled slots, then the largest deviation, then repeated pairs."""
+    f = figures(problem, plan)
+    return (f.slots - f.filled, round(f.largest_fair_deviation, 6), f.repeated_pairs)
+
+
+def exact_plan(problem: Problem, bands: Mapping[Hashable, str]) -> Plan:
+    """Search every plan that keeps the hard rules (each slot: any allowed pair, or left empty)
+    with the given bands, by depth-first search. Exponential: for a handful of slots only."""
+    slots = sorted(problem.slots, key=lambda s: (s.week, str(s.key)))
+    state = _State(problem)
+    ids = sorted(state.people)
+    best: list = [None, None]  # plan, cost
+    chosen: dict[Hashable, tuple[int, int]] = {}
+
+    def search(i: int) -> None:
+        if i == len(slots):
+            plan = Plan(pairs=dict(chosen), bands=dict(bands), unfilled={})
+            cost = _plan_cost(problem, plan)
+            if best[1] is None or cost < best[1]:
+                best[:] = [plan, cost]
+            return
+        if best[1] is not None and i - len(chosen) > best[1][0]:
+            return  # already more empty slots than the best plan has
+        slot, band = slots[i], bands[slots[i].key]
+        free = [pid for pid in ids if state.person_breach(pid, slot, band) is None]
+        for a, b in itertools.combinations(free, 2):
+            if state.people[a].trainee and state.people[b].trainee:
+                continue
+            chosen[slot.key] = (a, b)
+            state.add(a, slot, band)
+            state.add(b, slot, band)
+            search(i + 1)
+            state.remove(a, slot, band)
+            state.remove(b, slot, band)
+            del chosen[slot.key]
+        search(i + 1)  # or leave it empty
+
+    search(0)
+    return best[0]
