@@ -14,6 +14,9 @@ def navigation(request):
         roles = {m.role for m in permissions.memberships_of(user)}
         return {
             "summaries": bool(roles & {Role.COORDINATOR, Role.MANAGER, Role.PCC, Role.FORCE}),
+            "rota": "my-rota"
+            if roles & {Role.VISITOR, Role.COORDINATOR}
+            else ("rota-periods" if Role.MANAGER in roles else None),
         }
 
     return {"nav": SimpleLazyObject(build)}

@@ -11,7 +11,16 @@ import uuid
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from visits.models import Conflict, Membership, Question, Scheme, Visit, VisitorStatus
+from visits.models import (
+    Conflict,
+    Membership,
+    Question,
+    RotaPeriod,
+    RotaSlot,
+    Scheme,
+    Visit,
+    VisitorStatus,
+)
 from visits.services import visits as service
 
 User = get_user_model()
@@ -45,6 +54,7 @@ NOTES = [
     "Asked twice, no response",
     "Cell was cold; heating reported",
 ]
+MISSED_SHARE = 0.04  # of rota slots the demo pair does not make
 SUITES = {"Aylsham": "AY", "Wymondham": "WY", "King's Lynn": "KL", "Great Yarmouth": "GY"}
 
 
@@ -65,6 +75,7 @@ def make_year(scheme: Scheme, *, weeks: int = 52, today: datetime.date | None = 
     conflicts = set(
         Conflict.objects.filter(suite__scheme=scheme).values_list("membership__user_id", "suite_id")
     )
+    experienced_ids = {m.user_id for m in members if m.status != VisitorStatus.TRAINEE}
     made = 0
     for week in range(weeks, 0, -1):
         monday = last_monday - datetime.timedelta(weeks=week - 1)
@@ -72,11 +83,28 @@ def make_year(scheme: Scheme, *, weeks: int = 52, today: datetime.date | None = 
             key = uuid.uuid5(NAMESPACE, f"{scheme.slug}/{suite.pk}/{monday}")
             if Visit.objects.filter(uuid=key).exists():
                 continue
-            eligible = [m for m in members if (m.user_id, suite.pk) not in conflicts]
-            experienced = [m for m in eligible if m.status != VisitorStatus.TRAINEE]
-            first = rng.choice(experienced)
-            second = rng.choice([m for m in eligible if m.user_id != first.user_id])
-            _make_visit(rng, suite, [first.user, second.user], monday, key)
+            slot = (
+                RotaSlot.objects.filter(
+                    suite=suite,
+                    week_starts_on=monday,
+                    period__status=RotaPeriod.Status.PUBLISHED,
+                )
+                .exclude(status=RotaSlot.Status.CANCELLED)
+                .prefetch_related("visitors")
+                .first()
+            )
+            if slot is not None and len(slot.visitors.all()) == 2:
+                if random.Random(str(key)).random() < MISSED_SHARE:
+                    continue  # the pair did not go: the slot ends missed
+                # The rota's pair, the experienced visitor leading.
+                pair = sorted(slot.visitors.all(), key=lambda u: u.pk not in experienced_ids)
+            else:
+                eligible = [m for m in members if (m.user_id, suite.pk) not in conflicts]
+                experienced = [m for m in eligible if m.status != VisitorStatus.TRAINEE]
+                first = rng.choice(experienced)
+                second = rng.choice([m for m in eligible if m.user_id != first.user_id])
+                pair = [first.user, second.user]
+            _make_visit(rng, suite, pair, monday, key)
             made += 1
     return made
 

@@ -1,7 +1,18 @@
+import datetime
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
-from visits.models import Answer, CustodySuite, Issue, IssueCategory, Panel, Question, Visit
+from visits.models import (
+    Answer,
+    CustodySuite,
+    Issue,
+    IssueCategory,
+    Panel,
+    Question,
+    TimeBand,
+    Visit,
+)
 from visits.reports import NUMBER_LABELS
 from visits.rules import NOT_VISITED_LABELS
 
@@ -375,3 +386,107 @@ class RecheckForm(forms.Form):
         label="Is it fixed?",
     )
     note = forms.CharField(required=False, max_length=2000)
+
+
+# --- Rota ---------------------------------------------------------------------------------------
+
+WEEKDAYS = [(0, "Monday"), (1, "Tuesday"), (2, "Wednesday"), (3, "Thursday"), (4, "Friday")]
+WEEKDAYS += [(5, "Saturday"), (6, "Sunday")]
+
+
+class AvailabilityForm(forms.Form):
+    unavailable_weeks = forms.TypedMultipleChoiceField(
+        choices=[],
+        coerce=datetime.date.fromisoformat,
+        required=False,
+        label="Weeks you cannot do",
+        help_text="Tick every week you are away or busy.",
+        widget=forms.CheckboxSelectMultiple,
+    )
+    preferred_days = forms.TypedMultipleChoiceField(
+        choices=WEEKDAYS,
+        coerce=int,
+        required=False,
+        label="Days that suit you best",
+        widget=forms.CheckboxSelectMultiple,
+    )
+    preferred_bands = forms.MultipleChoiceField(
+        choices=TimeBand.choices,
+        required=False,
+        label="Times that suit you best",
+        widget=forms.CheckboxSelectMultiple,
+    )
+    nights_ok = forms.BooleanField(
+        required=False,
+        label="I can do a night visit (22:00 to 06:00)",
+        help_text="Schemes ask each willing visitor for one night visit a year.",
+    )
+    max_visits_per_month = forms.IntegerField(
+        min_value=0,
+        max_value=8,
+        initial=2,
+        label="Most visits a month",
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+
+    def __init__(self, *args, weeks, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unavailable_weeks"].choices = [
+            (w.isoformat(), f"Week of {w:%d %B}") for w in weeks
+        ]
+
+
+class OpenPeriodForm(forms.Form):
+    starts_on = forms.DateField(
+        label="A day in the quarter to plan",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="The rota covers every week whose Monday falls in that quarter.",
+    )
+    availability_closes_on = forms.DateField(
+        label="Availability closes on", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class SlotForm(forms.Form):
+    first = forms.TypedChoiceField(coerce=int, required=False, label="First visitor")
+    second = forms.TypedChoiceField(coerce=int, required=False, label="Second visitor")
+    accept_warnings = forms.BooleanField(
+        required=False, label="I know this breaks the rules above; keep it anyway"
+    )
+
+    def __init__(self, *args, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [("", "Nobody"), *((m.user_id, m.user.get_full_name()) for m in people)]
+        self.fields["first"].choices = choices
+        self.fields["second"].choices = choices
+
+    def visitor_ids(self) -> list[int]:
+        return [v for v in (self.cleaned_data["first"], self.cleaned_data["second"]) if v]
+
+
+class MovePairForm(forms.Form):
+    target = forms.TypedChoiceField(coerce=int, label="Swap this pair with the pair in")
+    accept_warnings = forms.BooleanField(
+        required=False, label="I know this breaks the rules above; keep it anyway"
+    )
+
+    def __init__(self, *args, slots, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["target"].choices = [
+            (s.pk, f"{s.suite.name}, week of {s.week_starts_on:%d %b}") for s in slots
+        ]
+
+
+class PlannedTimeForm(forms.Form):
+    planned_for = forms.DateTimeField(
+        required=False,
+        label="Day and time you have agreed",
+        help_text="Only you, your partner and the scheme manager see this.",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+
+class OfferForm(forms.Form):
+    note = forms.CharField(
+        required=False, max_length=200, label="A note for whoever takes it (optional)"
+    )

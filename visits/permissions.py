@@ -150,6 +150,13 @@ def can_manage_scheme(user, scheme: Scheme | int) -> bool:
     return is_manager(user, scheme)
 
 
+def can_plan_slot(user, slot) -> bool:
+    """The day and time a pair agree is for the pair and the scheme manager only."""
+    if is_manager(user, slot.period.scheme_id):
+        return True
+    return any(u.pk == user.pk for u in slot.visitors.all())
+
+
 def can_edit_suite(user, suite) -> bool:
     return is_manager(user, suite.scheme_id)
 

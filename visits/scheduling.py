@@ -167,24 +167,47 @@ class _State:
 
 def breaches(problem: Problem, pairs: Mapping[Hashable, Iterable[int]], bands=None) -> dict:
     """Every hard rule the given assignment breaks, slot by slot: {slot key: [Breach]}.
-    Used for the tests, and for the manager's warnings when they change the rota by hand."""
+    A rule broken between two slots (twice in a week) is charged to the later one."""
     bands = bands or {}
     state = _State(problem)
-    found: dict[Hashable, list[Breach]] = defaultdict(list)
+    found: dict[Hashable, list[Breach]] = {}
     for slot in sorted(problem.slots, key=lambda s: (s.week, str(s.key))):
-        people = list(pairs.get(slot.key, ()))
         band = bands.get(slot.key) or slot.band
-        if len(people) != 2 or len(set(people)) != 2:
-            found[slot.key].append(Breach("not_a_pair"))
+        people = list(pairs.get(slot.key, ()))
+        broken = _check_slot(state, slot, band, people)
+        if broken:
+            found[slot.key] = broken
         for pid in dict.fromkeys(people):
-            for rule in state.person_breaches(pid, slot, band):
-                found[slot.key].append(Breach(rule, pid))
             if pid in state.people:
                 state.add(pid, slot, band)
-        trainees = [pid for pid in people if pid in state.people and state.people[pid].trainee]
-        if trainees and len(trainees) == len(people):
-            found[slot.key].extend(Breach("trainee_unmentored", pid) for pid in trainees)
-    return dict(found)
+    return found
+
+
+def breaches_of(problem: Problem, pairs: Mapping[Hashable, Iterable[int]], key) -> list[Breach]:
+    """The hard rules one slot's people break, given every other slot as it stands: the
+    manager's warnings for a hand change, and whether a swap can be taken."""
+    state = _State(problem)
+    target = None
+    for slot in problem.slots:
+        if slot.key == key:
+            target = slot
+            continue
+        for pid in dict.fromkeys(pairs.get(slot.key, ())):
+            if pid in state.people:
+                state.add(pid, slot, slot.band)
+    return _check_slot(state, target, target.band, list(pairs.get(key, ())))
+
+
+def _check_slot(state: _State, slot: Slot, band: str | None, people: list[int]) -> list[Breach]:
+    found = []
+    if len(people) != 2 or len(set(people)) != 2:
+        found.append(Breach("not_a_pair"))
+    for pid in dict.fromkeys(people):
+        found += [Breach(rule, pid) for rule in state.person_breaches(pid, slot, band)]
+    known = [pid for pid in people if pid in state.people]
+    if known and len(known) == len(people) and all(state.people[p].trainee for p in known):
+        found += [Breach("trainee_unmentored", pid) for pid in known]
+    return found
 
 
 def _bands_for(slots: list[Slot], rng: random.Random) -> dict[Hashable, str]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from visits.views import account, home, issues, reports, suites, summaries, visit_flow
+from visits.views import account, home, issues, reports, rota, suites, summaries, visit_flow
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -10,6 +10,23 @@ urlpatterns = [
     path("suites/<int:pk>/edit/", suites.suite_edit, name="suite-edit"),
     path("account/tokens/", account.token_list, name="token-list"),
     path("account/tokens/<int:pk>/revoke/", account.token_revoke, name="token-revoke"),
+    # Rota: a visitor's own, then the manager's
+    path("rota/", rota.my_rota, name="my-rota"),
+    path("rota/periods/<int:pk>/availability/", rota.availability, name="rota-availability"),
+    path("rota/slots/<int:pk>/plan/", rota.slot_plan, name="rota-slot-plan"),
+    path("rota/slots/<int:pk>/offer/", rota.slot_offer, name="rota-slot-offer"),
+    path("rota/offers/<int:pk>/take/", rota.offer_take, name="rota-offer-take"),
+    path("rota/offers/<int:pk>/withdraw/", rota.offer_withdraw, name="rota-offer-withdraw"),
+    path("rota/calendar/<int:pk>/renew/", rota.feed_renew, name="rota-feed-renew"),
+    path("calendar/<str:token>.ics", rota.calendar_feed, name="calendar-feed"),
+    path("rota/manage/", rota.period_list, name="rota-periods"),
+    path("rota/manage/<int:pk>/", rota.period_detail, name="rota-period"),
+    path("rota/manage/<int:pk>/generate/", rota.period_generate, name="rota-generate"),
+    path("rota/manage/<int:pk>/publish/", rota.period_publish, name="rota-publish"),
+    path("rota/manage/slots/<int:pk>/", rota.slot_edit, name="rota-slot"),
+    path("rota/manage/slots/<int:pk>/check/", rota.slot_check, name="rota-slot-check"),
+    path("rota/manage/slots/<int:pk>/move/", rota.slot_move, name="rota-slot-move"),
+    path("rota/manage/slots/<int:pk>/status/", rota.slot_status, name="rota-slot-status"),
     # Summaries
     path("summaries/", summaries.summary_page, name="summary"),
     path("summaries/summary.pdf", summaries.summary_pdf, name="summary-pdf"),

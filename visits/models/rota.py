@@ -70,6 +70,8 @@ class RotaSlot(models.Model):
     # Secret: seen by the pair and the scheme manager only, never by the force.
     planned_for = models.DateTimeField(null=True, blank=True)
     unfilled_reason = models.TextField(blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    uncovered_alert_at = models.DateTimeField(null=True, blank=True)
 
     objects = RotaSlotQuerySet.as_manager()
 

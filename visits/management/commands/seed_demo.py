@@ -10,10 +10,11 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
-from visits import demo_visits
+from visits import demo_rota, demo_visits
 from visits.models import Conflict, CustodySuite, Membership, Panel, Role, Scheme, VisitorStatus
-from visits.services import checklists
+from visits.services import checklists, rota
 
 User = get_user_model()
 
@@ -150,7 +151,12 @@ class Command(BaseCommand):
         self.conflicts(norfolk, suites)
         if not history:
             return
+        manager = User.objects.get(username="manager")
+        periods = demo_rota.make_rotas(norfolk, manager, timezone.localdate())
         made = demo_visits.make_year(norfolk)
+        rota.mark_missed(timezone.localdate())
+        if periods:
+            self.stdout.write(f"Made {periods} Norfolk rota periods: last, this and next quarter.")
         demo_visits.make_draft_in_progress(
             norfolk,
             User.objects.get(username="visitor"),

@@ -1,0 +1,414 @@
+"""The quarter's rota: generation on the demo scheme, hand changes with warnings, publishing,
+swaps, secrecy from the force, reminders, calendar feeds and who may open which page."""
+
+import datetime
+import io
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from tests.conftest import persona
+from tests.factories import make_period, make_slot, suite
+from visits.errors import ConflictError, NotPermitted
+from visits.models import AuditEntry, CalendarFeed, RotaPeriod, RotaSlot, Scheme, SwapRequest
+from visits.services import rota
+
+
+@pytest.fixture
+def norfolk(db):
+    return Scheme.objects.get(slug="norfolk")
+
+
+@pytest.fixture
+def next_quarter(norfolk, manager):
+    today = timezone.localdate()
+    first, _last, _name = rota.quarter_of(today + datetime.timedelta(days=92))
+    return rota.open_period(
+        actor=manager,
+        scheme=norfolk,
+        starts_on=first,
+        availability_closes_on=today + datetime.timedelta(days=3),
+    )
+
+
+def availability(**overrides):
+    data = {
+        "unavailable_weeks": [],
+        "preferred_days": [5, 6],
+        "preferred_bands": ["weekend"],
+        "nights_ok": True,
+        "max_visits_per_month": 2,
+    }
+    return rota.AvailabilityInput(**(data | overrides))
+
+
+def test_a_quarter_is_the_weeks_whose_monday_falls_in_it():
+    first, last, name = rota.quarter_of(datetime.date(2026, 11, 22))
+    assert (first, last) == (datetime.date(2026, 10, 5), datetime.date(2027, 1, 3))
+    assert name == "October to December 2026"
+    first, last, _ = rota.quarter_of(datetime.date(2027, 2, 1))
+    assert (first, last) == (datetime.date(2027, 1, 4), datetime.date(2027, 4, 4))
+
+
+def test_generating_fills_every_suite_every_week_within_the_rules(next_quarter, manager):
+    figures = rota.generate(actor=manager, period=next_quarter)
+    next_quarter.refresh_from_db()
+    assert next_quarter.status == RotaPeriod.Status.DRAFT
+    weeks = len(rota.weeks_of(next_quarter))
+    assert figures.slots == 4 * weeks == next_quarter.slots.count()
+    assert figures.filled == figures.fillable == figures.slots
+    assert figures.trainees_without_mentor == figures.conflicts == 0
+    assert figures.largest_fair_deviation <= 1
+    # Nobody in Norfolk's rota is paused, has left, or belongs to another scheme.
+    on_rota = set(RotaSlot.objects.filter(period=next_quarter).values_list("visitors", flat=True))
+    assert persona("outsider").pk not in on_rota
+    assert not on_rota & {persona("manager").pk, persona("force").pk, persona("pcc").pk}
+    assert AuditEntry.objects.filter(action="rota.generated").exists()
+
+
+def test_generating_again_gives_the_same_rota_for_the_same_seed(next_quarter, manager):
+    def snapshot():
+        return [
+            (s.suite_id, s.week_starts_on, s.time_band, tuple(u.pk for u in s.visitors.all()))
+            for s in next_quarter.slots.order_by("week_starts_on", "suite__name").prefetch_related(
+                "visitors"
+            )
+        ]
+
+    rota.generate(actor=manager, period=next_quarter)
+    first = snapshot()
+    rota.generate(actor=manager, period=next_quarter)
+    assert snapshot() == first
+
+
+def test_the_solver_respects_unavailability_and_conflicts(next_quarter, manager, visitor):
+    weeks = rota.weeks_of(next_quarter)
+    rota.set_availability(
+        actor=visitor,
+        period=next_quarter,
+        user=visitor,
+        data=availability(unavailable_weeks=weeks[:6], max_visits_per_month=1),
+    )
+    rota.generate(actor=manager, period=next_quarter)
+    mine = RotaSlot.objects.filter(period=next_quarter, visitors=visitor)
+    assert mine.exists()
+    assert not mine.filter(week_starts_on__in=weeks[:6]).exists()
+    assert not mine.filter(suite__name="King's Lynn").exists()  # her conflict
+    months = [s.week_starts_on.month for s in mine]
+    assert len(months) == len(set(months))
+
+
+def test_availability_rules(next_quarter, visitor, partner, manager):
+    with pytest.raises(NotPermitted):
+        rota.set_availability(actor=visitor, period=next_quarter, user=partner, data=availability())
+    rota.set_availability(actor=manager, period=next_quarter, user=partner, data=availability())
+    with pytest.raises(Exception) as error:
+        rota.set_availability(
+            actor=visitor,
+            period=next_quarter,
+            user=visitor,
+            data=availability(unavailable_weeks=[datetime.date(2020, 1, 6)]),
+        )
+    assert error.value.code == "week_not_in_period"
+    next_quarter.availability_closes_on = timezone.localdate() - datetime.timedelta(days=1)
+    next_quarter.save()
+    with pytest.raises(ConflictError) as closed:
+        rota.set_availability(actor=visitor, period=next_quarter, user=visitor, data=availability())
+    assert closed.value.code == "availability_closed"
+    # The manager can still enter it for them.
+    rota.set_availability(actor=manager, period=next_quarter, user=visitor, data=availability())
+
+
+def test_a_hand_change_that_breaks_a_rule_warns_and_needs_accepting(next_quarter, manager):
+    rota.generate(actor=manager, period=next_quarter)
+    slot = next_quarter.slots.filter(suite__name="King's Lynn").first()
+    vera = persona("visitor")  # conflict with King's Lynn
+    other = next(u for u in slot.visitors.all())
+    with pytest.raises(rota.RotaWarning) as warning:
+        rota.assign(actor=manager, slot=slot, visitor_ids=[vera.pk, other.pk])
+    assert any("conflict of interest" in w for w in warning.value.warnings)
+    assert vera not in slot.visitors.all()
+    rota.assign(actor=manager, slot=slot, visitor_ids=[vera.pk, other.pk], accept_warnings=True)
+    assert vera in slot.visitors.all()
+    entry = AuditEntry.objects.filter(action="rota.slot_changed").latest("pk")
+    assert entry.detail["warnings"]
+
+
+def test_moving_a_pair_swaps_two_slots(next_quarter, manager):
+    rota.generate(actor=manager, period=next_quarter)
+    first, second = next_quarter.slots.filter(week_starts_on=next_quarter.starts_on)[:2]
+    a, b = set(first.visitors.all()), set(second.visitors.all())
+    rota.move_pair(actor=manager, slot=first, target=second, accept_warnings=True)
+    assert set(first.visitors.all()) == b and set(second.visitors.all()) == a
+
+
+def test_publishing_emails_each_visitor_their_slots_and_never_the_force(
+    next_quarter, manager, django_capture_on_commit_callbacks
+):
+    rota.generate(actor=manager, period=next_quarter)
+    with django_capture_on_commit_callbacks(execute=True):
+        rota.publish(actor=manager, period=next_quarter)
+    people = {u for s in next_quarter.slots.prefetch_related("visitors") for u in s.visitors.all()}
+    assert len(mail.outbox) == len(people)
+    recipients = {address for m in mail.outbox for address in m.to}
+    assert recipients == {u.email for u in people}
+    assert persona("force").email not in recipients
+    vera = persona("visitor")
+    hers = next((m for m in mail.outbox if m.to == [vera.email]), None)
+    if hers:
+        for slot in next_quarter.slots.filter(visitors=vera):
+            assert f"{slot.suite.name}, week beginning" in hers.body
+    with pytest.raises(ConflictError):
+        rota.publish(actor=manager, period=next_quarter)
+
+
+def published_slot(visitors, weeks_ahead=1, suite_name="Wymondham"):
+    period = make_period()
+    return make_slot(
+        period=period, suite_name=suite_name, visitors=visitors, weeks_ahead=weeks_ahead
+    )
+
+
+def test_a_swap_is_offered_then_taken_and_everyone_concerned_is_told(
+    visitor, partner, coordinator, manager, django_capture_on_commit_callbacks
+):
+    slot = published_slot([visitor, partner])
+    with django_capture_on_commit_callbacks(execute=True):
+        swap = rota.offer(actor=visitor, slot=slot, note="Away that week")
+    assert {a for m in mail.outbox for a in m.to} == {partner.email, manager.email}
+    assert visitor in slot.visitors.all()  # still on it until someone takes it
+    assert rota.can_take(swap, partner) == ["You are already on this slot."]
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        rota.take(actor=coordinator, swap=swap)
+    assert set(slot.visitors.all()) == {partner, coordinator}
+    swap.refresh_from_db()
+    assert swap.status == SwapRequest.Status.TAKEN
+    told = {a for m in mail.outbox for a in m.to}
+    assert {visitor.email, partner.email, manager.email} <= told
+    with pytest.raises(ConflictError):
+        rota.take(actor=persona("abigail.reeve"), swap=swap)
+
+
+def test_nobody_can_take_a_slot_that_would_break_a_rule(visitor, partner):
+    slot = published_slot([partner, persona("abigail.reeve")], suite_name="King's Lynn")
+    swap = rota.offer(actor=partner, slot=slot)
+    reasons = rota.can_take(swap, visitor)
+    assert any("conflict of interest" in r for r in reasons)
+    with pytest.raises(ConflictError) as error:
+        rota.take(actor=visitor, swap=swap)
+    assert error.value.code == "cannot_take"
+
+
+def test_only_the_pair_can_offer_or_plan(visitor, partner, coordinator):
+    slot = published_slot([visitor, partner])
+    with pytest.raises(NotPermitted):
+        rota.offer(actor=coordinator, slot=slot)
+    with pytest.raises(NotPermitted):
+        rota.set_planned_time(actor=coordinator, slot=slot, when=timezone.now())
+
+
+def test_the_daily_job_reminds_alerts_and_marks_missed(
+    visitor, partner, manager, django_capture_on_commit_callbacks
+):
+    period = make_period()
+    today = timezone.localdate()
+    monday = today - datetime.timedelta(days=today.weekday())
+    soon = RotaSlot.objects.create(
+        period=period,
+        suite=suite("Wymondham"),
+        week_starts_on=monday + datetime.timedelta(weeks=1),
+        time_band="evening",
+    )
+    soon.visitors.set([visitor, partner])
+    uncovered = RotaSlot.objects.create(
+        period=period, suite=suite("Aylsham"), week_starts_on=monday, time_band="evening"
+    )
+    uncovered.visitors.set([partner])
+    past = RotaSlot.objects.create(
+        period=period,
+        suite=suite("Aylsham"),
+        week_starts_on=monday - datetime.timedelta(weeks=3),
+        time_band="evening",
+    )
+    past.visitors.set([visitor, partner])
+    # Run it on the Thursday before the coming slot.
+    thursday = monday + datetime.timedelta(days=3)
+    out = io.StringIO()
+    with _on(thursday):
+        call_command("send_rota_reminders", stdout=out)
+    assert "Reminders: 2 e-mails for 1 slots" in out.getvalue()
+    reminders = [m for m in mail.outbox if m.subject == "Your custody visit is coming up"]
+    assert {m.to[0] for m in reminders} == {visitor.email, partner.email}
+    assert "Wymondham" in reminders[0].body
+    alerts = [m for m in mail.outbox if m.subject.startswith("Uncovered")]
+    assert [a.to for a in alerts] == [[manager.email]]
+    past.refresh_from_db()
+    assert past.status == RotaSlot.Status.MISSED
+    mail.outbox.clear()
+    with _on(thursday):
+        call_command("send_rota_reminders", stdout=io.StringIO())
+    assert mail.outbox == []  # once only
+
+
+def _on(day):
+    import time_machine
+
+    return time_machine.travel(
+        datetime.datetime.combine(day, datetime.time(7), tzinfo=timezone.get_current_timezone()),
+        tick=False,
+    )
+
+
+def test_calendar_feed_shows_suite_and_week_only_and_can_be_revoked(client, visitor, partner):
+    slot = published_slot([visitor, partner])
+    slot.planned_for = timezone.make_aware(
+        datetime.datetime.combine(slot.week_starts_on, datetime.time(21, 30))
+    )
+    slot.save()
+    membership = visitor.memberships.get(role="visitor")
+    feed = rota.feed_for(actor=visitor, membership=membership)
+    response = client.get(reverse("calendar-feed", args=[feed.token]))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/calendar")
+    body = response.content.decode()
+    assert "SUMMARY:Custody visit: Wymondham" in body
+    assert f"DTSTART;VALUE=DATE:{slot.week_starts_on:%Y%m%d}" in body
+    assert "Shaw" not in body and "2130" not in body and "21:30" not in body
+    renewed = rota.feed_for(actor=visitor, membership=membership, renew=True)
+    assert client.get(reverse("calendar-feed", args=[feed.token])).status_code == 404
+    assert client.get(reverse("calendar-feed", args=[renewed.token])).status_code == 200
+    with pytest.raises(NotPermitted):
+        rota.feed_for(actor=partner, membership=membership)
+
+
+def test_the_pages_a_visitor_uses(client, visitor, partner, coordinator):
+    slot = published_slot([visitor, partner])
+    client.force_login(visitor)
+    page = client.get(reverse("my-rota"))
+    assert page.status_code == 200
+    assert "Wymondham, week of" in page.content.decode()
+    response = client.post(
+        reverse("rota-slot-plan", args=[slot.pk]),
+        {f"slot{slot.pk}-planned_for": f"{slot.week_starts_on}T19:30"},
+    )
+    assert response.status_code == 302
+    slot.refresh_from_db()
+    assert timezone.localtime(slot.planned_for).hour == 19
+    bad = client.post(
+        reverse("rota-slot-plan", args=[slot.pk]),
+        {f"slot{slot.pk}-planned_for": "2001-01-01T10:00"},
+        follow=True,
+    )
+    assert "Choose a time in the week of" in bad.content.decode()
+    client.post(reverse("rota-slot-offer", args=[slot.pk]), {"note": "Sorry"})
+    swap = SwapRequest.objects.get(slot=slot)
+    client.force_login(coordinator)
+    offers = client.get(reverse("my-rota")).content.decode()
+    assert "Offered by Vera Holt" in offers and "Take this slot" in offers
+    client.post(reverse("rota-offer-take", args=[swap.pk]))
+    assert set(slot.visitors.all()) == {partner, coordinator}
+    # The coordinator never sees the pair's agreed time of another pair's slot.
+    client.force_login(persona("abigail.reeve"))
+    assert client.post(reverse("rota-slot-plan", args=[slot.pk])).status_code == 404
+
+
+def test_the_manager_pages(client, manager, next_quarter, visitor):
+    client.force_login(manager)
+    assert client.get(reverse("rota-periods")).status_code == 200
+    bad = client.post(
+        reverse("rota-periods"),
+        {"starts_on": next_quarter.starts_on, "availability_closes_on": "2099-01-01"},
+    )
+    assert bad.status_code == 400
+    assert "Availability must close before" in bad.content.decode()
+    client.post(reverse("rota-generate", args=[next_quarter.pk]))
+    page = client.get(reverse("rota-period", args=[next_quarter.pk]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Slots with a pair" in html and "Completion by suite" in html
+    slot = next_quarter.slots.filter(suite__name="King's Lynn").first()
+    other = slot.visitors.first()
+    check = client.post(
+        reverse("rota-slot-check", args=[slot.pk]),
+        {"first": visitor.pk, "second": other.pk},
+        HTTP_HX_REQUEST="true",
+    )
+    assert "conflict of interest" in check.content.decode()
+    assert "<html" not in check.content.decode()
+    refused = client.post(
+        reverse("rota-slot", args=[slot.pk]), {"first": visitor.pk, "second": other.pk}
+    )
+    assert refused.status_code == 400
+    assert visitor not in slot.visitors.all()
+    kept = client.post(
+        reverse("rota-slot", args=[slot.pk]),
+        {"first": visitor.pk, "second": other.pk, "accept_warnings": "on"},
+    )
+    assert kept.status_code == 302
+    assert visitor in slot.visitors.all()
+    response = client.post(reverse("rota-slot-status", args=[slot.pk]), {"status": "cancelled"})
+    assert response.status_code == 302
+    slot.refresh_from_db()
+    assert slot.status == RotaSlot.Status.CANCELLED
+    client.post(reverse("rota-publish", args=[next_quarter.pk]))
+    next_quarter.refresh_from_db()
+    assert next_quarter.status == RotaPeriod.Status.PUBLISHED
+
+
+def test_the_period_page_query_count_does_not_grow_with_the_rota(
+    client, manager, next_quarter, django_assert_max_num_queries
+):
+    rota.generate(actor=manager, period=next_quarter)
+    client.force_login(manager)
+    with django_assert_max_num_queries(15):
+        assert client.get(reverse("rota-period", args=[next_quarter.pk])).status_code == 200
+
+
+ROTA_PAGES = ["my-rota", "rota-periods", "rota-period", "rota-availability", "rota-slot"]
+
+
+@pytest.mark.parametrize(
+    "username, expected",
+    [
+        ("force", dict.fromkeys(ROTA_PAGES, 404)),
+        ("pcc", dict.fromkeys(ROTA_PAGES, 404)),
+        ("outsider", {"my-rota": 200, "rota-periods": 403, "rota-period": 404}),
+        ("visitor", {"my-rota": 200, "rota-periods": 403, "rota-period": 403, "rota-slot": 403}),
+        ("manager", {"my-rota": 404, "rota-periods": 200, "rota-period": 200, "rota-slot": 200}),
+    ],
+)
+def test_who_may_open_which_rota_page(client, username, expected, visitor, partner):
+    slot = published_slot([visitor, partner])
+    args = {"rota-period": [slot.period_id], "rota-availability": [slot.period_id]}
+    args["rota-slot"] = [slot.pk]
+    client.force_login(persona(username))
+    for name, status in expected.items():
+        response = client.get(reverse(name, args=args.get(name, [])))
+        assert response.status_code == status, (username, name)
+
+
+def test_the_force_never_sees_the_rota_or_a_planned_time(client, visitor, partner, force):
+    slot = published_slot([visitor, partner])
+    rota.set_planned_time(
+        actor=visitor,
+        slot=slot,
+        when=timezone.make_aware(
+            datetime.datetime.combine(slot.week_starts_on, datetime.time(23, 15))
+        ),
+    )
+    client.force_login(force)
+    for url in [
+        reverse("home"),
+        reverse("visit-list"),
+        reverse("issue-board"),
+        reverse("summary"),
+        reverse("suite-detail", args=[suite("Wymondham").pk]),
+    ]:
+        html = client.get(url).content.decode()
+        assert "23:15" not in html and "/rota/" not in html, url
+    assert not RotaSlot.objects.visible_to(force).exists()
+    assert not CalendarFeed.objects.filter(membership__user=force).exists()

@@ -1,0 +1,635 @@
+"""The quarter's rota: periods, availability, generation, hand changes, publishing, swaps and
+the end of each slot. The solver itself is `visits.scheduling` (no ORM); this module turns the
+database into its plain data and its plan back into rows."""
+
+from __future__ import annotations
+
+import datetime
+import secrets
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from visits import permissions, scheduling
+from visits.errors import ConflictError, DomainError, NotPermitted
+from visits.models import (
+    Availability,
+    CalendarFeed,
+    Conflict,
+    Membership,
+    RotaPeriod,
+    RotaSlot,
+    SwapRequest,
+    TimeBand,
+    VisitorStatus,
+)
+from visits.models.people import VISITING_ROLES
+from visits.services import audit
+
+ROSTERED_STATUSES = (VisitorStatus.ACTIVE, VisitorStatus.TRAINEE)
+MAX_VISITS_PER_MONTH = 8
+
+
+def monday_of(day: datetime.date) -> datetime.date:
+    return day - datetime.timedelta(days=day.weekday())
+
+
+def quarter_of(day: datetime.date) -> tuple[datetime.date, datetime.date, str]:
+    """The rota period for a calendar quarter: the weeks whose Monday falls inside it."""
+    first_month = 3 * ((day.month - 1) // 3) + 1
+    start = datetime.date(day.year, first_month, 1)
+    end = (
+        datetime.date(day.year + 1, 1, 1)
+        if first_month == 10
+        else datetime.date(day.year, first_month + 3, 1)
+    )
+    first_monday = start + datetime.timedelta(days=(7 - start.weekday()) % 7)
+    last_monday = monday_of(end - datetime.timedelta(days=1))
+    name = f"{start:%B} to {(end - datetime.timedelta(days=1)):%B %Y}"
+    return first_monday, last_monday + datetime.timedelta(days=6), name
+
+
+def weeks_of(period: RotaPeriod) -> list[datetime.date]:
+    weeks, week = [], period.starts_on
+    while week <= period.ends_on:
+        weeks.append(week)
+        week += datetime.timedelta(weeks=1)
+    return weeks
+
+
+def _require_manager(actor, scheme_id) -> None:
+    if not permissions.can_manage_scheme(actor, scheme_id):
+        raise NotPermitted("Only the scheme manager can change the rota.", code="role_not_allowed")
+
+
+# --- Periods and availability -------------------------------------------------------------------
+
+
+def open_period(
+    *, actor, scheme, starts_on: datetime.date, availability_closes_on: datetime.date
+) -> RotaPeriod:
+    """Open the quarter that `starts_on` falls in, collecting availability until the date set."""
+    _require_manager(actor, scheme.pk)
+    first, last, name = quarter_of(starts_on)
+    if availability_closes_on >= first:
+        raise DomainError(
+            f"Availability must close before the rota starts on {first:%d %B %Y}.",
+            code="closes_too_late",
+            field="availability_closes_on",
+        )
+    if RotaPeriod.objects.filter(scheme=scheme, starts_on=first).exists():
+        raise ConflictError(f"{name} already has a rota period.", code="period_exists")
+    period = RotaPeriod.objects.create(
+        scheme=scheme,
+        name=name,
+        starts_on=first,
+        ends_on=last,
+        availability_closes_on=availability_closes_on,
+        seed=secrets.randbelow(10_000),
+    )
+    audit.record(actor=actor, action="rota.period_opened", obj=period, scheme=scheme)
+    return period
+
+
+def rostered_members(scheme_id: int):
+    """Who the rota is for: active and trainee visitors and coordinators."""
+    return (
+        Membership.objects.filter(
+            scheme_id=scheme_id, role__in=VISITING_ROLES, status__in=ROSTERED_STATUSES
+        )
+        .select_related("user", "scheme")
+        .order_by("user__last_name", "user__first_name")
+    )
+
+
+@dataclass
+class AvailabilityInput:
+    unavailable_weeks: list[datetime.date]
+    preferred_days: list[int]
+    preferred_bands: list[str]
+    nights_ok: bool
+    max_visits_per_month: int
+
+
+def set_availability(*, actor, period: RotaPeriod, user, data: AvailabilityInput) -> Availability:
+    """A visitor gives their own availability until it closes; the manager anyone's, any time
+    before publishing."""
+    manager = permissions.can_manage_scheme(actor, period.scheme_id)
+    if actor.pk != user.pk and not manager:
+        raise NotPermitted("You can only give your own availability.", code="role_not_allowed")
+    if not rostered_members(period.scheme_id).filter(user=user).exists():
+        raise DomainError(
+            "Only active visitors and trainees go on the rota.", code="not_on_rota", field="user"
+        )
+    if period.status in (RotaPeriod.Status.PUBLISHED, RotaPeriod.Status.CLOSED):
+        raise ConflictError(
+            "The rota is published. Offer a slot for a swap instead.", code="rota_published"
+        )
+    if not manager and timezone.localdate() > period.availability_closes_on:
+        raise ConflictError(
+            f"Availability closed on {period.availability_closes_on:%d %B}. "
+            "Ask your scheme manager to change it for you.",
+            code="availability_closed",
+        )
+    weeks = set(weeks_of(period))
+    if not set(data.unavailable_weeks) <= weeks:
+        raise DomainError(
+            "Choose weeks from this rota period.",
+            code="week_not_in_period",
+            field="unavailable_weeks",
+        )
+    if not set(data.preferred_days) <= set(range(7)):
+        raise DomainError("Choose days of the week.", code="bad_day", field="preferred_days")
+    if not set(data.preferred_bands) <= set(TimeBand.values):
+        raise DomainError("Choose listed time bands.", code="bad_band", field="preferred_bands")
+    if not 0 <= data.max_visits_per_month <= MAX_VISITS_PER_MONTH:
+        raise DomainError(
+            f"Give a number from 0 to {MAX_VISITS_PER_MONTH}.",
+            code="bad_maximum",
+            field="max_visits_per_month",
+        )
+    availability, _ = Availability.objects.update_or_create(
+        period=period,
+        user=user,
+        defaults={
+            "unavailable_weeks": sorted(w.isoformat() for w in set(data.unavailable_weeks)),
+            "preferred_days": sorted(set(data.preferred_days)),
+            "preferred_bands": [b for b in TimeBand.values if b in data.preferred_bands],
+            "nights_ok": data.nights_ok,
+            "max_visits_per_month": data.max_visits_per_month,
+            "entered_by": actor,
+        },
+    )
+    audit.record(
+        actor=actor,
+        action="rota.availability_set",
+        obj=availability,
+        scheme=period.scheme,
+        detail={"for": user.pk},
+    )
+    return availability
+
+
+# --- From the database to the solver and back ---------------------------------------------------
+
+
+def build_problem(
+    period: RotaPeriod, slots: list[RotaSlot] | None = None, members=None, given=None
+) -> scheduling.Problem:
+    """The period as the solver's plain data: who can go when, past pairs and nights.
+    Pass the members and their availability ({user id: Availability}) if already loaded."""
+    if members is None:
+        members = list(rostered_members(period.scheme_id))
+    if given is None:
+        given = {a.user_id: a for a in period.availability.all()}
+    conflicts: dict[int, set[int]] = {}
+    for user_id, suite_id in Conflict.objects.filter(
+        membership__scheme_id=period.scheme_id
+    ).values_list("membership__user_id", "suite_id"):
+        conflicts.setdefault(user_id, set()).add(suite_id)
+    year_before = period.starts_on - datetime.timedelta(days=365)
+    earlier = (
+        RotaSlot.objects.filter(
+            period__scheme_id=period.scheme_id,
+            week_starts_on__gte=year_before,
+            week_starts_on__lt=period.starts_on,
+        )
+        .exclude(status=RotaSlot.Status.CANCELLED)
+        .prefetch_related("visitors")
+    )
+    past_pairs: dict[frozenset, int] = {}
+    had_night: set[int] = set()
+    for slot in earlier:
+        ids = [u.pk for u in slot.visitors.all()]
+        if len(ids) == 2:
+            past_pairs[frozenset(ids)] = past_pairs.get(frozenset(ids), 0) + 1
+        if slot.time_band == TimeBand.NIGHT:
+            had_night.update(ids)
+    people = []
+    for m in members:
+        a = given.get(m.user_id)
+        nights_ok = bool(a and a.nights_ok)
+        people.append(
+            scheduling.Person(
+                id=m.user_id,
+                trainee=m.status == VisitorStatus.TRAINEE,
+                conflicts=frozenset(conflicts.get(m.user_id, ())),
+                unavailable_weeks=frozenset(
+                    datetime.date.fromisoformat(w) for w in (a.unavailable_weeks if a else [])
+                ),
+                # Nobody answered for: assume the scheme's usual load, no nights.
+                max_per_month=a.max_visits_per_month if a else 2,
+                nights_ok=nights_ok,
+                preferred_bands=frozenset(a.preferred_bands if a else ()),
+                needs_night=nights_ok and m.user_id not in had_night,
+            )
+        )
+    if slots is None:
+        slots = list(period.slots.all())
+    return scheduling.Problem(
+        people=people,
+        slots=[
+            scheduling.Slot(key=s.pk, suite=s.suite_id, week=s.week_starts_on, band=s.time_band)
+            for s in slots
+            if s.status != RotaSlot.Status.CANCELLED
+        ],
+        past_pairs=past_pairs,
+        seed=period.seed,
+    )
+
+
+def generate(*, actor, period: RotaPeriod) -> scheduling.Figures:
+    """Make (or remake) the draft rota: a slot per suite per week (more if the suite is visited
+    more often), filled by the solver. Hand changes to a previous draft are replaced."""
+    _require_manager(actor, period.scheme_id)
+    with transaction.atomic():
+        period = RotaPeriod.objects.select_for_update().get(pk=period.pk)
+        if period.status not in (RotaPeriod.Status.COLLECTING, RotaPeriod.Status.DRAFT):
+            raise ConflictError(
+                "The rota is published; change slots by hand instead.", code="rota_published"
+            )
+        period.slots.all().delete()
+        suites = period.scheme.suites.filter(active=True).order_by("name")
+        slots = RotaSlot.objects.bulk_create(
+            RotaSlot(period=period, suite=suite, week_starts_on=week, time_band="")
+            for week in weeks_of(period)
+            for suite in suites
+            for _n in range(suite.visits_per_week)
+        )
+        problem = build_problem(period, slots)
+        # Keys that do not depend on row ids, so the same seed gives the same rota again.
+        keyed, seen = {}, {}
+        for slot in slots:
+            place = (slot.suite_id, slot.week_starts_on)
+            seen[place] = seen.get(place, -1) + 1
+            keyed[f"{slot.week_starts_on}/{slot.suite_id:06d}/{seen[place]}"] = slot
+        problem.slots = [
+            scheduling.Slot(key=key, suite=slot.suite_id, week=slot.week_starts_on)
+            for key, slot in keyed.items()
+        ]
+        plan = scheduling.solve(problem)
+        memberships = RotaSlot.visitors.through
+        links = []
+        for key, slot in keyed.items():
+            slot.time_band = plan.bands[key]
+            slot.unfilled_reason = plan.unfilled.get(key, "")
+            links += [memberships(rotaslot_id=slot.pk, user_id=u) for u in plan.pairs.get(key, ())]
+        RotaSlot.objects.bulk_update(slots, ["time_band", "unfilled_reason"])
+        memberships.objects.bulk_create(links)
+        period.status = RotaPeriod.Status.DRAFT
+        period.save(update_fields=["status"])
+        figures = scheduling.figures(problem, plan)
+        audit.record(
+            actor=actor,
+            action="rota.generated",
+            obj=period,
+            scheme=period.scheme,
+            detail={"filled": figures.filled, "slots": figures.slots},
+        )
+    return figures
+
+
+def slot_breaches(slot: RotaSlot, visitor_ids: list[int]) -> list[str]:
+    """What would break if this slot had these visitors, given the rest of the period."""
+    return _breaches_with(slot.period, {slot.pk: visitor_ids})[slot.pk]
+
+
+def _breaches_with(period: RotaPeriod, changes: dict[int, list[int]]) -> dict[int, list[str]]:
+    """The rules each changed slot would break, with every other slot as it stands."""
+    slots = list(
+        period.slots.exclude(status=RotaSlot.Status.CANCELLED).prefetch_related("visitors")
+    )
+    pairs = {s.pk: [u.pk for u in s.visitors.all()] for s in slots} | changes
+    problem = build_problem(period, slots)
+    names = {m.user_id: m.user.get_full_name() for m in rostered_members(period.scheme_id)}
+    return {
+        key: list(
+            dict.fromkeys(b.message(names) for b in scheduling.breaches_of(problem, pairs, key))
+        )
+        for key in changes
+    }
+
+
+def assign(*, actor, slot: RotaSlot, visitor_ids: list[int], accept_warnings: bool = False) -> list:
+    """Put these visitors on the slot by hand. Broken rules come back as warnings; the change
+    is kept only when the manager accepts them. Returns the warnings accepted."""
+    _require_manager(actor, slot.period.scheme_id)
+    visitor_ids = list(dict.fromkeys(int(v) for v in visitor_ids if v))
+    if len(visitor_ids) > 2:
+        raise DomainError("A slot has two visitors.", code="too_many_visitors", field="visitors")
+    allowed = set(rostered_members(slot.period.scheme_id).values_list("user_id", flat=True))
+    if not set(visitor_ids) <= allowed:
+        raise DomainError(
+            "Choose visitors who are on this scheme's rota.", code="not_on_rota", field="visitors"
+        )
+    warnings = slot_breaches(slot, visitor_ids)
+    if warnings and not accept_warnings:
+        raise RotaWarning(warnings)
+    with transaction.atomic():
+        before = set(slot.visitors.values_list("pk", flat=True))
+        slot.visitors.set(visitor_ids)
+        slot.unfilled_reason = "" if len(visitor_ids) == 2 else slot.unfilled_reason
+        slot.planned_for = None if before != set(visitor_ids) else slot.planned_for
+        slot.save(update_fields=["unfilled_reason", "planned_for"])
+        audit.record(
+            actor=actor,
+            action="rota.slot_changed",
+            obj=slot,
+            scheme=slot.period.scheme,
+            detail={"before": sorted(before), "after": sorted(visitor_ids), "warnings": warnings},
+        )
+        if slot.period.status == RotaPeriod.Status.PUBLISHED:
+            changed = before ^ set(visitor_ids)
+            _notify_later("slot_changed", slot.pk, sorted(changed))
+    return warnings
+
+
+class RotaWarning(DomainError):
+    """A hand change breaks rota rules; the manager may accept it knowingly."""
+
+    status = 409
+
+    def __init__(self, warnings: list[str]):
+        super().__init__(" ".join(warnings), code="rota_rule_broken", field="visitors")
+        self.warnings = warnings
+
+
+def move_pair(*, actor, slot: RotaSlot, target: RotaSlot, accept_warnings: bool = False) -> list:
+    """Swap the pairs of two slots of the same period (a pair moves to another suite or
+    week). Broken rules come back as warnings, as for `assign`."""
+    _require_manager(actor, slot.period.scheme_id)
+    if target.period_id != slot.period_id or target.pk == slot.pk:
+        raise DomainError(
+            "Choose another slot of the same rota.", code="bad_target", field="target"
+        )
+    here = list(slot.visitors.values_list("pk", flat=True))
+    there = list(target.visitors.values_list("pk", flat=True))
+    found = _breaches_with(slot.period, {slot.pk: there, target.pk: here})
+    warnings = [
+        f"{place}: {message}"
+        for place, key in (("Here", slot.pk), ("There", target.pk))
+        for message in found[key]
+    ]
+    if warnings and not accept_warnings:
+        raise RotaWarning(warnings)
+    with transaction.atomic():
+        slot.visitors.set(there)
+        target.visitors.set(here)
+        RotaSlot.objects.filter(pk__in=[slot.pk, target.pk]).update(planned_for=None)
+        audit.record(
+            actor=actor,
+            action="rota.pair_moved",
+            obj=slot,
+            scheme=slot.period.scheme,
+            detail={"to_slot": target.pk, "warnings": warnings},
+        )
+        if slot.period.status == RotaPeriod.Status.PUBLISHED:
+            _notify_later("slot_changed", slot.pk, sorted(set(here) | set(there)))
+    return warnings
+
+
+def publish(*, actor, period: RotaPeriod, notify: bool = True) -> RotaPeriod:
+    _require_manager(actor, period.scheme_id)
+    with transaction.atomic():
+        period = RotaPeriod.objects.select_for_update().get(pk=period.pk)
+        if period.status != RotaPeriod.Status.DRAFT:
+            raise ConflictError("Only a draft rota can be published.", code="not_a_draft")
+        period.status = RotaPeriod.Status.PUBLISHED
+        period.published_at = timezone.now()
+        period.save(update_fields=["status", "published_at"])
+        audit.record(actor=actor, action="rota.published", obj=period, scheme=period.scheme)
+        if notify:
+            _notify_later("published", period.pk)
+    return period
+
+
+def _notify_later(kind: str, *args) -> None:
+    from visits import notifications
+
+    transaction.on_commit(lambda: notifications.send_rota_message(kind, *args))
+
+
+# --- The pair's own arrangements, swaps and the end of a slot ----------------------------------
+
+
+def set_planned_time(*, actor, slot: RotaSlot, when: datetime.datetime | None) -> RotaSlot:
+    """The pair's private arrangement. Only the pair (and the manager) ever see it."""
+    if not permissions.can_plan_slot(actor, slot):
+        raise NotPermitted("Only the pair can arrange their visit.", code="role_not_allowed")
+    if when is not None:
+        day = timezone.localdate(when)
+        if not slot.week_starts_on <= day <= slot.week_starts_on + datetime.timedelta(days=6):
+            raise DomainError(
+                f"Choose a time in the week of {slot.week_starts_on:%d %B}.",
+                code="outside_week",
+                field="planned_for",
+            )
+    slot.planned_for = when
+    slot.save(update_fields=["planned_for"])
+    audit.record(actor=actor, action="rota.time_planned", obj=slot, scheme=slot.period.scheme)
+    return slot
+
+
+def _open_for_change(slot: RotaSlot) -> None:
+    if slot.period.status != RotaPeriod.Status.PUBLISHED or slot.status != RotaSlot.Status.PLANNED:
+        raise ConflictError("This slot can no longer be swapped.", code="slot_not_open")
+    if slot.week_starts_on + datetime.timedelta(days=6) < timezone.localdate():
+        raise ConflictError("This slot's week is over.", code="slot_in_past")
+
+
+def offer(*, actor, slot: RotaSlot, note: str = "") -> SwapRequest:
+    """Offer one's place for someone else to take. The offerer stays on the slot until then."""
+    if not slot.visitors.filter(pk=actor.pk).exists():
+        raise NotPermitted("You can only offer your own slot.", code="not_your_slot")
+    _open_for_change(slot)
+    with transaction.atomic():
+        if slot.swap_requests.filter(offered_by=actor, status=SwapRequest.Status.OPEN).exists():
+            raise ConflictError("You have already offered this slot.", code="already_offered")
+        swap = SwapRequest.objects.create(slot=slot, offered_by=actor, note=note.strip()[:200])
+        audit.record(actor=actor, action="rota.swap_offered", obj=swap, scheme=slot.period.scheme)
+        _notify_later("offered", swap.pk)
+    return swap
+
+
+def withdraw(*, actor, swap: SwapRequest) -> SwapRequest:
+    if swap.offered_by_id != actor.pk:
+        raise NotPermitted("Only the visitor who offered it can withdraw it.", code="not_yours")
+    if swap.status != SwapRequest.Status.OPEN:
+        raise ConflictError("This offer is no longer open.", code="swap_closed")
+    swap.status = SwapRequest.Status.WITHDRAWN
+    swap.resolved_at = timezone.now()
+    swap.save(update_fields=["status", "resolved_at"])
+    audit.record(
+        actor=actor, action="rota.swap_withdrawn", obj=swap, scheme=swap.slot.period.scheme
+    )
+    return swap
+
+
+def _with_taker(swap: SwapRequest, taker_id: int) -> list[int]:
+    ids = [u for u in swap.slot.visitors.values_list("pk", flat=True) if u != swap.offered_by_id]
+    return [*ids, taker_id]
+
+
+def can_take(swap: SwapRequest, user) -> list[str]:
+    """Why this user cannot take the offered place ([] when they can)."""
+    if swap.status != SwapRequest.Status.OPEN:
+        return ["This offer is no longer open."]
+    if swap.slot.visitors.filter(pk=user.pk).exists():
+        return ["You are already on this slot."]
+    if not rostered_members(swap.slot.period.scheme_id).filter(user=user).exists():
+        return ["Only active visitors can take a slot."]
+    return slot_breaches(swap.slot, _with_taker(swap, user.pk))
+
+
+def take(*, actor, swap: SwapRequest) -> SwapRequest:
+    """Take an offered place, if every rota rule still holds with the taker in it."""
+    with transaction.atomic():
+        swap = (
+            SwapRequest.objects.select_for_update().select_related("slot__period").get(pk=swap.pk)
+        )
+        _open_for_change(swap.slot)
+        reasons = can_take(swap, actor)
+        if reasons:
+            raise ConflictError(" ".join(reasons), code="cannot_take")
+        slot = swap.slot
+        slot.visitors.remove(swap.offered_by_id)
+        slot.visitors.add(actor)
+        slot.planned_for = None  # the new pair arrange it afresh
+        slot.uncovered_alert_at = None
+        slot.save(update_fields=["planned_for", "uncovered_alert_at"])
+        swap.status = SwapRequest.Status.TAKEN
+        swap.taken_by = actor
+        swap.resolved_at = timezone.now()
+        swap.save(update_fields=["status", "taken_by", "resolved_at"])
+        audit.record(actor=actor, action="rota.swap_taken", obj=swap, scheme=slot.period.scheme)
+        _notify_later("taken", swap.pk)
+    return swap
+
+
+def open_offers_for(user):
+    """Open offers in the user's schemes that they could take (checked one by one)."""
+    schemes = [m.scheme_id for m in rostered_members_of(user)]
+    offers = (
+        SwapRequest.objects.filter(
+            status=SwapRequest.Status.OPEN,
+            slot__period__scheme_id__in=schemes,
+            slot__status=RotaSlot.Status.PLANNED,
+            slot__week_starts_on__gte=monday_of(timezone.localdate()),
+        )
+        .exclude(offered_by=user)
+        .select_related("slot__suite", "slot__period", "offered_by")
+        .order_by("slot__week_starts_on")
+    )
+    return [(swap, can_take(swap, user)) for swap in offers]
+
+
+def rostered_members_of(user):
+    return [
+        m
+        for m in permissions.memberships_of(user)
+        if m.role in VISITING_ROLES and m.status in ROSTERED_STATUSES
+    ]
+
+
+def end_slot(*, actor, slot: RotaSlot, status: str) -> RotaSlot:
+    """The manager marks a slot missed or cancelled (done comes from the visit itself)."""
+    _require_manager(actor, slot.period.scheme_id)
+    if status not in (RotaSlot.Status.MISSED, RotaSlot.Status.CANCELLED, RotaSlot.Status.PLANNED):
+        raise DomainError("Choose missed, cancelled or planned.", code="bad_status", field="status")
+    if slot.status == RotaSlot.Status.DONE:
+        raise ConflictError("A visit was recorded for this slot.", code="slot_done")
+    slot.status = status
+    slot.save(update_fields=["status"])
+    audit.record(actor=actor, action=f"rota.slot_{status}", obj=slot, scheme=slot.period.scheme)
+    return slot
+
+
+# --- Daily jobs (send_rota_reminders) -----------------------------------------------------------
+
+
+def mark_missed(today: datetime.date, grace_days: int = 7) -> int:
+    """Planned slots whose week ended more than `grace_days` ago with no visit are missed."""
+    cutoff = today - datetime.timedelta(days=6 + grace_days)
+    return RotaSlot.objects.filter(
+        status=RotaSlot.Status.PLANNED,
+        week_starts_on__lt=cutoff,
+        visit__isnull=True,
+        period__status__in=[RotaPeriod.Status.PUBLISHED, RotaPeriod.Status.CLOSED],
+    ).update(status=RotaSlot.Status.MISSED)
+
+
+def _published_planned():
+    return RotaSlot.objects.filter(
+        period__status=RotaPeriod.Status.PUBLISHED, status=RotaSlot.Status.PLANNED
+    )
+
+
+def due_reminders(today: datetime.date, days_ahead: int = 4):
+    """Slots starting within `days_ahead` days whose visitors have not been reminded."""
+    return _published_planned().filter(
+        week_starts_on__gte=today,
+        week_starts_on__lte=today + datetime.timedelta(days=days_ahead),
+        reminded_at__isnull=True,
+    )
+
+
+def uncovered(today: datetime.date, days_ahead: int = 7):
+    """Slots within a week that lack a pair or hang on an open offer, not yet alerted."""
+    from django.db.models import Count, Q
+
+    return (
+        _published_planned()
+        .filter(
+            week_starts_on__gte=monday_of(today),
+            week_starts_on__lte=today + datetime.timedelta(days=days_ahead),
+            uncovered_alert_at__isnull=True,
+        )
+        .annotate(
+            people=Count("visitors", distinct=True),
+            offers=Count(
+                "swap_requests",
+                filter=Q(swap_requests__status=SwapRequest.Status.OPEN),
+                distinct=True,
+            ),
+        )
+        .filter(Q(people__lt=2) | Q(offers__gt=0))
+    )
+
+
+def feed_for(*, actor, membership: Membership, renew: bool = False) -> CalendarFeed:
+    """The visitor's secret calendar address; renewing revokes the old one."""
+    if membership.user_id != actor.pk:
+        raise NotPermitted("Calendar feeds are personal.", code="not_yours")
+    with transaction.atomic():
+        current = membership.calendar_feeds.filter(revoked_at__isnull=True).first()
+        if current and not renew:
+            return current
+        membership.calendar_feeds.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        feed = CalendarFeed.objects.create(membership=membership, token=secrets.token_urlsafe(32))
+        audit.record(actor=actor, action="rota.feed_renewed", obj=feed, scheme=membership.scheme)
+    return feed
+
+
+def slots_for_visitor(user, scheme_id: int | None = None):
+    """The visitor's own published slots, newest period first."""
+    qs = (
+        RotaSlot.objects.filter(
+            visitors=user,
+            period__status__in=[RotaPeriod.Status.PUBLISHED, RotaPeriod.Status.CLOSED],
+        )
+        .select_related("suite", "period")
+        .prefetch_related(
+            Prefetch("visitors"),
+            Prefetch(
+                "swap_requests",
+                queryset=SwapRequest.objects.filter(status=SwapRequest.Status.OPEN),
+                to_attr="open_offers",
+            ),
+        )
+        .order_by("week_starts_on")
+    )
+    if scheme_id:
+        qs = qs.filter(period__scheme_id=scheme_id)
+    return qs

@@ -1,0 +1,545 @@
+"""Rota pages: a visitor's own slots, availability, swaps and calendar feed; the manager's
+period, grid and hand changes. The force and the PCC reader never reach any of them (404)."""
+
+import datetime
+from collections import Counter, defaultdict
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from visits import permissions, scheduling
+from visits.errors import DomainError, NotPermitted
+from visits.forms import (
+    AvailabilityForm,
+    MovePairForm,
+    OfferForm,
+    OpenPeriodForm,
+    PlannedTimeForm,
+    SlotForm,
+)
+from visits.models import (
+    Availability,
+    CalendarFeed,
+    Membership,
+    Role,
+    RotaPeriod,
+    RotaSlot,
+    Scheme,
+    SwapRequest,
+)
+from visits.services import rota
+
+User = get_user_model()
+
+
+def _rostered(request) -> list[Membership]:
+    members = rota.rostered_members_of(request.user)
+    if not members:
+        raise Http404("Not on a rota")
+    return members
+
+
+def _managed_period(request, pk) -> RotaPeriod:
+    """404 unless the user is on this scheme's rota at all; 403 unless they manage it."""
+    period = get_object_or_404(RotaPeriod.objects.select_related("scheme"), pk=pk)
+    if not permissions.can_see_rota(request.user, period.scheme_id):
+        raise Http404("No such rota")
+    if not permissions.can_manage_scheme(request.user, period.scheme_id):
+        raise PermissionDenied("Only the scheme manager plans the rota.")
+    return period
+
+
+def _managed_slot(request, pk) -> RotaSlot:
+    slot = get_object_or_404(
+        RotaSlot.objects.visible_to(request.user).select_related("suite", "period__scheme"), pk=pk
+    )
+    if not permissions.can_manage_scheme(request.user, slot.period.scheme_id):
+        raise PermissionDenied("Only the scheme manager changes the rota.")
+    return slot
+
+
+# --- A visitor's rota ---------------------------------------------------------------------------
+
+
+def my_rota_context(request) -> dict:
+    members = _rostered(request)
+    user = request.user
+    monday = rota.monday_of(timezone.localdate())
+    slots = list(rota.slots_for_visitor(user).filter(week_starts_on__gte=monday))
+    for slot in slots:
+        slot.partners = [v for v in slot.visitors.all() if v.pk != user.pk]
+        slot.my_offer = next((o for o in slot.open_offers if o.offered_by_id == user.pk), None)
+        slot.plan_form = PlannedTimeForm(
+            initial={
+                "planned_for": timezone.localtime(slot.planned_for) if slot.planned_for else None
+            },
+            prefix=f"slot{slot.pk}",
+        )
+    scheme_ids = [m.scheme_id for m in members]
+    collecting = list(
+        RotaPeriod.objects.filter(scheme_id__in=scheme_ids, status=RotaPeriod.Status.COLLECTING)
+        .select_related("scheme")
+        .order_by("starts_on")
+    )
+    given = set(
+        Availability.objects.filter(user=user, period__in=collecting).values_list(
+            "period_id", flat=True
+        )
+    )
+    for period in collecting:
+        period.given = period.pk in given
+        period.closed = period.availability_closes_on < timezone.localdate()
+    panel_slots = []
+    panels = [m.panel_id for m in members if m.role == Role.COORDINATOR and m.panel_id]
+    if panels:
+        panel_slots = list(
+            RotaSlot.objects.visible_to(user)
+            .filter(suite__panel_id__in=panels, week_starts_on__gte=monday)
+            .select_related("suite")
+            .prefetch_related("visitors")[:40]
+        )
+    feeds = {
+        f.membership_id: f
+        for f in CalendarFeed.objects.filter(membership__in=members, revoked_at__isnull=True)
+    }
+    for m in members:
+        m.feed = feeds.get(m.pk)
+    return {
+        "members": members,
+        "slots": slots,
+        "offers": rota.open_offers_for(user),
+        "collecting": collecting,
+        "panel_slots": panel_slots,
+        "offer_form": OfferForm(),
+    }
+
+
+@require_GET
+@login_required
+def my_rota(request):
+    return render(request, "visits/rota/mine.html", my_rota_context(request))
+
+
+def _own_slot(request, pk) -> RotaSlot:
+    slot = get_object_or_404(
+        RotaSlot.objects.visible_to(request.user).select_related("suite", "period__scheme"), pk=pk
+    )
+    if not slot.visitors.filter(pk=request.user.pk).exists():
+        raise PermissionDenied("This is not your slot.")
+    return slot
+
+
+def _fail(request, error: DomainError):
+    if isinstance(error, NotPermitted):
+        raise PermissionDenied(error.message)
+    messages.error(request, error.message)
+
+
+@require_POST
+@login_required
+def slot_plan(request, pk):
+    slot = _own_slot(request, pk)
+    form = PlannedTimeForm(request.POST, prefix=f"slot{slot.pk}")
+    if not form.is_valid():
+        messages.error(request, "Give the day and time as a date and a time, or leave it empty.")
+        return redirect("my-rota")
+    try:
+        rota.set_planned_time(actor=request.user, slot=slot, when=form.cleaned_data["planned_for"])
+    except DomainError as error:
+        _fail(request, error)
+    else:
+        messages.success(request, "Saved. Only you, your partner and the scheme manager see it.")
+    return redirect("my-rota")
+
+
+@require_POST
+@login_required
+def slot_offer(request, pk):
+    slot = _own_slot(request, pk)
+    form = OfferForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    try:
+        rota.offer(actor=request.user, slot=slot, note=note)
+    except DomainError as error:
+        _fail(request, error)
+    else:
+        messages.success(
+            request,
+            "Your place is offered. You stay on the slot until someone takes it; "
+            "your partner and the scheme manager have been told.",
+        )
+    return redirect("my-rota")
+
+
+def _visible_offer(request, pk) -> SwapRequest:
+    members = _rostered(request)
+    return get_object_or_404(
+        SwapRequest.objects.select_related("slot__period", "slot__suite"),
+        pk=pk,
+        slot__period__scheme_id__in=[m.scheme_id for m in members],
+        slot__period__status=RotaPeriod.Status.PUBLISHED,
+    )
+
+
+@require_POST
+@login_required
+def offer_take(request, pk):
+    swap = _visible_offer(request, pk)
+    try:
+        rota.take(actor=request.user, swap=swap)
+    except DomainError as error:
+        _fail(request, error)
+    else:
+        messages.success(
+            request,
+            f"You have taken the slot at {swap.slot.suite.name}, week of "
+            f"{swap.slot.week_starts_on:%d %B}. Agree the day and time with your partner.",
+        )
+    return redirect("my-rota")
+
+
+@require_POST
+@login_required
+def offer_withdraw(request, pk):
+    swap = _visible_offer(request, pk)
+    try:
+        rota.withdraw(actor=request.user, swap=swap)
+    except DomainError as error:
+        _fail(request, error)
+    else:
+        messages.success(request, "Your offer is withdrawn: the slot is yours again.")
+    return redirect("my-rota")
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def availability(request, pk):
+    period = get_object_or_404(RotaPeriod.objects.select_related("scheme"), pk=pk)
+    if not permissions.can_see_rota(request.user, period.scheme_id):
+        raise Http404("No such rota")
+    manager = permissions.can_manage_scheme(request.user, period.scheme_id)
+    person = request.user
+    if request.GET.get("user"):
+        if not manager:
+            raise PermissionDenied("Only the scheme manager enters availability for others.")
+        person = get_object_or_404(
+            User, pk=request.GET.get("user") if request.GET["user"].isdigit() else 0
+        )
+    if not rota.rostered_members(period.scheme_id).filter(user=person).exists():
+        raise Http404("Not on this rota")
+    current = Availability.objects.filter(period=period, user=person).first()
+    initial = (
+        {
+            "unavailable_weeks": current.unavailable_weeks,
+            "preferred_days": current.preferred_days,
+            "preferred_bands": current.preferred_bands,
+            "nights_ok": current.nights_ok,
+            "max_visits_per_month": current.max_visits_per_month,
+        }
+        if current
+        else None
+    )
+    form = AvailabilityForm(request.POST or None, initial=initial, weeks=rota.weeks_of(period))
+    if request.method == "POST" and form.is_valid():
+        try:
+            rota.set_availability(
+                actor=request.user,
+                period=period,
+                user=person,
+                data=rota.AvailabilityInput(**form.cleaned_data),
+            )
+        except DomainError as error:
+            if isinstance(error, NotPermitted):
+                raise PermissionDenied(error.message) from None
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(request, f"Availability for {period.name} saved.")
+            if person != request.user:
+                return redirect("rota-period", pk=period.pk)
+            return redirect("my-rota")
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "visits/rota/availability.html",
+        {"period": period, "form": form, "person": person, "manager": manager},
+        status=status,
+    )
+
+
+@require_POST
+@login_required
+def feed_renew(request, pk):
+    membership = get_object_or_404(Membership, pk=pk, user=request.user)
+    if membership not in rota.rostered_members_of(request.user):
+        raise Http404("Not on a rota")
+    rota.feed_for(actor=request.user, membership=membership, renew=True)
+    messages.success(
+        request, "Your calendar address is ready. Any address you had before has stopped working."
+    )
+    return redirect("my-rota")
+
+
+@require_GET
+def calendar_feed(request, token):
+    """The visitor's own slots, suite and week only, at a secret address (no sign-in: calendar
+    apps cannot sign in). A revoked address is gone."""
+    from icalendar import Calendar, Event
+
+    feed = get_object_or_404(
+        CalendarFeed.objects.select_related("membership__user", "membership__scheme"),
+        token=token,
+        revoked_at__isnull=True,
+    )
+    membership = feed.membership
+    if membership not in rota.rostered_members(membership.scheme_id):
+        raise Http404("Not on a rota")
+    calendar = Calendar()
+    calendar.add("prodid", "-//Independent custody visiting//icv//EN")
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", f"Custody visits ({membership.scheme.name})")
+    now = timezone.now()
+    for slot in rota.slots_for_visitor(membership.user, membership.scheme_id).exclude(
+        status=RotaSlot.Status.CANCELLED
+    ):
+        event = Event()
+        event.add("uid", f"slot-{slot.pk}@{request.get_host()}")
+        event.add("dtstamp", now)
+        event.add("summary", f"Custody visit: {slot.suite.name}")
+        event.add("dtstart", slot.week_starts_on)
+        event.add("dtend", slot.week_starts_on + datetime.timedelta(days=7))
+        event.add("description", "Agree the day and time with your partner.")
+        calendar.add_component(event)
+    response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
+    response["Cache-Control"] = "private, max-age=900"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+# --- The manager's rota -------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def period_list(request):
+    schemes = permissions.schemes_where(request.user, Role.MANAGER)
+    if not schemes:
+        if rota.rostered_members_of(request.user):
+            raise PermissionDenied("Only the scheme manager plans the rota.")
+        raise Http404("No rota")
+    form = OpenPeriodForm(request.POST or None)
+    scheme = Scheme.objects.get(pk=schemes[0])
+    if request.method == "POST" and form.is_valid():
+        try:
+            period = rota.open_period(actor=request.user, scheme=scheme, **form.cleaned_data)
+        except DomainError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(request, f"{period.name} is open for availability.")
+            return redirect("rota-period", pk=period.pk)
+    periods = RotaPeriod.objects.filter(scheme_id__in=schemes).select_related("scheme")
+    return render(
+        request,
+        "visits/rota/periods.html",
+        {"periods": periods, "form": form, "scheme": scheme},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def period_context(period: RotaPeriod) -> dict:
+    slots = list(period.slots.select_related("suite").prefetch_related("visitors", "swap_requests"))
+    suites = list(period.scheme.suites.filter(active=True).order_by("name"))
+    weeks = rota.weeks_of(period)
+    grid = defaultdict(list)
+    completion = defaultdict(Counter)
+    for slot in slots:
+        grid[(slot.suite_id, slot.week_starts_on)].append(slot)
+        slot.offered = any(s.status == SwapRequest.Status.OPEN for s in slot.swap_requests.all())
+        completion[slot.suite_id][slot.status] += 1
+    rows = [
+        {
+            "week": week,
+            "cells": [grid.get((suite.pk, week), []) for suite in suites],
+        }
+        for week in weeks
+    ]
+    for suite in suites:
+        counts = completion[suite.pk]
+        suite.completion = {status: counts[status] for status in RotaSlot.Status.values} | {
+            "total": sum(counts.values())
+        }
+    members = list(rota.rostered_members(period.scheme_id))
+    given = {a.user_id: a for a in period.availability.all()}
+    figures = None
+    if slots:
+        problem = rota.build_problem(period, slots, members=members, given=given)
+        plan = scheduling.Plan(
+            pairs={
+                s.pk: tuple(u.pk for u in s.visitors.all())
+                for s in slots
+                if len(s.visitors.all()) == 2 and s.status != RotaSlot.Status.CANCELLED
+            },
+            bands={s.pk: s.time_band for s in slots},
+            unfilled={},
+        )
+        figures = scheduling.figures(problem, plan)
+        load = Counter(pid for pair in plan.pairs.values() for pid in pair)
+        for m in members:
+            m.load = load[m.user_id]
+    for m in members:
+        m.availability = given.get(m.user_id)
+    return {
+        "period": period,
+        "suites": suites,
+        "rows": rows,
+        "figures": figures,
+        "members": members,
+        "missing": [m for m in members if m.user_id not in given],
+        "empty": sum(1 for s in slots if len(s.visitors.all()) < 2),
+    }
+
+
+@require_GET
+@login_required
+def period_detail(request, pk):
+    period = _managed_period(request, pk)
+    return render(request, "visits/rota/period.html", period_context(period))
+
+
+@require_POST
+@login_required
+def period_generate(request, pk):
+    period = _managed_period(request, pk)
+    try:
+        figures = rota.generate(actor=request.user, period=period)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            f"Draft rota made: {figures.filled} of {figures.slots} slots filled. "
+            "Review it, change what you need, then publish.",
+        )
+    return redirect("rota-period", pk=period.pk)
+
+
+@require_POST
+@login_required
+def period_publish(request, pk):
+    period = _managed_period(request, pk)
+    try:
+        rota.publish(actor=request.user, period=period)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "Published. Each visitor has been e-mailed their slots.")
+    return redirect("rota-period", pk=period.pk)
+
+
+def slot_context(slot: RotaSlot, form=None, move_form=None, warnings=None) -> dict:
+    people = list(rota.rostered_members(slot.period.scheme_id))
+    current = [u.pk for u in slot.visitors.all()]
+    form = form or SlotForm(
+        initial={"first": current[0] if current else "", "second": current[1:2] and current[1]},
+        people=people,
+    )
+    others = (
+        slot.period.slots.exclude(pk=slot.pk)
+        .exclude(status=RotaSlot.Status.CANCELLED)
+        .select_related("suite")
+    )
+    return {
+        "slot": slot,
+        "form": form,
+        "move_form": move_form or MovePairForm(slots=others),
+        "warnings": warnings if warnings is not None else rota.slot_breaches(slot, current),
+        "statuses": [RotaSlot.Status.PLANNED, RotaSlot.Status.MISSED, RotaSlot.Status.CANCELLED],
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def slot_edit(request, pk):
+    slot = _managed_slot(request, pk)
+    if request.method == "GET":
+        return render(request, "visits/rota/slot.html", slot_context(slot))
+    people = list(rota.rostered_members(slot.period.scheme_id))
+    form = SlotForm(request.POST, people=people)
+    warnings = None
+    if form.is_valid():
+        try:
+            rota.assign(
+                actor=request.user,
+                slot=slot,
+                visitor_ids=form.visitor_ids(),
+                accept_warnings=form.cleaned_data["accept_warnings"],
+            )
+        except rota.RotaWarning as warning:
+            warnings = warning.warnings
+            form.add_error(None, "This change breaks rota rules. Change it, or tick to keep it.")
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, "Slot saved.")
+            return redirect("rota-period", pk=slot.period_id)
+    return render(
+        request, "visits/rota/slot.html", slot_context(slot, form, warnings=warnings), status=400
+    )
+
+
+@require_POST
+@login_required
+def slot_check(request, pk):
+    """htmx: the rules a proposed pair would break, before saving."""
+    slot = _managed_slot(request, pk)
+    people = list(rota.rostered_members(slot.period.scheme_id))
+    form = SlotForm(request.POST, people=people)
+    warnings = rota.slot_breaches(slot, form.visitor_ids()) if form.is_valid() else []
+    return render(
+        request, "visits/rota/slot.html#warnings", {"warnings": warnings, "checked": True}
+    )
+
+
+@require_POST
+@login_required
+def slot_move(request, pk):
+    slot = _managed_slot(request, pk)
+    others = slot.period.slots.exclude(pk=slot.pk).select_related("suite")
+    form = MovePairForm(request.POST, slots=others)
+    if form.is_valid():
+        target = others.get(pk=form.cleaned_data["target"])
+        try:
+            rota.move_pair(
+                actor=request.user,
+                slot=slot,
+                target=target,
+                accept_warnings=form.cleaned_data["accept_warnings"],
+            )
+        except rota.RotaWarning as warning:
+            form.add_error(
+                None, "Moving this pair breaks rota rules: " + " ".join(warning.warnings)
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, "The two pairs have swapped slots.")
+            return redirect("rota-period", pk=slot.period_id)
+    return render(request, "visits/rota/slot.html", slot_context(slot, move_form=form), status=400)
+
+
+@require_POST
+@login_required
+def slot_status(request, pk):
+    slot = _managed_slot(request, pk)
+    try:
+        rota.end_slot(actor=request.user, slot=slot, status=request.POST.get("status", ""))
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"Slot marked {slot.get_status_display().lower()}.")
+    return redirect("rota-period", pk=slot.period_id)
