@@ -487,8 +487,12 @@ def slot_edit(request, pk):
         else:
             messages.success(request, "Slot saved.")
             return redirect("rota-period", pk=slot.period_id)
+    # Broken rules are a question for the manager (200); a bad form is a bad request (400).
     return render(
-        request, "visits/rota/slot.html", slot_context(slot, form, warnings=warnings), status=400
+        request,
+        "visits/rota/slot.html",
+        slot_context(slot, form, warnings=warnings),
+        status=200 if warnings else 400,
     )
 
 
