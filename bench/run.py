@@ -386,6 +386,11 @@ def write_results(
         f"at most {BUDGET_API_QUERIES} queries; the PDF of a visit "
         f"with 12 detainees at most {BUDGET_PDF_MS} ms.\n\n"
     )
+    replace_section(path, header, section, intro)
+
+
+def replace_section(path: Path, header: str, section: str, intro: str = "") -> None:
+    """Put `section` (which starts with `header`) into the file, replacing the old one."""
     text = path.read_text() if path.exists() else intro
     pattern = re.compile(rf"^{re.escape(header)}\n.*?(?=^## |\Z)", re.S | re.M)
     text = (

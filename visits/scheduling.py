@@ -447,8 +447,43 @@ def _rebalance(problem: Problem, plan: Plan, state: _State, shares: dict) -> Non
                 break
             if moved:
                 break
+        if not moved and over and under:
+            moved = _chain_move(plan, state, slots, over[0], under, gaps)
         if not moved:
             return
+
+
+def _fits_in(state: _State, plan: Plan, slots, pid: int, key, leaving: int) -> bool:
+    """Could pid take `leaving`'s place in slot `key` under every hard rule?"""
+    slot, band = slots[key], plan.bands[key]
+    partner = _other(plan.pairs[key], leaving)
+    if pid in plan.pairs[key] or state.person_breach(pid, slot, band) is not None:
+        return False
+    return not (state.people[pid].trainee and state.people[partner].trainee)
+
+
+def _chain_move(plan: Plan, state: _State, slots, giver: int, under: list, gaps: dict) -> bool:
+    """When nobody under-loaded can take the giver's place directly (say the giver mentors a
+    trainee), a third visitor steps into the giver's place and the under-loaded visitor takes
+    the third visitor's place elsewhere: loads change for the giver and the taker only."""
+    for key_a, pair_a in list(plan.pairs.items()):
+        if giver not in pair_a:
+            continue
+        for key_b, pair_b in plan.pairs.items():
+            if key_b == key_a:
+                continue
+            for middle in pair_b:
+                if middle in pair_a or not _fits_in(state, plan, slots, middle, key_a, giver):
+                    continue
+                _replace(plan, state, key_a, slots[key_a], giver, middle)
+                for taker in under:
+                    if gaps[giver] - gaps[taker] > 1.0001 and _fits_in(
+                        state, plan, slots, taker, key_b, middle
+                    ):
+                        _replace(plan, state, key_b, slots[key_b], middle, taker)
+                        return True
+                _replace(plan, state, key_a, slots[key_a], middle, giver)  # undo
+    return False
 
 
 # --- Figures ------------------------------------------------------------------------------------

@@ -63,7 +63,9 @@ def test_the_manager_sees_a_broken_rule_as_they_choose(page, demo, sign_in, open
     expect(page.get_by_role("heading", name="How good is this rota?")).to_be_visible()
     open_page(f"/rota/manage/slots/{slot.pk}/")
     page.get_by_label("First visitor").select_option(label="Vera Holt")
-    expect(page.get_by_text("Vera Holt has a conflict of interest with this suite.")).to_be_visible()
+    expect(
+        page.get_by_text("Vera Holt has a conflict of interest with this suite.")
+    ).to_be_visible()
     check_accessibility(page)
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text("This change breaks rota rules.")).to_be_visible()
