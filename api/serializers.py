@@ -11,6 +11,10 @@ from visits.models import (
     IssueCategory,
     Membership,
     Question,
+    RotaPeriod,
+    RotaSlot,
+    SwapRequest,
+    TimeBand,
     Visit,
 )
 from visits.reports import HIDDEN_NUMBER
@@ -337,3 +341,116 @@ class IssueActionSerializer(serializers.Serializer):
     severity = serializers.ChoiceField(
         choices=Issue.Severity.choices, required=False, allow_null=True, default=None
     )
+
+
+# --- Rota ---------------------------------------------------------------------------------------
+
+
+class RotaPeriodSerializer(serializers.ModelSerializer):
+    scheme = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = RotaPeriod
+        fields = [
+            "id",
+            "scheme",
+            "name",
+            "starts_on",
+            "ends_on",
+            "availability_closes_on",
+            "status",
+            "published_at",
+        ]
+
+
+class OpenPeriodSerializer(serializers.Serializer):
+    scheme = serializers.SlugField(help_text="The scheme's slug; you must manage it.")
+    starts_on = serializers.DateField(help_text="Any day in the quarter to plan.")
+    availability_closes_on = serializers.DateField()
+
+
+class PersonSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField(source="get_full_name")
+
+
+class RotaSlotSerializer(serializers.ModelSerializer):
+    """`planned_for` (the pair's agreed day and time) is null unless you are one of the pair or
+    the scheme manager."""
+
+    suite = serializers.PrimaryKeyRelatedField(read_only=True)
+    suite_name = serializers.CharField(source="suite.name", read_only=True)
+    visitors = PersonSerializer(many=True, read_only=True)
+    planned_for = serializers.SerializerMethodField()
+    visit = serializers.SerializerMethodField()
+
+    class Meta:
+        model = RotaSlot
+        fields = [
+            "id",
+            "period",
+            "suite",
+            "suite_name",
+            "week_starts_on",
+            "time_band",
+            "visitors",
+            "status",
+            "planned_for",
+            "unfilled_reason",
+            "visit",
+        ]
+
+    def get_planned_for(self, slot) -> str | None:
+        user, managed = self.context["request"].user, self.context["managed_schemes"]
+        mine = any(v.pk == user.pk for v in slot.visitors.all())
+        if slot.planned_for and (mine or slot.period.scheme_id in managed):
+            return serializers.DateTimeField().to_representation(slot.planned_for)
+        return None
+
+    def get_visit(self, slot) -> str | None:
+        visit = getattr(slot, "visit", None)
+        return str(visit.uuid) if visit else None
+
+
+class AvailabilitySerializer(serializers.Serializer):
+    user = serializers.IntegerField(
+        required=False, help_text="Managers only: whose availability (default: yours)."
+    )
+    unavailable_weeks = serializers.ListField(child=serializers.DateField(), default=list)
+    preferred_days = serializers.ListField(
+        child=serializers.IntegerField(min_value=0, max_value=6), default=list
+    )
+    preferred_bands = serializers.ListField(
+        child=serializers.ChoiceField(choices=TimeBand.choices), default=list
+    )
+    nights_ok = serializers.BooleanField(default=False)
+    max_visits_per_month = serializers.IntegerField(min_value=0, max_value=8, default=2)
+
+
+class SlotVisitorsSerializer(serializers.Serializer):
+    visitors = serializers.ListField(child=serializers.IntegerField(), max_length=2)
+    accept_warnings = serializers.BooleanField(
+        default=False, help_text="Keep the change although it breaks rota rules (409 otherwise)."
+    )
+
+
+class PlannedTimeSerializer(serializers.Serializer):
+    planned_for = serializers.DateTimeField(allow_null=True)
+
+
+class OfferSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=200, allow_blank=True, default="")
+
+
+class SlotStatusSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["planned", "missed", "cancelled"])
+
+
+class SwapSerializer(serializers.ModelSerializer):
+    slot = RotaSlotSerializer(read_only=True)
+    offered_by = PersonSerializer(read_only=True)
+    taken_by = PersonSerializer(read_only=True)
+
+    class Meta:
+        model = SwapRequest
+        fields = ["id", "slot", "offered_by", "taken_by", "status", "note", "created_at"]

@@ -3,12 +3,15 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
 
-from api import views
+from api import rota, views
 
 router = DefaultRouter()
 router.register("suites", views.SuiteViewSet, basename="suite")
 router.register("visits", views.VisitViewSet, basename="visit")
 router.register("issues", views.IssueViewSet, basename="issue")
+router.register("rota/periods", rota.RotaPeriodViewSet, basename="rota-period")
+router.register("rota/slots", rota.RotaSlotViewSet, basename="rota-slot")
+router.register("rota/swaps", rota.SwapViewSet, basename="rota-swap")
 
 urlpatterns = [
     # The schema and its docs are public (and throttled as anonymous requests).

@@ -264,6 +264,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "VisitStatusEnum": "visits.models.Visit.Status",
         "IssueStatusEnum": "visits.models.Issue.Status",
+        "TimeBandEnum": "visits.models.TimeBand",
+        "RotaSlotStatusEnum": "visits.models.RotaSlot.Status",
+        "RotaPeriodStatusEnum": "visits.models.RotaPeriod.Status",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

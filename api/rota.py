@@ -1,0 +1,228 @@
+"""The rota over the API: the same services and scopes as the rota pages. A force custody lead
+or a PCC reader finds nothing here (empty lists, 404 for any one item)."""
+
+from django.db.models import Prefetch, Q
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.response import Response
+
+from api import serializers as s
+from api.views import ValidatedDataMixin
+from visits import permissions
+from visits.models import Role, RotaPeriod, RotaSlot, Scheme, SwapRequest
+from visits.services import rota
+
+
+def _rota_schemes(user) -> list[int]:
+    return permissions.schemes_where(user, Role.VISITOR, Role.COORDINATOR, Role.MANAGER)
+
+
+class RotaPeriodViewSet(ValidatedDataMixin, viewsets.ReadOnlyModelViewSet):
+    """Rota periods of the schemes whose rota you are on or manage. Visitors see periods that
+    collect availability or are published; drafts are the manager's."""
+
+    serializer_class = s.RotaPeriodSerializer
+
+    def get_queryset(self):
+        user = self.request.user
+        managed = permissions.schemes_where(user, Role.MANAGER)
+        visible = Q(scheme_id__in=managed) | (
+            Q(scheme_id__in=_rota_schemes(user)) & ~Q(status=RotaPeriod.Status.DRAFT)
+        )
+        return RotaPeriod.objects.filter(visible).select_related("scheme").order_by("-starts_on")
+
+    def _managed(self) -> RotaPeriod:
+        period = self.get_object()
+        if not permissions.can_manage_scheme(self.request.user, period.scheme_id):
+            raise PermissionDenied("Only the scheme manager plans the rota.")
+        return period
+
+    @extend_schema(request=s.OpenPeriodSerializer, responses={201: s.RotaPeriodSerializer})
+    def create(self, request):
+        """Open the quarter that `starts_on` falls in (scheme managers)."""
+        data = self._validated(s.OpenPeriodSerializer)
+        scheme = Scheme.objects.filter(
+            slug=data.pop("scheme"), pk__in=_rota_schemes(request.user)
+        ).first()
+        if scheme is None:
+            raise NotFound("No such scheme of yours.")
+        period = rota.open_period(actor=request.user, scheme=scheme, **data)
+        return Response(s.RotaPeriodSerializer(period).data, status=201)
+
+    @extend_schema(request=None, responses=s.RotaPeriodSerializer)
+    @action(detail=True, methods=["post"])
+    def generate(self, request, pk=None):
+        """Make (or remake) the draft rota with the solver."""
+        period = self._managed()
+        rota.generate(actor=request.user, period=period)
+        period.refresh_from_db()
+        return Response(s.RotaPeriodSerializer(period).data)
+
+    @extend_schema(request=None, responses=s.RotaPeriodSerializer)
+    @action(detail=True, methods=["post"])
+    def publish(self, request, pk=None):
+        """Publish the draft and e-mail each visitor their slots."""
+        period = rota.publish(actor=request.user, period=self._managed())
+        return Response(s.RotaPeriodSerializer(period).data)
+
+    @extend_schema(request=s.AvailabilitySerializer, responses=s.AvailabilitySerializer)
+    @action(detail=True, methods=["put"])
+    def availability(self, request, pk=None):
+        """Give your availability for the period (a manager may give anyone's with `user`)."""
+        period = self.get_object()
+        data = self._validated(s.AvailabilitySerializer)
+        person = request.user
+        if "user" in data:
+            person = get_object_or_404(
+                rota.rostered_members(period.scheme_id), user_id=data.pop("user")
+            ).user
+        saved = rota.set_availability(
+            actor=request.user, period=period, user=person, data=rota.AvailabilityInput(**data)
+        )
+        return Response(
+            s.AvailabilitySerializer(
+                {
+                    "user": saved.user_id,
+                    "unavailable_weeks": saved.unavailable_weeks,
+                    "preferred_days": saved.preferred_days,
+                    "preferred_bands": saved.preferred_bands,
+                    "nights_ok": saved.nights_ok,
+                    "max_visits_per_month": saved.max_visits_per_month,
+                }
+            ).data
+        )
+
+
+class RotaSlotViewSet(ValidatedDataMixin, viewsets.ReadOnlyModelViewSet):
+    """Slots you may see: your own, your panel's (coordinators), all of the scheme (managers)."""
+
+    serializer_class = s.RotaSlotSerializer
+
+    def get_queryset(self):
+        queryset = (
+            RotaSlot.objects.visible_to(self.request.user)
+            .select_related("suite", "period", "visit")
+            .prefetch_related("visitors")
+        )
+        params = self.request.query_params
+        for name in ("period", "suite", "status"):
+            if params.get(name):
+                queryset = queryset.filter(**{name: params[name]})
+        if params.get("from"):
+            queryset = queryset.filter(week_starts_on__gte=params["from"])
+        if params.get("to"):
+            queryset = queryset.filter(week_starts_on__lte=params["to"])
+        if params.get("mine") in ("1", "true", "yes"):
+            queryset = queryset.filter(visitors=self.request.user)
+        return queryset.order_by("week_starts_on", "suite__name", "pk")
+
+    def get_serializer_context(self):
+        managed = set(permissions.schemes_where(self.request.user, Role.MANAGER))
+        return super().get_serializer_context() | {"managed_schemes": managed}
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("period", int),
+            OpenApiParameter("suite", int),
+            OpenApiParameter("status", str, enum=RotaSlot.Status.values),
+            OpenApiParameter("from", str, description="Weeks from this date (YYYY-MM-DD)"),
+            OpenApiParameter("to", str, description="Weeks up to this date (YYYY-MM-DD)"),
+            OpenApiParameter("mine", bool, description="Only your own slots"),
+        ]
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    def _answer(self, slot):
+        slot = self.get_queryset().get(pk=slot.pk)
+        return Response(self.get_serializer(slot).data)
+
+    @extend_schema(request=s.SlotVisitorsSerializer, responses=s.RotaSlotSerializer)
+    @action(detail=True, methods=["put"])
+    def visitors(self, request, pk=None):
+        """Put visitors on the slot by hand (managers). 409 `rota_rule_broken` lists the rules
+        it breaks, unless `accept_warnings` is true."""
+        data = self._validated(s.SlotVisitorsSerializer)
+        slot = self.get_object()
+        rota.assign(
+            actor=request.user,
+            slot=slot,
+            visitor_ids=data["visitors"],
+            accept_warnings=data["accept_warnings"],
+        )
+        return self._answer(slot)
+
+    @extend_schema(request=s.PlannedTimeSerializer, responses=s.RotaSlotSerializer)
+    @action(detail=True, methods=["put"])
+    def plan(self, request, pk=None):
+        """The pair's agreed day and time, seen only by the pair and the manager."""
+        data = self._validated(s.PlannedTimeSerializer)
+        slot = self.get_object()
+        rota.set_planned_time(actor=request.user, slot=slot, when=data["planned_for"])
+        return self._answer(slot)
+
+    @extend_schema(request=s.OfferSerializer, responses={201: s.SwapSerializer})
+    @action(detail=True, methods=["post"])
+    def offer(self, request, pk=None):
+        """Offer your place for a swap; you stay on the slot until someone takes it."""
+        data = self._validated(s.OfferSerializer)
+        swap = rota.offer(actor=request.user, slot=self.get_object(), note=data["note"])
+        return Response(s.SwapSerializer(swap, context=self.get_serializer_context()).data, 201)
+
+    @extend_schema(request=s.SlotStatusSerializer, responses=s.RotaSlotSerializer)
+    @action(detail=True, methods=["post"])
+    def status(self, request, pk=None):
+        """Mark a slot missed or cancelled, or planned again (managers)."""
+        data = self._validated(s.SlotStatusSerializer)
+        slot = rota.end_slot(actor=request.user, slot=self.get_object(), status=data["status"])
+        return self._answer(slot)
+
+
+class SwapViewSet(ValidatedDataMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Open offers on published rotas of your schemes, and your own offers."""
+
+    serializer_class = s.SwapSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the schema generator has no user
+            return SwapRequest.objects.none()
+        user = self.request.user
+        schemes = [m.scheme_id for m in rota.rostered_members_of(user)]
+        schemes += permissions.schemes_where(user, Role.MANAGER)
+        slots = RotaSlot.objects.select_related("suite", "period", "visit").prefetch_related(
+            "visitors"
+        )
+        return (
+            SwapRequest.objects.filter(
+                Q(status=SwapRequest.Status.OPEN) | Q(offered_by=user) | Q(taken_by=user),
+                slot__period__scheme_id__in=schemes,
+                slot__period__status=RotaPeriod.Status.PUBLISHED,
+            )
+            .select_related("offered_by", "taken_by")
+            .prefetch_related(Prefetch("slot", queryset=slots))
+            .order_by("slot__week_starts_on", "pk")
+        )
+
+    def get_serializer_context(self):
+        managed = set(permissions.schemes_where(self.request.user, Role.MANAGER))
+        return super().get_serializer_context() | {"managed_schemes": managed}
+
+    def _one(self, pk) -> SwapRequest:
+        return get_object_or_404(self.get_queryset(), pk=pk)
+
+    @extend_schema(request=None, responses=s.SwapSerializer)
+    @action(detail=True, methods=["post"])
+    def take(self, request, pk=None):
+        """Take an offered place. 409 `cannot_take` says which rota rule stops you."""
+        swap = rota.take(actor=request.user, swap=self._one(pk))
+        return Response(self.get_serializer(self._one(swap.pk)).data)
+
+    @extend_schema(request=None, responses=s.SwapSerializer)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        """Withdraw your own offer."""
+        swap = rota.withdraw(actor=request.user, swap=self._one(pk))
+        return Response(self.get_serializer(self._one(swap.pk)).data)
