@@ -3,12 +3,13 @@ or a PCC reader finds nothing here (empty lists, 404 for any one item)."""
 
 from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, viewsets
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 
+from api import filters
 from api import serializers as s
 from api.views import ValidatedDataMixin
 from visits import permissions
@@ -18,6 +19,16 @@ from visits.services import rota
 
 def _rota_schemes(user) -> list[int]:
     return permissions.schemes_where(user, Role.VISITOR, Role.COORDINATOR, Role.MANAGER)
+
+
+SLOT_FILTERS, SLOT_FILTER_PARAMETERS = filters.declare(
+    period=serializers.IntegerField(),
+    suite=serializers.IntegerField(),
+    status=serializers.ChoiceField(choices=RotaSlot.Status.values),
+    **{"from": serializers.DateField(help_text="Weeks from this date (YYYY-MM-DD)")},
+    to=serializers.DateField(help_text="Weeks up to this date (YYYY-MM-DD)"),
+    mine=serializers.BooleanField(help_text="Only your own slots"),
+)
 
 
 class RotaPeriodViewSet(ValidatedDataMixin, viewsets.ReadOnlyModelViewSet):
@@ -107,32 +118,19 @@ class RotaSlotViewSet(ValidatedDataMixin, viewsets.ReadOnlyModelViewSet):
             .select_related("suite", "period", "visit")
             .prefetch_related("visitors")
         )
-        params = self.request.query_params
-        for name in ("period", "suite", "status"):
-            if params.get(name):
-                queryset = queryset.filter(**{name: params[name]})
-        if params.get("from"):
-            queryset = queryset.filter(week_starts_on__gte=params["from"])
-        if params.get("to"):
-            queryset = queryset.filter(week_starts_on__lte=params["to"])
-        if params.get("mine") in ("1", "true", "yes"):
-            queryset = queryset.filter(visitors=self.request.user)
+        if self.action == "list":
+            wanted = filters.checked(SLOT_FILTERS, self.request)
+            if wanted.pop("mine", False):
+                queryset = queryset.filter(visitors=self.request.user)
+            lookups = {"from": "week_starts_on__gte", "to": "week_starts_on__lte"}
+            queryset = queryset.filter(**{lookups.get(k, k): v for k, v in wanted.items()})
         return queryset.order_by("week_starts_on", "suite__name", "pk")
 
     def get_serializer_context(self):
         managed = set(permissions.schemes_where(self.request.user, Role.MANAGER))
         return super().get_serializer_context() | {"managed_schemes": managed}
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("period", int),
-            OpenApiParameter("suite", int),
-            OpenApiParameter("status", str, enum=RotaSlot.Status.values),
-            OpenApiParameter("from", str, description="Weeks from this date (YYYY-MM-DD)"),
-            OpenApiParameter("to", str, description="Weeks up to this date (YYYY-MM-DD)"),
-            OpenApiParameter("mine", bool, description="Only your own slots"),
-        ]
-    )
+    @extend_schema(parameters=SLOT_FILTER_PARAMETERS)
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 

@@ -7,16 +7,17 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action, api_view
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
+from api import filters
 from api import serializers as s
 from visits import permissions
 from visits.errors import DomainError
 from visits.images import clean_signature
-from visits.models import ChecklistTemplate, CustodySuite, Issue, Visit
+from visits.models import ChecklistTemplate, CustodySuite, Issue, IssueCategory, Visit
 from visits.pdf import render_visit_report
 from visits.reports import build_visit_report
 from visits.services import checklists
@@ -24,6 +25,23 @@ from visits.services import issues as issue_service
 from visits.services import visits as service
 
 User = get_user_model()
+
+
+VISIT_FILTERS, VISIT_FILTER_PARAMETERS = filters.declare(
+    suite=serializers.IntegerField(),
+    status=serializers.ChoiceField(choices=Visit.Status.values),
+    **{"from": serializers.DateField(help_text="Visits on or after (YYYY-MM-DD)")},
+    to=serializers.DateField(help_text="Visits on or before (YYYY-MM-DD)"),
+)
+ISSUE_FILTERS, ISSUE_FILTER_PARAMETERS = filters.declare(
+    suite=serializers.IntegerField(),
+    status=serializers.ChoiceField(choices=Issue.Status.values),
+    category=serializers.ChoiceField(choices=IssueCategory.values),
+    severity=serializers.ChoiceField(choices=Issue.Severity.values),
+    overdue=serializers.BooleanField(help_text="Only those past their due date"),
+    **{"from": serializers.DateField(help_text="Raised on or after (YYYY-MM-DD)")},
+    to=serializers.DateField(help_text="Raised on or before (YYYY-MM-DD)"),
+)
 
 
 class SuiteViewSet(viewsets.ReadOnlyModelViewSet):
@@ -79,16 +97,16 @@ class VisitViewSet(
 
     def get_queryset(self):
         queryset = Visit.objects.visible_to(self.request.user).for_report()
-        params = self.request.query_params
-        if params.get("suite"):
-            queryset = queryset.filter(suite_id=params["suite"])
-        if params.get("status"):
-            queryset = queryset.filter(status=params["status"])
-        if params.get("from"):
-            queryset = queryset.filter(visit_date__gte=params["from"])
-        if params.get("to"):
-            queryset = queryset.filter(visit_date__lte=params["to"])
+        if self.action == "list":
+            wanted = filters.checked(VISIT_FILTERS, self.request)
+            lookups = {"suite": "suite_id", "status": "status", "from": "visit_date__gte"}
+            lookups["to"] = "visit_date__lte"
+            queryset = queryset.filter(**{lookups[k]: v for k, v in wanted.items()})
         return queryset.order_by("-visit_date", "-arrived_at", "-pk")
+
+    @extend_schema(parameters=VISIT_FILTER_PARAMETERS)
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
 
     serializer_class = s.VisitSerializer
 
@@ -259,19 +277,19 @@ class IssueViewSet(
 
     def get_queryset(self):
         queryset = Issue.objects.visible_to(self.request.user).select_related("suite", "visit")
-        params = self.request.query_params
-        for name in ("suite", "status", "category", "severity"):
-            if params.get(name):
-                queryset = queryset.filter(**{name: params[name]})
-        if params.get("overdue") in ("1", "true", "yes"):
-            queryset = queryset.filter(
-                status__in=["referred", "escalated"], due_on__lt=timezone.localdate()
-            )
-        if params.get("from"):
-            queryset = queryset.filter(created_at__date__gte=params["from"])
-        if params.get("to"):
-            queryset = queryset.filter(created_at__date__lte=params["to"])
+        if self.action == "list":
+            wanted = filters.checked(ISSUE_FILTERS, self.request)
+            if wanted.pop("overdue", False):
+                queryset = queryset.filter(
+                    status__in=["referred", "escalated"], due_on__lt=timezone.localdate()
+                )
+            lookups = {"from": "created_at__date__gte", "to": "created_at__date__lte"}
+            queryset = queryset.filter(**{lookups.get(k, k): v for k, v in wanted.items()})
         return queryset.order_by("due_on", "-created_at", "pk")
+
+    @extend_schema(parameters=ISSUE_FILTER_PARAMETERS)
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
 
     def get_serializer_context(self):
         hidden = permissions.schemes_hiding_custody_numbers(self.request.user)

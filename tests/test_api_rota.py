@@ -157,3 +157,20 @@ def test_the_slot_list_query_count_does_not_grow(client, slot, django_assert_num
     # and the page of swaps, their slots, the slots' visitors
     with django_assert_num_queries(7):
         assert client.get("/api/rota/swaps/").json()["count"] == 5
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/rota/slots/?from=soon",
+        "/api/rota/slots/?suite=abc",
+        "/api/visits/?to=yesterday",
+        "/api/issues/?status=lost",
+    ],
+)
+def test_a_bad_filter_is_a_400_naming_it(client, db, path):
+    response = call(client, "manager", "get", path)
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "invalid"
+    assert set(body["fields"]) & {"from", "suite", "to", "status"}
