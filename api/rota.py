@@ -134,6 +134,13 @@ class RotaSlotViewSet(ValidatedDataMixin, viewsets.ReadOnlyModelViewSet):
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
+    def _managed_slot(self) -> RotaSlot:
+        """The slot, 404 if not visible, 403 unless the user manages its scheme."""
+        slot = self.get_object()
+        if not permissions.can_manage_scheme(self.request.user, slot.period.scheme_id):
+            raise PermissionDenied("Only the scheme manager changes the rota.")
+        return slot
+
     def _answer(self, slot):
         slot = self.get_queryset().get(pk=slot.pk)
         return Response(self.get_serializer(slot).data)
@@ -143,8 +150,8 @@ class RotaSlotViewSet(ValidatedDataMixin, viewsets.ReadOnlyModelViewSet):
     def visitors(self, request, pk=None):
         """Put visitors on the slot by hand (managers). 409 `rota_rule_broken` lists the rules
         it breaks, unless `accept_warnings` is true."""
+        slot = self._managed_slot()
         data = self._validated(s.SlotVisitorsSerializer)
-        slot = self.get_object()
         rota.assign(
             actor=request.user,
             slot=slot,
@@ -157,8 +164,8 @@ class RotaSlotViewSet(ValidatedDataMixin, viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["put"])
     def plan(self, request, pk=None):
         """The pair's agreed day and time, seen only by the pair and the manager."""
-        data = self._validated(s.PlannedTimeSerializer)
         slot = self.get_object()
+        data = self._validated(s.PlannedTimeSerializer)
         rota.set_planned_time(actor=request.user, slot=slot, when=data["planned_for"])
         return self._answer(slot)
 
@@ -166,16 +173,18 @@ class RotaSlotViewSet(ValidatedDataMixin, viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def offer(self, request, pk=None):
         """Offer your place for a swap; you stay on the slot until someone takes it."""
+        slot = self.get_object()
         data = self._validated(s.OfferSerializer)
-        swap = rota.offer(actor=request.user, slot=self.get_object(), note=data["note"])
+        swap = rota.offer(actor=request.user, slot=slot, note=data["note"])
         return Response(s.SwapSerializer(swap, context=self.get_serializer_context()).data, 201)
 
     @extend_schema(request=s.SlotStatusSerializer, responses=s.RotaSlotSerializer)
     @action(detail=True, methods=["post"])
     def status(self, request, pk=None):
         """Mark a slot missed or cancelled, or planned again (managers)."""
+        slot = self._managed_slot()
         data = self._validated(s.SlotStatusSerializer)
-        slot = rota.end_slot(actor=request.user, slot=self.get_object(), status=data["status"])
+        slot = rota.end_slot(actor=request.user, slot=slot, status=data["status"])
         return self._answer(slot)
 
 

@@ -156,20 +156,22 @@ class VisitViewSet(
     @extend_schema(request=s.AdmissionSerializer, responses=s.VisitDetailSerializer)
     @action(detail=True, methods=["post"])
     def admission(self, request, uuid=None):
+        visit = self._draft()  # 404 or 403 before the body is looked at
         data = self._validated(s.AdmissionSerializer)
         revision = data.pop("revision")
         visit = service.record_admission(
-            actor=request.user, visit=self._draft(), expected_revision=revision, **data
+            actor=request.user, visit=visit, expected_revision=revision, **data
         )
         return self._done(visit)
 
     @extend_schema(request=s.NumbersSerializer, responses=s.VisitDetailSerializer)
     @action(detail=True, methods=["post"])
     def numbers(self, request, uuid=None):
+        visit = self._draft()
         data = self._validated(s.NumbersSerializer)
         revision = data.pop("revision")
         visit = service.record_numbers(
-            actor=request.user, visit=self._draft(), numbers=data, expected_revision=revision
+            actor=request.user, visit=visit, numbers=data, expected_revision=revision
         )
         return self._done(visit)
 
@@ -187,10 +189,11 @@ class VisitViewSet(
     @extend_schema(request=s.SuiteAnswersSerializer, responses=s.VisitDetailSerializer)
     @action(detail=True, methods=["put"], url_path="suite-answers")
     def suite_answers(self, request, uuid=None):
+        visit = self._draft()
         data = self._validated(s.SuiteAnswersSerializer)
         visit = service.save_suite_answers(
             actor=request.user,
-            visit=self._draft(),
+            visit=visit,
             answers=s.answers_dict(data["answers"]),
             expected_revision=data["revision"],
         )
@@ -206,9 +209,10 @@ class VisitViewSet(
     @extend_schema(request=s.GoodPracticeSerializer, responses=s.VisitDetailSerializer)
     @action(detail=True, methods=["post"], url_path="good-practice")
     def good_practice(self, request, uuid=None):
+        visit = self._draft()
         data = self._validated(s.GoodPracticeSerializer)
         visit = service.record_good_practice(
-            actor=request.user, visit=self._draft(), text=data["good_practice"]
+            actor=request.user, visit=visit, text=data["good_practice"]
         )
         return self._done(visit)
 
@@ -310,8 +314,9 @@ class IssueViewSet(
     def act(self, request, pk=None):
         """Take a workflow step. 409 when the issue's state does not allow it, 403 when the
         role does not."""
+        issue = self.get_object()
         data = self._validated(s.IssueActionSerializer)
-        issue = issue_service.act(actor=request.user, issue=self.get_object(), **data)
+        issue = issue_service.act(actor=request.user, issue=issue, **data)
         return self.retrieve(request, pk=issue.pk)
 
 

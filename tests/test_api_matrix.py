@@ -1,0 +1,161 @@
+"""Every API endpoint × method × persona, generated from the URL conf (pretix style): a new
+endpoint or method without an entry in EXPECTED fails, and so does any change of outcome.
+
+Each request is sent with an empty JSON body and rolled back, so one persona's request never
+changes what the next one finds. Reading a row: the statuses for visitor, partner, coordinator,
+manager, pcc, force, outsider and anonymous, in that order. 400 means the persona got past
+every permission check to the body's validation (it was empty); 404 means they cannot see the
+object or the endpoint's objects at all; 403 that they can see it but not do this.
+"""
+
+import pytest
+from django.db import transaction
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from tests.conftest import PERSONAS, persona
+from tests.factories import make_period, make_reported_issue, make_slot, suite
+from visits.services import rota
+from visits.services.issues import act
+
+WHO = (*PERSONAS, "anonymous")
+
+# "METHOD url-name": statuses for visitor partner coordinator manager pcc force outsider anon.
+# The objects: a submitted Wymondham visit by visitor and partner with an issue referred to the
+# force; a published rota slot at Wymondham for the same pair, which partner has offered.
+EXPECTED = {
+    "GET api-checklists-current": "200 200 200 200 200 200 200 401",
+    "GET api-docs": "200 200 200 200 200 200 200 200",
+    "GET api-me": "200 200 200 200 200 200 200 401",
+    "GET api-root": "200 200 200 200 200 200 200 401",
+    "GET api-schema": "200 200 200 200 200 200 200 200",
+    "GET api-summary": "404 404 200 200 200 200 404 401",
+    "GET issue-detail": "200 200 404 200 200 200 404 401",
+    "GET issue-list": "200 200 200 200 200 200 200 401",
+    "GET rota-period-detail": "200 200 200 200 404 404 404 401",
+    "GET rota-period-list": "200 200 200 200 200 200 200 401",
+    "GET rota-slot-detail": "200 200 404 200 404 404 404 401",
+    "GET rota-slot-list": "200 200 200 200 200 200 200 401",
+    "GET rota-swap-list": "200 200 200 200 200 200 200 401",
+    "GET suite-detail": "200 200 200 200 200 200 404 401",
+    "GET suite-list": "200 200 200 200 200 200 200 401",
+    "GET visit-detail": "200 200 404 200 200 200 404 401",
+    "GET visit-list": "200 200 200 200 200 200 200 401",
+    "GET visit-pdf": "200 200 404 200 200 200 404 401",
+    "POST issue-act": "400 400 404 400 400 400 404 401",
+    "POST rota-period-generate": "403 403 403 409 404 404 404 401",
+    "POST rota-period-list": "400 400 400 400 400 400 400 401",
+    "POST rota-period-publish": "403 403 403 409 404 404 404 401",
+    "POST rota-slot-offer": "201 409 404 403 404 404 404 401",
+    "POST rota-slot-status": "403 403 404 400 404 404 404 401",
+    "POST rota-swap-take": "409 409 200 409 404 404 404 401",
+    "POST rota-swap-withdraw": "403 200 403 403 404 404 404 401",
+    "POST visit-admission": "400 400 404 403 403 403 404 401",
+    "POST visit-amend": "400 400 404 400 403 403 404 401",
+    "POST visit-detainees": "400 400 404 403 403 403 404 401",
+    "POST visit-good-practice": "400 400 404 403 403 403 404 401",
+    "POST visit-issues": "400 400 404 403 403 403 404 401",
+    "POST visit-list": "400 400 400 400 400 400 400 401",
+    "POST visit-numbers": "400 400 404 403 403 403 404 401",
+    "POST visit-sign-off": "400 400 404 403 403 403 404 401",
+    "POST visit-submit": "200 200 404 403 403 403 404 401",
+    "PUT rota-period-availability": "409 409 409 400 404 404 404 401",
+    "PUT rota-slot-plan": "400 400 404 400 404 404 404 401",
+    "PUT rota-slot-visitors": "403 403 404 400 404 404 404 401",
+    "PUT visit-suite-answers": "400 400 404 403 403 403 404 401",
+}
+
+
+def api_routes():
+    """(name, path template, methods) for every API URL, from the URL conf."""
+    routes = []
+
+    def walk(patterns, prefix):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                walk(p.url_patterns, prefix + str(p.pattern))
+            elif isinstance(p, URLPattern):
+                path = prefix + str(p.pattern)
+                if not path.startswith("api/") or "format" in path or not p.name:
+                    continue
+                actions = getattr(p.callback, "actions", None)
+                if actions:
+                    # (DRF adds "head" to a viewset's map once it has served a GET.)
+                    methods = sorted(m.upper() for m in actions if m not in ("head", "options"))
+                else:
+                    view = getattr(p.callback, "cls", None) or p.callback.view_class
+                    methods = sorted(
+                        m.upper()
+                        for m in view.http_method_names
+                        if m not in ("options", "head") and hasattr(view, m)
+                    )
+                routes.append((p.name, path, methods))
+
+    walk(get_resolver().url_patterns, "")
+    return routes
+
+
+@pytest.fixture
+def objects(db):
+    issue = make_reported_issue()
+    issue = act(actor=persona("manager"), issue=issue, action="refer", notify=False)
+    visit = issue.visit
+    slot = make_slot(
+        period=make_period(),
+        suite_name="Wymondham",
+        visitors=[persona("visitor"), persona("partner")],
+    )
+    swap = rota.offer(actor=persona("partner"), slot=slot)
+    return {
+        "uuid": str(visit.uuid),
+        "pk": {
+            "suite": suite("Wymondham").pk,
+            "visit": visit.pk,
+            "issue": issue.pk,
+            "rota-period": slot.period_id,
+            "rota-slot": slot.pk,
+            "rota-swap": swap.pk,
+        },
+    }
+
+
+def url_for(path: str, name: str, objects) -> str:
+    import re
+
+    path = "/" + path.replace("^", "").replace("$", "").replace("\\.", ".")
+    path = re.sub(r"\(\?P<uuid>[^)]*\)", objects["uuid"], path)
+    basename = (
+        name.rsplit("-", 1)[0] if not name.startswith("rota-") else "-".join(name.split("-")[:2])
+    )
+    path = re.sub(r"\(\?P<pk>[^)]*\)", str(objects["pk"].get(basename, 0)), path)
+    path = path.replace("<uuid:uuid>", objects["uuid"])
+    return path
+
+
+def outcome(client, method, url, who) -> int:
+    client.logout()
+    if who != "anonymous":
+        client.force_login(persona(who))
+    with transaction.atomic():
+        response = getattr(client, method.lower())(
+            url, {} if method != "GET" else None, content_type="application/json"
+        )
+        transaction.set_rollback(True)
+    return response.status_code
+
+
+def test_every_endpoint_method_and_persona_has_an_expected_outcome(client, objects):
+    found, problems = {}, []
+    for name, path, methods in api_routes():
+        url = url_for(path, name, objects)
+        for method in methods:
+            key = f"{method} {name}"
+            found[key] = " ".join(str(outcome(client, method, url, who)) for who in WHO)
+    # To see the whole table when adding an endpoint: pytest -s tests/test_api_matrix.py
+    print("\n".join(f'    "{k}": "{v}",' for k, v in sorted(found.items())))
+    missing = sorted(set(found) - set(EXPECTED))
+    assert not missing, f"Endpoints without an expected row: {missing}"
+    for key, got in found.items():
+        if got != EXPECTED[key]:
+            problems.append(f"{key}: expected {EXPECTED[key]}, got {got}")
+    assert not problems, "\n".join(problems)
+    assert not set(EXPECTED) - set(found), "EXPECTED lists endpoints that are gone"
