@@ -10,6 +10,7 @@ from visits.models import (
     Issue,
     IssueCategory,
     Membership,
+    Panel,
     Question,
     RotaPeriod,
     RotaSlot,
@@ -454,3 +455,52 @@ class SwapSerializer(serializers.ModelSerializer):
     class Meta:
         model = SwapRequest
         fields = ["id", "slot", "offered_by", "taken_by", "status", "note", "created_at"]
+
+
+# --- Panels, people, checklists -----------------------------------------------------------------
+
+
+class PanelSerializer(serializers.ModelSerializer):
+    scheme = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = Panel
+        fields = ["id", "scheme", "name"]
+
+
+class PersonInSchemeSerializer(serializers.ModelSerializer):
+    """A membership. Contact details only for the scheme's manager."""
+
+    user = serializers.IntegerField(source="user_id")
+    name = serializers.CharField(source="user.get_full_name")
+    scheme = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    panel = serializers.SerializerMethodField()
+    email = serializers.SerializerMethodField()
+    phone = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Membership
+        fields = ["id", "user", "name", "scheme", "role", "status", "panel", "email", "phone"]
+
+    def get_panel(self, membership) -> str | None:
+        return membership.panel.name if membership.panel else None
+
+    def _manages(self, membership) -> bool:
+        return membership.scheme_id in self.context["managed_schemes"]
+
+    def get_email(self, membership) -> str | None:
+        return membership.user.email if self._manages(membership) else None
+
+    def get_phone(self, membership) -> str | None:
+        return membership.phone if self._manages(membership) else None
+
+
+class ChecklistVersionSummarySerializer(serializers.ModelSerializer):
+    kind = serializers.CharField(source="template.kind")
+    scheme = serializers.SlugRelatedField(
+        source="template.scheme", slug_field="slug", read_only=True
+    )
+
+    class Meta:
+        model = ChecklistVersion
+        fields = ["id", "scheme", "kind", "number", "status", "published_at"]

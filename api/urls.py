@@ -7,6 +7,9 @@ from api import rota, views
 
 router = DefaultRouter()
 router.register("suites", views.SuiteViewSet, basename="suite")
+router.register("panels", views.PanelViewSet, basename="panel")
+router.register("people", views.PersonViewSet, basename="person")
+router.register("checklists", views.ChecklistVersionViewSet, basename="checklist")
 router.register("visits", views.VisitViewSet, basename="visit")
 router.register("issues", views.IssueViewSet, basename="issue")
 router.register("rota/periods", rota.RotaPeriodViewSet, basename="rota-period")

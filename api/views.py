@@ -2,6 +2,7 @@
 made by the services in visits/services/ (the same ones the pages call)."""
 
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -17,7 +18,17 @@ from api import serializers as s
 from visits import permissions
 from visits.errors import DomainError
 from visits.images import clean_signature
-from visits.models import ChecklistTemplate, CustodySuite, Issue, IssueCategory, Visit
+from visits.models import (
+    ChecklistTemplate,
+    ChecklistVersion,
+    CustodySuite,
+    Issue,
+    IssueCategory,
+    Membership,
+    Panel,
+    Role,
+    Visit,
+)
 from visits.pdf import render_visit_report
 from visits.reports import build_visit_report
 from visits.services import checklists
@@ -50,6 +61,54 @@ class SuiteViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         queryset = CustodySuite.objects.select_related("scheme", "panel").order_by("scheme", "name")
         return permissions.scope_suites(queryset, self.request.user)
+
+
+class PanelViewSet(viewsets.ReadOnlyModelViewSet):
+    """Panels of the schemes you belong to (a force custody lead: none)."""
+
+    serializer_class = s.PanelSerializer
+
+    def get_queryset(self):
+        roles = (Role.VISITOR, Role.COORDINATOR, Role.MANAGER, Role.PCC)
+        schemes = permissions.schemes_where(self.request.user, *roles)
+        return Panel.objects.filter(scheme_id__in=schemes).select_related("scheme").order_by("pk")
+
+
+class PersonViewSet(viewsets.ReadOnlyModelViewSet):
+    """People, as memberships: the manager sees everyone in the scheme (with contact details),
+    visitors and coordinators the visiting members, everyone themselves."""
+
+    serializer_class = s.PersonInSchemeSerializer
+
+    def get_queryset(self):
+        queryset = Membership.objects.current().select_related("user", "scheme", "panel")
+        return permissions.scope_memberships(queryset, self.request.user).order_by("pk")
+
+    def get_serializer_context(self):
+        managed = set(permissions.schemes_where(self.request.user, Role.MANAGER))
+        return super().get_serializer_context() | {"managed_schemes": managed}
+
+
+class ChecklistVersionViewSet(viewsets.ReadOnlyModelViewSet):
+    """Checklist versions of your schemes: published and retired ones, and drafts for the
+    manager. One version's detail has its questions."""
+
+    def get_queryset(self):
+        user = self.request.user
+        roles = (Role.VISITOR, Role.COORDINATOR, Role.MANAGER, Role.PCC)
+        schemes = permissions.schemes_where(user, *roles)
+        managed = permissions.schemes_where(user, Role.MANAGER)
+        return (
+            ChecklistVersion.objects.filter(template__scheme_id__in=schemes)
+            .exclude(Q(status=ChecklistVersion.Status.DRAFT) & ~Q(template__scheme_id__in=managed))
+            .select_related("template__scheme")
+            .order_by("template__scheme_id", "template__kind", "-number")
+        )
+
+    def get_serializer_class(self):
+        if self.action == "retrieve":
+            return s.ChecklistVersionSerializer
+        return s.ChecklistVersionSummarySerializer
 
 
 @extend_schema(responses=OpenApiTypes.OBJECT, description="Who you are and your memberships.")

@@ -267,6 +267,8 @@ SPECTACULAR_SETTINGS = {
         "VisitStatusEnum": "visits.models.Visit.Status",
         "IssueStatusEnum": "visits.models.Issue.Status",
         "TimeBandEnum": "visits.models.TimeBand",
+        "VisitorStatusEnum": "visits.models.VisitorStatus",
+        "ChecklistStatusEnum": "visits.models.ChecklistVersion.Status",
         "RotaSlotStatusEnum": "visits.models.RotaSlot.Status",
         "RotaPeriodStatusEnum": "visits.models.RotaPeriod.Status",
     },

@@ -14,7 +14,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from tests.conftest import PERSONAS, persona
 from tests.factories import make_period, make_reported_issue, make_slot, suite
-from visits.services import rota
+from visits.models import RotaSlot
+from visits.services import checklists, rota
 from visits.services.issues import act
 
 WHO = (*PERSONAS, "anonymous")
@@ -29,8 +30,14 @@ EXPECTED = {
     "GET api-root": "200 200 200 200 200 200 200 401",
     "GET api-schema": "200 200 200 200 200 200 200 200",
     "GET api-summary": "404 404 200 200 200 200 404 401",
+    "GET checklist-detail": "200 200 200 200 200 404 404 401",
+    "GET checklist-list": "200 200 200 200 200 200 200 401",
     "GET issue-detail": "200 200 404 200 200 200 404 401",
     "GET issue-list": "200 200 200 200 200 200 200 401",
+    "GET panel-detail": "200 200 200 200 200 404 404 401",
+    "GET panel-list": "200 200 200 200 200 200 200 401",
+    "GET person-detail": "200 200 200 200 404 404 404 401",
+    "GET person-list": "200 200 200 200 200 200 200 401",
     "GET rota-period-detail": "200 200 200 200 404 404 404 401",
     "GET rota-period-list": "200 200 200 200 200 200 200 401",
     "GET rota-slot-detail": "200 200 404 200 404 404 404 401",
@@ -114,6 +121,9 @@ def objects(db):
             "rota-period": slot.period_id,
             "rota-slot": slot.pk,
             "rota-swap": swap.pk,
+            "panel": suite("Wymondham").panel_id,
+            "person": persona("visitor").memberships.get().pk,
+            "checklist": checklists.current_version(visit.scheme_id, "detainee").pk,
         },
     }
 
@@ -159,3 +169,45 @@ def test_every_endpoint_method_and_persona_has_an_expected_outcome(client, objec
             problems.append(f"{key}: expected {EXPECTED[key]}, got {got}")
     assert not problems, "\n".join(problems)
     assert not set(EXPECTED) - set(found), "EXPECTED lists endpoints that are gone"
+
+
+LIST_QUERY_BUDGET = 8
+
+
+def test_every_list_endpoint_makes_the_same_few_queries_however_many_rows(client, objects):
+    """For each list endpoint in the URL conf, as the manager: the query count with the
+    fixture's rows, and again with more of every kind, is the same and within budget."""
+    lists = [
+        (name, url_for(path, name, objects))
+        for name, path, _methods in api_routes()
+        if name.endswith("-list")
+    ]
+    assert len(lists) >= 9
+    client.force_login(persona("manager"))
+
+    def counts():
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        result = {}
+        for name, url in lists:
+            client.get(url)  # the session's first write is not the endpoint's
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url).status_code == 200, name
+            result[name] = len(queries)
+        return result
+
+    before = counts()
+    visitors = [persona("abigail.reeve"), persona("ben.catchpole")]
+    for weeks in (3, 4, 5):
+        slot = make_slot(
+            period=RotaSlot.objects.first().period,
+            suite_name="Aylsham",
+            visitors=visitors,
+            weeks_ahead=weeks,
+        )
+        rota.offer(actor=visitors[0], slot=slot)
+        make_reported_issue()
+    after = counts()
+    assert after == before
+    assert max(after.values()) <= LIST_QUERY_BUDGET, after
