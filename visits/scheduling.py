@@ -128,20 +128,21 @@ class _State:
 
     def __init__(self, problem: Problem):
         self.people = {p.id: p for p in problem.people}
-        self.weeks: dict[int, set] = defaultdict(set)
+        # Counters, not sets: a swap between two slots of one week adds before it removes.
+        self.weeks: dict[int, Counter] = defaultdict(Counter)
         self.months: dict[int, Counter] = defaultdict(Counter)
         self.load: Counter = Counter()
         self.nights: Counter = Counter()
         self.pairs: Counter = Counter(problem.past_pairs)
 
     def add(self, pid: int, slot: Slot, band: str) -> None:
-        self.weeks[pid].add(slot.week)
+        self.weeks[pid][slot.week] += 1
         self.months[pid][month_of(slot.week)] += 1
         self.load[pid] += 1
         self.nights[pid] += band == NIGHT
 
     def remove(self, pid: int, slot: Slot, band: str) -> None:
-        self.weeks[pid].discard(slot.week)
+        self.weeks[pid][slot.week] -= 1
         self.months[pid][month_of(slot.week)] -= 1
         self.load[pid] -= 1
         self.nights[pid] -= band == NIGHT
@@ -158,7 +159,7 @@ class _State:
         checks = [
             ("unavailable", slot.week in person.unavailable_weeks),
             ("conflict", slot.suite in person.conflicts),
-            ("twice_in_week", slot.week in self.weeks[pid]),
+            ("twice_in_week", self.weeks[pid][slot.week] > 0),
             ("over_maximum", self.months[pid][month_of(slot.week)] >= person.max_per_month),
             ("no_nights", band == NIGHT and not person.nights_ok),
         ]
