@@ -5,7 +5,9 @@ may be a 5xx, and every answer must match what the schema says (status, content 
 import pytest
 import schemathesis
 from django.core.cache import cache
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from schemathesis import checks
 from schemathesis.specs.openapi import checks as oas
@@ -32,7 +34,15 @@ def api_schema(db, settings):
     settings.REST_FRAMEWORK = settings.REST_FRAMEWORK | {
         "DEFAULT_THROTTLE_RATES": {"anon": "100000/minute", "user": "100000/minute"}
     }
-    return schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
+    # A real WSGI handler closes the database connection after each request, which would end
+    # the test's transaction (on PostgreSQL); Django's own test client stops that the same way.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
