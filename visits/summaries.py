@@ -29,7 +29,7 @@ from visits.models import (
     Visit,
 )
 from visits.rules import NOT_VISITED_LABELS
-from visits.workdays import working_days_between
+from visits.workdays import monday_of, working_days_between
 
 BANDS = ["Weekday daytime", "Evening", "Weekend", "Night"]
 RESPONSE_BINS = ["Up to 5 working days", "6 to 10", "11 to 20", "Over 20"]
@@ -341,8 +341,7 @@ def summarise(
     for visit_date, arrived, departed, people in rows:
         f = figures["c_" if visit_date >= period.start else "p_"]
         f.by_day[timezone.localtime(arrived).weekday()] += 1
-        monday = visit_date - datetime.timedelta(days=visit_date.weekday())
-        f.by_week.setdefault(monday.isoformat(), [0, 0])[0] += 1
+        f.by_week.setdefault(monday_of(visit_date).isoformat(), [0, 0])[0] += 1
         f.by_band[_band(arrived)] += 1
         if departed:
             f.hours_volunteered += (departed - arrived).total_seconds() / 3600 * people

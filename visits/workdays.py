@@ -15,6 +15,11 @@ def _bank_holidays(year: int) -> frozenset[datetime.date]:
     return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=year))
 
 
+def monday_of(day: datetime.date) -> datetime.date:
+    """The Monday of the day's week: rota slots, weekly figures and visits meet on it."""
+    return day - datetime.timedelta(days=day.weekday())
+
+
 def is_working_day(day: datetime.date) -> bool:
     return day.weekday() < 5 and day not in _bank_holidays(day.year)
 

@@ -27,28 +27,20 @@ from visits.models import (
 )
 from visits.models.people import VISITING_ROLES
 from visits.services import audit
+from visits.summaries import Period
+from visits.workdays import monday_of
 
 ROSTERED_STATUSES = (VisitorStatus.ACTIVE, VisitorStatus.TRAINEE)
 MAX_VISITS_PER_MONTH = 8
 
 
-def monday_of(day: datetime.date) -> datetime.date:
-    return day - datetime.timedelta(days=day.weekday())
-
-
 def quarter_of(day: datetime.date) -> tuple[datetime.date, datetime.date, str]:
-    """The rota period for a calendar quarter: the weeks whose Monday falls inside it."""
-    first_month = 3 * ((day.month - 1) // 3) + 1
-    start = datetime.date(day.year, first_month, 1)
-    end = (
-        datetime.date(day.year + 1, 1, 1)
-        if first_month == 10
-        else datetime.date(day.year, first_month + 3, 1)
-    )
-    first_monday = start + datetime.timedelta(days=(7 - start.weekday()) % 7)
-    last_monday = monday_of(end - datetime.timedelta(days=1))
-    name = f"{start:%B} to {(end - datetime.timedelta(days=1)):%B %Y}"
-    return first_monday, last_monday + datetime.timedelta(days=6), name
+    """The rota period for the calendar quarter of `day` (the summaries' quarter): the weeks
+    whose Monday falls inside it. Returns (first Monday, last Sunday, name)."""
+    quarter = Period.containing(day)
+    first_monday = monday_of(quarter.start + datetime.timedelta(days=6))
+    last_sunday = monday_of(quarter.end) + datetime.timedelta(days=6)
+    return first_monday, last_sunday, quarter.label
 
 
 def weeks_of(period: RotaPeriod) -> list[datetime.date]:

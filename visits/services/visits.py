@@ -35,6 +35,7 @@ from visits.models import (
     VisitVisitor,
 )
 from visits.services import audit, checklists
+from visits.workdays import monday_of
 
 User = get_user_model()
 
@@ -149,12 +150,10 @@ def start_visit(
 
 def _matching_slot(suite, visitors, arrived_at) -> RotaSlot | None:
     """The planned rota slot this visit fulfils: same suite and week, one of its visitors."""
-    day = timezone.localdate(arrived_at)
-    monday = day - datetime.timedelta(days=day.weekday())
     return (
         RotaSlot.objects.filter(
             suite=suite,
-            week_starts_on=monday,
+            week_starts_on=monday_of(timezone.localdate(arrived_at)),
             status=RotaSlot.Status.PLANNED,
             visitors__in=visitors,
             visit__isnull=True,

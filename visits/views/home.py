@@ -12,10 +12,11 @@ from django.views.decorators.http import require_GET
 from visits import permissions
 from visits.models import Issue, Role, RotaPeriod, RotaSlot, Visit
 from visits.summaries import Period
+from visits.workdays import monday_of
 
 
 def _visiting_context(user, today: datetime.date) -> dict:
-    monday = today - datetime.timedelta(days=today.weekday())
+    monday = monday_of(today)
     next_slot = (
         RotaSlot.objects.visible_to(user)
         .filter(visitors=user, status=RotaSlot.Status.PLANNED, week_starts_on__gte=monday)

@@ -34,6 +34,7 @@ from visits.models import (
     SwapRequest,
 )
 from visits.services import rota
+from visits.workdays import monday_of
 
 User = get_user_model()
 
@@ -70,7 +71,7 @@ def _managed_slot(request, pk) -> RotaSlot:
 def my_rota_context(request) -> dict:
     members = _rostered(request)
     user = request.user
-    monday = rota.monday_of(timezone.localdate())
+    monday = monday_of(timezone.localdate())
     slots = list(rota.slots_for_visitor(user).filter(week_starts_on__gte=monday))
     for slot in slots:
         slot.partners = [v for v in slot.visitors.all() if v.pk != user.pk]
