@@ -16,11 +16,6 @@ from visits import permissions
 from visits.models import Role, RotaPeriod, RotaSlot, Scheme, SwapRequest
 from visits.services import rota
 
-
-def _rota_schemes(user) -> list[int]:
-    return permissions.schemes_where(user, Role.VISITOR, Role.COORDINATOR, Role.MANAGER)
-
-
 SLOT_FILTERS, SLOT_FILTER_PARAMETERS = filters.declare(
     period=serializers.IntegerField(),
     suite=serializers.IntegerField(),
@@ -38,12 +33,8 @@ class RotaPeriodViewSet(ValidatedDataMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = s.RotaPeriodSerializer
 
     def get_queryset(self):
-        user = self.request.user
-        managed = permissions.schemes_where(user, Role.MANAGER)
-        visible = Q(scheme_id__in=managed) | (
-            Q(scheme_id__in=_rota_schemes(user)) & ~Q(status=RotaPeriod.Status.DRAFT)
-        )
-        return RotaPeriod.objects.filter(visible).select_related("scheme").order_by("-starts_on")
+        queryset = RotaPeriod.objects.select_related("scheme").order_by("-starts_on")
+        return permissions.scope_rota_periods(queryset, self.request.user)
 
     def _managed(self) -> RotaPeriod:
         period = self.get_object()
@@ -56,7 +47,10 @@ class RotaPeriodViewSet(ValidatedDataMixin, viewsets.ReadOnlyModelViewSet):
         """Open the quarter that `starts_on` falls in (scheme managers)."""
         data = self._validated(s.OpenPeriodSerializer)
         scheme = Scheme.objects.filter(
-            slug=data.pop("scheme"), pk__in=_rota_schemes(request.user)
+            slug=data.pop("scheme"),
+            pk__in=permissions.schemes_where(
+                request.user, Role.VISITOR, Role.COORDINATOR, Role.MANAGER
+            ),
         ).first()
         if scheme is None:
             raise NotFound("No such scheme of yours.")
@@ -126,10 +120,6 @@ class RotaSlotViewSet(ValidatedDataMixin, viewsets.ReadOnlyModelViewSet):
             queryset = queryset.filter(**{lookups.get(k, k): v for k, v in wanted.items()})
         return queryset.order_by("week_starts_on", "suite__name", "pk")
 
-    def get_serializer_context(self):
-        managed = set(permissions.schemes_where(self.request.user, Role.MANAGER))
-        return super().get_serializer_context() | {"managed_schemes": managed}
-
     @extend_schema(parameters=SLOT_FILTER_PARAMETERS)
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
@@ -197,25 +187,18 @@ class SwapViewSet(ValidatedDataMixin, mixins.ListModelMixin, viewsets.GenericVie
         if getattr(self, "swagger_fake_view", False):  # the schema generator has no user
             return SwapRequest.objects.none()
         user = self.request.user
-        schemes = [m.scheme_id for m in rota.rostered_members_of(user)]
-        schemes += permissions.schemes_where(user, Role.MANAGER)
         slots = RotaSlot.objects.select_related("suite", "period", "visit").prefetch_related(
             "visitors"
         )
-        return (
+        queryset = (
             SwapRequest.objects.filter(
-                Q(status=SwapRequest.Status.OPEN) | Q(offered_by=user) | Q(taken_by=user),
-                slot__period__scheme_id__in=schemes,
-                slot__period__status=RotaPeriod.Status.PUBLISHED,
+                Q(status=SwapRequest.Status.OPEN) | Q(offered_by=user) | Q(taken_by=user)
             )
             .select_related("offered_by", "taken_by")
             .prefetch_related(Prefetch("slot", queryset=slots))
             .order_by("slot__week_starts_on", "pk")
         )
-
-    def get_serializer_context(self):
-        managed = set(permissions.schemes_where(self.request.user, Role.MANAGER))
-        return super().get_serializer_context() | {"managed_schemes": managed}
+        return permissions.scope_swaps(queryset, user)
 
     def _one(self, pk) -> SwapRequest:
         return get_object_or_404(self.get_queryset(), pk=pk)

@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from visits import permissions
 from visits.models import (
     Answer,
     ChecklistVersion,
@@ -402,9 +403,7 @@ class RotaSlotSerializer(serializers.ModelSerializer):
         ]
 
     def get_planned_for(self, slot) -> str | None:
-        user, managed = self.context["request"].user, self.context["managed_schemes"]
-        mine = any(v.pk == user.pk for v in slot.visitors.all())
-        if slot.planned_for and (mine or slot.period.scheme_id in managed):
+        if slot.planned_for and permissions.can_plan_slot(self.context["request"].user, slot):
             return serializers.DateTimeField().to_representation(slot.planned_for)
         return None
 

@@ -115,6 +115,29 @@ def scope_rota_slots(queryset: QuerySet, user) -> QuerySet:
     return queryset.filter(q).distinct()
 
 
+def scope_rota_periods(queryset: QuerySet, user) -> QuerySet:
+    """Rota periods: the manager's schemes' all, drafts included; a visitor's or coordinator's
+    once open for availability or published. Never the PCC reader's or the force's."""
+    q = NOTHING
+    for m in memberships_of(user):
+        if m.role == Role.MANAGER:
+            q |= Q(scheme_id=m.scheme_id)
+        elif m.role in (Role.VISITOR, Role.COORDINATOR):
+            q |= Q(scheme_id=m.scheme_id) & ~Q(status=RotaPeriod.Status.DRAFT)
+    return queryset.filter(q)
+
+
+def scope_swaps(queryset: QuerySet, user) -> QuerySet:
+    """Offers of rota slots: every offer on a published rota of a scheme whose rota one is on
+    or manages (a visitor must see others' offers to take one)."""
+    return queryset.filter(
+        slot__period__scheme_id__in=schemes_where(
+            user, Role.VISITOR, Role.COORDINATOR, Role.MANAGER
+        ),
+        slot__period__status=RotaPeriod.Status.PUBLISHED,
+    )
+
+
 def scope_suites(queryset: QuerySet, user) -> QuerySet:
     """Suites: every suite of one's schemes, but a force lead only the suites they cover."""
     q = NOTHING

@@ -502,11 +502,10 @@ def take(*, actor, swap: SwapRequest) -> SwapRequest:
 
 def open_offers_for(user):
     """Open offers in the user's schemes that they could take (checked one by one)."""
-    schemes = [m.scheme_id for m in rostered_members_of(user)]
     offers = (
-        SwapRequest.objects.filter(
+        permissions.scope_swaps(SwapRequest.objects.all(), user)
+        .filter(
             status=SwapRequest.Status.OPEN,
-            slot__period__scheme_id__in=schemes,
             slot__status=RotaSlot.Status.PLANNED,
             slot__week_starts_on__gte=monday_of(timezone.localdate()),
         )

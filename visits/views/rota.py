@@ -48,12 +48,15 @@ def _rostered(request) -> list[Membership]:
 
 def _managed_period(request, pk) -> RotaPeriod:
     """404 unless the user is on this scheme's rota at all; 403 unless they manage it."""
-    period = get_object_or_404(RotaPeriod.objects.select_related("scheme"), pk=pk)
-    if not permissions.can_see_rota(request.user, period.scheme_id):
-        raise Http404("No such rota")
+    period = _visible_period(request, pk)
     if not permissions.can_manage_scheme(request.user, period.scheme_id):
         raise PermissionDenied("Only the scheme manager plans the rota.")
     return period
+
+
+def _visible_period(request, pk) -> RotaPeriod:
+    periods = RotaPeriod.objects.select_related("scheme")
+    return get_object_or_404(permissions.scope_rota_periods(periods, request.user), pk=pk)
 
 
 def _managed_slot(request, pk) -> RotaSlot:
@@ -179,13 +182,8 @@ def slot_offer(request, pk):
 
 
 def _visible_offer(request, pk) -> SwapRequest:
-    members = _rostered(request)
-    return get_object_or_404(
-        SwapRequest.objects.select_related("slot__period", "slot__suite"),
-        pk=pk,
-        slot__period__scheme_id__in=[m.scheme_id for m in members],
-        slot__period__status=RotaPeriod.Status.PUBLISHED,
-    )
+    swaps = SwapRequest.objects.select_related("slot__period", "slot__suite")
+    return get_object_or_404(permissions.scope_swaps(swaps, request.user), pk=pk)
 
 
 @require_POST
@@ -221,9 +219,7 @@ def offer_withdraw(request, pk):
 @require_http_methods(["GET", "POST"])
 @login_required
 def availability(request, pk):
-    period = get_object_or_404(RotaPeriod.objects.select_related("scheme"), pk=pk)
-    if not permissions.can_see_rota(request.user, period.scheme_id):
-        raise Http404("No such rota")
+    period = _visible_period(request, pk)
     manager = permissions.can_manage_scheme(request.user, period.scheme_id)
     person = request.user
     if request.GET.get("user"):
