@@ -413,3 +413,31 @@ def test_the_force_never_sees_the_rota_or_a_planned_time(client, visitor, partne
         assert "23:15" not in html and "/rota/" not in html, url
     assert not RotaSlot.objects.visible_to(force).exists()
     assert not CalendarFeed.objects.filter(membership__user=force).exists()
+
+
+def test_the_visitors_rota_page_makes_the_same_queries_however_many_slots_and_offers(
+    client, visitor, partner, coordinator, django_assert_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    period = make_period()
+    others = [persona("abigail.reeve"), persona("ben.catchpole")]
+
+    def add(weeks):
+        make_slot(
+            period=period, suite_name="Wymondham", visitors=[visitor, partner], weeks_ahead=weeks
+        )
+        theirs = make_slot(period=period, suite_name="Aylsham", visitors=others, weeks_ahead=weeks)
+        rota.offer(actor=others[0], slot=theirs)
+
+    add(1)
+    client.force_login(visitor)
+    client.get(reverse("my-rota"))
+    with CaptureQueriesContext(connection) as first:
+        assert client.get(reverse("my-rota")).status_code == 200
+    for weeks in (2, 3, 4, 5):
+        add(weeks)
+    with django_assert_num_queries(len(first)):
+        page = client.get(reverse("my-rota"))
+    assert page.content.decode().count("Offered by Abigail Reeve") == 5

@@ -283,25 +283,35 @@ def generate(*, actor, period: RotaPeriod) -> scheduling.Figures:
     return figures
 
 
+class PeriodRules:
+    """A period's rota as the solver sees it, loaded once (a fixed handful of queries), so any
+    number of proposed changes can be checked against it: hand changes, swaps, offers."""
+
+    def __init__(self, period: RotaPeriod):
+        slots = list(
+            period.slots.exclude(status=RotaSlot.Status.CANCELLED).prefetch_related("visitors")
+        )
+        members = list(rostered_members(period.scheme_id))
+        self.pairs = {s.pk: [u.pk for u in s.visitors.all()] for s in slots}
+        self.problem = build_problem(period, slots, members=members)
+        self.names = {m.user_id: m.user.get_full_name() for m in members}
+
+    def breaches(self, changes: dict[int, list[int]]) -> dict[int, list[str]]:
+        """The rules each changed slot would break, with every other slot as it stands."""
+        pairs = self.pairs | changes
+        return {
+            key: list(
+                dict.fromkeys(
+                    b.message(self.names) for b in scheduling.breaches_of(self.problem, pairs, key)
+                )
+            )
+            for key in changes
+        }
+
+
 def slot_breaches(slot: RotaSlot, visitor_ids: list[int]) -> list[str]:
     """What would break if this slot had these visitors, given the rest of the period."""
-    return _breaches_with(slot.period, {slot.pk: visitor_ids})[slot.pk]
-
-
-def _breaches_with(period: RotaPeriod, changes: dict[int, list[int]]) -> dict[int, list[str]]:
-    """The rules each changed slot would break, with every other slot as it stands."""
-    slots = list(
-        period.slots.exclude(status=RotaSlot.Status.CANCELLED).prefetch_related("visitors")
-    )
-    pairs = {s.pk: [u.pk for u in s.visitors.all()] for s in slots} | changes
-    problem = build_problem(period, slots)
-    names = {m.user_id: m.user.get_full_name() for m in rostered_members(period.scheme_id)}
-    return {
-        key: list(
-            dict.fromkeys(b.message(names) for b in scheduling.breaches_of(problem, pairs, key))
-        )
-        for key in changes
-    }
+    return PeriodRules(slot.period).breaches({slot.pk: visitor_ids})[slot.pk]
 
 
 def assign(*, actor, slot: RotaSlot, visitor_ids: list[int], accept_warnings: bool = False) -> list:
@@ -358,7 +368,7 @@ def move_pair(*, actor, slot: RotaSlot, target: RotaSlot, accept_warnings: bool 
         )
     here = list(slot.visitors.values_list("pk", flat=True))
     there = list(target.visitors.values_list("pk", flat=True))
-    found = _breaches_with(slot.period, {slot.pk: there, target.pk: here})
+    found = PeriodRules(slot.period).breaches({slot.pk: there, target.pk: here})
     warnings = [
         f"{place}: {message}"
         for place, key in (("Here", slot.pk), ("There", target.pk))
@@ -459,20 +469,19 @@ def withdraw(*, actor, swap: SwapRequest) -> SwapRequest:
     return swap
 
 
-def _with_taker(swap: SwapRequest, taker_id: int) -> list[int]:
-    ids = [u for u in swap.slot.visitors.values_list("pk", flat=True) if u != swap.offered_by_id]
-    return [*ids, taker_id]
-
-
-def can_take(swap: SwapRequest, user) -> list[str]:
-    """Why this user cannot take the offered place ([] when they can)."""
+def can_take(swap: SwapRequest, user, rules: PeriodRules | None = None) -> list[str]:
+    """Why this user cannot take the offered place ([] when they can). Pass the period's
+    rules when checking many offers of one period."""
     if swap.status != SwapRequest.Status.OPEN:
         return ["This offer is no longer open."]
-    if swap.slot.visitors.filter(pk=user.pk).exists():
+    rules = rules or PeriodRules(swap.slot.period)
+    on_slot = rules.pairs.get(swap.slot_id, [])
+    if user.pk in on_slot:
         return ["You are already on this slot."]
-    if not rostered_members(swap.slot.period.scheme_id).filter(user=user).exists():
+    if user.pk not in rules.names:
         return ["Only active visitors can take a slot."]
-    return slot_breaches(swap.slot, _with_taker(swap, user.pk))
+    partners = [pid for pid in on_slot if pid != swap.offered_by_id]
+    return rules.breaches({swap.slot_id: [*partners, user.pk]})[swap.slot_id]
 
 
 def take(*, actor, swap: SwapRequest) -> SwapRequest:
@@ -501,7 +510,8 @@ def take(*, actor, swap: SwapRequest) -> SwapRequest:
 
 
 def open_offers_for(user):
-    """Open offers in the user's schemes that they could take (checked one by one)."""
+    """Open offers in the user's schemes, each with why the user cannot take it ([] if they
+    can); each period's rules are loaded once."""
     offers = (
         permissions.scope_swaps(SwapRequest.objects.all(), user)
         .filter(
@@ -513,7 +523,14 @@ def open_offers_for(user):
         .select_related("slot__suite", "slot__period", "offered_by")
         .order_by("slot__week_starts_on")
     )
-    return [(swap, can_take(swap, user)) for swap in offers]
+    rules: dict[int, PeriodRules] = {}
+    result = []
+    for swap in offers:
+        period = swap.slot.period
+        if period.pk not in rules:
+            rules[period.pk] = PeriodRules(period)
+        result.append((swap, can_take(swap, user, rules[period.pk])))
+    return result
 
 
 def rostered_members_of(user):
