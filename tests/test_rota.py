@@ -369,27 +369,24 @@ def test_the_period_page_query_count_does_not_grow_with_the_rota(
         assert client.get(reverse("rota-period", args=[next_quarter.pk])).status_code == 200
 
 
-ROTA_PAGES = ["my-rota", "rota-periods", "rota-period", "rota-availability", "rota-slot"]
-
-
-@pytest.mark.parametrize(
-    "username, expected",
-    [
-        ("force", dict.fromkeys(ROTA_PAGES, 404)),
-        ("pcc", dict.fromkeys(ROTA_PAGES, 404)),
-        ("outsider", {"my-rota": 200, "rota-periods": 403, "rota-period": 404}),
-        ("visitor", {"my-rota": 200, "rota-periods": 403, "rota-period": 403, "rota-slot": 403}),
-        ("manager", {"my-rota": 404, "rota-periods": 200, "rota-period": 200, "rota-slot": 200}),
-    ],
-)
-def test_who_may_open_which_rota_page(client, username, expected, visitor, partner):
-    slot = published_slot([visitor, partner])
-    args = {"rota-period": [slot.period_id], "rota-availability": [slot.period_id]}
-    args["rota-slot"] = [slot.pk]
-    client.force_login(persona(username))
-    for name, status in expected.items():
-        response = client.get(reverse(name, args=args.get(name, [])))
-        assert response.status_code == status, (username, name)
+def test_bad_input_on_the_rota_pages_gets_a_form_error(client, next_quarter, manager, visitor):
+    client.force_login(visitor)
+    url = reverse("rota-availability", args=[next_quarter.pk])
+    page = client.post(url, {"max_visits_per_month": "99", "unavailable_weeks": ["2001-01-01"]})
+    assert page.status_code == 400
+    html = page.content.decode()
+    assert "There is a problem" in html
+    assert "Ensure this value is less than or equal to 8." in html
+    assert "Select a valid choice." in html
+    rota.generate(actor=manager, period=next_quarter)
+    slot = next_quarter.slots.first()
+    client.force_login(manager)
+    page = client.post(reverse("rota-slot", args=[slot.pk]), {"first": persona("force").pk})
+    assert page.status_code == 400 and "Select a valid choice." in page.content.decode()
+    page = client.post(reverse("rota-slot-move", args=[slot.pk]), {"target": "999999"})
+    assert page.status_code == 400 and "Select a valid choice." in page.content.decode()
+    page = client.post(reverse("rota-slot-status", args=[slot.pk]), {"status": "done"}, follow=True)
+    assert "Choose missed, cancelled or planned." in page.content.decode()
 
 
 def test_the_force_never_sees_the_rota_or_a_planned_time(client, visitor, partner, force):
