@@ -74,3 +74,45 @@ def test_the_manager_sees_a_broken_rule_as_they_choose(page, demo, sign_in, open
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text("Slot saved.")).to_be_visible()
     assert slot.visitors.filter(username="visitor").exists()
+
+
+def test_a_visitor_gives_availability_and_records_the_agreed_time(page, demo, sign_in):
+    manager = persona("manager")
+    today = timezone.localdate()
+    first, _last, name = rota.quarter_of(today + datetime.timedelta(days=92))
+    rota.open_period(
+        actor=manager,
+        scheme=Scheme.objects.get(slug="norfolk"),
+        starts_on=first,
+        availability_closes_on=today + datetime.timedelta(days=5),
+    )
+    slot = make_slot(
+        period=make_period(),
+        suite_name="Wymondham",
+        visitors=[persona("visitor"), persona("partner")],
+    )
+
+    sign_in("visitor")
+    page.get_by_role("link", name="Rota", exact=True).click()
+    page.get_by_role("link", name="Give your availability").click()
+    expect(page.get_by_role("heading", name=f"Your availability for {name}")).to_be_visible()
+    check_accessibility(page)
+    page.get_by_label(f"Week of {first:%d %B}").check()
+    page.get_by_label("Saturday").check()
+    page.get_by_label("I can do a night visit (22:00 to 06:00)").check()
+    page.get_by_label("Most visits a month").fill("1")
+    page.get_by_role("button", name="Save availability").click()
+    expect(page.get_by_text(f"Availability for {name} saved.")).to_be_visible()
+    check_accessibility(page)
+
+    card = page.get_by_role("article", name=f"Wymondham, week of {slot.week_starts_on:%-d %B}")
+    card.get_by_label("Day and time you have agreed").fill(f"{slot.week_starts_on}T19:30")
+    card.get_by_role("button", name="Save the day and time").click()
+    expect(
+        page.get_by_text("Saved. Only you, your partner and the scheme manager see it.")
+    ).to_be_visible()
+    check_accessibility(page)
+    slot.refresh_from_db()
+    assert timezone.localtime(slot.planned_for).strftime("%H:%M") == "19:30"
+    given = persona("visitor").availability.get()
+    assert given.unavailable_weeks == [first.isoformat()] and given.nights_ok
