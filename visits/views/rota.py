@@ -442,7 +442,7 @@ def slot_context(slot: RotaSlot, form=None, move_form=None, warnings=None) -> di
     people = list(rota.rostered_members(slot.period.scheme_id))
     current = [u.pk for u in slot.visitors.all()]
     form = form or SlotForm(
-        initial={"first": current[0] if current else "", "second": current[1:2] and current[1]},
+        initial={"first": (current + [""])[0], "second": (current[1:] + [""])[0]},
         people=people,
     )
     others = (

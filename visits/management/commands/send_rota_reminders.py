@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand
 from django.urls import reverse
 from django.utils import timezone
 
+from visits.models import RotaSlot
 from visits.notifications import manager_emails, send_all, slot_line
 from visits.services import rota
 
@@ -47,7 +48,7 @@ class Command(BaseCommand):
                         )
                     )
         sent = send_all(reminders)
-        rota.RotaSlot.objects.filter(pk__in=[s.pk for s in due]).update(reminded_at=now)
+        RotaSlot.objects.filter(pk__in=[s.pk for s in due]).update(reminded_at=now)
 
         alerts = []
         gaps = list(rota.uncovered(today).select_related("suite", "period"))
@@ -64,7 +65,7 @@ class Command(BaseCommand):
                     )
                 )
         alerted = send_all(alerts)
-        rota.RotaSlot.objects.filter(pk__in=[s.pk for s in gaps]).update(uncovered_alert_at=now)
+        RotaSlot.objects.filter(pk__in=[s.pk for s in gaps]).update(uncovered_alert_at=now)
 
         missed = rota.mark_missed(today)
         self.stdout.write(
