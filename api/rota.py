@@ -80,12 +80,17 @@ class RotaPeriodViewSet(ValidatedDataMixin, viewsets.ReadOnlyModelViewSet):
         period = self.get_object()
         data = self._validated(s.AvailabilitySerializer)
         person = request.user
+        revision = data.pop("revision")
         if "user" in data:
             person = get_object_or_404(
                 rota.rostered_members(period.scheme_id), user_id=data.pop("user")
             ).user
         saved = rota.set_availability(
-            actor=request.user, period=period, user=person, data=rota.AvailabilityInput(**data)
+            actor=request.user,
+            period=period,
+            user=person,
+            data=rota.AvailabilityInput(**data),
+            expected_revision=revision,
         )
         return Response(
             s.AvailabilitySerializer(
@@ -96,6 +101,7 @@ class RotaPeriodViewSet(ValidatedDataMixin, viewsets.ReadOnlyModelViewSet):
                     "preferred_bands": saved.preferred_bands,
                     "nights_ok": saved.nights_ok,
                     "max_visits_per_month": saved.max_visits_per_month,
+                    "revision": saved.revision,
                 }
             ).data
         )
@@ -147,6 +153,7 @@ class RotaSlotViewSet(ValidatedDataMixin, viewsets.ReadOnlyModelViewSet):
             slot=slot,
             visitor_ids=data["visitors"],
             accept_warnings=data["accept_warnings"],
+            expected_revision=data["revision"],
         )
         return self._answer(slot)
 
@@ -156,7 +163,12 @@ class RotaSlotViewSet(ValidatedDataMixin, viewsets.ReadOnlyModelViewSet):
         """The pair's agreed day and time, seen only by the pair and the manager."""
         slot = self.get_object()
         data = self._validated(s.PlannedTimeSerializer)
-        rota.set_planned_time(actor=request.user, slot=slot, when=data["planned_for"])
+        rota.set_planned_time(
+            actor=request.user,
+            slot=slot,
+            when=data["planned_for"],
+            expected_revision=data["revision"],
+        )
         return self._answer(slot)
 
     @extend_schema(request=s.OfferSerializer, responses={201: s.SwapSerializer})
@@ -174,7 +186,12 @@ class RotaSlotViewSet(ValidatedDataMixin, viewsets.ReadOnlyModelViewSet):
         """Mark a slot missed or cancelled, or planned again (managers)."""
         slot = self._managed_slot()
         data = self._validated(s.SlotStatusSerializer)
-        slot = rota.end_slot(actor=request.user, slot=slot, status=data["status"])
+        slot = rota.end_slot(
+            actor=request.user,
+            slot=slot,
+            status=data["status"],
+            expected_revision=data["revision"],
+        )
         return self._answer(slot)
 
 

@@ -157,6 +157,15 @@ class VisitStartSerializer(serializers.Serializer):
     arrived_at = serializers.DateTimeField()
 
 
+def revision_read() -> serializers.IntegerField:
+    """The `revision` a change names: the one the client read, so that it cannot overwrite a
+    change it has not seen (see visits.services.revisions)."""
+    return serializers.IntegerField(
+        min_value=1,
+        help_text="The revision you last read; 409 `stale_revision` if it has changed since.",
+    )
+
+
 class RevisionMixin(serializers.Serializer):
     revision = serializers.IntegerField(
         required=False,
@@ -311,6 +320,7 @@ class IssueSerializer(serializers.ModelSerializer):
             "description",
             "custody_number",
             "recheck_next_visit",
+            "revision",
             "referred_at",
             "due_on",
             "responded_at",
@@ -343,6 +353,7 @@ class IssueActionSerializer(serializers.Serializer):
     severity = serializers.ChoiceField(
         choices=Issue.Severity.choices, required=False, allow_null=True, default=None
     )
+    revision = revision_read()
 
 
 # --- Rota ---------------------------------------------------------------------------------------
@@ -399,6 +410,7 @@ class RotaSlotSerializer(serializers.ModelSerializer):
             "status",
             "planned_for",
             "unfilled_reason",
+            "revision",
             "visit",
         ]
 
@@ -425,6 +437,11 @@ class AvailabilitySerializer(serializers.Serializer):
     )
     nights_ok = serializers.BooleanField(default=False)
     max_visits_per_month = serializers.IntegerField(min_value=0, max_value=8, default=2)
+    revision = serializers.IntegerField(
+        min_value=0,
+        help_text="The revision you last read, 0 if none was given yet; 409 `stale_revision` "
+        "if it has changed since.",
+    )
 
 
 class SlotVisitorsSerializer(serializers.Serializer):
@@ -432,10 +449,12 @@ class SlotVisitorsSerializer(serializers.Serializer):
     accept_warnings = serializers.BooleanField(
         default=False, help_text="Keep the change although it breaks rota rules (409 otherwise)."
     )
+    revision = revision_read()
 
 
 class PlannedTimeSerializer(serializers.Serializer):
     planned_for = serializers.DateTimeField(allow_null=True)
+    revision = revision_read()
 
 
 class OfferSerializer(serializers.Serializer):
@@ -444,12 +463,13 @@ class OfferSerializer(serializers.Serializer):
 
 class SlotStatusSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=["planned", "missed", "cancelled"])
+    revision = revision_read()
 
 
 class SwapSerializer(serializers.ModelSerializer):
     slot = RotaSlotSerializer(read_only=True)
     offered_by = PersonSerializer(read_only=True)
-    taken_by = PersonSerializer(read_only=True)
+    taken_by = PersonSerializer(read_only=True, allow_null=True)
 
     class Meta:
         model = SwapRequest

@@ -371,11 +371,14 @@ class IssueViewSet(
     @extend_schema(request=s.IssueActionSerializer, responses=s.IssueDetailSerializer)
     @action(detail=True, methods=["post"], url_path="act")
     def act(self, request, pk=None):
-        """Take a workflow step. 409 when the issue's state does not allow it, 403 when the
-        role does not."""
+        """Take a workflow step, naming the `revision` you read. 409 when the issue's state
+        does not allow it or it changed since, 403 when the role does not."""
         issue = self.get_object()
         data = self._validated(s.IssueActionSerializer)
-        issue = issue_service.act(actor=request.user, issue=issue, **data)
+        revision = data.pop("revision")
+        issue = issue_service.act(
+            actor=request.user, issue=issue, expected_revision=revision, **data
+        )
         return self.retrieve(request, pk=issue.pk)
 
 

@@ -53,22 +53,58 @@ def test_a_hand_change_that_breaks_a_rule_is_a_409_until_accepted(client, slot):
     vera, partner = persona("visitor"), persona("partner")
     kl = make_slot(period=slot.period, suite_name="King's Lynn", visitors=[partner], weeks_ahead=2)
     path = f"/api/rota/slots/{kl.pk}/visitors/"
-    response = call(client, "manager", "put", path, {"visitors": [vera.pk, partner.pk]})
+    response = call(
+        client, "manager", "put", path, {"visitors": [vera.pk, partner.pk], "revision": 1}
+    )
     assert response.status_code == 409
     body = response.json()
     assert body["code"] == "rota_rule_broken"
     assert "conflict of interest" in body["detail"]
-    data = {"visitors": [vera.pk, partner.pk], "accept_warnings": True}
+    data = {"visitors": [vera.pk, partner.pk], "accept_warnings": True, "revision": 1}
     response = call(client, "manager", "put", path, data)
     assert response.status_code == 200
     assert {v["id"] for v in response.json()["visitors"]} == {vera.pk, partner.pk}
+    assert response.json()["revision"] == 2
     assert call(client, "visitor", "put", path, data).status_code == 403
+
+
+def test_two_managers_cannot_overwrite_each_others_slot_change(client, slot):
+    """Both read revision 1; the second to save is told, and the first one's pair stays."""
+    path = f"/api/rota/slots/{slot.pk}/visitors/"
+    read = slot.revision
+    first = {"visitors": [], "revision": read, "accept_warnings": True}
+    assert call(client, "manager", "put", path, first).status_code == 200
+    second = {"visitors": [persona("coordinator").pk], "revision": read, "accept_warnings": True}
+    response = call(client, "manager", "put", path, second)
+    assert response.status_code == 409 and response.json()["code"] == "stale_revision"
+    assert not RotaSlot.objects.get(pk=slot.pk).visitors.exists()
+    when = datetime.datetime.combine(slot.week_starts_on, datetime.time(9, 0)).isoformat()
+    stale = call(
+        client,
+        "manager",
+        "put",
+        f"/api/rota/slots/{slot.pk}/plan/",
+        {"planned_for": when, "revision": read},
+    )
+    assert stale.status_code == 409 and stale.json()["code"] == "stale_revision"
+    status = call(
+        client,
+        "manager",
+        "post",
+        f"/api/rota/slots/{slot.pk}/status/",
+        {"status": "cancelled", "revision": read + 1},
+    )
+    assert status.status_code == 200 and status.json()["revision"] == read + 2
 
 
 def test_planning_offering_and_taking_through_the_api(client, slot):
     when = datetime.datetime.combine(slot.week_starts_on, datetime.time(10, 0)).isoformat()
     response = call(
-        client, "partner", "put", f"/api/rota/slots/{slot.pk}/plan/", {"planned_for": when}
+        client,
+        "partner",
+        "put",
+        f"/api/rota/slots/{slot.pk}/plan/",
+        {"planned_for": when, "revision": slot.revision},
     )
     assert response.status_code == 200
     bad = call(
@@ -76,7 +112,7 @@ def test_planning_offering_and_taking_through_the_api(client, slot):
         "partner",
         "put",
         f"/api/rota/slots/{slot.pk}/plan/",
-        {"planned_for": "2001-01-01T10:00"},
+        {"planned_for": "2001-01-01T10:00", "revision": response.json()["revision"]},
     )
     assert bad.status_code == 400 and bad.json()["code"] == "outside_week"
     offered = call(client, "visitor", "post", f"/api/rota/slots/{slot.pk}/offer/", {"note": "Away"})
@@ -112,14 +148,19 @@ def test_periods_open_generate_and_take_availability(client, db):
     assert again.status_code == 409 and again.json()["code"] == "period_exists"
     path = f"/api/rota/periods/{period['id']}/availability/"
     first_week = period["starts_on"]
-    response = call(
-        client, "visitor", "put", path, {"unavailable_weeks": [first_week], "nights_ok": True}
-    )
+    given = {"unavailable_weeks": [first_week], "nights_ok": True, "revision": 0}
+    response = call(client, "visitor", "put", path, given)
     assert response.status_code == 200, response.json()
     assert response.json()["unavailable_weeks"] == [first_week]
-    wrong = call(client, "visitor", "put", path, {"unavailable_weeks": ["2001-01-01"]})
+    assert response.json()["revision"] == 1
+    # Another tab, still thinking none was given, cannot overwrite it.
+    twice = call(client, "visitor", "put", path, given)
+    assert twice.status_code == 409 and twice.json()["code"] == "stale_revision"
+    wrong = call(
+        client, "visitor", "put", path, {"unavailable_weeks": ["2001-01-01"], "revision": 1}
+    )
     assert wrong.status_code == 400 and wrong.json()["code"] == "week_not_in_period"
-    someone = call(client, "visitor", "put", path, {"user": persona("partner").pk})
+    someone = call(client, "visitor", "put", path, {"user": persona("partner").pk, "revision": 0})
     assert someone.status_code == 403
     generated = call(client, "manager", "post", f"/api/rota/periods/{period['id']}/generate/")
     assert generated.json()["status"] == "draft"

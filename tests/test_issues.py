@@ -376,24 +376,49 @@ def test_issue_api_lists_acts_and_refuses_in_one_shape(client, db):
     client.force_login(persona("force"))
     listed = client.get("/api/issues/").json()
     assert listed["count"] == 1 and listed["results"][0]["status"] == "referred"
+    revision = listed["results"][0]["revision"]
     response = client.post(
         f"/api/issues/{issue.pk}/act/",
-        {"action": "respond", "text": "Fixed today."},
+        {"action": "respond", "text": "Fixed today.", "revision": revision},
         content_type="application/json",
     )
     assert response.status_code == 200
     assert response.json()["events"][-1]["text"] == "Fixed today."
+    assert response.json()["revision"] == revision + 1
     again = client.post(
         f"/api/issues/{issue.pk}/act/",
-        {"action": "respond", "text": "x"},
+        {"action": "respond", "text": "x", "revision": revision + 1},
         content_type="application/json",
     )
     assert again.status_code == 409 and again.json()["code"] == "transition_not_allowed"
+    stale = client.post(
+        f"/api/issues/{issue.pk}/act/",
+        {"action": "comment", "text": "Seen.", "revision": revision},
+        content_type="application/json",
+    )
+    assert stale.status_code == 409 and stale.json()["code"] == "stale_revision"
     denied = client.post(
-        f"/api/issues/{issue.pk}/act/", {"action": "accept"}, content_type="application/json"
+        f"/api/issues/{issue.pk}/act/",
+        {"action": "accept", "revision": revision + 1},
+        content_type="application/json",
     )
     assert denied.status_code == 403 and denied.json()["code"] == "role_not_allowed"
     client.force_login(persona("outsider"))
     assert client.get(f"/api/issues/{issue.pk}/").status_code == 404
     client.force_login(persona("pcc"))
     assert client.get("/api/issues/?overdue=1").json()["count"] == 0
+
+
+def test_an_issue_page_acted_on_since_it_was_opened_says_so(client, db):
+    issue = issue_in("referred")
+    client.force_login(persona("manager"))
+    page = client.get(reverse("issue-detail", args=[issue.pk])).content.decode()
+    assert f'name="revision" value="{issue.revision}"' in page
+    issue_service.act(actor=persona("manager"), issue=issue, action="comment", text="Chased.")
+    response = client.post(
+        reverse("issue-act", args=[issue.pk]),
+        {"action": "escalate", "text": "Overdue", "revision": issue.revision},
+    )
+    assert response.status_code == 400
+    assert "Someone else changed this since you opened it." in response.content.decode()
+    assert Issue.objects.get(pk=issue.pk).escalation_level == ""

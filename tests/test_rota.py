@@ -438,3 +438,43 @@ def test_the_visitors_rota_page_makes_the_same_queries_however_many_slots_and_of
     with django_assert_num_queries(len(first)):
         page = client.get(reverse("my-rota"))
     assert page.content.decode().count("Offered by Abigail Reeve") == 5
+
+
+def test_a_slot_page_saved_over_someone_elses_change_is_refused(client, next_quarter, manager):
+    """Two managers open the same slot; the second to save is told and changes nothing."""
+    rota.generate(actor=manager, period=next_quarter)
+    slot = next_quarter.slots.filter(visitors__isnull=False).first()
+    client.force_login(manager)
+    page = client.get(reverse("rota-slot", args=[slot.pk]))
+    revision = page.context["form"]["revision"].value()
+    assert f'name="revision" value="{revision}"' in page.content.decode()
+    rota.assign(actor=manager, slot=slot, visitor_ids=[], accept_warnings=True)
+    stale = client.post(
+        reverse("rota-slot", args=[slot.pk]),
+        {"first": "", "second": "", "accept_warnings": "on", "revision": revision},
+    )
+    assert stale.status_code == 400
+    assert "Someone else changed this since you opened it." in stale.content.decode()
+    stale = client.post(
+        reverse("rota-slot-status", args=[slot.pk]),
+        {"status": "cancelled", "revision": revision},
+        follow=True,
+    )
+    assert "Someone else changed this" in stale.content.decode()
+    slot.refresh_from_db()
+    assert slot.status == RotaSlot.Status.PLANNED and slot.revision == revision + 1
+
+
+def test_availability_from_a_second_tab_does_not_overwrite_the_first(client, next_quarter, visitor):
+    client.force_login(visitor)
+    url = reverse("rota-availability", args=[next_quarter.pk])
+    assert 'name="revision" value="0"' in client.get(url).content.decode()
+    weeks = [w.isoformat() for w in rota.weeks_of(next_quarter)]
+    first = {"unavailable_weeks": weeks[:1], "max_visits_per_month": "2", "revision": "0"}
+    assert client.post(url, first).status_code == 302
+    second = {"unavailable_weeks": weeks[1:2], "max_visits_per_month": "2", "revision": "0"}
+    refused = client.post(url, second)
+    assert refused.status_code == 400
+    assert "Someone else changed this" in refused.content.decode()
+    saved = visitor.availability.get(period=next_quarter)
+    assert saved.unavailable_weeks == weeks[:1] and saved.revision == 1

@@ -343,7 +343,14 @@ class IssueFilterForm(forms.Form):
 MAX_RESPONSE_FILE = 10 * 1024 * 1024
 
 
-class IssueActionForm(forms.Form):
+class RevisionForm(forms.Form):
+    """Carries the revision the page was drawn from, so that saving over a change someone made
+    since is refused instead of silently overwriting it (visits.services.revisions)."""
+
+    revision = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+
+
+class IssueActionForm(RevisionForm):
     action = forms.CharField(widget=forms.HiddenInput)
     text = forms.CharField(
         required=False, max_length=4000, label="Text", widget=forms.Textarea(attrs={"rows": 3})
@@ -394,7 +401,7 @@ WEEKDAYS = [(0, "Monday"), (1, "Tuesday"), (2, "Wednesday"), (3, "Thursday"), (4
 WEEKDAYS += [(5, "Saturday"), (6, "Sunday")]
 
 
-class AvailabilityForm(forms.Form):
+class AvailabilityForm(RevisionForm):
     unavailable_weeks = forms.TypedMultipleChoiceField(
         choices=[],
         coerce=datetime.date.fromisoformat,
@@ -447,7 +454,7 @@ class OpenPeriodForm(forms.Form):
     )
 
 
-class SlotForm(forms.Form):
+class SlotForm(RevisionForm):
     first = forms.TypedChoiceField(coerce=int, required=False, label="First visitor")
     second = forms.TypedChoiceField(coerce=int, required=False, label="Second visitor")
     accept_warnings = forms.BooleanField(
@@ -464,7 +471,7 @@ class SlotForm(forms.Form):
         return [v for v in (self.cleaned_data["first"], self.cleaned_data["second"]) if v]
 
 
-class MovePairForm(forms.Form):
+class MovePairForm(RevisionForm):
     target = forms.TypedChoiceField(coerce=int, label="Swap this pair with the pair in")
     accept_warnings = forms.BooleanField(
         required=False, label="I know this breaks the rules above; keep it anyway"
@@ -477,7 +484,7 @@ class MovePairForm(forms.Form):
         ]
 
 
-class PlannedTimeForm(forms.Form):
+class PlannedTimeForm(RevisionForm):
     planned_for = forms.DateTimeField(
         required=False,
         label="Day and time you have agreed",

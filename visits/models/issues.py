@@ -82,6 +82,8 @@ class Issue(models.Model):
     responded_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     outcome = models.TextField(blank=True, help_text="What came of it, told to the visitors.")
+    # Goes up with every step; a writer names the one it read (see services.revisions).
+    revision = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = IssueQuerySet.as_manager()

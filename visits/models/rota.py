@@ -72,6 +72,8 @@ class RotaSlot(models.Model):
     unfilled_reason = models.TextField(blank=True)
     reminded_at = models.DateTimeField(null=True, blank=True)
     uncovered_alert_at = models.DateTimeField(null=True, blank=True)
+    # Goes up with every change of pair, time or status (see services.revisions).
+    revision = models.PositiveIntegerField(default=1)
 
     objects = RotaSlotQuerySet.as_manager()
 
@@ -98,6 +100,7 @@ class Availability(models.Model):
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+    revision = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

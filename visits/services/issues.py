@@ -13,7 +13,7 @@ from visits import permissions
 from visits.errors import ConflictError, DomainError, NotPermitted
 from visits.issue_workflow import ESCALATION_LADDER, TRANSITIONS
 from visits.models import Issue, IssueEvent, Membership, Role, Visit
-from visits.services import audit
+from visits.services import audit, revisions
 from visits.workdays import add_working_days
 
 
@@ -53,11 +53,13 @@ def act(
     attachment=None,
     severity: str | None = None,
     notify: bool = True,
+    expected_revision: int | None = None,
 ) -> Issue:
     """Take `action` on `issue` (see TRANSITIONS) and record it as an event.
 
     Raises DomainError for an unknown action or missing text, ConflictError when the issue's
-    state does not allow the action, NotPermitted when the actor's role does not."""
+    state does not allow the action or `expected_revision` is stale, NotPermitted when the
+    actor's role does not."""
     transition = TRANSITIONS.get(action)
     if transition is None:
         raise DomainError(
@@ -75,6 +77,7 @@ def act(
             raise NotPermitted(
                 f"Your role cannot {transition.label.lower()} this issue.", code="role_not_allowed"
             )
+        revisions.check(issue, expected_revision)
         if transition.needs_text and not text.strip():
             raise DomainError(
                 "Write a few words to go with this step.", code="text_required", field="text"
@@ -104,6 +107,7 @@ def act(
             issue.closed_at = None
         if transition.to_state:
             issue.status = transition.to_state
+        issue.revision += 1
         issue.save()
         event = IssueEvent(issue=issue, kind=transition.event, actor=actor, text=text.strip())
         if attachment is not None:

@@ -9,7 +9,7 @@ import secrets
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch
 from django.utils import timezone
 
 from visits import permissions, scheduling
@@ -26,7 +26,7 @@ from visits.models import (
     VisitorStatus,
 )
 from visits.models.people import VISITING_ROLES
-from visits.services import audit
+from visits.services import audit, revisions
 from visits.summaries import Period
 from visits.workdays import monday_of
 
@@ -105,9 +105,16 @@ class AvailabilityInput:
     max_visits_per_month: int
 
 
-def set_availability(*, actor, period: RotaPeriod, user, data: AvailabilityInput) -> Availability:
+def set_availability(
+    *,
+    actor,
+    period: RotaPeriod,
+    user,
+    data: AvailabilityInput,
+    expected_revision: int | None = None,
+) -> Availability:
     """A visitor gives their own availability until it closes; the manager anyone's, any time
-    before publishing."""
+    before publishing. `expected_revision` is the one read (0: none given yet)."""
     manager = permissions.can_manage_scheme(actor, period.scheme_id)
     if actor.pk != user.pk and not manager:
         raise NotPermitted("You can only give your own availability.", code="role_not_allowed")
@@ -142,25 +149,26 @@ def set_availability(*, actor, period: RotaPeriod, user, data: AvailabilityInput
             code="bad_maximum",
             field="max_visits_per_month",
         )
-    availability, _ = Availability.objects.update_or_create(
-        period=period,
-        user=user,
-        defaults={
-            "unavailable_weeks": sorted(w.isoformat() for w in set(data.unavailable_weeks)),
-            "preferred_days": sorted(set(data.preferred_days)),
-            "preferred_bands": [b for b in TimeBand.values if b in data.preferred_bands],
-            "nights_ok": data.nights_ok,
-            "max_visits_per_month": data.max_visits_per_month,
-            "entered_by": actor,
-        },
-    )
-    audit.record(
-        actor=actor,
-        action="rota.availability_set",
-        obj=availability,
-        scheme=period.scheme,
-        detail={"for": user.pk},
-    )
+    with transaction.atomic():
+        availability = Availability.objects.select_for_update().filter(
+            period=period, user=user
+        ).first() or Availability(period=period, user=user, revision=0)
+        revisions.check(availability, expected_revision)
+        availability.unavailable_weeks = sorted(w.isoformat() for w in set(data.unavailable_weeks))
+        availability.preferred_days = sorted(set(data.preferred_days))
+        availability.preferred_bands = [b for b in TimeBand.values if b in data.preferred_bands]
+        availability.nights_ok = data.nights_ok
+        availability.max_visits_per_month = data.max_visits_per_month
+        availability.entered_by = actor
+        availability.revision += 1
+        availability.save()
+        audit.record(
+            actor=actor,
+            action="rota.availability_set",
+            obj=availability,
+            scheme=period.scheme,
+            detail={"for": user.pk},
+        )
     return availability
 
 
@@ -314,7 +322,14 @@ def slot_breaches(slot: RotaSlot, visitor_ids: list[int]) -> list[str]:
     return PeriodRules(slot.period).breaches({slot.pk: visitor_ids})[slot.pk]
 
 
-def assign(*, actor, slot: RotaSlot, visitor_ids: list[int], accept_warnings: bool = False) -> list:
+def assign(
+    *,
+    actor,
+    slot: RotaSlot,
+    visitor_ids: list[int],
+    accept_warnings: bool = False,
+    expected_revision: int | None = None,
+) -> list:
     """Put these visitors on the slot by hand. Broken rules come back as warnings; the change
     is kept only when the manager accepts them. Returns the warnings accepted."""
     _require_manager(actor, slot.period.scheme_id)
@@ -326,15 +341,17 @@ def assign(*, actor, slot: RotaSlot, visitor_ids: list[int], accept_warnings: bo
         raise DomainError(
             "Choose visitors who are on this scheme's rota.", code="not_on_rota", field="visitors"
         )
-    warnings = slot_breaches(slot, visitor_ids)
-    if warnings and not accept_warnings:
-        raise RotaWarning(warnings)
     with transaction.atomic():
+        locked = revisions.lock(slot, expected_revision)
+        warnings = slot_breaches(slot, visitor_ids)
+        if warnings and not accept_warnings:
+            raise RotaWarning(warnings)
         before = set(slot.visitors.values_list("pk", flat=True))
         slot.visitors.set(visitor_ids)
         slot.unfilled_reason = "" if len(visitor_ids) == 2 else slot.unfilled_reason
         slot.planned_for = None if before != set(visitor_ids) else slot.planned_for
-        slot.save(update_fields=["unfilled_reason", "planned_for"])
+        slot.revision = locked.revision + 1
+        slot.save(update_fields=["unfilled_reason", "planned_for", "revision"])
         audit.record(
             actor=actor,
             action="rota.slot_changed",
@@ -358,28 +375,40 @@ class RotaWarning(DomainError):
         self.warnings = warnings
 
 
-def move_pair(*, actor, slot: RotaSlot, target: RotaSlot, accept_warnings: bool = False) -> list:
+def move_pair(
+    *,
+    actor,
+    slot: RotaSlot,
+    target: RotaSlot,
+    accept_warnings: bool = False,
+    expected_revision: int | None = None,
+) -> list:
     """Swap the pairs of two slots of the same period (a pair moves to another suite or
-    week). Broken rules come back as warnings, as for `assign`."""
+    week). Broken rules come back as warnings, as for `assign`; `expected_revision` is
+    `slot`'s."""
     _require_manager(actor, slot.period.scheme_id)
     if target.period_id != slot.period_id or target.pk == slot.pk:
         raise DomainError(
             "Choose another slot of the same rota.", code="bad_target", field="target"
         )
-    here = list(slot.visitors.values_list("pk", flat=True))
-    there = list(target.visitors.values_list("pk", flat=True))
-    found = PeriodRules(slot.period).breaches({slot.pk: there, target.pk: here})
-    warnings = [
-        f"{place}: {message}"
-        for place, key in (("Here", slot.pk), ("There", target.pk))
-        for message in found[key]
-    ]
-    if warnings and not accept_warnings:
-        raise RotaWarning(warnings)
     with transaction.atomic():
+        revisions.lock(slot, expected_revision)
+        revisions.lock(target, None)
+        here = list(slot.visitors.values_list("pk", flat=True))
+        there = list(target.visitors.values_list("pk", flat=True))
+        found = PeriodRules(slot.period).breaches({slot.pk: there, target.pk: here})
+        warnings = [
+            f"{place}: {message}"
+            for place, key in (("Here", slot.pk), ("There", target.pk))
+            for message in found[key]
+        ]
+        if warnings and not accept_warnings:
+            raise RotaWarning(warnings)
         slot.visitors.set(there)
         target.visitors.set(here)
-        RotaSlot.objects.filter(pk__in=[slot.pk, target.pk]).update(planned_for=None)
+        RotaSlot.objects.filter(pk__in=[slot.pk, target.pk]).update(
+            planned_for=None, revision=F("revision") + 1
+        )
         audit.record(
             actor=actor,
             action="rota.pair_moved",
@@ -416,7 +445,13 @@ def _notify_later(kind: str, *args) -> None:
 # --- The pair's own arrangements, swaps and the end of a slot ----------------------------------
 
 
-def set_planned_time(*, actor, slot: RotaSlot, when: datetime.datetime | None) -> RotaSlot:
+def set_planned_time(
+    *,
+    actor,
+    slot: RotaSlot,
+    when: datetime.datetime | None,
+    expected_revision: int | None = None,
+) -> RotaSlot:
     """The pair's private arrangement. Only the pair (and the manager) ever see it."""
     if not permissions.can_plan_slot(actor, slot):
         raise NotPermitted("Only the pair can arrange their visit.", code="role_not_allowed")
@@ -428,9 +463,12 @@ def set_planned_time(*, actor, slot: RotaSlot, when: datetime.datetime | None) -
                 code="outside_week",
                 field="planned_for",
             )
-    slot.planned_for = when
-    slot.save(update_fields=["planned_for"])
-    audit.record(actor=actor, action="rota.time_planned", obj=slot, scheme=slot.period.scheme)
+    with transaction.atomic():
+        locked = revisions.lock(slot, expected_revision)
+        slot.planned_for = when
+        slot.revision = locked.revision + 1
+        slot.save(update_fields=["planned_for", "revision"])
+        audit.record(actor=actor, action="rota.time_planned", obj=slot, scheme=slot.period.scheme)
     return slot
 
 
@@ -499,7 +537,8 @@ def take(*, actor, swap: SwapRequest) -> SwapRequest:
         slot.visitors.add(actor)
         slot.planned_for = None  # the new pair arrange it afresh
         slot.uncovered_alert_at = None
-        slot.save(update_fields=["planned_for", "uncovered_alert_at"])
+        slot.revision = F("revision") + 1
+        slot.save(update_fields=["planned_for", "uncovered_alert_at", "revision"])
         swap.status = SwapRequest.Status.TAKEN
         swap.taken_by = actor
         swap.resolved_at = timezone.now()
@@ -541,16 +580,21 @@ def rostered_members_of(user):
     ]
 
 
-def end_slot(*, actor, slot: RotaSlot, status: str) -> RotaSlot:
+def end_slot(
+    *, actor, slot: RotaSlot, status: str, expected_revision: int | None = None
+) -> RotaSlot:
     """The manager marks a slot missed or cancelled (done comes from the visit itself)."""
     _require_manager(actor, slot.period.scheme_id)
     if status not in (RotaSlot.Status.MISSED, RotaSlot.Status.CANCELLED, RotaSlot.Status.PLANNED):
         raise DomainError("Choose missed, cancelled or planned.", code="bad_status", field="status")
-    if slot.status == RotaSlot.Status.DONE:
-        raise ConflictError("A visit was recorded for this slot.", code="slot_done")
-    slot.status = status
-    slot.save(update_fields=["status"])
-    audit.record(actor=actor, action=f"rota.slot_{status}", obj=slot, scheme=slot.period.scheme)
+    with transaction.atomic():
+        locked = revisions.lock(slot, expected_revision)
+        if locked.status == RotaSlot.Status.DONE:
+            raise ConflictError("A visit was recorded for this slot.", code="slot_done")
+        slot.status = status
+        slot.revision = locked.revision + 1
+        slot.save(update_fields=["status", "revision"])
+        audit.record(actor=actor, action=f"rota.slot_{status}", obj=slot, scheme=slot.period.scheme)
     return slot
 
 

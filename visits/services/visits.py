@@ -34,7 +34,7 @@ from visits.models import (
     Visit,
     VisitVisitor,
 )
-from visits.services import audit, checklists
+from visits.services import audit, checklists, revisions
 from visits.workdays import monday_of
 
 User = get_user_model()
@@ -175,11 +175,11 @@ def _lock_draft(visit: Visit, expected_revision: int | None) -> Visit:
             "Make an amendment, with a reason, instead.",
             code="visit_submitted",
         )
-    if expected_revision is not None and expected_revision != locked.revision:
-        raise ConflictError(
-            "Someone else changed this report since you opened it. Reload it and try again.",
-            code="stale_revision",
-        )
+    revisions.check(
+        locked,
+        expected_revision,
+        "Someone else changed this report since you opened it. Reload it and try again.",
+    )
     return locked
 
 
@@ -675,10 +675,9 @@ def amend_visit(
         locked = Visit.objects.select_for_update().get(pk=visit.pk)
         if locked.is_draft:
             raise DomainError("A draft is edited, not amended.", code="visit_is_draft")
-        if expected_revision is not None and expected_revision != locked.revision:
-            raise ConflictError(
-                "Someone else amended this report since you opened it.", code="stale_revision"
-            )
+        revisions.check(
+            locked, expected_revision, "Someone else amended this report since you opened it."
+        )
         diff = {
             name: [getattr(locked, name), value]
             for name, value in changes.items()

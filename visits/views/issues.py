@@ -168,6 +168,7 @@ def issue_act(request, pk):
                 text=data["text"],
                 attachment=data["attachment"],
                 severity=data["severity"] or None,
+                expected_revision=data["revision"],
             )
         except NotPermitted as error:
             from django.core.exceptions import PermissionDenied

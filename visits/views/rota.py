@@ -81,7 +81,8 @@ def my_rota_context(request) -> dict:
         slot.my_offer = next((o for o in slot.open_offers if o.offered_by_id == user.pk), None)
         slot.plan_form = PlannedTimeForm(
             initial={
-                "planned_for": timezone.localtime(slot.planned_for) if slot.planned_for else None
+                "planned_for": timezone.localtime(slot.planned_for) if slot.planned_for else None,
+                "revision": slot.revision,
             },
             prefix=f"slot{slot.pk}",
         )
@@ -154,7 +155,12 @@ def slot_plan(request, pk):
         messages.error(request, "Give the day and time as a date and a time, or leave it empty.")
         return redirect("my-rota")
     try:
-        rota.set_planned_time(actor=request.user, slot=slot, when=form.cleaned_data["planned_for"])
+        rota.set_planned_time(
+            actor=request.user,
+            slot=slot,
+            when=form.cleaned_data["planned_for"],
+            expected_revision=form.cleaned_data["revision"],
+        )
     except DomainError as error:
         _fail(request, error)
     else:
@@ -238,18 +244,22 @@ def availability(request, pk):
             "preferred_bands": current.preferred_bands,
             "nights_ok": current.nights_ok,
             "max_visits_per_month": current.max_visits_per_month,
+            "revision": current.revision,
         }
         if current
-        else None
+        else {"revision": 0}
     )
     form = AvailabilityForm(request.POST or None, initial=initial, weeks=rota.weeks_of(period))
     if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        revision = data.pop("revision")
         try:
             rota.set_availability(
                 actor=request.user,
                 period=period,
                 user=person,
-                data=rota.AvailabilityInput(**form.cleaned_data),
+                data=rota.AvailabilityInput(**data),
+                expected_revision=revision,
             )
         except DomainError as error:
             if isinstance(error, NotPermitted):
@@ -442,7 +452,11 @@ def slot_context(slot: RotaSlot, form=None, move_form=None, warnings=None) -> di
     people = list(rota.rostered_members(slot.period.scheme_id))
     current = [u.pk for u in slot.visitors.all()]
     form = form or SlotForm(
-        initial={"first": (current + [""])[0], "second": (current[1:] + [""])[0]},
+        initial={
+            "first": (current + [""])[0],
+            "second": (current[1:] + [""])[0],
+            "revision": slot.revision,
+        },
         people=people,
     )
     others = (
@@ -453,7 +467,7 @@ def slot_context(slot: RotaSlot, form=None, move_form=None, warnings=None) -> di
     return {
         "slot": slot,
         "form": form,
-        "move_form": move_form or MovePairForm(slots=others),
+        "move_form": move_form or MovePairForm(slots=others, initial={"revision": slot.revision}),
         "warnings": warnings if warnings is not None else rota.slot_breaches(slot, current),
         "statuses": [RotaSlot.Status.PLANNED, RotaSlot.Status.MISSED, RotaSlot.Status.CANCELLED],
     }
@@ -475,6 +489,7 @@ def slot_edit(request, pk):
                 slot=slot,
                 visitor_ids=form.visitor_ids(),
                 accept_warnings=form.cleaned_data["accept_warnings"],
+                expected_revision=form.cleaned_data["revision"],
             )
         except rota.RotaWarning as warning:
             warnings = warning.warnings
@@ -520,6 +535,7 @@ def slot_move(request, pk):
                 slot=slot,
                 target=target,
                 accept_warnings=form.cleaned_data["accept_warnings"],
+                expected_revision=form.cleaned_data["revision"],
             )
         except rota.RotaWarning as warning:
             form.add_error(
@@ -538,7 +554,13 @@ def slot_move(request, pk):
 def slot_status(request, pk):
     slot = _managed_slot(request, pk)
     try:
-        rota.end_slot(actor=request.user, slot=slot, status=request.POST.get("status", ""))
+        revision = request.POST.get("revision", "")
+        rota.end_slot(
+            actor=request.user,
+            slot=slot,
+            status=request.POST.get("status", ""),
+            expected_revision=int(revision) if revision.isdigit() else None,
+        )
     except DomainError as error:
         messages.error(request, error.message)
     else:
