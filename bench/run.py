@@ -30,12 +30,13 @@ BUDGET_QUERIES = 10
 BUDGET_PAGE_BYTES = 50 * 1024
 BUDGET_MEDIAN_MS = 50  # pages at national scale (the visit flow and the issue board)
 BUDGET_API_QUERIES = 8
+BUDGET_API_MEDIAN_MS = 30  # a page of 50 visits on SQLite at national scale (issue 5)
 # (queries, median ms) for each kind of request
 BUDGETS = {
     "page": (BUDGET_QUERIES, BUDGET_MEDIAN_MS),
     "dashboard": (15, 200),  # the summary of a scheme's quarter
     "dashboard-year": (15, 1000),  # a year: no budget was set; measured, held to 1 s
-    "api": (BUDGET_API_QUERIES, 1000),
+    "api": (BUDGET_API_QUERIES, BUDGET_API_MEDIAN_MS),
 }
 BUDGET_SUMMARY_PDF_MS = 1000
 BUDGET_NATIONAL_PDF_S = 10
@@ -130,6 +131,7 @@ PAGES = [
     ("manager", "/api/suites/", "api"),
     ("manager", "/api/issues/", "api"),
     ("manager", "/api/visits/", "api"),
+    ("manager", "/api/rota/slots/", "api"),
     ("force", "/api/me/", "api"),
 ]
 BUDGET_PDF_MS = 300
@@ -383,7 +385,8 @@ def write_results(
         "# Benchmark results\n\nWritten by `bench/run.py` (see its docstring). Budgets: every "
         f"page at most {BUDGET_QUERIES} queries and {BUDGET_PAGE_BYTES // 1024} KB compressed on "
         f"first load and a median server time of at most {BUDGET_MEDIAN_MS} ms; list endpoints "
-        f"at most {BUDGET_API_QUERIES} queries; the PDF of a visit "
+        f"at most {BUDGET_API_QUERIES} queries and a median of {BUDGET_API_MEDIAN_MS} ms; "
+        "the PDF of a visit "
         f"with 12 detainees at most {BUDGET_PDF_MS} ms.\n\n"
     )
     replace_section(path, header, section, intro)
