@@ -24,3 +24,51 @@ class IdleSessionMiddleware:
                 session["refreshed_at"] = now
                 session.set_expiry(settings.SESSION_COOKIE_AGE)
         return self.get_response(request)
+
+
+# Powerful browser features are off everywhere; the camera is on only where the photo step is.
+PERMISSIONS_POLICY = (
+    "accelerometer=(), autoplay=(), camera={camera}, display-capture=(), geolocation=(), "
+    "gyroscope=(), magnetometer=(), microphone=(), midi=(), payment=(), usb=(), "
+    "browsing-topics=()"
+)
+CAMERA_PAGES = {"visit-suite", "visit-photo-upload"}
+
+
+class PermissionsPolicyMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        match = request.resolver_match
+        camera = "(self)" if match and match.url_name in CAMERA_PAGES else "()"
+        response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY.format(camera=camera))
+        return response
+
+
+class AuditAddressMiddleware:
+    """Lets the audit trail record the address of the request behind each entry, without every
+    caller passing it (visits.services.audit reads it)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from visits.services import audit
+
+        token = audit.current_address.set(client_address(request))
+        try:
+            return self.get_response(request)
+        finally:
+            audit.current_address.reset(token)
+
+
+def client_address(request) -> str | None:
+    """The client's address: behind our proxy (ICV_BEHIND_PROXY) the first X-Forwarded-For
+    hop, which the proxy sets; otherwise the socket's."""
+    if settings.BEHIND_PROXY:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[0].strip()
+        if forwarded:
+            return forwarded
+    return request.META.get("REMOTE_ADDR") or None

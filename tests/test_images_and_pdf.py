@@ -48,8 +48,8 @@ def test_photo_is_reencoded_rotated_bounded_and_stripped():
     assert max(thumb.size) == 400
 
 
-def bomb_png() -> bytes:
-    """A tiny PNG whose header claims 60,000 × 60,000 pixels."""
+def bomb_png(width=60000, height=60000) -> bytes:
+    """A tiny PNG whose header claims `width` × `height` pixels (60,000 square: a bomb)."""
 
     def chunk(kind, data):
         return (
@@ -59,7 +59,7 @@ def bomb_png() -> bytes:
             + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
         )
 
-    header = struct.pack(">IIBBBBB", 60000, 60000, 8, 0, 0, 0, 0)
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
     body = zlib.compress(b"\x00" * 1000)
     return (
         b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", body) + chunk(b"IEND", b"")
@@ -81,6 +81,14 @@ BAD_FILES = {
     "truncated JPEG": (jpeg_with_gps((400, 300))[:-600], ""),
     "GIF (not accepted)": (b"GIF89a\x01\x00\x01\x00\x00\x00\x00;", ""),
     "over 10 MB": (b"\xff\xd8" + b"\x00" * (10 * 1024 * 1024 + 1), "over 10 MB"),
+    "huge dimensions (9000 × 6000 claimed)": (bomb_png(9000, 6000), "too many pixels"),
+    "PDF named as a photo": (b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF", "not a photo"),
+    "SVG with a script": (
+        b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+        "not a photo",
+    ),
+    "truncated PNG": (png((300, 200))[:-40], ""),
+    "Windows program": (b"MZ\x90\x00" + b"\x00" * 200, "not a photo"),
 }
 
 

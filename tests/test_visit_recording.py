@@ -12,6 +12,7 @@ from tests.factories import make_visit, question_ids, sign_off_and_submit, suite
 from visits import rules
 from visits.errors import DomainError
 from visits.models import Amendment, DetaineeRecord, Issue, Visit
+from visits.services import audit
 from visits.services import visits as service
 
 ARRIVED = (timezone.now() - datetime.timedelta(hours=2)).replace(second=0, microsecond=0)
@@ -499,7 +500,10 @@ def test_report_and_list_queries_do_not_grow(client, db):
             client.get(url("visit-report", visit))
         with CaptureQueriesContext(connection) as list_q:
             client.get(reverse("visit-list"))
-        counts[label] = (len(report_q), len(list_q))
+        # Viewing a report writes an audit entry; the budget is for building the page.
+        building = [q for q in report_q.captured_queries if not audit.is_trail_statement(q["sql"])]
+        assert len(building) == len(report_q) - 4  # savepoint, last hash, insert, release
+        counts[label] = (len(building), len(list_q))
     assert counts["small"] == counts["large"]
     assert max(counts["large"]) <= 10
 

@@ -12,7 +12,7 @@ from django.contrib.auth.admin import UserAdmin
 from visits import models, permissions
 from visits.errors import DomainError
 from visits.models import Role
-from visits.services import checklists
+from visits.services import audit, checklists
 
 User = get_user_model()
 
@@ -53,6 +53,20 @@ class SchemeScopedAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return self.deletable and self._allowed(request)
 
+    # Changes made here join the audit trail like those made through the pages.
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        _audit(request, obj, "changed" if change else "added", sorted(form.changed_data))
+
+    def delete_model(self, request, obj):
+        _audit(request, obj, "deleted", [])
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            _audit(request, obj, "deleted", [])
+        super().delete_queryset(request, queryset)
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
         _narrow_choices(field, db_field.related_model, request)
@@ -62,6 +76,17 @@ class SchemeScopedAdmin(admin.ModelAdmin):
         field = super().formfield_for_manytomany(db_field, request, **kwargs)
         _narrow_choices(field, db_field.related_model, request)
         return field
+
+
+def _audit(request, obj, verb: str, fields: list[str]) -> None:
+    scheme = getattr(obj, "scheme", None) if hasattr(obj, "scheme_id") else None
+    audit.record(
+        actor=request.user,
+        action=f"admin.{type(obj).__name__.lower()}_{verb}"[:40],
+        obj=obj,
+        scheme=scheme,
+        detail={"fields": fields},
+    )
 
 
 def _narrow_choices(field, model, request) -> None:

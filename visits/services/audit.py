@@ -1,5 +1,6 @@
 """The audit trail: append-only, each entry chained to the one before by a SHA-256 hash."""
 
+import contextvars
 import hashlib
 import json
 
@@ -7,6 +8,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from visits.models import AuditEntry
+
+# The address of the request being served (set by icv.middleware.AuditAddressMiddleware).
+current_address: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "audit_address", default=None
+)
 
 
 def _digest(previous_hash: str, entry: AuditEntry) -> str:
@@ -46,7 +52,7 @@ def record(
             object_type=type(obj).__name__ if obj is not None else "",
             object_id=str(obj.pk) if obj is not None else "",
             detail=detail or {},
-            ip_address=ip,
+            ip_address=ip or current_address.get(),
             created_at=timezone.now(),
             previous_hash=last or "",
         )
@@ -63,3 +69,9 @@ def verify_chain() -> AuditEntry | None:
             return entry
         previous = entry.entry_hash
     return None
+
+
+def is_trail_statement(sql: str) -> bool:
+    """True for the statements that append to the trail (the chain's last hash, the insert and
+    their savepoint). Query budgets count what builds a page, and the trail's two apart."""
+    return AuditEntry._meta.db_table in sql or sql.startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))

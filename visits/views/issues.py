@@ -73,7 +73,6 @@ def issue_export(request):
         actor=request.user,
         action="issues.exported",
         detail=dict(request.GET.items()),
-        ip=request.META.get("REMOTE_ADDR"),
     )
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="issues.csv"'

@@ -42,6 +42,7 @@ def visit_report(request, uuid):
     visit, report = _report_for(request, uuid)
     if visit.is_draft and permissions.can_edit_visit(request.user, visit):
         return redirect("visit-check", uuid=visit.uuid)
+    audit.record(actor=request.user, action="visit.viewed", obj=visit, scheme=visit.scheme)
     return render(
         request,
         "visits/reports/report.html",
@@ -62,7 +63,6 @@ def visit_pdf(request, uuid):
         action="visit.pdf_downloaded",
         obj=visit,
         scheme=visit.scheme,
-        ip=request.META.get("REMOTE_ADDR"),
     )
     response = HttpResponse(render_visit_report(report), content_type="application/pdf")
     name = f"visit-{visit.suite.name}-{visit.visit_date}.pdf".replace(" ", "-").replace("'", "")

@@ -45,7 +45,6 @@ def suite_edit(request, pk: int):
                 actor=request.user,
                 suite=suite,
                 changes=form.cleaned_data,
-                ip=request.META.get("REMOTE_ADDR"),
             )
         except DomainError as error:
             form.add_error(error.field, error.message)

@@ -93,7 +93,6 @@ def _download(request, kind: str, summary) -> None:
         action=f"summary.{kind}",
         scheme=summary.scheme,
         detail={"period": summary.period.key, "suites": summary.suite_names},
-        ip=request.META.get("REMOTE_ADDR"),
     )
 
 

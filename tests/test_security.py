@@ -1,0 +1,134 @@
+"""Security and data protection: the audit trail (an entry for each sensitive action, append-only,
+a broken chain detected), the headers every answer carries, and the admin's changes audited.
+The URL × persona matrix is tests/test_url_matrix.py; login protection is tests/test_login.py."""
+
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+
+from tests.conftest import persona
+from tests.factories import make_period, make_reported_issue, make_slot, make_visit
+from visits.models import AuditEntry, Membership
+from visits.services import audit, rota
+from visits.services.issues import act
+
+
+def actions_after(before: int) -> list[str]:
+    return list(AuditEntry.objects.filter(pk__gt=before).values_list("action", flat=True))
+
+
+def last_pk() -> int:
+    return AuditEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
+def test_each_sensitive_action_leaves_an_entry_with_who_and_where(client, db):
+    visitors = [persona("visitor"), persona("partner")]
+    before = last_pk()
+    visit = make_visit(visitors=visitors, detainees=2)
+    issue = make_reported_issue()
+    act(actor=persona("manager"), issue=issue, action="refer", notify=False)
+    slot = make_slot(period=make_period(), suite_name="Wymondham", visitors=visitors)
+    rota.assign(actor=persona("manager"), slot=slot, visitor_ids=[], accept_warnings=True)
+    client.force_login(persona("pcc"))
+    client.get(reverse("visit-report", args=[visit.uuid]), REMOTE_ADDR="203.0.113.9")
+    client.get(reverse("visit-pdf", args=[visit.uuid]), REMOTE_ADDR="203.0.113.9")
+    client.get(reverse("summary-csv"), REMOTE_ADDR="203.0.113.9")
+    client.force_login(persona("manager"))
+    client.get(reverse("issue-export"), REMOTE_ADDR="198.51.100.7")
+    done = actions_after(before)
+    for action in (
+        "visit.started",
+        "visit.submitted",
+        "issue.refer",
+        "rota.slot_changed",
+        "visit.viewed",
+        "visit.pdf_downloaded",
+        "summary.csv",
+        "issues.exported",
+    ):
+        assert action in done, f"{action} not audited: {done}"
+    viewed = AuditEntry.objects.get(pk__gt=before, action="visit.viewed")
+    assert (viewed.actor.username, viewed.ip_address) == ("pcc", "203.0.113.9")
+    exported = AuditEntry.objects.get(pk__gt=before, action="issues.exported")
+    assert exported.ip_address == "198.51.100.7"
+    assert audit.verify_chain() is None
+
+
+def test_a_membership_changed_in_the_admin_is_audited(client, db):
+    membership = persona("visitor").memberships.get()
+    before = last_pk()
+    client.force_login(persona("manager"))
+    url = reverse("admin:visits_membership_change", args=[membership.pk])
+    form = client.get(url).context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None and not isinstance(v, list)}
+    data |= {
+        "user": membership.user_id,
+        "scheme": membership.scheme_id,
+        "status": "paused",
+        "suites": [s.pk for s in membership.suites.all()],
+        "panel": membership.panel_id,
+        "conflicts-TOTAL_FORMS": "0",
+        "conflicts-INITIAL_FORMS": "0",
+        "conflicts-MIN_NUM_FORMS": "0",
+        "conflicts-MAX_NUM_FORMS": "1000",
+    }
+    data = {k: v for k, v in data.items() if v is not None}
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert Membership.objects.get(pk=membership.pk).status == "paused"
+    entry = AuditEntry.objects.get(pk__gt=before, action="admin.membership_changed")
+    assert entry.actor.username == "manager" and "status" in entry.detail["fields"]
+
+
+def test_the_trail_is_append_only_and_a_changed_entry_breaks_the_chain(db):
+    manager = persona("manager")
+    for n in range(3):
+        audit.record(actor=manager, action="test.step", detail={"n": n})
+    out = io.StringIO()
+    call_command("verify_audit_chain", stdout=out)
+    assert "the chain is intact" in out.getvalue()
+    entry = AuditEntry.objects.filter(action="test.step").first()
+    with pytest.raises(ValueError):
+        entry.save()
+    with pytest.raises(ValueError):
+        entry.delete()
+    # Someone with database access rewrites history...
+    AuditEntry.objects.filter(pk=entry.pk).update(detail={"n": 99})
+    with pytest.raises(CommandError, match=f"broken at entry {entry.pk}"):
+        call_command("verify_audit_chain", stdout=io.StringIO())
+    AuditEntry.objects.filter(pk=entry.pk).update(detail={"n": 0})
+    assert audit.verify_chain() is None
+    # ...or removes an entry: the next one no longer follows.
+    AuditEntry.objects.filter(pk=entry.pk).delete()
+    assert audit.verify_chain() is not None
+
+
+def test_every_answer_carries_the_security_headers(client, db):
+    client.force_login(persona("visitor"))
+    draft = make_visit(visitors=[persona("visitor"), persona("partner")], status="draft")
+    for url in ("/", "/accounts/login/", "/api/me/", reverse("visit-numbers", args=[draft.uuid])):
+        headers = client.get(url).headers
+        csp = headers["Content-Security-Policy"]
+        assert "unsafe-inline" not in csp and "script-src 'self'" in csp, url
+        assert "frame-ancestors 'none'" in csp
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Referrer-Policy"] == "same-origin"
+        assert headers["X-Frame-Options"] == "DENY"
+        assert "camera=()" in headers["Permissions-Policy"], url
+        assert "geolocation=()" in headers["Permissions-Policy"]
+    photo_step = client.get(reverse("visit-suite", args=[draft.uuid]))
+    assert "camera=(self)" in photo_step.headers["Permissions-Policy"]
+
+
+def test_production_settings_send_hsts(settings):
+    from django.http import HttpResponse
+    from django.middleware.security import SecurityMiddleware
+    from django.test import RequestFactory
+
+    settings.SECURE_HSTS_SECONDS = 31536000
+    settings.SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    middleware = SecurityMiddleware(lambda request: HttpResponse())
+    response = middleware(RequestFactory().get("/", secure=True))
+    assert response.headers["Strict-Transport-Security"] == ("max-age=31536000; includeSubDomains")
