@@ -5,7 +5,8 @@ anonymous. 302 for anonymous is the sign-in redirect; 302 for others is a done a
 redirect back; 405 a method the page does not take.
 
 The objects: a published Wymondham slot for visitor and partner, which partner has offered;
-the visitor's calendar feed. (Issue 9 extends this to every page.)
+the visitor's calendar feed. tests/test_url_matrix.py holds every other page and checks that
+every URL is in one of the matrices.
 """
 
 import re

@@ -132,3 +132,13 @@ def test_production_settings_send_hsts(settings):
     middleware = SecurityMiddleware(lambda request: HttpResponse())
     response = middleware(RequestFactory().get("/", secure=True))
     assert response.headers["Strict-Transport-Security"] == ("max-age=31536000; includeSubDomains")
+
+
+def test_uploaded_files_have_no_public_address(client, db, settings, tmp_path):
+    """Photos and response files are served only through views that check who asks."""
+    settings.MEDIA_ROOT = tmp_path
+    (tmp_path / "photos").mkdir()
+    (tmp_path / "photos" / "cell.jpg").write_bytes(b"\xff\xd8\xff\xd9")
+    client.force_login(persona("manager"))
+    for url in ("/media/photos/cell.jpg", "/photos/cell.jpg", "/static/../media/photos/cell.jpg"):
+        assert client.get(url).status_code == 404, url

@@ -1,0 +1,240 @@
+"""Every URL of the app × GET and POST × every persona, generated from the URL conf (issue 9).
+
+This file holds the pages, downloads (PDF, CSV), media (photos, thumbnails, response files) and
+the account pages; the API has its own matrix (tests/test_api_matrix.py) and so has the rota
+(tests/test_rota_matrix.py). `test_every_url_is_in_a_matrix` fails for a URL in none of them.
+
+Each request has an empty body and is rolled back. A row reads: visitor, partner, coordinator,
+manager, pcc, force, outsider, anonymous. 302 for anonymous is the sign-in redirect, for others
+a done action or a draft's redirect to its next step; 400 a form sent empty (the persona got
+past every permission check); 403 can see but not change; 404 cannot see; 405 wrong method.
+
+The objects: a draft Wymondham visit of visitor and partner with a detainee, a photo and an
+issue; a submitted one with a referred issue that the force answered with a file; the
+visitor's API token.
+"""
+
+import re
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.urls import URLResolver, get_resolver
+
+from tests import test_api_matrix, test_rota_matrix
+from tests.conftest import PERSONAS, persona
+from tests.factories import make_reported_issue, make_visit, suite
+from tests.test_images_and_pdf import png
+from visits.images import clean_photo
+from visits.services import tokens
+from visits.services import visits as service
+from visits.services.issues import act
+
+WHO = (*PERSONAS, "anonymous")
+
+EXPECTED = {
+    "GET admin:index": "302 302 302 200 302 302 302 302",
+    "GET healthz": "200 200 200 200 200 200 200 200",
+    "GET home": "200 200 200 200 200 200 200 302",
+    "GET issue-act": "405 405 405 405 405 405 405 405",
+    "GET issue-board": "200 200 200 200 200 200 200 302",
+    "GET issue-detail": "200 200 404 200 200 200 404 302",
+    "GET issue-export": "200 200 200 200 200 200 200 302",
+    "GET issue-file": "200 200 404 200 200 200 404 302",
+    "GET login": "302 302 302 302 302 302 302 200",
+    "GET logout": "405 405 405 405 405 405 405 405",
+    "GET suite-detail": "200 200 200 200 200 200 404 302",
+    "GET suite-edit": "403 403 403 200 403 403 404 302",
+    "GET suite-list": "200 200 200 200 200 200 200 302",
+    "GET summary": "404 404 200 200 200 200 404 302",
+    "GET summary-csv": "404 404 200 200 200 200 404 302",
+    "GET summary-pdf": "404 404 200 200 200 200 404 302",
+    "GET summary-return": "404 404 403 200 200 403 404 302",
+    "GET token-list": "200 200 200 200 200 200 200 302",
+    "GET token-revoke": "405 405 405 405 405 405 405 405",
+    "GET visit-admission": "200 200 404 403 404 404 404 302",
+    "GET visit-amend": "200 200 404 200 403 403 404 302",
+    "GET visit-check": "200 200 404 403 404 404 404 302",
+    "GET visit-detainee": "200 200 404 403 404 404 404 302",
+    "GET visit-detainee-new": "200 200 404 403 404 404 404 302",
+    "GET visit-detainee-remove": "405 405 405 405 405 405 405 405",
+    "GET visit-detainees": "200 200 404 403 404 404 404 302",
+    "GET visit-good-practice": "405 405 405 405 405 405 405 405",
+    "GET visit-issue-withdraw": "405 405 405 405 405 405 405 405",
+    "GET visit-issues": "200 200 404 403 404 404 404 302",
+    "GET visit-list": "200 200 200 200 200 200 200 302",
+    "GET visit-numbers": "200 200 404 403 404 404 404 302",
+    "GET visit-pdf": "200 200 404 200 200 200 404 302",
+    "GET visit-photo": "200 200 404 200 404 404 404 302",
+    "GET visit-photo-thumb": "200 200 404 200 404 404 404 302",
+    "GET visit-photo-upload": "405 405 405 405 405 405 405 405",
+    "GET visit-recheck": "405 405 405 405 405 405 405 405",
+    "GET visit-report": "200 200 404 200 200 200 404 302",
+    "GET visit-sign-off": "200 200 404 403 404 404 404 302",
+    "GET visit-start": "200 200 200 403 403 403 200 302",
+    "GET visit-suite": "200 200 404 403 404 404 404 302",
+    "POST admin:index": "302 302 302 200 302 302 302 302",
+    "POST healthz": "405 405 405 405 405 405 405 405",
+    "POST home": "405 405 405 405 405 405 405 405",
+    "POST issue-act": "400 400 404 400 400 400 404 302",
+    "POST issue-board": "405 405 405 405 405 405 405 405",
+    "POST issue-detail": "405 405 405 405 405 405 405 405",
+    "POST issue-export": "405 405 405 405 405 405 405 405",
+    "POST issue-file": "405 405 405 405 405 405 405 405",
+    "POST login": "302 302 302 302 302 302 302 200",
+    "POST logout": "302 302 302 302 302 302 302 302",
+    "POST suite-detail": "405 405 405 405 405 405 405 405",
+    "POST suite-edit": "403 403 403 200 403 403 404 302",
+    "POST suite-list": "405 405 405 405 405 405 405 405",
+    "POST summary": "405 405 405 405 405 405 405 405",
+    "POST summary-csv": "405 405 405 405 405 405 405 405",
+    "POST summary-pdf": "405 405 405 405 405 405 405 405",
+    "POST summary-return": "405 405 405 405 405 405 405 405",
+    "POST token-list": "200 200 200 200 200 200 200 302",
+    "POST token-revoke": "302 404 404 404 404 404 404 302",
+    "POST visit-admission": "200 200 404 403 404 404 404 302",
+    "POST visit-amend": "200 200 404 200 403 403 404 302",
+    "POST visit-check": "400 400 404 403 404 404 404 302",
+    "POST visit-detainee": "200 200 404 403 404 404 404 302",
+    "POST visit-detainee-new": "200 200 404 403 404 404 404 302",
+    "POST visit-detainee-remove": "302 302 404 403 404 404 404 302",
+    "POST visit-detainees": "405 405 405 405 405 405 405 405",
+    "POST visit-good-practice": "302 302 404 403 404 404 404 302",
+    "POST visit-issue-withdraw": "302 302 404 403 404 404 404 302",
+    "POST visit-issues": "200 200 404 403 404 404 404 302",
+    "POST visit-list": "405 405 405 405 405 405 405 405",
+    "POST visit-numbers": "200 200 404 403 404 404 404 302",
+    "POST visit-pdf": "405 405 405 405 405 405 405 405",
+    "POST visit-photo": "405 405 405 405 405 405 405 405",
+    "POST visit-photo-thumb": "405 405 405 405 405 405 405 405",
+    "POST visit-photo-upload": "400 400 404 403 404 404 404 302",
+    "POST visit-recheck": "302 302 404 403 404 404 404 302",
+    "POST visit-report": "405 405 405 405 405 405 405 405",
+    "POST visit-sign-off": "200 200 404 403 404 404 404 302",
+    "POST visit-start": "200 200 200 403 403 403 200 302",
+    "POST visit-suite": "200 200 404 403 404 404 404 302",
+}
+
+# Covered elsewhere, or not the app's own: the API and rota matrices, and Django's admin (its
+# own staff checks, scoped per scheme in visits/admin.py, with its index below).
+ELSEWHERE = re.compile(r"^(api/|rota/|calendar/|admin/.+)")
+
+
+def page_routes():
+    """(name, pattern) of every URL outside the API and rota, from the URL conf."""
+    routes = []
+
+    def walk(patterns, prefix, namespace):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                walk(p.url_patterns, prefix + str(p.pattern), p.namespace or namespace)
+            elif p.name and not ELSEWHERE.match(prefix + str(p.pattern)):
+                name = f"{namespace}:{p.name}" if namespace else p.name
+                routes.append((name, prefix + str(p.pattern)))
+
+    walk(get_resolver().url_patterns, "", "")
+    return routes
+
+
+@pytest.fixture
+def objects(db, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    visitors = [persona("visitor"), persona("partner")]
+    draft = make_visit(visitors=visitors, status="draft", detainees=1)
+    detainee = draft.detainees.get()
+    photo = service.add_photo(actor=visitors[0], visit=draft, photo=clean_photo(png()))
+    draft_issue = service.raise_issue(
+        actor=visitors[0], visit=draft, category="conditions", description="Cell 2 is cold."
+    )
+    issue = act(actor=persona("manager"), issue=make_reported_issue(), action="refer", notify=False)
+    reply = SimpleUploadedFile("reply.pdf", b"%PDF-1.4\n% a reply\n", "application/pdf")
+    issue = act(
+        actor=persona("force"),
+        issue=issue,
+        action="respond",
+        text="Repaired.",
+        attachment=reply,
+        notify=False,
+    )
+    token, _secret = tokens.create_token(actor=visitors[0], name="matrix")
+    return {
+        "draft": str(draft.uuid),
+        "report": str(issue.visit.uuid),
+        "suite": suite("Wymondham").pk,
+        "issue": issue.pk,
+        "event": issue.events.get(kind="responded").pk,
+        "detainee": detainee.pk,
+        "photo": photo.pk,
+        "draft-issue": draft_issue.pk,
+        "token": token.pk,
+    }
+
+
+# Which object each URL's <int:pk> is, where it is not the suite's or the issue's.
+PK_OF = {
+    "visit-detainee": "detainee",
+    "visit-detainee-remove": "detainee",
+    "visit-photo": "photo",
+    "visit-photo-thumb": "photo",
+    "visit-issue-withdraw": "draft-issue",
+    "token-revoke": "token",
+}
+# Submitted reports; every other <uuid:uuid> is the draft.
+REPORT_PAGES = {"visit-report", "visit-pdf", "visit-amend"}
+
+
+def url_for(name: str, pattern: str, objects) -> str:
+    kind = PK_OF.get(name) or ("suite" if name.startswith("suite") else "issue")
+    path = pattern.replace("<int:pk>", str(objects[kind]))
+    path = path.replace("<int:event_pk>", str(objects["event"]))
+    path = path.replace("<uuid:uuid>", objects["report" if name in REPORT_PAGES else "draft"])
+    return "/" + path
+
+
+def outcomes(client, url: str, method: str) -> str:
+    codes = []
+    for who in WHO:
+        client.logout()
+        if who != "anonymous":
+            client.force_login(persona(who))
+        with transaction.atomic():
+            codes.append(str(getattr(client, method.lower())(url).status_code))
+            transaction.set_rollback(True)
+    return " ".join(codes)
+
+
+def test_every_page_method_and_persona_has_an_expected_outcome(client, objects):
+    found = {}
+    for name, pattern in page_routes():
+        url = url_for(name, pattern, objects)
+        for method in ("GET", "POST"):
+            found[f"{method} {name}"] = outcomes(client, url, method)
+    # To see the whole table when adding a URL: pytest -s tests/test_url_matrix.py
+    print("\n".join(f'    "{k}": "{v}",' for k, v in sorted(found.items())))
+    missing = sorted(set(found) - set(EXPECTED))
+    assert not missing, f"URLs without an expected row: {missing}"
+    problems = [
+        f"{k}: expected {EXPECTED[k]}, got {v}" for k, v in found.items() if v != EXPECTED[k]
+    ]
+    assert not problems, "\n".join(problems)
+
+
+def test_every_url_is_in_a_matrix():
+    """A URL added anywhere must be added to one of the three matrices."""
+    covered = {key.split(" ", 1)[1] for key in EXPECTED}
+    covered |= {key.split(" ", 1)[1] for key in test_api_matrix.EXPECTED}
+    covered |= {key.split(" ", 1)[1] for key in test_rota_matrix.EXPECTED}
+    every = set()
+
+    def walk(patterns, prefix, namespace):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                walk(p.url_patterns, prefix + str(p.pattern), p.namespace or namespace)
+            elif p.name and not re.match(r"^admin/.+", prefix + str(p.pattern)):
+                path = prefix + str(p.pattern)
+                if "format" in path:  # DRF's ".json" suffix twins of API URLs
+                    continue
+                every.add(f"{namespace}:{p.name}" if namespace else p.name)
+
+    walk(get_resolver().url_patterns, "", "")
+    assert not sorted(every - covered), f"URLs in no matrix: {sorted(every - covered)}"
