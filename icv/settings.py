@@ -6,6 +6,7 @@ console. Production sets ICV_SECRET_KEY, ICV_ALLOWED_HOSTS, ICV_DATABASE_URL and
 ICV_EMAIL_URL, and then `manage.py check --deploy` is clean.
 """
 
+import datetime
 import os
 import sys
 from pathlib import Path
@@ -83,6 +84,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "csp",
+    "axes",
     "visits",
     "api",
 ]
@@ -102,6 +104,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "icv.middleware.PermissionsPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "icv.urls"
@@ -159,6 +163,19 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Repeated failed sign-ins lock the username from that address (django-axes); a success resets
+# the count, and the lock lifts after the cool-off or `manage.py axes_reset_username NAME`.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("ICV_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("ICV_LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "icv.middleware.client_address"  # the audit trail's too
+AXES_VERBOSE = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

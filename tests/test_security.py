@@ -142,3 +142,83 @@ def test_uploaded_files_have_no_public_address(client, db, settings, tmp_path):
     client.force_login(persona("manager"))
     for url in ("/media/photos/cell.jpg", "/photos/cell.jpg", "/static/../media/photos/cell.jpg"):
         assert client.get(url).status_code == 404, url
+
+
+def test_retention_anonymises_old_detainee_data_and_leaves_the_figures_alone(client, db):
+    import datetime
+
+    from django.utils import timezone
+
+    from visits.models import Answer, DetaineeRecord, Scheme
+    from visits.services import retention
+    from visits.services import visits as service
+
+    visitors = [persona("visitor"), persona("partner")]
+    norfolk = Scheme.objects.get(slug="norfolk")
+    old_day = timezone.now() - datetime.timedelta(days=norfolk.detainee_data_retention_days + 30)
+    old = make_visit(visitors=visitors, detainees=3, arrived_at=old_day)
+    recent = make_visit(visitors=visitors, detainees=2)
+    Answer.objects.filter(visit=old, detainee__isnull=False).update(note="Said he felt unwell.")
+    DetaineeRecord.objects.filter(visit=old).update(gender="male", ethnicity="White British")
+    issue = service.raise_issue(
+        actor=visitors[0],
+        visit=make_visit(visitors=visitors, status="draft", arrived_at=old_day),
+        category="welfare",
+        description="No blanket.",
+        custody_number="WY-00007-26",
+    )
+    issue.visit.status = "submitted"
+    issue.visit.save(update_fields=["status"])
+    quarter = f"{old.visit_date.year}-Q{(old.visit_date.month - 1) // 3 + 1}"
+    client.force_login(persona("manager"))
+    figures_before = client.get(reverse("summary-csv"), {"period": quarter}).content
+
+    dry = retention.apply(dry_run=True)
+    assert DetaineeRecord.objects.filter(visit=old, anonymised_at__isnull=True).count() == 3
+    (would,) = [r for r in dry if r.scheme == norfolk.name]
+    (done,) = [r for r in retention.apply() if r.scheme == norfolk.name]
+    assert (done.detainees, done.notes, done.issues) == (3, would.notes, 1)
+    assert (would.detainees, would.issues) == (done.detainees, done.issues)
+    assert done.notes == Answer.objects.filter(visit=old, detainee__isnull=False).count()
+
+    for record in DetaineeRecord.objects.filter(visit=old):
+        assert record.custody_number.startswith("anonymised-")
+        assert (record.gender, record.ethnicity) == ("", "")
+        assert record.anonymised_at is not None
+    assert not Answer.objects.filter(visit=old).exclude(note="").exists()
+    issue.refresh_from_db()
+    assert issue.custody_number == ""
+    assert not DetaineeRecord.objects.filter(visit=recent, anonymised_at__isnull=False).exists()
+    assert client.get(reverse("summary-csv"), {"period": quarter}).content == figures_before
+    assert AuditEntry.objects.filter(action="retention.applied").count() == 1
+    # Run again: nothing left to do.
+    again = [r for r in retention.apply() if r.scheme == norfolk.name][0]
+    assert (again.detainees, again.notes, again.issues) == (0, 0, 0)
+    out = io.StringIO()
+    call_command("apply_retention", "--dry-run", stdout=out)
+    assert "Dry run" in out.getvalue() and norfolk.name in out.getvalue()
+
+
+def test_a_manager_exports_everything_held_about_a_volunteer(client, db):
+    visitors = [persona("visitor"), persona("partner")]
+    make_visit(visitors=visitors, detainees=2)
+    issue = make_reported_issue()
+    membership = persona("visitor").memberships.get()
+    url = reverse("subject-access", args=[membership.pk])
+    client.force_login(persona("manager"))
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment;")
+    data = response.json()
+    assert data["account"]["username"] == "visitor"
+    assert data["account"]["email"] == persona("visitor").email
+    assert data["memberships"][0]["role"] == "Visitor"
+    assert len(data["visits"]) == 2
+    assert data["issues_raised"][0]["description"] == issue.description
+    assert any(e["action"] == "visit.submitted" for e in data["audit_trail"])
+    body = response.content.decode()
+    assert "WY-0" not in body  # detainees' custody numbers are not the volunteer's data
+    assert AuditEntry.objects.filter(action="person.subject_access_exported").exists()
+    for who, status in (("partner", 403), ("coordinator", 403), ("pcc", 404), ("outsider", 404)):
+        client.force_login(persona(who))
+        assert client.get(url).status_code == status, who

@@ -43,6 +43,7 @@ EXPECTED = {
     "GET issue-file": "200 200 404 200 200 200 404 302",
     "GET login": "302 302 302 302 302 302 302 200",
     "GET logout": "405 405 405 405 405 405 405 405",
+    "GET subject-access": "403 403 403 200 404 404 404 302",
     "GET suite-detail": "200 200 200 200 200 200 404 302",
     "GET suite-edit": "403 403 403 200 403 403 404 302",
     "GET suite-list": "200 200 200 200 200 200 200 302",
@@ -83,6 +84,7 @@ EXPECTED = {
     "POST issue-file": "405 405 405 405 405 405 405 405",
     "POST login": "302 302 302 302 302 302 302 200",
     "POST logout": "302 302 302 302 302 302 302 302",
+    "POST subject-access": "405 405 405 405 405 405 405 405",
     "POST suite-detail": "405 405 405 405 405 405 405 405",
     "POST suite-edit": "403 403 403 200 403 403 404 302",
     "POST suite-list": "405 405 405 405 405 405 405 405",
@@ -167,6 +169,7 @@ def objects(db, settings, tmp_path):
         "photo": photo.pk,
         "draft-issue": draft_issue.pk,
         "token": token.pk,
+        "membership": visitors[0].memberships.get().pk,
     }
 
 
@@ -178,6 +181,7 @@ PK_OF = {
     "visit-photo-thumb": "photo",
     "visit-issue-withdraw": "draft-issue",
     "token-revoke": "token",
+    "subject-access": "membership",
 }
 # Submitted reports; every other <uuid:uuid> is the draft.
 REPORT_PAGES = {"visit-report", "visit-pdf", "visit-amend"}

@@ -8,6 +8,8 @@ trail are never deleted here: history is the point of them.
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.urls import reverse
+from django.utils.html import format_html
 
 from visits import models, permissions
 from visits.errors import DomainError
@@ -174,6 +176,14 @@ class MembershipAdmin(SchemeScopedAdmin):
     autocomplete_fields = ["user"]
     filter_horizontal = ["suites"]
     inlines = [ConflictInline]
+    readonly_fields = ["subject_access"]
+
+    @admin.display(description="Subject access")
+    def subject_access(self, obj):
+        if obj.pk is None:
+            return "-"
+        url = reverse("subject-access", args=[obj.pk])
+        return format_html('<a href="{}">Everything held about this person (JSON)</a>', url)
 
 
 @admin.register(models.Conflict)

@@ -10,6 +10,7 @@ urlpatterns = [
     path("suites/<int:pk>/edit/", suites.suite_edit, name="suite-edit"),
     path("account/tokens/", account.token_list, name="token-list"),
     path("account/tokens/<int:pk>/revoke/", account.token_revoke, name="token-revoke"),
+    path("people/<int:pk>/subject-access.json", account.subject_access, name="subject-access"),
     # Rota: a visitor's own, then the manager's
     path("rota/", rota.my_rota, name="my-rota"),
     path("rota/periods/<int:pk>/availability/", rota.availability, name="rota-availability"),

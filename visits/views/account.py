@@ -1,11 +1,15 @@
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from visits.errors import DomainError
-from visits.models import ApiToken
+from visits import permissions
+from visits.errors import DomainError, NotPermitted
+from visits.models import ApiToken, Membership
+from visits.services import subject_access as subject_access_service
 from visits.services import tokens
 
 
@@ -44,3 +48,26 @@ def token_revoke(request, pk):
     tokens.revoke_token(actor=request.user, token=row)
     messages.success(request, f"“{row.name}” is revoked; it no longer works.")
     return redirect("token-list")
+
+
+@require_GET
+@login_required
+def subject_access(request, pk):
+    """Everything the scheme holds about one of its people, as a JSON download (managers)."""
+    membership = get_object_or_404(
+        permissions.scope_memberships(
+            Membership.objects.select_related("user", "scheme"), request.user
+        ),
+        pk=pk,
+    )
+    try:
+        document = subject_access_service.export(
+            actor=request.user, person=membership.user, scheme=membership.scheme
+        )
+    except NotPermitted as error:
+        raise PermissionDenied(error.message) from None
+    response = JsonResponse(document, json_dumps_params={"indent": 2, "ensure_ascii": False})
+    name = f"subject-access-{membership.scheme.slug}-{membership.user.username}.json"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,145 @@
+"""Subject access (UK GDPR article 15): everything a scheme holds about one of its people, as
+one JSON document the scheme manager can send them. Only that scheme's records: a volunteer
+in two schemes asks each. Detainees' data is not the volunteer's and stays out; the visits
+they made are listed by suite, date and outcome."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from visits import permissions
+from visits.errors import NotPermitted
+from visits.models import (
+    Amendment,
+    AuditEntry,
+    Availability,
+    Issue,
+    IssueEvent,
+    Membership,
+    RotaSlot,
+    SwapRequest,
+    Visit,
+)
+from visits.services import audit
+
+
+def export(*, actor, person, scheme) -> dict:
+    if not permissions.can_manage_scheme(actor, scheme.pk):
+        raise NotPermitted(
+            "Only the scheme manager exports a person's data.", code="role_not_allowed"
+        )
+    memberships = Membership.objects.filter(user=person, scheme=scheme).select_related("panel")
+    visits = (
+        Visit.objects.filter(scheme=scheme, visitors=person)
+        .select_related("suite")
+        .order_by("visit_date")
+    )
+    document = {
+        "exported_at": timezone.now().isoformat(),
+        "exported_by": actor.get_full_name(),
+        "scheme": scheme.name,
+        "account": {
+            "username": person.username,
+            "first_name": person.first_name,
+            "last_name": person.last_name,
+            "email": person.email,
+            "date_joined": person.date_joined.isoformat(),
+            "last_login": person.last_login.isoformat() if person.last_login else None,
+            "active": person.is_active,
+        },
+        "memberships": [
+            {
+                "role": m.get_role_display(),
+                "status": m.get_status_display(),
+                "panel": m.panel.name if m.panel else None,
+                "phone": m.phone,
+                "appointed_on": m.appointed_on.isoformat() if m.appointed_on else None,
+                "suites": sorted(s.name for s in m.suites.all()),
+                "conflicts_of_interest": [
+                    {"suite": c.suite.name, "reason": c.reason}
+                    for c in m.conflicts.select_related("suite")
+                ],
+                "calendar_feed": m.calendar_feeds.filter(revoked_at__isnull=True).exists(),
+            }
+            for m in memberships
+        ],
+        "visits": [
+            {
+                "suite": v.suite.name,
+                "date": v.visit_date.isoformat(),
+                "status": v.get_status_display(),
+                "outcome": v.get_outcome_display() if v.outcome else "",
+            }
+            for v in visits
+        ],
+        "availability": [
+            {
+                "period": a.period.name,
+                "unavailable_weeks": a.unavailable_weeks,
+                "preferred_days": a.preferred_days,
+                "preferred_bands": a.preferred_bands,
+                "nights_ok": a.nights_ok,
+                "max_visits_per_month": a.max_visits_per_month,
+            }
+            for a in Availability.objects.filter(user=person, period__scheme=scheme)
+            .select_related("period")
+            .order_by("period__starts_on")
+        ],
+        "rota_slots": [
+            {
+                "suite": s.suite.name,
+                "week_starts_on": s.week_starts_on.isoformat(),
+                "status": s.get_status_display(),
+            }
+            for s in RotaSlot.objects.filter(visitors=person, period__scheme=scheme)
+            .select_related("suite")
+            .order_by("week_starts_on")
+        ],
+        "swaps_offered": SwapRequest.objects.filter(
+            offered_by=person, slot__period__scheme=scheme
+        ).count(),
+        "issues_raised": [
+            {
+                "suite": i.suite.name,
+                "raised": i.created_at.isoformat(),
+                "category": i.get_category_display(),
+                "description": i.description,
+            }
+            for i in Issue.objects.filter(raised_by=person, scheme=scheme).select_related("suite")
+        ],
+        "issue_notes_written": [
+            {"issue": e.issue_id, "at": e.created_at.isoformat(), "kind": e.kind, "text": e.text}
+            for e in IssueEvent.objects.filter(actor=person, issue__scheme=scheme)
+        ],
+        "amendments_made": [
+            {
+                "visit_date": a.visit.visit_date.isoformat(),
+                "at": a.created_at.isoformat(),
+                "reason": a.reason,
+            }
+            for a in Amendment.objects.filter(actor=person, visit__scheme=scheme).select_related(
+                "visit"
+            )
+        ],
+        "api_tokens": [
+            {
+                "name": t.name,
+                "created_at": t.created_at.isoformat(),
+                "last_used_at": t.last_used_at.isoformat() if t.last_used_at else None,
+                "revoked": t.revoked_at is not None,
+            }
+            for t in person.api_tokens.all()
+        ],
+        "audit_trail": [
+            {"at": e.created_at.isoformat(), "action": e.action, "address": e.ip_address}
+            for e in AuditEntry.objects.filter(actor=person, scheme=scheme).order_by("pk")
+        ],
+    }
+    audit.record(
+        actor=actor,
+        action="person.subject_access_exported",
+        obj=person,
+        scheme=scheme,
+        detail={"for": person.pk},
+    )
+    return document
