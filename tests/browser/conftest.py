@@ -67,9 +67,18 @@ def demo(transactional_db):
     seed_demo()
 
 
+# Every Content Security Policy violation is reported as a console error, which fails the test.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI}`);
+});
+"""
+
+
 @pytest.fixture
 def console_errors(page):
     errors: list[str] = []
+    page.add_init_script(REPORT_CSP_VIOLATIONS)
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     yield errors

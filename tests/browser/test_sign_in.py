@@ -61,3 +61,20 @@ def test_narrow_screen_and_zoom(page, demo, sign_in, open_page):
     # 200% zoom at a 640 px desktop window is the same layout width as 320 px.
     page.evaluate("document.body.style.zoom = '2'")
     assert page.get_by_role("link", name="Aylsham").is_visible()
+
+
+def test_a_csp_violation_would_fail_a_test(page, demo, open_page, console_errors):
+    """The listener every browser test carries: inline script is blocked and reported."""
+    open_page("/accounts/login/")
+    page.evaluate(
+        """() => {
+            const script = document.createElement("script");
+            script.textContent = "window.injected = true";
+            document.body.append(script);
+        }"""
+    )
+    page.wait_for_timeout(200)
+    assert page.evaluate("window.injected === undefined")
+    reported = [e for e in console_errors if e.startswith("CSP violation: script-src")]
+    assert reported, console_errors
+    console_errors.clear()  # seen; the test itself must not fail on it
