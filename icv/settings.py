@@ -206,6 +206,11 @@ STORAGES = {
 # --- E-mail -------------------------------------------------------------------------------------
 # smtp://user:pass@host:587/?tls=True in production; console:// prints messages (the default).
 _email = dj_email_url.parse(env_str("ICV_EMAIL_URL", "console://"))
+if "EMAIL_BACKEND" not in _email:
+    raise ImproperlyConfigured(
+        "ICV_EMAIL_URL must start with smtp://, smtps://, console://, file://, memory:// or "
+        "dummy://."
+    )
 EMAIL_BACKEND = _email["EMAIL_BACKEND"]
 EMAIL_HOST = _email["EMAIL_HOST"]
 EMAIL_PORT = _email["EMAIL_PORT"]

@@ -155,3 +155,35 @@ def make_reported_issue(severity="routine", resolved=False, recheck=False):
     )
     sign_off_and_submit(visit, visitors)
     return issue
+
+
+def make_one_of_each() -> dict:
+    """One object of each kind the API acts on, for the Norfolk personas: a visit with a
+    referred issue, a slot of Vera and Peter with Peter's place offered; their ids by kind."""
+    from tests.conftest import persona
+    from visits.services import checklists, rota
+    from visits.services.issues import act
+
+    issue = make_reported_issue()
+    issue = act(actor=persona("manager"), issue=issue, action="refer", notify=False)
+    visit = issue.visit
+    slot = make_slot(
+        period=make_period(),
+        suite_name="Wymondham",
+        visitors=[persona("visitor"), persona("partner")],
+    )
+    swap = rota.offer(actor=persona("partner"), slot=slot)
+    return {
+        "uuid": str(visit.uuid),
+        "pk": {
+            "suite": suite("Wymondham").pk,
+            "visit": visit.pk,
+            "issue": issue.pk,
+            "rota-period": slot.period_id,
+            "rota-slot": slot.pk,
+            "rota-swap": swap.pk,
+            "panel": suite("Wymondham").panel_id,
+            "person": persona("visitor").memberships.get().pk,
+            "checklist": checklists.current_version(visit.scheme_id, "detainee").pk,
+        },
+    }

@@ -75,6 +75,10 @@ def rota_routes():
 
 @pytest.fixture
 def objects(db):
+    return rota_objects()
+
+
+def rota_objects() -> dict:
     visitor, partner = persona("visitor"), persona("partner")
     slot = make_slot(period=make_period(), suite_name="Wymondham", visitors=[visitor, partner])
     swap = rota.offer(actor=partner, slot=slot)

@@ -141,6 +141,11 @@ def page_routes():
 @pytest.fixture
 def objects(db, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
+    return page_objects()
+
+
+def page_objects() -> dict:
+    """Build the objects (files go to MEDIA_ROOT); their ids by kind."""
     visitors = [persona("visitor"), persona("partner")]
     draft = make_visit(visitors=visitors, status="draft", detainees=1)
     detainee = draft.detainees.get()
