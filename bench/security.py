@@ -131,17 +131,13 @@ def check_matrices(client) -> dict:
     }
     leaks, differs, errors = [], [], []
     for key, row in found.items():
-        want = expected.get(key, "").split()
-        for who, got, expect in zip(test_api_matrix.WHO, row.split(), want or [""] * 8):
+        want = expected.get(key, "").split() or [""] * len(test_api_matrix.WHO)
+        for who, got, expect in zip(test_api_matrix.WHO, row.split(), want, strict=True):
             label = f"{key[1]} as {who}: expected {expect or 'no row'}, got {got}"
             if got.startswith("5"):
                 errors.append(label)
-            elif (
-                expect in DENIALS
-                and got.startswith("2")
-                or who == "anonymous"
-                and expect == "302"
-                and got.startswith("2")
+            elif got.startswith("2") and (
+                expect in DENIALS or (who == "anonymous" and expect == "302")
             ):
                 leaks.append(label)
             elif got != expect:
