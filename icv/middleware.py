@@ -72,3 +72,45 @@ def client_address(request) -> str | None:
         if forwarded:
             return forwarded
     return request.META.get("REMOTE_ADDR") or None
+
+
+class TwoFactorMiddleware:
+    """After the password, the code: anyone with two-factor set up gives a code once per
+    session, and managers, PCC readers and force leads must set it up before anything else.
+    Token-authenticated API requests are not sessions and pass (the token is the credential)."""
+
+    OPEN = ("/accounts/two-factor/", "/accounts/logout/", "/static/", "/healthz")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from visits.services import two_factor
+
+        user = request.user
+        if (
+            user.is_authenticated
+            and not user.is_verified()
+            and not request.path.startswith(self.OPEN)
+        ):
+            if two_factor.is_set_up(user):
+                return self._to("two-factor-verify", request)
+            if two_factor.required_for(user):
+                return self._to("two-factor-setup", request)
+        return self.get_response(request)
+
+    def _to(self, name, request):
+        from django.http import JsonResponse
+        from django.shortcuts import redirect
+        from django.urls import reverse
+        from django.utils.http import urlencode
+
+        if request.path.startswith("/api/"):
+            return JsonResponse(
+                {
+                    "code": "two_factor_required",
+                    "detail": "Sign in with your two-factor code first, or use an API token.",
+                },
+                status=403,
+            )
+        return redirect(f"{reverse(name)}?{urlencode({'next': request.get_full_path()})}")

@@ -85,6 +85,9 @@ INSTALLED_APPS = [
     "template_partials",
     "csp",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "visits",
     "api",
 ]
@@ -97,6 +100,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "icv.middleware.TwoFactorMiddleware",
     "icv.middleware.IdleSessionMiddleware",
     "icv.middleware.AuditAddressMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -176,6 +181,10 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_CLIENT_IP_CALLABLE = "icv.middleware.client_address"  # the audit trail's too
 AXES_VERBOSE = False
+# Managers, PCC readers and force leads must use two-factor (a code from an authenticator app);
+# anyone may. Off only for the local demo (bin/serve), never in production.
+ICV_TWO_FACTOR_REQUIRED = env_bool("ICV_TWO_FACTOR_REQUIRED", True)
+OTP_TOTP_ISSUER = "Custody visiting"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

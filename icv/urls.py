@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from visits.forms import LoginForm
+from visits.views import two_factor
 
 admin.site.site_header = "Custody visiting administration"
 admin.site.site_title = "icv admin"
@@ -16,6 +17,8 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/two-factor/setup/", two_factor.setup, name="two-factor-setup"),
+    path("accounts/two-factor/verify/", two_factor.verify, name="two-factor-verify"),
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
     path("", include("visits.urls")),

@@ -33,6 +33,13 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
+def two_factor_as_marked(request, settings):
+    """Production requires two-factor for managers, PCC readers and force leads; tests that
+    sign personas in with force_login run without it, except those marked `two_factor`."""
+    settings.ICV_TWO_FACTOR_REQUIRED = request.node.get_closest_marker("two_factor") is not None
+
+
+@pytest.fixture(autouse=True)
 def fresh_cache():
     """Throttle counters and lockouts live in the cache: no test inherits another's."""
     from django.core.cache import cache

@@ -10,7 +10,7 @@ from visits import permissions
 from visits.errors import DomainError, NotPermitted
 from visits.models import ApiToken, Membership
 from visits.services import subject_access as subject_access_service
-from visits.services import tokens
+from visits.services import tokens, two_factor
 
 
 class TokenForm(forms.Form):
@@ -37,7 +37,12 @@ def token_list(request):
     return render(
         request,
         "visits/account/tokens.html",
-        {"form": form, "tokens": rows, "new_token": new_token},
+        {
+            "form": form,
+            "tokens": rows,
+            "new_token": new_token,
+            "two_factor_on": two_factor.is_set_up(request.user),
+        },
     )
 
 
