@@ -90,6 +90,7 @@ class TwoFactorMiddleware:
         user = request.user
         if (
             user.is_authenticated
+            and not request.session.get(two_factor.NOT_NEEDED)
             and not user.is_verified()
             and not request.path.startswith(self.OPEN)
         ):

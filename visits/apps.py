@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class VisitsConfig(AppConfig):
     name = "visits"
     verbose_name = "Custody visiting"
+
+    def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
+        from visits.services import two_factor
+
+        user_logged_in.connect(two_factor.note_sign_in, dispatch_uid="two_factor_note_sign_in")

@@ -18,6 +18,15 @@ from visits.services import audit
 
 ROLES_THAT_MUST = (Role.MANAGER, Role.PCC, Role.FORCE)
 RECOVERY_CODES = 10
+# Set at sign-in for someone who neither has two-factor nor needs it, so that their pages are
+# not asked again on every request (icv.middleware.TwoFactorMiddleware).
+NOT_NEEDED = "two_factor_not_needed"
+
+
+def note_sign_in(sender, request, user, **kwargs):
+    """On sign-in: decide once whether this session will ever be asked for a code."""
+    if request is not None and hasattr(request, "session"):
+        request.session[NOT_NEEDED] = not is_set_up(user) and not required_for(user)
 
 
 def required_for(user) -> bool:
