@@ -64,6 +64,9 @@ def setup(db_path: Path, media: str) -> None:
             "ICV_EMAIL_URL": "memory://",
             "ICV_API_RATE_ANON": "100000/minute",
             "ICV_API_RATE_USER": "100000/minute",
+            # The tables say what a persona reaches once fully signed in; that managers, PCC
+            # and force must first give a two-factor code is checked on its own below.
+            "ICV_TWO_FACTOR_REQUIRED": "false",
         }
     )
     import django
@@ -202,6 +205,25 @@ def throw_bad_input(client) -> dict:
     return {"tried": tried, "errors": errors}
 
 
+def two_factor_enforced() -> list[str]:
+    """With two-factor required (production), what each persona meets after the password."""
+    from django.test import Client, override_settings
+
+    from tests.conftest import PERSONAS, persona
+
+    problems = []
+    with override_settings(ICV_TWO_FACTOR_REQUIRED=True):
+        for who in PERSONAS:
+            client = Client()
+            client.force_login(persona(who))
+            response = client.get("/issues/")
+            must = who in ("manager", "pcc", "force")
+            asked = response.status_code == 302 and "/two-factor/setup/" in response.url
+            if must != asked:
+                problems.append(f"{who}: {'not ' if must else ''}asked for two-factor")
+    return problems
+
+
 def headers_present() -> dict:
     """The headers of a page in the production configuration (HTTPS on)."""
     from django.test import Client, override_settings
@@ -238,6 +260,7 @@ def main() -> int:
         with scratch():
             bad = throw_bad_input(client)
         headers = headers_present()
+        two_factor = two_factor_enforced()
 
     print(
         f"URLs × personas: {matrix['urls']} URLs × 7 personas and anonymous, "
@@ -250,13 +273,19 @@ def main() -> int:
     print(f"Bad inputs: {bad['tried']} tried; 5xx {len(bad['errors'])}")
     for line in bad["errors"]:
         print("   ", line)
+    print(
+        "Two-factor: required of managers, PCC readers and force leads, not of visitors: "
+        + ("yes" if not two_factor else "NO: " + "; ".join(two_factor))
+    )
     print("Headers (production configuration):")
     missing = []
     for name, value in headers.items():
         print(f"    {name}: {value if value is not None else 'MISSING'}")
         if value is None and name != "Cross-Origin-Opener-Policy":
             missing.append(name)
-    failed = matrix["leaks"] or matrix["differs"] or matrix["errors"] or bad["errors"] or missing
+    failed = (
+        matrix["leaks"] or matrix["differs"] or matrix["errors"] or bad["errors"] or missing
+    ) or two_factor
     print("OK" if not failed else "FAILED")
     return 1 if failed else 0
 
