@@ -102,7 +102,7 @@ def rolled_back(send):
 
 
 def check_matrices(client) -> dict:
-    from tests import test_api_matrix, test_rota_matrix, test_url_matrix
+    from tests import matrix, test_api_matrix, test_rota_matrix, test_url_matrix
     from tests.factories import make_one_of_each
 
     found = {}
@@ -112,8 +112,7 @@ def check_matrices(client) -> dict:
             url = test_api_matrix.url_for(path, name, api_objects)
             for method in methods:
                 found[("api", f"{method} {name}")] = " ".join(
-                    str(test_api_matrix.outcome(client, method, url, who))
-                    for who in test_api_matrix.WHO
+                    str(test_api_matrix.outcome(client, method, url, who)) for who in matrix.WHO
                 )
     for module, make_objects, routes in (
         (test_url_matrix, test_url_matrix.page_objects, test_url_matrix.page_routes()),
@@ -124,7 +123,7 @@ def check_matrices(client) -> dict:
             for name, pattern in routes:
                 url = module.url_for(name, pattern, objects)
                 for method in ("GET", "POST"):
-                    found[(module.__name__, f"{method} {name}")] = test_url_matrix.outcomes(
+                    found[(module.__name__, f"{method} {name}")] = matrix.outcomes(
                         client, url, method
                     )
     expected = {
@@ -134,8 +133,8 @@ def check_matrices(client) -> dict:
     }
     leaks, differs, errors = [], [], []
     for key, row in found.items():
-        want = expected.get(key, "").split() or [""] * len(test_api_matrix.WHO)
-        for who, got, expect in zip(test_api_matrix.WHO, row.split(), want, strict=True):
+        want = expected.get(key, "").split() or [""] * len(matrix.WHO)
+        for who, got, expect in zip(matrix.WHO, row.split(), want, strict=True):
             label = f"{key[1]} as {who}: expected {expect or 'no row'}, got {got}"
             if got.startswith("5"):
                 errors.append(label)
@@ -155,7 +154,6 @@ def check_matrices(client) -> dict:
 
 
 def throw_bad_input(client) -> dict:
-    from django.conf import settings
 
     from tests import test_api_matrix, test_url_matrix
     from tests.conftest import persona
@@ -201,7 +199,6 @@ def throw_bad_input(client) -> dict:
             return client.post(upload, {"photo": SimpleUploadedFile("photo.jpg", d, "image/jpeg")})
 
         send(f"upload {label}", post)
-    assert settings.MEDIA_ROOT
     return {"tried": tried, "errors": errors}
 
 

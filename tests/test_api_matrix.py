@@ -8,15 +8,11 @@ every permission check to the body's validation (it was empty); 404 means they c
 object or the endpoint's objects at all; 403 that they can see it but not do this.
 """
 
-from django.db import transaction
-from django.urls import URLPattern, URLResolver, get_resolver
-
-from tests.conftest import PERSONAS, persona
+from tests.conftest import persona
 from tests.factories import make_reported_issue, make_slot
+from tests.matrix import WHO, named_urls, send
 from visits.models import RotaSlot
 from visits.services import rota
-
-WHO = (*PERSONAS, "anonymous")
 
 # "METHOD url-name": statuses for visitor partner coordinator manager pcc force outsider anon.
 # The objects: a submitted Wymondham visit by visitor and partner with an issue referred to the
@@ -73,29 +69,21 @@ EXPECTED = {
 def api_routes():
     """(name, path template, methods) for every API URL, from the URL conf."""
     routes = []
-
-    def walk(patterns, prefix):
-        for p in patterns:
-            if isinstance(p, URLResolver):
-                walk(p.url_patterns, prefix + str(p.pattern))
-            elif isinstance(p, URLPattern):
-                path = prefix + str(p.pattern)
-                if not path.startswith("api/") or "format" in path or not p.name:
-                    continue
-                actions = getattr(p.callback, "actions", None)
-                if actions:
-                    # (DRF adds "head" to a viewset's map once it has served a GET.)
-                    methods = sorted(m.upper() for m in actions if m not in ("head", "options"))
-                else:
-                    view = getattr(p.callback, "cls", None) or p.callback.view_class
-                    methods = sorted(
-                        m.upper()
-                        for m in view.http_method_names
-                        if m not in ("options", "head") and hasattr(view, m)
-                    )
-                routes.append((p.name, path, methods))
-
-    walk(get_resolver().url_patterns, "")
+    for name, path, pattern in named_urls():
+        if not path.startswith("api/"):
+            continue
+        actions = getattr(pattern.callback, "actions", None)
+        if actions:
+            # (DRF adds "head" to a viewset's map once it has served a GET.)
+            methods = sorted(m.upper() for m in actions if m not in ("head", "options"))
+        else:
+            view = getattr(pattern.callback, "cls", None) or pattern.callback.view_class
+            methods = sorted(
+                m.upper()
+                for m in view.http_method_names
+                if m not in ("options", "head") and hasattr(view, m)
+            )
+        routes.append((name, path, methods))
     return routes
 
 
@@ -113,15 +101,8 @@ def url_for(path: str, name: str, objects) -> str:
 
 
 def outcome(client, method, url, who) -> int:
-    client.logout()
-    if who != "anonymous":
-        client.force_login(persona(who))
-    with transaction.atomic():
-        response = getattr(client, method.lower())(
-            url, {} if method != "GET" else None, content_type="application/json"
-        )
-        transaction.set_rollback(True)
-    return response.status_code
+    body = {} if method != "GET" else None
+    return send(client, method, url, who, data=body, content_type="application/json")
 
 
 def test_every_endpoint_method_and_persona_has_an_expected_outcome(client, one_of_each):

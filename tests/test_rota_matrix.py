@@ -12,14 +12,11 @@ every URL is in one of the matrices.
 import re
 
 import pytest
-from django.db import transaction
-from django.urls import URLResolver, get_resolver
 
-from tests.conftest import PERSONAS, persona
+from tests.conftest import persona
 from tests.factories import make_period, make_slot
+from tests.matrix import named_urls, outcomes
 from visits.services import rota
-
-WHO = (*PERSONAS, "anonymous")
 
 EXPECTED = {
     "GET calendar-feed": "200 200 200 200 200 200 200 200",
@@ -59,16 +56,7 @@ EXPECTED = {
 
 def rota_routes():
     """(name, path pattern) of every rota URL, from the URL conf."""
-    routes = []
-
-    def walk(patterns, prefix):
-        for p in patterns:
-            if isinstance(p, URLResolver):
-                walk(p.url_patterns, prefix + str(p.pattern))
-            elif p.name and re.match(r"(rota|calendar)/", prefix + str(p.pattern)):
-                routes.append((p.name, prefix + str(p.pattern)))
-
-    walk(get_resolver().url_patterns, "")
+    routes = [(n, path) for n, path, _ in named_urls() if re.match(r"(rota|calendar)/", path)]
     assert routes, "no rota URLs found"
     return routes
 
@@ -112,15 +100,7 @@ def test_every_rota_url_method_and_persona_has_an_expected_outcome(client, objec
     for name, pattern in rota_routes():
         url = url_for(name, pattern, objects)
         for method in ("GET", "POST"):
-            codes = []
-            for who in WHO:
-                client.logout()
-                if who != "anonymous":
-                    client.force_login(persona(who))
-                with transaction.atomic():
-                    codes.append(str(getattr(client, method.lower())(url).status_code))
-                    transaction.set_rollback(True)
-            found[f"{method} {name}"] = " ".join(codes)
+            found[f"{method} {name}"] = outcomes(client, url, method)
     # To see the whole table when adding a URL: pytest -s tests/test_rota_matrix.py
     print("\n".join(f'    "{k}": "{v}",' for k, v in sorted(found.items())))
     missing = sorted(set(found) - set(EXPECTED))

@@ -63,6 +63,8 @@ def test_setup_then_every_sign_in_asks_for_a_code(client, db):
     codes = done.context["codes"]
     assert len(codes) == 10 and len(set(codes)) == 10
     assert client.get("/issues/").status_code == 200  # verified for this session
+    # Setting up again would make a second secret: it says it is on instead.
+    assert client.get("/accounts/two-factor/setup/").url == "/account/tokens/"
     assert AuditEntry.objects.filter(action="account.two_factor_on", actor=manager).exists()
 
     client.post("/accounts/logout/")

@@ -18,19 +18,16 @@ import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
-from django.urls import URLResolver, get_resolver
 
 from tests import test_api_matrix, test_rota_matrix
-from tests.conftest import PERSONAS, persona
+from tests.conftest import persona
 from tests.factories import make_reported_issue, make_visit, suite
+from tests.matrix import named_urls, outcomes
 from tests.test_images_and_pdf import png
 from visits.images import clean_photo
 from visits.services import tokens
 from visits.services import visits as service
 from visits.services.issues import act
-
-WHO = (*PERSONAS, "anonymous")
 
 EXPECTED = {
     "GET admin:index": "302 302 302 200 302 302 302 302",
@@ -128,18 +125,7 @@ ELSEWHERE = re.compile(r"^(api/|rota/|calendar/|admin/.+)")
 
 def page_routes():
     """(name, pattern) of every URL outside the API and rota, from the URL conf."""
-    routes = []
-
-    def walk(patterns, prefix, namespace):
-        for p in patterns:
-            if isinstance(p, URLResolver):
-                walk(p.url_patterns, prefix + str(p.pattern), p.namespace or namespace)
-            elif p.name and not ELSEWHERE.match(prefix + str(p.pattern)):
-                name = f"{namespace}:{p.name}" if namespace else p.name
-                routes.append((name, prefix + str(p.pattern)))
-
-    walk(get_resolver().url_patterns, "", "")
-    return routes
+    return [(name, path) for name, path, _ in named_urls() if not ELSEWHERE.match(path)]
 
 
 @pytest.fixture
@@ -204,18 +190,6 @@ def url_for(name: str, pattern: str, objects) -> str:
     return "/" + path
 
 
-def outcomes(client, url: str, method: str) -> str:
-    codes = []
-    for who in WHO:
-        client.logout()
-        if who != "anonymous":
-            client.force_login(persona(who))
-        with transaction.atomic():
-            codes.append(str(getattr(client, method.lower())(url).status_code))
-            transaction.set_rollback(True)
-    return " ".join(codes)
-
-
 def test_every_page_method_and_persona_has_an_expected_outcome(client, objects):
     found = {}
     for name, pattern in page_routes():
@@ -237,17 +211,5 @@ def test_every_url_is_in_a_matrix():
     covered = {key.split(" ", 1)[1] for key in EXPECTED}
     covered |= {key.split(" ", 1)[1] for key in test_api_matrix.EXPECTED}
     covered |= {key.split(" ", 1)[1] for key in test_rota_matrix.EXPECTED}
-    every = set()
-
-    def walk(patterns, prefix, namespace):
-        for p in patterns:
-            if isinstance(p, URLResolver):
-                walk(p.url_patterns, prefix + str(p.pattern), p.namespace or namespace)
-            elif p.name and not re.match(r"^admin/.+", prefix + str(p.pattern)):
-                path = prefix + str(p.pattern)
-                if "format" in path:  # DRF's ".json" suffix twins of API URLs
-                    continue
-                every.add(f"{namespace}:{p.name}" if namespace else p.name)
-
-    walk(get_resolver().url_patterns, "", "")
+    every = {name for name, path, _ in named_urls() if not re.match(r"^admin/.+", path)}
     assert not sorted(every - covered), f"URLs in no matrix: {sorted(every - covered)}"

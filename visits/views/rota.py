@@ -21,6 +21,7 @@ from visits.forms import (
     OfferForm,
     OpenPeriodForm,
     PlannedTimeForm,
+    RevisionForm,
     SlotForm,
 )
 from visits.models import (
@@ -554,12 +555,12 @@ def slot_move(request, pk):
 def slot_status(request, pk):
     slot = _managed_slot(request, pk)
     try:
-        revision = request.POST.get("revision", "")
+        form = RevisionForm(request.POST)
         rota.end_slot(
             actor=request.user,
             slot=slot,
             status=request.POST.get("status", ""),
-            expected_revision=int(revision) if revision.isdigit() else None,
+            expected_revision=form.cleaned_data["revision"] if form.is_valid() else None,
         )
     except DomainError as error:
         messages.error(request, error.message)

@@ -1,6 +1,7 @@
 """Setting up two-factor authentication and giving the code after the password."""
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -29,8 +30,11 @@ def _next(request) -> str:
 @login_required
 def setup(request):
     """Show the QR code and secret; a first code from the app turns two-factor on."""
-    if two_factor.is_set_up(request.user) and not request.user.is_verified():
-        return redirect("two-factor-verify")
+    if two_factor.is_set_up(request.user):
+        if not request.user.is_verified():
+            return redirect("two-factor-verify")
+        messages.info(request, "Two-factor authentication is already on.")
+        return redirect("token-list")
     device = two_factor.pending_device(request.user)
     form = CodeForm(request.POST if request.method == "POST" else None)
     form.fields["code"].help_text = "The 6 digits your authenticator app shows now."
@@ -56,7 +60,6 @@ def setup(request):
             "qr_code": two_factor.qr_code(device),
             "secret": two_factor.secret_of(device),
             "required": two_factor.required_for(request.user),
-            "already": two_factor.is_set_up(request.user),
             "next": _next(request),
         },
         status=400 if form.errors else 200,
