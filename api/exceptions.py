@@ -13,13 +13,22 @@ from visits.errors import DomainError
 from visits.images import ImageRejected
 
 
-def _flatten(detail) -> dict[str, str]:
+def _flatten(detail, prefix: str = "") -> dict[str, str]:
+    """Field errors as {"name": "messages"}; nested ones by their path: "detainees.1.gender"."""
     if isinstance(detail, dict):
-        return {
-            name: " ".join(str(m) for m in (messages if isinstance(messages, list) else [messages]))
-            for name, messages in detail.items()
-        }
-    return {}
+        items = detail.items()
+    elif isinstance(detail, list) and any(isinstance(m, (dict, list)) for m in detail):
+        items = ((str(index), m) for index, m in enumerate(detail))
+    else:
+        return {prefix: " ".join(str(m) for m in detail)} if prefix and detail else {}
+    flat = {}
+    for name, messages in items:
+        path = f"{prefix}.{name}" if prefix else str(name)
+        if isinstance(messages, (dict, list)):
+            flat.update(_flatten(messages, path))
+        else:
+            flat[path] = str(messages)
+    return flat
 
 
 def api_exception_handler(exc, context):

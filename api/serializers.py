@@ -20,6 +20,7 @@ from visits.models import (
     Visit,
 )
 from visits.reports import HIDDEN_NUMBER
+from visits.services import phone_reports
 from visits.services.visits import AMENDABLE_FIELDS, NUMBER_FIELDS
 
 
@@ -213,6 +214,32 @@ class SignOffSerializer(RevisionMixin):
     )
 
 
+class WholeReportSerializer(serializers.Serializer):
+    """A whole visit from a phone's outbox: the step serializers' shapes, under one roof."""
+
+    suite = serializers.IntegerField()
+    co_visitors = serializers.ListField(
+        child=serializers.IntegerField(), help_text="User ids of the other visitors."
+    )
+    arrived_at = serializers.DateTimeField()
+    detainee_checklist = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The checklist version the detainees were asked against (current if null).",
+    )
+    suite_checklist = serializers.IntegerField(required=False, allow_null=True, default=None)
+    admission = AdmissionSerializer(
+        required=False, allow_null=True, default=None, help_text="Null if never let in."
+    )
+    numbers = NumbersSerializer(required=False, default=dict)
+    detainees = DetaineeSerializer(many=True, required=False, default=list)
+    suite_answers = AnswerSerializer(many=True, required=False, default=list)
+    issues = IssueInSerializer(many=True, required=False, default=list)
+    good_practice = serializers.CharField(allow_blank=True, max_length=4000, default="")
+    sign_off = SignOffSerializer()
+
+
 class GoodPracticeSerializer(serializers.Serializer):
     good_practice = serializers.CharField(allow_blank=True, max_length=4000)
 
@@ -289,6 +316,18 @@ class VisitDetailSerializer(VisitSerializer):
     def get_suite_answers(self, visit) -> list[dict]:
         answers = visit.answers.filter(detainee__isnull=True)
         return AnswerOutSerializer(answers, many=True).data
+
+
+class ReceiptSerializer(serializers.Serializer):
+    """What became of a whole report sent from a phone (visits.services.phone_reports)."""
+
+    outcome = serializers.ChoiceField(
+        choices=phone_reports.OUTCOMES,
+        help_text="created (201); already_stored: sent before and stored once; kept_as_copy: "
+        "the other visitor had sent this visit first, and this report is kept beside theirs.",
+    )
+    message = serializers.CharField()
+    visit = VisitDetailSerializer(help_text="The stored visit (the other visitor's, if a copy).")
 
 
 class IssueEventSerializer(serializers.Serializer):

@@ -1,9 +1,11 @@
 """The REST API: viewsets over the scoped querysets of visits/permissions.py, with every change
 made by the services in visits/services/ (the same ones the pages call)."""
 
+import uuid as uuid_module
+
 from django.contrib.auth import get_user_model
 from django.db.models import Q
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -31,7 +33,7 @@ from visits.models import (
 )
 from visits.pdf import render_visit_report
 from visits.reports import build_visit_report
-from visits.services import checklists
+from visits.services import checklists, phone_reports
 from visits.services import issues as issue_service
 from visits.services import visits as service
 
@@ -136,6 +138,13 @@ def current_checklists(request):
             if version:
                 result.append(s.ChecklistVersionSerializer(version).data)
     return Response(result)
+
+
+def _uuid_or_404(value: str) -> uuid_module.UUID:
+    try:
+        return uuid_module.UUID(value)
+    except ValueError:
+        raise Http404 from None
 
 
 class ValidatedDataMixin:
@@ -302,6 +311,69 @@ class VisitViewSet(
         if not visit.has_visitor(request.user):
             raise PermissionDenied("Only the visitors on this visit submit its report.")
         return self._done(service.submit_visit(actor=request.user, visit=visit))
+
+    @extend_schema(
+        request=s.WholeReportSerializer,
+        responses={201: s.ReceiptSerializer, 200: s.ReceiptSerializer},
+    )
+    @action(detail=True, methods=["put"])
+    def report(self, request, uuid=None):
+        """Send a whole report at once, from a phone's outbox: stored and submitted, or nothing
+        stored and the first broken rule named by its place (`detainees.1.custody_number`).
+
+        The `uuid` in the path is the phone's: 201 the first time, then 200 with the report
+        already stored, however often it is sent. If the other visitor sent this visit first,
+        this report is kept beside theirs (`kept_as_copy`)."""
+        client_uuid = _uuid_or_404(uuid)
+        if not permissions.schemes_where(request.user, "visitor", "coordinator"):
+            raise PermissionDenied("Only custody visitors record visits.")
+        data = self._validated(s.WholeReportSerializer)
+        receipt = phone_reports.receive(
+            actor=request.user, client_uuid=client_uuid, report=self._whole_report(data)
+        )
+        visit = self.get_queryset().get(pk=receipt.visit.pk)
+        shown = permissions.can_see_custody_numbers(request.user, visit)
+        context = {"show_custody_numbers": shown, "show_detainee_answers": shown}
+        body = s.ReceiptSerializer(receipt, context=context).data
+        created = receipt.outcome == phone_reports.Receipt.CREATED
+        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    def _whole_report(self, data: dict) -> phone_reports.WholeReport:
+        suite = get_object_or_404(
+            permissions.scope_suites(CustodySuite.objects.all(), self.request.user),
+            pk=data["suite"],
+        )
+        co_visitors = list(User.objects.filter(pk__in=data["co_visitors"]))
+        on_visit = {self.request.user.pk, *(u.pk for u in co_visitors)}
+        sign_off = data["sign_off"]
+        confirmed = [
+            u for u in User.objects.filter(pk__in=sign_off["confirmed_by"]) if u.pk in on_visit
+        ]
+        signature = clean_signature(sign_off["signature"]) if sign_off["signature"] else None
+        admission = data["admission"]
+        if admission:
+            admission = {k: v for k, v in admission.items() if k != "revision"}
+        detainees = []
+        for detainee in data["detainees"]:
+            answers = s.answers_dict(detainee.pop("answers", []))
+            detainees.append(service.DetaineeDetails(answers=answers, **detainee))
+        versions = {"detainee": data["detainee_checklist"], "suite": data["suite_checklist"]}
+        return phone_reports.WholeReport(
+            suite=suite,
+            co_visitors=co_visitors,
+            arrived_at=data["arrived_at"],
+            checklist_versions={kind: pk for kind, pk in versions.items() if pk},
+            admission=admission,
+            numbers={k: v for k, v in data["numbers"].items() if k != "revision"},
+            detainees=detainees,
+            suite_answers=s.answers_dict(data["suite_answers"]),
+            issues=data["issues"],
+            good_practice=data["good_practice"],
+            sign_off=service.SignOff.from_data(
+                sign_off, signature_png=signature, confirmed_by=confirmed
+            ),
+            as_sent=self.request.data,
+        )
 
     @extend_schema(request=s.AmendmentSerializer, responses=s.VisitDetailSerializer)
     @action(detail=True, methods=["post"])

@@ -305,6 +305,8 @@ SPECTACULAR_SETTINGS = {
         "ChecklistStatusEnum": "visits.models.ChecklistVersion.Status",
         "RotaSlotStatusEnum": "visits.models.RotaSlot.Status",
         "RotaPeriodStatusEnum": "visits.models.RotaPeriod.Status",
+        "ReceiptOutcomeEnum": "visits.services.phone_reports.OUTCOMES",
+        "VisitOutcomeEnum": "visits.models.Visit.Outcome",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

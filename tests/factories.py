@@ -187,3 +187,61 @@ def make_one_of_each() -> dict:
             "checklist": checklists.current_version(visit.scheme_id, "detainee").pk,
         },
     }
+
+
+def whole_report(
+    *,
+    visitor,
+    partner,
+    suite_name="Wymondham",
+    arrived_at=None,
+    detainees=("WY-00401-26",),
+    **overrides,
+) -> dict:
+    """The JSON a phone's outbox sends for a finished visit (PUT /api/visits/{uuid}/report/)."""
+    from visits.services import checklists
+
+    place = suite(suite_name)
+    arrived = arrived_at or (timezone.now() - datetime.timedelta(hours=2)).replace(microsecond=0)
+    detainee_list = checklists.current_version(place.scheme_id, "detainee")
+    suite_list = checklists.current_version(place.scheme_id, "suite")
+    report = {
+        "suite": place.pk,
+        "co_visitors": [partner.pk],
+        "arrived_at": arrived.isoformat(),
+        "detainee_checklist": detainee_list.pk,
+        "suite_checklist": suite_list.pk,
+        "admission": {"admitted_at": (arrived + datetime.timedelta(minutes=5)).isoformat()},
+        "numbers": {
+            "in_custody": len(detainees),
+            "adults": len(detainees),
+            "male": len(detainees),
+            "held_pace": len(detainees),
+            "offered": len(detainees),
+            "visited": len(detainees),
+        },
+        "detainees": [
+            {
+                "custody_number": number,
+                "consent_to_record_check": True,
+                "answers": [
+                    {"question": q, "value": "yes", "note": ""}
+                    for q in question_ids(detainee_list.pk)
+                ],
+            }
+            for number in detainees
+        ],
+        "suite_answers": [
+            {"question": q, "value": "yes", "note": ""} for q in question_ids(suite_list.pk)
+        ],
+        "issues": [],
+        "good_practice": "Cells clean and warm.",
+        "sign_off": {
+            "departed_at": (arrived + datetime.timedelta(hours=1)).isoformat(),
+            "outcome": "satisfactory",
+            "sergeant_name": "PS 123 Patel",
+            "sergeant_confirmed": True,
+            "confirmed_by": [visitor.pk, partner.pk],
+        },
+    }
+    return report | overrides

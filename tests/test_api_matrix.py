@@ -62,6 +62,7 @@ EXPECTED = {
     "PUT rota-period-availability": "400 400 400 400 404 404 404 401",
     "PUT rota-slot-plan": "400 400 404 400 404 404 404 401",
     "PUT rota-slot-visitors": "403 403 404 400 404 404 404 401",
+    "PUT visit-report": "400 400 400 403 403 403 400 401",
     "PUT visit-suite-answers": "400 400 404 403 403 403 404 401",
 }
 

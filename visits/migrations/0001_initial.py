@@ -8,7 +8,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -17,523 +16,1411 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='ChecklistTemplate',
+            name="ChecklistTemplate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('detainee', 'Detainee rights and welfare'), ('suite', 'Suite conditions')], max_length=10)),
-                ('name', models.CharField(max_length=120)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("detainee", "Detainee rights and welfare"),
+                            ("suite", "Suite conditions"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("name", models.CharField(max_length=120)),
             ],
         ),
         migrations.CreateModel(
-            name='CustodySuite',
+            name="CustodySuite",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120)),
-                ('address', models.TextField(blank=True)),
-                ('cells', models.PositiveSmallIntegerField(default=0)),
-                ('active', models.BooleanField(default=True, help_text='Inactive suites are not on the rota.')),
-                ('visits_per_week', models.PositiveSmallIntegerField(default=1, validators=[django.core.validators.MinValueValidator(1)])),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120)),
+                ("address", models.TextField(blank=True)),
+                ("cells", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "active",
+                    models.BooleanField(
+                        default=True, help_text="Inactive suites are not on the rota."
+                    ),
+                ),
+                (
+                    "visits_per_week",
+                    models.PositiveSmallIntegerField(
+                        default=1, validators=[django.core.validators.MinValueValidator(1)]
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Panel',
+            name="Panel",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='RotaPeriod',
+            name="RotaPeriod",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(help_text='For example: October to December 2026.', max_length=60)),
-                ('starts_on', models.DateField(help_text='A Monday.')),
-                ('ends_on', models.DateField(help_text='A Sunday.')),
-                ('availability_closes_on', models.DateField()),
-                ('status', models.CharField(choices=[('collecting', 'Collecting availability'), ('draft', 'Draft rota'), ('published', 'Published'), ('closed', 'Closed')], default='collecting', max_length=12)),
-                ('seed', models.PositiveIntegerField(default=0, help_text="Makes the solver's result repeatable.")),
-                ('published_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "name",
+                    models.CharField(
+                        help_text="For example: October to December 2026.", max_length=60
+                    ),
+                ),
+                ("starts_on", models.DateField(help_text="A Monday.")),
+                ("ends_on", models.DateField(help_text="A Sunday.")),
+                ("availability_closes_on", models.DateField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("collecting", "Collecting availability"),
+                            ("draft", "Draft rota"),
+                            ("published", "Published"),
+                            ("closed", "Closed"),
+                        ],
+                        default="collecting",
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "seed",
+                    models.PositiveIntegerField(
+                        default=0, help_text="Makes the solver's result repeatable."
+                    ),
+                ),
+                ("published_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'ordering': ['scheme', '-starts_on'],
+                "ordering": ["scheme", "-starts_on"],
             },
         ),
         migrations.CreateModel(
-            name='Scheme',
+            name="Scheme",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, unique=True)),
-                ('slug', models.SlugField(max_length=60, unique=True)),
-                ('force_name', models.CharField(help_text='The police force the scheme visits.', max_length=120)),
-                ('custody_number_pattern', models.CharField(default='^[A-Z0-9][A-Z0-9/\\-]{3,23}$', help_text='Regular expression a custody record number must match (upper case).', max_length=200)),
-                ('custody_number_example', models.CharField(default='AB/12345/26', max_length=40)),
-                ('response_days_routine', models.PositiveSmallIntegerField(default=20, help_text='Working days the force has to answer a routine issue.')),
-                ('response_days_urgent', models.PositiveSmallIntegerField(default=2, help_text='Working days the force has to answer an urgent issue.')),
-                ('detainee_data_retention_days', models.PositiveIntegerField(default=1095, help_text='How long detainee-level answers are kept before anonymising.')),
-                ('trainee_mentored_visits', models.PositiveSmallIntegerField(default=12, help_text='Visits a trainee makes alongside an experienced visitor.')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, unique=True)),
+                ("slug", models.SlugField(max_length=60, unique=True)),
+                (
+                    "force_name",
+                    models.CharField(
+                        help_text="The police force the scheme visits.", max_length=120
+                    ),
+                ),
+                (
+                    "custody_number_pattern",
+                    models.CharField(
+                        default="^[A-Z0-9][A-Z0-9/\\-]{3,23}$",
+                        help_text="Regular expression a custody record number must match (upper case).",
+                        max_length=200,
+                    ),
+                ),
+                ("custody_number_example", models.CharField(default="AB/12345/26", max_length=40)),
+                (
+                    "response_days_routine",
+                    models.PositiveSmallIntegerField(
+                        default=20,
+                        help_text="Working days the force has to answer a routine issue.",
+                    ),
+                ),
+                (
+                    "response_days_urgent",
+                    models.PositiveSmallIntegerField(
+                        default=2, help_text="Working days the force has to answer an urgent issue."
+                    ),
+                ),
+                (
+                    "detainee_data_retention_days",
+                    models.PositiveIntegerField(
+                        default=1095,
+                        help_text="How long detainee-level answers are kept before anonymising.",
+                    ),
+                ),
+                (
+                    "trainee_mentored_visits",
+                    models.PositiveSmallIntegerField(
+                        default=12,
+                        help_text="Visits a trainee makes alongside an experienced visitor.",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='ApiToken',
+            name="ApiToken",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=80)),
-                ('prefix', models.CharField(help_text='The first characters, to recognise it.', max_length=12)),
-                ('token_hash', models.CharField(max_length=128, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('last_used_at', models.DateTimeField(blank=True, null=True)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='api_tokens', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=80)),
+                (
+                    "prefix",
+                    models.CharField(
+                        help_text="The first characters, to recognise it.", max_length=12
+                    ),
+                ),
+                ("token_hash", models.CharField(max_length=128, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("last_used_at", models.DateTimeField(blank=True, null=True)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="api_tokens",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='ChecklistVersion',
+            name="ChecklistVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField()),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('published', 'Published'), ('retired', 'Retired')], default='draft', max_length=10)),
-                ('note', models.CharField(blank=True, help_text='What changed, and why.', max_length=200)),
-                ('published_at', models.DateTimeField(blank=True, null=True)),
-                ('published_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('template', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='versions', to='visits.checklisttemplate')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("published", "Published"),
+                            ("retired", "Retired"),
+                        ],
+                        default="draft",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "note",
+                    models.CharField(
+                        blank=True, help_text="What changed, and why.", max_length=200
+                    ),
+                ),
+                ("published_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "published_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "template",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="versions",
+                        to="visits.checklisttemplate",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['template', '-number'],
+                "ordering": ["template", "-number"],
             },
         ),
         migrations.CreateModel(
-            name='ChecklistSection',
+            name="ChecklistSection",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=120)),
-                ('order', models.PositiveSmallIntegerField(default=0)),
-                ('version', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sections', to='visits.checklistversion')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=120)),
+                ("order", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sections",
+                        to="visits.checklistversion",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['version', 'order'],
+                "ordering": ["version", "order"],
             },
         ),
         migrations.CreateModel(
-            name='Issue',
+            name="Issue",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('custody_number', models.CharField(blank=True, help_text='Only where the issue concerns one detainee.', max_length=40)),
-                ('category', models.CharField(choices=[('rights', 'Rights and entitlements'), ('health', 'Health and medication'), ('welfare', 'Welfare and care'), ('dignity', 'Dignity and equality'), ('vulnerability', 'Vulnerability'), ('conditions', 'Conditions and estate'), ('safety', 'Safety and security hazards'), ('treatment', 'Treatment by staff'), ('access', 'Access'), ('staffing', 'Staffing')], max_length=20)),
-                ('severity', models.CharField(choices=[('routine', 'Routine'), ('urgent', 'Urgent')], default='routine', max_length=10)),
-                ('description', models.TextField()),
-                ('status', models.CharField(choices=[('raised', 'Raised'), ('resolved_on_visit', 'Resolved on the visit'), ('triaged', 'Triaged'), ('referred', 'Referred to the force'), ('responded', 'Force responded'), ('escalated', 'Escalated'), ('closed', 'Closed')], default='raised', max_length=20)),
-                ('escalation_level', models.CharField(blank=True, choices=[('', 'Not escalated'), ('head_of_custody', 'Head of Custody'), ('pcc', 'Police and Crime Commissioner')], default='', max_length=20)),
-                ('recheck_next_visit', models.BooleanField(default=False)),
-                ('referred_at', models.DateTimeField(blank=True, null=True)),
-                ('due_on', models.DateField(blank=True, null=True)),
-                ('responded_at', models.DateTimeField(blank=True, null=True)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('outcome', models.TextField(blank=True, help_text='What came of it, told to the visitors.')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('raised_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='issues_raised', to=settings.AUTH_USER_MODEL)),
-                ('referred_to', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='issues_referred', to=settings.AUTH_USER_MODEL)),
-                ('suite', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='issues', to='visits.custodysuite')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "custody_number",
+                    models.CharField(
+                        blank=True,
+                        help_text="Only where the issue concerns one detainee.",
+                        max_length=40,
+                    ),
+                ),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("rights", "Rights and entitlements"),
+                            ("health", "Health and medication"),
+                            ("welfare", "Welfare and care"),
+                            ("dignity", "Dignity and equality"),
+                            ("vulnerability", "Vulnerability"),
+                            ("conditions", "Conditions and estate"),
+                            ("safety", "Safety and security hazards"),
+                            ("treatment", "Treatment by staff"),
+                            ("access", "Access"),
+                            ("staffing", "Staffing"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "severity",
+                    models.CharField(
+                        choices=[("routine", "Routine"), ("urgent", "Urgent")],
+                        default="routine",
+                        max_length=10,
+                    ),
+                ),
+                ("description", models.TextField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("raised", "Raised"),
+                            ("resolved_on_visit", "Resolved on the visit"),
+                            ("triaged", "Triaged"),
+                            ("referred", "Referred to the force"),
+                            ("responded", "Force responded"),
+                            ("escalated", "Escalated"),
+                            ("closed", "Closed"),
+                        ],
+                        default="raised",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "escalation_level",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "Not escalated"),
+                            ("head_of_custody", "Head of Custody"),
+                            ("pcc", "Police and Crime Commissioner"),
+                        ],
+                        default="",
+                        max_length=20,
+                    ),
+                ),
+                ("recheck_next_visit", models.BooleanField(default=False)),
+                ("referred_at", models.DateTimeField(blank=True, null=True)),
+                ("due_on", models.DateField(blank=True, null=True)),
+                ("responded_at", models.DateTimeField(blank=True, null=True)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "outcome",
+                    models.TextField(
+                        blank=True, help_text="What came of it, told to the visitors."
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "raised_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="issues_raised",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "referred_to",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="issues_referred",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "suite",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="issues",
+                        to="visits.custodysuite",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='IssueEvent',
+            name="IssueEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('raised', 'Raised'), ('resolved_on_visit', 'Resolved on the visit'), ('triaged', 'Triaged'), ('referred', 'Referred'), ('responded', 'Responded'), ('accepted', 'Accepted and closed'), ('escalated', 'Escalated'), ('closed', 'Closed'), ('reopened', 'Reopened'), ('commented', 'Comment'), ('rechecked', 'Re-checked on a visit')], max_length=20)),
-                ('text', models.TextField(blank=True)),
-                ('attachment', models.FileField(blank=True, upload_to='issue-files/%Y/')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('actor', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('issue', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='visits.issue')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("raised", "Raised"),
+                            ("resolved_on_visit", "Resolved on the visit"),
+                            ("triaged", "Triaged"),
+                            ("referred", "Referred"),
+                            ("responded", "Responded"),
+                            ("accepted", "Accepted and closed"),
+                            ("escalated", "Escalated"),
+                            ("closed", "Closed"),
+                            ("reopened", "Reopened"),
+                            ("commented", "Comment"),
+                            ("rechecked", "Re-checked on a visit"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("text", models.TextField(blank=True)),
+                ("attachment", models.FileField(blank=True, upload_to="issue-files/%Y/")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "issue",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="visits.issue",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'pk'],
+                "ordering": ["created_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('visitor', 'Visitor'), ('coordinator', 'Panel coordinator'), ('manager', 'Scheme manager'), ('pcc', 'PCC reader'), ('force', 'Force custody lead')], max_length=20)),
-                ('status', models.CharField(choices=[('trainee', 'Trainee'), ('active', 'Active'), ('paused', 'Paused'), ('left', 'Left')], default='active', max_length=10)),
-                ('appointed_on', models.DateField(blank=True, null=True)),
-                ('visits_before_app', models.PositiveIntegerField(default=0, help_text='Visits made before the scheme started using this app.')),
-                ('phone', models.CharField(blank=True, max_length=30)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('suites', models.ManyToManyField(blank=True, help_text='For a force custody lead: the suites whose reports and issues they receive.', related_name='force_leads', to='visits.custodysuite')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL)),
-                ('panel', models.ForeignKey(blank=True, help_text='The panel a visitor belongs to, or a coordinator runs.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='memberships', to='visits.panel')),
-                ('scheme', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='memberships', to='visits.scheme')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("visitor", "Visitor"),
+                            ("coordinator", "Panel coordinator"),
+                            ("manager", "Scheme manager"),
+                            ("pcc", "PCC reader"),
+                            ("force", "Force custody lead"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("trainee", "Trainee"),
+                            ("active", "Active"),
+                            ("paused", "Paused"),
+                            ("left", "Left"),
+                        ],
+                        default="active",
+                        max_length=10,
+                    ),
+                ),
+                ("appointed_on", models.DateField(blank=True, null=True)),
+                (
+                    "visits_before_app",
+                    models.PositiveIntegerField(
+                        default=0, help_text="Visits made before the scheme started using this app."
+                    ),
+                ),
+                ("phone", models.CharField(blank=True, max_length=30)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "suites",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="For a force custody lead: the suites whose reports and issues they receive.",
+                        related_name="force_leads",
+                        to="visits.custodysuite",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "panel",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The panel a visitor belongs to, or a coordinator runs.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="memberships",
+                        to="visits.panel",
+                    ),
+                ),
+                (
+                    "scheme",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="memberships",
+                        to="visits.scheme",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['scheme__name', 'user__last_name', 'user__first_name'],
+                "ordering": ["scheme__name", "user__last_name", "user__first_name"],
             },
         ),
         migrations.CreateModel(
-            name='Conflict',
+            name="Conflict",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.CharField(blank=True, max_length=200)),
-                ('suite', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='conflicts', to='visits.custodysuite')),
-                ('membership', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='conflicts', to='visits.membership')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reason", models.CharField(blank=True, max_length=200)),
+                (
+                    "suite",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="conflicts",
+                        to="visits.custodysuite",
+                    ),
+                ),
+                (
+                    "membership",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="conflicts",
+                        to="visits.membership",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='CalendarFeed',
+            name="CalendarFeed",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('token', models.CharField(max_length=64, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('membership', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='calendar_feeds', to='visits.membership')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("token", models.CharField(max_length=64, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "membership",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="calendar_feeds",
+                        to="visits.membership",
+                    ),
+                ),
             ],
         ),
         migrations.AddField(
-            model_name='custodysuite',
-            name='panel',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='suites', to='visits.panel'),
+            model_name="custodysuite",
+            name="panel",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="suites",
+                to="visits.panel",
+            ),
         ),
         migrations.CreateModel(
-            name='Question',
+            name="Question",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.SlugField(max_length=60)),
-                ('text', models.CharField(max_length=300)),
-                ('help_text', models.CharField(blank=True, max_length=300)),
-                ('answer_type', models.CharField(choices=[('yes_no', 'Yes / no / not applicable / not asked'), ('number', 'Number'), ('text', 'Short text'), ('choice', 'Choice')], default='yes_no', max_length=10)),
-                ('choices', models.JSONField(blank=True, default=list, help_text='Options, for a choice.')),
-                ('no_suggests_issue', models.BooleanField(default=False, help_text="A 'no' pre-fills an issue of the category below.")),
-                ('issue_category', models.CharField(blank=True, choices=[('rights', 'Rights and entitlements'), ('health', 'Health and medication'), ('welfare', 'Welfare and care'), ('dignity', 'Dignity and equality'), ('vulnerability', 'Vulnerability'), ('conditions', 'Conditions and estate'), ('safety', 'Safety and security hazards'), ('treatment', 'Treatment by staff'), ('access', 'Access'), ('staffing', 'Staffing')], max_length=20)),
-                ('order', models.PositiveSmallIntegerField(default=0)),
-                ('section', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='questions', to='visits.checklistsection')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.SlugField(max_length=60)),
+                ("text", models.CharField(max_length=300)),
+                ("help_text", models.CharField(blank=True, max_length=300)),
+                (
+                    "answer_type",
+                    models.CharField(
+                        choices=[
+                            ("yes_no", "Yes / no / not applicable / not asked"),
+                            ("number", "Number"),
+                            ("text", "Short text"),
+                            ("choice", "Choice"),
+                        ],
+                        default="yes_no",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "choices",
+                    models.JSONField(blank=True, default=list, help_text="Options, for a choice."),
+                ),
+                (
+                    "no_suggests_issue",
+                    models.BooleanField(
+                        default=False, help_text="A 'no' pre-fills an issue of the category below."
+                    ),
+                ),
+                (
+                    "issue_category",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("rights", "Rights and entitlements"),
+                            ("health", "Health and medication"),
+                            ("welfare", "Welfare and care"),
+                            ("dignity", "Dignity and equality"),
+                            ("vulnerability", "Vulnerability"),
+                            ("conditions", "Conditions and estate"),
+                            ("safety", "Safety and security hazards"),
+                            ("treatment", "Treatment by staff"),
+                            ("access", "Access"),
+                            ("staffing", "Staffing"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("order", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "section",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="questions",
+                        to="visits.checklistsection",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['section', 'order'],
+                "ordering": ["section", "order"],
             },
         ),
         migrations.AddField(
-            model_name='issue',
-            name='question',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='visits.question'),
+            model_name="issue",
+            name="question",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="visits.question",
+            ),
         ),
         migrations.CreateModel(
-            name='Availability',
+            name="Availability",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('unavailable_weeks', models.JSONField(blank=True, default=list, help_text='Mondays, ISO dates.')),
-                ('preferred_days', models.JSONField(blank=True, default=list, help_text='0 = Monday.')),
-                ('preferred_bands', models.JSONField(blank=True, default=list)),
-                ('nights_ok', models.BooleanField(default=False)),
-                ('max_visits_per_month', models.PositiveSmallIntegerField(default=2)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('entered_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='availability', to=settings.AUTH_USER_MODEL)),
-                ('period', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='availability', to='visits.rotaperiod')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "unavailable_weeks",
+                    models.JSONField(blank=True, default=list, help_text="Mondays, ISO dates."),
+                ),
+                (
+                    "preferred_days",
+                    models.JSONField(blank=True, default=list, help_text="0 = Monday."),
+                ),
+                ("preferred_bands", models.JSONField(blank=True, default=list)),
+                ("nights_ok", models.BooleanField(default=False)),
+                ("max_visits_per_month", models.PositiveSmallIntegerField(default=2)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "entered_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="availability",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "period",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="availability",
+                        to="visits.rotaperiod",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='RotaSlot',
+            name="RotaSlot",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('week_starts_on', models.DateField()),
-                ('time_band', models.CharField(choices=[('weekday_day', 'Weekday daytime'), ('evening', 'Evening'), ('weekend', 'Weekend'), ('night', 'Night (22:00 to 06:00)')], max_length=12)),
-                ('status', models.CharField(choices=[('planned', 'Planned'), ('done', 'Done'), ('missed', 'Missed'), ('cancelled', 'Cancelled')], default='planned', max_length=10)),
-                ('planned_for', models.DateTimeField(blank=True, null=True)),
-                ('unfilled_reason', models.TextField(blank=True)),
-                ('period', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='slots', to='visits.rotaperiod')),
-                ('suite', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='rota_slots', to='visits.custodysuite')),
-                ('visitors', models.ManyToManyField(blank=True, related_name='rota_slots', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("week_starts_on", models.DateField()),
+                (
+                    "time_band",
+                    models.CharField(
+                        choices=[
+                            ("weekday_day", "Weekday daytime"),
+                            ("evening", "Evening"),
+                            ("weekend", "Weekend"),
+                            ("night", "Night (22:00 to 06:00)"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("planned", "Planned"),
+                            ("done", "Done"),
+                            ("missed", "Missed"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="planned",
+                        max_length=10,
+                    ),
+                ),
+                ("planned_for", models.DateTimeField(blank=True, null=True)),
+                ("unfilled_reason", models.TextField(blank=True)),
+                (
+                    "period",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="slots",
+                        to="visits.rotaperiod",
+                    ),
+                ),
+                (
+                    "suite",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="rota_slots",
+                        to="visits.custodysuite",
+                    ),
+                ),
+                (
+                    "visitors",
+                    models.ManyToManyField(
+                        blank=True, related_name="rota_slots", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'ordering': ['week_starts_on', 'suite__name'],
+                "ordering": ["week_starts_on", "suite__name"],
             },
         ),
         migrations.AddField(
-            model_name='rotaperiod',
-            name='scheme',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='rota_periods', to='visits.scheme'),
+            model_name="rotaperiod",
+            name="scheme",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="rota_periods",
+                to="visits.scheme",
+            ),
         ),
         migrations.AddField(
-            model_name='panel',
-            name='scheme',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='panels', to='visits.scheme'),
+            model_name="panel",
+            name="scheme",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="panels",
+                to="visits.scheme",
+            ),
         ),
         migrations.AddField(
-            model_name='issue',
-            name='scheme',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='issues', to='visits.scheme'),
+            model_name="issue",
+            name="scheme",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="issues",
+                to="visits.scheme",
+            ),
         ),
         migrations.AddField(
-            model_name='custodysuite',
-            name='scheme',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='suites', to='visits.scheme'),
+            model_name="custodysuite",
+            name="scheme",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="suites",
+                to="visits.scheme",
+            ),
         ),
         migrations.AddField(
-            model_name='checklisttemplate',
-            name='scheme',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='checklists', to='visits.scheme'),
+            model_name="checklisttemplate",
+            name="scheme",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="checklists",
+                to="visits.scheme",
+            ),
         ),
         migrations.CreateModel(
-            name='AuditEntry',
+            name="AuditEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(max_length=40)),
-                ('object_type', models.CharField(blank=True, max_length=40)),
-                ('object_id', models.CharField(blank=True, max_length=64)),
-                ('detail', models.JSONField(blank=True, default=dict)),
-                ('ip_address', models.GenericIPAddressField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('previous_hash', models.CharField(blank=True, max_length=64)),
-                ('entry_hash', models.CharField(blank=True, max_length=64)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('scheme', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='visits.scheme')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("action", models.CharField(max_length=40)),
+                ("object_type", models.CharField(blank=True, max_length=40)),
+                ("object_id", models.CharField(blank=True, max_length=64)),
+                ("detail", models.JSONField(blank=True, default=dict)),
+                ("ip_address", models.GenericIPAddressField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("previous_hash", models.CharField(blank=True, max_length=64)),
+                ("entry_hash", models.CharField(blank=True, max_length=64)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "scheme",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="visits.scheme",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'audit entries',
-                'ordering': ['pk'],
+                "verbose_name_plural": "audit entries",
+                "ordering": ["pk"],
             },
         ),
         migrations.CreateModel(
-            name='SwapRequest',
+            name="SwapRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('open', 'Open'), ('taken', 'Taken'), ('withdrawn', 'Withdrawn')], default='open', max_length=10)),
-                ('note', models.CharField(blank=True, max_length=200)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('resolved_at', models.DateTimeField(blank=True, null=True)),
-                ('offered_by', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('slot', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='swap_requests', to='visits.rotaslot')),
-                ('taken_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "Open"), ("taken", "Taken"), ("withdrawn", "Withdrawn")],
+                        default="open",
+                        max_length=10,
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=200)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("resolved_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "offered_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "slot",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="swap_requests",
+                        to="visits.rotaslot",
+                    ),
+                ),
+                (
+                    "taken_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Visit',
+            name="Visit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uuid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('submitted', 'Submitted')], default='draft', max_length=10)),
-                ('revision', models.PositiveIntegerField(default=1)),
-                ('visit_date', models.DateField()),
-                ('arrived_at', models.DateTimeField()),
-                ('admitted_at', models.DateTimeField(blank=True, null=True)),
-                ('departed_at', models.DateTimeField(blank=True, null=True)),
-                ('delay_minutes', models.PositiveSmallIntegerField(default=0)),
-                ('delay_reason', models.CharField(blank=True, max_length=300)),
-                ('delay_authorised_by', models.CharField(blank=True, help_text='Rank and name of the Inspector who authorised it.', max_length=120)),
-                ('in_custody', models.PositiveSmallIntegerField(default=0)),
-                ('adults', models.PositiveSmallIntegerField(default=0)),
-                ('under_18', models.PositiveSmallIntegerField(default=0)),
-                ('male', models.PositiveSmallIntegerField(default=0)),
-                ('female', models.PositiveSmallIntegerField(default=0)),
-                ('held_pace', models.PositiveSmallIntegerField(default=0)),
-                ('held_immigration', models.PositiveSmallIntegerField(default=0)),
-                ('held_tact', models.PositiveSmallIntegerField(default=0)),
-                ('held_other', models.PositiveSmallIntegerField(default=0)),
-                ('offered', models.PositiveSmallIntegerField(default=0)),
-                ('visited', models.PositiveSmallIntegerField(default=0)),
-                ('observed_only', models.PositiveSmallIntegerField(default=0)),
-                ('declined', models.PositiveSmallIntegerField(default=0)),
-                ('nv_asleep', models.PositiveSmallIntegerField(default=0, verbose_name='asleep')),
-                ('nv_in_interview', models.PositiveSmallIntegerField(default=0, verbose_name='in interview')),
-                ('nv_with_professional', models.PositiveSmallIntegerField(default=0, verbose_name='with solicitor, appropriate adult or health professional')),
-                ('nv_at_hospital', models.PositiveSmallIntegerField(default=0, verbose_name='at hospital')),
-                ('nv_in_shower_or_medical', models.PositiveSmallIntegerField(default=0, verbose_name='in shower or medical room')),
-                ('nv_unsafe', models.PositiveSmallIntegerField(default=0, verbose_name='unsafe to visit')),
-                ('nv_access_denied', models.PositiveSmallIntegerField(default=0, verbose_name='access denied by an Inspector')),
-                ('nv_access_denied_reason', models.CharField(blank=True, max_length=300)),
-                ('nv_known_to_visitor', models.PositiveSmallIntegerField(default=0, verbose_name='known to visitor')),
-                ('nv_released', models.PositiveSmallIntegerField(default=0, verbose_name='released or transferred')),
-                ('outcome', models.CharField(blank=True, choices=[('satisfactory', 'Satisfactory'), ('unsatisfactory', 'Unsatisfactory'), ('abandoned', 'Abandoned')], max_length=15)),
-                ('abandoned_reason', models.CharField(blank=True, max_length=300)),
-                ('good_practice', models.TextField(blank=True)),
-                ('involves_tact', models.BooleanField(default=False, help_text='A Terrorism Act detainee was seen: only the manager may read it.')),
-                ('sergeant_name', models.CharField(blank=True, max_length=120)),
-                ('sergeant_comments', models.TextField(blank=True)),
-                ('sergeant_signature', models.ImageField(blank=True, upload_to='signatures/%Y/')),
-                ('submitted_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('detainee_checklist', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='visits.checklistversion')),
-                ('rota_slot', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='visit', to='visits.rotaslot')),
-                ('scheme', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='visits', to='visits.scheme')),
-                ('submitted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('suite', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='visits', to='visits.custodysuite')),
-                ('suite_checklist', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='visits.checklistversion')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("uuid", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("submitted", "Submitted")],
+                        default="draft",
+                        max_length=10,
+                    ),
+                ),
+                ("revision", models.PositiveIntegerField(default=1)),
+                ("visit_date", models.DateField()),
+                ("arrived_at", models.DateTimeField()),
+                ("admitted_at", models.DateTimeField(blank=True, null=True)),
+                ("departed_at", models.DateTimeField(blank=True, null=True)),
+                ("delay_minutes", models.PositiveSmallIntegerField(default=0)),
+                ("delay_reason", models.CharField(blank=True, max_length=300)),
+                (
+                    "delay_authorised_by",
+                    models.CharField(
+                        blank=True,
+                        help_text="Rank and name of the Inspector who authorised it.",
+                        max_length=120,
+                    ),
+                ),
+                ("in_custody", models.PositiveSmallIntegerField(default=0)),
+                ("adults", models.PositiveSmallIntegerField(default=0)),
+                ("under_18", models.PositiveSmallIntegerField(default=0)),
+                ("male", models.PositiveSmallIntegerField(default=0)),
+                ("female", models.PositiveSmallIntegerField(default=0)),
+                ("held_pace", models.PositiveSmallIntegerField(default=0)),
+                ("held_immigration", models.PositiveSmallIntegerField(default=0)),
+                ("held_tact", models.PositiveSmallIntegerField(default=0)),
+                ("held_other", models.PositiveSmallIntegerField(default=0)),
+                ("offered", models.PositiveSmallIntegerField(default=0)),
+                ("visited", models.PositiveSmallIntegerField(default=0)),
+                ("observed_only", models.PositiveSmallIntegerField(default=0)),
+                ("declined", models.PositiveSmallIntegerField(default=0)),
+                ("nv_asleep", models.PositiveSmallIntegerField(default=0, verbose_name="asleep")),
+                (
+                    "nv_in_interview",
+                    models.PositiveSmallIntegerField(default=0, verbose_name="in interview"),
+                ),
+                (
+                    "nv_with_professional",
+                    models.PositiveSmallIntegerField(
+                        default=0,
+                        verbose_name="with solicitor, appropriate adult or health professional",
+                    ),
+                ),
+                (
+                    "nv_at_hospital",
+                    models.PositiveSmallIntegerField(default=0, verbose_name="at hospital"),
+                ),
+                (
+                    "nv_in_shower_or_medical",
+                    models.PositiveSmallIntegerField(
+                        default=0, verbose_name="in shower or medical room"
+                    ),
+                ),
+                (
+                    "nv_unsafe",
+                    models.PositiveSmallIntegerField(default=0, verbose_name="unsafe to visit"),
+                ),
+                (
+                    "nv_access_denied",
+                    models.PositiveSmallIntegerField(
+                        default=0, verbose_name="access denied by an Inspector"
+                    ),
+                ),
+                ("nv_access_denied_reason", models.CharField(blank=True, max_length=300)),
+                (
+                    "nv_known_to_visitor",
+                    models.PositiveSmallIntegerField(default=0, verbose_name="known to visitor"),
+                ),
+                (
+                    "nv_released",
+                    models.PositiveSmallIntegerField(
+                        default=0, verbose_name="released or transferred"
+                    ),
+                ),
+                (
+                    "outcome",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("satisfactory", "Satisfactory"),
+                            ("unsatisfactory", "Unsatisfactory"),
+                            ("abandoned", "Abandoned"),
+                        ],
+                        max_length=15,
+                    ),
+                ),
+                ("abandoned_reason", models.CharField(blank=True, max_length=300)),
+                ("good_practice", models.TextField(blank=True)),
+                (
+                    "involves_tact",
+                    models.BooleanField(
+                        default=False,
+                        help_text="A Terrorism Act detainee was seen: only the manager may read it.",
+                    ),
+                ),
+                ("sergeant_name", models.CharField(blank=True, max_length=120)),
+                ("sergeant_comments", models.TextField(blank=True)),
+                ("sergeant_signature", models.ImageField(blank=True, upload_to="signatures/%Y/")),
+                ("submitted_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "detainee_checklist",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="visits.checklistversion",
+                    ),
+                ),
+                (
+                    "rota_slot",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="visit",
+                        to="visits.rotaslot",
+                    ),
+                ),
+                (
+                    "scheme",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="visits",
+                        to="visits.scheme",
+                    ),
+                ),
+                (
+                    "submitted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "suite",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="visits",
+                        to="visits.custodysuite",
+                    ),
+                ),
+                (
+                    "suite_checklist",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="visits.checklistversion",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-visit_date', '-arrived_at'],
+                "ordering": ["-visit_date", "-arrived_at"],
             },
         ),
         migrations.AddField(
-            model_name='issue',
-            name='visit',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='issues', to='visits.visit'),
+            model_name="issue",
+            name="visit",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="issues",
+                to="visits.visit",
+            ),
         ),
         migrations.CreateModel(
-            name='DetaineeRecord',
+            name="DetaineeRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('custody_number', models.CharField(max_length=40)),
-                ('order', models.PositiveSmallIntegerField(default=0)),
-                ('consent_to_record_check', models.BooleanField(default=False)),
-                ('under_18', models.BooleanField(default=False)),
-                ('vulnerable', models.BooleanField(default=False)),
-                ('appropriate_adult_needed', models.BooleanField(default=False)),
-                ('appropriate_adult_present', models.BooleanField(default=False)),
-                ('interpreter_needed', models.BooleanField(default=False)),
-                ('interpreter_used', models.BooleanField(default=False)),
-                ('mental_health_concern', models.BooleanField(default=False)),
-                ('tact', models.BooleanField(default=False)),
-                ('gender', models.CharField(blank=True, choices=[('male', 'Male'), ('female', 'Female'), ('other', 'Other or not said')], max_length=10)),
-                ('ethnicity', models.CharField(blank=True, max_length=60)),
-                ('anonymised_at', models.DateTimeField(blank=True, null=True)),
-                ('visit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='detainees', to='visits.visit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("custody_number", models.CharField(max_length=40)),
+                ("order", models.PositiveSmallIntegerField(default=0)),
+                ("consent_to_record_check", models.BooleanField(default=False)),
+                ("under_18", models.BooleanField(default=False)),
+                ("vulnerable", models.BooleanField(default=False)),
+                ("appropriate_adult_needed", models.BooleanField(default=False)),
+                ("appropriate_adult_present", models.BooleanField(default=False)),
+                ("interpreter_needed", models.BooleanField(default=False)),
+                ("interpreter_used", models.BooleanField(default=False)),
+                ("mental_health_concern", models.BooleanField(default=False)),
+                ("tact", models.BooleanField(default=False)),
+                (
+                    "gender",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("male", "Male"),
+                            ("female", "Female"),
+                            ("other", "Other or not said"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("ethnicity", models.CharField(blank=True, max_length=60)),
+                ("anonymised_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "visit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="detainees",
+                        to="visits.visit",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['visit', 'order'],
+                "ordering": ["visit", "order"],
             },
         ),
         migrations.CreateModel(
-            name='Attachment',
+            name="Attachment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('image', models.ImageField(upload_to='photos/%Y/%m/')),
-                ('thumbnail', models.ImageField(upload_to='photos/%Y/%m/thumbs/')),
-                ('width', models.PositiveIntegerField()),
-                ('height', models.PositiveIntegerField()),
-                ('caption', models.CharField(blank=True, max_length=200)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('uploaded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('visit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attachments', to='visits.visit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("image", models.ImageField(upload_to="photos/%Y/%m/")),
+                ("thumbnail", models.ImageField(upload_to="photos/%Y/%m/thumbs/")),
+                ("width", models.PositiveIntegerField()),
+                ("height", models.PositiveIntegerField()),
+                ("caption", models.CharField(blank=True, max_length=200)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "visit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attachments",
+                        to="visits.visit",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Answer',
+            name="Answer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('value', models.CharField(blank=True, max_length=200)),
-                ('note', models.TextField(blank=True)),
-                ('detainee', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='answers', to='visits.detaineerecord')),
-                ('question', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='answers', to='visits.question')),
-                ('visit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='answers', to='visits.visit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("value", models.CharField(blank=True, max_length=200)),
+                ("note", models.TextField(blank=True)),
+                (
+                    "detainee",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="answers",
+                        to="visits.detaineerecord",
+                    ),
+                ),
+                (
+                    "question",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="answers",
+                        to="visits.question",
+                    ),
+                ),
+                (
+                    "visit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="answers",
+                        to="visits.visit",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Amendment',
+            name="Amendment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.TextField()),
-                ('changes', models.JSONField(default=dict)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('actor', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('visit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='amendments', to='visits.visit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reason", models.TextField()),
+                ("changes", models.JSONField(default=dict)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "visit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="amendments",
+                        to="visits.visit",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at'],
+                "ordering": ["created_at"],
             },
         ),
         migrations.CreateModel(
-            name='VisitVisitor',
+            name="VisitVisitor",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('confirmed_at', models.DateTimeField(blank=True, null=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='visit_roles', to=settings.AUTH_USER_MODEL)),
-                ('visit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='visit_visitors', to='visits.visit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("confirmed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="visit_roles",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "visit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="visit_visitors",
+                        to="visits.visit",
+                    ),
+                ),
             ],
         ),
         migrations.AddField(
-            model_name='visit',
-            name='visitors',
-            field=models.ManyToManyField(related_name='visits', through='visits.VisitVisitor', to=settings.AUTH_USER_MODEL),
+            model_name="visit",
+            name="visitors",
+            field=models.ManyToManyField(
+                related_name="visits", through="visits.VisitVisitor", to=settings.AUTH_USER_MODEL
+            ),
         ),
         migrations.AddConstraint(
-            model_name='checklistversion',
-            constraint=models.UniqueConstraint(fields=('template', 'number'), name='version_number_unique'),
+            model_name="checklistversion",
+            constraint=models.UniqueConstraint(
+                fields=("template", "number"), name="version_number_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='conflict',
-            constraint=models.UniqueConstraint(fields=('membership', 'suite'), name='one_conflict_per_suite'),
+            model_name="conflict",
+            constraint=models.UniqueConstraint(
+                fields=("membership", "suite"), name="one_conflict_per_suite"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='availability',
-            constraint=models.UniqueConstraint(fields=('period', 'user'), name='one_availability_per_period'),
+            model_name="availability",
+            constraint=models.UniqueConstraint(
+                fields=("period", "user"), name="one_availability_per_period"
+            ),
         ),
         migrations.AddIndex(
-            model_name='rotaslot',
-            index=models.Index(fields=['period', 'week_starts_on'], name='visits_rota_period__85b8e1_idx'),
+            model_name="rotaslot",
+            index=models.Index(
+                fields=["period", "week_starts_on"], name="visits_rota_period__85b8e1_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='rotaperiod',
-            constraint=models.UniqueConstraint(fields=('scheme', 'starts_on'), name='one_period_per_start'),
+            model_name="rotaperiod",
+            constraint=models.UniqueConstraint(
+                fields=("scheme", "starts_on"), name="one_period_per_start"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='rotaperiod',
-            constraint=models.CheckConstraint(condition=models.Q(('ends_on__gt', models.F('starts_on'))), name='period_ends_after_start'),
+            model_name="rotaperiod",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("ends_on__gt", models.F("starts_on"))),
+                name="period_ends_after_start",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='panel',
-            constraint=models.UniqueConstraint(fields=('scheme', 'name'), name='panel_name_unique_in_scheme'),
+            model_name="panel",
+            constraint=models.UniqueConstraint(
+                fields=("scheme", "name"), name="panel_name_unique_in_scheme"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.UniqueConstraint(fields=('user', 'scheme', 'role'), name='one_membership_per_role_per_scheme'),
+            model_name="membership",
+            constraint=models.UniqueConstraint(
+                fields=("user", "scheme", "role"), name="one_membership_per_role_per_scheme"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='custodysuite',
-            constraint=models.UniqueConstraint(fields=('scheme', 'name'), name='suite_name_unique_in_scheme'),
+            model_name="custodysuite",
+            constraint=models.UniqueConstraint(
+                fields=("scheme", "name"), name="suite_name_unique_in_scheme"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='checklisttemplate',
-            constraint=models.UniqueConstraint(fields=('scheme', 'kind'), name='one_checklist_per_kind'),
+            model_name="checklisttemplate",
+            constraint=models.UniqueConstraint(
+                fields=("scheme", "kind"), name="one_checklist_per_kind"
+            ),
         ),
         migrations.AddIndex(
-            model_name='issue',
-            index=models.Index(fields=['scheme', 'status'], name='visits_issu_scheme__724c74_idx'),
+            model_name="issue",
+            index=models.Index(fields=["scheme", "status"], name="visits_issu_scheme__724c74_idx"),
         ),
         migrations.AddIndex(
-            model_name='issue',
-            index=models.Index(fields=['suite', 'status'], name='visits_issu_suite_i_bfae31_idx'),
+            model_name="issue",
+            index=models.Index(fields=["suite", "status"], name="visits_issu_suite_i_bfae31_idx"),
         ),
         migrations.AddIndex(
-            model_name='issue',
-            index=models.Index(fields=['due_on'], name='visits_issu_due_on_1c4cd9_idx'),
+            model_name="issue",
+            index=models.Index(fields=["due_on"], name="visits_issu_due_on_1c4cd9_idx"),
         ),
         migrations.AddConstraint(
-            model_name='detaineerecord',
-            constraint=models.UniqueConstraint(fields=('visit', 'custody_number'), name='custody_number_once_per_visit'),
+            model_name="detaineerecord",
+            constraint=models.UniqueConstraint(
+                fields=("visit", "custody_number"), name="custody_number_once_per_visit"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='answer',
-            constraint=models.UniqueConstraint(fields=('visit', 'detainee', 'question'), name='one_answer_per_question'),
+            model_name="answer",
+            constraint=models.UniqueConstraint(
+                fields=("visit", "detainee", "question"), name="one_answer_per_question"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='answer',
-            constraint=models.UniqueConstraint(condition=models.Q(('detainee__isnull', True)), fields=('visit', 'question'), name='one_suite_answer_per_question'),
+            model_name="answer",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("detainee__isnull", True)),
+                fields=("visit", "question"),
+                name="one_suite_answer_per_question",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='visitvisitor',
-            constraint=models.UniqueConstraint(fields=('visit', 'user'), name='visitor_once_per_visit'),
+            model_name="visitvisitor",
+            constraint=models.UniqueConstraint(
+                fields=("visit", "user"), name="visitor_once_per_visit"
+            ),
         ),
         migrations.AddIndex(
-            model_name='visit',
-            index=models.Index(fields=['scheme', 'status', 'visit_date'], name='visits_visi_scheme__7c0b72_idx'),
+            model_name="visit",
+            index=models.Index(
+                fields=["scheme", "status", "visit_date"], name="visits_visi_scheme__7c0b72_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='visit',
-            index=models.Index(fields=['suite', 'visit_date'], name='visits_visi_suite_i_7d3ac8_idx'),
+            model_name="visit",
+            index=models.Index(
+                fields=["suite", "visit_date"], name="visits_visi_suite_i_7d3ac8_idx"
+            ),
         ),
     ]

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('visits', '0001_initial'),
+        ("visits", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='visit',
-            name='sergeant_signed_at',
+            model_name="visit",
+            name="sergeant_signed_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
     ]

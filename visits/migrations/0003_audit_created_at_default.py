@@ -5,15 +5,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('visits', '0002_sergeant_signed_at'),
+        ("visits", "0002_sergeant_signed_at"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditentry',
-            name='created_at',
+            model_name="auditentry",
+            name="created_at",
             field=models.DateTimeField(default=django.utils.timezone.now, editable=False),
         ),
     ]

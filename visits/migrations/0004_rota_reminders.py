@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('visits', '0003_audit_created_at_default'),
+        ("visits", "0003_audit_created_at_default"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='rotaslot',
-            name='reminded_at',
+            model_name="rotaslot",
+            name="reminded_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='rotaslot',
-            name='uncovered_alert_at',
+            model_name="rotaslot",
+            name="uncovered_alert_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
     ]

@@ -4,25 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('visits', '0004_rota_reminders'),
+        ("visits", "0004_rota_reminders"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='availability',
-            name='revision',
+            model_name="availability",
+            name="revision",
             field=models.PositiveIntegerField(default=1),
         ),
         migrations.AddField(
-            model_name='issue',
-            name='revision',
+            model_name="issue",
+            name="revision",
             field=models.PositiveIntegerField(default=1),
         ),
         migrations.AddField(
-            model_name='rotaslot',
-            name='revision',
+            model_name="rotaslot",
+            name="revision",
             field=models.PositiveIntegerField(default=1),
         ),
     ]

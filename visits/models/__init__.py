@@ -18,7 +18,15 @@ from .people import (
 )
 from .rota import Availability, RotaPeriod, RotaSlot, SwapRequest, TimeBand
 from .schemes import CustodySuite, Panel, Scheme
-from .visits import Amendment, Answer, Attachment, DetaineeRecord, Visit, VisitVisitor
+from .visits import (
+    Amendment,
+    Answer,
+    Attachment,
+    DetaineeRecord,
+    Visit,
+    VisitCopy,
+    VisitVisitor,
+)
 
 __all__ = [
     "VISITING_ROLES",
@@ -48,6 +56,7 @@ __all__ = [
     "SwapRequest",
     "TimeBand",
     "Visit",
+    "VisitCopy",
     "VisitVisitor",
     "VisitorStatus",
 ]

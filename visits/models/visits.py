@@ -283,3 +283,35 @@ class Amendment(models.Model):
 
     def __str__(self) -> str:
         return f"Amendment by {self.actor} on {self.created_at:%d %b %Y}"
+
+
+class VisitCopy(models.Model):
+    """A second report of the same visit, sent from the other visitor's phone after the first.
+
+    Both visitors of a pair may record the visit offline; whichever arrives second is kept whole
+    beside the first as a proposed amendment, with where the two differ, so that neither's
+    input is lost and neither silently overwrites the other."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "To look at"
+        DEALT_WITH = "dealt_with", "Dealt with"
+
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="copies")
+    # The phone's UUID for its report: sending it again finds this copy.
+    client_uuid = models.UUIDField(unique=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    report = models.JSONField(help_text="The report as the phone sent it.")
+    differences = models.JSONField(default=list, help_text="[label, in the report, in the copy]")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    dealt_with_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"Copy of {self.visit} from {self.sent_by}"

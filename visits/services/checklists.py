@@ -28,6 +28,29 @@ def current_version(scheme: Scheme | int, kind: str) -> ChecklistVersion | None:
     )
 
 
+def version_for_visit(scheme: Scheme | int, kind: str, version_id: int | None):
+    """The version a visit is filled against: the current one, or the one a phone filled in
+    offline, which may have been replaced since (any version the scheme has published).
+
+    Raises DomainError for a version that is not one of the scheme's published ones."""
+    if version_id is None:
+        return current_version(scheme, kind)
+    scheme_id = scheme if isinstance(scheme, int) else scheme.pk
+    version = ChecklistVersion.objects.filter(
+        pk=version_id,
+        template__scheme_id=scheme_id,
+        template__kind=kind,
+        published_at__isnull=False,
+    ).first()
+    if version is None:
+        raise DomainError(
+            "The checklist this report was filled in against is not one of your scheme's.",
+            code="checklist_unknown",
+            field=f"{kind}_checklist",
+        )
+    return version
+
+
 def install_defaults(*, scheme: Scheme) -> None:
     """Give a scheme the default detainee and suite checklists, published as version 1.
 

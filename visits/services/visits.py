@@ -72,10 +72,13 @@ def start_visit(
     co_visitors,
     arrived_at: datetime.datetime,
     client_uuid: uuid_module.UUID | None = None,
+    checklist_versions: dict[str, int] | None = None,
 ) -> Visit:
     """Open a draft report for a pair (or more) of visitors arriving at a suite.
 
     Idempotent on `client_uuid`: starting the same visit again returns the one stored.
+    `checklist_versions` (kind -> version id) names the versions a phone filled in offline;
+    without it the scheme's current ones are used.
     Raises DomainError if fewer than two visitors, a visitor is not in the scheme or has a
     conflict with the suite, the suite is inactive, or the scheme has no published checklist.
     """
@@ -120,8 +123,11 @@ def start_visit(
             code="arrival_in_future",
             field="arrived_at",
         )
-    detainee_list = checklists.current_version(suite.scheme_id, ChecklistTemplate.Kind.DETAINEE)
-    suite_list = checklists.current_version(suite.scheme_id, ChecklistTemplate.Kind.SUITE)
+    versions = checklist_versions or {}
+    detainee_list, suite_list = (
+        checklists.version_for_visit(suite.scheme_id, kind, versions.get(kind))
+        for kind in (ChecklistTemplate.Kind.DETAINEE, ChecklistTemplate.Kind.SUITE)
+    )
     if not detainee_list or not suite_list:
         raise DomainError(
             "Your scheme has no published checklists yet. Ask your scheme manager.",

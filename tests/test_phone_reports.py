@@ -1,0 +1,166 @@
+"""A whole report from a phone's outbox (PUT /api/visits/{uuid}/report/): stored once however
+often it is sent, all or nothing, and never overwriting the other visitor's record."""
+
+import datetime
+import uuid
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from tests.conftest import persona
+from tests.factories import make_visit, whole_report
+from tests.test_api_visits import signature_data_url
+from visits.models import ChecklistVersion, Visit, VisitCopy
+from visits.services import checklists
+
+pytestmark = pytest.mark.django_db
+
+
+def put(client, key, report):
+    return client.put(f"/api/visits/{key}/report/", report, content_type="application/json")
+
+
+@pytest.fixture
+def visitor_api(client):
+    client.force_login(persona("visitor"))
+    return client
+
+
+def report(**overrides):
+    return whole_report(visitor=persona("visitor"), partner=persona("partner"), **overrides)
+
+
+def test_a_whole_report_is_stored_and_submitted_once(
+    visitor_api, django_capture_on_commit_callbacks
+):
+    key = uuid.uuid4()
+    body = report(detainees=["WY-00401-26", "WY-00402-26"])
+    body["sign_off"]["signature"] = signature_data_url()
+    body["issues"] = [{"category": "conditions", "description": "Cell 4 toilet blocked."}]
+    with django_capture_on_commit_callbacks(execute=True):
+        first = put(visitor_api, key, body)
+    assert first.status_code == 201, first.json()
+    assert first.json()["outcome"] == "created"
+    visit = Visit.objects.get(uuid=key)
+    assert visit.status == Visit.Status.SUBMITTED
+    assert visit.sergeant_signature and visit.sergeant_signed_at
+    assert visit.detainees.count() == 2
+    answers_each = len(body["detainees"][0]["answers"])
+    assert visit.answers.filter(detainee__isnull=False).count() == 2 * answers_each
+    assert visit.answers.filter(detainee__isnull=True).count() == len(body["suite_answers"])
+    assert visit.issues.get().description == "Cell 4 toilet blocked."
+    assert all(vv.confirmed_at for vv in visit.visit_visitors.all())
+    sent = len(mail.outbox)
+    assert sent >= 1
+
+    with django_capture_on_commit_callbacks(execute=True):
+        again = put(visitor_api, key, body)
+    assert again.status_code == 200
+    assert again.json()["outcome"] == "already_stored"
+    assert again.json()["visit"]["uuid"] == str(key)
+    assert Visit.objects.filter(uuid=key).count() == 1
+    assert len(mail.outbox) == sent  # not e-mailed twice
+
+
+def test_a_broken_rule_stores_nothing_and_names_its_place(visitor_api):
+    key = uuid.uuid4()
+    body = report(detainees=["WY-00401-26", "John Smith"])
+    answer = put(visitor_api, key, body)
+    assert answer.status_code == 400
+    assert answer.json()["code"] == "custody_number_invalid"
+    assert "detainees.1.custody_number" in answer.json()["fields"]
+    assert not Visit.objects.filter(uuid=key).exists()
+
+    body = report()
+    body["numbers"]["in_custody"] = 9
+    answer = put(visitor_api, key, body)
+    assert answer.json()["code"] == "numbers_disagree"
+    assert "numbers.in_custody" in answer.json()["fields"]
+
+    body = report()
+    body["detainees"][0]["under_18"] = "perhaps"
+    body["sign_off"]["outcome"] = "fine"
+    answer = put(visitor_api, key, body)
+    assert answer.status_code == 400 and answer.json()["code"] == "invalid"
+    assert set(answer.json()["fields"]) == {"detainees.0.under_18", "sign_off.outcome"}
+    assert not Visit.objects.filter(uuid=key).exists()
+
+    assert put(visitor_api, "not-a-uuid", report()).status_code == 404
+
+
+def test_the_partners_later_report_is_kept_beside_the_first(client):
+    arrived = (timezone.now() - datetime.timedelta(hours=3)).replace(microsecond=0)
+    client.force_login(persona("visitor"))
+    first_key = uuid.uuid4()
+    assert put(client, first_key, report(arrived_at=arrived)).status_code == 201
+
+    client.force_login(persona("partner"))
+    theirs = whole_report(
+        visitor=persona("partner"),
+        partner=persona("visitor"),
+        arrived_at=arrived + datetime.timedelta(minutes=4),
+        detainees=["WY-00401-26", "WY-00409-26"],
+    )
+    theirs["numbers"] = dict.fromkeys(("in_custody", "adults", "male", "held_pace"), 2) | {
+        "offered": 2,
+        "visited": 2,
+    }
+    second_key = uuid.uuid4()
+    answer = put(client, second_key, theirs)
+    assert answer.status_code == 200, answer.json()
+    body = answer.json()
+    assert body["outcome"] == "kept_as_copy"
+    assert body["visit"]["uuid"] == str(first_key)
+    assert body["message"].startswith("Vera Holt had already sent this visit from their phone.")
+    assert Visit.objects.count() == Visit.objects.exclude(uuid=second_key).count()
+    copy = VisitCopy.objects.get(client_uuid=second_key)
+    labels = [label for label, _here, _copy in copy.differences]
+    assert "In custody at the time of the visit" in labels
+    assert "Detainee WY-00409-26" in labels
+    assert copy.report["detainees"][1]["custody_number"] == "WY-00409-26"
+
+    again = put(client, second_key, theirs)
+    assert again.status_code == 200 and again.json()["outcome"] == "kept_as_copy"
+    assert VisitCopy.objects.count() == 1
+
+
+def test_uuids_are_not_shared_and_a_step_by_step_draft_is_not_overwritten(client):
+    client.force_login(persona("visitor"))
+    key = uuid.uuid4()
+    assert put(client, key, report()).status_code == 201
+    client.force_login(persona("coordinator"))
+    taken = put(client, key, report())
+    assert taken.status_code == 409 and taken.json()["code"] == "uuid_taken"
+
+    client.force_login(persona("visitor"))
+    draft = make_visit(visitors=[persona("visitor"), persona("partner")], status=Visit.Status.DRAFT)
+    answer = put(client, draft.uuid, report())
+    assert answer.status_code == 409 and answer.json()["code"] == "visit_in_progress"
+
+
+def test_a_report_keeps_the_checklist_version_it_was_filled_in_against(visitor_api):
+    body = report()
+    old_version = ChecklistVersion.objects.get(pk=body["detainee_checklist"])
+    new_version = checklists.start_draft(actor=persona("manager"), template=old_version.template)
+    checklists.publish(actor=persona("manager"), version=new_version)
+    key = uuid.uuid4()
+    assert put(visitor_api, key, body).status_code == 201
+    assert Visit.objects.get(uuid=key).detainee_checklist_id == old_version.pk
+
+    other_scheme = report(suite_name="Wymondham")
+    other_scheme["detainee_checklist"] = (
+        ChecklistVersion.objects.exclude(template__scheme=old_version.template.scheme)
+        .filter(template__kind="detainee")
+        .first()
+        .pk
+    )
+    answer = put(visitor_api, uuid.uuid4(), other_scheme)
+    assert answer.status_code == 400
+    assert answer.json()["fields"] == {"start.detainee_checklist": answer.json()["detail"]}
+
+
+@pytest.mark.parametrize("username", ["force", "pcc", "manager"])
+def test_only_visitors_send_reports(client, username):
+    client.force_login(persona(username))
+    assert put(client, uuid.uuid4(), report()).status_code == 403

@@ -1,0 +1,302 @@
+"""A whole report sent at once from a phone's outbox: from arrival to submission in one go.
+
+A visitor may record a visit with no signal, and the phone sends it when it can: perhaps
+several times (a dropped connection, a retry after an answer that never arrived, two tabs),
+perhaps after the other visitor of the pair has sent their own record of the same visit.
+
+- The phone's UUID for the visit makes sending safe to repeat: the second time finds the
+  report already stored and returns it; there is never a second visit.
+- Every step goes through the same services as the pages and the step-by-step API, inside one
+  transaction: a report is stored whole and submitted, or not at all, with the first broken rule
+  named by where it is in the report (`detainees.1.custody_number`).
+- If the other visitor already recorded this visit (same suite and day, they list this visitor
+  and this visitor lists them), this report is kept whole beside theirs as a `VisitCopy`, with
+  where the two differ, for the visitors and the manager to settle by amendment. Nothing is lost
+  and nothing is overwritten.
+"""
+
+import datetime
+import uuid as uuid_module
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+
+from visits import rules
+from visits.errors import ConflictError, DomainError
+from visits.models import CustodySuite, Visit, VisitCopy
+from visits.reports import NUMBER_LABELS
+from visits.services import audit
+from visits.services import visits as visit_service
+
+# How far apart two records' arrival times may be and still be the same visit.
+SAME_VISIT_WINDOW = datetime.timedelta(hours=3)
+
+
+@dataclass
+class WholeReport:
+    """Everything a phone recorded of one visit, already checked for shape."""
+
+    suite: CustodySuite
+    co_visitors: list
+    arrived_at: datetime.datetime
+    sign_off: visit_service.SignOff
+    checklist_versions: dict[str, int] = field(default_factory=dict)
+    admission: dict | None = None  # record_admission's arguments; None if never let in
+    numbers: dict = field(default_factory=dict)
+    detainees: list[visit_service.DetaineeDetails] = field(default_factory=list)
+    suite_answers: dict = field(default_factory=dict)
+    issues: list[dict] = field(default_factory=list)  # raise_issue's arguments
+    good_practice: str = ""
+    as_sent: dict = field(default_factory=dict)  # the JSON, kept whole in a copy
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What became of a report sent from a phone."""
+
+    CREATED = "created"
+    ALREADY_STORED = "already_stored"
+    KEPT_AS_COPY = "kept_as_copy"
+
+    outcome: str
+    visit: Visit
+    message: str
+
+
+OUTCOMES = [Receipt.CREATED, Receipt.ALREADY_STORED, Receipt.KEPT_AS_COPY]
+
+
+def receive(*, actor, client_uuid: uuid_module.UUID, report: WholeReport) -> Receipt:
+    """Store and submit a phone's report, once, however often it is sent.
+
+    Raises DomainError (nothing stored) for a broken rule, ConflictError if the UUID is someone
+    else's or names a visit being filled in step by step."""
+    earlier = _earlier_receipt(actor, client_uuid)
+    if earlier:
+        return earlier
+    with transaction.atomic():
+        first = _recorded_by_partner(actor, report)
+        if first:
+            return _keep_copy(actor, client_uuid, report, first)
+        with _part("start"):
+            visit = visit_service.start_visit(
+                actor=actor,
+                suite=report.suite,
+                co_visitors=report.co_visitors,
+                arrived_at=report.arrived_at,
+                client_uuid=client_uuid,
+                checklist_versions=report.checklist_versions,
+            )
+        if not visit.is_draft:
+            # Another request with this UUID stored it while this one waited.
+            return _already_stored(visit)
+        _fill_in(actor, visit, report)
+        visit = visit_service.submit_visit(actor=actor, visit=visit)
+    return Receipt(
+        Receipt.CREATED, visit, "Sent. The report is stored and on its way to the scheme."
+    )
+
+
+def _already_stored(visit: Visit) -> Receipt:
+    return Receipt(
+        Receipt.ALREADY_STORED, visit, "This report had already arrived: it is stored once."
+    )
+
+
+def _earlier_receipt(actor, client_uuid) -> Receipt | None:
+    """The answer to an earlier sending of this UUID, if there was one."""
+    visit = Visit.objects.filter(uuid=client_uuid).first()
+    if visit:
+        if not visit.visit_visitors.filter(user=actor).exists():
+            raise ConflictError("That visit belongs to someone else.", code="uuid_taken")
+        if visit.is_draft:
+            raise ConflictError(
+                "This visit is being filled in step by step: finish it there.",
+                code="visit_in_progress",
+            )
+        return _already_stored(visit)
+    copy = VisitCopy.objects.filter(client_uuid=client_uuid).select_related("visit").first()
+    if copy:
+        if copy.sent_by_id != actor.pk:
+            raise ConflictError("That visit belongs to someone else.", code="uuid_taken")
+        return _copy_receipt(copy)
+    return None
+
+
+@contextmanager
+def _part(name: str) -> Iterator[None]:
+    """Name the part of the report a broken rule is in, so the phone can point at the field."""
+    try:
+        yield
+    except DomainError as error:
+        fields = {f"{name}.{key}": message for key, message in error.fields.items()}
+        fields = fields or {name: error.message}
+        raise type(error)(error.message, code=error.code, fields=fields) from error
+
+
+def _fill_in(actor, visit: Visit, report: WholeReport) -> None:
+    if report.admission:
+        with _part("admission"):
+            visit_service.record_admission(actor=actor, visit=visit, **report.admission)
+    with _part("numbers"):
+        visit_service.record_numbers(actor=actor, visit=visit, numbers=report.numbers)
+    for index, details in enumerate(report.detainees):
+        with _part(f"detainees.{index}"):
+            visit_service.save_detainee(actor=actor, visit=visit, details=details)
+    with _part("suite"):
+        visit_service.save_suite_answers(actor=actor, visit=visit, answers=report.suite_answers)
+    for index, issue in enumerate(report.issues):
+        with _part(f"issues.{index}"):
+            visit_service.raise_issue(actor=actor, visit=visit, **issue)
+    if report.good_practice.strip():
+        visit_service.record_good_practice(actor=actor, visit=visit, text=report.good_practice)
+    with _part("sign_off"):
+        visit_service.record_sign_off(actor=actor, visit=visit, sign_off=report.sign_off)
+
+
+# --- The same visit from the other visitor's phone -------------------------------------------
+
+
+def _recorded_by_partner(actor, report: WholeReport) -> Visit | None:
+    """A visit the other visitor already recorded: same suite and day, close in time, theirs
+    naming this visitor and this report naming them."""
+    partners = [user.pk for user in report.co_visitors if user.pk != actor.pk]
+    return (
+        Visit.objects.select_for_update()
+        .filter(
+            suite=report.suite,
+            visit_date=timezone.localdate(report.arrived_at),
+            arrived_at__range=(
+                report.arrived_at - SAME_VISIT_WINDOW,
+                report.arrived_at + SAME_VISIT_WINDOW,
+            ),
+            visit_visitors__user=actor,
+            created_by__in=partners,
+        )
+        .order_by("pk")
+        .first()
+    )
+
+
+def _keep_copy(actor, client_uuid, report: WholeReport, visit: Visit) -> Receipt:
+    copy = VisitCopy.objects.create(
+        visit=visit,
+        client_uuid=client_uuid,
+        sent_by=actor,
+        report=report.as_sent,
+        differences=differences(visit, report),
+    )
+    audit.record(
+        actor=actor,
+        action="visit.copy_kept",
+        obj=visit,
+        scheme=visit.scheme,
+        detail={"differences": len(copy.differences)},
+    )
+    return _copy_receipt(copy)
+
+
+def _copy_receipt(copy: VisitCopy) -> Receipt:
+    first_by = copy.visit.created_by.get_full_name() or copy.visit.created_by.username
+    if copy.differences:
+        what = (
+            f"Yours differs in {len(copy.differences)} "
+            f"{'place' if len(copy.differences) == 1 else 'places'}, and is kept beside it "
+            "as a proposed amendment for the two of you and the scheme manager to settle."
+        )
+    else:
+        what = "Yours says the same, and is kept beside it."
+    return Receipt(
+        Receipt.KEPT_AS_COPY,
+        copy.visit,
+        f"{first_by} had already sent this visit from their phone. {what} Nothing is lost.",
+    )
+
+
+SCALAR_LABELS = [
+    ("admitted_at", "Time let in"),
+    ("delay_minutes", "Minutes kept waiting"),
+    ("delay_reason", "Reason for the delay"),
+    *NUMBER_LABELS,
+    ("good_practice", "Good practice seen"),
+    ("departed_at", "Time left"),
+    ("outcome", "Outcome"),
+    ("abandoned_reason", "Why abandoned"),
+    ("sergeant_name", "Custody sergeant"),
+    ("sergeant_comments", "Sergeant's comments"),
+]
+
+
+def _shown(value) -> str:
+    if isinstance(value, datetime.datetime):
+        return timezone.localtime(value).strftime("%H:%M")
+    return "" if value is None else str(value)
+
+
+def _answers_text(answers: dict) -> dict[int, str]:
+    return {qid: value for qid, (value, _note) in answers.items() if value}
+
+
+def differences(visit: Visit, report: WholeReport) -> list[list[str]]:
+    """Where a phone's report differs from the stored one: [what, in the report, in the copy]."""
+    sent = {
+        **(report.admission or {}),
+        **report.numbers,
+        "good_practice": report.good_practice.strip(),
+        **{name: getattr(report.sign_off, name) for name in visit_service.SignOff.FIELDS},
+    }
+    found = []
+    for name, label in SCALAR_LABELS:
+        if name not in sent:
+            continue
+        here, there = _shown(getattr(visit, name)), _shown(sent[name]).strip()
+        if here != there:
+            found.append([label, here or "(blank)", there or "(blank)"])
+
+    stored = {
+        d.custody_number: {a.question_id: a.value for a in d.answers.all() if a.value}
+        for d in visit.detainees.prefetch_related("answers")
+    }
+    for details in report.detainees:
+        number = rules.normalise_custody_number(details.custody_number)
+        answers = _answers_text(details.answers)
+        if number not in stored:
+            found.append([f"Detainee {number}", "not on the report", f"{len(answers)} answers"])
+        elif stored[number] != answers:
+            changed = sum(
+                stored[number].get(q) != answers.get(q) for q in {*stored[number], *answers}
+            )
+            found.append([f"Detainee {number}", "answered", f"{changed} answers differ"])
+    sent_numbers = {rules.normalise_custody_number(d.custody_number) for d in report.detainees}
+    for number in stored.keys() - sent_numbers:
+        found.append([f"Detainee {number}", "seen", "not in the copy"])
+
+    suite_stored = {
+        a.question_id: a.value for a in visit.answers.filter(detainee__isnull=True) if a.value
+    }
+    suite_sent = _answers_text(report.suite_answers)
+    if suite_stored != suite_sent:
+        questions = {*suite_stored, *suite_sent}
+        changed = sum(suite_stored.get(q) != suite_sent.get(q) for q in questions)
+        found.append(["Suite checks", "answered", f"{changed} answers differ"])
+
+    raised = {issue.description.strip() for issue in visit.issues.all()}
+    for issue in report.issues:
+        if issue["description"].strip() not in raised:
+            found.append(["Issue", "not raised", issue["description"].strip()])
+    return found
+
+
+def mark_copy_dealt_with(*, actor, copy: VisitCopy) -> VisitCopy:
+    """The differences have been settled (by amendment, or found not to matter)."""
+    if copy.status != VisitCopy.Status.DEALT_WITH:
+        copy.status = VisitCopy.Status.DEALT_WITH
+        copy.dealt_with_by = actor
+        copy.save(update_fields=["status", "dealt_with_by"])
+        audit.record(
+            actor=actor, action="visit.copy_dealt_with", obj=copy.visit, scheme=copy.visit.scheme
+        )
+    return copy
