@@ -6,6 +6,7 @@ import uuid as uuid_module
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.http import Http404, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -113,18 +114,23 @@ class ChecklistVersionViewSet(viewsets.ReadOnlyModelViewSet):
         return s.ChecklistVersionSummarySerializer
 
 
-@extend_schema(responses=OpenApiTypes.OBJECT, description="Who you are and your memberships.")
+@extend_schema(
+    responses=OpenApiTypes.OBJECT,
+    description="Who you are and your memberships; for a browser session, also the "
+    "`csrf_token` its changes must carry (the phone's outbox asks here before it sends).",
+)
 @api_view(["GET"])
 def me(request):
     user = request.user
-    return Response(
-        {
-            "id": user.pk,
-            "username": user.username,
-            "name": user.get_full_name(),
-            "memberships": s.MembershipSerializer(permissions.memberships_of(user), many=True).data,
-        }
-    )
+    body = {
+        "id": user.pk,
+        "username": user.username,
+        "name": user.get_full_name(),
+        "memberships": s.MembershipSerializer(permissions.memberships_of(user), many=True).data,
+    }
+    if not request.auth:  # a browser session, not a token
+        body["csrf_token"] = get_token(request)
+    return Response(body)
 
 
 @extend_schema(responses=s.ChecklistVersionSerializer(many=True))

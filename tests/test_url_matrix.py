@@ -15,6 +15,7 @@ visitor's API token.
 """
 
 import re
+import uuid
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -25,6 +26,7 @@ from tests.factories import make_reported_issue, make_visit, suite
 from tests.matrix import named_urls, outcomes
 from tests.test_images_and_pdf import png
 from visits.images import clean_photo
+from visits.models import VisitCopy
 from visits.services import tokens
 from visits.services import visits as service
 from visits.services.issues import act
@@ -32,6 +34,16 @@ from visits.services.issues import act
 EXPECTED = {
     "GET admin:index": "302 302 302 200 302 302 302 302",
     "GET healthz": "200 200 200 200 200 200 200 200",
+    "GET manifest": "200 200 200 200 200 200 200 200",
+    "GET outbox": "200 200 200 200 200 200 200 302",
+    "GET service-worker": "200 200 200 200 200 200 200 200",
+    "GET visit-copy-dealt-with": "405 405 405 405 405 405 405 405",
+    "GET visit-record": "200 200 200 403 403 403 200 302",
+    "POST manifest": "405 405 405 405 405 405 405 405",
+    "POST outbox": "405 405 405 405 405 405 405 405",
+    "POST service-worker": "405 405 405 405 405 405 405 405",
+    "POST visit-copy-dealt-with": "302 302 404 302 403 403 404 302",
+    "POST visit-record": "405 405 405 405 405 405 405 405",
     "GET home": "200 200 200 200 200 200 200 302",
     "GET issue-act": "405 405 405 405 405 405 405 405",
     "GET issue-board": "200 200 200 200 200 200 200 302",
@@ -154,6 +166,9 @@ def page_objects() -> dict:
         notify=False,
     )
     token, _secret = tokens.create_token(actor=visitors[0], name="matrix")
+    copy = VisitCopy.objects.create(
+        visit=issue.visit, client_uuid=uuid.uuid4(), sent_by=visitors[1], report={}
+    )
     return {
         "draft": str(draft.uuid),
         "report": str(issue.visit.uuid),
@@ -165,6 +180,7 @@ def page_objects() -> dict:
         "draft-issue": draft_issue.pk,
         "token": token.pk,
         "membership": visitors[0].memberships.get().pk,
+        "copy": copy.pk,
     }
 
 
@@ -177,9 +193,10 @@ PK_OF = {
     "visit-issue-withdraw": "draft-issue",
     "token-revoke": "token",
     "subject-access": "membership",
+    "visit-copy-dealt-with": "copy",
 }
 # Submitted reports; every other <uuid:uuid> is the draft.
-REPORT_PAGES = {"visit-report", "visit-pdf", "visit-amend"}
+REPORT_PAGES = {"visit-report", "visit-pdf", "visit-amend", "visit-copy-dealt-with"}
 
 
 def url_for(name: str, pattern: str, objects) -> str:

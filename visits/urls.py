@@ -1,9 +1,23 @@
 from django.urls import path
 
-from visits.views import account, home, issues, reports, rota, suites, summaries, visit_flow
+from visits.views import (
+    account,
+    home,
+    issues,
+    offline,
+    reports,
+    rota,
+    suites,
+    summaries,
+    visit_flow,
+)
 
 urlpatterns = [
     path("", home.home, name="home"),
+    path("sw.js", offline.service_worker, name="service-worker"),
+    path("manifest.webmanifest", offline.manifest, name="manifest"),
+    path("outbox/", offline.outbox, name="outbox"),
+    path("visits/record/", offline.record_on_phone, name="visit-record"),
     path("healthz", home.healthz, name="healthz"),
     path("suites/", suites.suite_list, name="suite-list"),
     path("suites/<int:pk>/", suites.suite_detail, name="suite-detail"),
@@ -44,6 +58,11 @@ urlpatterns = [
     path("visits/<uuid:uuid>/", reports.visit_report, name="visit-report"),
     path("visits/<uuid:uuid>/report.pdf", reports.visit_pdf, name="visit-pdf"),
     path("visits/<uuid:uuid>/amend/", reports.visit_amend, name="visit-amend"),
+    path(
+        "visits/<uuid:uuid>/copies/<int:pk>/dealt-with/",
+        reports.visit_copy_dealt_with,
+        name="visit-copy-dealt-with",
+    ),
     # Recording a visit, one step per page
     path("visits/new/", visit_flow.visit_start, name="visit-start"),
     path("visits/<uuid:uuid>/admission/", visit_flow.visit_admission, name="visit-admission"),

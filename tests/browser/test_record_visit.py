@@ -22,7 +22,7 @@ def heading(page, name):
 
 def test_record_a_whole_visit_on_a_phone(page, demo, sign_in, live_server):
     sign_in("visitor")
-    page.get_by_role("link", name="Record a visit").click()
+    page.get_by_role("link", name="step-by-step form").click()
     settle(page, heading(page, "Start a visit"))
 
     # Start: suite, partner, arrival time (pre-filled with now).

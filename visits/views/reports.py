@@ -4,7 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from visits import permissions
 from visits.errors import DomainError
@@ -12,7 +12,7 @@ from visits.forms import AmendmentForm
 from visits.models import Visit
 from visits.pdf import render_visit_report
 from visits.reports import build_visit_report
-from visits.services import audit
+from visits.services import audit, phone_reports
 from visits.services.visits import amend_visit
 from visits.views.visit_flow import apply_error
 
@@ -43,15 +43,30 @@ def visit_report(request, uuid):
     if visit.is_draft and permissions.can_edit_visit(request.user, visit):
         return redirect("visit-check", uuid=visit.uuid)
     audit.record(actor=request.user, action="visit.viewed", obj=visit, scheme=visit.scheme)
+    can_amend = permissions.can_amend_visit(request.user, visit)
     return render(
         request,
         "visits/reports/report.html",
         {
             "visit": visit,
             "report": report,
-            "can_amend": permissions.can_amend_visit(request.user, visit),
+            "can_amend": can_amend,
+            # Second records from the other visitor's phone (services.phone_reports).
+            "copies": visit.copies.select_related("sent_by", "dealt_with_by") if can_amend else [],
         },
     )
+
+
+@require_POST
+@login_required
+def visit_copy_dealt_with(request, uuid, pk):
+    visit, _report = _report_for(request, uuid)
+    copy = get_object_or_404(visit.copies, pk=pk)
+    if not permissions.can_amend_visit(request.user, visit):
+        raise PermissionDenied("Only the visitors on this visit and the scheme manager settle it.")
+    phone_reports.mark_copy_dealt_with(actor=request.user, copy=copy)
+    messages.success(request, "The second record is marked as dealt with.")
+    return redirect("visit-report", uuid=visit.uuid)
 
 
 @require_GET

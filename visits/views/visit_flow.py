@@ -64,6 +64,20 @@ STEP_URLS = {
 }
 
 
+NUMBER_GROUPS = [
+    ("At the time of the visit", ["in_custody"]),
+    ("By age", ["adults", "under_18"]),
+    ("By sex", ["male", "female"]),
+    ("Held under", ["held_pace", "held_immigration", "held_tact", "held_other"]),
+    ("Seen", ["offered", "visited", "observed_only", "declined"]),
+    ("Not visited, by reason", [*NOT_VISITED_LABELS, "nv_access_denied_reason"]),
+]
+
+
+def number_groups(form: NumbersForm) -> list:
+    return [(title, form.group(names)) for title, names in NUMBER_GROUPS]
+
+
 def apply_error(form, error: DomainError) -> None:
     """Show a domain error on the form: each named field's message by its field."""
     placed = False
@@ -234,14 +248,6 @@ def visit_numbers(request, uuid):
             apply_error(form, error)
         else:
             return _next(visit, "numbers")
-    groups = [
-        ("At the time of the visit", ["in_custody"]),
-        ("By age", ["adults", "under_18"]),
-        ("By sex", ["male", "female"]),
-        ("Held under", ["held_pace", "held_immigration", "held_tact", "held_other"]),
-        ("Seen", ["offered", "visited", "observed_only", "declined"]),
-        ("Not visited, by reason", [*NOT_VISITED_LABELS, "nv_access_denied_reason"]),
-    ]
     return render(
         request,
         "visits/flow/numbers.html",
@@ -249,7 +255,7 @@ def visit_numbers(request, uuid):
             visit,
             "numbers",
             form=form,
-            groups=[(t, form.group(n)) for t, n in groups],
+            groups=number_groups(form),
         ),
     )
 

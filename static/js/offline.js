@@ -1,0 +1,175 @@
+// On every page: installs the service worker, says calmly when the phone is offline or has
+// reports waiting, sends the outbox when it can (on opening, on coming back online, and again
+// after a while if the signal is patchy), warns before signing out with unsent reports, and
+// draws the outbox page. Needs outbox.js first.
+(function () {
+  "use strict";
+  var Outbox = window.Outbox;
+  var user = document.body.dataset.user;
+  var bar = document.querySelector("[data-connection]");
+  var worker = "serviceWorker" in navigator ? navigator.serviceWorker : null;
+  var retryDelay = 5000;
+  var retryTimer = null;
+  if (!Outbox || !window.indexedDB) return;
+
+  if (worker) {
+    worker.register("/sw.js").catch(function () {});
+    if (user && navigator.onLine) {
+      worker.ready.then(function (registration) { registration.active.postMessage("warm"); });
+    }
+    // Links that lead to the step-by-step pages lead to the page kept on the phone instead.
+    document.querySelectorAll("a[data-offline-href]").forEach(function (link) {
+      link.href = link.dataset.offlineHref;
+    });
+  }
+
+  function element(tag, text, attributes) {
+    var node = document.createElement(tag);
+    if (text) node.textContent = text;
+    Object.keys(attributes || {}).forEach(function (name) { node.setAttribute(name, attributes[name]); });
+    return node;
+  }
+
+  function plural(n, one, many) { return n + " " + (n === 1 ? one : many); }
+
+  function showStatus() {
+    if (!bar) return;
+    Outbox.unsent().then(function (records) {
+      var waiting = records.filter(function (r) { return r.state !== "draft"; }).length;
+      var drafts = records.length - waiting;
+      var parts = [];
+      if (!navigator.onLine) parts.push("You are offline. What you record is kept on this phone.");
+      if (waiting) parts.push(plural(waiting, "report", "reports") + " waiting to be sent.");
+      if (drafts) parts.push(plural(drafts, "draft", "drafts") + " on this phone.");
+      bar.textContent = "";
+      if (!parts.length) return;
+      bar.appendChild(element("span", parts.join(" ") + " "));
+      if (records.length && location.pathname !== "/outbox/") {
+        bar.appendChild(element("a", "Outbox", { href: "/outbox/" }));
+      }
+    });
+    drawOutbox();
+  }
+
+  function sync() {
+    if (!user || !navigator.onLine) return;
+    clearTimeout(retryTimer);
+    Outbox.sync().then(function (left) {
+      // Patchy signal: try again later, less and less often, while the page is open.
+      if (left) {
+        retryTimer = setTimeout(sync, retryDelay);
+        retryDelay = Math.min(retryDelay * 2, 60000);
+      } else {
+        retryDelay = 5000;
+      }
+    }, function () {});
+  }
+
+  window.addEventListener("online", function () { showStatus(); sync(); });
+  window.addEventListener("offline", showStatus);
+  window.addEventListener("outbox-changed", showStatus);
+  if ("BroadcastChannel" in window) new BroadcastChannel("icv-outbox").onmessage = showStatus;
+  window.addEventListener("outbox-send", sync);
+
+  // Signing out on a shared phone clears the phone's copy, after a warning if anything is unsent.
+  document.querySelectorAll("form[action='/accounts/logout/']").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      Outbox.unsent().then(function (records) {
+        if (records.length && !form.dataset.confirmed) return warn(form, records.length);
+        forget(form);
+      });
+    });
+  });
+
+  function forget(form) {
+    Outbox.clear().then(function () {
+      if (worker && worker.controller) worker.controller.postMessage("forget");
+      form.submit();
+    });
+  }
+
+  function warn(form, count) {
+    var old = document.querySelector("[data-signout-warning]");
+    if (old) old.remove();
+    var box = element("div", null, { class: "warning-box", role: "alert", tabindex: "-1",
+                                     "data-signout-warning": "" });
+    box.appendChild(element("h2", "Reports on this phone have not been sent"));
+    box.appendChild(element("p", plural(count, "report is", "reports are") +
+      " on this phone and not yet on the server. If you sign out now, they are deleted from " +
+      "this phone and lost. Send them first, or sign out and lose them."));
+    var actions = element("p", null, { class: "actions" });
+    actions.appendChild(element("a", "Go to the outbox", { href: "/outbox/", class: "button" }));
+    var anyway = element("button", "Sign out and delete them", { type: "button",
+                                                                   class: "button button--secondary" });
+    anyway.addEventListener("click", function () { form.dataset.confirmed = "1"; forget(form); });
+    actions.appendChild(anyway);
+    box.appendChild(actions);
+    var main = document.getElementById("main");
+    main.insertBefore(box, main.firstChild);
+    box.focus();
+  }
+
+  // The outbox page.
+  var STATES = {
+    draft: "Draft on this phone",
+    waiting: "Saved on this phone, waiting to send",
+    sending: "Sending",
+    signed_out: "Waiting for you to sign in",
+    failed: "Not sent",
+    sent: "Sent",
+  };
+
+  function drawOutbox() {
+    var root = document.querySelector("[data-outbox]");
+    if (!root) return;
+    Outbox.all().then(function (records) {
+      var list = root.querySelector("[data-outbox-list]");
+      var send = root.querySelector("[data-outbox-send]");
+      records.sort(function (a, b) { return b.updated - a.updated; });
+      list.textContent = "";
+      root.querySelector("[data-outbox-empty]").hidden = records.length > 0;
+      send.hidden = !records.some(function (r) { return r.state !== "sent" && r.state !== "draft"; });
+      records.forEach(function (record) {
+        var item = element("li", null, { "data-report": record.uuid, "data-state": record.state });
+        item.appendChild(element("h2", record.title || "Visit report"));
+        var state = element("p");
+        state.appendChild(element("strong", STATES[record.state] || record.state, { class: "tag" }));
+        item.appendChild(state);
+        if (record.state === "failed" && record.error) {
+          item.appendChild(element("p", record.error.detail, { class: "error-message" }));
+          var fields = record.error.fields || {};
+          var reasons = element("ul");
+          Object.keys(fields).forEach(function (name) {
+            if (fields[name] !== record.error.detail) reasons.appendChild(element("li", fields[name]));
+          });
+          if (reasons.children.length) item.appendChild(reasons);
+        }
+        if (record.state === "sent") {
+          item.appendChild(element("p", record.message));
+          item.appendChild(element("a", "Read the report", { href: record.visitUrl }));
+        } else {
+          if (record.reason) item.appendChild(element("p", record.reason, { class: "hint" }));
+          var edit = record.state === "failed" ? "Open it and correct it" : "Open it";
+          item.appendChild(element("a", edit, { href: root.dataset.recordUrl + "?id=" + record.uuid }));
+          if (record.state === "signed_out") {
+            item.appendChild(document.createTextNode(" "));
+            item.appendChild(element("a", "Sign in", { href: "/accounts/login/?next=/outbox/" }));
+          }
+        }
+        list.appendChild(item);
+      });
+    });
+  }
+
+  var root = document.querySelector("[data-outbox]");
+  if (root) {
+    root.querySelector("[data-outbox-send]").addEventListener("click", function () {
+      retryDelay = 5000;
+      sync();
+    });
+  }
+
+  showStatus();
+  sync();
+})();

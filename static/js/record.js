@@ -1,0 +1,337 @@
+// A visit recorded on the phone: every change is kept in the outbox (IndexedDB) as it is
+// typed, so a dropped signal, a reload or a closed tab loses nothing. "Send the report" queues
+// it whole for PUT /api/visits/{uuid}/report/; the outbox sends it when there is signal.
+// The page's address carries the visit's UUID (?id=), made here, on the phone.
+(function () {
+  "use strict";
+  var form = document.querySelector("[data-record]");
+  var Outbox = window.Outbox;
+  if (!form || !Outbox || !window.indexedDB) return;
+  // Mirrors DetaineeForm.FLAG_FIELDS.
+  var FLAGS = ["consent_to_record_check", "under_18", "vulnerable", "appropriate_adult_needed",
+               "appropriate_adult_present", "interpreter_needed", "interpreter_used",
+               "mental_health_concern", "tact"];
+  var params = new URLSearchParams(location.search);
+  var id = params.get("id") || newId();
+  var saved = form.querySelector("[data-saved]");
+  var problems = document.querySelector("[data-record-problems]");
+  var next = { detainees: 0, issues: 0 };
+  var record = null;
+  var timer = null;
+
+  function newId() {
+    if (crypto.randomUUID) return crypto.randomUUID();
+    var b = crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 15) | 64;
+    b[8] = (b[8] & 63) | 128;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join("");
+    return [h.slice(0, 8), h.slice(8, 12), h.slice(12, 16), h.slice(16, 20), h.slice(20)].join("-");
+  }
+
+  function localNow() {
+    var now = new Date();
+    now.setMinutes(now.getMinutes() - now.getTimezoneOffset());
+    return now.toISOString().slice(0, 16);
+  }
+
+  // --- Detainees and issues: as many as there were ------------------------------------------
+
+  function list(kind) { return form.querySelector('[data-list="' + kind + '"]'); }
+  function indices(kind) {
+    return Array.prototype.map.call(list(kind).children, function (item) { return +item.dataset.index; });
+  }
+
+  function add(kind, index) {
+    if (index === undefined) index = next[kind];
+    next[kind] = Math.max(next[kind], index + 1);
+    var holder = document.createElement("div");
+    // Our own template, with no user data in it; the values are set afterwards.
+    holder.innerHTML = form.querySelector('[data-template="' + kind + '"]').innerHTML.replace(/__n__/g, index);
+    var item = holder.firstElementChild;
+    item.dataset.index = index;
+    list(kind).appendChild(item);
+    number(kind);
+    return item;
+  }
+
+  function number(kind) {
+    Array.prototype.forEach.call(list(kind).children, function (item, n) {
+      item.querySelector("[data-item-number]").textContent = n + 1;
+    });
+  }
+
+  form.addEventListener("click", function (event) {
+    var adder = event.target.closest("[data-add]");
+    var remover = event.target.closest("[data-remove]");
+    if (adder) {
+      var item = add(adder.dataset.add);
+      item.querySelector("input, select, textarea").focus();
+      keep();
+    } else if (remover) {
+      var kind = remover.closest("[data-list]").dataset.list;
+      var heading = remover.closest("[data-item]").querySelector("legend").textContent.trim();
+      if (!window.confirm("Remove " + heading + " and everything recorded about it?")) return;
+      remover.closest("[data-item]").remove();
+      number(kind);
+      form.querySelector('[data-add="' + kind + '"]').focus();
+      keep();
+    }
+  });
+
+  // --- Keeping it on the phone ----------------------------------------------------------------
+
+  function values() {
+    var data = {};
+    new FormData(form).forEach(function (value, name) { (data[name] = data[name] || []).push(value); });
+    return data;
+  }
+
+  function restore(fields) {
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (!el.name) return;
+      var given = fields[el.name] || [];
+      if (el.type === "checkbox" || el.type === "radio") el.checked = given.indexOf(el.value) >= 0;
+      else el.value = given.length ? given[0] : "";
+    });
+    var signature = fields["sign_off-signature"];
+    var canvas = form.querySelector("[data-signature-pad] canvas");
+    if (signature && signature[0] && canvas) {
+      var image = new Image();
+      image.onload = function () { canvas.getContext("2d").drawImage(image, 0, 0); };
+      image.src = signature[0];
+    }
+  }
+
+  function title() {
+    var suite = form.querySelector("[name='start-suite']");
+    var arrived = form.querySelector("[name='start-arrived_at']").value;
+    var when = arrived ? new Date(arrived).toLocaleString("en-GB", {
+      day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" }) : "";
+    return (suite.selectedOptions[0] || {}).textContent + (when ? ", arrived " + when : "");
+  }
+
+  function keep() {
+    clearTimeout(timer);
+    timer = setTimeout(save, 250);
+  }
+
+  function save() {
+    clearTimeout(timer);
+    record = record || { uuid: id, owner: +form.dataset.user, created: Date.now() };
+    if (record.state === "sent") return Promise.resolve(record);
+    record.state = "draft"; // changed after sending was asked for: it waits to be sent again
+    record.fields = values();
+    record.items = { detainees: indices("detainees"), issues: indices("issues") };
+    record.title = title();
+    return Outbox.put(record).then(function () {
+      saved.textContent = "Saved on this phone at " +
+        new Date().toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit" }) + ".";
+    });
+  }
+
+  form.addEventListener("input", keep);
+  form.addEventListener("change", keep);
+  form.addEventListener("pointerup", keep); // the signature pad sets its field on pointerup
+
+  // --- Sending --------------------------------------------------------------------------------
+
+  function one(fields, name) { return (fields[name] || [""])[0]; }
+  function iso(value) { return value ? new Date(value).toISOString() : null; }
+
+  function answers(fields, prefix) {
+    var start = prefix + "-q_";
+    return Object.keys(fields).filter(function (name) { return name.indexOf(start) === 0; })
+      .map(function (name) {
+        var question = name.slice(start.length);
+        return { question: +question, value: one(fields, name),
+                 note: one(fields, prefix + "-note_" + question) };
+      })
+      .filter(function (answer) { return answer.value || answer.note; });
+  }
+
+  // The JSON of PUT /api/visits/{uuid}/report/ (api.serializers.WholeReportSerializer).
+  function report(fields, items) {
+    var partners = (fields["start-co_visitors"] || []).map(Number);
+    var confirmed = [];
+    (fields["sign_off-confirmed_by"] || []).forEach(function (value) {
+      confirmed = confirmed.concat(value === "partners" ? partners : [+value]);
+    });
+    var numbers = {};
+    Object.keys(fields).forEach(function (name) {
+      var value = one(fields, name);
+      if (name.indexOf("numbers-") !== 0 || value === "") return;
+      var key = name.slice(8);
+      numbers[key] = key === "nv_access_denied_reason" ? value : +value;
+    });
+    var admitted = one(fields, "admission-admitted_at");
+    return {
+      suite: +one(fields, "start-suite"),
+      co_visitors: partners,
+      arrived_at: iso(one(fields, "start-arrived_at")),
+      detainee_checklist: +form.dataset.detaineeChecklist,
+      suite_checklist: +form.dataset.suiteChecklist,
+      admission: admitted ? {
+        admitted_at: iso(admitted),
+        delay_minutes: +one(fields, "admission-delay_minutes") || 0,
+        delay_reason: one(fields, "admission-delay_reason"),
+        delay_authorised_by: one(fields, "admission-delay_authorised_by"),
+      } : null,
+      numbers: numbers,
+      detainees: items.detainees.map(function (index) {
+        var prefix = "detainees." + index;
+        var detainee = { custody_number: one(fields, prefix + "-custody_number"),
+                         answers: answers(fields, prefix) };
+        FLAGS.forEach(function (flag) { detainee[flag] = !!fields[prefix + "-" + flag]; });
+        return detainee;
+      }),
+      suite_answers: answers(fields, "suite"),
+      issues: items.issues.map(function (index) {
+        var prefix = "issues." + index;
+        return {
+          category: one(fields, prefix + "-category"),
+          severity: one(fields, prefix + "-severity") || "routine",
+          description: one(fields, prefix + "-description"),
+          custody_number: one(fields, prefix + "-custody_number"),
+          resolved_on_visit: !!fields[prefix + "-resolved_on_visit"],
+          recheck_next_visit: !!fields[prefix + "-recheck_next_visit"],
+        };
+      }),
+      good_practice: one(fields, "good_practice-good_practice"),
+      sign_off: {
+        departed_at: iso(one(fields, "sign_off-departed_at")),
+        outcome: one(fields, "sign_off-outcome"),
+        abandoned_reason: one(fields, "sign_off-abandoned_reason"),
+        sergeant_name: one(fields, "sign_off-sergeant_name"),
+        sergeant_comments: one(fields, "sign_off-sergeant_comments"),
+        signature: one(fields, "sign_off-signature"),
+        sergeant_confirmed: !!fields["sign_off-sergeant_confirmed"],
+        confirmed_by: confirmed,
+      },
+    };
+  }
+
+  // What can be seen to be missing before sending; the server checks every rule again.
+  function missing(fields, items) {
+    var found = [];
+    function need(name, message) { if (!one(fields, name).trim()) found.push([name, message]); }
+    need("start-suite", "Choose the custody suite.");
+    need("start-co_visitors", "Choose the visitor you are with.");
+    need("start-arrived_at", "Give the time you arrived.");
+    items.detainees.forEach(function (index, n) {
+      need("detainees." + index + "-custody_number", "Give detainee " + (n + 1) + "'s custody record number.");
+    });
+    items.issues.forEach(function (index, n) {
+      need("issues." + index + "-description", "Describe issue " + (n + 1) + ".");
+    });
+    need("sign_off-departed_at", "Give the time you left.");
+    need("sign_off-outcome", "Choose the outcome of the visit.");
+    return found;
+  }
+
+  // A server's field name (detainees.1.custody_number: the second detainee sent) to the input.
+  function inputName(path, items) {
+    var parts = path.split(".");
+    if ((parts[0] === "detainees" || parts[0] === "issues") && parts.length > 2) {
+      return parts[0] + "." + items[parts[0]][+parts[1]] + "-" + parts.slice(2).join(".");
+    }
+    return parts[0] + "-" + parts.slice(1).join(".");
+  }
+
+  function showProblems(found, detail) {
+    problems.textContent = "";
+    if (!found.length && !detail) return;
+    var box = document.createElement("div");
+    box.className = "error-summary";
+    box.setAttribute("role", "alert");
+    box.tabIndex = -1;
+    var heading = document.createElement("h2");
+    heading.textContent = "There is a problem";
+    box.appendChild(heading);
+    if (detail) {
+      var p = document.createElement("p");
+      p.textContent = detail;
+      box.appendChild(p);
+    }
+    var ul = document.createElement("ul");
+    found.forEach(function (problem) {
+      var li = document.createElement("li");
+      var input = form.querySelector('[name="' + CSS.escape(problem[0]) + '"]');
+      if (input) {
+        var link = document.createElement("a");
+        link.href = "#" + input.id;
+        link.textContent = problem[1];
+        li.appendChild(link);
+      } else {
+        li.textContent = problem[1];
+      }
+      ul.appendChild(li);
+    });
+    box.appendChild(ul);
+    problems.appendChild(box);
+    box.focus();
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var button = form.querySelector("[type=submit]");
+    button.disabled = true;
+    save().then(function () {
+      var found = missing(record.fields, record.items);
+      if (found.length) {
+        button.disabled = false;
+        return showProblems(found);
+      }
+      record.report = report(record.fields, record.items);
+      record.state = "waiting";
+      record.reason = "Saved on this phone. It is sent by itself when there is signal.";
+      record.error = null;
+      return Outbox.put(record).then(function () {
+        if (navigator.serviceWorker) {
+          return navigator.serviceWorker.ready.then(function (registration) {
+            if (registration.sync) return registration.sync.register("icv-outbox");
+          }).catch(function () {});
+        }
+      }).then(function () {
+        location.assign(form.dataset.outboxUrl);
+      });
+    });
+  });
+
+  // --- Opening --------------------------------------------------------------------------------
+
+  Outbox.get(id).then(function (found) {
+    if (!params.get("id")) {
+      params.set("id", id);
+      history.replaceState(null, "", location.pathname + "?" + params);
+    }
+    if (found && found.state === "sent") {
+      var done = document.createElement("p");
+      done.className = "notice";
+      done.textContent = found.message + " ";
+      var link = document.createElement("a");
+      link.href = found.visitUrl;
+      link.textContent = "Read the report";
+      done.appendChild(link);
+      problems.appendChild(done);
+      return;
+    }
+    if (found) {
+      record = found;
+      (found.items.detainees || []).forEach(function (index) { add("detainees", index); });
+      (found.items.issues || []).forEach(function (index) { add("issues", index); });
+      restore(found.fields);
+      if (found.state === "failed" && found.error) {
+        var fields = found.error.fields || {};
+        showProblems(Object.keys(fields).map(function (path) {
+          return [inputName(path, found.items), fields[path]];
+        }), found.error.detail);
+      } else if (found.state !== "draft") {
+        saved.textContent = "This report is waiting in the outbox. If you change it, send it again.";
+      }
+    } else {
+      form.querySelector("[name='start-arrived_at']").value = localNow();
+    }
+    form.hidden = false;
+    form.dataset.ready = "1";
+  });
+})();

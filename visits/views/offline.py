@@ -1,0 +1,186 @@
+"""The installable app: a visit recorded on the phone with no signal, its outbox, the service
+worker and the manifest.
+
+The pages are ordinary server-rendered pages that the service worker keeps a copy of; what the
+visitor types is kept in the phone's IndexedDB and sent whole, by the outbox, to
+PUT /api/visits/{uuid}/report/ (visits.services.phone_reports). See docs/offline.md.
+"""
+
+import hashlib
+import json
+from functools import lru_cache
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.contrib.staticfiles import finders
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from visits import permissions
+from visits.forms import (
+    AdmissionForm,
+    DetaineeForm,
+    GoodPracticeForm,
+    IssueForm,
+    NumbersForm,
+    SignOffForm,
+    StartVisitForm,
+    SuiteChecklistForm,
+)
+from visits.models import ChecklistTemplate, Scheme
+from visits.services import checklists
+from visits.views.visit_flow import _sections, _start_choices, number_groups
+
+# What the phone keeps for a visit with no signal: the static files the pages use...
+SHELL_STATIC = [
+    "css/app.css",
+    "js/offline.js",
+    "js/outbox.js",
+    "js/record.js",
+    "js/signature.js",
+    "django_htmx/htmx-2.min.js",
+    "django_htmx/django-htmx.js",  # only in debug, but small
+    "icons/icon.svg",
+    "icons/icon-192.png",
+]
+# ...the pages themselves (kept per signed-in visitor, refreshed whenever they are online)...
+SHELL_PAGES = ["visit-record", "outbox"]
+# ...and the data a visit is recorded against, which those pages also carry.
+SHELL_DATA = ["/api/checklists/current/", "/api/suites/", "/api/people/"]
+SHELL_TEMPLATES = ["base.html", "visits/offline/record.html", "visits/offline/outbox.html"]
+
+
+@lru_cache(maxsize=1)
+def shell_version() -> str:
+    """Changes whenever a file of the app shell does: a new service worker, new caches."""
+    digest = hashlib.sha256()
+    for path in SHELL_STATIC:
+        with open(finders.find(path), "rb") as file:
+            digest.update(file.read())
+    for name in [*SHELL_TEMPLATES, "visits/offline/sw.js"]:
+        for directory in settings.TEMPLATES[0]["DIRS"]:
+            candidate = directory / name
+            if candidate.exists():
+                digest.update(candidate.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+@require_GET
+def service_worker(request):
+    """Served from the root so that it may look after every page (scope /)."""
+    body = render_to_string(
+        "visits/offline/sw.js",
+        {
+            "version": shell_version(),
+            "outbox_script": json.dumps(static("js/outbox.js")),
+            "static_urls": json.dumps([static(path) for path in SHELL_STATIC]),
+            "pages": json.dumps([reverse(name) for name in SHELL_PAGES]),
+            "data": json.dumps(SHELL_DATA),
+            "fallback": json.dumps(reverse("outbox")),
+        },
+    )
+    response = HttpResponse(body, content_type="text/javascript")
+    response["Cache-Control"] = "no-cache"  # the browser checks for a new version every time
+    return response
+
+
+@require_GET
+def manifest(request):
+    icons = [
+        {"src": static("icons/icon-192.png"), "sizes": "192x192", "type": "image/png"},
+        {"src": static("icons/icon-512.png"), "sizes": "512x512", "type": "image/png"},
+        {
+            "src": static("icons/icon-maskable-512.png"),
+            "sizes": "512x512",
+            "type": "image/png",
+            "purpose": "maskable",
+        },
+    ]
+    data = {
+        "name": "Custody visiting",
+        "short_name": "Custody visits",
+        "description": "Record independent custody visits, with or without signal.",
+        "id": "/",
+        "start_url": reverse("home"),
+        "scope": "/",
+        "display": "standalone",
+        "orientation": "portrait",
+        "background_color": "#ffffff",
+        "theme_color": "#1d3557",
+        "lang": "en-GB",
+        "icons": icons,
+    }
+    return JsonResponse(data, content_type="application/manifest+json")
+
+
+def _visiting_scheme(request) -> Scheme:
+    schemes = permissions.schemes_where(request.user, "visitor", "coordinator")
+    if not schemes:
+        raise PermissionDenied("Only custody visitors record visits.")
+    chosen = Scheme.objects.filter(pk__in=schemes).order_by("name")
+    wanted = request.GET.get("scheme")
+    return (chosen.filter(slug=wanted).first() if wanted else None) or chosen.first()
+
+
+@require_GET
+@login_required
+@never_cache
+def record_on_phone(request):
+    """The whole visit on one page, kept on the phone as it is typed and sent when it can be."""
+    scheme = _visiting_scheme(request)
+    suites, partners = _start_choices(request.user)
+    suites = suites.filter(scheme=scheme)
+    partners = partners.filter(memberships__scheme=scheme).distinct()
+    versions = {
+        kind: checklists.current_version(scheme, kind) for kind in ChecklistTemplate.Kind.values
+    }
+    if not all(versions.values()):
+        raise PermissionDenied("Your scheme has no published checklists yet.")
+    detainee_sections = _sections(versions["detainee"].pk)
+    issue = IssueForm(prefix="issues.__n__")
+    now = timezone.localtime().replace(second=0, microsecond=0)
+    context = {
+        "scheme": scheme,
+        "versions": versions,
+        "start": StartVisitForm(
+            prefix="start", suites=suites, co_visitors=partners, initial={"arrived_at": now}
+        ),
+        "admission": AdmissionForm(prefix="admission"),
+        "numbers": number_groups(NumbersForm(prefix="numbers")),
+        "suite": SuiteChecklistForm(prefix="suite", sections=_sections(versions["suite"].pk)),
+        "detainee": DetaineeForm(
+            prefix="detainees.__n__", sections=detainee_sections, scheme=scheme
+        ),
+        "issue_fields": [
+            issue[name]
+            for name in (
+                "category",
+                "severity",
+                "description",
+                "custody_number",
+                "resolved_on_visit",
+                "recheck_next_visit",
+            )
+        ],
+        "good_practice": GoodPracticeForm(prefix="good_practice"),
+        "sign_off": SignOffForm(prefix="sign_off", visitors=partners.none()),
+        "other_schemes": Scheme.objects.filter(
+            pk__in=permissions.schemes_where(request.user, "visitor", "coordinator")
+        ).exclude(pk=scheme.pk),
+    }
+    return render(request, "visits/offline/record.html", context)
+
+
+@require_GET
+@login_required
+@never_cache
+def outbox(request):
+    """What waits on this phone; filled in from IndexedDB by outbox.js."""
+    return render(request, "visits/offline/outbox.html")
