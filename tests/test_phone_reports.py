@@ -6,6 +6,7 @@ import uuid
 
 import pytest
 from django.core import mail
+from django.urls import reverse
 from django.utils import timezone
 
 from tests.conftest import persona
@@ -89,13 +90,18 @@ def test_a_broken_rule_stores_nothing_and_names_its_place(visitor_api):
     assert put(visitor_api, "not-a-uuid", report()).status_code == 404
 
 
-def test_the_partners_later_report_is_kept_beside_the_first(client):
+def vera_sends_first(client) -> tuple[uuid.UUID, datetime.datetime]:
+    """Vera's phone sends the visit; then Peter is signed in, to send his record of it."""
     arrived = (timezone.now() - datetime.timedelta(hours=3)).replace(microsecond=0)
     client.force_login(persona("visitor"))
     first_key = uuid.uuid4()
     assert put(client, first_key, report(arrived_at=arrived)).status_code == 201
-
     client.force_login(persona("partner"))
+    return first_key, arrived
+
+
+def test_the_partners_later_report_is_kept_beside_the_first(client):
+    first_key, arrived = vera_sends_first(client)
     theirs = whole_report(
         visitor=persona("partner"),
         partner=persona("visitor"),
@@ -164,3 +170,29 @@ def test_a_report_keeps_the_checklist_version_it_was_filled_in_against(visitor_a
 def test_only_visitors_send_reports(client, username):
     client.force_login(persona(username))
     assert put(client, uuid.uuid4(), report()).status_code == 403
+
+
+def test_the_second_record_is_shown_beside_the_report_and_settled(client):
+    first_key, arrived = vera_sends_first(client)
+    theirs = whole_report(
+        visitor=persona("partner"), partner=persona("visitor"), arrived_at=arrived
+    )
+    theirs["sign_off"]["sergeant_name"] = "PS 9 Other"
+    assert put(client, uuid.uuid4(), theirs).json()["outcome"] == "kept_as_copy"
+    page = reverse("visit-report", args=[first_key])
+
+    for who, shown in [("visitor", True), ("manager", True), ("pcc", False)]:
+        client.force_login(persona(who))
+        text = client.get(page).content.decode()
+        assert ("from Peter Shaw's phone" in text) is shown, who
+        assert ("PS 9 Other" in text) is shown
+
+    copy = VisitCopy.objects.get()
+    settle = reverse("visit-copy-dealt-with", args=[first_key, copy.pk])
+    client.force_login(persona("pcc"))
+    assert client.post(settle).status_code == 403
+    client.force_login(persona("manager"))
+    assert client.post(settle).status_code == 302
+    copy.refresh_from_db()
+    assert copy.status == VisitCopy.Status.DEALT_WITH and copy.dealt_with_by == persona("manager")
+    assert "Mark as dealt with" not in client.get(page).content.decode()

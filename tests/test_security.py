@@ -3,6 +3,7 @@ a broken chain detected), the headers every answer carries, and the admin's chan
 The URL × persona matrix is tests/test_url_matrix.py; login protection is tests/test_login.py."""
 
 import io
+import uuid
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -169,6 +170,14 @@ def test_retention_anonymises_old_detainee_data_and_leaves_the_figures_alone(cli
     )
     issue.visit.status = "submitted"
     issue.visit.save(update_fields=["status"])
+    from visits.models import VisitCopy
+
+    VisitCopy.objects.create(
+        visit=old,
+        client_uuid=uuid.uuid4(),
+        sent_by=visitors[1],
+        report={"detainees": [{"custody_number": "WY-00008-26"}]},
+    )
     quarter = f"{old.visit_date.year}-Q{(old.visit_date.month - 1) // 3 + 1}"
     client.force_login(persona("manager"))
     figures_before = client.get(reverse("summary-csv"), {"period": quarter}).content
@@ -177,7 +186,8 @@ def test_retention_anonymises_old_detainee_data_and_leaves_the_figures_alone(cli
     assert DetaineeRecord.objects.filter(visit=old, anonymised_at__isnull=True).count() == 3
     (would,) = [r for r in dry if r.scheme == norfolk.name]
     (done,) = [r for r in retention.apply() if r.scheme == norfolk.name]
-    assert (done.detainees, done.notes, done.issues) == (3, would.notes, 1)
+    assert (done.detainees, done.notes, done.issues, done.copies) == (3, would.notes, 1, 1)
+    assert not VisitCopy.objects.filter(visit=old).exists()  # a phone's whole second record
     assert (would.detainees, would.issues) == (done.detainees, done.issues)
     assert done.notes == Answer.objects.filter(visit=old, detainee__isnull=False).count()
 

@@ -189,6 +189,12 @@ def can_edit_visit(user, visit: Visit) -> bool:
     return visit.is_draft and visit.has_visitor(user)
 
 
+def can_settle_copy(user, visit: Visit) -> bool:
+    """A second record of a visit from the other visitor's phone (VisitCopy) holds custody
+    numbers: the visitors on the visit and the scheme manager see it and settle it."""
+    return visit.has_visitor(user) or is_manager(user, visit.scheme_id)
+
+
 def can_amend_visit(user, visit: Visit) -> bool:
     if visit.is_draft:
         return False

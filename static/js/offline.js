@@ -39,7 +39,7 @@
       var drafts = records.length - waiting;
       var parts = [];
       if (!navigator.onLine) parts.push("You are offline. What you record is kept on this phone.");
-      if (waiting) parts.push(plural(waiting, "report", "reports") + " waiting to be sent.");
+      if (waiting) parts.push(plural(waiting, "report", "reports") + " not sent yet.");
       if (drafts) parts.push(plural(drafts, "draft", "drafts") + " on this phone.");
       bar.textContent = "";
       if (!parts.length) return;

@@ -6,25 +6,17 @@ console error (a Content Security Policy violation included) fails the test.
 
 import os
 import re
-import shutil
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
+from tests.browser.device import CHROMIUM, CHROMIUM_ARGS, PHONE
 from tests.conftest import seed_demo
 
 # Django's live server and Playwright's sync API share a thread; this is safe in tests only.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-# A Pixel 7, in CSS pixels.
-PHONE = {
-    "viewport": {"width": 412, "height": 915},
-    "device_scale_factor": 2.625,
-    "is_mobile": True,
-    "has_touch": True,
-}
 AXE = Axe()
 
 pytestmark = pytest.mark.browser
@@ -43,15 +35,7 @@ def browser_type_launch_args(browser_type_launch_args):
     return {
         **browser_type_launch_args,
         "executable_path": CHROMIUM,
-        # Without these Chromium keeps trying to reach Google's servers, which are unreachable.
-        "args": [
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-        ],
+        "args": CHROMIUM_ARGS,
     }
 
 
@@ -130,3 +114,15 @@ def sign_in(page, open_page, settings):
         check_accessibility(page)
 
     return as_user
+
+
+@pytest.fixture
+def sign_out(page):
+    """Sign out and wait for the sign-in page: the phone's copy is cleared first (offline.js),
+    so the navigation starts a moment after the click."""
+
+    def out() -> None:
+        page.get_by_role("button", name="Sign out").first.click()
+        page.wait_for_url("**/accounts/login/")
+
+    return out

@@ -10,7 +10,9 @@ from visits.models import Issue
 from visits.services.issues import act
 
 
-def test_force_lead_responds_and_the_visitor_sees_the_outcome(page, demo, sign_in, open_page):
+def test_force_lead_responds_and_the_visitor_sees_the_outcome(
+    page, demo, sign_in, open_page, sign_out
+):
     issue = act(actor=persona("manager"), issue=make_reported_issue(), action="refer", notify=False)
 
     sign_in("force")
@@ -25,14 +27,14 @@ def test_force_lead_responds_and_the_visitor_sees_the_outcome(page, demo, sign_i
     assert Issue.objects.get(pk=issue.pk).status == "responded"
     assert "Rota" not in page.inner_text("nav")  # the force never sees the rota
 
-    page.get_by_role("button", name="Sign out").click()
+    sign_out()
     sign_in("manager")
     open_page(f"/issues/{issue.pk}/")
     page.locator("summary", has_text="Accept the response and close").click()
     page.get_by_role("button", name="Accept the response and close").click()
     expect(page.get_by_text("Saved.")).to_be_visible()
 
-    page.get_by_role("button", name="Sign out").click()
+    sign_out()
     sign_in("visitor")
     raised = page.get_by_role("region", name="Issues you raised")
     expect(raised.get_by_text("Closed")).to_be_visible()

@@ -13,7 +13,7 @@ from visits.models import RotaSlot, Scheme
 from visits.services import rota
 
 
-def test_a_visitor_offers_a_slot_and_another_takes_it(page, demo, sign_in, open_page):
+def test_a_visitor_offers_a_slot_and_another_takes_it(page, demo, sign_in, open_page, sign_out):
     slot = make_slot(
         period=make_period(),
         suite_name="Wymondham",
@@ -31,7 +31,7 @@ def test_a_visitor_offers_a_slot_and_another_takes_it(page, demo, sign_in, open_
     expect(page.get_by_text("Your place is offered.")).to_be_visible()
     check_accessibility(page)
 
-    page.get_by_role("button", name="Sign out").click()
+    sign_out()
     sign_in("coordinator")
     open_page("/rota/")
     offer = page.get_by_role("article", name=f"Wymondham, week of {slot.week_starts_on:%-d %B}")

@@ -20,11 +20,17 @@ class VisitQuerySet(models.QuerySet):
         return self.filter(status=Visit.Status.SUBMITTED)
 
     def for_report(self):
-        """What a report page needs alongside the visit, fetched with it."""
-        return self.select_related("suite", "scheme").prefetch_related(
-            models.Prefetch(
-                "visit_visitors",
-                queryset=VisitVisitor.objects.select_related("user").order_by("pk"),
+        """What a report page needs alongside the visit, fetched with it (and whether a
+        second record from the partner's phone is kept beside it, without a query of its own)."""
+        copies = VisitCopy.objects.filter(visit=models.OuterRef("pk"))
+        return (
+            self.select_related("suite", "scheme")
+            .annotate(has_copies=models.Exists(copies))
+            .prefetch_related(
+                models.Prefetch(
+                    "visit_visitors",
+                    queryset=VisitVisitor.objects.select_related("user").order_by("pk"),
+                )
             )
         )
 

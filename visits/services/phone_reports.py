@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
-from visits import rules
+from visits import permissions, rules
 from visits.errors import ConflictError, DomainError
 from visits.models import CustodySuite, Visit, VisitCopy
 from visits.reports import NUMBER_LABELS
@@ -288,6 +288,14 @@ def differences(visit: Visit, report: WholeReport) -> list[list[str]]:
         if issue["description"].strip() not in raised:
             found.append(["Issue", "not raised", issue["description"].strip()])
     return found
+
+
+def copies_to_settle(user, visit: Visit) -> list[VisitCopy]:
+    """Second records of the visit from the partner's phone, for those who settle them (visits
+    from `Visit.objects.for_report()` know whether they have any without a query)."""
+    if not (visit.has_copies and permissions.can_settle_copy(user, visit)):
+        return []
+    return list(visit.copies.select_related("sent_by", "dealt_with_by"))
 
 
 def mark_copy_dealt_with(*, actor, copy: VisitCopy) -> VisitCopy:

@@ -16,7 +16,7 @@ from django.db.models import CharField, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
-from visits.models import Answer, DetaineeRecord, Issue, Scheme, Visit
+from visits.models import Answer, DetaineeRecord, Issue, Scheme, Visit, VisitCopy
 from visits.services import audit
 
 
@@ -28,6 +28,7 @@ class Anonymised:
     detainees: int = 0
     notes: int = 0
     issues: int = 0
+    copies: int = 0  # second records from a phone (phone_reports), deleted whole
 
     def __str__(self) -> str:
         return (
@@ -52,6 +53,7 @@ def _apply_to(scheme: Scheme, today: datetime.date, dry_run: bool) -> Anonymised
     detainees = DetaineeRecord.objects.filter(visit__in=visits, anonymised_at__isnull=True)
     notes = Answer.objects.filter(visit__in=visits, detainee__isnull=False).exclude(note="")
     issues = Issue.objects.filter(visit__in=visits).exclude(custody_number="")
+    copies = VisitCopy.objects.filter(visit__in=visits)
     done = Anonymised(
         scheme=scheme.name,
         older_than=cutoff,
@@ -59,12 +61,14 @@ def _apply_to(scheme: Scheme, today: datetime.date, dry_run: bool) -> Anonymised
         detainees=detainees.count(),
         notes=notes.count(),
         issues=issues.count(),
+        copies=copies.count(),
     )
-    if dry_run or not (done.detainees or done.notes or done.issues):
+    if dry_run or not (done.detainees or done.notes or done.issues or done.copies):
         return done
     with transaction.atomic():
         notes.update(note="")
         issues.update(custody_number="")
+        copies.delete()
         # Unique within its report, and saying what happened to it.
         detainees.update(
             custody_number=Concat(Value("anonymised-"), Cast("pk", output_field=CharField())),
@@ -82,6 +86,7 @@ def _apply_to(scheme: Scheme, today: datetime.date, dry_run: bool) -> Anonymised
                 "detainees": done.detainees,
                 "notes": done.notes,
                 "issues": done.issues,
+                "copies": done.copies,
             },
         )
     return done

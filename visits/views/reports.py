@@ -52,7 +52,7 @@ def visit_report(request, uuid):
             "report": report,
             "can_amend": can_amend,
             # Second records from the other visitor's phone (services.phone_reports).
-            "copies": visit.copies.select_related("sent_by", "dealt_with_by") if can_amend else [],
+            "copies": phone_reports.copies_to_settle(request.user, visit),
         },
     )
 
@@ -62,7 +62,7 @@ def visit_report(request, uuid):
 def visit_copy_dealt_with(request, uuid, pk):
     visit, _report = _report_for(request, uuid)
     copy = get_object_or_404(visit.copies, pk=pk)
-    if not permissions.can_amend_visit(request.user, visit):
+    if not permissions.can_settle_copy(request.user, visit):
         raise PermissionDenied("Only the visitors on this visit and the scheme manager settle it.")
     phone_reports.mark_copy_dealt_with(actor=request.user, copy=copy)
     messages.success(request, "The second record is marked as dealt with.")

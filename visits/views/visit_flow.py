@@ -38,6 +38,7 @@ from visits.models import (
 from visits.reports import NUMBER_LABELS, build_visit_report
 from visits.rules import NOT_VISITED_LABELS
 from visits.services import issues as issue_service
+from visits.services import phone_reports
 from visits.services import visits as service
 
 User = get_user_model()
@@ -575,6 +576,7 @@ def visit_check(request, uuid):
             "check",
             report=build_visit_report(visit),
             problems=fix_links,
+            copies=phone_reports.copies_to_settle(request.user, visit),
         ),
         status=400 if request.method == "POST" else 200,
     )
