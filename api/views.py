@@ -138,11 +138,11 @@ def me(request):
 def current_checklists(request):
     """The published checklists new visits are filled against, per scheme of the user."""
     result = []
-    for scheme_id in permissions.schemes_where(request.user, "visitor", "coordinator"):
+    for scheme_id in permissions.recording_schemes(request.user):
+        versions = checklists.current_versions(scheme_id)
         for kind in ChecklistTemplate.Kind.values:
-            version = checklists.current_version(scheme_id, kind)
-            if version:
-                result.append(s.ChecklistVersionSerializer(version).data)
+            if kind in versions:
+                result.append(s.ChecklistVersionSerializer(versions[kind]).data)
     return Response(result)
 
 
@@ -196,12 +196,24 @@ class VisitViewSet(
             raise PermissionDenied("Only the visitors on this visit can fill in its report.")
         return visit
 
-    def _done(self, visit, code=status.HTTP_200_OK):
-        """The visit as stored now, custody numbers and answers hidden where the role says."""
-        visit = self.get_queryset().get(pk=visit.pk)
+    def _shown_context(self, visit) -> dict:
+        """Custody numbers and detainees' answers hidden where the user's role says."""
         shown = permissions.can_see_custody_numbers(self.request.user, visit)
-        context = {"show_custody_numbers": shown, "show_detainee_answers": shown}
-        return Response(s.VisitDetailSerializer(visit, context=context).data, status=code)
+        return {"show_custody_numbers": shown, "show_detainee_answers": shown}
+
+    def _done(self, visit, code=status.HTTP_200_OK):
+        """The visit as stored now, as the user may see it."""
+        visit = self.get_queryset().get(pk=visit.pk)
+        return Response(
+            s.VisitDetailSerializer(visit, context=self._shown_context(visit)).data, status=code
+        )
+
+    def _sign_off(self, data: dict, on_visit) -> service.SignOff:
+        """A sign-off from its validated data: the drawn signature re-encoded, and only the
+        confirmations of people on the visit (`on_visit(user)`)."""
+        confirmed = [u for u in User.objects.filter(pk__in=data["confirmed_by"]) if on_visit(u)]
+        signature = clean_signature(data["signature"]) if data["signature"] else None
+        return service.SignOff.from_data(data, signature_png=signature, confirmed_by=confirmed)
 
     @extend_schema(responses=s.VisitDetailSerializer)
     def retrieve(self, request, uuid=None):
@@ -211,7 +223,7 @@ class VisitViewSet(
     def create(self, request):
         """Start a visit. Idempotent on `uuid`: 201 when new, 200 with the stored visit."""
         data = self._validated(s.VisitStartSerializer)
-        if not permissions.schemes_where(request.user, "visitor", "coordinator"):
+        if not permissions.can_record_visits(request.user):
             raise PermissionDenied("Only custody visitors record visits.")
         existing = data.get("uuid") and Visit.objects.filter(uuid=data["uuid"]).exists()
         suite = get_object_or_404(
@@ -295,17 +307,11 @@ class VisitViewSet(
     def sign_off(self, request, uuid=None):
         visit = self._draft()
         data = self._validated(s.SignOffSerializer)
-        confirmed = [
-            u for u in User.objects.filter(pk__in=data["confirmed_by"]) if visit.has_visitor(u)
-        ]
-        signature = clean_signature(data["signature"]) if data["signature"] else None
         visit = service.record_sign_off(
             actor=request.user,
             visit=visit,
             expected_revision=data["revision"],
-            sign_off=service.SignOff.from_data(
-                data, signature_png=signature, confirmed_by=confirmed
-            ),
+            sign_off=self._sign_off(data, visit.has_visitor),
         )
         return self._done(visit)
 
@@ -331,16 +337,14 @@ class VisitViewSet(
         already stored, however often it is sent. If the other visitor sent this visit first,
         this report is kept beside theirs (`kept_as_copy`)."""
         client_uuid = _uuid_or_404(uuid)
-        if not permissions.schemes_where(request.user, "visitor", "coordinator"):
+        if not permissions.can_record_visits(request.user):
             raise PermissionDenied("Only custody visitors record visits.")
         data = self._validated(s.WholeReportSerializer)
         receipt = phone_reports.receive(
             actor=request.user, client_uuid=client_uuid, report=self._whole_report(data)
         )
         visit = self.get_queryset().get(pk=receipt.visit.pk)
-        shown = permissions.can_see_custody_numbers(request.user, visit)
-        context = {"show_custody_numbers": shown, "show_detainee_answers": shown}
-        body = s.ReceiptSerializer(receipt, context=context).data
+        body = s.ReceiptSerializer(receipt, context=self._shown_context(visit)).data
         created = receipt.outcome == phone_reports.Receipt.CREATED
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
@@ -351,11 +355,6 @@ class VisitViewSet(
         )
         co_visitors = list(User.objects.filter(pk__in=data["co_visitors"]))
         on_visit = {self.request.user.pk, *(u.pk for u in co_visitors)}
-        sign_off = data["sign_off"]
-        confirmed = [
-            u for u in User.objects.filter(pk__in=sign_off["confirmed_by"]) if u.pk in on_visit
-        ]
-        signature = clean_signature(sign_off["signature"]) if sign_off["signature"] else None
         admission = data["admission"]
         if admission:
             admission = {k: v for k, v in admission.items() if k != "revision"}
@@ -375,9 +374,7 @@ class VisitViewSet(
             suite_answers=s.answers_dict(data["suite_answers"]),
             issues=data["issues"],
             good_practice=data["good_practice"],
-            sign_off=service.SignOff.from_data(
-                sign_off, signature_png=signature, confirmed_by=confirmed
-            ),
+            sign_off=self._sign_off(data["sign_off"], lambda user: user.pk in on_visit),
             as_sent=self.request.data,
         )
 

@@ -196,3 +196,15 @@ def test_the_second_record_is_shown_beside_the_report_and_settled(client):
     copy.refresh_from_db()
     assert copy.status == VisitCopy.Status.DEALT_WITH and copy.dealt_with_by == persona("manager")
     assert "Mark as dealt with" not in client.get(page).content.decode()
+
+
+@pytest.mark.parametrize("path", ["/visits/record/", "/outbox/"])
+def test_the_phone_pages_stay_within_the_query_budget(client, path):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(persona("visitor"))
+    client.get(path)  # the session's first touch is not the page's cost
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(path).status_code == 200
+    assert len(queries) <= 10

@@ -48,6 +48,16 @@ def schemes_where(user, *roles: str) -> list[int]:
     return sorted({m.scheme_id for m in memberships_of(user) if not roles or m.role in roles})
 
 
+def recording_schemes(user) -> list[int]:
+    """Ids of the schemes whose visits the user records (as a visitor or panel coordinator)."""
+    return schemes_where(user, "visitor", "coordinator")
+
+
+def can_record_visits(user) -> bool:
+    """Recording a visit (the pages, the phone page, the API) is for visiting members only."""
+    return bool(recording_schemes(user))
+
+
 def is_manager(user, scheme: Scheme | int) -> bool:
     return Role.MANAGER in roles_in(user, scheme)
 

@@ -52,9 +52,6 @@
       return record;
     });
   }
-  function remove(uuid) {
-    return run("readwrite", function (s) { return s.delete(uuid); }).then(function () { changed(uuid); });
-  }
   function clear() {
     return run("readwrite", function (s) { return s.clear(); }).then(function () { changed(null); });
   }
@@ -164,5 +161,5 @@
     return work();
   }
 
-  scope.Outbox = { all: all, get: get, put: put, remove: remove, clear: clear, unsent: unsent, sync: sync };
+  scope.Outbox = { all: all, get: get, put: put, clear: clear, unsent: unsent, sync: sync };
 })(self);

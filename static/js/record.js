@@ -333,5 +333,12 @@
     }
     form.hidden = false;
     form.dataset.ready = "1";
+  }, function () {
+    // No IndexedDB here (some private windows): nothing could be kept, so say where to go.
+    var note = document.createElement("p");
+    note.className = "warning-box";
+    note.textContent = "This browser cannot keep a visit on the phone. Use the step-by-step " +
+      "form from the home page instead: it saves on the server, and needs signal.";
+    problems.appendChild(note);
   });
 })();

@@ -209,20 +209,48 @@ def test_sending_twice_and_a_lost_answer_still_make_one_visit(
     check_accessibility(page)
 
 
-def test_a_refused_report_says_why_and_what_to_do(page, demo, sign_in, open_page, console_errors):
+def test_a_refused_report_says_why_and_is_corrected_on_the_phone(
+    page, demo, sign_in, open_page, console_errors, live_server
+):
     console_errors.allow("status of 400")  # the refusal itself
     sign_in("visitor")
-    open_page("/outbox/")
-    report = visitor_report()
-    report["detainees"][0]["custody_number"] = "John Smith"
-    key = queue(page, report)
-    page.get_by_role("button", name="Send now").click()
+    open_page("/visits/record/")
+    key = page.url.split("id=")[1]
+    arrived = datetime.datetime.now(LONDON) - datetime.timedelta(hours=2)
+    page.get_by_label("Custody suite").select_option(label="Wymondham")
+    page.get_by_label("Peter Shaw").check()
+    field(page, "start-arrived_at").fill(local(arrived))
+    field(page, "admission-admitted_at").fill(local(arrived + datetime.timedelta(minutes=5)))
+    page.get_by_role("button", name="Add a detainee").click()
+    field(page, "detainees.0-custody_number").fill("John Smith")  # a name, not a number
+    field(page, "sign_off-departed_at").fill(local(arrived + datetime.timedelta(hours=1)))
+    page.get_by_label("Satisfactory", exact=True).check()
+    page.get_by_label("Custody sergeant's rank and name").fill("PS 42 Khan")
+    page.get_by_label("The sergeant has read this report and signs it").check()
+    page.get_by_label("I, Vera Holt, confirm this report").check()
+    page.get_by_label("The visitor I am with confirms it too").check()
+    page.get_by_role("button", name="Send the report").click()
+
     item = page.locator(f"[data-report='{key}']")
-    expect(item).to_have_attribute("data-state", "failed")
+    expect(item).to_have_attribute("data-state", "failed", timeout=15000)
     expect(item).to_contain_text("Not sent")
     expect(item).to_contain_text("correct what is marked")
     check_accessibility(page)
     assert not Visit.objects.filter(uuid=key).exists()
+
+    # Open it: the problem is linked to the field, which is corrected and sent again.
+    item.get_by_role("link", name="Open it and correct it").click()
+    problem = page.get_by_role("alert")
+    expect(problem).to_contain_text("name")
+    check_accessibility(page)
+    problem.get_by_role("link").first.click()
+    expect(field(page, "detainees.0-custody_number")).to_be_focused()
+    field(page, "detainees.0-custody_number").fill("WY-00888-26")
+    page.get_by_role("button", name="Send the report").click()
+    expect(page.locator(f"[data-report='{key}']")).to_have_attribute(
+        "data-state", "sent", timeout=15000
+    )
+    assert Visit.objects.get(uuid=key).detainees.get().custody_number == "WY-00888-26"
 
 
 def test_an_expired_session_waits_for_sign_in_then_sends(

@@ -28,6 +28,18 @@ def current_version(scheme: Scheme | int, kind: str) -> ChecklistVersion | None:
     )
 
 
+def current_versions(scheme: Scheme | int) -> dict[str, ChecklistVersion]:
+    """The current version of each of the scheme's checklists, by kind, in one query."""
+    scheme_id = scheme if isinstance(scheme, int) else scheme.pk
+    published = ChecklistVersion.objects.filter(
+        template__scheme_id=scheme_id, status=ChecklistVersion.Status.PUBLISHED
+    ).select_related("template")
+    current = {}
+    for version in published.order_by("number"):  # the highest number wins, as above
+        current[version.template.kind] = version
+    return current
+
+
 def version_for_visit(scheme: Scheme | int, kind: str, version_id: int | None):
     """The version a visit is filled against: the current one, or the one a phone filled in
     offline, which may have been replaced since (any version the scheme has published).

@@ -10,13 +10,12 @@ import hashlib
 import json
 from functools import lru_cache
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.template.loader import render_to_string
+from django.template.loader import get_template, render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
@@ -36,7 +35,7 @@ from visits.forms import (
 )
 from visits.models import ChecklistTemplate, Scheme
 from visits.services import checklists
-from visits.views.visit_flow import _sections, _start_choices, number_groups
+from visits.views.visit_flow import number_groups, sections_by_version, start_choices
 
 # What the phone keeps for a visit with no signal: the static files the pages use...
 SHELL_STATIC = [
@@ -65,10 +64,8 @@ def shell_version() -> str:
         with open(finders.find(path), "rb") as file:
             digest.update(file.read())
     for name in [*SHELL_TEMPLATES, "visits/offline/sw.js"]:
-        for directory in settings.TEMPLATES[0]["DIRS"]:
-            candidate = directory / name
-            if candidate.exists():
-                digest.update(candidate.read_bytes())
+        with open(get_template(name).origin.name, "rb") as file:
+            digest.update(file.read())
     return digest.hexdigest()[:12]
 
 
@@ -120,13 +117,16 @@ def manifest(request):
     return JsonResponse(data, content_type="application/manifest+json")
 
 
-def _visiting_scheme(request) -> Scheme:
-    schemes = permissions.schemes_where(request.user, "visitor", "coordinator")
+def _recording_schemes(request) -> tuple[Scheme, list[Scheme]]:
+    """The scheme to record a visit for (`?scheme=`, else the first), and the user's others."""
+    schemes = list(
+        Scheme.objects.filter(pk__in=permissions.recording_schemes(request.user)).order_by("name")
+    )
     if not schemes:
         raise PermissionDenied("Only custody visitors record visits.")
-    chosen = Scheme.objects.filter(pk__in=schemes).order_by("name")
-    wanted = request.GET.get("scheme")
-    return (chosen.filter(slug=wanted).first() if wanted else None) or chosen.first()
+    wanted = [s for s in schemes if s.slug == request.GET.get("scheme")]
+    scheme = (wanted or schemes)[0]
+    return scheme, [s for s in schemes if s != scheme]
 
 
 @require_GET
@@ -134,16 +134,14 @@ def _visiting_scheme(request) -> Scheme:
 @never_cache
 def record_on_phone(request):
     """The whole visit on one page, kept on the phone as it is typed and sent when it can be."""
-    scheme = _visiting_scheme(request)
-    suites, partners = _start_choices(request.user)
+    scheme, other_schemes = _recording_schemes(request)
+    suites, partners = start_choices(request.user)
     suites = suites.filter(scheme=scheme)
     partners = partners.filter(memberships__scheme=scheme).distinct()
-    versions = {
-        kind: checklists.current_version(scheme, kind) for kind in ChecklistTemplate.Kind.values
-    }
-    if not all(versions.values()):
+    versions = checklists.current_versions(scheme)
+    if set(versions) != set(ChecklistTemplate.Kind.values):
         raise PermissionDenied("Your scheme has no published checklists yet.")
-    detainee_sections = _sections(versions["detainee"].pk)
+    sections = sections_by_version([version.pk for version in versions.values()])
     issue = IssueForm(prefix="issues.__n__")
     now = timezone.localtime().replace(second=0, microsecond=0)
     context = {
@@ -154,9 +152,13 @@ def record_on_phone(request):
         ),
         "admission": AdmissionForm(prefix="admission"),
         "numbers": number_groups(NumbersForm(prefix="numbers")),
-        "suite": SuiteChecklistForm(prefix="suite", sections=_sections(versions["suite"].pk)),
+        "suite": SuiteChecklistForm(
+            prefix="suite", sections=sections.get(versions["suite"].pk, [])
+        ),
         "detainee": DetaineeForm(
-            prefix="detainees.__n__", sections=detainee_sections, scheme=scheme
+            prefix="detainees.__n__",
+            sections=sections.get(versions["detainee"].pk, []),
+            scheme=scheme,
         ),
         "issue_fields": [
             issue[name]
@@ -171,9 +173,7 @@ def record_on_phone(request):
         ],
         "good_practice": GoodPracticeForm(prefix="good_practice"),
         "sign_off": SignOffForm(prefix="sign_off", visitors=partners.none()),
-        "other_schemes": Scheme.objects.filter(
-            pk__in=permissions.schemes_where(request.user, "visitor", "coordinator")
-        ).exclude(pk=scheme.pk),
+        "other_schemes": other_schemes,
     }
     return render(request, "visits/offline/record.html", context)
 

@@ -32,7 +32,7 @@ def visit_list(request):
         .order_by("-visit_date", "-arrived_at", "-pk")
     )
     page = Paginator(visits, 25).get_page(request.GET.get("page"))
-    can_record = bool(permissions.schemes_where(request.user, "visitor", "coordinator"))
+    can_record = permissions.can_record_visits(request.user)
     return render(request, "visits/reports/list.html", {"page": page, "can_record": can_record})
 
 

@@ -142,12 +142,21 @@ def _next(visit: Visit, step: str):
     return redirect(STEP_URLS[keys[keys.index(step) + 1]], uuid=visit.uuid)
 
 
-def _sections(version_id):
-    return list(
-        ChecklistSection.objects.filter(version_id=version_id)
+def checklist_sections(version_id):
+    return sections_by_version([version_id]).get(version_id, [])
+
+
+def sections_by_version(version_ids) -> dict[int, list[ChecklistSection]]:
+    """The sections of several checklist versions with their questions, in two queries."""
+    sections = (
+        ChecklistSection.objects.filter(version_id__in=version_ids)
         .order_by("order")
         .prefetch_related(Prefetch("questions", queryset=Question.objects.order_by("order")))
     )
+    found: dict[int, list[ChecklistSection]] = {}
+    for section in sections:
+        found.setdefault(section.version_id, []).append(section)
+    return found
 
 
 def _answers(visit, detainee) -> dict:
@@ -158,8 +167,8 @@ def _answers(visit, detainee) -> dict:
 # --- Start --------------------------------------------------------------------------------------
 
 
-def _start_choices(user):
-    schemes = permissions.schemes_where(user, "visitor", "coordinator")
+def start_choices(user):
+    schemes = permissions.recording_schemes(user)
     suites = permissions.scope_suites(CustodySuite.objects.all(), user).filter(
         scheme_id__in=schemes, active=True
     )
@@ -177,9 +186,9 @@ def _start_choices(user):
 @require_http_methods(["GET", "POST"])
 @login_required
 def visit_start(request):
-    if not permissions.schemes_where(request.user, "visitor", "coordinator"):
+    if not permissions.can_record_visits(request.user):
         raise PermissionDenied("Only custody visitors record visits.")
-    suites, partners = _start_choices(request.user)
+    suites, partners = start_choices(request.user)
     initial = {"arrived_at": timezone.localtime().replace(second=0, microsecond=0)}
     form = StartVisitForm(
         request.POST or None, suites=suites, co_visitors=partners, initial=initial
@@ -290,7 +299,7 @@ def _detainee_details(form) -> service.DetaineeDetails:
 def visit_detainee(request, uuid, pk=None):
     visit = _editable_visit(request, uuid)
     detainee = get_object_or_404(visit.detainees, pk=pk) if pk else None
-    sections = _sections(visit.detainee_checklist_id)
+    sections = checklist_sections(visit.detainee_checklist_id)
     initial = {}
     if detainee:
         initial = {"custody_number": detainee.custody_number} | {
@@ -341,7 +350,7 @@ def visit_suite(request, uuid):
     visit = _editable_visit(request, uuid)
     form = SuiteChecklistForm(
         request.POST or None,
-        sections=_sections(visit.suite_checklist_id),
+        sections=checklist_sections(visit.suite_checklist_id),
         answers=_answers(visit, None),
     )
     if request.method == "POST" and form.is_valid():
@@ -385,7 +394,7 @@ def visit_photo_upload(request, uuid):
             messages.success(request, "Photo added.")
             return redirect("visit-suite", uuid=visit.uuid)
     suite_form = SuiteChecklistForm(
-        sections=_sections(visit.suite_checklist_id), answers=_answers(visit, None)
+        sections=checklist_sections(visit.suite_checklist_id), answers=_answers(visit, None)
     )
     return render(
         request,
