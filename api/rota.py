@@ -13,7 +13,7 @@ from api import filters
 from api import serializers as s
 from api.views import ValidatedDataMixin
 from visits import permissions
-from visits.models import Role, RotaPeriod, RotaSlot, Scheme, SwapRequest
+from visits.models import RotaPeriod, RotaSlot, Scheme, SwapRequest
 from visits.services import rota
 
 SLOT_FILTERS, SLOT_FILTER_PARAMETERS = filters.declare(
@@ -48,9 +48,7 @@ class RotaPeriodViewSet(ValidatedDataMixin, viewsets.ReadOnlyModelViewSet):
         data = self._validated(s.OpenPeriodSerializer)
         scheme = Scheme.objects.filter(
             slug=data.pop("scheme"),
-            pk__in=permissions.schemes_where(
-                request.user, Role.VISITOR, Role.COORDINATOR, Role.MANAGER
-            ),
+            pk__in=permissions.rota_schemes(request.user),
         ).first()
         if scheme is None:
             raise NotFound("No such scheme of yours.")

@@ -4,12 +4,12 @@ from rest_framework import serializers
 
 from visits import permissions
 from visits.models import (
-    Answer,
     ChecklistVersion,
     CustodySuite,
     DetaineeRecord,
     Issue,
     IssueCategory,
+    IssueEvent,
     Membership,
     Panel,
     Question,
@@ -19,7 +19,6 @@ from visits.models import (
     TimeBand,
     Visit,
 )
-from visits.reports import HIDDEN_NUMBER
 from visits.services import phone_reports
 from visits.services.visits import AMENDABLE_FIELDS, NUMBER_FIELDS
 
@@ -81,10 +80,12 @@ def answers_dict(answers: list[dict]) -> dict[int, tuple[str, str]]:
     return {a["question"]: (a["value"], a.get("note", "")) for a in answers}
 
 
-class AnswerOutSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Answer
-        fields = ["question", "value", "note"]
+class AnswerOutSerializer(serializers.Serializer):
+    """An answer as the report gives it (visits.reports.GivenAnswer)."""
+
+    question = serializers.IntegerField()
+    value = serializers.CharField(allow_blank=True)
+    note = serializers.CharField(allow_blank=True)
 
 
 class DetaineeSerializer(serializers.ModelSerializer):
@@ -110,12 +111,25 @@ class DetaineeSerializer(serializers.ModelSerializer):
         read_only_fields = ["id"]
         extra_kwargs = {"custody_number": {"validators": []}}
 
-    def to_representation(self, detainee):
-        data = super().to_representation(detainee)
-        data["answers"] = AnswerOutSerializer(detainee.answers.all(), many=True).data
-        if not self.context.get("show_custody_numbers", True):
-            data["custody_number"] = HIDDEN_NUMBER
-        return data
+
+class DetaineeOutSerializer(serializers.Serializer):
+    """A detainee as the report gives it to a reader who may see them (visits.reports)."""
+
+    id = serializers.IntegerField(source="pk")
+    custody_number = serializers.CharField()
+    consent_to_record_check = serializers.BooleanField(source="details.consent_to_record_check")
+    under_18 = serializers.BooleanField(source="details.under_18")
+    vulnerable = serializers.BooleanField(source="details.vulnerable")
+    appropriate_adult_needed = serializers.BooleanField(source="details.appropriate_adult_needed")
+    appropriate_adult_present = serializers.BooleanField(source="details.appropriate_adult_present")
+    interpreter_needed = serializers.BooleanField(source="details.interpreter_needed")
+    interpreter_used = serializers.BooleanField(source="details.interpreter_used")
+    mental_health_concern = serializers.BooleanField(source="details.mental_health_concern")
+    tact = serializers.BooleanField(source="details.tact")
+    gender = serializers.ChoiceField(
+        choices=DetaineeRecord.Gender.choices, allow_blank=True, source="details.gender"
+    )
+    answers = AnswerOutSerializer(many=True)
 
 
 class IssueInSerializer(serializers.Serializer):
@@ -126,22 +140,6 @@ class IssueInSerializer(serializers.Serializer):
     resolved_on_visit = serializers.BooleanField(default=False)
     recheck_next_visit = serializers.BooleanField(default=False)
     question_id = serializers.IntegerField(required=False, allow_null=True, default=None)
-
-
-class IssueOutSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Issue
-        fields = [
-            "id",
-            "category",
-            "severity",
-            "description",
-            "custody_number",
-            "status",
-            "recheck_next_visit",
-            "due_on",
-            "created_at",
-        ]
 
 
 class VisitStartSerializer(serializers.Serializer):
@@ -251,13 +249,63 @@ class AmendmentSerializer(RevisionMixin):
     )
 
 
+class IssueEventSerializer(serializers.Serializer):
+    """A step of an issue the reader may read (visits.visible_issues.VisibleEvent)."""
+
+    kind = serializers.ChoiceField(choices=IssueEvent.Kind.choices)
+    actor = serializers.CharField(source="actor_name")
+    text = serializers.CharField(allow_blank=True)
+    has_attachment = serializers.BooleanField()
+    shared_with_force = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+
+
+class IssueSerializer(serializers.Serializer):
+    """An issue as the reader may read it (visits.visible_issues.VisibleIssue)."""
+
+    id = serializers.IntegerField()
+    suite = serializers.IntegerField()
+    suite_name = serializers.CharField()
+    visit = serializers.UUIDField(allow_null=True)
+    category = serializers.ChoiceField(choices=IssueCategory.choices)
+    severity = serializers.ChoiceField(choices=Issue.Severity.choices)
+    status = serializers.ChoiceField(choices=Issue.Status.choices)
+    escalation_level = serializers.ChoiceField(
+        choices=Issue.EscalationLevel.choices, allow_blank=True
+    )
+    description = serializers.CharField()
+    custody_number = serializers.CharField(
+        allow_blank=True, help_text='"(hidden)" for a reader who may not see it.'
+    )
+    recheck_next_visit = serializers.BooleanField()
+    revision = serializers.IntegerField()
+    referred_at = serializers.DateTimeField(allow_null=True)
+    due_on = serializers.DateField(allow_null=True)
+    responded_at = serializers.DateTimeField(allow_null=True)
+    closed_at = serializers.DateTimeField(allow_null=True)
+    outcome = serializers.CharField(allow_blank=True)
+    created_at = serializers.DateTimeField()
+
+
+class IssueDetailSerializer(IssueSerializer):
+    events = IssueEventSerializer(many=True)
+
+
 class VisitSerializer(serializers.ModelSerializer):
-    suite = serializers.PrimaryKeyRelatedField(read_only=True)
+    """A visit's facts (visits.reports.VisitFacts): what every reader of the visit may see."""
+
+    suite = serializers.IntegerField(source="suite_id", read_only=True)
     # Blank until the visitors sign off: say so in the schema.
     outcome = serializers.ChoiceField(
         choices=Visit.Outcome.choices, allow_blank=True, read_only=True
     )
     suite_name = serializers.CharField(source="suite.name", read_only=True)
+    detainee_checklist = serializers.IntegerField(
+        source="detainee_checklist_id", read_only=True, allow_null=True
+    )
+    suite_checklist = serializers.IntegerField(
+        source="suite_checklist_id", read_only=True, allow_null=True
+    )
     visitors = serializers.SerializerMethodField()
 
     class Meta:
@@ -291,31 +339,32 @@ class VisitSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    def get_visitors(self, visit) -> list[dict]:
+    def get_visitors(self, facts) -> list[dict]:
         return [
-            {"id": vv.user_id, "name": vv.user.get_full_name(), "confirmed_at": vv.confirmed_at}
-            for vv in visit.visit_visitors.all()
+            {"id": user_id, "name": name, "confirmed_at": confirmed_at}
+            for user_id, name, confirmed_at in facts.visitors
         ]
 
 
 class VisitDetailSerializer(VisitSerializer):
-    detainees = serializers.SerializerMethodField()
-    suite_answers = serializers.SerializerMethodField()
-    issues = IssueOutSerializer(many=True, read_only=True)
+    """A visit report as the reader may see it (visits.reports.visible_report): detainees only
+    for those who may see them, custody numbers hidden from the PCC reader, the issues the
+    reader may read."""
+
+    detainees = DetaineeOutSerializer(many=True, read_only=True)
+    suite_answers = AnswerOutSerializer(many=True, read_only=True)
+    issues = IssueSerializer(many=True, read_only=True)
 
     class Meta(VisitSerializer.Meta):
         fields = [*VisitSerializer.Meta.fields, "detainees", "suite_answers", "issues"]
         read_only_fields = fields
 
-    def get_detainees(self, visit) -> list[dict]:
-        if not self.context.get("show_detainee_answers", True):
-            return []
-        detainees = visit.detainees.prefetch_related("answers").order_by("order", "pk")
-        return DetaineeSerializer(detainees, many=True, context=self.context).data
-
-    def get_suite_answers(self, visit) -> list[dict]:
-        answers = visit.answers.filter(detainee__isnull=True)
-        return AnswerOutSerializer(answers, many=True).data
+    def to_representation(self, report):
+        data = super().to_representation(report.visit)
+        data["detainees"] = DetaineeOutSerializer(report.detainees, many=True).data
+        data["suite_answers"] = AnswerOutSerializer(report.suite_answers, many=True).data
+        data["issues"] = IssueSerializer(report.issues, many=True).data
+        return data
 
 
 class ReceiptSerializer(serializers.Serializer):
@@ -330,60 +379,6 @@ class ReceiptSerializer(serializers.Serializer):
     visit = VisitDetailSerializer(help_text="The stored visit (the other visitor's, if a copy).")
 
 
-class IssueEventSerializer(serializers.Serializer):
-    kind = serializers.CharField()
-    actor = serializers.CharField(source="actor.get_full_name")
-    text = serializers.CharField()
-    has_attachment = serializers.SerializerMethodField()
-    created_at = serializers.DateTimeField()
-
-    def get_has_attachment(self, event) -> bool:
-        return bool(event.attachment)
-
-
-class IssueSerializer(serializers.ModelSerializer):
-    suite_name = serializers.CharField(source="suite.name", read_only=True)
-    visit = serializers.UUIDField(source="visit.uuid", read_only=True, allow_null=True)
-
-    class Meta:
-        model = Issue
-        fields = [
-            "id",
-            "suite",
-            "suite_name",
-            "visit",
-            "category",
-            "severity",
-            "status",
-            "escalation_level",
-            "description",
-            "custody_number",
-            "recheck_next_visit",
-            "revision",
-            "referred_at",
-            "due_on",
-            "responded_at",
-            "closed_at",
-            "outcome",
-            "created_at",
-        ]
-        read_only_fields = fields
-
-    def to_representation(self, issue):
-        data = super().to_representation(issue)
-        if issue.scheme_id in self.context.get("hidden_schemes", ()) and data["custody_number"]:
-            data["custody_number"] = HIDDEN_NUMBER
-        return data
-
-
-class IssueDetailSerializer(IssueSerializer):
-    events = IssueEventSerializer(many=True, read_only=True)
-
-    class Meta(IssueSerializer.Meta):
-        fields = [*IssueSerializer.Meta.fields, "events"]
-        read_only_fields = fields
-
-
 class IssueActionSerializer(serializers.Serializer):
     action = serializers.CharField(
         help_text="triage, refer, respond, accept, escalate, close, reopen or comment"
@@ -391,6 +386,11 @@ class IssueActionSerializer(serializers.Serializer):
     text = serializers.CharField(allow_blank=True, max_length=4000, default="")
     severity = serializers.ChoiceField(
         choices=Issue.Severity.choices, required=False, allow_null=True, default=None
+    )
+    shared_with_force = serializers.BooleanField(
+        default=False,
+        help_text="A manager's note is internal to the scheme unless shared with the force "
+        "(referrals, escalations and acceptances always are).",
     )
     revision = revision_read()
 

@@ -1,6 +1,7 @@
 """The REST API: viewsets over the scoped querysets of visits/permissions.py, with every change
 made by the services in visits/services/ (the same ones the pages call)."""
 
+import dataclasses
 import uuid as uuid_module
 
 from django.contrib.auth import get_user_model
@@ -29,14 +30,14 @@ from visits.models import (
     IssueCategory,
     Membership,
     Panel,
-    Role,
     Visit,
 )
 from visits.pdf import render_visit_report
-from visits.reports import build_visit_report
+from visits.reports import VisitFacts, visible_report
 from visits.services import checklists, phone_reports
 from visits.services import issues as issue_service
 from visits.services import visits as service
+from visits.visible_issues import readable_issues, visible_issue, visible_issues
 
 User = get_user_model()
 
@@ -72,8 +73,7 @@ class PanelViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = s.PanelSerializer
 
     def get_queryset(self):
-        roles = (Role.VISITOR, Role.COORDINATOR, Role.MANAGER, Role.PCC)
-        schemes = permissions.schemes_where(self.request.user, *roles)
+        schemes = permissions.reference_schemes(self.request.user)
         return Panel.objects.filter(scheme_id__in=schemes).select_related("scheme").order_by("pk")
 
 
@@ -88,7 +88,7 @@ class PersonViewSet(viewsets.ReadOnlyModelViewSet):
         return permissions.scope_memberships(queryset, self.request.user).order_by("pk")
 
     def get_serializer_context(self):
-        managed = set(permissions.schemes_where(self.request.user, Role.MANAGER))
+        managed = set(permissions.managed_schemes(self.request.user))
         return super().get_serializer_context() | {"managed_schemes": managed}
 
 
@@ -98,9 +98,8 @@ class ChecklistVersionViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         user = self.request.user
-        roles = (Role.VISITOR, Role.COORDINATOR, Role.MANAGER, Role.PCC)
-        schemes = permissions.schemes_where(user, *roles)
-        managed = permissions.schemes_where(user, Role.MANAGER)
+        schemes = permissions.reference_schemes(user)
+        managed = permissions.managed_schemes(user)
         return (
             ChecklistVersion.objects.filter(template__scheme_id__in=schemes)
             .exclude(Q(status=ChecklistVersion.Status.DRAFT) & ~Q(template__scheme_id__in=managed))
@@ -180,7 +179,9 @@ class VisitViewSet(
 
     @extend_schema(parameters=VISIT_FILTER_PARAMETERS)
     def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        facts = [VisitFacts(visit) for visit in page]
+        return self.get_paginated_response(self.get_serializer(facts, many=True).data)
 
     serializer_class = s.VisitSerializer
 
@@ -196,17 +197,12 @@ class VisitViewSet(
             raise PermissionDenied("Only the visitors on this visit can fill in its report.")
         return visit
 
-    def _shown_context(self, visit) -> dict:
-        """Custody numbers and detainees' answers hidden where the user's role says."""
-        shown = permissions.can_see_custody_numbers(self.request.user, visit)
-        return {"show_custody_numbers": shown, "show_detainee_answers": shown}
+    def _report(self, visit):
+        """The visit as stored now, as the user may read it (visits.reports.visible_report)."""
+        return visible_report(self.request.user, self.get_queryset().get(pk=visit.pk))
 
     def _done(self, visit, code=status.HTTP_200_OK):
-        """The visit as stored now, as the user may see it."""
-        visit = self.get_queryset().get(pk=visit.pk)
-        return Response(
-            s.VisitDetailSerializer(visit, context=self._shown_context(visit)).data, status=code
-        )
+        return Response(s.VisitDetailSerializer(self._report(visit)).data, status=code)
 
     def _sign_off(self, data: dict, on_visit) -> service.SignOff:
         """A sign-off from its validated data: the drawn signature re-encoded, and only the
@@ -343,8 +339,13 @@ class VisitViewSet(
         receipt = phone_reports.receive(
             actor=request.user, client_uuid=client_uuid, report=self._whole_report(data)
         )
-        visit = self.get_queryset().get(pk=receipt.visit.pk)
-        body = s.ReceiptSerializer(receipt, context=self._shown_context(visit)).data
+        body = s.ReceiptSerializer(
+            {
+                "outcome": receipt.outcome,
+                "message": receipt.message,
+                "visit": self._report(receipt.visit),
+            }
+        ).data
         created = receipt.outcome == phone_reports.Receipt.CREATED
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
@@ -399,9 +400,7 @@ class VisitViewSet(
     @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"])
     def pdf(self, request, uuid=None):
-        visit = self.get_object()
-        shown = permissions.can_see_custody_numbers(request.user, visit)
-        data = render_visit_report(build_visit_report(visit, show_custody_numbers=shown))
+        data = render_visit_report(visible_report(request.user, self.get_object()))
         return HttpResponse(data, content_type="application/pdf")
 
 
@@ -414,7 +413,7 @@ class IssueViewSet(
     serializer_class = s.IssueSerializer
 
     def get_queryset(self):
-        queryset = Issue.objects.visible_to(self.request.user).select_related("suite", "visit")
+        queryset = readable_issues(self.request.user)
         if self.action == "list":
             wanted = filters.checked(ISSUE_FILTERS, self.request)
             if wanted.pop("overdue", False):
@@ -427,21 +426,14 @@ class IssueViewSet(
 
     @extend_schema(parameters=ISSUE_FILTER_PARAMETERS)
     def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
-
-    def get_serializer_context(self):
-        hidden = permissions.schemes_hiding_custody_numbers(self.request.user)
-        return super().get_serializer_context() | {"hidden_schemes": hidden}
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        issues = visible_issues(request.user, page)
+        return self.get_paginated_response(self.get_serializer(issues, many=True).data)
 
     @extend_schema(responses=s.IssueDetailSerializer)
     def retrieve(self, request, pk=None):
         issue = self.get_object()
-        issue = (
-            Issue.objects.prefetch_related("events__actor")
-            .select_related("suite", "visit")
-            .get(pk=issue.pk)
-        )
-        return Response(s.IssueDetailSerializer(issue, context=self.get_serializer_context()).data)
+        return Response(s.IssueDetailSerializer(visible_issue(request.user, issue)).data)
 
     @extend_schema(request=s.IssueActionSerializer, responses=s.IssueDetailSerializer)
     @action(detail=True, methods=["post"], url_path="act")
@@ -469,24 +461,21 @@ class IssueViewSet(
 def summary(request):
     """The figures of a period (?scheme=slug&period=2026-Q4 or 2026&suite=id) and the period
     before, as the dashboard, PDF and CSV show them."""
-    import dataclasses
-
-    from visits.summaries import summarise, summary_scope
+    from visits.summaries import summary_scope, visible_summary
 
     scope = summary_scope(request.user, request.query_params)
     if scope.error:
         raise DomainError(scope.error, code="period_invalid", field="period")
-    scheme, period = scope.scheme, scope.period
-    result = summarise(scheme, period, suites=scope.suites)
+    result = visible_summary(request.user, scope)
     return Response(
         {
-            "scheme": scheme.slug,
-            "period": period.key,
+            "scheme": scope.scheme.slug,
+            "period": scope.period.key,
             "previous_period": result.previous_period.key,
             "suites": result.suite_names,
             "headline": result.sentences(),
-            "current": dataclasses.asdict(result.current),
-            "previous": dataclasses.asdict(result.previous),
+            "current": result.current.given(),
+            "previous": result.previous.given(),
             "by_suite": [dataclasses.asdict(row) for row in result.suites],
         }
     )

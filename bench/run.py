@@ -197,7 +197,7 @@ def measure_pdf(runs: int) -> dict:
 
     from visits.models import CustodySuite, Question
     from visits.pdf import render_visit_report
-    from visits.reports import build_visit_report
+    from visits.reports import visible_report
     from visits.services import visits as service
 
     users = get_user_model().objects
@@ -225,7 +225,7 @@ def measure_pdf(runs: int) -> dict:
     times, size = [], 0
     for _ in range(runs):
         start = time.perf_counter()
-        data = render_visit_report(build_visit_report(visit))
+        data = render_visit_report(visible_report(visitor, visit))
         times.append((time.perf_counter() - start) * 1000)
         size = len(data)
     visit.delete()

@@ -47,6 +47,43 @@ class PermissionsPolicyMiddleware:
         return response
 
 
+# The responses with nothing personal in them, by URL name: their views decide how they are cached.
+# Every other response is personal and gets PERSONAL_CACHE_CONTROL. Static files never get here:
+# WhiteNoise, above this middleware in MIDDLEWARE, answers /static/ itself (with a max-age).
+PUBLIC_URL_NAMES = (
+    "login",  # the sign-in page; Django's LoginView sends its own never_cache (CSRF token)
+    "service-worker",  # /sw.js, the app shell's worker: no-cache, so the browser re-checks it
+    "manifest",  # /manifest.webmanifest
+    "healthz",  # the probe; never_cache of its own
+    "api-schema",  # the API's schema and its docs are public by design (api/urls.py)
+    "api-docs",
+)
+PERSONAL_CACHE_CONTROL = "private, no-store"
+
+
+class CacheControlMiddleware:
+    """Every personal response (pages, API, files, photos, exports, feeds, redirects and error
+    pages) is `Cache-Control: private, no-store`, so that neither a shared phone's browser nor a
+    proxy keeps a copy. It replaces whatever a view set (a view's `private, max-age=...` is not
+    enough); only the URLs named in PUBLIC_URL_NAMES keep their own."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not is_public(request):
+            response["Cache-Control"] = PERSONAL_CACHE_CONTROL
+        return response
+
+
+def is_public(request) -> bool:
+    """Whether the request resolved to a URL in PUBLIC_URL_NAMES. One that did not resolve (a
+    404, or a redirect by a middleware before the URL was looked up) is not."""
+    match = getattr(request, "resolver_match", None)
+    return match is not None and match.view_name in PUBLIC_URL_NAMES
+
+
 class AuditAddressMiddleware:
     """Lets the audit trail record the address of the request behind each entry, without every
     caller passing it (visits.services.audit reads it)."""

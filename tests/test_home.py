@@ -80,16 +80,17 @@ def test_outsider_sees_nothing_of_norfolk(client, busy_norfolk):
     ("username", "queries"),
     [
         # session, user, memberships, then per section:
-        # visitor: next slot, its visitors, drafts, raised issues
-        ("visitor", 7),
+        # visitor: next slot, its visitors, drafts, raised issues and their steps (what the
+        # visitor may read of each, visits.visible_issues)
+        ("visitor", 8),
         # coordinator: the same as a visitor (no slot, so no visitors query)
         ("coordinator", 6),
         # manager: issue counts, visit counts, availability period
         ("manager", 6),
         # pcc: visit counts, open issues
         ("pcc", 5),
-        # force: referred issues (the first 20; counted only when there are more)
-        ("force", 4),
+        # force: referred issues (the first 20; counted only when there are more), their steps
+        ("force", 5),
         ("outsider", 6),
     ],
 )

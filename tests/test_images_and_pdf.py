@@ -16,7 +16,7 @@ from tests.factories import make_visit
 from visits.images import ImageRejected, clean_photo, clean_signature
 from visits.models import Attachment, ChecklistTemplate, Question, Visit
 from visits.pdf import render_visit_report
-from visits.reports import build_visit_report
+from visits.reports import visible_report
 from visits.services import checklists
 
 
@@ -153,7 +153,7 @@ def test_a_bad_upload_gets_a_form_error_and_stores_nothing(client, draft, settin
 
 
 def pdf_text(visit: Visit) -> str:
-    data = render_visit_report(build_visit_report(visit))
+    data = render_visit_report(visible_report(persona("manager"), visit))
     return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
 
 
@@ -167,7 +167,7 @@ def test_pdf_carries_the_figures_and_answers(db):
         assert f"WY-{n:05d}-26" in text
     assert "Told their rights and given the written Notice" in text
     assert "PS 1234 Hart" in text
-    reader = PdfReader(io.BytesIO(render_visit_report(build_visit_report(visit))))
+    reader = PdfReader(io.BytesIO(render_visit_report(visible_report(persona("manager"), visit))))
     assert reader.metadata.title.startswith("Custody visit report: Wymondham")
     assert f"Page {len(reader.pages)} of {len(reader.pages)}" in text
 
@@ -177,7 +177,7 @@ def test_long_notes_wrap_inside_the_page(db):
 
     visit = make_visit(visitors=[persona("visitor"), persona("partner")], detainees=1)
     Answer.objects.filter(visit=visit).update(note="A very long note. " * 200 + "x" * 300)
-    reader = PdfReader(io.BytesIO(render_visit_report(build_visit_report(visit))))
+    reader = PdfReader(io.BytesIO(render_visit_report(visible_report(persona("manager"), visit))))
     assert len(reader.pages) > 3  # it flowed onto more pages instead of overflowing
 
 

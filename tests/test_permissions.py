@@ -235,3 +235,13 @@ def test_rota_and_summaries_by_role_in_norfolk(db, username, rota, summaries):
     norfolk = Scheme.objects.get(slug="norfolk")
     assert permissions.can_see_rota(persona(username), norfolk) is rota
     assert permissions.can_read_summaries(persona(username), norfolk) is summaries
+
+
+def test_the_docs_show_the_role_table_the_code_checks():
+    from pathlib import Path
+
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "permissions.md").read_text()
+    assert permissions.capability_table() in docs, (
+        "docs/permissions.md differs from visits.permissions.CAPABILITIES: paste "
+        "capability_table() into its 'Capabilities by role' section"
+    )

@@ -1,7 +1,6 @@
 from django.utils.functional import SimpleLazyObject
 
 from visits import permissions
-from visits.models import Role
 
 
 def navigation(request):
@@ -11,12 +10,11 @@ def navigation(request):
         return {}
 
     def build():
-        roles = {m.role for m in permissions.memberships_of(user)}
-        return {
-            "summaries": bool(roles & {Role.COORDINATOR, Role.MANAGER, Role.PCC, Role.FORCE}),
-            "rota": "my-rota"
-            if roles & {Role.VISITOR, Role.COORDINATOR}
-            else ("rota-periods" if Role.MANAGER in roles else None),
-        }
+        rota = None
+        if permissions.recording_schemes(user):
+            rota = "my-rota"
+        elif permissions.managed_schemes(user):
+            rota = "rota-periods"
+        return {"summaries": bool(permissions.summary_schemes(user)), "rota": rota}
 
     return {"nav": SimpleLazyObject(build)}

@@ -33,3 +33,9 @@ class NotPermitted(DomainError):
     """The actor's role does not allow this, though they can see the object (403)."""
 
     status = 403
+
+
+class NotFound(DomainError):
+    """Not there, or not for the actor to see: the two are never told apart (404)."""
+
+    status = 404

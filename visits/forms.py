@@ -3,6 +3,7 @@ import datetime
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
+from visits.errors import DomainError
 from visits.models import (
     Answer,
     CustodySuite,
@@ -358,6 +359,7 @@ class IssueActionForm(RevisionForm):
     severity = forms.ChoiceField(
         choices=[("", "Keep as it is"), *Issue.Severity.choices], required=False
     )
+    shared_with_force = forms.BooleanField(required=False)
     attachment = forms.FileField(
         required=False,
         label="A file to go with it (optional)",
@@ -497,3 +499,29 @@ class OfferForm(forms.Form):
     note = forms.CharField(
         required=False, max_length=200, label="A note for whoever takes it (optional)"
     )
+
+
+def apply_error(form, error: DomainError) -> None:
+    """Show a domain error on the form: each named field's message by its field."""
+    placed = False
+    for name, message in error.fields.items():
+        if name in form.fields:
+            form.add_error(name, message)
+            placed = True
+    if not placed:
+        form.add_error(None, error.message)
+
+
+# The numbers step shows its fields in these groups, on the step page and the phone page.
+NUMBER_GROUPS = [
+    ("At the time of the visit", ["in_custody"]),
+    ("By age", ["adults", "under_18"]),
+    ("By sex", ["male", "female"]),
+    ("Held under", ["held_pace", "held_immigration", "held_tact", "held_other"]),
+    ("Seen", ["offered", "visited", "observed_only", "declined"]),
+    ("Not visited, by reason", [*NOT_VISITED_LABELS, "nv_access_denied_reason"]),
+]
+
+
+def number_groups(form: NumbersForm) -> list:
+    return [(title, form.group(names)) for title, names in NUMBER_GROUPS]

@@ -25,6 +25,9 @@ class Transition:
     roles: tuple[str, ...]
     event: str
     needs_text: bool = False
+    # True: the step is always shared with the force (it is addressed to them, or theirs);
+    # False: a note internal to the scheme unless the manager marks it to share.
+    shared_with_force: bool = False
 
 
 TRANSITIONS = {
@@ -40,6 +43,7 @@ TRANSITIONS = {
             S.REFERRED,
             (Role.MANAGER,),
             IssueEvent.Kind.REFERRED,
+            shared_with_force=True,
         ),
         Transition(
             "respond",
@@ -49,6 +53,7 @@ TRANSITIONS = {
             (Role.FORCE,),
             IssueEvent.Kind.RESPONDED,
             needs_text=True,
+            shared_with_force=True,
         ),
         Transition(
             "accept",
@@ -57,6 +62,7 @@ TRANSITIONS = {
             S.CLOSED,
             (Role.MANAGER,),
             IssueEvent.Kind.ACCEPTED,
+            shared_with_force=True,
         ),
         Transition(
             "escalate",
@@ -66,6 +72,7 @@ TRANSITIONS = {
             (Role.MANAGER,),
             IssueEvent.Kind.ESCALATED,
             needs_text=True,
+            shared_with_force=True,
         ),
         Transition(
             "close",

@@ -5,93 +5,107 @@ from django.core.mail import EmailMessage
 from visits.models import Membership, Role, Visit
 
 
-def visit_report_recipients(visit: Visit) -> list[str]:
-    """The scheme's managers and, unless it is a TACT report, the suite's force custody leads."""
+def visit_report_readers(visit: Visit) -> list:
+    """The scheme's managers and, unless it is a TACT report, the suite's force custody leads:
+    the users (with an address) who are sent the report on submission."""
     members = Membership.objects.current().filter(scheme_id=visit.scheme_id)
-    managers = members.filter(role=Role.MANAGER)
-    addresses = set(managers.values_list("user__email", flat=True))
+    readers = members.filter(role=Role.MANAGER)
     if not visit.involves_tact:
-        leads = members.filter(role=Role.FORCE, suites=visit.suite_id)
-        addresses |= set(leads.values_list("user__email", flat=True))
-    return sorted(a for a in addresses if a)
+        readers = readers | members.filter(role=Role.FORCE, suites=visit.suite_id)
+    users = {m.user for m in readers.select_related("user") if m.user.email}
+    return sorted(users, key=lambda user: user.email)
 
 
 def send_visit_report(visit_id: int) -> int:
+    """Each reader is sent the report as they may read it (visits.reports.visible_report):
+    the force's copy holds only the issues referred to it."""
     from visits.pdf import render_visit_report
-    from visits.reports import build_visit_report
+    from visits.reports import visible_report
 
-    visit = Visit.objects.select_related("suite", "scheme").get(pk=visit_id)
-    recipients = visit_report_recipients(visit)
-    if not recipients:
-        return 0
-    pdf = render_visit_report(build_visit_report(visit))
+    visit = Visit.objects.for_report().select_related("suite", "scheme").get(pk=visit_id)
     when = f"{visit.visit_date:%d %B %Y}"
-    message = EmailMessage(
-        subject=f"Custody visit report: {visit.suite.name}, {when}",
-        body=(
-            f"Independent custody visitors visited {visit.suite.name} on {when}.\n"
-            f"Outcome: {visit.get_outcome_display()}.\n\n"
-            "The report is attached. It identifies detainees by custody record number only; "
-            "keep it as OFFICIAL-SENSITIVE.\n"
-        ),
-        to=recipients,
-    )
-    message.attach(
-        f"visit-{visit.suite.name}-{visit.visit_date}.pdf".replace(" ", "-"), pdf, "application/pdf"
-    )
-    return message.send()
+    messages = []
+    for reader in visit_report_readers(visit):
+        if not Visit.objects.visible_to(reader).filter(pk=visit.pk).exists():
+            continue
+        pdf = render_visit_report(visible_report(reader, visit))
+        message = EmailMessage(
+            subject=f"Custody visit report: {visit.suite.name}, {when}",
+            body=(
+                f"Independent custody visitors visited {visit.suite.name} on {when}.\n"
+                f"Outcome: {visit.get_outcome_display()}.\n\n"
+                "The report is attached. It identifies detainees by custody record number only; "
+                "keep it as OFFICIAL-SENSITIVE.\n"
+            ),
+            to=[reader.email],
+        )
+        message.attach(
+            f"visit-{visit.suite.name}-{visit.visit_date}.pdf".replace(" ", "-"),
+            pdf,
+            "application/pdf",
+        )
+        messages.append(message)
+    return send_all(messages)
 
 
-def _visitors_of(issue) -> list[str]:
-    addresses = {issue.raised_by.email}
+def _visitors_of(issue) -> list:
+    users = {issue.raised_by}
     if issue.visit_id:
-        addresses |= set(issue.visit.visitors.values_list("email", flat=True))
-    return sorted(a for a in addresses if a)
+        users |= set(issue.visit.visitors.all())
+    return [user for user in users if user.email]
+
+
+def managers_of(scheme_id) -> list:
+    members = Membership.objects.current().filter(scheme_id=scheme_id, role=Role.MANAGER)
+    return [m.user for m in members.select_related("user") if m.user.email]
 
 
 def manager_emails(scheme_id) -> list[str]:
-    members = Membership.objects.current().filter(scheme_id=scheme_id, role=Role.MANAGER)
-    return sorted(a for a in members.values_list("user__email", flat=True) if a)
+    return sorted(user.email for user in managers_of(scheme_id))
 
 
 def send_issue_update(issue_id: int, action: str) -> int:
     """Tell the people an issue's step concerns: the force lead when it is referred or
-    escalated, the managers when the force responds, the visitors when it closes."""
+    escalated, the managers when the force responds, the visitors when it closes. Each is
+    told what they may read of it (visits.visible_issues)."""
     from django.conf import settings
     from django.urls import reverse
 
     from visits.models import Issue
+    from visits.visible_issues import readable_issues, visible_issue
 
-    issue = Issue.objects.select_related("suite", "raised_by", "referred_to", "visit").get(
-        pk=issue_id
-    )
-    link = settings.SITE_URL + reverse("issue-detail", args=[issue.pk])
-    about = f"{issue.get_category_display()} at {issue.suite.name}"
-    if action in ("refer", "escalate") and issue.referred_to and issue.referred_to.email:
-        level = (
-            f" (escalated to {issue.get_escalation_level_display()})"
-            if (action == "escalate")
-            else ""
-        )
-        subject = f"Issue for your response{level}: {about}"
-        body = f"{issue.description}\n\nPlease respond by {issue.due_on:%A %d %B %Y}:\n{link}\n"
-        to = [issue.referred_to.email]
+    issue = Issue.objects.select_related("referred_to", "visit").get(pk=issue_id)
+    if action in ("refer", "escalate"):
+        readers = [issue.referred_to] if issue.referred_to and issue.referred_to.email else []
     elif action == "respond":
-        subject = f"The force has responded: {about}"
-        body = f"Read the response and accept it or escalate:\n{link}\n"
-        to = manager_emails(issue.scheme_id)
+        readers = managers_of(issue.scheme_id)
     elif action in ("accept", "close"):
-        subject = f"An issue you raised is closed: {about}"
-        body = (
-            f"You raised: {issue.description}\n\nOutcome: {issue.outcome or 'No further action.'}"
-            f"\n\n{link}\n"
-        )
-        to = _visitors_of(issue)
+        readers = _visitors_of(issue)
     else:
         return 0
-    if not to:
-        return 0
-    return EmailMessage(subject=subject, body=body, to=to).send()
+    link = settings.SITE_URL + reverse("issue-detail", args=[issue.pk])
+    messages = []
+    for reader in sorted(readers, key=lambda user: user.email):
+        row = readable_issues(reader).filter(pk=issue.pk).first()
+        if row is None:
+            continue  # no longer theirs to read (left the scheme, or another suite)
+        seen = visible_issue(reader, row)
+        about = f"{seen.category_label} at {seen.suite_name}"
+        if action in ("refer", "escalate"):
+            level = f" (escalated to {seen.escalation_label})" if action == "escalate" else ""
+            subject = f"Issue for your response{level}: {about}"
+            body = f"{seen.description}\n\nPlease respond by {seen.due_on:%A %d %B %Y}:\n{link}\n"
+        elif action == "respond":
+            subject = f"The force has responded: {about}"
+            body = f"Read the response and accept it or escalate:\n{link}\n"
+        else:
+            subject = f"An issue you raised is closed: {about}"
+            body = (
+                f"You raised: {seen.description}\n\n"
+                f"Outcome: {seen.outcome or 'No further action.'}\n\n{link}\n"
+            )
+        messages.append(EmailMessage(subject=subject, body=body, to=[reader.email]))
+    return send_all(messages)
 
 
 # --- Rota ---------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from xml.sax.saxutils import escape
 
 import reportlab
 from django.utils import timezone
+from django.utils.translation import gettext
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.pagesizes import A4
@@ -181,7 +182,7 @@ def render_visit_report(report: VisitReport) -> bytes:
     status = "Submitted " + _fmt(visit.submitted_at) if visit.submitted_at else "Draft"
     facts = [
         ("Date", f"{visit.visit_date:%A %d %B %Y}"),
-        ("Visitors", ", ".join(name for name, _ in report.visitors)),
+        ("Visitors", ", ".join(name for _id, name, _at in report.visitors)),
         ("Arrived", _fmt(visit.arrived_at)),
         ("Admitted", _fmt(visit.admitted_at)),
         ("Delay to admission", delay),
@@ -217,8 +218,10 @@ def render_visit_report(report: VisitReport) -> bytes:
         if visit.nv_access_denied_reason:
             flow.append(_p(f"Access denied because: {visit.nv_access_denied_reason}"))
 
-    flow.append(_p(f"Detainees seen ({len(report.detainees)})", H2))
-    if not report.detainees:
+    flow.append(_p(f"Detainees seen ({report.detainees_seen})", H2))
+    if not report.detainee_answers_shown:
+        flow.append(_p(gettext("Who was seen and what they said is not shown to your role.")))
+    elif not report.detainees:
         flow.append(_p("No detainee was seen on this visit."))
     for d in report.detainees:
         flow.append(
@@ -240,16 +243,16 @@ def render_visit_report(report: VisitReport) -> bytes:
     else:
         rows = [[_p("Category", SMALL), _p("Issue", SMALL), _p("Status", SMALL)]]
         for issue in report.issues:
-            text = issue["description"]
-            if issue["custody_number"]:
-                text = f"{issue['custody_number']}: {text}"
-            if issue["recheck"]:
+            text = issue.description
+            if issue.custody_number:
+                text = f"{issue.custody_number}: {text}"
+            if issue.recheck_next_visit:
                 text += " (re-check on the next visit)"
             rows.append(
                 [
-                    _p(f"{issue['category']} ({issue['severity'].lower()})", SMALL),
+                    _p(f"{issue.category_label} ({issue.severity_label.lower()})", SMALL),
                     _p(text, SMALL),
-                    _p(issue["status"], SMALL),
+                    _p(issue.status_label, SMALL),
                 ]
             )
         flow.append(
@@ -274,7 +277,7 @@ def render_visit_report(report: VisitReport) -> bytes:
         flow.append(
             _p(f"Signed by confirmation on the visitors' phone, {_fmt(visit.sergeant_signed_at)}.")
         )
-    for name, confirmed in report.visitors:
+    for _id, name, confirmed in report.visitors:
         flow.append(
             _p(f"{name}: " + (f"confirmed {_fmt(confirmed)}" if confirmed else "not confirmed"))
         )

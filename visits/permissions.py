@@ -9,9 +9,11 @@ docs/permissions.md and ../shared/ARCHITECTURE.md.
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
 from visits.models import (
+    CustodySuite,
     Issue,
     Membership,
     Role,
@@ -23,6 +25,43 @@ from visits.models import (
 from visits.models.issues import reported_q
 
 NOTHING = Q(pk__in=[])
+
+V, C, M, P, F = Role.VISITOR, Role.COORDINATOR, Role.MANAGER, Role.PCC, Role.FORCE
+
+# What each role may do in a scheme, as the code checks it: `may(user, capability, scheme)`
+# and `schemes_where_may(user, capability)`. Scoping (which visits, issues, suites) is the
+# scope_* functions below; this table is the rest. docs/permissions.md shows it as
+# `capability_table()` renders it, and tests/test_permissions.py holds the two together.
+CAPABILITIES: dict[str, frozenset[str]] = {
+    "record visits": frozenset({V, C}),
+    "see the rota (their own pairs; a coordinator's panel; the manager all)": frozenset({V, C, M}),
+    "plan the rota, manage suites, people and checklists": frozenset({M}),
+    "learn when visits happen (planned counts, weeks, days, times of day)": frozenset({V, C, M, P}),
+    "read panels and checklists": frozenset({V, C, M, P}),
+    "read summaries": frozenset({C, M, P, F}),
+    "download the national return": frozenset({M, P}),
+    "read an issue's internal notes (a coordinator: their panel's)": frozenset({C, M, P}),
+}
+ROLE_ORDER = (V, C, M, P, F)
+INTERNAL_NOTES = "read an issue's internal notes (a coordinator: their panel's)"
+ROTA = "see the rota (their own pairs; a coordinator's panel; the manager all)"
+
+
+def capability_table() -> str:
+    """CAPABILITIES as the Markdown table in docs/permissions.md."""
+    labels = dict(Role.choices)
+    lines = [
+        "| capability | " + " | ".join(labels[r] for r in ROLE_ORDER) + " |",
+        "|---" * (len(ROLE_ORDER) + 1) + "|",
+    ]
+    for capability, roles in CAPABILITIES.items():
+        cells = ["yes" if role in roles else "-" for role in ROLE_ORDER]
+        lines.append(f"| {capability} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _capability(name: str) -> frozenset[str]:
+    return CAPABILITIES[name]
 
 
 def memberships_of(user) -> list[Membership]:
@@ -48,14 +87,29 @@ def schemes_where(user, *roles: str) -> list[int]:
     return sorted({m.scheme_id for m in memberships_of(user) if not roles or m.role in roles})
 
 
+def may(user, capability: str, scheme: Scheme | int) -> bool:
+    """Whether the user's roles in `scheme` hold `capability` (a key of CAPABILITIES)."""
+    return bool(roles_in(user, scheme) & _capability(capability))
+
+
+def schemes_where_may(user, capability: str) -> list[int]:
+    """Ids of the schemes in which the user's roles hold `capability`."""
+    return schemes_where(user, *_capability(capability))
+
+
 def recording_schemes(user) -> list[int]:
     """Ids of the schemes whose visits the user records (as a visitor or panel coordinator)."""
-    return schemes_where(user, "visitor", "coordinator")
+    return schemes_where_may(user, "record visits")
 
 
 def can_record_visits(user) -> bool:
     """Recording a visit (the pages, the phone page, the API) is for visiting members only."""
     return bool(recording_schemes(user))
+
+
+def coordinated_panels(user) -> list[int]:
+    """Ids of the panels the user coordinates."""
+    return [m.panel_id for m in memberships_of(user) if m.role == Role.COORDINATOR and m.panel_id]
 
 
 def is_manager(user, scheme: Scheme | int) -> bool:
@@ -180,7 +234,11 @@ def scope_schemes(queryset: QuerySet, user) -> QuerySet:
 
 def can_manage_scheme(user, scheme: Scheme | int) -> bool:
     """Suites, people, checklists and rota generation are the scheme manager's."""
-    return is_manager(user, scheme)
+    return may(user, "plan the rota, manage suites, people and checklists", scheme)
+
+
+def managed_schemes(user) -> list[int]:
+    return schemes_where_may(user, "plan the rota, manage suites, people and checklists")
 
 
 def can_plan_slot(user, slot) -> bool:
@@ -226,7 +284,31 @@ def schemes_hiding_custody_numbers(user) -> set[int]:
 
 
 def can_see_detainee_answers(user, visit: Visit) -> bool:
+    """Who each detainee was and what they said is not the PCC reader's: they read the
+    report's figures, the suite checks and the issues."""
     return can_see_custody_numbers(user, visit)
+
+
+class IssueAudience:
+    """How much of an issue a reader is given (visits/visible_issues.py)."""
+
+    SCHEME = "scheme"  # the manager, the PCC reader, a coordinator for their panel: all of it
+    FORCE = "force"  # what was referred and shared with the force
+    VISITOR = "visitor"  # the issue they raised, its status and outcome
+
+
+def issue_audience(user, issue: Issue) -> str:
+    """The most a user may read of `issue`: the scheme's whole record, the force's part, or
+    the visitors' part. Asks for `issue.suite` (select it with the issue)."""
+    roles = roles_in(user, issue.scheme_id)
+    notes = roles & _capability(INTERNAL_NOTES)
+    if notes - {Role.COORDINATOR}:
+        return IssueAudience.SCHEME
+    if notes and issue.suite.panel_id in coordinated_panels(user):
+        return IssueAudience.SCHEME
+    if Role.FORCE in roles:
+        return IssueAudience.FORCE
+    return IssueAudience.VISITOR
 
 
 def can_take_issue_action(user, issue: Issue, transition) -> bool:
@@ -246,13 +328,66 @@ def can_take_issue_action(user, issue: Issue, transition) -> bool:
 
 
 def can_see_rota(user, scheme: Scheme | int) -> bool:
-    return bool(roles_in(user, scheme) & {Role.VISITOR, Role.COORDINATOR, Role.MANAGER})
+    return may(user, ROTA, scheme)
+
+
+def rota_schemes(user) -> list[int]:
+    """Ids of the schemes whose rota the user is on or manages."""
+    return schemes_where_may(user, ROTA)
+
+
+def reference_schemes(user) -> list[int]:
+    """Ids of the schemes whose panels and checklists the user reads (not the force's)."""
+    return schemes_where_may(user, "read panels and checklists")
 
 
 def can_read_summaries(user, scheme: Scheme | int) -> bool:
-    return bool(roles_in(user, scheme) & {Role.COORDINATOR, Role.MANAGER, Role.PCC, Role.FORCE})
+    return may(user, "read summaries", scheme)
+
+
+def summary_schemes(user) -> list[Scheme]:
+    """The schemes whose summaries the user reads, by name."""
+    schemes = {m.scheme for m in memberships_of(user) if can_read_summaries(user, m.scheme_id)}
+    return sorted(schemes, key=lambda scheme: scheme.name)
+
+
+def scope_summary_suites(queryset: QuerySet, user) -> QuerySet:
+    """The suites whose figures the user reads: the manager and the PCC reader, the scheme's;
+    a force lead, the suites they cover; a coordinator, their panel's."""
+    q = NOTHING
+    for m in memberships_of(user):
+        in_scheme = Q(scheme_id=m.scheme_id)
+        if m.role in (Role.MANAGER, Role.PCC):
+            q |= in_scheme
+        elif m.role == Role.FORCE:
+            q |= in_scheme & Q(pk__in=m.suites.values("pk"))
+        elif m.role == Role.COORDINATOR:
+            q |= in_scheme & Q(panel_id=m.panel_id)
+    return queryset.filter(q)
+
+
+def can_see_visit_pattern(user, scheme: Scheme | int) -> bool:
+    """When visits happen and are planned (planned counts, weeks, days, times of day) is never
+    the force's to learn: it would tell them when the next visit is due."""
+    return may(user, "learn when visits happen (planned counts, weeks, days, times of day)", scheme)
 
 
 def can_download_national_return(user, scheme: Scheme | int) -> bool:
     """The scheme's whole-scheme return is for the manager and the PCC reader."""
-    return bool(roles_in(user, scheme) & {Role.MANAGER, Role.PCC})
+    return may(user, "download the national return", scheme)
+
+
+def recording_choices(user):
+    """The suites a user may start a visit at, and the people they may visit with."""
+    schemes = recording_schemes(user)
+    suites = scope_suites(CustodySuite.objects.all(), user).filter(
+        scheme_id__in=schemes, active=True
+    )
+    partners = (
+        get_user_model()
+        .objects.filter(memberships__in=Membership.objects.visiting().filter(scheme_id__in=schemes))
+        .exclude(pk=user.pk)
+        .distinct()
+        .order_by("first_name", "last_name")
+    )
+    return suites, partners

@@ -1,15 +1,20 @@
-"""A visit report as it is read: one structure for the check-your-answers page, the report page
-and the PDF, so the three cannot drift. Rendered against the checklist version the visit was
-filled against, so an old report reads the same after the checklist changes.
+"""A visit report as a reader may see it: the one read model that the check-your-answers page,
+the report page, the PDF (page, API and e-mail) and the API's visit detail render, so they
+cannot drift and none of them redacts by itself. Rendered against the checklist version the
+visit was filled against, so an old report reads the same after the checklist changes.
+
+`visible_report(viewer, visit)` decides, through visits/permissions.py, what the viewer is
+given: the PCC reader gets no custody number and no detainee's answers; the force gets only
+the issues referred to it; the report never hands out the Visit row itself (`VisitFacts`).
 """
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from visits.models import Answer, Question, Visit
+from visits import permissions
+from visits.models import Answer, Issue, Question, Visit
 from visits.rules import NOT_VISITED_LABELS
-
-HIDDEN_NUMBER = "(hidden)"
+from visits.visible_issues import HIDDEN_NUMBER, VisibleIssue, for_reading, visible_issues
 
 NUMBER_LABELS = [
     ("in_custody", "In custody at the time of the visit"),
@@ -56,25 +61,100 @@ class AnsweredSection:
     questions: list[AnsweredQuestion]
 
 
+# A detainee's recorded facts besides their custody number, as the API gives them.
+DETAINEE_DETAILS = [name for name, _label in DETAINEE_FLAGS] + ["gender"]
+
+
+@dataclass
+class GivenAnswer:
+    question: int
+    value: str
+    note: str
+
+
 @dataclass
 class DetaineeEntry:
     pk: int
     custody_number: str
     flags: list[str]
     sections: list[AnsweredSection]
+    details: dict[str, object]  # DETAINEE_DETAILS by name
+    answers: list[GivenAnswer]
+
+
+class VisitFacts:
+    """The facts of a visit that every reader of its report may see, read from the row. It
+    hands out nothing else: not the detainees, answers or issues, which come redacted in the
+    report, so a template or serializer cannot reach past the read model."""
+
+    FIELDS = frozenset(
+        {
+            "uuid",
+            "pk",
+            "scheme_id",
+            "suite_id",
+            "suite",
+            "scheme",
+            "status",
+            "revision",
+            "visit_date",
+            "arrived_at",
+            "admitted_at",
+            "departed_at",
+            "delay_minutes",
+            "delay_reason",
+            "delay_authorised_by",
+            *(name for name, _label in NUMBER_LABELS),
+            *NOT_VISITED_LABELS,
+            "nv_access_denied_reason",
+            "outcome",
+            "abandoned_reason",
+            "good_practice",
+            "involves_tact",
+            "sergeant_name",
+            "sergeant_comments",
+            "sergeant_signature",
+            "sergeant_signed_at",
+            "submitted_at",
+            "detainee_checklist_id",
+            "suite_checklist_id",
+            "is_draft",
+            "get_outcome_display",
+            "get_status_display",
+        }
+    )
+
+    def __init__(self, visit: Visit):
+        self._visit = visit
+
+    @property
+    def visitors(self) -> list[tuple[int, str, object]]:
+        """(user id, name, confirmed at or None) of each visitor on the visit."""
+        return [
+            (vv.user_id, vv.user.get_full_name() or vv.user.username, vv.confirmed_at)
+            for vv in self._visit.visit_visitors.all()
+        ]
+
+    def __getattr__(self, name):
+        if name not in VisitFacts.FIELDS:
+            raise AttributeError(f"A report's reader is not given the visit's {name!r}")
+        return getattr(self._visit, name)
 
 
 @dataclass
 class VisitReport:
-    visit: Visit
-    visitors: list[tuple[str, object]]  # (name, confirmed at or None)
+    visit: VisitFacts
+    visitors: list[tuple[int, str, object]]  # (user id, name, confirmed at or None)
     numbers: list[tuple[str, int]]
     not_visited: list[tuple[str, int]]
-    detainees: list[DetaineeEntry]
+    detainees_seen: int
+    detainees: list[DetaineeEntry]  # empty when the reader may not see detainees' answers
     suite_sections: list[AnsweredSection]
-    issues: list[dict]
+    suite_answers: list[GivenAnswer]
+    issues: list[VisibleIssue]
     amendments: list[dict] = field(default_factory=list)
     custody_numbers_shown: bool = True
+    detainee_answers_shown: bool = True
 
 
 @dataclass
@@ -117,43 +197,36 @@ def _answered(sections, answers: dict[int, Answer]) -> list[AnsweredSection]:
     return result
 
 
-def build_visit_report(visit: Visit, *, show_custody_numbers: bool = True) -> VisitReport:
-    """Everything a report shows, in a fixed number of queries whatever its size.
-
-    Prefetch `visit_visitors__user` on the visit to save a query (`Visit.objects.for_report`)."""
-    visitors = [
-        (vv.user.get_full_name() or vv.user.username, vv.confirmed_at)
-        for vv in visit.visit_visitors.all()
-    ]
+def visible_report(viewer, visit: Visit) -> VisitReport:
+    """What `viewer` may read of `visit`'s report, which must be within
+    `Visit.objects.visible_to(viewer)`. A fixed number of queries whatever its size (load the
+    visit with `Visit.objects.for_report()` to save one)."""
+    show_numbers = permissions.can_see_custody_numbers(viewer, visit)
+    show_answers = permissions.can_see_detainee_answers(viewer, visit)
+    facts = VisitFacts(visit)
     sections = _sections_of(visit.detainee_checklist_id, visit.suite_checklist_id)
     by_detainee: dict[int | None, dict[int, Answer]] = defaultdict(dict)
-    for answer in Answer.objects.filter(visit=visit):
+    answers = Answer.objects.filter(visit=visit).order_by("pk")
+    if not show_answers:
+        answers = answers.filter(detainee__isnull=True)
+    for answer in answers:
         by_detainee[answer.detainee_id][answer.question_id] = answer
     detainee_sections = sections.get(visit.detainee_checklist_id, [])
+    detainee_rows = list(visit.detainees.order_by("-under_18", "-vulnerable", "order", "pk"))
     detainees = [
         DetaineeEntry(
             pk=d.pk,
-            custody_number=d.custody_number if show_custody_numbers else HIDDEN_NUMBER,
+            custody_number=d.custody_number if show_numbers else HIDDEN_NUMBER,
             flags=[label for name, label in DETAINEE_FLAGS if getattr(d, name)],
             sections=_answered(detainee_sections, by_detainee[d.pk]),
+            details={name: getattr(d, name) for name in DETAINEE_DETAILS},
+            answers=_given(by_detainee[d.pk]),
         )
-        for d in visit.detainees.order_by("-under_18", "-vulnerable", "order", "pk")
+        for d in (detainee_rows if show_answers else [])
     ]
-    issues = [
-        {
-            "pk": issue.pk,
-            "category": issue.get_category_display(),
-            "severity": issue.get_severity_display(),
-            "description": issue.description,
-            "custody_number": (issue.custody_number if show_custody_numbers else HIDDEN_NUMBER)
-            if issue.custody_number
-            else "",
-            "status": issue.get_status_display(),
-            "resolved_on_visit": issue.status == issue.Status.RESOLVED_ON_VISIT,
-            "recheck": issue.recheck_next_visit,
-        }
-        for issue in visit.issues.order_by("pk")
-    ]
+    issues = visible_issues(
+        viewer, for_reading(Issue.objects.visible_to(viewer).filter(visit=visit).order_by("pk"))
+    )
     amendments = [
         {
             "at": a.created_at,
@@ -170,20 +243,27 @@ def build_visit_report(visit: Visit, *, show_custody_numbers: bool = True) -> Vi
         )
     ]
     return VisitReport(
-        visit=visit,
-        visitors=visitors,
+        visit=facts,
+        visitors=facts.visitors,
         numbers=[(label, getattr(visit, name)) for name, label in NUMBER_LABELS],
         not_visited=[
             (label.capitalize(), getattr(visit, name))
             for name, label in NOT_VISITED_LABELS.items()
             if getattr(visit, name)
         ],
+        detainees_seen=len(detainee_rows),
         detainees=detainees,
         suite_sections=_answered(sections.get(visit.suite_checklist_id, []), by_detainee[None]),
+        suite_answers=_given(by_detainee[None]),
         issues=issues,
         amendments=amendments,
-        custody_numbers_shown=show_custody_numbers,
+        custody_numbers_shown=show_numbers,
+        detainee_answers_shown=show_answers,
     )
+
+
+def _given(answers: dict[int, Answer]) -> list[GivenAnswer]:
+    return [GivenAnswer(a.question_id, a.value, a.note) for a in answers.values()]
 
 
 def _field_label(name: str) -> str:

@@ -3,8 +3,15 @@ the API and the national return.
 
 `summarise(scheme, period, suite_ids)` makes a fixed number of aggregate queries (each covers
 the period and the one before it at once, for the trend), whatever the number of visits.
+`visible_summary(viewer, scope)` is the read model the doors render: the force custody lead's
+summary holds nothing of when visits happen or are planned (no planned counts, no weeks, no
+days, no times of day), which would tell them when the next visit is due.
+
+"Planned" counts only the slots of published rotas in weeks that have begun: a draft is not a
+plan yet, and comparing what was made so far with what was planned so far is the fair measure.
 """
 
+import dataclasses
 import datetime
 import re
 import statistics
@@ -13,17 +20,18 @@ from dataclasses import dataclass, field
 
 from django.db.models import Avg, Case, CharField, Count, Max, Q, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncDate
-from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from visits import permissions
+from visits.errors import NotFound
 from visits.models import (
     CustodySuite,
     DetaineeRecord,
     Issue,
     IssueCategory,
     Membership,
-    Role,
+    RotaPeriod,
     RotaSlot,
     Scheme,
     Visit,
@@ -92,7 +100,9 @@ class Figures:
     """Every figure of one period (for a scheme or some of its suites)."""
 
     visits_target: int = 0
-    visits_planned: int = 0  # rota slots; 0 when no rota was planned
+    # Slots of published rotas in weeks begun; 0 when no rota was planned. The figures below
+    # marked "pattern" are None in a summary for a reader who may not learn when visits happen.
+    visits_planned: int | None = 0  # pattern
     visits_made: int = 0
     visits_abandoned: int = 0
     visits_unsatisfactory: int = 0
@@ -101,8 +111,10 @@ class Figures:
     delay_average: float = 0.0
     delay_longest: int = 0
     delay_reasons: list[tuple[str, int]] = field(default_factory=list)
-    by_day: list[int] = field(default_factory=lambda: [0] * 7)
-    by_band: dict[str, int] = field(default_factory=lambda: dict.fromkeys(BANDS, 0))
+    by_day: list[int] | None = field(default_factory=lambda: [0] * 7)  # pattern
+    by_band: dict[str, int] | None = field(  # pattern
+        default_factory=lambda: dict.fromkeys(BANDS, 0)
+    )
     in_custody: int = 0
     offered: int = 0
     visited: int = 0
@@ -128,12 +140,27 @@ class Figures:
     volunteers_left: int = 0
     hours_volunteered: float = 0.0
     # Monday of each week (ISO date) -> [made, planned]
-    by_week: dict[str, list[int]] = field(default_factory=dict)
+    by_week: dict[str, list[int]] | None = field(default_factory=dict)  # pattern
     issues_by_status: dict[str, int] = field(default_factory=dict)
     # working days to the force's first response, grouped; "not yet" for those still waiting
     response_times: dict[str, int] = field(
         default_factory=lambda: dict.fromkeys(RESPONSE_BINS + ["Not yet"], 0)
     )
+
+    PATTERN = ("visits_planned", "by_day", "by_band", "by_week")
+
+    def without_pattern(self) -> None:
+        """Forget when visits happened and were planned (see the module's docstring)."""
+        for name in self.PATTERN:
+            setattr(self, name, None)
+
+    def given(self) -> dict:
+        """Every figure this reader is given, by name (the pattern's are left out when not)."""
+        return {
+            k: v
+            for k, v in dataclasses.asdict(self).items()
+            if v is not None or k not in self.PATTERN
+        }
 
     @property
     def not_visited_total(self) -> int:
@@ -150,6 +177,8 @@ class Figures:
     def weekly(self) -> list[tuple[str, int]]:
         """Visits made each week (each month, when there are more than 16 weeks), labelled
         with the rota's plan when there is one."""
+        if self.by_week is None:
+            return []
         planned = any(plan for _made, plan in self.by_week.values())
         groups: dict[str, list[int]] = {}
         monthly = len(self.by_week) > 16
@@ -251,10 +280,16 @@ def _band(moment: datetime.datetime) -> str:
 
 
 def summarise(
-    scheme: Scheme, period: Period, suite_ids: list[int] | None = None, *, suites=None
+    scheme: Scheme,
+    period: Period,
+    suite_ids: list[int] | None = None,
+    *,
+    suites=None,
+    with_pattern: bool = True,
 ) -> Summary:
     """Every figure for `period` and the period before it, for the scheme or some suites
-    (given by id, or as the suite objects themselves to save a query)."""
+    (given by id, or as the suite objects themselves to save a query). Without the pattern
+    of when visits happen and are planned if `with_pattern` is false (Figures.PATTERN)."""
     previous = period.previous()
     cur, prev = Q(visit_date__gte=period.start), Q(visit_date__lt=period.start)
     if suites is None:
@@ -512,19 +547,22 @@ def summarise(
     slots = (
         RotaSlot.objects.filter(  # 9
             suite_id__in=suite_pks,
+            period__status__in=[RotaPeriod.Status.PUBLISHED, RotaPeriod.Status.CLOSED],
             week_starts_on__gte=previous.start,
-            week_starts_on__lte=period.end,
+            week_starts_on__lte=min(period.end, today),
         )
         .exclude(status=RotaSlot.Status.CANCELLED)
         .values("week_starts_on")
         .annotate(n=Count("pk"))
     )
-    for row in slots:
+    for row in slots if with_pattern else []:
         tag = "c_" if row["week_starts_on"] >= period.start else "p_"
         figures[tag].visits_planned += row["n"]
         figures[tag].by_week.setdefault(row["week_starts_on"].isoformat(), [0, 0])[1] += row["n"]
     for f in figures.values():
         f.by_week = dict(sorted(f.by_week.items()))
+        if not with_pattern:
+            f.without_pattern()
 
     people = (
         Membership.objects.visiting()
@@ -549,7 +587,7 @@ def summarise(
         f.volunteers_joined = people[f"{tag}joined"]
 
     good_practice = list(  # 11
-        visits.filter(cur)
+        visits.filter(cur, involves_tact=False)  # a TACT report is the manager's alone
         .exclude(good_practice="")
         .order_by("-visit_date")
         .values_list("good_practice", flat=True)[:12]
@@ -589,17 +627,13 @@ class SummaryScope:
 
 def summary_scope(user, params) -> SummaryScope:
     """The scheme, period and suites `params` ask for (?scheme=slug&period=2026-Q4&suite=id),
-    within what the user may read. Http404 for a scheme without summaries for them."""
-    schemes = {
-        m.scheme.slug: m.scheme
-        for m in permissions.memberships_of(user)
-        if permissions.can_read_summaries(user, m.scheme_id)
-    }
+    within what the user may read. NotFound for a scheme without summaries for them."""
+    schemes = {scheme.slug: scheme for scheme in permissions.summary_schemes(user)}
     if not schemes:
-        raise Http404("No summaries for you")
+        raise NotFound(gettext("You have no summaries to read."), code="not_found")
     slug = params.get("scheme") or min(schemes, key=lambda key: schemes[key].name)
     if slug not in schemes:
-        raise Http404("No such scheme")
+        raise NotFound(gettext("There is no such scheme."), code="not_found", field="scheme")
     scheme = schemes[slug]
     try:
         period = Period.parse(params.get("period", ""))
@@ -607,17 +641,22 @@ def summary_scope(user, params) -> SummaryScope:
     except ValueError as exc:
         period = Period.containing(timezone.localdate())
         error = str(exc) if params.get("period") else None
-    allowed = permissions.scope_suites(
+    allowed = permissions.scope_summary_suites(
         CustodySuite.objects.filter(scheme=scheme, active=True), user
-    ).order_by("name")
-    if permissions.roles_in(user, scheme) == {Role.COORDINATOR}:
-        panels = [
-            m.panel_id for m in permissions.memberships_of(user) if m.role == Role.COORDINATOR
-        ]
-        allowed = allowed.filter(panel_id__in=panels)
-    allowed = list(allowed)
+    )
+    allowed = list(allowed.order_by("name"))
     chosen = [s for s in allowed if str(s.pk) == params.get("suite")]
     return SummaryScope(scheme, period, chosen or allowed, allowed, error)
+
+
+def visible_summary(viewer, scope: SummaryScope) -> Summary:
+    """The summary of `scope` as `viewer` may read it: the one every door renders."""
+    return summarise(
+        scope.scheme,
+        scope.period,
+        suites=scope.suites,
+        with_pattern=permissions.can_see_visit_pattern(viewer, scope.scheme),
+    )
 
 
 # The national quarterly return: one row in this fixed order. Add new figures at the end only,

@@ -145,7 +145,6 @@ def _summary_flowables(summary: Summary) -> list:
                 for label, now, before in [
                     ("Visits made", c.visits_made, p.visits_made),
                     ("Visits expected (each suite weekly)", c.visits_target, p.visits_target),
-                    ("Visits planned on the rota", c.visits_planned, p.visits_planned),
                     ("Visits abandoned", c.visits_abandoned, p.visits_abandoned),
                     ("Admission delays", c.delays, p.delays),
                     ("Longest delay (minutes)", c.delay_longest, p.delay_longest),
@@ -172,6 +171,11 @@ def _summary_flowables(summary: Summary) -> list:
                         round(p.hours_volunteered),
                     ),
                 ]
+                + (
+                    [("Visits planned on the rota", c.visits_planned, p.visits_planned)]
+                    if c.visits_planned is not None
+                    else []
+                )
             ],
             [PAGE_WIDTH * 0.6, PAGE_WIDTH * 0.2, PAGE_WIDTH * 0.2],
             header=True,
@@ -213,8 +217,14 @@ def _summary_flowables(summary: Summary) -> list:
             header=True,
         ),
         _p("Charts", H2),
-        *_chart("Visits made each week (each month over a year)", c.weekly()),
-        *_chart("Visits by time of day and week", list(c.by_band.items())),
+        *(
+            [
+                *_chart("Visits made each week (each month over a year)", c.weekly()),
+                *_chart("Visits by time of day and week", list(c.by_band.items())),
+            ]
+            if c.by_week is not None
+            else []
+        ),
         *_chart(
             "People in custody at the time of visits",
             [

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.db.models import Prefetch
 
 from .schemes import Scheme
 
@@ -107,3 +108,16 @@ class Question(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+def sections_by_version(version_ids) -> dict[int, list["ChecklistSection"]]:
+    """The sections of several checklist versions with their questions, in two queries."""
+    sections = (
+        ChecklistSection.objects.filter(version_id__in=version_ids)
+        .order_by("order")
+        .prefetch_related(Prefetch("questions", queryset=Question.objects.order_by("order")))
+    )
+    found: dict[int, list[ChecklistSection]] = {}
+    for section in sections:
+        found.setdefault(section.version_id, []).append(section)
+    return found

@@ -121,6 +121,10 @@ class IssueEvent(models.Model):
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     text = models.TextField(blank=True)
     attachment = models.FileField(upload_to="issue-files/%Y/", blank=True)
+    # The force custody lead reads only the steps shared with them: the issue as raised, the
+    # referral, their own answers and the escalation. The manager's notes stay internal unless
+    # marked to share (visits/visible_issues.py).
+    shared_with_force = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

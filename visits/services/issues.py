@@ -54,8 +54,10 @@ def act(
     severity: str | None = None,
     notify: bool = True,
     expected_revision: int | None = None,
+    shared_with_force: bool = False,
 ) -> Issue:
-    """Take `action` on `issue` (see TRANSITIONS) and record it as an event.
+    """Take `action` on `issue` (see TRANSITIONS) and record it as an event, internal to the
+    scheme unless the step is the force's business or `shared_with_force` is asked for.
 
     Raises DomainError for an unknown action or missing text, ConflictError when the issue's
     state does not allow the action or `expected_revision` is stale, NotPermitted when the
@@ -109,7 +111,16 @@ def act(
             issue.status = transition.to_state
         issue.revision += 1
         issue.save()
-        event = IssueEvent(issue=issue, kind=transition.event, actor=actor, text=text.strip())
+        event = IssueEvent(
+            issue=issue,
+            kind=transition.event,
+            actor=actor,
+            text=text.strip(),
+            # What the force writes is theirs to read again.
+            shared_with_force=transition.shared_with_force
+            or shared_with_force
+            or Role.FORCE in permissions.roles_in(actor, issue.scheme_id),
+        )
         if attachment is not None:
             event.attachment.save(attachment.name, attachment, save=False)
         event.save()

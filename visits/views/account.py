@@ -74,5 +74,4 @@ def subject_access(request, pk):
     response = JsonResponse(document, json_dumps_params={"indent": 2, "ensure_ascii": False})
     name = f"subject-access-{membership.scheme.slug}-{membership.user.username}.json"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
-    response["Cache-Control"] = "private, no-store"
     return response

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET
 from visits import permissions
 from visits.models import Issue, Role, RotaPeriod, RotaSlot, Visit
 from visits.summaries import Period
+from visits.visible_issues import for_reading, readable_issues, visible_issues
 from visits.workdays import monday_of
 
 
@@ -31,8 +32,12 @@ def _visiting_context(user, today: datetime.date) -> dict:
         .select_related("suite")
         .order_by("-arrived_at")
     )
-    raised = Issue.objects.visible_to(user).filter(raised_by=user).select_related("suite")[:10]
-    return {"next_slot": next_slot, "drafts": list(drafts), "raised_issues": list(raised)}
+    raised = readable_issues(user).filter(raised_by=user)[:10]
+    return {
+        "next_slot": next_slot,
+        "drafts": list(drafts),
+        "raised_issues": visible_issues(user, raised),
+    }
 
 
 def _manager_context(scheme_ids: list[int], today: datetime.date) -> dict:
@@ -86,7 +91,7 @@ def _force_context(user, today: datetime.date) -> dict:
         .order_by("due_on", "pk")
     )
     # The most pressing first; the count says how many more wait.
-    first = list(referred[:HOME_LIST_LENGTH])
+    first = visible_issues(user, for_reading(referred)[:HOME_LIST_LENGTH])
     more = referred.count() - len(first) if len(first) == HOME_LIST_LENGTH else 0
     return {"referred_issues": first, "referred_more": more}
 
@@ -101,7 +106,7 @@ def home_context(user) -> dict:
     if Role.COORDINATOR in roles:
         context["panels"] = [m.panel for m in memberships if m.role == Role.COORDINATOR and m.panel]
     if Role.MANAGER in roles:
-        context |= _manager_context(permissions.schemes_where(user, Role.MANAGER), today)
+        context |= _manager_context(permissions.managed_schemes(user), today)
     if Role.PCC in roles:
         context |= _reader_context(user, today)
     if Role.FORCE in roles:

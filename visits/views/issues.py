@@ -15,15 +15,17 @@ from visits.issue_workflow import allowed_from
 from visits.models import CustodySuite, Issue, IssueEvent
 from visits.services import audit
 from visits.services.issues import act
+from visits.visible_issues import readable_issues, visible_issue, visible_issues
 
-WAITING_FOR_FORCE = (Issue.Status.REFERRED, Issue.Status.ESCALATED)
+WAITING_FOR_FORCE = (Issue.Status.REFERRED, Issue.Status.ESCALATED)  # the board's "overdue"
 
 
 def filtered_issues(request):
-    """The issues the user may see, narrowed by the board's filters. Shared by page and CSV."""
+    """The issues the user may read, narrowed by the board's filters. Shared by page and CSV;
+    each row is rendered through visits.visible_issues.visible_issue."""
     suites = permissions.scope_suites(CustodySuite.objects.all(), request.user)
     form = IssueFilterForm(request.GET or None, suites=suites)
-    issues = Issue.objects.visible_to(request.user).select_related("suite")
+    issues = readable_issues(request.user)
     if form.is_valid():
         data = form.cleaned_data
         if data["suite"]:
@@ -43,6 +45,7 @@ def filtered_issues(request):
 def board_context(request) -> dict:
     form, issues = filtered_issues(request)
     page = Paginator(issues, 50).get_page(request.GET.get("page"))
+    page.object_list = visible_issues(request.user, page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
     return {
@@ -50,8 +53,6 @@ def board_context(request) -> dict:
         "page": page,
         "query": query.urlencode(),
         "today": timezone.localdate(),
-        "waiting": WAITING_FOR_FORCE,
-        "hidden_schemes": permissions.schemes_hiding_custody_numbers(request.user),
     }
 
 
@@ -68,7 +69,6 @@ def issue_board(request):
 @login_required
 def issue_export(request):
     _form, issues = filtered_issues(request)
-    hidden = permissions.schemes_hiding_custody_numbers(request.user)
     audit.record(
         actor=request.user,
         action="issues.exported",
@@ -97,24 +97,23 @@ def issue_export(request):
         ]
     )
     today = timezone.localdate()
-    for issue in issues.iterator(chunk_size=500):
-        overdue = issue.status in WAITING_FOR_FORCE and issue.due_on and issue.due_on < today
+    for issue in visible_issues(request.user, issues.iterator(chunk_size=500)):
         writer.writerow(
             [
-                issue.pk,
-                issue.suite.name,
-                issue.get_category_display(),
-                issue.get_severity_display(),
-                issue.get_status_display(),
-                issue.get_escalation_level_display() if issue.escalation_level else "",
-                "" if issue.scheme_id in hidden else issue.custody_number,
+                issue.id,
+                issue.suite_name,
+                issue.category_label,
+                issue.severity_label,
+                issue.status_label,
+                issue.escalation_label,
+                issue.custody_number,
                 issue.description,
                 f"{issue.created_at:%Y-%m-%d}",
                 f"{issue.referred_at:%Y-%m-%d}" if issue.referred_at else "",
                 issue.due_on or "",
                 f"{issue.responded_at:%Y-%m-%d}" if issue.responded_at else "",
                 f"{issue.closed_at:%Y-%m-%d}" if issue.closed_at else "",
-                "yes" if overdue else "no",
+                "yes" if issue.overdue_on(today) else "no",
                 issue.outcome,
             ]
         )
@@ -122,10 +121,7 @@ def issue_export(request):
 
 
 def _visible_issue(request, pk) -> Issue:
-    queryset = Issue.objects.visible_to(request.user).select_related(
-        "suite", "scheme", "raised_by", "referred_to", "visit"
-    )
-    return get_object_or_404(queryset, pk=pk)
+    return get_object_or_404(readable_issues(request.user).select_related("scheme"), pk=pk)
 
 
 def detail_context(request, issue, form=None) -> dict:
@@ -135,12 +131,9 @@ def detail_context(request, issue, form=None) -> dict:
         if permissions.can_take_issue_action(request.user, issue, t)
     ]
     return {
-        "issue": issue,
-        "events": issue.events.select_related("actor").order_by("created_at", "pk"),
+        "issue": visible_issue(request.user, issue),
         "actions": actions,
         "form": form,
-        "hide_custody_numbers": issue.scheme_id
-        in permissions.schemes_hiding_custody_numbers(request.user),
         "today": timezone.localdate(),
     }
 
@@ -168,6 +161,7 @@ def issue_act(request, pk):
                 attachment=data["attachment"],
                 severity=data["severity"] or None,
                 expected_revision=data["revision"],
+                shared_with_force=data["shared_with_force"],
             )
         except NotPermitted as error:
             from django.core.exceptions import PermissionDenied
@@ -187,9 +181,10 @@ def issue_act(request, pk):
 @login_required
 def issue_file(request, pk, event_pk):
     issue = _visible_issue(request, pk)
-    event = get_object_or_404(IssueEvent, issue=issue, pk=event_pk)
-    if not event.attachment:
+    shown = {e.id for e in visible_issue(request.user, issue).events if e.has_attachment}
+    if event_pk not in shown:
         raise Http404("No file")
+    event = IssueEvent.objects.get(issue=issue, pk=event_pk)
     name = event.attachment.name.rsplit("/", 1)[-1]
     content_type = "application/pdf" if name.endswith(".pdf") else "image/jpeg"
     response = FileResponse(event.attachment.open("rb"), content_type=content_type)

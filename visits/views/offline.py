@@ -32,10 +32,11 @@ from visits.forms import (
     SignOffForm,
     StartVisitForm,
     SuiteChecklistForm,
+    number_groups,
 )
 from visits.models import ChecklistTemplate, Scheme
+from visits.models.checklists import sections_by_version
 from visits.services import checklists
-from visits.views.visit_flow import number_groups, sections_by_version, start_choices
 
 # What the phone keeps for a visit with no signal: the static files the pages use...
 SHELL_STATIC = [
@@ -135,7 +136,7 @@ def _recording_schemes(request) -> tuple[Scheme, list[Scheme]]:
 def record_on_phone(request):
     """The whole visit on one page, kept on the phone as it is typed and sent when it can be."""
     scheme, other_schemes = _recording_schemes(request)
-    suites, partners = start_choices(request.user)
+    suites, partners = permissions.recording_choices(request.user)
     suites = suites.filter(scheme=scheme)
     partners = partners.filter(memberships__scheme=scheme).distinct()
     versions = checklists.current_versions(scheme)

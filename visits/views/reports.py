@@ -8,19 +8,16 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from visits import permissions
 from visits.errors import DomainError
-from visits.forms import AmendmentForm
+from visits.forms import AmendmentForm, apply_error
 from visits.models import Visit
 from visits.pdf import render_visit_report
-from visits.reports import build_visit_report
+from visits.reports import VisitFacts, visible_report
 from visits.services import audit, phone_reports
 from visits.services.visits import amend_visit
-from visits.views.visit_flow import apply_error
 
 
-def _report_for(request, uuid):
-    visit = get_object_or_404(Visit.objects.visible_to(request.user).for_report(), uuid=uuid)
-    show_numbers = permissions.can_see_custody_numbers(request.user, visit)
-    return visit, build_visit_report(visit, show_custody_numbers=show_numbers)
+def _visible_visit(request, uuid) -> Visit:
+    return get_object_or_404(Visit.objects.visible_to(request.user).for_report(), uuid=uuid)
 
 
 @require_GET
@@ -39,16 +36,17 @@ def visit_list(request):
 @require_GET
 @login_required
 def visit_report(request, uuid):
-    visit, report = _report_for(request, uuid)
+    visit = _visible_visit(request, uuid)
     if visit.is_draft and permissions.can_edit_visit(request.user, visit):
         return redirect("visit-check", uuid=visit.uuid)
     audit.record(actor=request.user, action="visit.viewed", obj=visit, scheme=visit.scheme)
     can_amend = permissions.can_amend_visit(request.user, visit)
+    report = visible_report(request.user, visit)
     return render(
         request,
         "visits/reports/report.html",
         {
-            "visit": visit,
+            "visit": report.visit,
             "report": report,
             "can_amend": can_amend,
             # Second records from the other visitor's phone (services.phone_reports).
@@ -60,7 +58,7 @@ def visit_report(request, uuid):
 @require_POST
 @login_required
 def visit_copy_dealt_with(request, uuid, pk):
-    visit, _report = _report_for(request, uuid)
+    visit = _visible_visit(request, uuid)
     copy = get_object_or_404(visit.copies, pk=pk)
     if not permissions.can_settle_copy(request.user, visit):
         raise PermissionDenied("Only the visitors on this visit and the scheme manager settle it.")
@@ -72,24 +70,24 @@ def visit_copy_dealt_with(request, uuid, pk):
 @require_GET
 @login_required
 def visit_pdf(request, uuid):
-    visit, report = _report_for(request, uuid)
+    visit = _visible_visit(request, uuid)
     audit.record(
         actor=request.user,
         action="visit.pdf_downloaded",
         obj=visit,
         scheme=visit.scheme,
     )
+    report = visible_report(request.user, visit)
     response = HttpResponse(render_visit_report(report), content_type="application/pdf")
     name = f"visit-{visit.suite.name}-{visit.visit_date}.pdf".replace(" ", "-").replace("'", "")
     response["Content-Disposition"] = f'inline; filename="{name}"'
-    response["Cache-Control"] = "private, no-store"
     return response
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
 def visit_amend(request, uuid):
-    visit, report = _report_for(request, uuid)
+    visit = _visible_visit(request, uuid)
     if not permissions.can_amend_visit(request.user, visit):
         raise PermissionDenied("Only the visitors on this visit and the scheme manager amend it.")
     initial = {"good_practice": visit.good_practice, "sergeant_comments": visit.sergeant_comments}
@@ -105,4 +103,4 @@ def visit_amend(request, uuid):
         else:
             messages.success(request, "Amendment saved." if amendment else "Nothing changed.")
             return redirect("visit-report", uuid=visit.uuid)
-    return render(request, "visits/reports/amend.html", {"visit": visit, "form": form})
+    return render(request, "visits/reports/amend.html", {"visit": VisitFacts(visit), "form": form})

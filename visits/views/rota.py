@@ -28,7 +28,6 @@ from visits.models import (
     Availability,
     CalendarFeed,
     Membership,
-    Role,
     RotaPeriod,
     RotaSlot,
     Scheme,
@@ -102,7 +101,7 @@ def my_rota_context(request) -> dict:
         period.given = period.pk in given
         period.closed = period.availability_closes_on < timezone.localdate()
     panel_slots = []
-    panels = [m.panel_id for m in members if m.role == Role.COORDINATOR and m.panel_id]
+    panels = permissions.coordinated_panels(user)
     if panels:
         panel_slots = list(
             RotaSlot.objects.visible_to(user)
@@ -324,7 +323,6 @@ def calendar_feed(request, token):
         event.add("description", "Agree the day and time with your partner.")
         calendar.add_component(event)
     response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
-    response["Cache-Control"] = "private, max-age=900"
     response["Referrer-Policy"] = "no-referrer"
     return response
 
@@ -335,7 +333,7 @@ def calendar_feed(request, token):
 @require_http_methods(["GET", "POST"])
 @login_required
 def period_list(request):
-    schemes = permissions.schemes_where(request.user, Role.MANAGER)
+    schemes = permissions.managed_schemes(request.user)
     if not schemes:
         if rota.rostered_members_of(request.user):
             raise PermissionDenied("Only the scheme manager plans the rota.")

@@ -2,7 +2,6 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,19 +22,18 @@ from visits.forms import (
     StartVisitForm,
     SuiteChecklistForm,
     answers_from,
+    apply_error,
+    number_groups,
 )
 from visits.images import ImageRejected, clean_photo, clean_signature
 from visits.models import (
     Answer,
     Attachment,
-    ChecklistSection,
-    CustodySuite,
     Issue,
-    Membership,
-    Question,
     Visit,
 )
-from visits.reports import NUMBER_LABELS, build_visit_report
+from visits.models.checklists import sections_by_version
+from visits.reports import NUMBER_LABELS, visible_report
 from visits.rules import NOT_VISITED_LABELS
 from visits.services import issues as issue_service
 from visits.services import phone_reports
@@ -63,31 +61,6 @@ STEP_URLS = {
     "sign-off": "visit-sign-off",
     "check": "visit-check",
 }
-
-
-NUMBER_GROUPS = [
-    ("At the time of the visit", ["in_custody"]),
-    ("By age", ["adults", "under_18"]),
-    ("By sex", ["male", "female"]),
-    ("Held under", ["held_pace", "held_immigration", "held_tact", "held_other"]),
-    ("Seen", ["offered", "visited", "observed_only", "declined"]),
-    ("Not visited, by reason", [*NOT_VISITED_LABELS, "nv_access_denied_reason"]),
-]
-
-
-def number_groups(form: NumbersForm) -> list:
-    return [(title, form.group(names)) for title, names in NUMBER_GROUPS]
-
-
-def apply_error(form, error: DomainError) -> None:
-    """Show a domain error on the form: each named field's message by its field."""
-    placed = False
-    for name, message in error.fields.items():
-        if name in form.fields:
-            form.add_error(name, message)
-            placed = True
-    if not placed:
-        form.add_error(None, error.message)
 
 
 def _visible_visit(request, uuid) -> Visit:
@@ -146,19 +119,6 @@ def checklist_sections(version_id):
     return sections_by_version([version_id]).get(version_id, [])
 
 
-def sections_by_version(version_ids) -> dict[int, list[ChecklistSection]]:
-    """The sections of several checklist versions with their questions, in two queries."""
-    sections = (
-        ChecklistSection.objects.filter(version_id__in=version_ids)
-        .order_by("order")
-        .prefetch_related(Prefetch("questions", queryset=Question.objects.order_by("order")))
-    )
-    found: dict[int, list[ChecklistSection]] = {}
-    for section in sections:
-        found.setdefault(section.version_id, []).append(section)
-    return found
-
-
 def _answers(visit, detainee) -> dict:
     rows = Answer.objects.filter(visit=visit, detainee=detainee)
     return {a.question_id: (a.value, a.note) for a in rows}
@@ -167,28 +127,12 @@ def _answers(visit, detainee) -> dict:
 # --- Start --------------------------------------------------------------------------------------
 
 
-def start_choices(user):
-    schemes = permissions.recording_schemes(user)
-    suites = permissions.scope_suites(CustodySuite.objects.all(), user).filter(
-        scheme_id__in=schemes, active=True
-    )
-    partners = (
-        User.objects.filter(
-            memberships__in=Membership.objects.visiting().filter(scheme_id__in=schemes)
-        )
-        .exclude(pk=user.pk)
-        .distinct()
-        .order_by("first_name", "last_name")
-    )
-    return suites, partners
-
-
 @require_http_methods(["GET", "POST"])
 @login_required
 def visit_start(request):
     if not permissions.can_record_visits(request.user):
         raise PermissionDenied("Only custody visitors record visits.")
-    suites, partners = start_choices(request.user)
+    suites, partners = permissions.recording_choices(request.user)
     initial = {"arrived_at": timezone.localtime().replace(second=0, microsecond=0)}
     form = StartVisitForm(
         request.POST or None, suites=suites, co_visitors=partners, initial=initial
@@ -420,7 +364,6 @@ def visit_photo(request, uuid, pk, size="full"):
         response = FileResponse(file.open("rb"), content_type="image/jpeg")
     except FileNotFoundError:
         raise Http404("The photo file is missing.") from None
-    response["Cache-Control"] = "private, max-age=3600"
     return response
 
 
@@ -583,7 +526,7 @@ def visit_check(request, uuid):
         step_context(
             visit,
             "check",
-            report=build_visit_report(visit),
+            report=visible_report(request.user, visit),
             problems=fix_links,
             copies=phone_reports.copies_to_settle(request.user, visit),
         ),
