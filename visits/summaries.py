@@ -286,10 +286,12 @@ def summarise(
     *,
     suites=None,
     with_pattern: bool = True,
+    with_internal_notes: bool = True,
 ) -> Summary:
     """Every figure for `period` and the period before it, for the scheme or some suites
     (given by id, or as the suite objects themselves to save a query). Without the pattern
-    of when visits happen and are planned if `with_pattern` is false (Figures.PATTERN)."""
+    of when visits happen and are planned if `with_pattern` is false (Figures.PATTERN), and
+    without the scheme's words on how each referred issue ended if `with_internal_notes` is."""
     previous = period.previous()
     cur, prev = Q(visit_date__gte=period.start), Q(visit_date__lt=period.start)
     if suites is None:
@@ -538,7 +540,7 @@ def summarise(
                     "suite": suite_name,
                     "description": description,
                     "status": status_labels[status],
-                    "outcome": outcome,
+                    "outcome": outcome if with_internal_notes else "",
                 }
             )
     for tag, values in waits.items():
@@ -656,6 +658,7 @@ def visible_summary(viewer, scope: SummaryScope) -> Summary:
         scope.period,
         suites=scope.suites,
         with_pattern=permissions.can_see_visit_pattern(viewer, scope.scheme),
+        with_internal_notes=permissions.may(viewer, permissions.INTERNAL_NOTES, scope.scheme),
     )
 
 
