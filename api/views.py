@@ -33,11 +33,11 @@ from visits.models import (
     Visit,
 )
 from visits.pdf import render_visit_report
-from visits.reports import VisitFacts, visible_report
+from visits.reports import VisitFacts, read_report, visible_report
 from visits.services import checklists, phone_reports
 from visits.services import issues as issue_service
 from visits.services import visits as service
-from visits.visible_issues import readable_issues, visible_issue, visible_issues
+from visits.visible_issues import read_issue, readable_issues, visible_issue, visible_issues
 
 User = get_user_model()
 
@@ -204,16 +204,18 @@ class VisitViewSet(
     def _done(self, visit, code=status.HTTP_200_OK):
         return Response(s.VisitDetailSerializer(self._report(visit)).data, status=code)
 
-    def _sign_off(self, data: dict, on_visit) -> service.SignOff:
-        """A sign-off from its validated data: the drawn signature re-encoded, and only the
-        confirmations of people on the visit (`on_visit(user)`)."""
-        confirmed = [u for u in User.objects.filter(pk__in=data["confirmed_by"]) if on_visit(u)]
+    def _sign_off(self, data: dict) -> service.SignOff:
+        """A sign-off from its validated data: the drawn signature re-encoded; the service
+        checks who confirms, refusing anyone not on the visit as it refuses nobody."""
         signature = clean_signature(data["signature"]) if data["signature"] else None
-        return service.SignOff.from_data(data, signature_png=signature, confirmed_by=confirmed)
+        return service.SignOff.from_data(
+            data, signature_png=signature, confirmed_by=data["confirmed_by"]
+        )
 
     @extend_schema(responses=s.VisitDetailSerializer)
     def retrieve(self, request, uuid=None):
-        return self._done(self.get_object())
+        report = read_report(request.user, self.get_object(), via="api")
+        return Response(s.VisitDetailSerializer(report).data)
 
     @extend_schema(request=s.VisitStartSerializer, responses=s.VisitDetailSerializer)
     def create(self, request):
@@ -225,11 +227,10 @@ class VisitViewSet(
         suite = get_object_or_404(
             permissions.scope_suites(CustodySuite.objects.all(), request.user), pk=data["suite"]
         )
-        co_visitors = list(User.objects.filter(pk__in=data["co_visitors"]))
         visit = service.start_visit(
             actor=request.user,
             suite=suite,
-            co_visitors=co_visitors,
+            co_visitors=data["co_visitors"],  # ids: the service refuses alike who it cannot use
             arrived_at=data["arrived_at"],
             client_uuid=data.get("uuid"),
         )
@@ -307,7 +308,7 @@ class VisitViewSet(
             actor=request.user,
             visit=visit,
             expected_revision=data["revision"],
-            sign_off=self._sign_off(data, visit.has_visitor),
+            sign_off=self._sign_off(data),
         )
         return self._done(visit)
 
@@ -354,8 +355,6 @@ class VisitViewSet(
             permissions.scope_suites(CustodySuite.objects.all(), self.request.user),
             pk=data["suite"],
         )
-        co_visitors = list(User.objects.filter(pk__in=data["co_visitors"]))
-        on_visit = {self.request.user.pk, *(u.pk for u in co_visitors)}
         admission = data["admission"]
         if admission:
             admission = {k: v for k, v in admission.items() if k != "revision"}
@@ -366,7 +365,7 @@ class VisitViewSet(
         versions = {"detainee": data["detainee_checklist"], "suite": data["suite_checklist"]}
         return phone_reports.WholeReport(
             suite=suite,
-            co_visitors=co_visitors,
+            co_visitors=data["co_visitors"],
             arrived_at=data["arrived_at"],
             checklist_versions={kind: pk for kind, pk in versions.items() if pk},
             admission=admission,
@@ -375,7 +374,7 @@ class VisitViewSet(
             suite_answers=s.answers_dict(data["suite_answers"]),
             issues=data["issues"],
             good_practice=data["good_practice"],
-            sign_off=self._sign_off(data["sign_off"], lambda user: user.pk in on_visit),
+            sign_off=self._sign_off(data["sign_off"]),
             as_sent=self.request.data,
         )
 
@@ -400,7 +399,8 @@ class VisitViewSet(
     @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"])
     def pdf(self, request, uuid=None):
-        data = render_visit_report(visible_report(request.user, self.get_object()))
+        report = read_report(request.user, self.get_object(), as_pdf=True, via="api")
+        data = render_visit_report(report)
         return HttpResponse(data, content_type="application/pdf")
 
 
@@ -433,7 +433,7 @@ class IssueViewSet(
     @extend_schema(responses=s.IssueDetailSerializer)
     def retrieve(self, request, pk=None):
         issue = self.get_object()
-        return Response(s.IssueDetailSerializer(visible_issue(request.user, issue)).data)
+        return Response(s.IssueDetailSerializer(read_issue(request.user, issue, via="api")).data)
 
     @extend_schema(request=s.IssueActionSerializer, responses=s.IssueDetailSerializer)
     @action(detail=True, methods=["post"], url_path="act")
@@ -446,7 +446,8 @@ class IssueViewSet(
         issue = issue_service.act(
             actor=request.user, issue=issue, expected_revision=revision, **data
         )
-        return self.retrieve(request, pk=issue.pk)
+        issue = self.get_queryset().get(pk=issue.pk)
+        return Response(s.IssueDetailSerializer(visible_issue(request.user, issue)).data)
 
 
 @extend_schema(

@@ -1,13 +1,19 @@
 """Django admin for every model, usable by a scheme manager.
 
-A manager (is_staff) sees and edits only the rows of the schemes they manage, and
-foreign-key choices are narrowed the same way. Reports, issue events and the audit
-trail are never deleted here: history is the point of them.
+A manager (is_staff) sees and edits only the rows of the schemes they manage. Every model's
+admin says how its rows reach their scheme (`SchemeScopedAdmin.scope`), and that one rule also
+narrows everything a page offers to choose from (`ScopedChoicesMixin`): foreign-key and
+many-to-many choices, inlines included, the list filters' choices, and the answers of the
+autocomplete and raw-id look-ups, which Django takes from the related model's admin. A
+superuser sees everything. Reports, issue events and the audit trail are never deleted here:
+history is the point of them.
 """
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import get_fields_from_path, reverse_field_path
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils.html import format_html
 
@@ -23,7 +29,92 @@ def managed_scheme_ids(request) -> list[int]:
     return permissions.schemes_where(request.user, Role.MANAGER)
 
 
-class SchemeScopedAdmin(admin.ModelAdmin):
+def scoped(queryset, request, site=admin.site):
+    """`queryset` narrowed to the rows its model's admin shows the user: those of the schemes
+    they manage. Everything for a superuser; nothing of a model without a scheme-scoped admin
+    (Django's groups and permissions, the sign-in and two-factor records)."""
+    if request.user.is_superuser:
+        return queryset
+    model_admin = site._registry.get(queryset.model)
+    if isinstance(model_admin, SchemeScopedAdmin):
+        return model_admin.scope(queryset, request)
+    return queryset.none()
+
+
+class ScopedRelatedFieldListFilter(admin.RelatedFieldListFilter):
+    """A list filter on a relation offers only the related rows the user may see."""
+
+    def field_choices(self, field, request, model_admin):
+        rows = field.related_model._default_manager.all()
+        if hasattr(field, "get_limit_choices_to"):
+            rows = rows.complex_filter(field.get_limit_choices_to())
+        rows = scoped(rows, request, model_admin.admin_site)
+        return field.get_choices(
+            include_blank=False,
+            ordering=self.field_admin_ordering(field, request, model_admin),
+            limit_choices_to={"pk__in": rows.values("pk")},
+        )
+
+
+class ScopedAllValuesFieldListFilter(admin.AllValuesFieldListFilter):
+    """A list filter on a field across a relation (`suite__name`) offers only the values of
+    the related rows the user may see; Django's own would read every row."""
+
+    def __init__(self, field, request, params, model, model_admin, field_path):
+        super().__init__(field, request, params, model, model_admin, field_path)
+        parent_model, _ = reverse_field_path(model, field_path)
+        if parent_model is not model:
+            rows = scoped(parent_model._default_manager.all(), request, model_admin.admin_site)
+            self.lookup_choices = (
+                rows.distinct().order_by(field.name).values_list(field.name, flat=True)
+            )
+
+
+def scoped_list_filter(model, entry):
+    """The scoped filter for a `list_filter` entry given by its field path; a filter class
+    given explicitly is kept as it is."""
+    if not isinstance(entry, str):
+        return entry
+    fields = get_fields_from_path(model, entry)
+    if fields[-1].is_relation:
+        return (entry, ScopedRelatedFieldListFilter)
+    if len(fields) > 1:
+        return (entry, ScopedAllValuesFieldListFilter)
+    return entry  # a field of the model itself: Django takes its values from get_queryset
+
+
+class ScopedChoicesMixin:
+    """For every ModelAdmin and inline here: whatever a page offers to choose from holds only
+    rows of the schemes the user manages (`scoped`, so the related model's own admin decides).
+
+    Foreign-key and many-to-many choices are narrowed after the form field is made, so a
+    queryset given by a subclass is narrowed too, and a posted id from elsewhere is refused as
+    an invalid choice. List filters on relations take their choices the same way. Autocompletes
+    and raw-id look-ups ask the related model's admin, whose `get_queryset` is scoped."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        return self._scoped_field(field, request)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        return self._scoped_field(field, request)
+
+    def _scoped_field(self, field, request):
+        if field is not None and hasattr(field, "queryset"):
+            field.queryset = scoped(field.queryset, request, self.admin_site)
+        return field
+
+    def get_list_filter(self, request):
+        entries = super().get_list_filter(request)
+        return [scoped_list_filter(self.model, entry) for entry in entries]
+
+
+class SchemeScopedTabularInline(ScopedChoicesMixin, admin.TabularInline):
+    pass
+
+
+class SchemeScopedAdmin(ScopedChoicesMixin, admin.ModelAdmin):
     """Rows reach their scheme through `scheme_path`; managers see only their schemes."""
 
     scheme_path = "scheme"
@@ -33,6 +124,10 @@ class SchemeScopedAdmin(admin.ModelAdmin):
         queryset = super().get_queryset(request)
         if request.user.is_superuser:
             return queryset
+        return self.scope(queryset, request)
+
+    def scope(self, queryset, request):
+        """The rows of `queryset` in the schemes the (non-superuser) user manages."""
         return queryset.filter(**{f"{self.scheme_path}__in": managed_scheme_ids(request)})
 
     def _allowed(self, request) -> bool:
@@ -69,16 +164,6 @@ class SchemeScopedAdmin(admin.ModelAdmin):
             _audit(request, obj, "deleted", [])
         super().delete_queryset(request, queryset)
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
-        _narrow_choices(field, db_field.related_model, request)
-        return field
-
-    def formfield_for_manytomany(self, db_field, request, **kwargs):
-        field = super().formfield_for_manytomany(db_field, request, **kwargs)
-        _narrow_choices(field, db_field.related_model, request)
-        return field
-
 
 def _audit(request, obj, verb: str, fields: list[str]) -> None:
     scheme = getattr(obj, "scheme", None) if hasattr(obj, "scheme_id") else None
@@ -89,31 +174,6 @@ def _audit(request, obj, verb: str, fields: list[str]) -> None:
         scheme=scheme,
         detail={"fields": fields},
     )
-
-
-def _narrow_choices(field, model, request) -> None:
-    if field is None or request.user.is_superuser:
-        return
-    schemes = managed_scheme_ids(request)
-    paths = {
-        models.Scheme: "pk",
-        models.Panel: "scheme",
-        models.CustodySuite: "scheme",
-        models.Membership: "scheme",
-        models.Visit: "scheme",
-        models.Issue: "scheme",
-        models.RotaPeriod: "scheme",
-        models.RotaSlot: "period__scheme",
-        models.ChecklistTemplate: "scheme",
-        models.ChecklistVersion: "template__scheme",
-        models.ChecklistSection: "version__template__scheme",
-        models.Question: "section__version__template__scheme",
-        models.DetaineeRecord: "visit__scheme",
-    }
-    if model in paths:
-        field.queryset = field.queryset.filter(**{f"{paths[model]}__in": schemes})
-    elif model is User:
-        field.queryset = field.queryset.filter(memberships__scheme__in=schemes).distinct()
 
 
 class ReadOnlyHistoryAdmin(SchemeScopedAdmin):
@@ -137,7 +197,7 @@ class SchemeAdmin(SchemeScopedAdmin):
         return request.user.is_superuser
 
 
-class SuiteInline(admin.TabularInline):
+class SuiteInline(SchemeScopedTabularInline):
     model = models.CustodySuite
     extra = 0
     fields = ["name", "cells", "active", "visits_per_week"]
@@ -157,14 +217,9 @@ class CustodySuiteAdmin(SchemeScopedAdmin):
     list_select_related = ["scheme", "panel"]
 
 
-class ConflictInline(admin.TabularInline):
+class ConflictInline(SchemeScopedTabularInline):
     model = models.Conflict
     extra = 0
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
-        _narrow_choices(field, db_field.related_model, request)
-        return field
 
 
 @admin.register(models.Membership)
@@ -197,7 +252,7 @@ def _is_draft(version) -> bool:
     return version is not None and version.status == models.ChecklistVersion.Status.DRAFT
 
 
-class SectionInline(admin.TabularInline):
+class SectionInline(SchemeScopedTabularInline):
     model = models.ChecklistSection
     extra = 0
     show_change_link = True
@@ -250,7 +305,7 @@ class ChecklistVersionAdmin(SchemeScopedAdmin):
                 self.message_user(request, f"{version} is published.")
 
 
-class QuestionInline(admin.TabularInline):
+class QuestionInline(SchemeScopedTabularInline):
     model = models.Question
     extra = 0
     fields = ["order", "key", "text", "answer_type", "no_suggests_issue", "issue_category"]
@@ -290,7 +345,7 @@ class QuestionAdmin(SchemeScopedAdmin):
         return self.has_change_permission(request, obj)
 
 
-class VisitVisitorInline(admin.TabularInline):
+class VisitVisitorInline(SchemeScopedTabularInline):
     model = models.VisitVisitor
     extra = 0
     autocomplete_fields = ["user"]
@@ -361,7 +416,7 @@ class SwapRequestAdmin(SchemeScopedAdmin):
     list_display = ["slot", "offered_by", "taken_by", "status"]
 
 
-class IssueEventInline(admin.TabularInline):
+class IssueEventInline(SchemeScopedTabularInline):
     model = models.IssueEvent
     extra = 0
     can_delete = False
@@ -401,8 +456,8 @@ class ApiTokenAdmin(ReadOnlyHistoryAdmin):
     list_display = ["name", "user", "prefix", "created_at", "last_used_at", "revoked_at"]
     exclude = ["token_hash"]
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).distinct()
+    def scope(self, queryset, request):
+        return super().scope(queryset, request).distinct()
 
 
 @admin.register(models.CalendarFeed)
@@ -421,13 +476,11 @@ class SchemeUserAdmin(SchemeScopedAdmin, UserAdmin):
     scheme_path = "memberships__scheme"
     deletable = False
 
-    def get_queryset(self, request):
-        queryset = UserAdmin.get_queryset(self, request)
-        if request.user.is_superuser:
-            return queryset
-        in_scheme = queryset.filter(memberships__scheme__in=managed_scheme_ids(request))
-        unattached = queryset.filter(memberships__isnull=True, is_superuser=False)
-        return (in_scheme | unattached).distinct()
+    def scope(self, queryset, request):
+        memberships = models.Membership.objects.filter(user=OuterRef("pk"))
+        in_scheme = Exists(memberships.filter(scheme__in=managed_scheme_ids(request)))
+        unattached = ~Exists(memberships) & Q(is_superuser=False)
+        return queryset.filter(in_scheme | unattached)
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)

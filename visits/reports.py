@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from visits import permissions
 from visits.models import Answer, Issue, Question, Visit
 from visits.rules import NOT_VISITED_LABELS
+from visits.services import audit
 from visits.visible_issues import HIDDEN_NUMBER, VisibleIssue, for_reading, visible_issues
 
 NUMBER_LABELS = [
@@ -195,6 +196,19 @@ def _answered(sections, answers: dict[int, Answer]) -> list[AnsweredSection]:
             )
         result.append(AnsweredSection(section.title, rows))
     return result
+
+
+def read_report(viewer, visit: Visit, *, as_pdf: bool = False, via: str = "page") -> VisitReport:
+    """`visible_report`, recorded in the audit trail as read by `viewer`: every door that shows
+    a report to a person (the page, the API, either PDF) reads it through here."""
+    audit.record(
+        actor=viewer,
+        action="visit.pdf_downloaded" if as_pdf else "visit.viewed",
+        obj=visit,
+        scheme=visit.scheme,
+        detail={"via": via},
+    )
+    return visible_report(viewer, visit)
 
 
 def visible_report(viewer, visit: Visit) -> VisitReport:

@@ -196,6 +196,8 @@ def breaches_of(problem: Problem, pairs: Mapping[Hashable, Iterable[int]], key) 
         for pid in dict.fromkeys(pairs.get(slot.key, ())):
             if pid in state.people:
                 state.add(pid, slot, slot.band)
+    if target is None:
+        return []  # not in the plan (a cancelled slot): no rule of the plan applies to it
     return _check_slot(state, target, target.band, list(pairs.get(key, ())))
 
 

@@ -15,6 +15,7 @@ from django.db.models import Prefetch, QuerySet
 from visits import permissions
 from visits.models import Issue, IssueEvent
 from visits.permissions import IssueAudience
+from visits.services import audit
 
 HIDDEN_NUMBER = "(hidden)"
 
@@ -155,6 +156,14 @@ def visible_issue(viewer, issue: Issue) -> VisibleIssue:
             for e in events
         ),
     )
+
+
+def read_issue(viewer, issue: Issue, *, via: str = "page") -> VisibleIssue:
+    """`visible_issue`, recorded in the audit trail as read by `viewer`, whatever the door."""
+    audit.record(
+        actor=viewer, action="issue.viewed", obj=issue, scheme=issue.scheme, detail={"via": via}
+    )
+    return visible_issue(viewer, issue)
 
 
 def visible_issues(viewer, issues) -> list[VisibleIssue]:

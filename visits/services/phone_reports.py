@@ -40,7 +40,7 @@ class WholeReport:
     """Everything a phone recorded of one visit, already checked for shape."""
 
     suite: CustodySuite
-    co_visitors: list
+    co_visitors: list  # the other visitors, as users or user ids
     arrived_at: datetime.datetime
     sign_off: visit_service.SignOff
     checklist_versions: dict[str, int] = field(default_factory=dict)
@@ -73,7 +73,8 @@ def receive(*, actor, client_uuid: uuid_module.UUID, report: WholeReport) -> Rec
     """Store and submit a phone's report, once, however often it is sent.
 
     Raises DomainError (nothing stored) for a broken rule, ConflictError if the UUID is someone
-    else's or names a visit being filled in step by step."""
+    else's (in the same words whoever's, saying nothing of their visit) or names a visit being
+    filled in step by step."""
     earlier = _earlier_receipt(actor, client_uuid)
     if earlier:
         return earlier
@@ -111,7 +112,7 @@ def _earlier_receipt(actor, client_uuid) -> Receipt | None:
     visit = Visit.objects.filter(uuid=client_uuid).first()
     if visit:
         if not visit.visit_visitors.filter(user=actor).exists():
-            raise ConflictError("That visit belongs to someone else.", code="uuid_taken")
+            raise visit_service.uuid_taken()
         if visit.is_draft:
             raise ConflictError(
                 "This visit is being filled in step by step: finish it there.",
@@ -121,7 +122,7 @@ def _earlier_receipt(actor, client_uuid) -> Receipt | None:
     copy = VisitCopy.objects.filter(client_uuid=client_uuid).select_related("visit").first()
     if copy:
         if copy.sent_by_id != actor.pk:
-            raise ConflictError("That visit belongs to someone else.", code="uuid_taken")
+            raise visit_service.uuid_taken()
         return _copy_receipt(copy)
     return None
 
@@ -163,7 +164,8 @@ def _fill_in(actor, visit: Visit, report: WholeReport) -> None:
 def _recorded_by_partner(actor, report: WholeReport) -> Visit | None:
     """A visit the other visitor already recorded: same suite and day, close in time, theirs
     naming this visitor and this report naming them."""
-    partners = [user.pk for user in report.co_visitors if user.pk != actor.pk]
+    partners = [pk for pk in map(visit_service.person_id, report.co_visitors) if pk != actor.pk]
+    partners = [pk for pk in partners if 0 < pk <= visit_service.MAX_ID]
     return (
         Visit.objects.select_for_update()
         .filter(

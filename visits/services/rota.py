@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import F, Prefetch
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from visits import permissions, scheduling
 from visits.errors import ConflictError, DomainError, NotPermitted
@@ -32,6 +33,9 @@ from visits.workdays import monday_of
 
 ROSTERED_STATUSES = (VisitorStatus.ACTIVE, VisitorStatus.TRAINEE)
 MAX_VISITS_PER_MONTH = 8
+# Breaches a visitor may be told about another person: whether they are a trainee is on the
+# list of people every visiting member sees.
+SHOWN_TO_ALL = {"trainee_unmentored"}
 
 
 def quarter_of(day: datetime.date) -> tuple[datetime.date, datetime.date, str]:
@@ -304,17 +308,32 @@ class PeriodRules:
         self.problem = build_problem(period, slots, members=members)
         self.names = {m.user_id: m.user.get_full_name() for m in members}
 
-    def breaches(self, changes: dict[int, list[int]]) -> dict[int, list[str]]:
-        """The rules each changed slot would break, with every other slot as it stands."""
+    def breaches(
+        self, changes: dict[int, list[int]], *, viewer: int | None = None
+    ) -> dict[int, list[str]]:
+        """The rules each changed slot would break, with every other slot as it stands.
+
+        Told to a visitor (`viewer`, taking an offer) rather than the manager, someone else's
+        breach is not spelt out: their availability, conflicts and other slots are theirs and
+        the manager's to see."""
         pairs = self.pairs | changes
         return {
             key: list(
                 dict.fromkeys(
-                    b.message(self.names) for b in scheduling.breaches_of(self.problem, pairs, key)
+                    self._message(b, viewer)
+                    for b in scheduling.breaches_of(self.problem, pairs, key)
                 )
             )
             for key in changes
         }
+
+    def _message(self, breach: scheduling.Breach, viewer: int | None) -> str:
+        if viewer is None or breach.person in (None, viewer) or breach.rule in SHOWN_TO_ALL:
+            return breach.message(self.names)
+        return gettext(
+            "The other visitor on this slot cannot make this visit as the rota stands. "
+            "Ask your scheme manager."
+        )
 
 
 def slot_breaches(slot: RotaSlot, visitor_ids: list[int]) -> list[str]:
@@ -519,7 +538,7 @@ def can_take(swap: SwapRequest, user, rules: PeriodRules | None = None) -> list[
     if user.pk not in rules.names:
         return ["Only active visitors can take a slot."]
     partners = [pid for pid in on_slot if pid != swap.offered_by_id]
-    return rules.breaches({swap.slot_id: [*partners, user.pk]})[swap.slot_id]
+    return rules.breaches({swap.slot_id: [*partners, user.pk]}, viewer=user.pk)[swap.slot_id]
 
 
 def take(*, actor, swap: SwapRequest) -> SwapRequest:

@@ -15,8 +15,9 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext
 
-from visits import rules
+from visits import permissions, rules
 from visits.errors import ConflictError, DomainError
 from visits.models import (
     Amendment,
@@ -61,8 +62,59 @@ YES_NO_VALUES = {choice.value for choice in Answer.YesNo}
 # --- Start --------------------------------------------------------------------------------------
 
 
-def _visiting_membership(user, scheme_id: int) -> Membership | None:
-    return Membership.objects.visiting().filter(user=user, scheme_id=scheme_id).first()
+# The largest id a row can have: a larger number names nobody, and is not sent to the database.
+MAX_ID = 2**63 - 1
+
+
+def person_id(person) -> int:
+    """A person given as a user or as a user id (as the API receives them)."""
+    return int(getattr(person, "pk", person))
+
+
+def uuid_taken() -> ConflictError:
+    """A client-made visit UUID that a visit (or a copy) the actor is not on already has.
+
+    The same words whoever's it is, in whichever scheme: nothing about that visit is told."""
+    return ConflictError(
+        gettext(
+            "The id this visit was sent with is already in use. "
+            "Record the visit again to send it with a new one."
+        ),
+        code="uuid_taken",
+    )
+
+
+def _visiting_in(scheme_id: int, ids) -> dict:
+    """{user id: user} for those of `ids` who are visiting members of the scheme now."""
+    wanted = [pk for pk in ids if 0 < pk <= MAX_ID]
+    members = (
+        Membership.objects.visiting()
+        .filter(scheme_id=scheme_id, user_id__in=wanted)
+        .select_related("user")
+    )
+    return {m.user_id: m.user for m in members}
+
+
+def _not_a_co_visitor(actor, pk: int, suite: CustodySuite) -> DomainError:
+    """Refuse someone as a co-visitor at this suite without telling the actor anything they
+    could not see: a person the actor may list (visits.permissions.scope_memberships) is named;
+    anyone else, in another scheme, not visiting, or nobody at all, is the same id sentence."""
+    visible = (
+        permissions.scope_memberships(Membership.objects.current(), actor)
+        .filter(user_id=pk)
+        .select_related("user")
+        .first()
+        if 0 < pk <= MAX_ID
+        else None
+    )
+    if visible is not None:
+        message = gettext("%(name)s does not visit in the scheme of %(suite)s.") % {
+            "name": visible.user.get_full_name() or visible.user.username,
+            "suite": suite.name,
+        }
+    else:
+        message = gettext("No visitor with id %(id)s can visit with you.") % {"id": pk}
+    return DomainError(message, code="visitor_not_in_scheme", field="co_visitors")
 
 
 def start_visit(
@@ -76,21 +128,23 @@ def start_visit(
 ) -> Visit:
     """Open a draft report for a pair (or more) of visitors arriving at a suite.
 
-    Idempotent on `client_uuid`: starting the same visit again returns the one stored.
-    `checklist_versions` (kind -> version id) names the versions a phone filled in offline;
-    without it the scheme's current ones are used.
+    `co_visitors` are the other visitors, as users or user ids. Idempotent on `client_uuid`:
+    starting the same visit again returns the one stored. `checklist_versions` (kind ->
+    version id) names the versions a phone filled in offline; without it the scheme's current
+    ones are used.
     Raises DomainError if fewer than two visitors, a visitor is not in the scheme or has a
-    conflict with the suite, the suite is inactive, or the scheme has no published checklist.
+    conflict with the suite, the suite is inactive, or the scheme has no published checklist;
+    ConflictError if `client_uuid` is a visit the actor is not on. A co-visitor the actor may
+    not see is refused in the same words as an id that matches nobody.
     """
     if client_uuid:
         existing = Visit.objects.filter(uuid=client_uuid).first()
         if existing:
             if not existing.visit_visitors.filter(user=actor).exists():
-                raise ConflictError("That visit belongs to someone else.", code="uuid_taken")
+                raise uuid_taken()
             return existing
-    visitors = [actor, *[u for u in co_visitors if u.pk != actor.pk]]
-    visitors = list({u.pk: u for u in visitors}.values())
-    if len(visitors) < 2:
+    partner_ids = [pk for pk in dict.fromkeys(map(person_id, co_visitors)) if pk != actor.pk]
+    if not partner_ids:
         raise DomainError(
             "Visits are made in pairs: choose the visitor you are with.",
             code="needs_two_visitors",
@@ -100,13 +154,18 @@ def start_visit(
         raise DomainError(
             f"{suite.name} is not an active suite.", code="suite_inactive", field="suite"
         )
-    for user in visitors:
-        if not _visiting_membership(user, suite.scheme_id):
-            raise DomainError(
-                f"{user.get_full_name() or user.username} is not a visitor in this scheme.",
-                code="visitor_not_in_scheme",
-                field="co_visitors",
-            )
+    found = _visiting_in(suite.scheme_id, [actor.pk, *partner_ids])
+    if actor.pk not in found:
+        raise DomainError(
+            gettext("You are not a visitor in the scheme of %(suite)s.") % {"suite": suite.name},
+            code="visitor_not_in_scheme",
+            field="suite",
+        )
+    for pk in partner_ids:
+        if pk not in found:
+            raise _not_a_co_visitor(actor, pk, suite)
+    visitors = [actor, *(found[pk] for pk in partner_ids)]
+    # Everyone here visits in the suite's scheme, so the actor may see who they are.
     conflicted = Conflict.objects.filter(suite=suite, membership__user__in=visitors).select_related(
         "membership__user"
     )
@@ -436,10 +495,25 @@ def raise_issue(
     custody_number: str = "",
     question_id: int | None = None,
 ) -> Issue:
-    """Record an issue found on the visit, resolved there with the sergeant or not."""
+    """Record an issue found on the visit, resolved there with the sergeant or not.
+
+    `question_id`, if given, must be a question of the visit's checklists: any other (another
+    scheme's, or none at all) is refused in the same words."""
     if not description.strip():
         raise DomainError(
             "Describe the issue.", code="issue_description_missing", field="description"
+        )
+    if question_id is not None and not (
+        0 < question_id <= MAX_ID
+        and Question.objects.filter(
+            pk=question_id,
+            section__version_id__in=[visit.detainee_checklist_id, visit.suite_checklist_id],
+        ).exists()
+    ):
+        raise DomainError(
+            gettext("The issue is for a question not on this report's checklists."),
+            code="issue_question_unknown",
+            field="question_id",
         )
     if custody_number:
         problem = rules.custody_number_problem(
@@ -466,7 +540,11 @@ def raise_issue(
             closed_at=timezone.now() if resolved_on_visit else None,
         )
         IssueEvent.objects.create(
-            issue=issue, kind=IssueEvent.Kind.RAISED, actor=actor, text=issue.description
+            issue=issue,
+            kind=IssueEvent.Kind.RAISED,
+            actor=actor,
+            text=issue.description,
+            shared_with_force=True,  # the force reads the issue as raised once referred
         )
         if resolved_on_visit:
             IssueEvent.objects.create(
@@ -523,7 +601,7 @@ class SignOff:
     sergeant_comments: str = ""
     signature_png: bytes | None = None  # drawn on the screen, already re-encoded
     sergeant_confirmed: bool = False  # signed by confirming, where nothing was drawn
-    confirmed_by: list = field(default_factory=list)  # visitors who confirm the report
+    confirmed_by: list = field(default_factory=list)  # visitors who confirm (users or ids)
 
     FIELDS = (
         "departed_at",
@@ -550,10 +628,18 @@ def record_sign_off(
     """Departure, outcome, the sergeant's comments and signature, the visitors' confirmation.
 
     Raises DomainError if the departure is before the arrival or admission (as stored now),
-    the outcome is missing, or an abandoned visit has no reason."""
+    the outcome is missing, an abandoned visit has no reason, or a confirmation is from
+    someone not on the visit (in the same words whoever they are, or if nobody)."""
+    confirmed_ids = list(dict.fromkeys(map(person_id, sign_off.confirmed_by)))
     with transaction.atomic():
         locked = _lock_draft(visit, expected_revision)
         problems = {}
+        on_visit = set(locked.visit_visitors.values_list("user_id", flat=True))
+        stranger = next((pk for pk in confirmed_ids if pk not in on_visit), None)
+        if stranger is not None:
+            problems["confirmed_by"] = gettext(
+                "No visitor with id %(id)s is on this report to confirm it."
+            ) % {"id": stranger}
         if sign_off.departed_at < locked.arrived_at:
             problems["departed_at"] = "The departure time cannot be before the time you arrived."
         elif locked.admitted_at and sign_off.departed_at < locked.admitted_at:
@@ -586,7 +672,6 @@ def record_sign_off(
         elif sign_off.sergeant_confirmed and not locked.sergeant_signed_at:
             fields["sergeant_signed_at"] = timezone.now()
         now = timezone.now()
-        confirmed_ids = [u.pk for u in sign_off.confirmed_by]
         locked.visit_visitors.filter(user_id__in=confirmed_ids, confirmed_at__isnull=True).update(
             confirmed_at=now
         )

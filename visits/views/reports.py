@@ -11,8 +11,8 @@ from visits.errors import DomainError
 from visits.forms import AmendmentForm, apply_error
 from visits.models import Visit
 from visits.pdf import render_visit_report
-from visits.reports import VisitFacts, visible_report
-from visits.services import audit, phone_reports
+from visits.reports import VisitFacts, read_report
+from visits.services import phone_reports
 from visits.services.visits import amend_visit
 
 
@@ -39,9 +39,8 @@ def visit_report(request, uuid):
     visit = _visible_visit(request, uuid)
     if visit.is_draft and permissions.can_edit_visit(request.user, visit):
         return redirect("visit-check", uuid=visit.uuid)
-    audit.record(actor=request.user, action="visit.viewed", obj=visit, scheme=visit.scheme)
     can_amend = permissions.can_amend_visit(request.user, visit)
-    report = visible_report(request.user, visit)
+    report = read_report(request.user, visit)
     return render(
         request,
         "visits/reports/report.html",
@@ -71,13 +70,7 @@ def visit_copy_dealt_with(request, uuid, pk):
 @login_required
 def visit_pdf(request, uuid):
     visit = _visible_visit(request, uuid)
-    audit.record(
-        actor=request.user,
-        action="visit.pdf_downloaded",
-        obj=visit,
-        scheme=visit.scheme,
-    )
-    report = visible_report(request.user, visit)
+    report = read_report(request.user, visit, as_pdf=True)
     response = HttpResponse(render_visit_report(report), content_type="application/pdf")
     name = f"visit-{visit.suite.name}-{visit.visit_date}.pdf".replace(" ", "-").replace("'", "")
     response["Content-Disposition"] = f'inline; filename="{name}"'
