@@ -1,8 +1,11 @@
 """Shapes and types only: validated data goes to the services in visits/, which hold the rules."""
 
+from collections.abc import Mapping
+
+from django.utils.translation import gettext
 from rest_framework import serializers
 
-from visits import permissions
+from visits import permissions, rules
 from visits.models import (
     ChecklistVersion,
     CustodySuite,
@@ -19,8 +22,59 @@ from visits.models import (
     TimeBand,
     Visit,
 )
-from visits.services import phone_reports
-from visits.services.visits import AMENDABLE_FIELDS, NUMBER_FIELDS
+from visits.services import amendments, phone_reports
+from visits.services import visits as visit_service
+from visits.services.amendments import AMENDABLE_FIELDS
+from visits.services.visits import NUMBER_FIELDS
+
+# --- Bounds -------------------------------------------------------------------------------------
+# Nothing a client sends reaches a query or the services unbounded. Every id is a positive
+# number within its column: this project's rows have 64-bit keys (visit_service.MAX_ID), Django's
+# users 32-bit ones. A larger number names nothing and is refused as not valid before any query
+# (SQLite cannot even compare it). Dates run from rules.EARLIEST_DATE to rules.LATEST_DATE, lists
+# are as long as a real report's, and the request itself is bounded in size and nesting
+# (api/exceptions.py, docs/api.md "Limits").
+USER_ID_MAX = 2**31 - 1
+REVISION_MAX = 2**31 - 1  # revisions are PositiveIntegerField
+MAX_VISITORS = 10  # on one visit: a pair, sometimes three
+MAX_DETAINEES = 200  # seen on one visit
+MAX_ANSWERS = 500  # one checklist's questions
+MAX_ISSUES = 100  # raised on one visit
+MAX_WEEKS = 53  # weeks in a rota period (a quarter has 13 or 14)
+SIGNATURE_MAX = 1_400_000  # a 1 MB PNG as a data URL (visits.images.clean_signature)
+
+
+def row_id(**kwargs) -> serializers.IntegerField:
+    """The id of one of this project's rows (a suite, question, checklist, slot...)."""
+    return serializers.IntegerField(min_value=1, max_value=visit_service.MAX_ID, **kwargs)
+
+
+def user_id(**kwargs) -> serializers.IntegerField:
+    """The id of a person (Django's user table)."""
+    return serializers.IntegerField(min_value=1, max_value=USER_ID_MAX, **kwargs)
+
+
+class BoundedDateField(serializers.DateField):
+    """A date from rules.EARLIEST_DATE to rules.LATEST_DATE."""
+
+    def to_internal_value(self, value):
+        day = super().to_internal_value(value)
+        problem = rules.date_out_of_range(day)
+        if problem:
+            raise serializers.ValidationError(problem, code="date_out_of_range")
+        return day
+
+
+class BoundedDateTimeField(serializers.DateTimeField):
+    """A date and time whose day (in the scheme's time zone) is from rules.EARLIEST_DATE to
+    rules.LATEST_DATE. One beyond the calendar's ends is refused by DRF itself ("overflow")."""
+
+    def to_internal_value(self, value):
+        moment = super().to_internal_value(value)  # aware, in the current time zone
+        problem = rules.date_out_of_range(moment.date())
+        if problem:
+            raise serializers.ValidationError(problem, code="date_out_of_range")
+        return moment
 
 
 class SuiteSerializer(serializers.ModelSerializer):
@@ -71,7 +125,7 @@ class ChecklistVersionSerializer(serializers.ModelSerializer):
 
 
 class AnswerSerializer(serializers.Serializer):
-    question = serializers.IntegerField()
+    question = row_id()
     value = serializers.CharField(allow_blank=True, max_length=200)
     note = serializers.CharField(allow_blank=True, max_length=2000, default="")
 
@@ -89,7 +143,9 @@ class AnswerOutSerializer(serializers.Serializer):
 
 
 class DetaineeSerializer(serializers.ModelSerializer):
-    answers = AnswerSerializer(many=True, required=False, default=list, write_only=True)
+    answers = AnswerSerializer(
+        many=True, required=False, default=list, write_only=True, max_length=MAX_ANSWERS
+    )
 
     class Meta:
         model = DetaineeRecord
@@ -136,10 +192,12 @@ class IssueInSerializer(serializers.Serializer):
     category = serializers.ChoiceField(choices=IssueCategory.choices)
     severity = serializers.ChoiceField(choices=Issue.Severity.choices, default="routine")
     description = serializers.CharField(max_length=4000)
-    custody_number = serializers.CharField(required=False, allow_blank=True, default="")
+    custody_number = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=visit_service.CUSTODY_NUMBER_MAX
+    )
     resolved_on_visit = serializers.BooleanField(default=False)
     recheck_next_visit = serializers.BooleanField(default=False)
-    question_id = serializers.IntegerField(required=False, allow_null=True, default=None)
+    question_id = row_id(required=False, allow_null=True, default=None)
 
 
 class VisitStartSerializer(serializers.Serializer):
@@ -147,13 +205,14 @@ class VisitStartSerializer(serializers.Serializer):
         required=False,
         help_text="Made by the client; resending it returns the visit already stored.",
     )
-    suite = serializers.IntegerField()
+    suite = row_id()
     co_visitors = serializers.ListField(
-        child=serializers.IntegerField(),
+        child=user_id(),
         allow_empty=True,
+        max_length=MAX_VISITORS,
         help_text="User ids of the other visitors.",
     )
-    arrived_at = serializers.DateTimeField()
+    arrived_at = BoundedDateTimeField()
 
 
 def revision_read() -> serializers.IntegerField:
@@ -161,6 +220,7 @@ def revision_read() -> serializers.IntegerField:
     change it has not seen (see visits.services.revisions)."""
     return serializers.IntegerField(
         min_value=1,
+        max_value=REVISION_MAX,
         help_text="The revision you last read; 409 `stale_revision` if it has changed since.",
     )
 
@@ -170,12 +230,14 @@ class RevisionMixin(serializers.Serializer):
         required=False,
         allow_null=True,
         default=None,
+        min_value=1,
+        max_value=REVISION_MAX,
         help_text="The revision you last read; 409 if stale.",
     )
 
 
 class AdmissionSerializer(RevisionMixin):
-    admitted_at = serializers.DateTimeField()
+    admitted_at = BoundedDateTimeField()
     delay_minutes = serializers.IntegerField(min_value=0, max_value=1440, default=0)
     delay_reason = serializers.CharField(allow_blank=True, max_length=300, default="")
     delay_authorised_by = serializers.CharField(allow_blank=True, max_length=120, default="")
@@ -192,22 +254,26 @@ class NumbersSerializer(RevisionMixin):
 
 
 class SuiteAnswersSerializer(RevisionMixin):
-    answers = AnswerSerializer(many=True)
+    answers = AnswerSerializer(many=True, max_length=MAX_ANSWERS)
 
 
 class SignOffSerializer(RevisionMixin):
-    departed_at = serializers.DateTimeField()
+    departed_at = BoundedDateTimeField()
     outcome = serializers.ChoiceField(choices=Visit.Outcome.choices)
     abandoned_reason = serializers.CharField(allow_blank=True, max_length=300, default="")
     sergeant_name = serializers.CharField(allow_blank=True, max_length=120, default="")
     sergeant_comments = serializers.CharField(allow_blank=True, max_length=4000, default="")
     signature = serializers.CharField(
-        allow_blank=True, default="", help_text="A PNG data URL of the drawn signature."
+        allow_blank=True,
+        default="",
+        max_length=SIGNATURE_MAX,
+        help_text="A PNG data URL of the drawn signature.",
     )
     sergeant_confirmed = serializers.BooleanField(default=False)
     confirmed_by = serializers.ListField(
-        child=serializers.IntegerField(),
+        child=user_id(),
         default=list,
+        max_length=MAX_VISITORS,
         help_text="User ids of the visitors who confirm.",
     )
 
@@ -215,25 +281,29 @@ class SignOffSerializer(RevisionMixin):
 class WholeReportSerializer(serializers.Serializer):
     """A whole visit from a phone's outbox: the step serializers' shapes, under one roof."""
 
-    suite = serializers.IntegerField()
+    suite = row_id()
     co_visitors = serializers.ListField(
-        child=serializers.IntegerField(), help_text="User ids of the other visitors."
+        child=user_id(), max_length=MAX_VISITORS, help_text="User ids of the other visitors."
     )
-    arrived_at = serializers.DateTimeField()
-    detainee_checklist = serializers.IntegerField(
+    arrived_at = BoundedDateTimeField()
+    detainee_checklist = row_id(
         required=False,
         allow_null=True,
         default=None,
         help_text="The checklist version the detainees were asked against (current if null).",
     )
-    suite_checklist = serializers.IntegerField(required=False, allow_null=True, default=None)
+    suite_checklist = row_id(required=False, allow_null=True, default=None)
     admission = AdmissionSerializer(
         required=False, allow_null=True, default=None, help_text="Null if never let in."
     )
     numbers = NumbersSerializer(required=False, default=dict)
-    detainees = DetaineeSerializer(many=True, required=False, default=list)
-    suite_answers = AnswerSerializer(many=True, required=False, default=list)
-    issues = IssueInSerializer(many=True, required=False, default=list)
+    detainees = DetaineeSerializer(
+        many=True, required=False, default=list, max_length=MAX_DETAINEES
+    )
+    suite_answers = AnswerSerializer(
+        many=True, required=False, default=list, max_length=MAX_ANSWERS
+    )
+    issues = IssueInSerializer(many=True, required=False, default=list, max_length=MAX_ISSUES)
     good_practice = serializers.CharField(allow_blank=True, max_length=4000, default="")
     sign_off = SignOffSerializer()
 
@@ -242,10 +312,93 @@ class GoodPracticeSerializer(serializers.Serializer):
     good_practice = serializers.CharField(allow_blank=True, max_length=4000)
 
 
-class AmendmentSerializer(RevisionMixin):
-    reason = serializers.CharField(max_length=2000)
-    changes = serializers.DictField(
-        help_text="Field name to new value. Amendable: " + ", ".join(AMENDABLE_FIELDS)
+class _KnownKeysOnly(serializers.Serializer):
+    """Refuses keys it does not know (400, by name), so a misspelt change is never ignored."""
+
+    def unknown_message(self) -> str:
+        return gettext("There is no such field here: check its name.")
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            unknown = sorted(str(key) for key in data if key not in self.fields)
+            if unknown:
+                message = self.unknown_message()
+                raise serializers.ValidationError({key: [message] for key in unknown})
+        return super().to_internal_value(data)
+
+
+class AmendedFieldsSerializer(_KnownKeysOnly):
+    """The report's own fields an amendment may change, each optional and typed and bounded as
+    its step takes it (visits.services.amendments.AMENDABLE)."""
+
+    def unknown_message(self) -> str:
+        return gettext("This cannot be amended.")
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for name, spec in amendments.AMENDABLE.items():
+            if spec.kind == amendments.MOMENT:
+                field = BoundedDateTimeField(required=False, allow_null=spec.nullable)
+            elif spec.kind == amendments.COUNT:
+                field = serializers.IntegerField(
+                    required=False, min_value=0, max_value=spec.maximum
+                )
+            elif spec.kind == amendments.CHOICE:
+                field = serializers.ChoiceField(required=False, choices=Visit.Outcome.choices)
+            else:
+                field = serializers.CharField(
+                    required=False, allow_blank=True, max_length=spec.maximum
+                )
+            fields[name] = field
+        return fields
+
+
+class AnswerAmendmentSerializer(_KnownKeysOnly):
+    """A new answer to a question of the report's checklists; `value` or `note` left out keeps
+    what is recorded, both blank takes the answer off."""
+
+    detainee = row_id(
+        allow_null=True,
+        default=None,
+        help_text="The detainee's id on this report; null for the suite checks.",
+    )
+    question = row_id()
+    value = serializers.CharField(
+        required=False, allow_blank=True, max_length=amendments.ANSWER_VALUE_MAX
+    )
+    note = serializers.CharField(
+        required=False, allow_blank=True, max_length=amendments.ANSWER_NOTE_MAX
+    )
+
+
+class CustodyNumberAmendmentSerializer(_KnownKeysOnly):
+    detainee = row_id()
+    custody_number = serializers.CharField(max_length=visit_service.CUSTODY_NUMBER_MAX)
+
+
+class AmendmentSerializer(_KnownKeysOnly):
+    """A correction to a submitted report, with its reason and the revision it was read at.
+    Every change is checked by the rules of the step that records it (400 naming the path, as
+    `changes.delay_minutes` or `answers.0.value`); nothing is changed unless all are right."""
+
+    reason = serializers.CharField(max_length=amendments.REASON_MAX)
+    revision = revision_read()
+    changes = AmendedFieldsSerializer(
+        required=False,
+        help_text="The report's own fields to change, each to its new value. Amendable: "
+        + ", ".join(AMENDABLE_FIELDS),
+    )
+    answers = AnswerAmendmentSerializer(
+        many=True,
+        required=False,
+        max_length=MAX_ANSWERS,
+        help_text="New answers: [{detainee: id or null, question: id, value, note}].",
+    )
+    custody_numbers = CustodyNumberAmendmentSerializer(
+        many=True,
+        required=False,
+        max_length=MAX_DETAINEES,
+        help_text="Corrected custody record numbers: [{detainee: id, custody_number}].",
     )
 
 
@@ -381,7 +534,8 @@ class ReceiptSerializer(serializers.Serializer):
 
 class IssueActionSerializer(serializers.Serializer):
     action = serializers.CharField(
-        help_text="triage, refer, respond, accept, escalate, close, reopen or comment"
+        max_length=40,
+        help_text="triage, refer, respond, accept, escalate, close, reopen or comment",
     )
     text = serializers.CharField(allow_blank=True, max_length=4000, default="")
     severity = serializers.ChoiceField(
@@ -416,9 +570,11 @@ class RotaPeriodSerializer(serializers.ModelSerializer):
 
 
 class OpenPeriodSerializer(serializers.Serializer):
-    scheme = serializers.SlugField(help_text="The scheme's slug; you must manage it.")
-    starts_on = serializers.DateField(help_text="Any day in the quarter to plan.")
-    availability_closes_on = serializers.DateField()
+    scheme = serializers.SlugField(
+        max_length=60, help_text="The scheme's slug; you must manage it."
+    )
+    starts_on = BoundedDateField(help_text="Any day in the quarter to plan.")
+    availability_closes_on = BoundedDateField()
 
 
 class PersonSerializer(serializers.Serializer):
@@ -464,27 +620,30 @@ class RotaSlotSerializer(serializers.ModelSerializer):
 
 
 class AvailabilitySerializer(serializers.Serializer):
-    user = serializers.IntegerField(
-        required=False, help_text="Managers only: whose availability (default: yours)."
+    user = user_id(required=False, help_text="Managers only: whose availability (default: yours).")
+    unavailable_weeks = serializers.ListField(
+        child=BoundedDateField(), default=list, max_length=MAX_WEEKS
     )
-    unavailable_weeks = serializers.ListField(child=serializers.DateField(), default=list)
     preferred_days = serializers.ListField(
-        child=serializers.IntegerField(min_value=0, max_value=6), default=list
+        child=serializers.IntegerField(min_value=0, max_value=6), default=list, max_length=7
     )
     preferred_bands = serializers.ListField(
-        child=serializers.ChoiceField(choices=TimeBand.choices), default=list
+        child=serializers.ChoiceField(choices=TimeBand.choices),
+        default=list,
+        max_length=len(TimeBand.choices),
     )
     nights_ok = serializers.BooleanField(default=False)
     max_visits_per_month = serializers.IntegerField(min_value=0, max_value=8, default=2)
     revision = serializers.IntegerField(
         min_value=0,
+        max_value=REVISION_MAX,
         help_text="The revision you last read, 0 if none was given yet; 409 `stale_revision` "
         "if it has changed since.",
     )
 
 
 class SlotVisitorsSerializer(serializers.Serializer):
-    visitors = serializers.ListField(child=serializers.IntegerField(), max_length=2)
+    visitors = serializers.ListField(child=user_id(), max_length=2)
     accept_warnings = serializers.BooleanField(
         default=False, help_text="Keep the change although it breaks rota rules (409 otherwise)."
     )
@@ -492,7 +651,7 @@ class SlotVisitorsSerializer(serializers.Serializer):
 
 
 class PlannedTimeSerializer(serializers.Serializer):
-    planned_for = serializers.DateTimeField(allow_null=True)
+    planned_for = BoundedDateTimeField(allow_null=True)
     revision = revision_read()
 
 

@@ -11,7 +11,7 @@ from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action, api_view
 from rest_framework.exceptions import PermissionDenied
@@ -34,7 +34,7 @@ from visits.models import (
 )
 from visits.pdf import render_visit_report
 from visits.reports import VisitFacts, read_report, visible_report
-from visits.services import checklists, phone_reports
+from visits.services import amendments, checklists, phone_reports
 from visits.services import issues as issue_service
 from visits.services import visits as service
 from visits.visible_issues import read_issue, readable_issues, visible_issue, visible_issues
@@ -43,23 +43,52 @@ User = get_user_model()
 
 
 VISIT_FILTERS, VISIT_FILTER_PARAMETERS = filters.declare(
-    suite=serializers.IntegerField(),
+    suite=s.row_id(),
     status=serializers.ChoiceField(choices=Visit.Status.values),
-    **{"from": serializers.DateField(help_text="Visits on or after (YYYY-MM-DD)")},
-    to=serializers.DateField(help_text="Visits on or before (YYYY-MM-DD)"),
+    **{"from": s.BoundedDateField(help_text="Visits on or after (YYYY-MM-DD)")},
+    to=s.BoundedDateField(help_text="Visits on or before (YYYY-MM-DD)"),
 )
 ISSUE_FILTERS, ISSUE_FILTER_PARAMETERS = filters.declare(
-    suite=serializers.IntegerField(),
+    suite=s.row_id(),
     status=serializers.ChoiceField(choices=Issue.Status.values),
     category=serializers.ChoiceField(choices=IssueCategory.values),
     severity=serializers.ChoiceField(choices=Issue.Severity.values),
     overdue=serializers.BooleanField(help_text="Only those past their due date"),
-    **{"from": serializers.DateField(help_text="Raised on or after (YYYY-MM-DD)")},
-    to=serializers.DateField(help_text="Raised on or before (YYYY-MM-DD)"),
+    **{"from": s.BoundedDateField(help_text="Raised on or after (YYYY-MM-DD)")},
+    to=s.BoundedDateField(help_text="Raised on or before (YYYY-MM-DD)"),
+)
+# Only bounded here: the scope says what is wrong with a scheme or period in its own words
+# (404 for a scheme not yours, 400 `period_invalid` for "last year").
+SUMMARY_FILTERS, SUMMARY_FILTER_PARAMETERS = filters.declare(
+    scheme=serializers.CharField(max_length=60, help_text="Scheme slug; your first if absent"),
+    period=serializers.CharField(
+        max_length=20, help_text="2026-Q3 or 2026; this quarter if absent"
+    ),
+    suite=s.row_id(help_text="One suite's figures"),
 )
 
 
-class SuiteViewSet(viewsets.ReadOnlyModelViewSet):
+def row_id_or_404(value) -> int:
+    """A row's id from the path: digits within the 64-bit range of its column, else 404 before
+    any query (a visit's UUID is checked likewise by DRF's lookup, and by _uuid_or_404)."""
+    text = str(value)
+    if not (len(text) <= 19 and text.isascii() and text.isdigit()):
+        raise Http404
+    number = int(text)
+    if not 0 < number <= service.MAX_ID:
+        raise Http404
+    return number
+
+
+class RowIdLookup:
+    """Viewsets whose objects are found by their numeric id in the path."""
+
+    def get_object(self):
+        row_id_or_404(self.kwargs[self.lookup_url_kwarg or self.lookup_field])
+        return super().get_object()
+
+
+class SuiteViewSet(RowIdLookup, viewsets.ReadOnlyModelViewSet):
     serializer_class = s.SuiteSerializer
 
     def get_queryset(self):
@@ -67,7 +96,7 @@ class SuiteViewSet(viewsets.ReadOnlyModelViewSet):
         return permissions.scope_suites(queryset, self.request.user)
 
 
-class PanelViewSet(viewsets.ReadOnlyModelViewSet):
+class PanelViewSet(RowIdLookup, viewsets.ReadOnlyModelViewSet):
     """Panels of the schemes you belong to (a force custody lead: none)."""
 
     serializer_class = s.PanelSerializer
@@ -77,7 +106,7 @@ class PanelViewSet(viewsets.ReadOnlyModelViewSet):
         return Panel.objects.filter(scheme_id__in=schemes).select_related("scheme").order_by("pk")
 
 
-class PersonViewSet(viewsets.ReadOnlyModelViewSet):
+class PersonViewSet(RowIdLookup, viewsets.ReadOnlyModelViewSet):
     """People, as memberships: the manager sees everyone in the scheme (with contact details),
     visitors and coordinators the visiting members, everyone themselves."""
 
@@ -92,7 +121,7 @@ class PersonViewSet(viewsets.ReadOnlyModelViewSet):
         return super().get_serializer_context() | {"managed_schemes": managed}
 
 
-class ChecklistVersionViewSet(viewsets.ReadOnlyModelViewSet):
+class ChecklistVersionViewSet(RowIdLookup, viewsets.ReadOnlyModelViewSet):
     """Checklist versions of your schemes: published and retired ones, and drafts for the
     manager. One version's detail has its questions."""
 
@@ -217,7 +246,10 @@ class VisitViewSet(
         report = read_report(request.user, self.get_object(), via="api")
         return Response(s.VisitDetailSerializer(report).data)
 
-    @extend_schema(request=s.VisitStartSerializer, responses=s.VisitDetailSerializer)
+    @extend_schema(
+        request=s.VisitStartSerializer,
+        responses={201: s.VisitDetailSerializer, 200: s.VisitDetailSerializer},
+    )
     def create(self, request):
         """Start a visit. Idempotent on `uuid`: 201 when new, 200 with the stored visit."""
         data = self._validated(s.VisitStartSerializer)
@@ -258,7 +290,7 @@ class VisitViewSet(
         )
         return self._done(visit)
 
-    @extend_schema(request=s.DetaineeSerializer, responses=s.VisitDetailSerializer)
+    @extend_schema(request=s.DetaineeSerializer, responses={201: s.VisitDetailSerializer})
     @action(detail=True, methods=["post"])
     def detainees(self, request, uuid=None):
         """Add a detainee seen, with their checklist answers."""
@@ -282,7 +314,7 @@ class VisitViewSet(
         )
         return self._done(visit)
 
-    @extend_schema(request=s.IssueInSerializer, responses=s.VisitDetailSerializer)
+    @extend_schema(request=s.IssueInSerializer, responses={201: s.VisitDetailSerializer})
     @action(detail=True, methods=["post"])
     def issues(self, request, uuid=None):
         visit = self._draft()
@@ -381,17 +413,24 @@ class VisitViewSet(
     @extend_schema(request=s.AmendmentSerializer, responses=s.VisitDetailSerializer)
     @action(detail=True, methods=["post"])
     def amend(self, request, uuid=None):
+        """Correct a submitted report: its own fields (`changes`), checklist `answers` and
+        `custody_numbers`, with a `reason` and the `revision` you read (409 `stale_revision` if
+        it has changed since). 400 names each problem by its path; nothing is changed then."""
         visit = self.get_object()
         if not permissions.can_amend_visit(request.user, visit):
             raise PermissionDenied(
                 "Only the visitors on this visit and the scheme manager amend it."
             )
         data = self._validated(s.AmendmentSerializer)
-        service.amend_visit(
+        amendments.amend_visit(
             actor=request.user,
             visit=visit,
             reason=data["reason"],
-            changes=data["changes"],
+            changes=data.get("changes", {}),
+            answers=[amendments.AnswerAmendment(**a) for a in data.get("answers", [])],
+            custody_numbers=[
+                amendments.CustodyNumberAmendment(**c) for c in data.get("custody_numbers", [])
+            ],
             expected_revision=data["revision"],
         )
         return self._done(visit)
@@ -405,7 +444,11 @@ class VisitViewSet(
 
 
 class IssueViewSet(
-    ValidatedDataMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    RowIdLookup,
+    ValidatedDataMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
 ):
     """Issues the user may see (a force lead: those referred for their suites). Every change is
     a workflow step through `act`."""
@@ -450,24 +493,18 @@ class IssueViewSet(
         return Response(s.IssueDetailSerializer(visible_issue(request.user, issue)).data)
 
 
-@extend_schema(
-    responses=OpenApiTypes.OBJECT,
-    parameters=[
-        OpenApiParameter("scheme", str, description="Scheme slug; your first scheme if absent"),
-        OpenApiParameter("period", str, description="2026-Q3 or 2026; this quarter if absent"),
-        OpenApiParameter("suite", int, description="One suite's figures"),
-    ],
-)
+@extend_schema(responses=OpenApiTypes.OBJECT, parameters=SUMMARY_FILTER_PARAMETERS)
 @api_view(["GET"])
 def summary(request):
     """The figures of a period (?scheme=slug&period=2026-Q4 or 2026&suite=id) and the period
     before, as the dashboard, PDF and CSV show them."""
-    from visits.summaries import summary_scope, visible_summary
+    from visits.summaries import read_summary, summary_scope
 
+    filters.checked(SUMMARY_FILTERS, request)  # types and bounds; the scope reads the rest
     scope = summary_scope(request.user, request.query_params)
     if scope.error:
         raise DomainError(scope.error, code="period_invalid", field="period")
-    result = visible_summary(request.user, scope)
+    result = read_summary(request.user, scope, form="api")
     return Response(
         {
             "scheme": scope.scheme.slug,

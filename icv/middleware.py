@@ -1,3 +1,5 @@
+import ipaddress
+import json
 import time
 
 from django.conf import settings
@@ -102,13 +104,48 @@ class AuditAddressMiddleware:
 
 
 def client_address(request) -> str | None:
-    """The client's address: behind our proxy (ICV_BEHIND_PROXY) the first X-Forwarded-For
-    hop, which the proxy sets; otherwise the socket's."""
-    if settings.BEHIND_PROXY:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[0].strip()
-        if forwarded:
-            return forwarded
-    return request.META.get("REMOTE_ADDR") or None
+    """The client's address as our own proxies saw it: the one address the lockout
+    (django-axes, AXES_CLIENT_IP_CALLABLE), the audit trail and anything else that counts or
+    records clients use.
+
+    ICV_TRUSTED_PROXIES is how many proxies of ours stand in front of the app, each adding the
+    address it was connected from to the right of X-Forwarded-For. With 0 (the default) the
+    header is ignored and the socket's address (REMOTE_ADDR) is the client's. With N, the client
+    is the Nth address from the right: everything to its left came from the client and may be
+    made up. If the header has fewer than N addresses, or the Nth is not an IP address, the
+    request did not come through our proxies as expected and the socket's address is used."""
+    remote = _ip_or_none(request.META.get("REMOTE_ADDR", ""))
+    proxies = settings.TRUSTED_PROXIES
+    if proxies <= 0:
+        return remote
+    hops = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+    if len(hops) < proxies:
+        return remote
+    return _ip_or_none(hops[-proxies]) or remote
+
+
+def _ip_or_none(value: str) -> str | None:
+    """`value` as an IP address in its usual form, or None if it is not one. A port is dropped
+    ("192.0.2.1:5678", "[2001:db8::1]:443"), as some proxies add one; IPv4 written as IPv6
+    ("::ffff:192.0.2.1") becomes plain IPv4."""
+    value = value.strip()
+    if value.startswith("["):  # [IPv6] or [IPv6]:port
+        value, bracket, port = value[1:].partition("]")
+        if not bracket or (port and not (port[0] == ":" and port[1:].isdigit())):
+            return None
+    elif value.count(":") == 1:  # IPv4:port
+        value, _, port = value.partition(":")
+        if not port.isdigit():
+            return None
+    try:
+        address = ipaddress.ip_address(value)
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.scope_id:
+            return None
+        address = address.ipv4_mapped or address
+    return str(address)
 
 
 class TwoFactorMiddleware:
@@ -152,3 +189,91 @@ class TwoFactorMiddleware:
                 status=403,
             )
         return redirect(f"{reverse(name)}?{urlencode({'next': request.get_full_path()})}")
+
+
+# --- The API's error shape ----------------------------------------------------------------------
+
+API_PREFIX = "/api/"
+# For an error answered by something other than the API's views: Django's 404 for a route that
+# does not exist, its 400 for a body it would not read, a 500 page. DRF's own errors already
+# have the shape (api/exceptions.py) and keep their codes.
+API_ERRORS = {
+    400: ("bad_request", "The request could not be read."),
+    401: ("not_authenticated", "Authentication credentials were not provided."),
+    403: ("permission_denied", "You do not have permission to do this."),
+    404: ("not_found", "Not found, or not yours to see."),
+    405: ("method_not_allowed", "This method is not allowed here."),
+    413: ("too_large", ""),  # says the limit: api.exceptions.too_large_message
+    429: ("throttled", "Too many requests. Try again later."),
+    500: ("server_error", "Something went wrong on our side. It has been logged; try again."),
+}
+KEPT_HEADERS = ("Allow", "WWW-Authenticate", "Retry-After")
+
+
+class ApiErrorMiddleware:
+    """Every error answered under /api/ is JSON in the API's one shape, {code, detail, fields},
+    whatever answered it: a route that matches nothing, a method, a body over
+    DATA_UPLOAD_MAX_MEMORY_SIZE (413, refused from its Content-Length before anything reads
+    it), a 500. Pages keep their own error pages.
+
+    Sits below GZipMiddleware (it reads bodies before they are compressed) and above the
+    session and authentication (an oversized body costs no session look-up)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request.path.startswith(API_PREFIX):
+            return self.get_response(request)
+        if _declared_length(request) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+            return _api_error(413)
+        response = self.get_response(request)
+        if response.status_code < 400 or response.streaming:
+            return response
+        shaped = _error_body(response)
+        if shaped is None:
+            replacement = _api_error(response.status_code)
+            for name in KEPT_HEADERS:
+                if name in response:
+                    replacement[name] = response[name]
+            return replacement
+        if "fields" not in shaped:  # e.g. TwoFactorMiddleware's answer
+            shaped["fields"] = {}
+            response.content = json.dumps(shaped)
+            if "Content-Length" in response:  # set below, by CommonMiddleware
+                response["Content-Length"] = str(len(response.content))
+        return response
+
+
+def _declared_length(request) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
+def _error_body(response) -> dict | None:
+    """The response's body if it is JSON with a code and a detail (the shape, perhaps
+    without its fields), else None."""
+    if not response.get("Content-Type", "").startswith("application/json"):
+        return None
+    try:
+        body = json.loads(response.content)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(body, dict) or not {"code", "detail"} <= set(body):
+        return None
+    if "fields" in body and not isinstance(body["fields"], dict):
+        return None
+    return body
+
+
+def _api_error(status: int):
+    from django.http import JsonResponse
+
+    code, detail = API_ERRORS.get(status, ("error", "The request could not be answered."))
+    if status == 413:
+        from api.exceptions import too_large_message
+
+        detail = too_large_message()
+    return JsonResponse({"code": code, "detail": detail, "fields": {}}, status=status)

@@ -99,6 +99,8 @@ MIDDLEWARE = [
     # response, error pages, two-factor redirects and the API included.
     "icv.middleware.CacheControlMiddleware",
     "django.middleware.gzip.GZipMiddleware",
+    # Every error under /api/ in the API's shape, an oversized body refused before it is read.
+    "icv.middleware.ApiErrorMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -157,6 +159,23 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Audit trail --------------------------------------------------------------------------------
+# Each entry is signed (HMAC-SHA256) with this key, kept outside the database, so someone who can
+# write the database cannot rewrite the trail and sign it again. Empty: a public development key
+# is used, which is fine for development and tests; `check --deploy` fails on it.
+ICV_AUDIT_KEY = env_str("ICV_AUDIT_KEY")
+# Keys used before the current one, oldest first, so entries they signed still verify after a
+# change of key. Comma-separated (keys cannot contain commas).
+ICV_AUDIT_OLD_KEYS = env_list("ICV_AUDIT_OLD_KEYS")
+# Where `verify_audit_chain` keeps its signed checkpoint (how many entries it found intact, and
+# the last one's hash): how deleting the newest entries, or all of them, is noticed. Put it where
+# neither the database's user nor the web app can write. Tests keep none unless they set one.
+ICV_AUDIT_CHECKPOINT: Path | None = Path(
+    env_str("ICV_AUDIT_CHECKPOINT") or DATA_DIR / "audit-checkpoint.json"
+)
+if TESTING and not env_str("ICV_AUDIT_CHECKPOINT"):
+    ICV_AUDIT_CHECKPOINT = None
+
 # --- Authentication -----------------------------------------------------------------------------
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -182,7 +201,9 @@ AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("ICV_LOGIN_LOCKOUT_MINUTE
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_CLIENT_IP_CALLABLE = "icv.middleware.client_address"  # the audit trail's too
+# The address as our own proxies saw it (ICV_TRUSTED_PROXIES, below), never a client's
+# X-Forwarded-For; the audit trail uses the same function.
+AXES_CLIENT_IP_CALLABLE = "icv.middleware.client_address"
 AXES_VERBOSE = False
 # Managers, PCC readers and force leads must use two-factor (a code from an authenticator app);
 # anyone may. Off only for the local demo (bin/serve), never in production.
@@ -243,9 +264,17 @@ CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = env_int("ICV_HSTS_SECONDS", 31536000) if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
+# Two separate things about proxies in front of the app. ICV_BEHIND_PROXY: a proxy terminates
+# TLS and says so in X-Forwarded-Proto (it must overwrite a client's), so HTTPS is recognised.
 BEHIND_PROXY = env_bool("ICV_BEHIND_PROXY", False)
 if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# ICV_TRUSTED_PROXIES: how many proxies of ours each add an address to X-Forwarded-For; the
+# client is the address that many from the right (icv.middleware.client_address). 0: the header
+# is ignored and the socket's address is used. Behind one nginx or load balancer: 1.
+TRUSTED_PROXIES = env_int("ICV_TRUSTED_PROXIES", 0)
+if TRUSTED_PROXIES < 0:
+    raise ImproperlyConfigured(f"ICV_TRUSTED_PROXIES must be 0 or more, not {TRUSTED_PROXIES}")
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_HTTPONLY = True
@@ -269,6 +298,15 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# --- Request size -------------------------------------------------------------------------------
+# A request's body, uploaded files aside, is at most this big (Django's default, stated): forms
+# and the API's JSON alike. A whole visit report with every answer and a signature is well under
+# 1 MB. Over it: 413 `too_large` under /api/ (refused from the Content-Length, before anything
+# reads the body), 400 on a page. Photos are files: visits.images limits them (10 MB).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # 2.5 MB
+# The API refuses JSON nested deeper than this (400 `invalid`); a whole report is 4 deep.
+API_MAX_JSON_NESTING = 64
+
 # --- REST framework -----------------------------------------------------------------------------
 REST_FRAMEWORK = {
     # A personal token first, so a request without credentials is answered 401 with
@@ -278,8 +316,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     # JSON only: one encoding to document and to validate (no file uploads go through the API).
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # Within the size and nesting limits above (api/exceptions.py).
+    "DEFAULT_PARSER_CLASSES": ["api.exceptions.JSONParser"],
     "DEFAULT_THROTTLE_CLASSES": ["api.throttling.AnonThrottle", "api.throttling.UserThrottle"],
+    # Throttles count by address: the same proxy count as the lockout. Unset, DRF would count by
+    # the whole X-Forwarded-For as the client sent it.
+    "NUM_PROXIES": TRUSTED_PROXIES,
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_str("ICV_API_RATE_ANON", "30/minute"),
         "user": env_str("ICV_API_RATE_USER", "600/minute"),

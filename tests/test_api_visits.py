@@ -114,10 +114,14 @@ def test_record_a_whole_visit_through_the_api(api, django_capture_on_commit_call
     assert late.status_code == 400 and late.json()["code"] == "visit_submitted"
     no_reason = post(api, f"{base}/amend/", {"reason": "", "changes": {"good_practice": "x"}})
     assert no_reason.status_code == 400 and "reason" in no_reason.json()["fields"]
+    read_at = first.json()["revision"]
     amended = post(
-        api, f"{base}/amend/", {"reason": "Typo", "changes": {"good_practice": "Clean suite"}}
+        api,
+        f"{base}/amend/",
+        {"reason": "Typo", "revision": read_at, "changes": {"good_practice": "Clean suite"}},
     )
     assert amended.status_code == 200 and amended.json()["good_practice"] == "Clean suite"
+    assert amended.json()["revision"] == read_at + 1
     assert api.get(f"{base}/pdf/")["Content-Type"] == "application/pdf"
 
 

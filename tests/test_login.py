@@ -1,5 +1,6 @@
 """Login protection: lockout after repeated failures and its end, Argon2 in production, the
-password validators, and idle sessions."""
+password validators, idle sessions, and the address the lockout counts behind a proxy (the
+function itself: tests/test_client_address.py)."""
 
 import io
 
@@ -91,3 +92,69 @@ def test_failed_sign_ins_do_not_write_the_audit_trail_per_attempt(client, db):
     before = AuditEntry.objects.count()
     sign_in(client, "wrong")
     assert AuditEntry.objects.count() == before
+
+
+# --- Behind a proxy: the address the lockout and the audit trail use ------------------------------
+
+PROXY = "10.0.0.2"  # the proxy's own address, as the app's socket sees it
+
+
+def sign_in_through_proxy(client, password, forwarded, username="visitor"):
+    return client.post(
+        LOGIN,
+        {"username": username, "password": password},
+        REMOTE_ADDR=PROXY,
+        HTTP_X_FORWARDED_FOR=forwarded,
+    )
+
+
+def test_behind_one_proxy_a_made_up_address_per_guess_is_still_locked_out(client, db, settings):
+    """The client writes whatever it likes into X-Forwarded-For; our proxy adds the address it
+    was connected from on the right. Only that one counts, so a new made-up address per guess
+    does not reset the count, and the audit trail records the address the proxy saw."""
+    from axes.models import AccessAttempt
+
+    settings.BEHIND_PROXY = True  # as in production; says nothing about addresses any more
+    settings.TRUSTED_PROXIES = 1
+    client_seen = "203.0.113.5"
+    for guess in range(settings.AXES_FAILURE_LIMIT - 1):
+        forged = f"198.51.100.{guess}, {client_seen}"
+        assert sign_in_through_proxy(client, "wrong", forged).status_code == 200
+    locked = sign_in_through_proxy(client, "wrong", f"198.51.100.99, {client_seen}")
+    assert locked.status_code == 429
+    # Neither the right password nor any made-up address gets through now...
+    for forged in (f"192.0.2.77, {client_seen}", f"not-an-address, {client_seen}"):
+        assert sign_in_through_proxy(client, settings.DEMO_PASSWORD, forged).status_code == 429
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {client_seen}
+    # ...but another client behind the same proxy signs in, and what it does is audited with
+    # its address as the proxy saw it, not the one it claims.
+    other = "203.0.113.6"
+    signed_in = sign_in_through_proxy(client, settings.DEMO_PASSWORD, f"192.0.2.1, {other}")
+    assert signed_in.status_code == 302
+    client.post(
+        "/account/tokens/",
+        {"name": "tracker"},
+        REMOTE_ADDR=PROXY,
+        HTTP_X_FORWARDED_FOR="192.0.2.1, " + other,
+    )
+    entry = AuditEntry.objects.filter(action="token.created").latest("pk")
+    assert entry.ip_address == other
+
+
+def test_without_trusted_proxies_the_header_is_ignored(client, db, settings):
+    from axes.models import AccessAttempt
+
+    settings.BEHIND_PROXY = True
+    settings.TRUSTED_PROXIES = 0
+    for guess in range(settings.AXES_FAILURE_LIMIT):
+        sign_in_through_proxy(client, "wrong", f"198.51.100.{guess}")
+    assert sign_in_through_proxy(client, settings.DEMO_PASSWORD, "192.0.2.8").status_code == 429
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {PROXY}
+    assert (
+        sign_in_through_proxy(client, settings.DEMO_PASSWORD, "192.0.2.8", "partner").status_code
+        == 302
+    )
+    client.post(
+        "/account/tokens/", {"name": "tracker"}, REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR="192.0.2.8"
+    )
+    assert AuditEntry.objects.filter(action="token.created").latest("pk").ip_address == PROXY

@@ -232,3 +232,32 @@ def test_a_manager_exports_everything_held_about_a_volunteer(client, db):
     for who, status in (("partner", 403), ("coordinator", 403), ("pcc", 404), ("outsider", 404)):
         client.force_login(persona(who))
         assert client.get(url).status_code == status, who
+
+
+def test_reads_are_audited_whatever_the_door(client, db):
+    """Reading a report or an issue is recorded inside the core (visits.reports.read_report,
+    visits.visible_issues.read_issue): the API and the PDFs cannot forget it."""
+    issue = make_reported_issue()
+    act(actor=persona("manager"), issue=issue, action="refer", notify=False)
+    visit = issue.visit
+    client.force_login(persona("force"))
+    before = last_pk()
+    for url in (
+        f"/api/visits/{visit.uuid}/",
+        f"/api/visits/{visit.uuid}/pdf/",
+        f"/api/issues/{issue.pk}/",
+        reverse("issue-detail", args=[issue.pk]),
+        "/api/summaries/",
+    ):
+        assert client.get(url, REMOTE_ADDR="203.0.113.5").status_code == 200, url
+    reads = [
+        (entry.action, entry.detail.get("via", "period" in entry.detail), entry.ip_address)
+        for entry in AuditEntry.objects.filter(pk__gt=before)
+    ]
+    assert reads == [
+        ("visit.viewed", "api", "203.0.113.5"),
+        ("visit.pdf_downloaded", "api", "203.0.113.5"),
+        ("issue.viewed", "api", "203.0.113.5"),
+        ("issue.viewed", "page", "203.0.113.5"),
+        ("summary.api", True, "203.0.113.5"),
+    ]

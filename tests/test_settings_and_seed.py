@@ -23,6 +23,7 @@ PRODUCTION_ENV = {
     "ICV_ALLOWED_HOSTS": "icv.example.org",
     "ICV_DATABASE_URL": "sqlite:////tmp/icv-check.sqlite3",
     "ICV_EMAIL_URL": "smtp://user:pass@smtp.example.org:587/?tls=True",
+    "ICV_AUDIT_KEY": "a-production-audit-key-that-is-long-and-random-0123456789",
 }
 
 

@@ -5,28 +5,48 @@ admin says how its rows reach their scheme (`SchemeScopedAdmin.scope`), and that
 narrows everything a page offers to choose from (`ScopedChoicesMixin`): foreign-key and
 many-to-many choices, inlines included, the list filters' choices, and the answers of the
 autocomplete and raw-id look-ups, which Django takes from the related model's admin. A
-superuser sees everything. Reports, issue events and the audit trail are never deleted here:
-history is the point of them.
+superuser sees everything.
+
+The admin is for looking, and for what has no domain rule. Whatever has one (reports, issues,
+the rota, published checklists) is read-only here (`ReadOnlyAdmin`, `ReadOnlyInline`): no add,
+change or delete, every field read-only. The changes it offers are admin actions that call the
+same services as the pages, with the same rules, events, audit entries and e-mails. What stays
+editable, and why, is listed in docs/architecture.md ("The admin").
 """
 
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.utils import get_fields_from_path, reverse_field_path
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from visits import models, permissions
 from visits.errors import DomainError
+from visits.issue_workflow import TRANSITIONS
 from visits.models import Role
-from visits.services import audit, checklists
+from visits.services import audit, checklists, rota
+from visits.services.issues import act
 
 User = get_user_model()
 
 
 def managed_scheme_ids(request) -> list[int]:
     return permissions.schemes_where(request.user, Role.MANAGER)
+
+
+def may_use_admin(request) -> bool:
+    """A superuser, or a scheme manager (the pages each admin shows are then scoped)."""
+    return request.user.is_active and (
+        request.user.is_superuser or bool(managed_scheme_ids(request))
+    )
 
 
 def scoped(queryset, request, site=admin.site):
@@ -131,9 +151,7 @@ class SchemeScopedAdmin(ScopedChoicesMixin, admin.ModelAdmin):
         return queryset.filter(**{f"{self.scheme_path}__in": managed_scheme_ids(request)})
 
     def _allowed(self, request) -> bool:
-        return request.user.is_active and (
-            request.user.is_superuser or bool(managed_scheme_ids(request))
-        )
+        return may_use_admin(request)
 
     def has_module_permission(self, request):
         return self._allowed(request)
@@ -176,7 +194,24 @@ def _audit(request, obj, verb: str, fields: list[str]) -> None:
     )
 
 
-class ReadOnlyHistoryAdmin(SchemeScopedAdmin):
+def editable_fields(model, declared=(), exclude=None, parent_model=None) -> list[str]:
+    """Every field a form of `model` would offer (less `exclude`, and the link to an inline's
+    parent), after the read-only fields already `declared`: all of them shown read-only."""
+    names = list(declared)
+    for field in [*model._meta.fields, *model._meta.many_to_many]:
+        if not field.editable or field.auto_created or field.name in (exclude or ()):
+            continue
+        if parent_model is not None and field.is_relation and field.related_model is parent_model:
+            continue
+        if field.name not in names:
+            names.append(field.name)
+    return names
+
+
+class ReadOnlyAdmin(SchemeScopedAdmin):
+    """Shown, never changed here: no add, change or delete, every field read-only. Changes go
+    through the services: the app's pages, or this admin's actions."""
+
     deletable = False
 
     def has_add_permission(self, request):
@@ -184,6 +219,52 @@ class ReadOnlyHistoryAdmin(SchemeScopedAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        declared = super().get_readonly_fields(request, obj)
+        return editable_fields(self.model, declared, self.exclude)
+
+    # Never reached through the admin's own views (they ask the permissions above first);
+    # refused anyway, should a page or a subclass ever call them.
+    def save_model(self, request, obj, form, change):
+        raise PermissionDenied
+
+    def delete_model(self, request, obj):
+        raise PermissionDenied
+
+    def delete_queryset(self, request, queryset):
+        raise PermissionDenied
+
+
+class ReadOnlyInline(SchemeScopedTabularInline):
+    """An inline shown on its parent's page (to whoever may open that page), never changed."""
+
+    extra = 0
+    max_num = 0
+    can_delete = False
+
+    def has_view_permission(self, request, obj=None):
+        return may_use_admin(request)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        declared = super().get_readonly_fields(request, obj)
+        return editable_fields(self.model, declared, self.exclude, self.parent_model)
+
+
+def _report_errors(model_admin, request, obj, error: DomainError) -> None:
+    model_admin.message_user(request, f"{obj}: {error.message}", messages.ERROR)
 
 
 @admin.register(models.Scheme)
@@ -252,10 +333,19 @@ def _is_draft(version) -> bool:
     return version is not None and version.status == models.ChecklistVersion.Status.DRAFT
 
 
+# A draft checklist is edited here: that is what it is for. Once published, a version and
+# everything under it are shown read-only (and the models refuse any change whatever the door:
+# visits.models.checklists.ChecklistLocked). Moving a draft's section or question into a
+# published version is refused by the model's clean(), as a message on the form.
+
+
 class SectionInline(SchemeScopedTabularInline):
     model = models.ChecklistSection
     extra = 0
     show_change_link = True
+
+    def has_view_permission(self, request, obj=None):
+        return may_use_admin(request)
 
     def has_change_permission(self, request, obj=None):
         return obj is None or _is_draft(obj)
@@ -269,11 +359,17 @@ class ChecklistTemplateAdmin(SchemeScopedAdmin):
     list_filter = ["scheme", "kind"]
     actions = ["start_draft"]
 
-    @admin.action(description="Start a new draft version (a copy of the latest)")
+    def get_readonly_fields(self, request, obj=None):
+        # Its versions' reports were filled in as this scheme's checklist of this kind.
+        return ["scheme", "kind"] if obj is not None else []
+
+    @admin.action(description=_("Start a new draft version (a copy of the latest)"))
     def start_draft(self, request, queryset):
         for template in queryset:
             draft = checklists.start_draft(actor=request.user, template=template)
-            self.message_user(request, f"Draft {draft} is ready to edit.")
+            self.message_user(
+                request, gettext("Draft %(draft)s is ready to edit.") % {"draft": draft}
+            )
 
 
 @admin.register(models.ChecklistVersion)
@@ -294,21 +390,30 @@ class ChecklistVersionAdmin(SchemeScopedAdmin):
     def has_add_permission(self, request):
         return False  # new versions start from a template's "start a new draft" action
 
-    @admin.action(description="Publish the selected draft")
+    def get_readonly_fields(self, request, obj=None):
+        declared = super().get_readonly_fields(request, obj)
+        return declared if _is_draft(obj) else editable_fields(self.model, declared)
+
+    @admin.action(description=_("Publish the selected draft"))
     def publish(self, request, queryset):
         for version in queryset:
             try:
                 checklists.publish(actor=request.user, version=version)
             except DomainError as error:
-                self.message_user(request, f"{version}: {error.message}", messages.ERROR)
+                _report_errors(self, request, version, error)
             else:
-                self.message_user(request, f"{version} is published.")
+                self.message_user(
+                    request, gettext("%(version)s is published.") % {"version": version}
+                )
 
 
 class QuestionInline(SchemeScopedTabularInline):
     model = models.Question
     extra = 0
     fields = ["order", "key", "text", "answer_type", "no_suggests_issue", "issue_category"]
+
+    def has_view_permission(self, request, obj=None):
+        return may_use_admin(request)
 
     def has_change_permission(self, request, obj=None):
         return obj is None or _is_draft(obj.version)
@@ -329,6 +434,10 @@ class ChecklistSectionAdmin(SchemeScopedAdmin):
     def has_delete_permission(self, request, obj=None):
         return self.has_change_permission(request, obj)
 
+    def get_readonly_fields(self, request, obj=None):
+        declared = super().get_readonly_fields(request, obj)
+        return declared if obj is None or _is_draft(obj.version) else editable_fields(self.model)
+
 
 @admin.register(models.Question)
 class QuestionAdmin(SchemeScopedAdmin):
@@ -344,112 +453,250 @@ class QuestionAdmin(SchemeScopedAdmin):
     def has_delete_permission(self, request, obj=None):
         return self.has_change_permission(request, obj)
 
+    def get_readonly_fields(self, request, obj=None):
+        declared = super().get_readonly_fields(request, obj)
+        if obj is None or _is_draft(obj.section.version):
+            return declared
+        return editable_fields(self.model)
 
-class VisitVisitorInline(SchemeScopedTabularInline):
+
+# Reports are recorded, signed off, submitted and amended through the visit services only
+# (visits/services/visits.py): a report is a record of what two people saw, and an amendment
+# keeps who changed what and why. Here they are read-only; the report's page links to the
+# amendment form.
+
+
+class VisitVisitorInline(ReadOnlyInline):
     model = models.VisitVisitor
-    extra = 0
     autocomplete_fields = ["user"]
 
 
 @admin.register(models.Visit)
-class VisitAdmin(SchemeScopedAdmin):
+class VisitAdmin(ReadOnlyAdmin):
     list_display = ["suite", "visit_date", "status", "outcome", "in_custody", "visited"]
     list_filter = ["scheme", "status", "outcome", "suite"]
     date_hierarchy = "visit_date"
     list_select_related = ["suite"]
     inlines = [VisitVisitorInline]
-    readonly_fields = ["uuid", "revision", "submitted_at", "submitted_by"]
-    deletable = False
+    readonly_fields = ["report_page", "uuid", "revision", "submitted_at", "submitted_by"]
+
+    @admin.display(description=_("Report"))
+    def report_page(self, obj):
+        if obj.pk is None or obj.is_draft:
+            return "-"
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("visit-report", args=[obj.uuid]),
+            gettext("The report's page (amendments are made there, with a reason)"),
+        )
 
 
 @admin.register(models.DetaineeRecord)
-class DetaineeRecordAdmin(SchemeScopedAdmin):
+class DetaineeRecordAdmin(ReadOnlyAdmin):
     scheme_path = "visit__scheme"
     list_display = ["custody_number", "visit", "under_18", "tact"]
     list_select_related = ["visit__suite"]
-    deletable = False
 
 
 @admin.register(models.Answer)
-class AnswerAdmin(ReadOnlyHistoryAdmin):
+class AnswerAdmin(ReadOnlyAdmin):
     scheme_path = "visit__scheme"
     list_display = ["visit", "detainee", "question", "value"]
     list_select_related = ["visit__suite", "detainee", "question"]
 
 
 @admin.register(models.Attachment)
-class AttachmentAdmin(ReadOnlyHistoryAdmin):
+class AttachmentAdmin(ReadOnlyAdmin):
     scheme_path = "visit__scheme"
     list_display = ["visit", "caption", "created_at"]
 
 
 @admin.register(models.Amendment)
-class AmendmentAdmin(ReadOnlyHistoryAdmin):
+class AmendmentAdmin(ReadOnlyAdmin):
     scheme_path = "visit__scheme"
     list_display = ["visit", "actor", "created_at", "reason"]
 
 
+# The rota has rules (conflicts, pairs, nights, trainees, the secret agreed time) and tells
+# visitors of changes: its pages in the app make every change through visits/services/rota.py.
+# Here it is read-only, with the slot and period steps that need no form as actions.
+
+
 @admin.register(models.RotaPeriod)
-class RotaPeriodAdmin(SchemeScopedAdmin):
+class RotaPeriodAdmin(ReadOnlyAdmin):
     list_display = ["name", "scheme", "starts_on", "ends_on", "status"]
     list_filter = ["scheme", "status"]
+    actions = ["publish"]
+
+    @admin.action(description=_("Publish the selected draft rota (e-mails each visitor)"))
+    def publish(self, request, queryset):
+        for period in queryset:
+            try:
+                rota.publish(actor=request.user, period=period)
+            except DomainError as error:
+                _report_errors(self, request, period, error)
+            else:
+                self.message_user(request, gettext("%(period)s is published.") % {"period": period})
 
 
 @admin.register(models.RotaSlot)
-class RotaSlotAdmin(SchemeScopedAdmin):
+class RotaSlotAdmin(ReadOnlyAdmin):
     scheme_path = "period__scheme"
     list_display = ["suite", "week_starts_on", "time_band", "status"]
     list_filter = ["status", "time_band", "suite"]
-    list_select_related = ["suite"]
-    filter_horizontal = ["visitors"]
+    list_select_related = ["suite", "period"]
+    actions = ["mark_cancelled", "mark_missed", "mark_planned"]
+
+    def _end(self, request, queryset, status: str) -> None:
+        for slot in queryset.select_related("period__scheme", "suite"):
+            try:
+                rota.end_slot(actor=request.user, slot=slot, status=status)
+            except DomainError as error:
+                _report_errors(self, request, slot, error)
+            else:
+                self.message_user(
+                    request,
+                    gettext("%(slot)s: %(status)s.")
+                    % {"slot": slot, "status": slot.get_status_display()},
+                )
+
+    @admin.action(description=_("Mark the selected slots cancelled"))
+    def mark_cancelled(self, request, queryset):
+        self._end(request, queryset, models.RotaSlot.Status.CANCELLED)
+
+    @admin.action(description=_("Mark the selected slots missed"))
+    def mark_missed(self, request, queryset):
+        self._end(request, queryset, models.RotaSlot.Status.MISSED)
+
+    @admin.action(description=_("Put the selected slots back to planned"))
+    def mark_planned(self, request, queryset):
+        self._end(request, queryset, models.RotaSlot.Status.PLANNED)
 
 
 @admin.register(models.Availability)
-class AvailabilityAdmin(SchemeScopedAdmin):
+class AvailabilityAdmin(ReadOnlyAdmin):
     scheme_path = "period__scheme"
     list_display = ["user", "period", "nights_ok", "max_visits_per_month"]
 
 
 @admin.register(models.SwapRequest)
-class SwapRequestAdmin(SchemeScopedAdmin):
+class SwapRequestAdmin(ReadOnlyAdmin):
     scheme_path = "slot__period__scheme"
     list_display = ["slot", "offered_by", "taken_by", "status"]
 
 
-class IssueEventInline(SchemeScopedTabularInline):
-    model = models.IssueEvent
-    extra = 0
-    can_delete = False
-    readonly_fields = ["kind", "actor", "text", "attachment", "created_at"]
+# An issue moves only through its workflow (visits/issue_workflow.py, enforced by
+# visits.services.issues.act): each step an event, an audit entry and, where the workflow says,
+# e-mails. Here issues and their events are read-only; a step is taken with the action below.
 
-    def has_add_permission(self, request, obj=None):
-        return False
+
+class IssueEventInline(ReadOnlyInline):
+    model = models.IssueEvent
+    readonly_fields = ["kind", "actor", "text", "attachment", "shared_with_force", "created_at"]
+
+
+class IssueStepForm(forms.Form):
+    """A workflow step for the selected issues, with the revision each was read at."""
+
+    step = forms.ChoiceField(label=_("Step"))
+    text = forms.CharField(
+        label=_("Text"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
+        help_text=_("Steps that need a few words say so if they are missing."),
+    )
+    shared_with_force = forms.BooleanField(
+        label=_("Share this note with the force custody lead"), required=False
+    )
+
+    def __init__(self, *args, issues, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["step"].choices = [
+            (t.action, t.label) for t in TRANSITIONS.values() if Role.MANAGER in t.roles
+        ]
+        for issue in issues:
+            self.fields[f"revision_{issue.pk}"] = forms.IntegerField(
+                widget=forms.HiddenInput, min_value=0
+            )
 
 
 @admin.register(models.Issue)
-class IssueAdmin(SchemeScopedAdmin):
+class IssueAdmin(ReadOnlyAdmin):
     list_display = ["__str__", "severity", "status", "due_on", "created_at"]
     list_filter = ["scheme", "status", "severity", "category", "suite"]
     search_fields = ["description"]
     list_select_related = ["suite"]
     inlines = [IssueEventInline]
-    deletable = False
+    readonly_fields = ["issue_page"]
+    actions = ["take_step"]
+
+    @admin.display(description=_("Issue page"))
+    def issue_page(self, obj):
+        if obj.pk is None:
+            return "-"
+        return format_html(
+            '<a href="{}">{}</a>', reverse("issue-detail", args=[obj.pk]), gettext("Open it")
+        )
+
+    @admin.action(description=_("Take a workflow step (triage, refer, escalate, close…)"))
+    def take_step(self, request, queryset):
+        """A page to choose the step and write its text; then `act` on each selected issue,
+        refused for one changed since that page was drawn (its revision)."""
+        issues = list(queryset.select_related("suite"))
+        applying = "apply" in request.POST
+        form = IssueStepForm(
+            request.POST if applying else None,
+            issues=issues,
+            initial={f"revision_{issue.pk}": issue.revision for issue in issues},
+        )
+        if applying and form.is_valid():
+            data = form.cleaned_data
+            for issue in issues:
+                try:
+                    act(
+                        actor=request.user,
+                        issue=issue,
+                        action=data["step"],
+                        text=data["text"],
+                        shared_with_force=data["shared_with_force"],
+                        expected_revision=data[f"revision_{issue.pk}"],
+                    )
+                except DomainError as error:
+                    _report_errors(self, request, issue, error)
+                else:
+                    self.message_user(
+                        request,
+                        gettext("%(issue)s: %(step)s done.")
+                        % {"issue": issue, "step": TRANSITIONS[data["step"]].label},
+                    )
+            return None  # back to the list, with a message per issue
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Take a workflow step"),
+            "opts": self.model._meta,
+            "issues": issues,
+            "form": form,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "media": self.media,
+        }
+        return TemplateResponse(request, "admin/visits/issue/take_step.html", context)
 
 
 @admin.register(models.IssueEvent)
-class IssueEventAdmin(ReadOnlyHistoryAdmin):
+class IssueEventAdmin(ReadOnlyAdmin):
     scheme_path = "issue__scheme"
     list_display = ["issue", "kind", "actor", "created_at"]
 
 
 @admin.register(models.AuditEntry)
-class AuditEntryAdmin(ReadOnlyHistoryAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "actor", "action", "object_type", "object_id", "ip_address"]
     list_filter = ["action"]
 
 
 @admin.register(models.ApiToken)
-class ApiTokenAdmin(ReadOnlyHistoryAdmin):
+class ApiTokenAdmin(ReadOnlyAdmin):
     """Tokens belong to their users; a manager may see those of their scheme's people."""
 
     scheme_path = "user__memberships__scheme"
@@ -461,7 +708,7 @@ class ApiTokenAdmin(ReadOnlyHistoryAdmin):
 
 
 @admin.register(models.CalendarFeed)
-class CalendarFeedAdmin(ReadOnlyHistoryAdmin):
+class CalendarFeedAdmin(ReadOnlyAdmin):
     scheme_path = "membership__scheme"
     list_display = ["membership", "created_at", "revoked_at"]
     exclude = ["token"]

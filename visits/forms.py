@@ -2,6 +2,8 @@ import datetime
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from visits.errors import DomainError
 from visits.models import (
@@ -15,7 +17,18 @@ from visits.models import (
     Visit,
 )
 from visits.reports import NUMBER_LABELS
-from visits.rules import NOT_VISITED_LABELS
+from visits.rules import NOT_VISITED_LABELS, date_out_of_range
+from visits.services.amendments import (
+    AMENDABLE,
+    CHOICE,
+    COUNT,
+    MOMENT,
+    REASON_MAX,
+    TIME_FIELDS,
+    AnswerAmendment,
+    CustodyNumberAmendment,
+)
+from visits.services.visits import CUSTODY_NUMBER_MAX
 
 
 class LoginForm(AuthenticationForm):
@@ -48,6 +61,15 @@ class SuiteForm(forms.ModelForm):
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
+def within_dates(value) -> None:
+    """A date, or a date and time (aware, in the current time zone), from rules.EARLIEST_DATE
+    to rules.LATEST_DATE: the same bound as the API's."""
+    day = value.date() if isinstance(value, datetime.datetime) else value
+    problem = date_out_of_range(day)
+    if problem:
+        raise forms.ValidationError(problem, code="date_out_of_range")
+
+
 class VisitDateTimeField(forms.DateTimeField):
     widget = DATETIME_WIDGET
 
@@ -67,7 +89,7 @@ class StartVisitForm(forms.Form):
         help_text="Visits are made in pairs: choose at least one other visitor.",
         error_messages={"required": "Choose the visitor you are with."},
     )
-    arrived_at = VisitDateTimeField(label="Time you arrived")
+    arrived_at = VisitDateTimeField(label="Time you arrived", validators=[within_dates])
 
     def __init__(self, *args, suites, co_visitors, **kwargs):
         super().__init__(*args, **kwargs)
@@ -77,7 +99,7 @@ class StartVisitForm(forms.Form):
 
 
 class AdmissionForm(forms.Form):
-    admitted_at = VisitDateTimeField(label="Time you were let in")
+    admitted_at = VisitDateTimeField(label="Time you were let in", validators=[within_dates])
     delay_minutes = forms.IntegerField(
         min_value=0,
         max_value=1440,
@@ -261,7 +283,7 @@ class GoodPracticeForm(forms.Form):
 
 
 class SignOffForm(forms.Form):
-    departed_at = VisitDateTimeField(label="Time you left")
+    departed_at = VisitDateTimeField(label="Time you left", validators=[within_dates])
     outcome = forms.ChoiceField(
         choices=Visit.Outcome.choices, widget=forms.RadioSelect, label="Outcome of the visit"
     )
@@ -304,18 +326,193 @@ class PhotoForm(forms.Form):
     caption = forms.CharField(required=False, max_length=200)
 
 
-class AmendmentForm(forms.Form):
-    reason = forms.CharField(
+def _reason_field() -> forms.CharField:
+    return forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}),
-        max_length=2000,
-        label="Why is the report being amended?",
+        max_length=REASON_MAX,
+        label=_("Why is the report being amended?"),
+        help_text=_("Kept with the change for everyone who reads the report. No names."),
     )
-    good_practice = forms.CharField(
-        required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
-    )
-    sergeant_comments = forms.CharField(
-        required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
-    )
+
+
+def _revision_field() -> forms.IntegerField:
+    # The revision the page was drawn from (RevisionForm): a form without it is out of date.
+    return forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+
+
+class _AmendmentFormMixin:
+    """What both amendment forms share: the revision they were drawn from, required; and how
+    the service's problems, named by their path in the amendment, find their fields here."""
+
+    def clean(self):
+        data = super().clean()
+        self.errors.pop("revision", None)  # a hidden field's error is said above the form
+        if data.get("revision") is None:
+            raise forms.ValidationError(
+                _("This form is out of date. Reload the page and make your changes again.")
+            )
+        return data
+
+    def field_for(self, path: str) -> str | None:
+        return path
+
+    def place(self, error: DomainError) -> None:
+        """Show each of the service's problems by its field, or above the form."""
+        for path, message in error.fields.items():
+            name = self.field_for(path)
+            if name in self.fields and not self.fields[name].widget.is_hidden:
+                self.add_error(name, message)
+            else:
+                self.add_error(None, message)
+        if not error.fields:
+            self.add_error(None, error.message)
+
+
+_AMENDMENT_LABELS = {
+    "arrived_at": _("Time you arrived"),
+    "admitted_at": _("Time you were let in"),
+    "departed_at": _("Time you left"),
+    "delay_minutes": _("Minutes you were kept waiting"),
+    "delay_reason": _("Reason given for the delay"),
+    "delay_authorised_by": _("Rank and name of the officer who authorised it"),
+    "nv_access_denied_reason": _("Reason the Inspector gave for denying access"),
+    "outcome": _("Outcome of the visit"),
+    "abandoned_reason": _("If abandoned, why (suite closed, staffing...)"),
+    "sergeant_name": _("Custody sergeant's rank and name"),
+    "sergeant_comments": _("Sergeant's comments"),
+    "good_practice": _("Good practice seen"),
+}
+_AMENDMENT_HELP = {
+    "arrived_at": _("On the day of the visit."),
+    "admitted_at": _("Leave blank only if you were never let in (an abandoned visit)."),
+    "delay_minutes": _("0 if you were let in straight away."),
+}
+
+
+class AmendmentForm(_AmendmentFormMixin, forms.Form):
+    """The report's own fields, each holding what is recorded now: times, the delay, the
+    numbers, the outcome and sign-off, good practice. Shape and type only, from the service's
+    AMENDABLE; whether the amended report keeps the steps' rules is amend_visit's to say."""
+
+    def __init__(self, *args, visit, **kwargs):
+        initial = {"revision": visit.revision}
+        for name, spec in AMENDABLE.items():
+            value = getattr(visit, name)
+            if spec.kind == MOMENT and value is not None:
+                value = timezone.localtime(value).replace(second=0, microsecond=0)
+            initial[name] = value
+        super().__init__(*args, initial=initial, **kwargs)
+        labels = {
+            **_AMENDMENT_LABELS,
+            **dict(NUMBER_LABELS),
+            **{name: text.capitalize() for name, text in NOT_VISITED_LABELS.items()},
+        }
+        self.fields["revision"] = _revision_field()
+        for name, spec in AMENDABLE.items():
+            label, help_text = labels[name], _AMENDMENT_HELP.get(name, "")
+            if spec.kind == MOMENT:
+                field = VisitDateTimeField(required=not spec.nullable)
+            elif spec.kind == COUNT:
+                # A blank box counts as 0, as on the numbers step.
+                field = forms.IntegerField(min_value=0, max_value=spec.maximum, required=False)
+            elif spec.kind == CHOICE:
+                field = forms.ChoiceField(choices=Visit.Outcome.choices, widget=forms.RadioSelect)
+            else:
+                widget = forms.Textarea(attrs={"rows": 3}) if spec.maximum > 300 else None
+                field = forms.CharField(required=False, max_length=spec.maximum, widget=widget)
+            field.label, field.help_text = label, help_text
+            self.fields[name] = field
+        self.fields["reason"] = _reason_field()
+
+    def changes(self) -> dict:
+        """The fields changed from what is recorded, typed for amend_visit."""
+        changed = {}
+        for name, spec in AMENDABLE.items():
+            if name in self.changed_data:
+                value = self.cleaned_data[name]
+                changed[name] = 0 if spec.kind == COUNT and value is None else value
+        return changed
+
+    def groups(self) -> list:
+        """(title, fields, whether they are figures) in the order of the report's steps."""
+        return [
+            (_("Times"), [self[n] for n in TIME_FIELDS], False),
+            (
+                _("Delay to admission"),
+                [self[n] for n in ("delay_minutes", "delay_reason", "delay_authorised_by")],
+                False,
+            ),
+            *((title, [self[n] for n in names], True) for title, names in NUMBER_GROUPS),
+            (
+                _("Outcome and sign-off"),
+                [
+                    self[n]
+                    for n in ("outcome", "abandoned_reason", "sergeant_name", "sergeant_comments")
+                ],
+                False,
+            ),
+            (_("Good practice"), [self["good_practice"]], False),
+        ]
+
+    def field_for(self, path: str) -> str | None:
+        return path.removeprefix("changes.")
+
+
+class AmendAnswersForm(_AmendmentFormMixin, forms.Form):
+    """A checklist's answers on a submitted report, each holding what is recorded now: the
+    suite checks, or one detainee's answers with their custody number."""
+
+    def __init__(self, *args, visit, sections, answers, detainee=None, **kwargs):
+        super().__init__(*args, initial={"revision": visit.revision}, **kwargs)
+        self.fields["revision"] = _revision_field()
+        self.sections = sections
+        self.detainee = detainee
+        if detainee is not None:
+            self.fields["custody_number"] = forms.CharField(
+                max_length=CUSTODY_NUMBER_MAX,
+                initial=detainee.custody_number,
+                label=_("Custody record number"),
+                help_text=_("For example %(example)s. Never a name.")
+                % {"example": visit.scheme.custody_number_example},
+                widget=forms.TextInput(
+                    attrs={
+                        "autocomplete": "off",
+                        "autocapitalize": "characters",
+                        "spellcheck": "false",
+                    }
+                ),
+            )
+        answer_fields(self, sections, answers)
+        self.fields["reason"] = _reason_field()
+        self._asked: list[int] = []  # the question of each answer sent, in order
+
+    def answer_changes(self) -> list[AnswerAmendment]:
+        """The answers changed from what is recorded (value and note), for amend_visit."""
+        changed = set(self.changed_data)
+        detainee = self.detainee.pk if self.detainee is not None else None
+        amended = []
+        self._asked = []
+        for question, (value, note) in answers_from(self).items():
+            if {f"q_{question}", f"note_{question}"} & changed:
+                amended.append(AnswerAmendment(question, value, note, detainee))
+                self._asked.append(question)
+        return amended
+
+    def custody_number_changes(self) -> list[CustodyNumberAmendment]:
+        if self.detainee is None or "custody_number" not in self.changed_data:
+            return []
+        return [CustodyNumberAmendment(self.detainee.pk, self.cleaned_data["custody_number"])]
+
+    def field_for(self, path: str) -> str | None:
+        parts = path.split(".")
+        if parts[0] == "custody_numbers":
+            return "custody_number"
+        if parts[0] == "answers" and len(parts) > 1 and parts[1].isdigit():
+            index = int(parts[1])
+            if index < len(self._asked):
+                kind = "note" if parts[-1] == "note" else "q"
+                return f"{kind}_{self._asked[index]}"
+        return path
 
 
 # --- Issues ---------------------------------------------------------------------------------
@@ -447,12 +644,15 @@ class AvailabilityForm(RevisionForm):
 
 class OpenPeriodForm(forms.Form):
     starts_on = forms.DateField(
+        validators=[within_dates],
         label="A day in the quarter to plan",
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text="The rota covers every week whose Monday falls in that quarter.",
     )
     availability_closes_on = forms.DateField(
-        label="Availability closes on", widget=forms.DateInput(attrs={"type": "date"})
+        validators=[within_dates],
+        label="Availability closes on",
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
 
 
@@ -489,6 +689,7 @@ class MovePairForm(RevisionForm):
 class PlannedTimeForm(RevisionForm):
     planned_for = forms.DateTimeField(
         required=False,
+        validators=[within_dates],
         label="Day and time you have agreed",
         help_text="Only you, your partner and the scheme manager see this.",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),

@@ -3,6 +3,17 @@
 Anything that is not plainly a photo is refused with a message a volunteer can act on:
 non-images, decompression bombs, huge dimensions, truncated files, and polyglots (an image
 with another file appended after its end).
+
+What is written is pixels and nothing else. Every photo, thumbnail, drawn signature and image
+the force sends in answer to an issue is encoded from a fresh image that holds only the upload's
+pixels (`_pixels_only`), so nothing Pillow read from the file (`image.info`) can reach the
+encoder: no JPEG comment (COM), EXIF (GPS, camera, maker notes, orientation), XMP, IPTC or
+other Photoshop (APP13) blocks, ICC profile, PNG text (tEXt, zTXt, iTXt), PNG eXIf, gamma,
+chromaticity, sRGB intent or physical size, and no WebP EXIF or XMP. Orientation is applied to
+the pixels first; an ICC profile is applied to them too (converted to sRGB, which is what a
+file without a profile is read as), then dropped. A profile Pillow cannot read or apply is
+dropped with the pixels left as they are. Gamma and chromaticity chunks are dropped without
+conversion.
 """
 
 import base64
@@ -11,7 +22,7 @@ import io
 import warnings
 from dataclasses import dataclass
 
-from PIL import Image, ImageOps
+from PIL import Image, ImageCms, ImageOps
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # a 48-megapixel phone photo is 8000 × 6000; beyond this, refuse
@@ -72,12 +83,52 @@ def _open(raw: bytes) -> Image.Image:
     return image
 
 
+SRGB = ImageCms.createProfile("sRGB")
+# The image mode that holds the pixels an ICC profile describes, by the profile's colour space.
+PROFILE_MODES = {"RGB ": "RGB", "GRAY": "L", "CMYK": "CMYK"}
+
+
+def _alpha(image: Image.Image) -> Image.Image | None:
+    if image.mode in ("RGBA", "LA", "PA", "La", "RGBa") or "transparency" in image.info:
+        return image.convert("RGBA").getchannel("A")
+    return None
+
+
+def _in_srgb(image: Image.Image) -> Image.Image:
+    """The image's pixels converted to sRGB if it carries an ICC profile, so that the colours
+    stay right once the profile is dropped. Transparency is kept for the caller to flatten."""
+    icc = image.info.get("icc_profile")
+    if not icc:
+        return image
+    try:
+        source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        mode = PROFILE_MODES[source.profile.xcolor_space]
+        alpha = _alpha(image)
+        colour = image if image.mode == mode else image.convert(mode)
+        converted = ImageCms.profileToProfile(colour, source, SRGB, outputMode="RGB")
+    except (KeyError, OSError, ValueError, ImageCms.PyCMSError):
+        return image  # a profile we cannot apply: the pixels as they are, the profile dropped
+    if alpha is not None:
+        converted.putalpha(alpha)
+    return converted
+
+
+def _pixels_only(image: Image.Image) -> Image.Image:
+    """A new image holding `image`'s pixels and nothing else: `image.info` (comments, EXIF,
+    XMP, ICC, PNG text and whatever else Pillow read from the file) stays behind."""
+    if image.mode not in ("RGB", "L"):
+        raise ValueError(f"flatten a {image.mode} image to RGB or L first")
+    bare = Image.new(image.mode, image.size)
+    bare.paste(image)
+    return bare
+
+
 def _encode(image: Image.Image, side: int, quality: int) -> bytes:
     copy = image.copy()
     copy.thumbnail((side, side), Image.Resampling.LANCZOS)
     out = io.BytesIO()
-    # No exif, no ICC profile, no comments: a fresh JPEG from pixels only.
-    copy.save(out, format="JPEG", quality=quality, optimize=True)
+    # A fresh JPEG from pixels only: no EXIF, ICC profile, XMP or comment is passed or kept.
+    _pixels_only(copy).save(out, format="JPEG", quality=quality, optimize=True)
     return out.getvalue()
 
 
@@ -89,6 +140,7 @@ def clean_photo(raw: bytes) -> CleanImage:
         raise ImageRejected("The file is empty.")
     image = _open(raw)
     image = ImageOps.exif_transpose(image)
+    image = _in_srgb(image)
     if image.mode not in ("RGB", "L"):
         background = Image.new("RGB", image.size, "white")
         rgba = image.convert("RGBA")
@@ -115,11 +167,12 @@ def clean_signature(data_url: str) -> bytes:
     image = _open(raw)
     if image.width > 2000 or image.height > 1000:
         raise ImageRejected("The signature is too large. Ask the sergeant to sign again.")
+    image = _in_srgb(image)
     flat = Image.new("RGB", image.size, "white")
     rgba = image.convert("RGBA")
     flat.paste(rgba, mask=rgba.getchannel("A"))
     if flat.convert("L").getextrema()[0] > 200:
         raise ImageRejected("The signature is blank. Ask the sergeant to sign in the box.")
     out = io.BytesIO()
-    flat.convert("L").save(out, format="PNG", optimize=True)
+    _pixels_only(flat.convert("L")).save(out, format="PNG", optimize=True)
     return out.getvalue()

@@ -283,17 +283,22 @@ def render_visit_report(report: VisitReport) -> bytes:
         )
 
     if report.amendments:
-        flow.append(_p("Amendments", H2))
+        flow.append(_p(gettext("Amendments"), H2))
         for a in report.amendments:
-            flow.append(_p(f"{_fmt(a['at'])}, {a['by']}. Reason: {a['reason']}", H3))
             flow.append(
-                _table(
-                    [
-                        [_p(label, SMALL), _p(f"{old} → {new}", SMALL)]
-                        for label, old, new in a["changes"]
-                    ],
-                    [PAGE_WIDTH * 0.5, PAGE_WIDTH * 0.5],
+                _p(
+                    gettext("%(at)s, %(by)s. Reason: %(reason)s")
+                    % {"at": _fmt(a.at), "by": a.by, "reason": a.reason},
+                    H3,
                 )
+            )
+            rows = [[_p(gettext("Changed"), SMALL), _p(gettext("Before"), SMALL)]]
+            rows[0].append(_p(gettext("After"), SMALL))
+            rows += [
+                [_p(c.label, SMALL), _p(c.before, SMALL), _p(c.after, SMALL)] for c in a.changes
+            ]
+            flow.append(
+                _table(rows, [PAGE_WIDTH * 0.4, PAGE_WIDTH * 0.3, PAGE_WIDTH * 0.3], header=True)
             )
     flow.append(Spacer(1, 6))
 

@@ -8,13 +8,20 @@ given: the PCC reader gets no custody number and no detainee's answers; the forc
 the issues referred to it; the report never hands out the Visit row itself (`VisitFacts`).
 """
 
+import datetime
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+
+from django.core.exceptions import FieldDoesNotExist
+from django.utils import timezone
+from django.utils.translation import gettext
 
 from visits import permissions
 from visits.models import Answer, Issue, Question, Visit
 from visits.rules import NOT_VISITED_LABELS
 from visits.services import audit
+from visits.services.amendments import AMENDABLE_FIELDS, TIME_FIELDS
 from visits.visible_issues import HIDDEN_NUMBER, VisibleIssue, for_reading, visible_issues
 
 NUMBER_LABELS = [
@@ -143,6 +150,26 @@ class VisitFacts:
 
 
 @dataclass
+class AmendedValue:
+    """One value an amendment changed, as the reader may see it."""
+
+    label: str
+    before: str
+    after: str
+
+
+@dataclass
+class VisibleAmendment:
+    """An amendment as the reader may see it: a detainee's custody number and answers hidden
+    from a reader who may not see them (their before and after alike)."""
+
+    at: datetime.datetime
+    by: str
+    reason: str
+    changes: list[AmendedValue]
+
+
+@dataclass
 class VisitReport:
     visit: VisitFacts
     visitors: list[tuple[int, str, object]]  # (user id, name, confirmed at or None)
@@ -153,7 +180,7 @@ class VisitReport:
     suite_sections: list[AnsweredSection]
     suite_answers: list[GivenAnswer]
     issues: list[VisibleIssue]
-    amendments: list[dict] = field(default_factory=list)
+    amendments: list[VisibleAmendment] = field(default_factory=list)
     custody_numbers_shown: bool = True
     detainee_answers_shown: bool = True
 
@@ -241,21 +268,15 @@ def visible_report(viewer, visit: Visit) -> VisitReport:
     issues = visible_issues(
         viewer, for_reading(Issue.objects.visible_to(viewer).filter(visit=visit).order_by("pk"))
     )
-    amendments = [
-        {
-            "at": a.created_at,
-            "by": a.actor.get_full_name() or a.actor.username,
-            "reason": a.reason,
-            "changes": [
-                (_field_label(name), old, new) for name, (old, new) in sorted(a.changes.items())
-            ],
-        }
-        for a in (
-            []
-            if visit.is_draft
-            else visit.amendments.select_related("actor").order_by("created_at")
-        )
-    ]
+    amendments = _visible_amendments(
+        []
+        if visit.is_draft
+        else visit.amendments.select_related("actor").order_by("created_at", "pk"),
+        questions=[q for found in sections.values() for s in found for q in s.questions],
+        detainees=detainee_rows,
+        show_numbers=show_numbers,
+        show_answers=show_answers,
+    )
     return VisitReport(
         visit=facts,
         visitors=facts.visitors,
@@ -281,5 +302,150 @@ def _given(answers: dict[int, Answer]) -> list[GivenAnswer]:
 
 
 def _field_label(name: str) -> str:
-    labels = dict(NUMBER_LABELS) | {k: v.capitalize() for k, v in NOT_VISITED_LABELS.items()}
-    return labels.get(name) or Visit._meta.get_field(name).verbose_name.capitalize()
+    labels = (
+        dict(NUMBER_LABELS)
+        | {k: v.capitalize() for k, v in NOT_VISITED_LABELS.items()}
+        | {
+            "arrived_at": gettext("Time arrived"),
+            "admitted_at": gettext("Time let in"),
+            "departed_at": gettext("Time left"),
+            "delay_minutes": gettext("Minutes kept waiting"),
+            "delay_reason": gettext("Reason given for the delay"),
+            "delay_authorised_by": gettext("Officer who authorised the delay"),
+            "nv_access_denied_reason": gettext("Reason the Inspector gave for denying access"),
+            "outcome": gettext("Outcome"),
+            "abandoned_reason": gettext("Why the visit was abandoned"),
+            "sergeant_name": gettext("Custody sergeant"),
+            "sergeant_comments": gettext("Sergeant's comments"),
+            "good_practice": gettext("Good practice seen"),
+        }
+    )
+    try:
+        return labels.get(name) or Visit._meta.get_field(name).verbose_name.capitalize()
+    except FieldDoesNotExist:
+        return name
+
+
+# --- Amendments -----------------------------------------------------------------------------
+
+OUTCOME_LABELS = dict(Visit.Outcome.choices)
+
+
+def _blank_or(text) -> str:
+    return gettext("(blank)") if text in ("", None) else str(text)
+
+
+def _shown_field(name: str, value) -> str:
+    """A report field's value as an amendment kept it (times in ISO 8601), for reading."""
+    if name in TIME_FIELDS:
+        if not value:
+            return gettext("Not recorded")
+        try:
+            moment = datetime.datetime.fromisoformat(value)
+            return timezone.localtime(moment).strftime("%d %b %Y, %H:%M")
+        except (TypeError, ValueError, OverflowError):
+            return str(value)
+    if name == "outcome":
+        return OUTCOME_LABELS.get(value, _blank_or(value))
+    return _blank_or(value)
+
+
+def _shown_answer(part: str, value) -> str:
+    if part == "value":
+        return ANSWER_LABELS.get(value, value) or gettext("Not answered")
+    return _blank_or(value)
+
+
+def _visible_amendments(
+    amendments, *, questions, detainees, show_numbers: bool, show_answers: bool
+) -> list[VisibleAmendment]:
+    """Each amendment's changes, labelled and in the report's order. A reader who may not see
+    detainees' answers is told only that a detainee's record changed; one who may not see
+    custody numbers gets none, in a change's label, before, after or reason. Once retention has
+    anonymised a detainee (visits.services.retention), no reader is shown the custody numbers or
+    notes an amendment kept of them."""
+    question_text = {q.pk: q.text for q in questions}
+    question_order = {q.pk: index for index, q in enumerate(questions)}
+    number_of = {d.pk: d.custody_number for d in detainees}
+    detainee_order = {d.pk: index for index, d in enumerate(detainees)}
+    anonymised = {d.pk for d in detainees if d.anonymised_at}
+    hidden, gone = gettext("(hidden)"), gettext("(anonymised)")
+    result = []
+    for amendment in amendments:
+        rows: list[tuple[tuple, AmendedValue]] = []
+        numbers, forgotten = set(number_of.values()), set()
+        detainee_changed = False
+        for path, (before, after) in amendment.changes.items():
+            parts = path.split(".")
+            if parts[0] == "detainees" and len(parts) >= 3:
+                detainee = int(parts[1]) if parts[1].isdigit() else None
+                erased = detainee in anonymised
+                if parts[2] == "custody_number":
+                    (forgotten if erased else numbers).update({str(before), str(after)})
+                if not show_answers:
+                    detainee_changed = True
+                    continue
+                who = number_of.get(detainee, "") if show_numbers else hidden
+                order = (2, detainee_order.get(detainee, 0))
+                if parts[2] == "custody_number":
+                    label = gettext("Detainee %(number)s: custody record number") % {"number": who}
+                    if not show_numbers:
+                        before, after = hidden, hidden
+                    elif erased:
+                        before, after = gone, gone
+                    rows.append((order + (-1, path), AmendedValue(label, before, after)))
+                    continue
+                question, part = _answer_path(parts[3:])
+                label = gettext("Detainee %(number)s: %(question)s") % {
+                    "number": who,
+                    "question": question_text.get(question, path),
+                }
+                if part == "note":
+                    label += " " + gettext("(note)")
+                row = AmendedValue(label, _shown_answer(part, before), _shown_answer(part, after))
+                if erased and part == "note":
+                    row.before, row.after = gone, gone
+                rows.append((order + (question_order.get(question, 0), path), row))
+            elif parts[0] == "suite_answers" and len(parts) == 3:
+                question, part = _answer_path(parts[1:])
+                label = gettext("Suite checks: %(question)s") % {
+                    "question": question_text.get(question, path)
+                }
+                if part == "note":
+                    label += " " + gettext("(note)")
+                row = AmendedValue(label, _shown_answer(part, before), _shown_answer(part, after))
+                rows.append(((1, question_order.get(question, 0), path), row))
+            else:
+                order = AMENDABLE_FIELDS.index(path) if path in AMENDABLE_FIELDS else 999
+                row = AmendedValue(
+                    _field_label(path), _shown_field(path, before), _shown_field(path, after)
+                )
+                rows.append(((0, order, path), row))
+        changes = [row for _order, row in sorted(rows, key=lambda r: r[0])]
+        if detainee_changed:
+            changes.append(AmendedValue(gettext("A detainee's record"), hidden, hidden))
+        reason = _without(amendment.reason, forgotten, gone)
+        if not show_numbers:
+            reason = _without(reason, numbers, hidden)
+        result.append(
+            VisibleAmendment(
+                at=amendment.created_at,
+                by=amendment.actor.get_full_name() or amendment.actor.username,
+                reason=reason,
+                changes=changes,
+            )
+        )
+    return result
+
+
+def _answer_path(parts: list[str]) -> tuple[int | None, str]:
+    """(question id, "value" or "note") from the end of an answer's path."""
+    question = int(parts[0]) if parts and parts[0].isdigit() else None
+    return question, parts[1] if len(parts) > 1 else "value"
+
+
+def _without(text: str, numbers, hidden: str) -> str:
+    """`text` with each of these custody numbers (as written, in any case) hidden."""
+    for number in sorted((n for n in numbers if n and n != "None"), key=len, reverse=True):
+        text = re.sub(re.escape(number), hidden, text, flags=re.IGNORECASE)
+    return text

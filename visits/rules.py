@@ -3,8 +3,24 @@
 Each returns what is wrong in words a volunteer can act on; none touches the database.
 """
 
+import datetime
 import re
 from collections.abc import Mapping
+
+# No date in this service is before 2000 or after 2100 (the years summaries accept): a report,
+# a rota or a filter with one was mistyped (or is an attack), and the pages and the API refuse it
+# as not valid before it reaches date arithmetic or the database. Whether a visit's times make
+# sense (not in the future, in the order they happened) is the services' rule.
+EARLIEST_DATE = datetime.date(2000, 1, 1)
+LATEST_DATE = datetime.date(2100, 12, 31)
+
+
+def date_out_of_range(day: datetime.date) -> str | None:
+    """What is wrong with a date outside EARLIEST_DATE..LATEST_DATE, or None."""
+    if EARLIEST_DATE <= day <= LATEST_DATE:
+        return None
+    return f"Give a date from {EARLIEST_DATE:%d %B %Y} to {LATEST_DATE:%d %B %Y}."
+
 
 NOT_VISITED_LABELS = {
     "nv_asleep": "asleep",

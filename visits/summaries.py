@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from visits import permissions
-from visits.errors import NotFound
+from visits.errors import NotFound, NotPermitted
 from visits.models import (
     CustodySuite,
     DetaineeRecord,
@@ -37,6 +37,7 @@ from visits.models import (
     Visit,
 )
 from visits.rules import NOT_VISITED_LABELS
+from visits.services import audit
 from visits.workdays import monday_of, working_days_between
 
 BANDS = ["Weekday daytime", "Evening", "Weekend", "Night"]
@@ -649,6 +650,36 @@ def summary_scope(user, params) -> SummaryScope:
     allowed = list(allowed.order_by("name"))
     chosen = [s for s in allowed if str(s.pk) == params.get("suite")]
     return SummaryScope(scheme, period, chosen or allowed, allowed, error)
+
+
+def read_summary(viewer, scope: SummaryScope, *, form: str) -> Summary:
+    """`visible_summary`, recorded in the audit trail as read by `viewer` in `form` (page,
+    csv, pdf, api), whatever the door."""
+    summary = visible_summary(viewer, scope)
+    _record_read(viewer, summary, form)
+    return summary
+
+
+def read_national_return(viewer, scheme: Scheme, period: Period) -> Summary:
+    """The whole scheme's figures for the national return, recorded as read. NotPermitted for
+    anyone but the manager and the PCC reader."""
+    if not permissions.can_download_national_return(viewer, scheme):
+        raise NotPermitted(
+            gettext("The national return is for the scheme manager and PCC reader."),
+            code="role_not_allowed",
+        )
+    summary = summarise(scheme, period, None)
+    _record_read(viewer, summary, "national_return")
+    return summary
+
+
+def _record_read(viewer, summary: Summary, form: str) -> None:
+    audit.record(
+        actor=viewer,
+        action=f"summary.{form}",
+        scheme=summary.scheme,
+        detail={"period": summary.period.key, "suites": summary.suite_names},
+    )
 
 
 def visible_summary(viewer, scope: SummaryScope) -> Summary:

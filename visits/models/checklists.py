@@ -1,6 +1,10 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
+from django.utils.translation import gettext
+
+from visits.errors import ConflictError
 
 from .schemes import Scheme
 
@@ -38,8 +42,84 @@ class ChecklistTemplate(models.Model):
         return f"{self.name} ({self.scheme})"
 
 
+# A published checklist never changes: every report filled in against it shows its sections and
+# questions, in the page and the PDF, so a change would rewrite reports already submitted. The
+# models refuse it whatever the door (the admin, a service, a shell): save() and delete() of a
+# version that is not a draft, of a section or question of one, and moving a section or question
+# into or out of one; and the querysets' update(), delete(), bulk_create() and bulk_update() for
+# such rows. Raw SQL (and Django's private `_base_manager` / `_raw_delete`) can still do it; the
+# audit trail and backups are the backstop there, not this code.
+
+
+class ChecklistLocked(ConflictError):
+    """A change to a checklist version that is no longer a draft (or to what is under it)."""
+
+    def __init__(self, message: str | None = None):
+        super().__init__(
+            message
+            or gettext(
+                "A published checklist never changes: reports were filled in against it. "
+                "Start a new draft version and change that."
+            ),
+            code="checklist_locked",
+        )
+
+
+def _refuse_unless_drafts(versions) -> None:
+    """Raise ChecklistLocked if any of `versions` (a ChecklistVersion queryset) is not a draft."""
+    if versions.exclude(status=ChecklistVersion.Status.DRAFT).exists():
+        raise ChecklistLocked()
+
+
+def _versions(**lookups):
+    """The versions matching any of `lookups` (ORed); those given None are left out."""
+    conditions = [Q(**{name: value}) for name, value in lookups.items() if value is not None]
+    if not conditions:
+        return ChecklistVersion.objects.none()
+    condition = conditions[0]
+    for other in conditions[1:]:
+        condition |= other
+    return ChecklistVersion.objects.filter(condition)
+
+
+class ChecklistVersionQuerySet(models.QuerySet):
+    """update() and delete() touch drafts only. The one change a published version takes is to
+    be retired (`checklists.publish` retires the one it replaces)."""
+
+    def update(self, **kwargs):
+        retiring = set(kwargs) == {"status"} and kwargs["status"] == ChecklistVersion.Status.RETIRED
+        kept = (
+            [ChecklistVersion.Status.PUBLISHED, ChecklistVersion.Status.RETIRED]
+            if retiring
+            else [ChecklistVersion.Status.DRAFT]
+        )
+        if self.exclude(status__in=kept).exists():
+            raise ChecklistLocked()
+        return super().update(**kwargs)
+
+    def delete(self):
+        _refuse_unless_drafts(self)
+        return super().delete()
+
+    delete.queryset_only = True
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        if any(obj.status != ChecklistVersion.Status.DRAFT for obj in objs):
+            raise ChecklistLocked(gettext("A checklist version starts as a draft."))
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        objs = list(objs)
+        _refuse_unless_drafts(self.model.objects.filter(pk__in=[obj.pk for obj in objs]))
+        return super().bulk_update(objs, fields, *args, **kwargs)
+
+
 class ChecklistVersion(models.Model):
-    """One version of a checklist. Once published it never changes; visits point at it."""
+    """One version of a checklist. Once published it never changes; visits point at it.
+
+    A version starts as a draft; publishing (`services.checklists.publish`) is the draft's
+    last change, and being retired the published one's only one (see ChecklistLocked)."""
 
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -57,6 +137,8 @@ class ChecklistVersion(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
 
+    objects = ChecklistVersionQuerySet.as_manager()
+
     class Meta:
         ordering = ["template", "-number"]
         constraints = [
@@ -66,17 +148,134 @@ class ChecklistVersion(models.Model):
     def __str__(self) -> str:
         return f"{self.template.name} v{self.number} ({self.get_status_display()})"
 
+    def save(self, *args, **kwargs):
+        stored = self._stored()
+        if stored is None:
+            if self.status != self.Status.DRAFT:
+                raise ChecklistLocked(gettext("A checklist version starts as a draft."))
+        elif stored["status"] != self.Status.DRAFT:
+            changed = {name for name, value in stored.items() if getattr(self, name) != value}
+            retiring = (
+                stored["status"] == self.Status.PUBLISHED and self.status == self.Status.RETIRED
+            )
+            if changed - {"status"} or (changed and not retiring):
+                raise ChecklistLocked()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        stored = self._stored()
+        if stored is not None and stored["status"] != self.Status.DRAFT:
+            raise ChecklistLocked()
+        return super().delete(*args, **kwargs)
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+    def _stored(self) -> dict | None:
+        """The row as the database holds it (every column by attribute name), or None."""
+        if self.pk is None:
+            return None
+        names = [field.attname for field in self._meta.concrete_fields]
+        return type(self)._base_manager.filter(pk=self.pk).values(*names).first()
+
+
+class ChecklistSectionQuerySet(models.QuerySet):
+    """update(), delete() and the bulk methods touch sections of drafts only, and move none
+    into a version that is not a draft."""
+
+    def update(self, **kwargs):
+        _refuse_unless_drafts(_versions(sections__in=self.values("pk")))
+        target = kwargs.get("version", kwargs.get("version_id"))
+        if target is not None:
+            _refuse_unless_drafts(_versions(pk=getattr(target, "pk", target)))
+        return super().update(**kwargs)
+
+    def delete(self):
+        _refuse_unless_drafts(_versions(sections__in=self.values("pk")))
+        return super().delete()
+
+    delete.queryset_only = True
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        _refuse_unless_drafts(_versions(pk__in=[obj.version_id for obj in objs]))
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        objs = list(objs)
+        _refuse_unless_drafts(
+            _versions(
+                sections__in=[obj.pk for obj in objs], pk__in=[obj.version_id for obj in objs]
+            )
+        )
+        return super().bulk_update(objs, fields, *args, **kwargs)
+
 
 class ChecklistSection(models.Model):
     version = models.ForeignKey(ChecklistVersion, on_delete=models.CASCADE, related_name="sections")
     title = models.CharField(max_length=120)
     order = models.PositiveSmallIntegerField(default=0)
 
+    objects = ChecklistSectionQuerySet.as_manager()
+
     class Meta:
         ordering = ["version", "order"]
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args, **kwargs):
+        _refuse_unless_drafts(self._versions_touched())
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        _refuse_unless_drafts(_versions(sections__pk=self.pk))
+        return super().delete(*args, **kwargs)
+
+    def clean(self):
+        # For forms (the admin): the same refusal as save(), as a message on the form.
+        try:
+            _refuse_unless_drafts(self._versions_touched())
+        except ChecklistLocked as error:
+            raise ValidationError(error.message) from None
+
+    def _versions_touched(self):
+        """The version it is in now (as stored) and the one it is being saved into."""
+        return _versions(sections__pk=self.pk, pk=self.version_id)
+
+
+class QuestionQuerySet(models.QuerySet):
+    """update(), delete() and the bulk methods touch questions of drafts only, and move none
+    into a section of a version that is not a draft."""
+
+    def update(self, **kwargs):
+        _refuse_unless_drafts(_versions(sections__questions__in=self.values("pk")))
+        target = kwargs.get("section", kwargs.get("section_id"))
+        if target is not None:
+            _refuse_unless_drafts(_versions(sections__pk=getattr(target, "pk", target)))
+        return super().update(**kwargs)
+
+    def delete(self):
+        _refuse_unless_drafts(_versions(sections__questions__in=self.values("pk")))
+        return super().delete()
+
+    delete.queryset_only = True
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        _refuse_unless_drafts(_versions(sections__in=[obj.section_id for obj in objs]))
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        objs = list(objs)
+        _refuse_unless_drafts(
+            _versions(
+                sections__questions__in=[obj.pk for obj in objs],
+                sections__in=[obj.section_id for obj in objs],
+            )
+        )
+        return super().bulk_update(objs, fields, *args, **kwargs)
 
 
 class Question(models.Model):
@@ -103,11 +302,32 @@ class Question(models.Model):
     issue_category = models.CharField(max_length=20, choices=IssueCategory.choices, blank=True)
     order = models.PositiveSmallIntegerField(default=0)
 
+    objects = QuestionQuerySet.as_manager()
+
     class Meta:
         ordering = ["section", "order"]
 
     def __str__(self) -> str:
         return self.text
+
+    def save(self, *args, **kwargs):
+        _refuse_unless_drafts(self._versions_touched())
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        _refuse_unless_drafts(_versions(sections__questions__pk=self.pk))
+        return super().delete(*args, **kwargs)
+
+    def clean(self):
+        # For forms (the admin): the same refusal as save(), as a message on the form.
+        try:
+            _refuse_unless_drafts(self._versions_touched())
+        except ChecklistLocked as error:
+            raise ValidationError(error.message) from None
+
+    def _versions_touched(self):
+        """The version it is in now (as stored) and the one its section is in."""
+        return _versions(sections__questions__pk=self.pk, sections__pk=self.section_id)
 
 
 def sections_by_version(version_ids) -> dict[int, list["ChecklistSection"]]:

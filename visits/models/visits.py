@@ -276,12 +276,21 @@ class Attachment(models.Model):
 
 
 class Amendment(models.Model):
-    """A change to a submitted report: who, when, why, and each field's old and new value."""
+    """A change to a submitted report: who, when, why, and each value's before and after.
+
+    `changes` maps a path to [before, after]: a field of the report (`delay_minutes`; times in
+    ISO 8601), `suite_answers.<question id>.value|note`,
+    `detainees.<detainee id>.answers.<question id>.value|note` or
+    `detainees.<detainee id>.custody_number`. Readers get them through visits.reports, which
+    hides the detainees' parts from those who may not see them."""
 
     visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="amendments")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     reason = models.TextField()
     changes = models.JSONField(default=dict)
+    revision = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The report's revision this amendment made."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -1,4 +1,5 @@
-"""Versioned checklists: a manager edits a draft, then publishes it; published ones never change."""
+"""Versioned checklists: a manager edits a draft, then publishes it; published ones never change
+(the models refuse it: visits.models.checklists.ChecklistLocked)."""
 
 from django.db import transaction
 from django.utils import timezone
@@ -78,12 +79,11 @@ def install_defaults(*, scheme: Scheme) -> None:
             )
             if not created and template.versions.exists():
                 continue
+            # Filled in as a draft, then published: a published version takes no sections.
             version = ChecklistVersion.objects.create(
                 template=template,
                 number=1,
-                status=ChecklistVersion.Status.PUBLISHED,
                 note="Default checklist from PACE Code C and ICVA guidance.",
-                published_at=timezone.now(),
             )
             for s_order, (title, questions) in enumerate(sections):
                 section = ChecklistSection.objects.create(
@@ -100,10 +100,15 @@ def install_defaults(*, scheme: Scheme) -> None:
                     )
                     for q_order, (key, text, category) in enumerate(questions)
                 )
+            version.status = ChecklistVersion.Status.PUBLISHED
+            version.published_at = timezone.now()
+            version.save(update_fields=["status", "published_at"])
 
 
 def start_draft(*, actor, template: ChecklistTemplate) -> ChecklistVersion:
-    """A draft copy of the latest version to edit; the existing draft if there is one."""
+    """A draft copy of the latest version to edit; the existing draft if there is one.
+
+    The latest version is only read; the copies are written into the draft."""
     with transaction.atomic():
         draft = template.versions.filter(status=ChecklistVersion.Status.DRAFT).first()
         if draft:

@@ -1,4 +1,4 @@
-"""Recording a visit: start, each step of the report, submit, amend.
+"""Recording a visit: start, each step of the report, submit (amendments: amendments.py).
 
 Every function takes the acting user first and raises DomainError (or ConflictError for a
 stale revision) when a rule is broken; nothing is changed then. Whether the actor may act on
@@ -20,7 +20,6 @@ from django.utils.translation import gettext
 from visits import permissions, rules
 from visits.errors import ConflictError, DomainError
 from visits.models import (
-    Amendment,
     Answer,
     Attachment,
     ChecklistTemplate,
@@ -57,6 +56,12 @@ NUMBER_FIELDS = (
     *Visit.NOT_VISITED_FIELDS,
 )
 YES_NO_VALUES = {choice.value for choice in Answer.YesNo}
+CUSTODY_NUMBER_MAX = 40
+# A time may run this far ahead of the server's clock (a phone's clock is fast), as at the start.
+CLOCK_SLACK = datetime.timedelta(minutes=10)
+# Let in and gone within a day of arriving: a later time is a typing slip, and would count
+# days of volunteering in the national return.
+LONGEST_VISIT = datetime.timedelta(hours=24)
 
 
 # --- Start --------------------------------------------------------------------------------------
@@ -176,10 +181,17 @@ def start_visit(
             code="visitor_conflict",
             field="co_visitors",
         )
-    if arrived_at > timezone.now() + datetime.timedelta(minutes=10):
+    if arrived_at > timezone.now() + CLOCK_SLACK:
         raise DomainError(
             "The arrival time cannot be in the future.",
             code="arrival_in_future",
+            field="arrived_at",
+        )
+    if timezone.localdate(arrived_at) < rules.EARLIEST_DATE:
+        # The doors refuse such a date already; this is for every other caller.
+        raise DomainError(
+            rules.date_out_of_range(timezone.localdate(arrived_at)),
+            code="arrival_too_early",
             field="arrived_at",
         )
     versions = checklist_versions or {}
@@ -248,7 +260,8 @@ def _lock_draft(visit: Visit, expected_revision: int | None) -> Visit:
     return locked
 
 
-def _save(visit: Visit, fields: dict) -> Visit:
+def save_fields(visit: Visit, fields: dict) -> Visit:
+    """Save a locked report's changed fields and move its revision on (steps and amendments)."""
     for name, value in fields.items():
         setattr(visit, name, value)
     visit.revision = F("revision") + 1
@@ -273,6 +286,10 @@ def record_admission(
     problems = {}
     if admitted_at < visit.arrived_at:
         problems["admitted_at"] = "The time admitted cannot be before the time you arrived."
+    elif admitted_at > timezone.now() + CLOCK_SLACK:
+        problems["admitted_at"] = "The time admitted cannot be in the future."
+    elif admitted_at - visit.arrived_at > LONGEST_VISIT:
+        problems["admitted_at"] = "A visit lasts less than a day: check the date of this time."
     if delay_minutes:
         if not delay_reason.strip():
             problems["delay_reason"] = "Give the reason you were told for the delay."
@@ -290,7 +307,7 @@ def record_admission(
                 code="admission_invalid",
                 field="admitted_at",
             )
-        return _save(
+        return save_fields(
             locked,
             {
                 "admitted_at": admitted_at,
@@ -314,7 +331,7 @@ def record_numbers(
     if problems:
         raise DomainError("The numbers do not add up.", code="numbers_disagree", fields=problems)
     with transaction.atomic():
-        return _save(_lock_draft(visit, expected_revision), values)
+        return save_fields(_lock_draft(visit, expected_revision), values)
 
 
 @dataclass
@@ -364,7 +381,7 @@ def save_detainee(
             code="custody_number_repeated",
             field="custody_number",
         )
-    questions = _questions(visit.detainee_checklist_id)
+    questions = questions_of(visit.detainee_checklist_id)
     _check_answers(details.answers, questions)
     attributes = {
         name: getattr(details, name)
@@ -380,7 +397,7 @@ def save_detainee(
             setattr(detainee, name, value)
         detainee.save()
         _replace_answers(locked, detainee, details.answers)
-        _save(locked, {"involves_tact": locked.detainees.filter(tact=True).exists()})
+        save_fields(locked, {"involves_tact": locked.detainees.filter(tact=True).exists()})
     return detainee
 
 
@@ -389,7 +406,7 @@ def remove_detainee(*, actor, visit: Visit, detainee: DetaineeRecord) -> None:
     with transaction.atomic():
         locked = _lock_draft(visit, None)
         detainee.delete()
-        _save(locked, {"involves_tact": locked.detainees.filter(tact=True).exists()})
+        save_fields(locked, {"involves_tact": locked.detainees.filter(tact=True).exists()})
 
 
 def save_suite_answers(
@@ -400,14 +417,14 @@ def save_suite_answers(
     expected_revision: int | None = None,
 ) -> Visit:
     """The suite checklist's answers (question id -> (value, note)), replacing earlier ones."""
-    _check_answers(answers, _questions(visit.suite_checklist_id))
+    _check_answers(answers, questions_of(visit.suite_checklist_id))
     with transaction.atomic():
         locked = _lock_draft(visit, expected_revision)
         _replace_answers(locked, None, answers)
-        return _save(locked, {})
+        return save_fields(locked, {})
 
 
-def _questions(version_id) -> dict[int, Question]:
+def questions_of(version_id) -> dict[int, Question]:
     return {q.pk: q for q in Question.objects.filter(section__version_id=version_id)}
 
 
@@ -553,7 +570,7 @@ def raise_issue(
                 actor=actor,
                 text="Resolved with the custody sergeant.",
             )
-        _save(locked, {})
+        save_fields(locked, {})
     return issue
 
 
@@ -562,7 +579,7 @@ def withdraw_issue(*, actor, visit: Visit, issue: Issue) -> None:
     with transaction.atomic():
         locked = _lock_draft(visit, None)
         issue.delete()
-        _save(locked, {})
+        save_fields(locked, {})
 
 
 def add_photo(*, actor, visit: Visit, photo, caption: str = "") -> Attachment:
@@ -580,13 +597,13 @@ def add_photo(*, actor, visit: Visit, photo, caption: str = "") -> Attachment:
         attachment.image.save(f"{name}.jpg", ContentFile(photo.data), save=False)
         attachment.thumbnail.save(f"{name}-thumb.jpg", ContentFile(photo.thumbnail), save=False)
         attachment.save()
-        _save(locked, {})
+        save_fields(locked, {})
     return attachment
 
 
 def record_good_practice(*, actor, visit: Visit, text: str) -> Visit:
     with transaction.atomic():
-        return _save(_lock_draft(visit, None), {"good_practice": text.strip()})
+        return save_fields(_lock_draft(visit, None), {"good_practice": text.strip()})
 
 
 # --- Sign-off, submission, amendment ------------------------------------------------------------
@@ -646,6 +663,10 @@ def record_sign_off(
             problems["departed_at"] = (
                 "The departure time cannot be before the time you were let in."
             )
+        elif sign_off.departed_at > timezone.now() + CLOCK_SLACK:
+            problems["departed_at"] = "The departure time cannot be in the future."
+        elif sign_off.departed_at - locked.arrived_at > LONGEST_VISIT:
+            problems["departed_at"] = "A visit lasts less than a day: check the date of this time."
         if sign_off.outcome not in Visit.Outcome.values:
             problems["outcome"] = "Choose the outcome of the visit."
         if sign_off.outcome == Visit.Outcome.ABANDONED and not sign_off.abandoned_reason.strip():
@@ -676,7 +697,7 @@ def record_sign_off(
             confirmed_at=now
         )
         locked.visit_visitors.exclude(user_id__in=confirmed_ids).update(confirmed_at=None)
-        return _save(locked, fields)
+        return save_fields(locked, fields)
 
 
 def submission_problems(visit: Visit) -> dict[str, str]:
@@ -715,7 +736,7 @@ def submit_visit(*, actor, visit: Visit, notify: bool = True) -> Visit:
             raise DomainError(
                 "The report is not finished yet.", code="visit_incomplete", fields=problems
             )
-        _save(
+        save_fields(
             locked,
             {
                 "status": Visit.Status.SUBMITTED,
@@ -731,67 +752,3 @@ def submit_visit(*, actor, visit: Visit, notify: bool = True) -> Visit:
 
             transaction.on_commit(lambda: notifications.send_visit_report(locked.pk))
     return locked
-
-
-AMENDABLE_FIELDS = (
-    *NUMBER_FIELDS,
-    "nv_access_denied_reason",
-    "delay_minutes",
-    "delay_reason",
-    "delay_authorised_by",
-    "good_practice",
-    "sergeant_comments",
-    "outcome",
-    "abandoned_reason",
-)
-
-
-def amend_visit(
-    *, actor, visit: Visit, reason: str, changes: dict, expected_revision: int | None = None
-) -> Amendment | None:
-    """Change a submitted report, keeping who changed what, when and why.
-
-    Returns None if nothing changed. Raises DomainError without a reason, for a draft, or if
-    the changed numbers no longer add up."""
-    if not reason.strip():
-        raise DomainError(
-            "Give a reason for the amendment.", code="amendment_reason_missing", field="reason"
-        )
-    unknown = set(changes) - set(AMENDABLE_FIELDS)
-    if unknown:
-        raise DomainError(
-            f"These cannot be amended: {', '.join(sorted(unknown))}.", code="field_not_amendable"
-        )
-    with transaction.atomic():
-        locked = Visit.objects.select_for_update().get(pk=visit.pk)
-        if locked.is_draft:
-            raise DomainError("A draft is edited, not amended.", code="visit_is_draft")
-        revisions.check(
-            locked, expected_revision, "Someone else amended this report since you opened it."
-        )
-        diff = {
-            name: [getattr(locked, name), value]
-            for name, value in changes.items()
-            if getattr(locked, name) != value
-        }
-        if not diff:
-            return None
-        after = {name: getattr(locked, name) for name in AMENDABLE_FIELDS} | changes
-        if after["outcome"] != Visit.Outcome.ABANDONED:
-            problems = rules.number_disagreements(after)
-            if problems:
-                raise DomainError(
-                    "The amended numbers do not add up.", code="numbers_disagree", fields=problems
-                )
-        _save(locked, {name: new for name, (_old, new) in diff.items()})
-        amendment = Amendment.objects.create(
-            visit=locked, actor=actor, reason=reason.strip(), changes=diff
-        )
-        audit.record(
-            actor=actor,
-            action="visit.amended",
-            obj=locked,
-            scheme=locked.scheme,
-            detail={"fields": sorted(diff)},
-        )
-    return amendment

@@ -1,5 +1,3 @@
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -8,14 +6,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from visits import permissions
+from visits import exports, permissions
 from visits.errors import DomainError, NotPermitted
 from visits.forms import IssueActionForm, IssueFilterForm
 from visits.issue_workflow import allowed_from
 from visits.models import CustodySuite, Issue, IssueEvent
 from visits.services import audit
 from visits.services.issues import act
-from visits.visible_issues import readable_issues, visible_issue, visible_issues
+from visits.visible_issues import read_issue, readable_issues, visible_issue, visible_issues
 
 WAITING_FOR_FORCE = (Issue.Status.REFERRED, Issue.Status.ESCALATED)  # the board's "overdue"
 
@@ -74,49 +72,12 @@ def issue_export(request):
         action="issues.exported",
         detail=dict(request.GET.items()),
     )
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="issues.csv"'
-    writer = csv.writer(response)
-    writer.writerow(
-        [
-            "id",
-            "suite",
-            "category",
-            "severity",
-            "status",
-            "escalation",
-            "custody number",
-            "description",
-            "raised",
-            "referred",
-            "due",
-            "responded",
-            "closed",
-            "overdue",
-            "outcome",
-        ]
+    readable = visible_issues(request.user, issues.iterator(chunk_size=500))
+    response = HttpResponse(
+        exports.issues_csv(readable, today=timezone.localdate()),
+        content_type="text/csv; charset=utf-8",
     )
-    today = timezone.localdate()
-    for issue in visible_issues(request.user, issues.iterator(chunk_size=500)):
-        writer.writerow(
-            [
-                issue.id,
-                issue.suite_name,
-                issue.category_label,
-                issue.severity_label,
-                issue.status_label,
-                issue.escalation_label,
-                issue.custody_number,
-                issue.description,
-                f"{issue.created_at:%Y-%m-%d}",
-                f"{issue.referred_at:%Y-%m-%d}" if issue.referred_at else "",
-                issue.due_on or "",
-                f"{issue.responded_at:%Y-%m-%d}" if issue.responded_at else "",
-                f"{issue.closed_at:%Y-%m-%d}" if issue.closed_at else "",
-                "yes" if issue.overdue_on(today) else "no",
-                issue.outcome,
-            ]
-        )
+    response["Content-Disposition"] = 'attachment; filename="issues.csv"'
     return response
 
 
@@ -124,14 +85,14 @@ def _visible_issue(request, pk) -> Issue:
     return get_object_or_404(readable_issues(request.user).select_related("scheme"), pk=pk)
 
 
-def detail_context(request, issue, form=None) -> dict:
+def detail_context(request, issue, form=None, *, seen=None) -> dict:
     actions = [
         t
         for t in allowed_from(issue.status)
         if permissions.can_take_issue_action(request.user, issue, t)
     ]
     return {
-        "issue": visible_issue(request.user, issue),
+        "issue": seen or visible_issue(request.user, issue),
         "actions": actions,
         "form": form,
         "today": timezone.localdate(),
@@ -142,7 +103,8 @@ def detail_context(request, issue, form=None) -> dict:
 @login_required
 def issue_detail(request, pk):
     issue = _visible_issue(request, pk)
-    return render(request, "visits/issues/detail.html", detail_context(request, issue))
+    context = detail_context(request, issue, seen=read_issue(request.user, issue))
+    return render(request, "visits/issues/detail.html", context)
 
 
 @require_POST

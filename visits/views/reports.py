@@ -2,18 +2,21 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from visits import permissions
-from visits.errors import DomainError
-from visits.forms import AmendmentForm, apply_error
-from visits.models import Visit
+from visits.errors import ConflictError, DomainError
+from visits.forms import AmendAnswersForm, AmendmentForm
+from visits.models import Answer, Visit
+from visits.models.checklists import sections_by_version
 from visits.pdf import render_visit_report
 from visits.reports import VisitFacts, read_report
 from visits.services import phone_reports
-from visits.services.visits import amend_visit
+from visits.services.amendments import amend_visit
 
 
 def _visible_visit(request, uuid) -> Visit:
@@ -80,20 +83,76 @@ def visit_pdf(request, uuid):
 @require_http_methods(["GET", "POST"])
 @login_required
 def visit_amend(request, uuid):
+    """Amend a submitted report, one part at a time: its own fields (`?part=` absent), the
+    suite checks (`?part=suite`) or one detainee's number and answers (`?part=detainee-<id>`).
+    Each form carries the revision it was drawn from: a stale one is refused (409) and the other
+    person's amendment stays."""
     visit = _visible_visit(request, uuid)
     if not permissions.can_amend_visit(request.user, visit):
         raise PermissionDenied("Only the visitors on this visit and the scheme manager amend it.")
-    initial = {"good_practice": visit.good_practice, "sergeant_comments": visit.sergeant_comments}
-    form = AmendmentForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        changes = {k: v for k, v in form.cleaned_data.items() if k != "reason"}
+    detainees = []
+    if permissions.can_see_detainee_answers(request.user, visit):
+        detainees = list(visit.detainees.filter(anonymised_at__isnull=True).order_by("order", "pk"))
+    part = request.GET.get("part", "")
+    here = reverse("visit-amend", args=[visit.uuid])
+    parts = [("", gettext("The report's details"))]
+    parts.append(("suite", gettext("Suite checks")))
+    parts += [
+        (f"detainee-{d.pk}", gettext("Detainee %(number)s") % {"number": d.custody_number})
+        for d in detainees
+    ]
+    if part not in dict(parts):
+        raise Http404
+    data = request.POST if request.method == "POST" else None
+    detainee = next((d for d in detainees if part == f"detainee-{d.pk}"), None)
+    if part:
+        version = visit.detainee_checklist_id if detainee else visit.suite_checklist_id
+        rows = Answer.objects.filter(visit=visit, detainee=detainee)
+        form = AmendAnswersForm(
+            data,
+            visit=visit,
+            sections=sections_by_version([version]).get(version, []),
+            answers={a.question_id: (a.value, a.note) for a in rows},
+            detainee=detainee,
+        )
+    else:
+        form = AmendmentForm(data, visit=visit)
+    status = 200
+    if data is not None and form.is_valid():
         try:
             amendment = amend_visit(
-                actor=request.user, visit=visit, reason=form.cleaned_data["reason"], changes=changes
+                actor=request.user,
+                visit=visit,
+                reason=form.cleaned_data["reason"],
+                changes=form.changes() if not part else {},
+                answers=form.answer_changes() if part else (),
+                custody_numbers=form.custody_number_changes() if part else (),
+                expected_revision=form.cleaned_data["revision"],
             )
+        except ConflictError as error:
+            form.add_error(None, error.message)
+            status = 409
         except DomainError as error:
-            apply_error(form, error)
+            form.place(error)
         else:
-            messages.success(request, "Amendment saved." if amendment else "Nothing changed.")
+            messages.success(
+                request, gettext("Amendment saved.") if amendment else gettext("Nothing changed.")
+            )
             return redirect("visit-report", uuid=visit.uuid)
-    return render(request, "visits/reports/amend.html", {"visit": VisitFacts(visit), "form": form})
+    title = dict(parts)[part]
+    return render(
+        request,
+        "visits/reports/amend.html",
+        {
+            "visit": VisitFacts(visit),
+            "form": form,
+            "part": part,
+            "title": title,
+            "parts": [
+                (label, f"{here}?part={key}" if key else here, key == part) for key, label in parts
+            ],
+            "action": f"{here}?part={part}" if part else here,
+            "conflict": status == 409,
+        },
+        status=status,
+    )

@@ -1,6 +1,3 @@
-import csv
-import dataclasses
-
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
@@ -8,19 +5,16 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from visits import permissions
+from visits import exports, permissions
 from visits.charts import bar_chart
-from visits.errors import NotFound
-from visits.services import audit
+from visits.errors import NotFound, NotPermitted
 from visits.summaries import (
     DAYS,
-    NATIONAL_RETURN_COLUMNS,
     Period,
     SummaryScope,
-    national_return_row,
-    summarise,
+    read_national_return,
+    read_summary,
     summary_scope,
-    visible_summary,
 )
 
 
@@ -68,7 +62,7 @@ def _charts(c) -> list:
 
 def summary_context(request) -> dict:
     scope = _scope(request)
-    summary = visible_summary(request.user, scope)
+    summary = read_summary(request.user, scope, form="page")
     c = summary.current
     today = timezone.localdate()
     quarters = [Period.containing(today)]
@@ -98,15 +92,6 @@ def summary_page(request):
     return render(request, template, summary_context(request))
 
 
-def _download(request, kind: str, summary) -> None:
-    audit.record(
-        actor=request.user,
-        action=f"summary.{kind}",
-        scheme=summary.scheme,
-        detail={"period": summary.period.key, "suites": summary.suite_names},
-    )
-
-
 def _filename(summary, suffix: str) -> str:
     return f"icv-{summary.scheme.slug}-{summary.period.key}{suffix}"
 
@@ -114,50 +99,9 @@ def _filename(summary, suffix: str) -> str:
 @require_GET
 @login_required
 def summary_csv(request):
-    summary = visible_summary(request.user, _scope(request))
-    _download(request, "csv", summary)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    summary = read_summary(request.user, _scope(request), form="csv")
+    response = HttpResponse(exports.summary_csv(summary), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{_filename(summary, ".csv")}"'
-    writer = csv.writer(response)
-    writer.writerow(["figure", summary.period.label, summary.previous_period.label])
-    for name, value in summary.current.given().items():
-        before = getattr(summary.previous, name)
-        if isinstance(value, dict):
-            for key, item in value.items():
-                if isinstance(item, list):  # a week: made, planned
-                    old = before.get(key, [0, 0])
-                    writer.writerow([f"{name}: {key}: made", item[0], old[0]])
-                    writer.writerow([f"{name}: {key}: planned", item[1], old[1]])
-                elif isinstance(item, dict):
-                    for sub, number in item.items():
-                        writer.writerow(
-                            [f"{name}: {key}: {sub}", number, before.get(key, {}).get(sub, 0)]
-                        )
-                else:
-                    writer.writerow([f"{name}: {key}", item, before.get(key, 0)])
-        elif isinstance(value, list):
-            if name == "by_day":
-                for day, n, m in zip(DAYS, value, before, strict=True):
-                    writer.writerow([f"visits on {day}", n, m])
-            else:
-                for label, n in value:
-                    writer.writerow([f"{name}: {label}", n, dict(before).get(label, 0)])
-        else:
-            writer.writerow([name, value, before])
-    writer.writerow([])
-    writer.writerow(
-        [
-            "suite",
-            "visits made",
-            "visits abandoned",
-            "in custody",
-            "visited",
-            "issues raised",
-            "visits made, period before",
-        ]
-    )
-    for row in summary.suites:
-        writer.writerow(dataclasses.astuple(row))
     return response
 
 
@@ -166,18 +110,16 @@ def summary_csv(request):
 def national_return(request):
     """One row of the scheme's figures in the documented fixed column order."""
     scope = _scope(request)
-    scheme, period = scope.scheme, scope.period
-    if not permissions.can_download_national_return(request.user, scheme):
-        raise PermissionDenied("The national return is for the scheme manager and PCC reader.")
-    summary = summarise(scheme, period, None)
-    _download(request, "national_return", summary)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    try:
+        summary = read_national_return(request.user, scope.scheme, scope.period)
+    except NotPermitted as error:
+        raise PermissionDenied(error.message) from None
+    response = HttpResponse(
+        exports.national_return_csv(summary), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = (
         f'attachment; filename="{_filename(summary, "-national-return.csv")}"'
     )
-    writer = csv.writer(response)
-    writer.writerow(NATIONAL_RETURN_COLUMNS)
-    writer.writerow(national_return_row(summary))
     return response
 
 
@@ -186,8 +128,7 @@ def national_return(request):
 def summary_pdf(request):
     from visits.summary_pdf import render_summary
 
-    summary = visible_summary(request.user, _scope(request))
-    _download(request, "pdf", summary)
+    summary = read_summary(request.user, _scope(request), form="pdf")
     response = HttpResponse(render_summary(summary), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{_filename(summary, ".pdf")}"'
     return response

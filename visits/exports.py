@@ -1,0 +1,156 @@
+"""CSV exports: one writer for every CSV the app hands out, and the rows of each export.
+Read models in, bytes out; the page (and the API, should it offer a CSV) builds the answer.
+
+Every cell goes through `neutralise`, after OWASP's guidance on CSV injection: a spreadsheet
+runs a cell whose text begins with `=`, `+`, `-` or `@` (or a tab or carriage return, which
+some read past) as a formula, so an issue's description or a suite's name could otherwise
+carry a live formula into the reader's spreadsheet. Such text gets a leading single quote,
+which spreadsheets take as "this is text". Leading whitespace does not hide a formula: " =1+1"
+is neutralised too. Numbers are written as numbers and never quoted, so a negative figure
+stays a figure a spreadsheet can add up: only text is neutralised, and every value that is not
+an int, float or Decimal is text (a date, a label, a name). The quoting is the csv module's
+usual one, which already keeps a cell's commas, quotes and line breaks inside that cell.
+"""
+
+import csv
+import dataclasses
+import datetime
+import decimal
+import io
+from collections.abc import Iterable, Iterator
+
+from visits.summaries import DAYS, NATIONAL_RETURN_COLUMNS, Summary, national_return_row
+from visits.visible_issues import VisibleIssue
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+NUMBERS = (int, float, decimal.Decimal)  # bool is an int: written as True/False, as before
+
+
+def neutralise(value):
+    """`value` as a spreadsheet should read it: a number unchanged, text that a spreadsheet
+    would run as a formula with a leading single quote, None as an empty cell."""
+    if value is None:
+        return ""
+    if isinstance(value, NUMBERS):
+        return value
+    text = str(value)
+    if text.startswith(FORMULA_STARTS) or text.lstrip().startswith(FORMULA_STARTS):
+        return "'" + text
+    return text
+
+
+def csv_bytes(rows: Iterable[Iterable]) -> bytes:
+    """The rows as UTF-8 CSV, every cell neutralised: the one writer every CSV export uses."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    for row in rows:
+        writer.writerow([neutralise(value) for value in row])
+    return out.getvalue().encode("utf-8")
+
+
+# The issue export: one row per issue as the reader may read it (visits.visible_issues).
+
+ISSUE_COLUMNS = [
+    "id",
+    "suite",
+    "category",
+    "severity",
+    "status",
+    "escalation",
+    "custody number",
+    "description",
+    "raised",
+    "referred",
+    "due",
+    "responded",
+    "closed",
+    "overdue",
+    "outcome",
+]
+
+
+def _day(moment: datetime.datetime | None) -> str:
+    return f"{moment:%Y-%m-%d}" if moment else ""
+
+
+def issue_rows(issues: Iterable[VisibleIssue], today: datetime.date) -> Iterator[list]:
+    """The heading and one row per issue, from the read model only."""
+    yield ISSUE_COLUMNS
+    for issue in issues:
+        yield [
+            issue.id,
+            issue.suite_name,
+            issue.category_label,
+            issue.severity_label,
+            issue.status_label,
+            issue.escalation_label,
+            issue.custody_number,
+            issue.description,
+            _day(issue.created_at),
+            _day(issue.referred_at),
+            issue.due_on or "",
+            _day(issue.responded_at),
+            _day(issue.closed_at),
+            "yes" if issue.overdue_on(today) else "no",
+            issue.outcome,
+        ]
+
+
+def issues_csv(issues: Iterable[VisibleIssue], today: datetime.date) -> bytes:
+    """`/issues/export.csv`: the issues the reader may read, as they may read them."""
+    return csv_bytes(issue_rows(issues, today))
+
+
+# The summary: every figure the reader is given (Figures.given), this period and the one before.
+
+SUITE_COLUMNS = [
+    "suite",
+    "visits made",
+    "visits abandoned",
+    "in custody",
+    "visited",
+    "issues raised",
+    "visits made, period before",
+]
+
+
+def summary_rows(summary: Summary) -> Iterator[list]:
+    """Figure, this period, the period before; a blank line; then a row per suite. Only the
+    figures `summary.current.given()` gives this reader (visits.summaries.visible_summary)."""
+    yield ["figure", summary.period.label, summary.previous_period.label]
+    for name, value in summary.current.given().items():
+        before = getattr(summary.previous, name)
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(item, list):  # a week: made, planned
+                    old = before.get(key, [0, 0])
+                    yield [f"{name}: {key}: made", item[0], old[0]]
+                    yield [f"{name}: {key}: planned", item[1], old[1]]
+                elif isinstance(item, dict):
+                    for sub, number in item.items():
+                        yield [f"{name}: {key}: {sub}", number, before.get(key, {}).get(sub, 0)]
+                else:
+                    yield [f"{name}: {key}", item, before.get(key, 0)]
+        elif isinstance(value, list):
+            if name == "by_day":
+                for day, n, m in zip(DAYS, value, before, strict=True):
+                    yield [f"visits on {day}", n, m]
+            else:
+                for label, n in value:
+                    yield [f"{name}: {label}", n, dict(before).get(label, 0)]
+        else:
+            yield [name, value, before]
+    yield []
+    yield SUITE_COLUMNS
+    for row in summary.suites:
+        yield list(dataclasses.astuple(row))
+
+
+def summary_csv(summary: Summary) -> bytes:
+    """`/summaries/summary.csv`."""
+    return csv_bytes(summary_rows(summary))
+
+
+def national_return_csv(summary: Summary) -> bytes:
+    """The national return: its columns in their fixed order, then the scheme's one row."""
+    return csv_bytes([NATIONAL_RETURN_COLUMNS, national_return_row(summary)])
