@@ -1,16 +1,80 @@
 """One shape for every API error: {"code": ..., "detail": ..., "fields": {...}}.
 
 A broken domain rule (visits.errors.DomainError) is translated here, once: 400, or 409 for a
-conflict with the stored state. Nothing a client sends should produce a 500."""
+conflict with the stored state. Nothing a client sends should produce a 500. What no view
+answers (a route that does not exist, a body over the size limit before any view, a 500) is
+put in the same shape by icv.middleware.ApiErrorMiddleware.
 
+The API's JSON parser is here too, because what it refuses is an error of this shape: a body
+larger than DATA_UPLOAD_MAX_MEMORY_SIZE (413 `too_large`) or nested deeper than
+API_MAX_JSON_NESTING (400 `invalid`), before anything walks it recursively."""
+
+import io
+
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
-from rest_framework import exceptions, status
+from rest_framework import exceptions, parsers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from visits.errors import DomainError
 from visits.images import ImageRejected
+
+
+def too_large_message() -> str:
+    return (
+        f"The request is larger than the limit of "
+        f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 1024} KB. Send a smaller one."
+    )
+
+
+class RequestTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "too_large"
+
+    def __init__(self):
+        super().__init__(too_large_message(), code="too_large")
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser, within limits. The body is read up to DATA_UPLOAD_MAX_MEMORY_SIZE
+    (the middleware refuses a larger Content-Length before any view; this catches a body
+    longer than it said). Nesting past API_MAX_JSON_NESTING is refused before any serializer,
+    the error handler or the JSON column of a kept copy walks it recursively; past Python's
+    own recursion limit (~1,000 deep) the decoder stops by itself, and that is the same 400."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        raw = stream.read(limit + 1) if limit is not None else stream.read()
+        if limit is not None and len(raw) > limit:
+            raise RequestTooLarge()
+        try:
+            data = super().parse(io.BytesIO(raw), media_type, parser_context)
+        except RecursionError:
+            raise _too_deep() from None
+        if _deeper_than(data, settings.API_MAX_JSON_NESTING):
+            raise _too_deep()
+        return data
+
+
+def _too_deep() -> exceptions.ParseError:
+    return exceptions.ParseError(
+        f"The JSON is nested more than {settings.API_MAX_JSON_NESTING} deep.", code="invalid"
+    )
+
+
+def _deeper_than(data, limit: int) -> bool:
+    """Whether lists and objects in `data` nest more than `limit` deep (the top one is 1).
+    Without recursion, so that the check cannot itself run out of stack."""
+    stack = [(data, 1)] if isinstance(data, (dict, list)) else []
+    while stack:
+        node, depth = stack.pop()
+        children = node.values() if isinstance(node, dict) else node
+        if depth > limit:
+            return True
+        stack.extend((c, depth + 1) for c in children if isinstance(c, (dict, list)))
+    return False
 
 
 def _flatten(detail, prefix: str = "") -> dict[str, str]:

@@ -2,31 +2,31 @@
 or a PCC reader finds nothing here (empty lists, 404 for any one item)."""
 
 from django.db.models import Prefetch, Q
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from api import filters
 from api import serializers as s
-from api.views import ValidatedDataMixin
+from api.views import RowIdLookup, ValidatedDataMixin, row_id_or_404
 from visits import permissions
 from visits.models import RotaPeriod, RotaSlot, Scheme, SwapRequest
 from visits.services import rota
 
 SLOT_FILTERS, SLOT_FILTER_PARAMETERS = filters.declare(
-    period=serializers.IntegerField(),
-    suite=serializers.IntegerField(),
+    period=s.row_id(),
+    suite=s.row_id(),
     status=serializers.ChoiceField(choices=RotaSlot.Status.values),
-    **{"from": serializers.DateField(help_text="Weeks from this date (YYYY-MM-DD)")},
-    to=serializers.DateField(help_text="Weeks up to this date (YYYY-MM-DD)"),
+    **{"from": s.BoundedDateField(help_text="Weeks from this date (YYYY-MM-DD)")},
+    to=s.BoundedDateField(help_text="Weeks up to this date (YYYY-MM-DD)"),
     mine=serializers.BooleanField(help_text="Only your own slots"),
 )
 
 
-class RotaPeriodViewSet(ValidatedDataMixin, viewsets.ReadOnlyModelViewSet):
+class RotaPeriodViewSet(RowIdLookup, ValidatedDataMixin, viewsets.ReadOnlyModelViewSet):
     """Rota periods of the schemes whose rota you are on or manage. Visitors see periods that
     collect availability or are published; drafts are the manager's."""
 
@@ -105,7 +105,7 @@ class RotaPeriodViewSet(ValidatedDataMixin, viewsets.ReadOnlyModelViewSet):
         )
 
 
-class RotaSlotViewSet(ValidatedDataMixin, viewsets.ReadOnlyModelViewSet):
+class RotaSlotViewSet(RowIdLookup, ValidatedDataMixin, viewsets.ReadOnlyModelViewSet):
     """Slots you may see: your own, your panel's (coordinators), all of the scheme (managers)."""
 
     serializer_class = s.RotaSlotSerializer
@@ -193,7 +193,7 @@ class RotaSlotViewSet(ValidatedDataMixin, viewsets.ReadOnlyModelViewSet):
         return self._answer(slot)
 
 
-class SwapViewSet(ValidatedDataMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+class SwapViewSet(RowIdLookup, ValidatedDataMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """Open offers on published rotas of your schemes, and your own offers."""
 
     serializer_class = s.SwapSerializer
@@ -216,7 +216,7 @@ class SwapViewSet(ValidatedDataMixin, mixins.ListModelMixin, viewsets.GenericVie
         return permissions.scope_swaps(queryset, user)
 
     def _one(self, pk) -> SwapRequest:
-        return get_object_or_404(self.get_queryset(), pk=pk)
+        return get_object_or_404(self.get_queryset(), pk=row_id_or_404(pk))
 
     @extend_schema(request=None, responses=s.SwapSerializer)
     @action(detail=True, methods=["post"])

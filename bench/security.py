@@ -37,8 +37,38 @@ BAD_BODIES = [
     '{"revision": "x", "visitors": "everyone", "status": {"$gt": ""}}',
     json.dumps({"text": "\u0000" * 10, "note": "x" * 100_000, "planned_for": "31/02/2026"}),
     json.dumps({"id": -1, "suite": 10**30, "co_visitors": [None], "arrived_at": "yesterday"}),
+    # Issue 16: ids past any column, in lists too; the calendar's ends; nesting.
+    json.dumps(
+        {
+            "suite": 10**30,
+            "co_visitors": [10**30],
+            "confirmed_by": [10**30],
+            "visitors": [10**30],
+            "user": 10**30,
+            "question_id": 10**30,
+            "answers": [{"question": 10**30, "value": "yes"}],
+            "revision": 10**30,
+        }
+    ),
+    json.dumps(
+        {
+            "arrived_at": "1900-01-01T10:00:00Z",
+            "admitted_at": "9999-12-31T23:59:59Z",
+            "departed_at": "9999-12-31T23:59:59-05:00",
+            "planned_for": "0001-01-01T00:00:00+05:00",
+            "starts_on": "9999-12-31",
+            "availability_closes_on": "1900-01-01",
+            "unavailable_weeks": ["9999-12-27"],
+        }
+    ),
+    "[" * 100_000 + "]" * 100_000,
+    '{"a": ' * 5_000 + "1" + "}" * 5_000,
 ]
 BAD_QUERIES = ["?page=abc", "?page=-1", "?from=soon", "?to=2026-13-45", "?suite=x", "?status=%00"]
+BAD_QUERIES += [f"?suite={10**30}", f"?period={10**30}", "?from=1900-01-01", "?to=9999-12-31"]
+# Routes under /api/ that match nothing; every API error must still be in the API's shape.
+UNMATCHED_API = ["/api/nothing/", "/api/visits/AAA/nothing/", "/api/rota/swaps/1/2/3/"]
+ERROR_SHAPE = {"code", "detail", "fields"}
 BAD_FORM = {
     "revision": "x",
     "action": "<script>",
@@ -48,6 +78,17 @@ BAD_FORM = {
     "custody_number": "'; DROP TABLE visits_visit; --",
     "planned_for": "2026-02-31T25:61",
     "max_visits_per_month": "-5",
+}
+# Dates at the calendar's ends, which the forms refuse before any date arithmetic (a rota
+# quarter ending past 9999 was a 500).
+EDGE_DATES_FORM = {
+    "arrived_at": "9999-12-31T23:59",
+    "admitted_at": "9999-12-31T23:59",
+    "departed_at": "0001-01-01T00:00",
+    "planned_for": "9999-12-31T23:59",
+    "starts_on": "9999-12-31",
+    "availability_closes_on": "9999-12-01",
+    "revision": "1",
 }
 
 
@@ -154,23 +195,84 @@ def check_matrices(client) -> dict:
 
 
 def throw_bad_input(client) -> dict:
+    from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from tests import test_api_matrix, test_url_matrix
+    from tests import test_rota_matrix, test_url_matrix
     from tests.conftest import persona
     from tests.factories import make_one_of_each
     from tests.test_images_and_pdf import BAD_FILES
 
-    tried, errors = 0, []
+    tried, errors, unshaped = 0, [], []
 
     def send(label, request):
         nonlocal tried
         tried += 1
-        status = rolled_back(request).status_code
-        if status >= 500:
-            errors.append(f"{label}: {status}")
+        response = rolled_back(request)
+        if response.status_code >= 500:
+            errors.append(f"{label}: {response.status_code}")
+        if label.split(" ")[1].startswith("/api/") and not in_error_shape(response):
+            unshaped.append(f"{label}: {response.status_code} {response['Content-Type']}")
+
+    class EveryId(dict):
+        """Path parameters of the wrong type: every id and UUID is "AAA"."""
+
+        def get(self, key, default=None):
+            return "AAA"
+
+    def post_bad_forms(urls):
+        for who in ("visitor", "manager", "force"):
+            client.force_login(persona(who))
+            for url in urls:
+                for form in (BAD_FORM, EDGE_DATES_FORM):
+                    send(f"POST {url} as {who}", lambda u=url, f=form: client.post(u, f))
+
+    # Each part makes its own objects, rolled back before the next part makes its own.
+    with scratch():
+        throw_at_api(client, send, make_one_of_each())
+    with scratch():
+        page_objects = test_url_matrix.page_objects()
+        post_bad_forms(
+            [
+                test_url_matrix.url_for(name, pattern, page_objects)
+                for name, pattern in test_url_matrix.page_routes()
+            ]
+        )
+        client.force_login(persona("visitor"))
+        upload = f"/visits/{page_objects['draft']}/photos/"
+        for label, (data, _words) in BAD_FILES.items():
+
+            def post(d=data):
+                photo = SimpleUploadedFile("photo.jpg", d, "image/jpeg")
+                return client.post(upload, {"photo": photo})
+
+            send(f"upload {label}", post)
+    with scratch():
+        rota_objects = test_rota_matrix.rota_objects()
+        post_bad_forms(
+            [
+                test_rota_matrix.url_for(name, pattern, rota_objects)
+                for name, pattern in test_rota_matrix.rota_routes()
+            ]
+        )
+    return {"tried": tried, "errors": errors, "unshaped": unshaped}
+
+
+def throw_at_api(client, send, api_objects) -> None:
+    """Every API route and method: bad queries and bodies, ids of the wrong type in the path;
+    routes under /api/ that match nothing; a body over the size limit."""
+    from django.conf import settings
+
+    from tests import test_api_matrix
+    from tests.conftest import persona
+
+    class EveryId(dict):
+        """Path parameters of the wrong type: every id and UUID is "AAA"."""
+
+        def get(self, key, default=None):
+            return "AAA"
 
     client.force_login(persona("manager"))
-    api_objects = make_one_of_each()
+    wrong_ids = {"uuid": "AAA", "pk": EveryId()}
     for name, path, methods in test_api_matrix.api_routes():
         url = test_api_matrix.url_for(path, name, api_objects)
         if "GET" in methods:
@@ -184,22 +286,35 @@ def throw_bad_input(client) -> dict:
                         u, b, content_type="application/json"
                     ),
                 )
-    page_objects = test_url_matrix.page_objects()
-    for who in ("visitor", "manager", "force"):
-        client.force_login(persona(who))
-        for name, pattern in test_url_matrix.page_routes():
-            url = test_url_matrix.url_for(name, pattern, page_objects)
-            send(f"POST {url} as {who}", lambda u=url: client.post(u, BAD_FORM))
-    client.force_login(persona("visitor"))
-    upload = f"/visits/{page_objects['draft']}/photos/"
-    for label, (data, _words) in BAD_FILES.items():
-        from django.core.files.uploadedfile import SimpleUploadedFile
+        wrong = test_api_matrix.url_for(path, name, wrong_ids)
+        if wrong != url:
+            for method in methods:
+                send(
+                    f"{method} {wrong}",
+                    lambda m=method, u=wrong: (
+                        client.get(u)
+                        if m == "GET"
+                        else getattr(client, m.lower())(u, "{}", content_type="application/json")
+                    ),
+                )
+    for url in UNMATCHED_API:
+        for method in ("GET", "POST", "PUT", "DELETE"):
+            send(f"{method} {url}", lambda m=method, u=url: getattr(client, m.lower())(u))
+    oversized = "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)
+    send(
+        "POST /api/visits/ (over the size limit)",
+        lambda: client.post("/api/visits/", oversized, content_type="application/json"),
+    )
 
-        def post(d=data):
-            return client.post(upload, {"photo": SimpleUploadedFile("photo.jpg", d, "image/jpeg")})
 
-        send(f"upload {label}", post)
-    return {"tried": tried, "errors": errors}
+def in_error_shape(response) -> bool:
+    """A success, or an error in the API's one shape: JSON {code, detail, fields}."""
+    if response.status_code < 400:
+        return True
+    if not response.get("Content-Type", "").startswith("application/json"):
+        return False
+    body = response.json()
+    return isinstance(body, dict) and set(body) == ERROR_SHAPE
 
 
 def two_factor_enforced() -> list[str]:
@@ -252,7 +367,8 @@ def main() -> int:
         setup(Path(tmp) / "security.sqlite3", str(Path(tmp) / "media"))
         from django.test import Client
 
-        client = Client()
+        # A view's exception is a 500 to count and list, not a crash of the check.
+        client = Client(raise_request_exception=False)
         matrix = check_matrices(client)
         with scratch():
             bad = throw_bad_input(client)
@@ -267,8 +383,11 @@ def main() -> int:
     )
     for line in matrix["leaks"] + matrix["differs"] + matrix["errors"]:
         print("   ", line)
-    print(f"Bad inputs: {bad['tried']} tried; 5xx {len(bad['errors'])}")
-    for line in bad["errors"]:
+    print(
+        f"Bad inputs: {bad['tried']} tried; 5xx {len(bad['errors'])}; "
+        f"API errors not in the error shape {len(bad['unshaped'])}"
+    )
+    for line in bad["errors"] + bad["unshaped"]:
         print("   ", line)
     print(
         "Two-factor: required of managers, PCC readers and force leads, not of visitors: "
@@ -281,7 +400,12 @@ def main() -> int:
         if value is None and name != "Cross-Origin-Opener-Policy":
             missing.append(name)
     failed = (
-        matrix["leaks"] or matrix["differs"] or matrix["errors"] or bad["errors"] or missing
+        matrix["leaks"]
+        or matrix["differs"]
+        or matrix["errors"]
+        or bad["errors"]
+        or bad["unshaped"]
+        or missing
     ) or two_factor
     print("OK" if not failed else "FAILED")
     return 1 if failed else 0
