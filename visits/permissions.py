@@ -28,23 +28,31 @@ NOTHING = Q(pk__in=[])
 
 V, C, M, P, F = Role.VISITOR, Role.COORDINATOR, Role.MANAGER, Role.PCC, Role.FORCE
 
+# The capabilities, as docs/permissions.md names them.
+RECORD = "record visits"
+ROTA = "see the rota (their own pairs; a coordinator's panel; the manager all)"
+MANAGE = "plan the rota, manage suites, people and checklists"
+VISIT_PATTERN = "learn when visits happen (planned counts, weeks, days, times of day)"
+REFERENCE = "read panels and checklists"
+SUMMARIES = "read summaries"
+NATIONAL_RETURN = "download the national return"
+INTERNAL_NOTES = "read an issue's internal notes (a coordinator: their panel's)"
+
 # What each role may do in a scheme, as the code checks it: `may(user, capability, scheme)`
 # and `schemes_where_may(user, capability)`. Scoping (which visits, issues, suites) is the
 # scope_* functions below; this table is the rest. docs/permissions.md shows it as
 # `capability_table()` renders it, and tests/test_permissions.py holds the two together.
 CAPABILITIES: dict[str, frozenset[str]] = {
-    "record visits": frozenset({V, C}),
-    "see the rota (their own pairs; a coordinator's panel; the manager all)": frozenset({V, C, M}),
-    "plan the rota, manage suites, people and checklists": frozenset({M}),
-    "learn when visits happen (planned counts, weeks, days, times of day)": frozenset({V, C, M, P}),
-    "read panels and checklists": frozenset({V, C, M, P}),
-    "read summaries": frozenset({C, M, P, F}),
-    "download the national return": frozenset({M, P}),
-    "read an issue's internal notes (a coordinator: their panel's)": frozenset({C, M, P}),
+    RECORD: frozenset({V, C}),
+    ROTA: frozenset({V, C, M}),
+    MANAGE: frozenset({M}),
+    VISIT_PATTERN: frozenset({V, C, M, P}),
+    REFERENCE: frozenset({V, C, M, P}),
+    SUMMARIES: frozenset({C, M, P, F}),
+    NATIONAL_RETURN: frozenset({M, P}),
+    INTERNAL_NOTES: frozenset({C, M, P}),
 }
 ROLE_ORDER = (V, C, M, P, F)
-INTERNAL_NOTES = "read an issue's internal notes (a coordinator: their panel's)"
-ROTA = "see the rota (their own pairs; a coordinator's panel; the manager all)"
 
 
 def capability_table() -> str:
@@ -99,7 +107,7 @@ def schemes_where_may(user, capability: str) -> list[int]:
 
 def recording_schemes(user) -> list[int]:
     """Ids of the schemes whose visits the user records (as a visitor or panel coordinator)."""
-    return schemes_where_may(user, "record visits")
+    return schemes_where_may(user, RECORD)
 
 
 def can_record_visits(user) -> bool:
@@ -234,11 +242,11 @@ def scope_schemes(queryset: QuerySet, user) -> QuerySet:
 
 def can_manage_scheme(user, scheme: Scheme | int) -> bool:
     """Suites, people, checklists and rota generation are the scheme manager's."""
-    return may(user, "plan the rota, manage suites, people and checklists", scheme)
+    return may(user, MANAGE, scheme)
 
 
 def managed_schemes(user) -> list[int]:
-    return schemes_where_may(user, "plan the rota, manage suites, people and checklists")
+    return schemes_where_may(user, MANAGE)
 
 
 def can_plan_slot(user, slot) -> bool:
@@ -338,11 +346,11 @@ def rota_schemes(user) -> list[int]:
 
 def reference_schemes(user) -> list[int]:
     """Ids of the schemes whose panels and checklists the user reads (not the force's)."""
-    return schemes_where_may(user, "read panels and checklists")
+    return schemes_where_may(user, REFERENCE)
 
 
 def can_read_summaries(user, scheme: Scheme | int) -> bool:
-    return may(user, "read summaries", scheme)
+    return may(user, SUMMARIES, scheme)
 
 
 def summary_schemes(user) -> list[Scheme]:
@@ -369,12 +377,12 @@ def scope_summary_suites(queryset: QuerySet, user) -> QuerySet:
 def can_see_visit_pattern(user, scheme: Scheme | int) -> bool:
     """When visits happen and are planned (planned counts, weeks, days, times of day) is never
     the force's to learn: it would tell them when the next visit is due."""
-    return may(user, "learn when visits happen (planned counts, weeks, days, times of day)", scheme)
+    return may(user, VISIT_PATTERN, scheme)
 
 
 def can_download_national_return(user, scheme: Scheme | int) -> bool:
     """The scheme's whole-scheme return is for the manager and the PCC reader."""
-    return may(user, "download the national return", scheme)
+    return may(user, NATIONAL_RETURN, scheme)
 
 
 def recording_choices(user):
