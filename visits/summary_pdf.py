@@ -145,6 +145,8 @@ def _summary_flowables(summary: Summary) -> list:
                 for label, now, before in [
                     ("Visits made", c.visits_made, p.visits_made),
                     ("Visits expected (each suite weekly)", c.visits_target, p.visits_target),
+                    # None for a reader not given the rota's figures (visible_summary)
+                    ("Visits planned on the rota", c.visits_planned, p.visits_planned),
                     ("Visits abandoned", c.visits_abandoned, p.visits_abandoned),
                     ("Admission delays", c.delays, p.delays),
                     ("Longest delay (minutes)", c.delay_longest, p.delay_longest),
@@ -171,11 +173,7 @@ def _summary_flowables(summary: Summary) -> list:
                         round(p.hours_volunteered),
                     ),
                 ]
-                + (
-                    [("Visits planned on the rota", c.visits_planned, p.visits_planned)]
-                    if c.visits_planned is not None
-                    else []
-                )
+                if now is not None
             ],
             [PAGE_WIDTH * 0.6, PAGE_WIDTH * 0.2, PAGE_WIDTH * 0.2],
             header=True,
