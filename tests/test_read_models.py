@@ -8,6 +8,7 @@ read models' rules one by one, so a broken rule names itself.
 import datetime
 import io
 import json
+import re
 
 import pytest
 import time_machine
@@ -242,3 +243,4 @@ def test_planned_counts_published_weeks_that_have_begun(client, rotas):
     assert data["current"]["by_week"]["2026-11-30"] == [0, 1]
     csv = read(client, "manager", SUMMARY_URLS[1])
     assert "by_week: 2026-11-30: planned,1" in csv
+    assert re.search(r"Visits planned on the rota\s+3\b", read(client, "manager", SUMMARY_URLS[2]))
