@@ -180,39 +180,85 @@ class ChecklistVersion(models.Model):
         return type(self)._base_manager.filter(pk=self.pk).values(*names).first()
 
 
-class ChecklistSectionQuerySet(models.QuerySet):
-    """update(), delete() and the bulk methods touch sections of drafts only, and move none
-    into a version that is not a draft."""
+class _UnderVersionQuerySet(models.QuerySet):
+    """update(), delete() and the bulk methods touch rows of draft versions only, and move none
+    under a version that is not a draft. A subclass names the way from a version to its rows
+    (`from_version`) and the row's parent (`parent`, with `to_parent`: the way from a version
+    to that parent)."""
+
+    from_version: str
+    parent: str
+    to_parent: str
+
+    def _refuse_rows(self, pks) -> None:
+        _refuse_unless_drafts(_versions(**{f"{self.from_version}__in": pks}))
+
+    def _refuse_parents(self, parent_ids) -> None:
+        _refuse_unless_drafts(_versions(**{f"{self.to_parent}__in": list(parent_ids)}))
 
     def update(self, **kwargs):
-        _refuse_unless_drafts(_versions(sections__in=self.values("pk")))
-        target = kwargs.get("version", kwargs.get("version_id"))
+        self._refuse_rows(self.values("pk"))
+        target = kwargs.get(self.parent, kwargs.get(f"{self.parent}_id"))
         if target is not None:
-            _refuse_unless_drafts(_versions(pk=getattr(target, "pk", target)))
+            self._refuse_parents([getattr(target, "pk", target)])
         return super().update(**kwargs)
 
     def delete(self):
-        _refuse_unless_drafts(_versions(sections__in=self.values("pk")))
+        self._refuse_rows(self.values("pk"))
         return super().delete()
 
     delete.queryset_only = True
 
     def bulk_create(self, objs, *args, **kwargs):
         objs = list(objs)
-        _refuse_unless_drafts(_versions(pk__in=[obj.version_id for obj in objs]))
+        self._refuse_parents(getattr(obj, f"{self.parent}_id") for obj in objs)
         return super().bulk_create(objs, *args, **kwargs)
 
     def bulk_update(self, objs, fields, *args, **kwargs):
         objs = list(objs)
-        _refuse_unless_drafts(
-            _versions(
-                sections__in=[obj.pk for obj in objs], pk__in=[obj.version_id for obj in objs]
-            )
-        )
+        self._refuse_rows([obj.pk for obj in objs])
+        self._refuse_parents(getattr(obj, f"{self.parent}_id") for obj in objs)
         return super().bulk_update(objs, fields, *args, **kwargs)
 
 
-class ChecklistSection(models.Model):
+class _UnderVersion(models.Model):
+    """A row that belongs to a checklist version (a section, a question): saved, deleted or
+    moved only while every version it touches is a draft."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        _refuse_unless_drafts(self._versions_touched())
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        _refuse_unless_drafts(_versions(**{self._paths().from_version: self.pk}))
+        return super().delete(*args, **kwargs)
+
+    def clean(self):
+        # For forms (the admin): the same refusal as save(), as a message on the form.
+        try:
+            _refuse_unless_drafts(self._versions_touched())
+        except ChecklistLocked as error:
+            raise ValidationError(error.message) from None
+
+    def _versions_touched(self):
+        """The version it is in now (as stored) and the one it is being saved under."""
+        paths = self._paths()
+        parent_id = getattr(self, f"{paths.parent}_id")
+        return _versions(**{paths.from_version: self.pk, paths.to_parent: parent_id})
+
+    @classmethod
+    def _paths(cls) -> _UnderVersionQuerySet:
+        return cls.objects.none()  # the queryset class names the paths
+
+
+class ChecklistSectionQuerySet(_UnderVersionQuerySet):
+    from_version, parent, to_parent = "sections", "version", "pk"
+
+
+class ChecklistSection(_UnderVersion):
     version = models.ForeignKey(ChecklistVersion, on_delete=models.CASCADE, related_name="sections")
     title = models.CharField(max_length=120)
     order = models.PositiveSmallIntegerField(default=0)
@@ -225,60 +271,12 @@ class ChecklistSection(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    def save(self, *args, **kwargs):
-        _refuse_unless_drafts(self._versions_touched())
-        super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
-        _refuse_unless_drafts(_versions(sections__pk=self.pk))
-        return super().delete(*args, **kwargs)
-
-    def clean(self):
-        # For forms (the admin): the same refusal as save(), as a message on the form.
-        try:
-            _refuse_unless_drafts(self._versions_touched())
-        except ChecklistLocked as error:
-            raise ValidationError(error.message) from None
-
-    def _versions_touched(self):
-        """The version it is in now (as stored) and the one it is being saved into."""
-        return _versions(sections__pk=self.pk, pk=self.version_id)
+class QuestionQuerySet(_UnderVersionQuerySet):
+    from_version, parent, to_parent = "sections__questions", "section", "sections"
 
 
-class QuestionQuerySet(models.QuerySet):
-    """update(), delete() and the bulk methods touch questions of drafts only, and move none
-    into a section of a version that is not a draft."""
-
-    def update(self, **kwargs):
-        _refuse_unless_drafts(_versions(sections__questions__in=self.values("pk")))
-        target = kwargs.get("section", kwargs.get("section_id"))
-        if target is not None:
-            _refuse_unless_drafts(_versions(sections__pk=getattr(target, "pk", target)))
-        return super().update(**kwargs)
-
-    def delete(self):
-        _refuse_unless_drafts(_versions(sections__questions__in=self.values("pk")))
-        return super().delete()
-
-    delete.queryset_only = True
-
-    def bulk_create(self, objs, *args, **kwargs):
-        objs = list(objs)
-        _refuse_unless_drafts(_versions(sections__in=[obj.section_id for obj in objs]))
-        return super().bulk_create(objs, *args, **kwargs)
-
-    def bulk_update(self, objs, fields, *args, **kwargs):
-        objs = list(objs)
-        _refuse_unless_drafts(
-            _versions(
-                sections__questions__in=[obj.pk for obj in objs],
-                sections__in=[obj.section_id for obj in objs],
-            )
-        )
-        return super().bulk_update(objs, fields, *args, **kwargs)
-
-
-class Question(models.Model):
+class Question(_UnderVersion):
     class AnswerType(models.TextChoices):
         YES_NO = "yes_no", "Yes / no / not applicable / not asked"
         NUMBER = "number", "Number"
@@ -309,25 +307,6 @@ class Question(models.Model):
 
     def __str__(self) -> str:
         return self.text
-
-    def save(self, *args, **kwargs):
-        _refuse_unless_drafts(self._versions_touched())
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        _refuse_unless_drafts(_versions(sections__questions__pk=self.pk))
-        return super().delete(*args, **kwargs)
-
-    def clean(self):
-        # For forms (the admin): the same refusal as save(), as a message on the form.
-        try:
-            _refuse_unless_drafts(self._versions_touched())
-        except ChecklistLocked as error:
-            raise ValidationError(error.message) from None
-
-    def _versions_touched(self):
-        """The version it is in now (as stored) and the one its section is in."""
-        return _versions(sections__questions__pk=self.pk, sections__pk=self.section_id)
 
 
 def sections_by_version(version_ids) -> dict[int, list["ChecklistSection"]]:
