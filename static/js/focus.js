@@ -2,7 +2,7 @@
 // leaves focus on <body> (or on nothing): a screen reader says nothing and the next Tab starts
 // from the top. So, after every swap, focus goes where a full page load would take a person:
 //   - the error summary, if the new content has one (GOV.UK: it lists the mistakes, with links);
-//   - else, for a page change (hx-boost), the new page's <h1>;
+//   - else, for a page change (hx-boost), the new page's <h1>, and its notice is read out;
 //   - else, for a part swapped in place, its heading if focus was inside the part and is now
 //     lost; and the change is read out through the polite live region in base.html.
 // On a full page load the error summary takes focus too. Without JavaScript nothing changes:
@@ -72,6 +72,9 @@
     }
     if (detail.boosted || part === document.body) {
       focusPage();
+      // "Issue added.", "Photo added.": the flash notice of the new page would go unheard.
+      var notices = document.querySelector("main .notices");
+      if (notices) announce(notices.textContent);
       return;
     }
     var active = document.activeElement;

@@ -113,7 +113,8 @@ def test_every_step_shows_its_errors_focused_with_debug_off(
     shows_refusal(page, "looks like a name")
     page.get_by_label("Custody record number").fill("wy-00123-26")
     page.get_by_role("button", name="Save detainee").click()
-    expect(page.get_by_role("link", name="WY-00123-26")).to_be_visible()
+    arrives_at(page, "Detainees seen")
+    expect(page.locator("[data-announce]")).to_have_text("WY-00123-26 saved.")
     page.get_by_role("link", name="Continue to suite checks").click()
     arrives_at(page, "Suite checks")
 
@@ -199,3 +200,14 @@ def test_without_javascript_the_pad_is_hidden_and_errors_still_show(
     first = page.locator("main h1 + *")
     assert first.get_attribute("data-error-summary") is not None
     context.close()
+
+
+def test_a_filtered_list_is_read_out_and_focus_stays_on_the_filter(page, demo, sign_in, open_page):
+    sign_in("manager")
+    open_page("/issues/")
+    overdue = page.get_by_label("Overdue only")
+    overdue.check()  # hx-trigger="change": the list alone is swapped
+    announced = page.locator("[data-announce]")
+    expect(announced).to_have_text(re.compile(r"^\d+ issues?\. Download these as CSV$"))
+    expect(overdue).to_be_focused()
+    assert announced.inner_text() == page.locator("#issue-board > p").first.inner_text()
