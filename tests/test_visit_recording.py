@@ -689,3 +689,35 @@ def test_the_signature_pad_is_hidden_until_the_script_shows_it(client, draft):
     html = client.get(url("visit-sign-off", draft)).content.decode()
     assert "<div data-signature-drawing hidden>" in html
     assert "ticks the box below to say they have read the report" in html
+
+
+@pytest.mark.parametrize(
+    ("view", "service_function"),
+    [("visit-detainee-remove", "remove_detainee"), ("visit-issue-withdraw", "withdraw_issue")],
+)
+def test_a_refused_remove_shows_why_on_its_step_page(
+    client, draft, monkeypatch, view, service_function
+):
+    detainee = service.save_detainee(
+        actor=persona("visitor"),
+        visit=draft,
+        details=service.DetaineeDetails(custody_number="WY-00007-26", answers={}),
+    )
+    issue = service.raise_issue(
+        actor=persona("visitor"),
+        visit=draft,
+        category="conditions",
+        severity="routine",
+        description="Cell 4 call bell not working.",
+    )
+
+    def refuse(**kwargs):
+        raise DomainError("Someone else changed this report.", code="stale_revision")
+
+    monkeypatch.setattr(service, service_function, refuse)
+    client.force_login(persona("visitor"))
+    pk = detainee.pk if view == "visit-detainee-remove" else issue.pk
+    response = client.post(url(view, draft, pk))
+    assert response.status_code == 400
+    assert "Someone else changed this report." in response.content.decode()
+    assert summary_links(response.content.decode()) == []  # a refusal of no field: no link
