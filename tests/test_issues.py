@@ -324,7 +324,8 @@ def test_an_issue_to_recheck_appears_on_the_next_visit_and_is_recorded(client, d
     # Bad input records nothing; an issue not waiting for a re-check here is not found.
     before = issue.events.count()
     response = client.post(reverse("visit-recheck", args=[next_visit.uuid]), {"issue": issue.pk})
-    assert response.status_code == 302 and issue.events.count() == before
+    assert response.status_code == 400 and issue.events.count() == before
+    assert "Say whether the issue is fixed." in response.content.decode()
     other = reported_issue()
     response = client.post(
         reverse("visit-recheck", args=[next_visit.uuid]), {"issue": other.pk, "fixed": "yes"}

@@ -124,7 +124,7 @@ EXPECTED = {
     "POST visit-photo": "405 405 405 405 405 405 405 405",
     "POST visit-photo-thumb": "405 405 405 405 405 405 405 405",
     "POST visit-photo-upload": "400 400 404 403 404 404 404 302",
-    "POST visit-recheck": "302 302 404 403 404 404 404 302",
+    "POST visit-recheck": "400 400 404 403 404 404 404 302",
     "POST visit-report": "405 405 405 405 405 405 405 405",
     "POST visit-sign-off": "200 200 404 403 404 404 404 302",
     "POST visit-start": "200 200 200 403 403 403 200 302",

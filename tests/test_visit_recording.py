@@ -1,6 +1,7 @@
 """Recording a visit: the rules, the refusals (each changes nothing), submission and amendment."""
 
 import datetime
+import re
 
 import pytest
 from django.core import mail
@@ -118,7 +119,7 @@ def test_start_page_shows_errors_and_stores_nothing(client, db, visitor, outside
             "arrived_at": "2026-01-05T10:00",
         },
     )
-    assert response.status_code == 200
+    assert response.status_code == 400  # a refused form: htmx swaps it all the same (base.html)
     assert "co_visitors" in response.context["form"].errors  # not even a choice
     response = client.post(
         reverse("visit-start"), {"suite": suite("Wymondham").pk, "arrived_at": "2026-01-05T10:00"}
@@ -242,7 +243,7 @@ def test_numbers_that_do_not_add_up_say_which(client, draft):
     response = client.post(
         url("visit-numbers", draft), {"in_custody": 12, "offered": 8, "visited": 8, "nv_asleep": 3}
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     errors = response.context["form"].errors
     assert errors["in_custody"] == [
         "In custody (12) must equal offered a visit (8) plus not visited (3), which is 11."
@@ -545,3 +546,178 @@ def test_a_name_in_an_issue_draws_a_warning_with_a_way_through(client, draft):
     data["issue-no_names"] = "on"
     assert client.post(url("visit-issues", draft), data).status_code == 302
     assert draft.issues.get().description == "Great Yarmouth heating was off."
+
+
+# --- Refused forms: one error summary, linked to the fields -------------------------------------
+
+
+def summary_links(html: str) -> list[str]:
+    """The fields the page's error summary links to; each must be an element of the page."""
+    match = re.search(r'<div class="error-summary"[^>]*data-error-summary>(.*?)</div>', html, re.S)
+    assert match, "the page has no error summary"
+    anchors = re.findall(r'href="#([^"]+)"', match.group(1))
+    for anchor in anchors:
+        assert f'id="{anchor}"' in html, f"the summary links to #{anchor}, which is not on the page"
+    return anchors
+
+
+def _upload(data: bytes):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile("cell.jpg", data, "image/jpeg")
+
+
+def _local(moment) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M")
+
+
+REFUSALS = {
+    "admission: a delay without its reason": (
+        "visit-admission",
+        lambda: {"admitted_at": _local(ARRIVED), "delay_minutes": 20},
+        "Give the reason you were told for the delay.",
+        "id_delay_reason",
+    ),
+    "numbers that do not add up": (
+        "visit-numbers",
+        lambda: {"in_custody": 12, "offered": 8, "visited": 8, "nv_asleep": 3},
+        "which is 11",
+        "id_in_custody",
+    ),
+    "a name as custody number": (
+        "visit-detainee-new",
+        lambda: {"custody_number": "Jane Doe"},
+        "looks like a name",
+        "id_custody_number",
+    ),
+    "an issue that names someone": (
+        "visit-issues",
+        lambda: {
+            "issue-category": "treatment",
+            "issue-severity": "routine",
+            "issue-description": "John Smith said he was not fed.",
+        },
+        "This may contain a person",
+        "id_issue-description",
+    ),
+    "good practice too long": (
+        "visit-good-practice",
+        lambda: {"good_practice": "Calm suite. " * 400},
+        "at most 4000 characters",
+        "id_good_practice",
+    ),
+    "a photo that is not one": (
+        "visit-photo-upload",
+        lambda: {"photo": _upload(b"not an image at all")},
+        "not a photo we can read",
+        "id_photo",
+    ),
+    "sign-off without an outcome": (
+        "visit-sign-off",
+        lambda: {"departed_at": _local(ARRIVED + datetime.timedelta(hours=1))},
+        "This field is required.",
+        "id_outcome_0",  # a group of radios: its first one
+    ),
+}
+
+
+@pytest.mark.parametrize("case", REFUSALS.values(), ids=REFUSALS.keys())
+def test_a_refused_step_form_is_a_400_page_whose_summary_links_to_the_field(
+    client, draft, settings, tmp_path, case
+):
+    settings.MEDIA_ROOT = tmp_path
+    name, data, message, anchor = case
+    client.force_login(persona("visitor"))
+    response = client.post(url(name, draft), data())
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert message in html
+    assert anchor in summary_links(html)
+    assert "<title>Error: " in html
+
+
+def test_the_start_summary_links_to_the_first_co_visitor_box(client, db, visitor):
+    client.force_login(visitor)
+    response = client.post(
+        reverse("visit-start"), {"suite": suite("Wymondham").pk, "arrived_at": _local(ARRIVED)}
+    )
+    assert response.status_code == 400
+    assert summary_links(response.content.decode()) == ["id_co_visitors_0"]
+
+
+def test_a_refused_re_check_is_shown_on_its_card_with_the_note_kept(client, db):
+    from tests.factories import make_reported_issue
+
+    issue = make_reported_issue(recheck=True)
+    next_visit = make_visit(visitors=[persona("visitor"), persona("partner")], status="draft")
+    client.force_login(persona("visitor"))
+    response = client.post(
+        url("visit-recheck", next_visit), {"issue": issue.pk, "note": "Bell still silent"}
+    )
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert summary_links(html) == [f"recheck-{issue.pk}-fixed_0"]
+    assert html.count("Say whether the issue is fixed.") == 2  # the summary and the card
+    assert 'value="Bell still silent"' in html
+    assert not issue.events.filter(kind="rechecked").exists()
+
+
+def test_a_refused_photo_under_htmx_keeps_the_suite_page_address(client, draft, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(persona("visitor"))
+    response = client.post(
+        url("visit-photo-upload", draft),
+        {"photo": _upload(b"GIF89a nonsense")},
+        headers={"HX-Request": "true", "HX-Boosted": "true"},
+    )
+    assert response.status_code == 400
+    # A reload must open the suite page, not GET the upload's POST-only address.
+    assert response["HX-Push-Url"] == url("visit-suite", draft)
+
+
+def test_a_refused_submission_focuses_its_list_of_what_is_missing(client, draft):
+    client.force_login(persona("visitor"))
+    shown = client.get(url("visit-check", draft)).content.decode()
+    refused = client.post(url("visit-check", draft)).content.decode()
+    assert "data-error-summary" not in shown  # a list of what is left, not yet an error
+    assert 'tabindex="-1" data-error-summary' in refused
+    assert "<title>Error: " in refused
+
+
+def test_the_signature_pad_is_hidden_until_the_script_shows_it(client, draft):
+    client.force_login(persona("visitor"))
+    html = client.get(url("visit-sign-off", draft)).content.decode()
+    assert "<div data-signature-drawing hidden>" in html
+    assert "ticks the box below to say they have read the report" in html
+
+
+@pytest.mark.parametrize(
+    ("view", "service_function"),
+    [("visit-detainee-remove", "remove_detainee"), ("visit-issue-withdraw", "withdraw_issue")],
+)
+def test_a_refused_remove_shows_why_on_its_step_page(
+    client, draft, monkeypatch, view, service_function
+):
+    detainee = service.save_detainee(
+        actor=persona("visitor"),
+        visit=draft,
+        details=service.DetaineeDetails(custody_number="WY-00007-26", answers={}),
+    )
+    issue = service.raise_issue(
+        actor=persona("visitor"),
+        visit=draft,
+        category="conditions",
+        severity="routine",
+        description="Cell 4 call bell not working.",
+    )
+
+    def refuse(**kwargs):
+        raise DomainError("Someone else changed this report.", code="stale_revision")
+
+    monkeypatch.setattr(service, service_function, refuse)
+    client.force_login(persona("visitor"))
+    pk = detainee.pk if view == "visit-detainee-remove" else issue.pk
+    response = client.post(url(view, draft, pk))
+    assert response.status_code == 400
+    assert "Someone else changed this report." in response.content.decode()
+    assert summary_links(response.content.decode()) == []  # a refusal of no field: no link

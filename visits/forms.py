@@ -590,6 +590,7 @@ class RecheckForm(forms.Form):
         coerce=lambda v: v == "yes",
         widget=forms.RadioSelect,
         label="Is it fixed?",
+        error_messages={"required": _("Say whether the issue is fixed.")},
     )
     note = forms.CharField(required=False, max_length=2000)
 

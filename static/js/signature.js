@@ -1,6 +1,7 @@
 // Signature pad: the custody sergeant signs with a finger; the drawing goes into a hidden
-// field as a PNG data URL. Without JavaScript the pad stays hidden and the sergeant signs
-// by ticking the confirmation box instead.
+// field as a PNG data URL. Without JavaScript the pad stays hidden (it cannot be drawn on) and
+// the page says to sign by the typed name and the confirmation box instead; this script swaps
+// that note for the pad.
 (function () {
   "use strict";
 
@@ -13,11 +14,19 @@
     var clear = box.querySelector(".signature__clear");
     var ctx = canvas.getContext("2d");
     var drawing = false;
-    canvas.hidden = false;
-    clear.hidden = false;
+    var fallback = box.querySelector("[data-signature-fallback]");
+    var pad = box.querySelector("[data-signature-drawing]");
+    if (fallback) fallback.hidden = true;
+    if (pad) pad.hidden = false;
     ctx.lineWidth = 3;
     ctx.lineCap = "round";
     ctx.strokeStyle = "#0b0c0c";
+    // A drawing sent with a refused form comes back in the hidden field: show it again.
+    if (input.value.indexOf("data:image/png") === 0) {
+      var image = new Image();
+      image.onload = function () { ctx.drawImage(image, 0, 0); };
+      image.src = input.value;
+    }
 
     function point(event) {
       var rect = canvas.getBoundingClientRect();

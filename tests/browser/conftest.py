@@ -116,12 +116,20 @@ def sign_in(page, open_page, settings):
     return as_user
 
 
+def open_menu(page) -> None:
+    """On a phone the header's links are behind "Menu" (base.html): open it if it is shut."""
+    menu = page.locator("details.header__menu")
+    if menu.is_visible() and menu.get_attribute("open") is None:
+        menu.locator("summary").click()
+
+
 @pytest.fixture
 def sign_out(page):
     """Sign out and wait for the sign-in page: the phone's copy is cleared first (offline.js),
     so the navigation starts a moment after the click."""
 
     def out() -> None:
+        open_menu(page)
         page.get_by_role("button", name="Sign out").first.click()
         page.wait_for_url("**/accounts/login/")
 

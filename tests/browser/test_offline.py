@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import check_accessibility
+from tests.browser.conftest import check_accessibility, open_menu
 from tests.conftest import persona
 from tests.factories import whole_report
 from visits.models import Question, Visit
@@ -283,6 +283,7 @@ def test_signing_out_with_unsent_reports_warns_then_clears_the_phone(
     open_page("/outbox/")
     queue(page, visitor_report() | {"suite": 0})
     page.evaluate("() => Outbox.put({uuid: 'draft-1', owner: 1, state: 'draft', fields: {}})")
+    open_menu(page)
     page.get_by_role("button", name="Sign out").click()
     warning = page.get_by_role("alert")
     expect(warning).to_contain_text("have not been sent")

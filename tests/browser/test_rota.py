@@ -6,7 +6,7 @@ import datetime
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from tests.browser.conftest import check_accessibility
+from tests.browser.conftest import check_accessibility, open_menu
 from tests.conftest import persona
 from tests.factories import make_period, make_slot
 from visits.models import RotaSlot, Scheme
@@ -20,6 +20,7 @@ def test_a_visitor_offers_a_slot_and_another_takes_it(page, demo, sign_in, open_
         visitors=[persona("visitor"), persona("partner")],
     )
     sign_in("visitor")
+    open_menu(page)
     page.get_by_role("link", name="Rota", exact=True).click()
     expect(page.get_by_role("heading", name="Your rota")).to_be_visible()
     check_accessibility(page)
@@ -93,6 +94,7 @@ def test_a_visitor_gives_availability_and_records_the_agreed_time(page, demo, si
     )
 
     sign_in("visitor")
+    open_menu(page)
     page.get_by_role("link", name="Rota", exact=True).click()
     page.get_by_role("link", name="Give your availability").click()
     expect(page.get_by_role("heading", name=f"Your availability for {name}")).to_be_visible()

@@ -48,6 +48,8 @@ def test_keyboard_only_sign_in_and_out(page, demo, open_page, settings):
     page.keyboard.type(settings.DEMO_PASSWORD)
     page.keyboard.press("Enter")
     page.wait_for_url("**/")
+    page.locator("details.header__menu summary").focus()  # on a phone the links are behind it
+    page.keyboard.press("Enter")
     page.get_by_role("button", name="Sign out").focus()
     page.keyboard.press("Enter")
     page.wait_for_url("**/accounts/login/")

@@ -3,7 +3,7 @@
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from tests.browser.conftest import check_accessibility
+from tests.browser.conftest import check_accessibility, open_menu
 from tests.conftest import persona
 from tests.factories import make_visit
 from visits.summaries import Period
@@ -13,6 +13,7 @@ def test_pcc_reads_the_summary_and_changes_period(page, demo, sign_in):
     make_visit(visitors=[persona("visitor"), persona("partner")], detainees=2)
     this_quarter = Period.containing(timezone.localdate())
     sign_in("pcc")
+    open_menu(page)
     page.get_by_role("link", name="Summaries").click()
     expect(page.get_by_role("heading", name="Summary for the PCC")).to_be_visible()
     check_accessibility(page)

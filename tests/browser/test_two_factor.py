@@ -8,7 +8,7 @@ import pytest
 from django_otp.oath import totp
 from playwright.sync_api import expect
 
-from tests.browser.conftest import check_accessibility
+from tests.browser.conftest import check_accessibility, open_menu
 
 pytestmark = pytest.mark.two_factor
 
@@ -31,6 +31,7 @@ def test_a_manager_sets_up_two_factor_and_signs_in_with_a_recovery_code(
     page.get_by_role("link", name="Continue").click()
     expect(page.get_by_role("heading", name="Work queue")).to_be_visible()
 
+    open_menu(page)
     page.get_by_role("button", name="Sign out").first.click()
     page.get_by_label("Username").fill("manager")
     page.get_by_label("Password").fill(settings.DEMO_PASSWORD)

@@ -41,6 +41,7 @@ from visits.services import checklists
 # What the phone keeps for a visit with no signal: the static files the pages use...
 SHELL_STATIC = [
     "css/app.css",
+    "js/focus.js",
     "js/offline.js",
     "js/outbox.js",
     "js/record.js",

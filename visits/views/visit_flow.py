@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
@@ -7,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import push_url
 
 from visits import permissions
 from visits.errors import DomainError
@@ -99,7 +101,10 @@ def flow_step(view):
 
 def step_context(visit: Visit, step: str, **extra) -> dict:
     index = [key for key, _ in STEPS].index(step)
+    # Every form on the page that was refused, for the one error summary at its top.
+    error_forms = [v for v in extra.values() if isinstance(v, forms.BaseForm) and v.errors]
     return {
+        "error_forms": error_forms,
         "visit": visit,
         "step": step,
         "step_number": index + 1,
@@ -108,6 +113,27 @@ def step_context(visit: Visit, step: str, **extra) -> dict:
         "steps": [(key, title, STEP_URLS[key]) for key, title in STEPS],
         **extra,
     }
+
+
+def render_step(request, template: str, context: dict, *, at: str | None = None):
+    """A step page; 400 when it shows a refused form, so a client (and htmx's config in
+    base.html, which swaps it all the same) can tell a refusal from a page.
+
+    `at` is the step's own address, when a form posted elsewhere (a photo, a re-check) is
+    answered with the step page: the browser's address then stays one a reload can open."""
+    status = 400 if context.get("error_forms") or context.get("refused") else 200
+    response = render(request, template, context, status=status)
+    if at is not None and request.htmx and request.path != at:
+        push_url(response, at)
+    return response
+
+
+def _refusal(message: str) -> forms.Form:
+    """A form holding one error that belongs to no field (a refused button press)."""
+    form = forms.Form(data={})
+    form.is_valid()
+    form.add_error(None, message)
+    return form
 
 
 def _next(visit: Visit, step: str):
@@ -158,6 +184,7 @@ def visit_start(request):
             "step_count": len(STEPS),
             "step_title": "Start",
         },
+        status=400 if form.errors else 200,
     )
 
 
@@ -183,7 +210,7 @@ def visit_admission(request, uuid):
             apply_error(form, error)
         else:
             return _next(visit, "admission")
-    return render(
+    return render_step(
         request, "visits/flow/admission.html", step_context(visit, "admission", form=form)
     )
 
@@ -202,7 +229,7 @@ def visit_numbers(request, uuid):
             apply_error(form, error)
         else:
             return _next(visit, "numbers")
-    return render(
+    return render_step(
         request,
         "visits/flow/numbers.html",
         step_context(
@@ -221,10 +248,17 @@ def visit_numbers(request, uuid):
 @login_required
 @flow_step
 def visit_detainees(request, uuid):
-    visit = _editable_visit(request, uuid)
+    return _detainees_page(request, _editable_visit(request, uuid))
+
+
+def _detainees_page(request, visit, refusal=None):
     detainees = visit.detainees.order_by("-under_18", "-vulnerable", "order", "pk")
-    return render(
-        request, "visits/flow/detainees.html", step_context(visit, "detainees", detainees=detainees)
+    context = step_context(visit, "detainees", detainees=detainees, refusal=refusal)
+    return render_step(
+        request,
+        "visits/flow/detainees.html",
+        context,
+        at=reverse("visit-detainees", args=[visit.uuid]),
     )
 
 
@@ -266,7 +300,7 @@ def visit_detainee(request, uuid, pk=None):
         else:
             messages.success(request, f"{form.cleaned_data['custody_number'].upper()} saved.")
             return redirect("visit-detainees", uuid=visit.uuid)
-    return render(
+    return render_step(
         request,
         "visits/flow/detainee.html",
         step_context(visit, "detainees", form=form, detainee=detainee),
@@ -279,7 +313,10 @@ def visit_detainee(request, uuid, pk=None):
 def visit_detainee_remove(request, uuid, pk):
     visit = _editable_visit(request, uuid)
     detainee = get_object_or_404(visit.detainees, pk=pk)
-    service.remove_detainee(actor=request.user, visit=visit, detainee=detainee)
+    try:
+        service.remove_detainee(actor=request.user, visit=visit, detainee=detainee)
+    except DomainError as error:
+        return _detainees_page(request, visit, refusal=_refusal(error.message))
     messages.success(request, f"{detainee.custody_number} removed from the report.")
     return redirect("visit-detainees", uuid=visit.uuid)
 
@@ -304,7 +341,7 @@ def visit_suite(request, uuid):
             apply_error(form, error)
         else:
             return _next(visit, "suite")
-    return render(
+    return render_step(
         request,
         "visits/flow/suite.html",
         step_context(
@@ -334,13 +371,15 @@ def visit_photo_upload(request, uuid):
             )
         except ImageRejected as rejected:
             form.add_error("photo", str(rejected))
+        except DomainError as error:
+            apply_error(form, error)
         else:
             messages.success(request, "Photo added.")
             return redirect("visit-suite", uuid=visit.uuid)
     suite_form = SuiteChecklistForm(
         sections=checklist_sections(visit.suite_checklist_id), answers=_answers(visit, None)
     )
-    return render(
+    return render_step(
         request,
         "visits/flow/suite.html",
         step_context(
@@ -350,7 +389,7 @@ def visit_photo_upload(request, uuid):
             photo_form=form,
             photos=visit.attachments.all(),
         ),
-        status=400,
+        at=reverse("visit-suite", args=[visit.uuid]),
     )
 
 
@@ -388,6 +427,13 @@ def visit_issues(request, uuid):
         else:
             messages.success(request, "Issue added.")
             return redirect("visit-issues", uuid=visit.uuid)
+    return _issues_page(request, visit, form=form)
+
+
+def _issues_page(
+    request, visit, *, form=None, recheck_form=None, good_practice_form=None, refusal=None
+):
+    """The issues step, with whichever of its forms was refused (each posts to its own URL)."""
     suggestions = [
         IssueForm(
             prefix="issue",
@@ -401,19 +447,27 @@ def visit_issues(request, uuid):
         )
         for s in service.suggested_issues(visit)
     ]
-    return render(
+    return render_step(
         request,
         "visits/flow/issues.html",
         step_context(
             visit,
             "issues",
-            form=form,
+            form=IssueForm(prefix="issue") if form is None else form,
             suggestions=suggestions,
             rechecks=issue_service.awaiting_recheck(visit),
+            recheck_form=recheck_form,
+            # The earlier issue whose re-check was refused: its card shows the error.
+            refused_recheck=recheck_form.cleaned_data.get("issue")
+            if recheck_form is not None and recheck_form.errors
+            else None,
             issues=visit.issues.order_by("pk"),
-            good_practice_form=GoodPracticeForm(initial={"good_practice": visit.good_practice}),
+            good_practice_form=GoodPracticeForm(initial={"good_practice": visit.good_practice})
+            if good_practice_form is None
+            else good_practice_form,
+            refusal=refusal,
         ),
-        status=400 if form.errors else 200,
+        at=reverse("visit-issues", args=[visit.uuid]),
     )
 
 
@@ -422,11 +476,15 @@ def visit_issues(request, uuid):
 @flow_step
 def visit_recheck(request, uuid):
     visit = _editable_visit(request, uuid)
-    form = RecheckForm(request.POST)
-    if form.is_valid():
-        issue = get_object_or_404(
-            issue_service.awaiting_recheck(visit), pk=form.cleaned_data["issue"]
-        )
+    # Ids of the issue's own radios on the page, so the error summary links to them.
+    issue_pk = request.POST.get("issue", "")
+    form = RecheckForm(
+        request.POST, auto_id=f"recheck-{issue_pk if issue_pk.isdigit() else 'x'}-%s"
+    )
+    if not form.is_valid():
+        return _issues_page(request, visit, recheck_form=form)
+    issue = get_object_or_404(issue_service.awaiting_recheck(visit), pk=form.cleaned_data["issue"])
+    try:
         issue_service.record_recheck(
             actor=request.user,
             visit=visit,
@@ -434,9 +492,10 @@ def visit_recheck(request, uuid):
             fixed=form.cleaned_data["fixed"],
             note=form.cleaned_data["note"],
         )
-        messages.success(request, "Re-check recorded.")
-    else:
-        messages.error(request, "Say whether the issue is fixed.")
+    except DomainError as error:
+        apply_error(form, error)
+        return _issues_page(request, visit, recheck_form=form)
+    messages.success(request, "Re-check recorded.")
     return redirect("visit-issues", uuid=visit.uuid)
 
 
@@ -446,7 +505,10 @@ def visit_recheck(request, uuid):
 def visit_issue_withdraw(request, uuid, pk):
     visit = _editable_visit(request, uuid)
     issue = get_object_or_404(Issue, visit=visit, pk=pk)
-    service.withdraw_issue(actor=request.user, visit=visit, issue=issue)
+    try:
+        service.withdraw_issue(actor=request.user, visit=visit, issue=issue)
+    except DomainError as error:
+        return _issues_page(request, visit, refusal=_refusal(error.message))
     messages.success(request, "Issue taken off the report.")
     return redirect("visit-issues", uuid=visit.uuid)
 
@@ -458,10 +520,16 @@ def visit_good_practice(request, uuid):
     visit = _editable_visit(request, uuid)
     form = GoodPracticeForm(request.POST)
     if form.is_valid():
-        service.record_good_practice(
-            actor=request.user, visit=visit, text=form.cleaned_data["good_practice"]
-        )
-    return _next(visit, "issues")
+        try:
+            service.record_good_practice(
+                actor=request.user, visit=visit, text=form.cleaned_data["good_practice"]
+            )
+        except DomainError as error:
+            apply_error(form, error)
+        else:
+            return _next(visit, "issues")
+    # Too long, say: the page again with the text as typed, never the next step without it.
+    return _issues_page(request, visit, good_practice_form=form)
 
 
 # --- Sign-off, check, submit --------------------------------------------------------------------
@@ -500,7 +568,9 @@ def visit_sign_off(request, uuid):
             apply_error(form, error)
         else:
             return _next(visit, "sign-off")
-    return render(request, "visits/flow/sign_off.html", step_context(visit, "sign-off", form=form))
+    return render_step(
+        request, "visits/flow/sign_off.html", step_context(visit, "sign-off", form=form)
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -520,7 +590,7 @@ def visit_check(request, uuid):
     fix_links = [
         (reverse(STEP_URLS[step], args=[visit.uuid]), text) for step, text in problems.items()
     ]
-    return render(
+    return render_step(
         request,
         "visits/flow/check.html",
         step_context(
@@ -529,6 +599,7 @@ def visit_check(request, uuid):
             report=visible_report(request.user, visit),
             problems=fix_links,
             copies=phone_reports.copies_to_settle(request.user, visit),
+            # A refused submission: the list of what is missing is an error summary then.
+            refused=request.method == "POST",
         ),
-        status=400 if request.method == "POST" else 200,
     )
