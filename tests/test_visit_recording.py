@@ -176,8 +176,8 @@ def test_pages_walk_a_visit_start_to_submission(client, db, visitor, partner, ma
     )
     questions = question_ids(visit.detainee_checklist_id)
     answers = {f"q_{q}": "yes" for q in questions} | {
-        f"q_{questions[2]}": "no",
-        f"note_{questions[2]}": "Not offered yet",
+        f"q_{questions[3]}": "no",
+        f"note_{questions[3]}": "Not offered yet",
     }
     client.post(
         url("visit-detainee-new", visit),
@@ -195,7 +195,7 @@ def test_pages_walk_a_visit_start_to_submission(client, db, visitor, partner, ma
             "issue-severity": "routine",
             "issue-description": "No: Offered free legal advice.",
             "issue-custody_number": "WY-00042-26",
-            "issue-question_id": questions[2],
+            "issue-question_id": questions[3],
             "issue-resolved_on_visit": "on",
         },
     )
@@ -224,7 +224,7 @@ def test_pages_walk_a_visit_start_to_submission(client, db, visitor, partner, ma
     assert (visit.in_custody, visit.offered, visit.nv_asleep, visit.nv_in_interview) == (4, 1, 2, 1)
     detainee = DetaineeRecord.objects.get(visit=visit)
     assert (detainee.custody_number, detainee.under_18) == ("WY-00042-26", True)
-    assert detainee.answers.get(question_id=questions[2]).note == "Not offered yet"
+    assert detainee.answers.get(question_id=questions[3]).note == "Not offered yet"
     assert visit.answers.filter(detainee__isnull=True).count() == 10
     issue = Issue.objects.get(visit=visit)
     assert issue.status == Issue.Status.RESOLVED_ON_VISIT and issue.category == "rights"
@@ -538,10 +538,17 @@ def test_a_name_in_an_issue_draws_a_warning_with_a_way_through(client, draft):
     }
     response = client.post(url("visit-issues", draft), data)
     assert response.status_code == 400
-    assert "This may contain a person" in response.content.decode()
+    assert "“John Smith” may be a person" in response.content.decode()
     assert "I have checked: this names no one" in response.content.decode()
     assert not draft.issues.exists()
+    # A place is not a name; a title that is not a person's can be ticked through.
     data["issue-description"] = "Great Yarmouth heating was off."
-    data["issue-no_names"] = "on"
     assert client.post(url("visit-issues", draft), data).status_code == 302
-    assert draft.issues.get().description == "Great Yarmouth heating was off."
+    data["issue-description"] = "Only Mr Men books to read."
+    assert client.post(url("visit-issues", draft), data).status_code == 400
+    data["issue-names_checked"] = "on"
+    assert client.post(url("visit-issues", draft), data).status_code == 302
+    assert sorted(draft.issues.values_list("description", flat=True)) == [
+        "Great Yarmouth heating was off.",
+        "Only Mr Men books to read.",
+    ]

@@ -6,6 +6,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from visits import permissions
@@ -24,6 +25,7 @@ from visits.forms import (
     answers_from,
     apply_error,
     number_groups,
+    warn_of_names,
 )
 from visits.images import ImageRejected, clean_photo, clean_signature
 from visits.models import (
@@ -233,7 +235,7 @@ def _detainee_details(form) -> service.DetaineeDetails:
     return service.DetaineeDetails(
         custody_number=data["custody_number"],
         answers=answers_from(form),
-        **{name: data[name] for name in DetaineeForm.FLAG_FIELDS},
+        **{name: data[name] for name in DetaineeForm.DETAIL_FIELDS},
     )
 
 
@@ -247,13 +249,14 @@ def visit_detainee(request, uuid, pk=None):
     initial = {}
     if detainee:
         initial = {"custody_number": detainee.custody_number} | {
-            name: getattr(detainee, name) for name in DetaineeForm.FLAG_FIELDS
+            name: getattr(detainee, name) for name in DetaineeForm.DETAIL_FIELDS
         }
     form = DetaineeForm(
         request.POST or None,
         initial=initial,
         sections=sections,
         scheme=visit.scheme,
+        suite=visit.suite,
         answers=_answers(visit, detainee) if pk else None,
     )
     if request.method == "POST" and form.is_valid():
@@ -370,24 +373,9 @@ def visit_photo(request, uuid, pk, size="full"):
 # --- Issues and good practice -------------------------------------------------------------------
 
 
-@require_http_methods(["GET", "POST"])
-@login_required
-@flow_step
-def visit_issues(request, uuid):
-    visit = _editable_visit(request, uuid)
-    form = IssueForm(request.POST or None, prefix="issue")
-    if request.method == "POST" and form.is_valid():
-        try:
-            service.raise_issue(
-                actor=request.user,
-                visit=visit,
-                **{k: v for k, v in form.cleaned_data.items() if k != "no_names"},
-            )
-        except DomainError as error:
-            apply_error(form, error)
-        else:
-            messages.success(request, "Issue added.")
-            return redirect("visit-issues", uuid=visit.uuid)
+def _issues_page(request, visit, *, issue_form=None, recheck_form=None, good_practice_form=None):
+    """The issues step, with whichever of its three forms was sent (and refused) as sent, and
+    that one as `form`, whose errors the summary at the top lists (400 if there are any)."""
     suggestions = [
         IssueForm(
             prefix="issue",
@@ -401,20 +389,48 @@ def visit_issues(request, uuid):
         )
         for s in service.suggested_issues(visit)
     ]
+    issue_form = issue_form or IssueForm(prefix="issue")
+    recheck_form = recheck_form or RecheckForm(issues=issue_service.awaiting_recheck(visit))
+    good_practice_form = good_practice_form or GoodPracticeForm(
+        initial={"good_practice": visit.good_practice}
+    )
+    refused = next(
+        (f for f in (issue_form, recheck_form, good_practice_form) if f.is_bound and f.errors),
+        None,
+    )
     return render(
         request,
         "visits/flow/issues.html",
         step_context(
             visit,
             "issues",
-            form=form,
+            form=refused or issue_form,
+            issue_form=issue_form,
             suggestions=suggestions,
-            rechecks=issue_service.awaiting_recheck(visit),
+            recheck_form=recheck_form,
             issues=visit.issues.order_by("pk"),
-            good_practice_form=GoodPracticeForm(initial={"good_practice": visit.good_practice}),
+            withdrawn=service.withdrawn_issues(visit)[:3],
+            good_practice_form=good_practice_form,
         ),
-        status=400 if form.errors else 200,
+        status=400 if refused else 200,
     )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@flow_step
+def visit_issues(request, uuid):
+    visit = _editable_visit(request, uuid)
+    form = IssueForm(request.POST or None, prefix="issue")
+    if request.method == "POST" and form.is_valid():
+        try:
+            service.raise_issue(actor=request.user, visit=visit, **form.cleaned_data)
+        except DomainError as error:
+            warn_of_names(form, error)
+        else:
+            messages.success(request, "Issue added.")
+            return redirect("visit-issues", uuid=visit.uuid)
+    return _issues_page(request, visit, issue_form=form if request.method == "POST" else None)
 
 
 @require_POST
@@ -422,22 +438,22 @@ def visit_issues(request, uuid):
 @flow_step
 def visit_recheck(request, uuid):
     visit = _editable_visit(request, uuid)
-    form = RecheckForm(request.POST)
+    form = RecheckForm(request.POST, issues=issue_service.awaiting_recheck(visit))
     if form.is_valid():
-        issue = get_object_or_404(
-            issue_service.awaiting_recheck(visit), pk=form.cleaned_data["issue"]
-        )
-        issue_service.record_recheck(
-            actor=request.user,
-            visit=visit,
-            issue=issue,
-            fixed=form.cleaned_data["fixed"],
-            note=form.cleaned_data["note"],
-        )
-        messages.success(request, "Re-check recorded.")
-    else:
-        messages.error(request, "Say whether the issue is fixed.")
-    return redirect("visit-issues", uuid=visit.uuid)
+        try:
+            count = issue_service.record_rechecks(
+                actor=request.user, visit=visit, outcomes=form.outcomes()
+            )
+        except DomainError as error:
+            apply_error(form, error)
+        else:
+            messages.success(
+                request,
+                ngettext("%(count)d re-check recorded.", "%(count)d re-checks recorded.", count)
+                % {"count": count},
+            )
+            return redirect("visit-issues", uuid=visit.uuid)
+    return _issues_page(request, visit, recheck_form=form)
 
 
 @require_POST
@@ -447,7 +463,21 @@ def visit_issue_withdraw(request, uuid, pk):
     visit = _editable_visit(request, uuid)
     issue = get_object_or_404(Issue, visit=visit, pk=pk)
     service.withdraw_issue(actor=request.user, visit=visit, issue=issue)
-    messages.success(request, "Issue taken off the report.")
+    messages.success(request, gettext("Issue taken off the report. You can undo this below."))
+    return redirect("visit-issues", uuid=visit.uuid)
+
+
+@require_POST
+@login_required
+@flow_step
+def visit_issue_restore(request, uuid, pk):
+    visit = _editable_visit(request, uuid)
+    try:
+        service.restore_issue(actor=request.user, visit=visit, issue_id=pk)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, gettext("Issue put back on the report."))
     return redirect("visit-issues", uuid=visit.uuid)
 
 
@@ -458,10 +488,18 @@ def visit_good_practice(request, uuid):
     visit = _editable_visit(request, uuid)
     form = GoodPracticeForm(request.POST)
     if form.is_valid():
-        service.record_good_practice(
-            actor=request.user, visit=visit, text=form.cleaned_data["good_practice"]
-        )
-    return _next(visit, "issues")
+        try:
+            service.record_good_practice(
+                actor=request.user,
+                visit=visit,
+                text=form.cleaned_data["good_practice"],
+                names_checked=form.cleaned_data["names_checked"],
+            )
+        except DomainError as error:
+            warn_of_names(form, error)
+        else:
+            return _next(visit, "issues")
+    return _issues_page(request, visit, good_practice_form=form)
 
 
 # --- Sign-off, check, submit --------------------------------------------------------------------
