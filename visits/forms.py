@@ -49,7 +49,15 @@ class LoginForm(AuthenticationForm):
 class SuiteForm(forms.ModelForm):
     class Meta:
         model = CustodySuite
-        fields = ["name", "address", "cells", "visits_per_week", "panel", "active"]
+        fields = [
+            "name",
+            "address",
+            "cells",
+            "visits_per_week",
+            "panel",
+            "active",
+            "custody_number_prefix",
+        ]
         widgets = {"address": forms.Textarea(attrs={"rows": 3})}
         help_texts = {"active": "Inactive suites are left off the rota."}
 

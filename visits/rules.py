@@ -86,6 +86,26 @@ def number_disagreements(n: Mapping[str, int]) -> dict[str, str]:
     return problems
 
 
+def consent_disagreements(n: Mapping[str, int], consents: Mapping[str, int]) -> dict[str, str]:
+    """Where the detainees recorded contradict the numbers, keyed by the field to fix.
+
+    `consents` counts the detainees on the report by consent (DetaineeRecord.Consent values).
+    Each one who declined is one of the numbers' "declined", each one observed only one of
+    "observed only"; the numbers may count more (not everyone is recorded one by one)."""
+    problems = {}
+    for consent, name, label in (
+        ("declined", "declined", "declined"),
+        ("observed_only", "observed_only", "observed only"),
+    ):
+        recorded, counted = consents.get(consent, 0), n.get(name) or 0
+        if recorded > counted:
+            problems[name] = (
+                f"{recorded} detainees on the report are recorded as {label}, but the numbers "
+                f"say {counted} {label}."
+            )
+    return problems
+
+
 # Words of letters only, two or more of them: "John Smith", "smith john". A custody number
 # always carries digits; a name never needs them.
 _NAME_LIKE = re.compile(r"^[^\W\d_]{2,}(?:[\s,.'-]+[^\W\d_]{2,})+$")
@@ -207,10 +227,13 @@ NOT_NAMES = (
 _LETTERS = r"[^\W\d_]"  # a letter of any alphabet (JavaScript: \p{L} with the u flag)
 
 
+def _escape(phrase: str) -> str:
+    # re.escape would escape spaces too, which JavaScript's u flag refuses.
+    return re.sub(r"([.^$*+?()\[\]{}|\\])", r"\\\1", phrase).replace(" ", r"\s+")
+
+
 def _alternation(words) -> str:
-    return "|".join(
-        re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True)
-    )
+    return "|".join(_escape(w) for w in sorted(words, key=len, reverse=True))
 
 
 def _any_case(words) -> list[str]:
@@ -222,7 +245,7 @@ _ROLE_TITLED = re.compile(rf"\b(?:{_alternation(_any_case(ROLE_TITLES))})\s+[A-Z
 _TWO_CAPITALS = re.compile(r"\b[A-Z][a-z]+(?:-[A-Z][a-z]+)?\s+[A-Z][a-z]+(?:-[A-Z][a-z]+)?\b")
 _FIRST_AND_SURNAME = re.compile(rf"\b(?:{'|'.join(FIRST_NAMES)})\s+[^\W\d_]{{2,}}", re.IGNORECASE)
 _NOT_NAMES = re.compile(
-    rf"\b(?:{'|'.join(re.escape(p) for p in sorted(NOT_NAMES, key=len, reverse=True))})\b",
+    rf"\b(?:{_alternation(NOT_NAMES)})\b",
     re.IGNORECASE,
 )
 # Words that follow a title or start a sentence without naming anyone ("Custody Sergeant", "The

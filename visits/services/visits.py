@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Count, F
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -792,6 +792,16 @@ def submission_problems(visit: Visit) -> dict[str, str]:
     numbers["nv_access_denied_reason"] = visit.nv_access_denied_reason
     if not abandoned and rules.number_disagreements(numbers):
         problems["numbers"] = "The numbers at the time of the visit do not add up."
+    elif not abandoned:
+        consents = dict(
+            visit.detainees.exclude(consent=DetaineeRecord.Consent.AGREED)
+            .order_by()
+            .values_list("consent")
+            .annotate(count=Count("pk"))
+        )
+        disagreements = rules.consent_disagreements(numbers, consents)
+        if disagreements:
+            problems["numbers"] = " ".join(disagreements.values())
     if not visit.departed_at or not visit.outcome:
         problems["sign-off"] = "Record the departure time and the outcome."
     elif not abandoned and not (visit.sergeant_name and visit.sergeant_signed_at):
