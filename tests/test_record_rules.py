@@ -549,3 +549,22 @@ def test_rechecks_are_asked_of_any_pair_at_the_suite(waiting):
     assert [i.pk for i in issue_service.awaiting_recheck(wymondham)] == [i.pk for i in waiting]
     aylsham = make_visit(suite_name="Aylsham", visitors=others, status=Visit.Status.DRAFT)
     assert not issue_service.awaiting_recheck(aylsham).exists()
+
+
+def test_removing_a_detainee_asks_first(signed_in, draft, pair):
+    detainee = service.save_detainee(
+        actor=pair[0],
+        visit=draft,
+        details=service.DetaineeDetails(
+            custody_number="WY-00048-26",
+            answers=dict.fromkeys(question_ids(draft.detainee_checklist_id)[:2], ("yes", "")),
+        ),
+    )
+    asked = signed_in.post(url("visit-detainee-remove", draft, detainee.pk))
+    page = asked.content.decode()
+    assert "Remove WY-00048-26 from the report?" in page
+    assert "Their 2 checklist answers are removed with them." in page
+    assert draft.detainees.filter(pk=detainee.pk).exists()
+    done = signed_in.post(url("visit-detainee-remove", draft, detainee.pk), {"confirmed": "yes"})
+    assert done.status_code == 302
+    assert not draft.detainees.filter(pk=detainee.pk).exists()

@@ -114,7 +114,7 @@ EXPECTED = {
     "POST visit-check": "400 400 404 403 404 404 404 302",
     "POST visit-detainee": "200 200 404 403 404 404 404 302",
     "POST visit-detainee-new": "200 200 404 403 404 404 404 302",
-    "POST visit-detainee-remove": "302 302 404 403 404 404 404 302",
+    "POST visit-detainee-remove": "200 200 404 403 404 404 404 302",
     "POST visit-detainees": "405 405 405 405 405 405 405 405",
     "POST visit-good-practice": "302 302 404 403 404 404 404 302",
     "POST visit-issue-withdraw": "302 302 404 403 404 404 404 302",

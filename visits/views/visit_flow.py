@@ -282,6 +282,13 @@ def visit_detainee(request, uuid, pk=None):
 def visit_detainee_remove(request, uuid, pk):
     visit = _editable_visit(request, uuid)
     detainee = get_object_or_404(visit.detainees, pk=pk)
+    if request.POST.get("confirmed") != "yes":
+        # Asked first, without JavaScript: their answers go with them.
+        return render(
+            request,
+            "visits/flow/detainee_remove.html",
+            step_context(visit, "detainees", detainee=detainee, answers=detainee.answers.count()),
+        )
     service.remove_detainee(actor=request.user, visit=visit, detainee=detainee)
     messages.success(request, f"{detainee.custody_number} removed from the report.")
     return redirect("visit-detainees", uuid=visit.uuid)
