@@ -523,6 +523,7 @@ def test_a_refused_recheck_form_shows_its_error_and_records_nothing(signed_in, d
     assert response.status_code == 400
     assert "There is a problem" in page
     assert "Say whether it is fixed, or take the note out" in page
+    assert f'<a href="#id_recheck_{second.pk}_0">' in page  # the summary links to the radios
     assert 'value="Looked fine"' in page  # nothing typed is lost
     assert not IssueEvent.objects.filter(issue__in=waiting, kind="rechecked").exists()
 

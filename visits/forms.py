@@ -194,6 +194,14 @@ def answers_from(form: forms.Form) -> dict[int, tuple[str, str]]:
     return result
 
 
+class LinkableRadioSelect(forms.RadioSelect):
+    """Radios whose field is known by its first radio's id, so that the error summary's link
+    for the field goes to it (Django's RadioSelect gives none)."""
+
+    def id_for_label(self, id_, index=None):
+        return super().id_for_label(id_, 0 if index is None else index)
+
+
 class DetaineeForm(forms.Form):
     custody_number = forms.CharField(
         max_length=40,
@@ -208,7 +216,7 @@ class DetaineeForm(forms.Form):
         initial=DetaineeRecord.Consent.AGREED,
         required=False,
         empty_value=DetaineeRecord.Consent.AGREED,
-        widget=forms.RadioSelect,
+        widget=LinkableRadioSelect,
         label=_("Did they agree to speak to you?"),
         help_text=_("If they declined, leave the checklist: nothing of it is kept."),
     )
@@ -554,7 +562,7 @@ class AmendAnswersForm(_AmendmentFormMixin, forms.Form):
                 initial=detainee.custody_number,
                 label=_("Custody record number"),
                 help_text=_("For example %(example)s. Never a name.")
-                % {"example": visit.scheme.custody_number_example},
+                % {"example": suite_custody_number_example(visit.scheme, visit.suite)},
                 widget=forms.TextInput(
                     attrs={
                         "autocomplete": "off",
@@ -683,7 +691,7 @@ class RecheckForm(forms.Form):
                 choices=self.OUTCOMES,
                 required=False,
                 initial=self.NOT_LOOKED,
-                widget=forms.RadioSelect,
+                widget=LinkableRadioSelect,
                 label=_("%(category)s, raised %(date)s: %(description)s")
                 % {
                     "category": issue.get_category_display(),
