@@ -569,3 +569,16 @@ def test_removing_a_detainee_asks_first(signed_in, draft, pair):
     done = signed_in.post(url("visit-detainee-remove", draft, detainee.pk), {"confirmed": "yes"})
     assert done.status_code == 302
     assert not draft.detainees.filter(pk=detainee.pk).exists()
+
+
+def test_consent_through_the_phones_whole_report(signed_in):
+    key = uuid.uuid4()
+    body = phone_report()
+    body["detainees"][0]["consent"] = "declined"
+    refused = put_report(signed_in, key, body)  # the numbers say all of them were visited
+    assert refused.status_code == 400 and refused.json()["code"] == "visit_incomplete"
+    assert "recorded as declined" in refused.json()["fields"]["numbers"]
+    body["numbers"] |= {"visited": 0, "declined": 1}
+    assert put_report(signed_in, key, body).status_code == 201
+    detainee = Visit.objects.get(uuid=key).detainees.get()
+    assert detainee.consent == "declined" and not detainee.answers.exists()

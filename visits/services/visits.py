@@ -8,7 +8,7 @@ allowed now.
 
 import datetime
 import uuid as uuid_module
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
@@ -375,7 +375,7 @@ def save_detainee(
             field="consent",
         )
     if details.consent == DetaineeRecord.Consent.DECLINED:
-        details.answers = {}
+        details = replace(details, answers={})
     problem = rules.custody_number_problem(
         details.custody_number,
         visit.scheme.custody_number_pattern,
