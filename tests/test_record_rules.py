@@ -582,3 +582,21 @@ def test_consent_through_the_phones_whole_report(signed_in):
     assert put_report(signed_in, key, body).status_code == 201
     detainee = Visit.objects.get(uuid=key).detainees.get()
     assert detainee.consent == "declined" and not detainee.answers.exists()
+
+
+def test_the_issues_step_queries_do_not_grow_with_the_rechecks(signed_in, draft, waiting):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert signed_in.get(url("visit-issues", draft)).status_code == 200
+        return len(captured)
+
+    queries()  # the first request of a session warms what later ones read from caches
+    with_three = queries()
+    for _ in range(5):
+        make_reported_issue(recheck=True)
+    assert queries() == with_three
+    # Session, user, the visit; its suggestions, re-checks, issues, and those taken off.
+    assert with_three <= 10, with_three
