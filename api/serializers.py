@@ -162,6 +162,7 @@ class DetaineeSerializer(serializers.ModelSerializer):
             "mental_health_concern",
             "tact",
             "gender",
+            "consent",
             "answers",
         ]
         read_only_fields = ["id"]
@@ -185,6 +186,11 @@ class DetaineeOutSerializer(serializers.Serializer):
     gender = serializers.ChoiceField(
         choices=DetaineeRecord.Gender.choices, allow_blank=True, source="details.gender"
     )
+    consent = serializers.ChoiceField(
+        choices=DetaineeRecord.Consent.choices,
+        source="details.consent",
+        help_text="Whether they agreed to speak to the visitors; one who declined has no answers.",
+    )
     answers = AnswerOutSerializer(many=True)
 
 
@@ -198,6 +204,11 @@ class IssueInSerializer(serializers.Serializer):
     resolved_on_visit = serializers.BooleanField(default=False)
     recheck_next_visit = serializers.BooleanField(default=False)
     question_id = row_id(required=False, allow_null=True, default=None)
+    names_checked = serializers.BooleanField(
+        default=False,
+        help_text="The writer has checked that the description names no one; without it a "
+        "description that may name someone is refused (400 `may_name_someone`).",
+    )
 
 
 class VisitStartSerializer(serializers.Serializer):
@@ -305,11 +316,19 @@ class WholeReportSerializer(serializers.Serializer):
     )
     issues = IssueInSerializer(many=True, required=False, default=list, max_length=MAX_ISSUES)
     good_practice = serializers.CharField(allow_blank=True, max_length=4000, default="")
+    good_practice_names_checked = serializers.BooleanField(
+        default=False, help_text="As `names_checked` of an issue, for `good_practice`."
+    )
     sign_off = SignOffSerializer()
 
 
 class GoodPracticeSerializer(serializers.Serializer):
     good_practice = serializers.CharField(allow_blank=True, max_length=4000)
+    names_checked = serializers.BooleanField(
+        default=False,
+        help_text="The writer has checked that the text names no one (else 400 "
+        "`may_name_someone` if it may).",
+    )
 
 
 class _KnownKeysOnly(serializers.Serializer):

@@ -327,7 +327,10 @@ class VisitViewSet(
         visit = self._draft()
         data = self._validated(s.GoodPracticeSerializer)
         visit = service.record_good_practice(
-            actor=request.user, visit=visit, text=data["good_practice"]
+            actor=request.user,
+            visit=visit,
+            text=data["good_practice"],
+            names_checked=data["names_checked"],
         )
         return self._done(visit)
 
@@ -406,6 +409,7 @@ class VisitViewSet(
             suite_answers=s.answers_dict(data["suite_answers"]),
             issues=data["issues"],
             good_practice=data["good_practice"],
+            good_practice_names_checked=data["good_practice_names_checked"],
             sign_off=self._sign_off(data["sign_off"]),
             as_sent=self.request.data,
         )

@@ -643,6 +643,7 @@ KWARGS_BY_NAME = {
     "page:visit-photo": "visit+photo",
     "page:visit-photo-thumb": "visit+photo",
     "page:visit-issue-withdraw": "visit+issue",
+    "page:visit-issue-restore": "visit+issue",
     "api:suite-detail": "suite",
     "api:panel-detail": "panel",
     "api:person-detail": "membership",

@@ -204,5 +204,5 @@ def test_current_checklists_for_the_offline_form(api):
     data = api.get("/api/checklists/current/").json()
     assert sorted(v["kind"] for v in data) == ["detainee", "suite"]
     detainee = next(v for v in data if v["kind"] == "detainee")
-    assert len(detainee["questions"]) == 29
+    assert len(detainee["questions"]) == 30
     assert detainee["questions"][0]["section"] == "Rights"

@@ -165,7 +165,7 @@ def test_pdf_carries_the_figures_and_answers(db):
     assert re.search(r"In custody at the time of the visit\s+13", text)
     for n in range(1, 13):
         assert f"WY-{n:05d}-26" in text
-    assert "Told their rights and given the written Notice" in text
+    assert "Given the written Notice of Rights and Entitlements" in text
     assert "PS 1234 Hart" in text
     reader = PdfReader(io.BytesIO(render_visit_report(visible_report(persona("manager"), visit))))
     assert reader.metadata.title.startswith("Custody visit report: Wymondham")

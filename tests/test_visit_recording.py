@@ -177,8 +177,8 @@ def test_pages_walk_a_visit_start_to_submission(client, db, visitor, partner, ma
     )
     questions = question_ids(visit.detainee_checklist_id)
     answers = {f"q_{q}": "yes" for q in questions} | {
-        f"q_{questions[2]}": "no",
-        f"note_{questions[2]}": "Not offered yet",
+        f"q_{questions[3]}": "no",
+        f"note_{questions[3]}": "Not offered yet",
     }
     client.post(
         url("visit-detainee-new", visit),
@@ -196,7 +196,7 @@ def test_pages_walk_a_visit_start_to_submission(client, db, visitor, partner, ma
             "issue-severity": "routine",
             "issue-description": "No: Offered free legal advice.",
             "issue-custody_number": "WY-00042-26",
-            "issue-question_id": questions[2],
+            "issue-question_id": questions[3],
             "issue-resolved_on_visit": "on",
         },
     )
@@ -225,7 +225,7 @@ def test_pages_walk_a_visit_start_to_submission(client, db, visitor, partner, ma
     assert (visit.in_custody, visit.offered, visit.nv_asleep, visit.nv_in_interview) == (4, 1, 2, 1)
     detainee = DetaineeRecord.objects.get(visit=visit)
     assert (detainee.custody_number, detainee.under_18) == ("WY-00042-26", True)
-    assert detainee.answers.get(question_id=questions[2]).note == "Not offered yet"
+    assert detainee.answers.get(question_id=questions[3]).note == "Not offered yet"
     assert visit.answers.filter(detainee__isnull=True).count() == 10
     issue = Issue.objects.get(visit=visit)
     assert issue.status == Issue.Status.RESOLVED_ON_VISIT and issue.category == "rights"
@@ -539,13 +539,20 @@ def test_a_name_in_an_issue_draws_a_warning_with_a_way_through(client, draft):
     }
     response = client.post(url("visit-issues", draft), data)
     assert response.status_code == 400
-    assert "This may contain a person" in response.content.decode()
+    assert "“John Smith” may be a person" in response.content.decode()
     assert "I have checked: this names no one" in response.content.decode()
     assert not draft.issues.exists()
+    # A place is not a name; a title that is not a person's can be ticked through.
     data["issue-description"] = "Great Yarmouth heating was off."
-    data["issue-no_names"] = "on"
     assert client.post(url("visit-issues", draft), data).status_code == 302
-    assert draft.issues.get().description == "Great Yarmouth heating was off."
+    data["issue-description"] = "Only Mr Men books to read."
+    assert client.post(url("visit-issues", draft), data).status_code == 400
+    data["issue-names_checked"] = "on"
+    assert client.post(url("visit-issues", draft), data).status_code == 302
+    assert sorted(draft.issues.values_list("description", flat=True)) == [
+        "Great Yarmouth heating was off.",
+        "Only Mr Men books to read.",
+    ]
 
 
 # --- Refused forms: one error summary, linked to the fields -------------------------------------
@@ -597,7 +604,7 @@ REFUSALS = {
             "issue-severity": "routine",
             "issue-description": "John Smith said he was not fed.",
         },
-        "This may contain a person",
+        "may be a person",
         "id_issue-description",
     ),
     "good practice too long": (
@@ -651,14 +658,15 @@ def test_a_refused_re_check_is_shown_on_its_card_with_the_note_kept(client, db):
     issue = make_reported_issue(recheck=True)
     next_visit = make_visit(visitors=[persona("visitor"), persona("partner")], status="draft")
     client.force_login(persona("visitor"))
+    # A note on an issue not looked at: say whether it is fixed, or take the note out.
     response = client.post(
-        url("visit-recheck", next_visit), {"issue": issue.pk, "note": "Bell still silent"}
+        url("visit-recheck", next_visit), {f"recheck_note_{issue.pk}": "Bell still silent"}
     )
     html = response.content.decode()
     assert response.status_code == 400
-    assert summary_links(html) == [f"recheck-{issue.pk}-fixed_0"]
-    assert html.count("Say whether the issue is fixed.") == 2  # the summary and the card
-    assert 'value="Bell still silent"' in html
+    assert summary_links(html) == [f"id_recheck_{issue.pk}_0"]
+    assert html.count("Say whether it is fixed") == 2  # the summary and the card
+    assert ">Bell still silent<" in html or 'value="Bell still silent"' in html
     assert not issue.events.filter(kind="rechecked").exists()
 
 
@@ -717,7 +725,7 @@ def test_a_refused_remove_shows_why_on_its_step_page(
     monkeypatch.setattr(service, service_function, refuse)
     client.force_login(persona("visitor"))
     pk = detainee.pk if view == "visit-detainee-remove" else issue.pk
-    response = client.post(url(view, draft, pk))
+    response = client.post(url(view, draft, pk), {"confirmed": "yes"})
     assert response.status_code == 400
     assert "Someone else changed this report." in response.content.decode()
     assert summary_links(response.content.decode()) == []  # a refusal of no field: no link

@@ -8,9 +8,10 @@ DETAINEE = [
     (
         "Rights",
         [
+            ("told_rights", "Told their rights", "rights"),
             (
-                "told_rights",
-                "Told their rights and given the written Notice of Rights and Entitlements",
+                "given_notice_of_rights",
+                "Given the written Notice of Rights and Entitlements",
                 "rights",
             ),
             ("understood_rights", "Understood their rights", "rights"),
@@ -23,10 +24,11 @@ DETAINEE = [
                 "health",
             ),
             ("interpreter_provided", "Interpreter provided if needed", "rights"),
+            # A "no" suggests an issue: a foreign national's right under PACE Code C s.7.
             (
                 "consulate_contacted",
                 "Embassy or consulate contacted, if a foreign national wants it",
-                None,
+                "rights",
             ),
         ],
     ),

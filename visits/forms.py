@@ -3,12 +3,14 @@ import datetime
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from visits.errors import DomainError
 from visits.models import (
     Answer,
     CustodySuite,
+    DetaineeRecord,
     Issue,
     IssueCategory,
     Panel,
@@ -17,7 +19,7 @@ from visits.models import (
     Visit,
 )
 from visits.reports import NUMBER_LABELS
-from visits.rules import NOT_VISITED_LABELS, date_out_of_range
+from visits.rules import NOT_VISITED_LABELS, date_out_of_range, suite_custody_number_example
 from visits.services.amendments import (
     AMENDABLE,
     CHOICE,
@@ -47,7 +49,15 @@ class LoginForm(AuthenticationForm):
 class SuiteForm(forms.ModelForm):
     class Meta:
         model = CustodySuite
-        fields = ["name", "address", "cells", "visits_per_week", "panel", "active"]
+        fields = [
+            "name",
+            "address",
+            "cells",
+            "visits_per_week",
+            "panel",
+            "active",
+            "custody_number_prefix",
+        ]
         widgets = {"address": forms.Textarea(attrs={"rows": 3})}
         help_texts = {"active": "Inactive suites are left off the rota."}
 
@@ -184,6 +194,14 @@ def answers_from(form: forms.Form) -> dict[int, tuple[str, str]]:
     return result
 
 
+class LinkableRadioSelect(forms.RadioSelect):
+    """Radios whose field is known by its first radio's id, so that the error summary's link
+    for the field goes to it (Django's RadioSelect gives none)."""
+
+    def id_for_label(self, id_, index=None):
+        return super().id_for_label(id_, 0 if index is None else index)
+
+
 class DetaineeForm(forms.Form):
     custody_number = forms.CharField(
         max_length=40,
@@ -191,6 +209,16 @@ class DetaineeForm(forms.Form):
         widget=forms.TextInput(
             attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
         ),
+    )
+    # Most detainees seen agreed to speak: that is the default, also for a form sent without it.
+    consent = forms.TypedChoiceField(
+        choices=DetaineeRecord.Consent.choices,
+        initial=DetaineeRecord.Consent.AGREED,
+        required=False,
+        empty_value=DetaineeRecord.Consent.AGREED,
+        widget=LinkableRadioSelect,
+        label=_("Did they agree to speak to you?"),
+        help_text=_("If they declined, leave the checklist: nothing of it is kept."),
     )
     consent_to_record_check = forms.BooleanField(
         required=False, label="Consents to us checking their custody record"
@@ -206,25 +234,82 @@ class DetaineeForm(forms.Form):
     mental_health_concern = forms.BooleanField(required=False, label="Mental health concern")
     tact = forms.BooleanField(required=False, label="Held under the Terrorism Act (TACT)")
 
-    FLAG_FIELDS = (
-        "consent_to_record_check",
+    # Children and vulnerable adults are seen first, and asked about first (ICV-DOMAIN.md).
+    VULNERABILITY_FIELDS = (
         "under_18",
         "vulnerable",
+        "mental_health_concern",
         "appropriate_adult_needed",
         "appropriate_adult_present",
+    )
+    OTHER_FLAG_FIELDS = (
+        "consent_to_record_check",
         "interpreter_needed",
         "interpreter_used",
-        "mental_health_concern",
         "tact",
     )
+    FLAG_FIELDS = (*VULNERABILITY_FIELDS, *OTHER_FLAG_FIELDS)
+    # Everything of a detainee but the checklist, as DetaineeDetails names it.
+    DETAIL_FIELDS = ("consent", *FLAG_FIELDS)
+    # The detainee checklist's questions to answer first for a vulnerable detainee.
+    PRIORITY_QUESTIONS = (
+        "appropriate_adult",
+        "mental_health_referred",
+        "seen_by_healthcare",
+        "medical_needs_met",
+        "girl_cared_for_by_woman",
+    )
 
-    def __init__(self, *args, sections, scheme, answers=None, **kwargs):
+    def __init__(self, *args, sections, scheme, answers=None, suite=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.sections = sections
-        self.fields[
-            "custody_number"
-        ].help_text = f"For example {scheme.custody_number_example}. Never a name."
+        example = (
+            suite_custody_number_example(scheme, suite) if suite else scheme.custody_number_example
+        )
+        self.fields["custody_number"].help_text = _("For example %(example)s. Never a name.") % {
+            "example": example
+        }
+        self.sections = self._vulnerable_first(sections)
         answer_fields(self, sections, answers)
+
+    def is_vulnerable(self) -> bool:
+        """Whether a vulnerability is marked, as sent or as recorded."""
+        if self.is_bound:
+            return any(self[name].data for name in self.VULNERABILITY_FIELDS)
+        return any(self.initial.get(name) for name in self.VULNERABILITY_FIELDS)
+
+    def _vulnerable_first(self, sections) -> list:
+        """The checklist's sections, with the questions that matter most for a vulnerable
+        detainee gathered in a first section of their own when one is marked (no JavaScript:
+        the page shows them first once the flags are saved or sent)."""
+        if not sections or not self.is_vulnerable():
+            return sections
+        first = [q for s in sections for q in s.questions.all() if q.key in self.PRIORITY_QUESTIONS]
+        if not first:
+            return sections
+        rest = [
+            _SectionView(s.title, [q for q in s.questions.all() if q not in first], s)
+            for s in sections
+        ]
+        return [
+            _SectionView(_("First, for a vulnerable detainee"), first, None, priority=True),
+            *(s for s in rest if s.questions.all()),
+        ]
+
+
+class _QuestionList(list):
+    def all(self):
+        return self
+
+
+class _SectionView:
+    """A checklist section as the templates read it (title, questions.all), regrouped."""
+
+    def __init__(self, title, questions, section, priority=False):
+        self.title = title
+        self.questions = _QuestionList(questions)
+        self.section = section
+        self.pk = section.pk if section is not None else None
+        self.priority = priority
 
 
 class SuiteChecklistForm(forms.Form):
@@ -232,6 +317,14 @@ class SuiteChecklistForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.sections = sections
         answer_fields(self, sections, answers)
+
+
+def _names_checked_field() -> forms.BooleanField:
+    return forms.BooleanField(
+        required=False,
+        label=_("I have checked: this names no one"),
+        help_text=_("Tick this if the warning above is wrong (a place or a role, not a person)."),
+    )
 
 
 class IssueForm(forms.Form):
@@ -252,25 +345,10 @@ class IssueForm(forms.Form):
     )
     recheck_next_visit = forms.BooleanField(required=False, label="Re-check on the next visit")
     question_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    no_names = forms.BooleanField(
-        required=False,
-        label="I have checked: this names no one",
-        help_text="Tick this if the warning above is wrong (a place, not a person).",
-    )
+    names_checked = _names_checked_field()
 
-    def clean(self):
-        from visits.rules import may_contain_a_name
-
-        data = super().clean()
-        description = data.get("description") or ""
-        if may_contain_a_name(description) and not data.get("no_names"):
-            self.add_error(
-                "description",
-                "This may contain a person's name. Detainees are custody numbers and staff are "
-                "ranks or roles: take any name out, or tick the box below if there is none.",
-            )
-            self.show_no_names = True
-        return data
+    # Whether the no-names box is shown: once the service has warned (see NamesCheckedForm).
+    show_names_checked = False
 
 
 class GoodPracticeForm(forms.Form):
@@ -280,6 +358,17 @@ class GoodPracticeForm(forms.Form):
         label="Good practice seen",
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    names_checked = _names_checked_field()
+
+    show_names_checked = False
+
+
+def warn_of_names(form, error: DomainError) -> None:
+    """Show a domain error on the form, and the no-names box if the text may name someone
+    (the rule is the service's: visits.rules.name_in)."""
+    apply_error(form, error)
+    if error.code == "may_name_someone" or form["names_checked"].data:
+        form.show_names_checked = True
 
 
 class SignOffForm(forms.Form):
@@ -473,7 +562,7 @@ class AmendAnswersForm(_AmendmentFormMixin, forms.Form):
                 initial=detainee.custody_number,
                 label=_("Custody record number"),
                 help_text=_("For example %(example)s. Never a name.")
-                % {"example": visit.scheme.custody_number_example},
+                % {"example": suite_custody_number_example(visit.scheme, visit.suite)},
                 widget=forms.TextInput(
                     attrs={
                         "autocomplete": "off",
@@ -584,15 +673,64 @@ class IssueActionForm(RevisionForm):
 
 
 class RecheckForm(forms.Form):
-    issue = forms.IntegerField(widget=forms.HiddenInput)
-    fixed = forms.TypedChoiceField(
-        choices=[("yes", "Fixed"), ("no", "Not fixed")],
-        coerce=lambda v: v == "yes",
-        widget=forms.RadioSelect,
-        label="Is it fixed?",
-        error_messages={"required": _("Say whether the issue is fixed.")},
-    )
-    note = forms.CharField(required=False, max_length=2000)
+    """Every earlier issue awaiting a re-check at this suite, in one form with one button:
+    fixed, not fixed or (as it starts) not looked at, and a note, for each."""
+
+    FIXED, NOT_FIXED, NOT_LOOKED = "fixed", "not_fixed", ""
+    OUTCOMES = [
+        (FIXED, _("Fixed")),
+        (NOT_FIXED, _("Not fixed")),
+        (NOT_LOOKED, _("Not looked at")),
+    ]
+
+    def __init__(self, *args, issues, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.issues = list(issues)
+        for issue in self.issues:
+            self.fields[f"recheck_{issue.pk}"] = forms.ChoiceField(
+                choices=self.OUTCOMES,
+                required=False,
+                initial=self.NOT_LOOKED,
+                widget=LinkableRadioSelect,
+                label=_("%(category)s, raised %(date)s: %(description)s")
+                % {
+                    "category": issue.get_category_display(),
+                    "date": date_format(timezone.localtime(issue.created_at), "j M Y"),
+                    "description": issue.description,
+                },
+            )
+            self.fields[f"recheck_note_{issue.pk}"] = forms.CharField(
+                required=False, max_length=2000, label=_("Note (optional)")
+            )
+
+    def rows(self) -> list:
+        """(issue, its outcome field, its note field), in the order listed."""
+        return [
+            (issue, self[f"recheck_{issue.pk}"], self[f"recheck_note_{issue.pk}"])
+            for issue in self.issues
+        ]
+
+    def clean(self):
+        data = super().clean()
+        for issue in self.issues:
+            outcome = data.get(f"recheck_{issue.pk}") or self.NOT_LOOKED
+            if outcome == self.NOT_LOOKED and (data.get(f"recheck_note_{issue.pk}") or "").strip():
+                self.add_error(
+                    f"recheck_{issue.pk}",
+                    _("Say whether it is fixed, or take the note out if you did not look at it."),
+                )
+        return data
+
+    def outcomes(self) -> dict[int, tuple[bool | None, str]]:
+        """issue id -> (fixed, note) for record_rechecks; None where not looked at."""
+        fixed = {self.FIXED: True, self.NOT_FIXED: False, self.NOT_LOOKED: None}
+        return {
+            issue.pk: (
+                fixed[self.cleaned_data.get(f"recheck_{issue.pk}") or self.NOT_LOOKED],
+                self.cleaned_data.get(f"recheck_note_{issue.pk}", ""),
+            )
+            for issue in self.issues
+        }
 
 
 # --- Rota ---------------------------------------------------------------------------------------

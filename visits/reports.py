@@ -70,7 +70,7 @@ class AnsweredSection:
 
 
 # A detainee's recorded facts besides their custody number, as the API gives them.
-DETAINEE_DETAILS = [name for name, _label in DETAINEE_FLAGS] + ["gender"]
+DETAINEE_DETAILS = [name for name, _label in DETAINEE_FLAGS] + ["gender", "consent"]
 
 
 @dataclass
@@ -258,7 +258,12 @@ def visible_report(viewer, visit: Visit) -> VisitReport:
         DetaineeEntry(
             pk=d.pk,
             custody_number=d.custody_number if show_numbers else HIDDEN_NUMBER,
-            flags=[label for name, label in DETAINEE_FLAGS if getattr(d, name)],
+            # Agreeing to speak is the usual case; declining or only being observed is said
+            # first, on the page and the PDF alike.
+            flags=[
+                *([d.get_consent_display()] if d.consent != d.Consent.AGREED else []),
+                *(label for name, label in DETAINEE_FLAGS if getattr(d, name)),
+            ],
             sections=_answered(detainee_sections, by_detainee[d.pk]),
             details={name: getattr(d, name) for name in DETAINEE_DETAILS},
             answers=_given(by_detainee[d.pk]),

@@ -7,6 +7,8 @@ import datetime
 import re
 from collections.abc import Mapping
 
+from django.utils.translation import gettext
+
 # No date in this service is before 2000 or after 2100 (the years summaries accept): a report,
 # a rota or a filter with one was mistyped (or is an attack), and the pages and the API refuse it
 # as not valid before it reaches date arithmetic or the database. Whether a visit's times make
@@ -84,6 +86,26 @@ def number_disagreements(n: Mapping[str, int]) -> dict[str, str]:
     return problems
 
 
+def consent_disagreements(n: Mapping[str, int], consents: Mapping[str, int]) -> dict[str, str]:
+    """Where the detainees recorded contradict the numbers, keyed by the field to fix.
+
+    `consents` counts the detainees on the report by consent (DetaineeRecord.Consent values).
+    Each one who declined is one of the numbers' "declined", each one observed only one of
+    "observed only"; the numbers may count more (not everyone is recorded one by one)."""
+    problems = {}
+    for consent, name, label in (
+        ("declined", "declined", "declined"),
+        ("observed_only", "observed_only", "observed only"),
+    ):
+        recorded, counted = consents.get(consent, 0), n.get(name) or 0
+        if recorded > counted:
+            problems[name] = (
+                f"{recorded} detainees on the report are recorded as {label}, but the numbers "
+                f"say {counted} {label}."
+            )
+    return problems
+
+
 # Words of letters only, two or more of them: "John Smith", "smith john". A custody number
 # always carries digits; a name never needs them.
 _NAME_LIKE = re.compile(r"^[^\W\d_]{2,}(?:[\s,.'-]+[^\W\d_]{2,})+$")
@@ -108,12 +130,211 @@ def normalise_custody_number(raw: str) -> str:
     return raw.strip().upper()
 
 
-# "Mr Smith", "Mrs. Jones", or two capitalised words in a row ("John Smith"). A warning, not a
-# refusal: "Great Yarmouth" is a place, and the writer can say so.
-_TITLED = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?\s+[A-Z][a-z]+")
-_TWO_CAPITALS = re.compile(r"\b[A-Z][a-z]+\s+[A-Z][a-z]+\b")
+def _prefixes_from_name(name: str) -> list[str]:
+    """Letters a suite's custody numbers may start with, most likely first: the initials of a
+    name of several words (GY, KL, BSE), or of one word its first two or three letters (AY,
+    WY) or its first letter and a later one (MH for Martlesham)."""
+    words = re.findall(r"[A-Za-z]+(?:'[A-Za-z]+)?", name)
+    if not words:
+        return []
+    candidates = []
+    if len(words) > 1:
+        candidates.append("".join(w[0] for w in words))
+    first = words[0].replace("'", "")
+    candidates += [first[:2], first[:3], *(first[0] + letter for letter in first[2:])]
+    return list(dict.fromkeys(c.upper() for c in candidates))
 
 
-def may_contain_a_name(text: str) -> bool:
+def custody_number_example(
+    pattern: str, scheme_example: str, suite_name: str = "", suite_prefix: str = ""
+) -> str:
+    """The scheme's example custody number with the suite's own prefix, so that the hint at
+    Aylsham reads AY-01234-26 and not another suite's WY-01234-26. The suite's stated prefix
+    if it has one, else one found from its name; only one the scheme's format accepts, else
+    the scheme's example unchanged."""
+    leading = re.match(r"[A-Za-z]+", scheme_example)
+    if not leading:
+        return scheme_example
+    candidates = [suite_prefix.strip().upper()] if suite_prefix.strip() else []
+    candidates += _prefixes_from_name(suite_name)
+    for prefix in candidates:
+        example = prefix + scheme_example[leading.end() :]
+        try:
+            if re.fullmatch(pattern, example):
+                return example
+        except re.error:
+            break
+    return scheme_example
+
+
+def suite_custody_number_example(scheme, suite) -> str:
+    """custody_number_example for a Scheme and one of its CustodySuites."""
+    return custody_number_example(
+        scheme.custody_number_pattern,
+        scheme.custody_number_example,
+        suite.name,
+        suite.custody_number_prefix,
+    )
+
+
+# --- No names -------------------------------------------------------------------------------
+#
+# Text that reaches the force or the PCC's published report names no one: detainees are custody
+# numbers, staff are ranks or roles. The check cannot be sure (a place or a role looks like a
+# name), so it warns and the writer may say "I have checked: this names no one". Every door asks
+# here, and the browser gets the same rule as data (name_check_for_browser) to warn offline.
+
+# A rank or title followed by a word that could be a surname: "PC Jones", "Sgt. Patel", "dr khan".
+# Abbreviations are caught in any case; a whole word that is also a role ("Inspector agreed")
+# only when the next word is capitalised ("Inspector Wood").
+NAME_TITLES = (
+    "PC", "DC", "PS", "DS", "DI", "CI", "DCI", "DCS", "Supt", "Ch Supt", "Insp", "Sgt", "Det",
+    "PCSO", "Mr", "Mrs", "Ms", "Mx", "Dr", "Prof",
+)  # fmt: skip
+ROLE_TITLES = (
+    "Inspector", "Sergeant", "Serjeant", "Constable", "Officer", "Detective", "Superintendent",
+    "Nurse", "Doctor", "Sister", "Miss", "Matron",
+)  # fmt: skip
+# Common first names, so that "john smith" typed in lower case is caught as well.
+FIRST_NAMES = (
+    "adam", "ahmed", "alan", "alex", "alice", "amy", "andrew", "ann", "anna", "anne", "ben",
+    "beth", "bob", "callum", "carl", "charlie", "chloe", "chris", "claire", "colin", "connor",
+    "craig", "dan", "daniel", "dave", "david", "dean", "ellie", "emily", "emma", "gary", "george",
+    "grace", "graham", "harry", "helen", "ian", "jack", "jake", "james", "jane", "jason", "jay",
+    "jenny", "jess", "jessica", "jim", "joe", "john", "jon", "jordan", "josh", "julie", "karen",
+    "kate", "kevin", "kim", "laura", "lee", "leo", "lewis", "liam", "linda", "lisa", "lucy",
+    "luke", "mark", "martin", "mary", "matt", "michael", "mike", "mohammed", "muhammad", "nathan",
+    "neil", "nick", "oliver", "olivia", "paul", "pete", "peter", "rachel", "richard", "rob",
+    "robert", "ryan", "sam", "sarah", "scott", "sean", "simon", "sophie", "steve", "steven",
+    "stuart", "susan", "tom", "tony", "wayne",
+)  # fmt: skip
+# Phrases of a custody suite that look like names and are not: roles, places, rooms, documents.
+# Compared in lower case; a capitalised pair inside one of these is not a name.
+NOT_NAMES = (
+    "appropriate adult", "custody sergeant", "custody officer", "custody inspector",
+    "custody suite", "custody record", "detention officer", "detention officers",
+    "health care professional", "healthcare professional", "mental health", "mental health nurse",
+    "duty solicitor", "police station", "police investigation centre", "investigation centre",
+    "notice of rights", "rights and entitlements", "codes of practice", "pace code",
+    "home office", "border force", "immigration enforcement", "liaison and diversion",
+    "great yarmouth", "king's lynn", "kings lynn", "bury st edmunds", "st edmunds",
+    "police and crime commissioner", "chief constable", "chief inspector", "head of custody",
+    "independent custody visitor", "independent custody visitors", "custody visitor",
+    "duty inspector", "forensic medical examiner", "criminal justice", "local authority",
+    "the sergeant", "the inspector", "the officer", "the doctor", "the nurse",
+)  # fmt: skip
+
+_LETTERS = r"[^\W\d_]"  # a letter of any alphabet (JavaScript: \p{L} with the u flag)
+
+
+def _escape(phrase: str) -> str:
+    # re.escape would escape spaces too, which JavaScript's u flag refuses.
+    return re.sub(r"([.^$*+?()\[\]{}|\\])", r"\\\1", phrase).replace(" ", r"\s+")
+
+
+def _alternation(words) -> str:
+    return "|".join(_escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+def _any_case(words) -> list[str]:
+    return sorted({form for w in words for form in (w, w.lower(), w.upper(), w.capitalize())})
+
+
+_TITLED = re.compile(rf"\b(?:{_alternation(NAME_TITLES)})\.?\s+{_LETTERS}{{2,}}", re.IGNORECASE)
+_ROLE_TITLED = re.compile(rf"\b(?:{_alternation(_any_case(ROLE_TITLES))})\s+[A-Z]{_LETTERS}+")
+_TWO_CAPITALS = re.compile(r"\b[A-Z][a-z]+(?:-[A-Z][a-z]+)?\s+[A-Z][a-z]+(?:-[A-Z][a-z]+)?\b")
+_FIRST_AND_SURNAME = re.compile(rf"\b(?:{'|'.join(FIRST_NAMES)})\s+[^\W\d_]{{2,}}", re.IGNORECASE)
+_NOT_NAMES = re.compile(
+    rf"\b(?:{_alternation(NOT_NAMES)})\b",
+    re.IGNORECASE,
+)
+# Words that follow a title or start a sentence without naming anyone ("Custody Sergeant", "The
+# Cell"): a capitalised pair made only of these is not a name.
+_ROLE_WORDS = frozenset(
+    """the a an this that custody sergeant sergeants officer officers inspector detention cell
+    cells suite room desk block police station health care healthcare professional appropriate
+    adult adults nurse doctor duty solicitor staff shower toilet kitchen medical exercise yard
+    mental legal advice rights notice food drink blanket blankets mattress cctv call bell
+    detainee detainees visitor visitors we they he she it there no not one two all some
+    interview interpreter embassy consulate code codes pace tact under over after before on in
+    at of for and or but with without when while during today yesterday monday tuesday
+    wednesday thursday friday saturday sunday january february march april may june july
+    august september october november december said says was were is are be been had has have
+    did does do agreed told asked came come gave given saw seen spoke helped refused explained
+    checked offered arrived left would could will should can may might must who which also
+    then so very too again said later here now on duty busy""".split()  # noqa: SIM905
+)
+
+
+def _without_allowed_phrases(text: str) -> str:
+    # Put a full stop in a phrase's place, so the words either side of it do not make a pair.
+    return _NOT_NAMES.sub(" . ", text)
+
+
+def _last_word(words: str) -> str:
+    return re.split(r"[\s.-]+", words.strip())[-1].lower()
+
+
+def name_in(text: str, suite_names=()) -> str | None:
+    """The words of free text that look like a person's name, or None.
+
+    A rank or title and a word ("PC Jones", "sgt. patel"), two capitalised words that are not a
+    place or role of a custody suite ("John Smith", not "Great Yarmouth" or "Appropriate Adult"),
+    or a common first name and another word ("john smith"). `suite_names` are allowed as well.
+    A pair is a name only if its last word is not a word of the suite (`_ROLE_WORDS`)."""
+    cleaned = _without_allowed_phrases(text)
+    for name in suite_names:
+        cleaned = re.sub(rf"\b{re.escape(name)}\b", " . ", cleaned, flags=re.IGNORECASE)
+    for pattern in (_TITLED, _ROLE_TITLED, _FIRST_AND_SURNAME):
+        for match in pattern.finditer(cleaned):
+            if _last_word(match.group(0)) not in _ROLE_WORDS:
+                return match.group(0)
+    for match in _TWO_CAPITALS.finditer(cleaned):
+        words = [w.lower() for w in re.split(r"[\s-]+", match.group(0))]
+        if words[0] not in _ROLE_WORDS and words[-1] not in _ROLE_WORDS:
+            return match.group(0)
+    return None
+
+
+def may_contain_a_name(text: str, suite_names=()) -> bool:
     """Whether free text looks as if it names someone, so the writer can check it does not."""
-    return bool(_TITLED.search(text) or _TWO_CAPITALS.search(text.strip()))
+    return name_in(text, suite_names) is not None
+
+
+def names_problem(text: str, *, names_checked: bool, suite_names=()) -> str | None:
+    """What to tell the writer of text that may name someone and was not checked, or None."""
+    if names_checked or not text:
+        return None
+    found = name_in(text, suite_names)
+    if found is None:
+        return None
+    return gettext(
+        "“%(words)s” may be a person's name. Detainees are custody numbers and staff are ranks "
+        "or roles: take any name out, or tick “I have checked: this names no one” if there is "
+        "none."
+    ) % {"words": found.strip()}
+
+
+def _for_javascript(pattern: re.Pattern) -> dict:
+    source = pattern.pattern.replace(_LETTERS, r"\p{L}")
+    return {"source": source, "flags": "giu" if pattern.flags & re.IGNORECASE else "gu"}
+
+
+def name_check_for_browser() -> dict:
+    """The no-names rule as data for a phone to warn offline, as `name_in` does here:
+
+    replace every match of `allowed` (and the suite's name) by " . "; then the text may name
+    someone if a match of any of `patterns` ends in a word (lower-cased) not in `role_words`,
+    or a match of `two_capitals` neither starts nor ends with one. Patterns are JavaScript
+    RegExp sources with their flags. The server checks again when the report arrives."""
+    return {
+        "allowed": _for_javascript(_NOT_NAMES),
+        "patterns": [_for_javascript(p) for p in (_TITLED, _ROLE_TITLED, _FIRST_AND_SURNAME)],
+        "two_capitals": _for_javascript(_TWO_CAPITALS),
+        "role_words": sorted(_ROLE_WORDS),
+        "message": gettext(
+            "This may contain a person's name. Detainees are custody numbers and staff are "
+            "ranks or roles: take any name out, or tick the box if there is none."
+        ),
+        "override_label": gettext("I have checked: this names no one"),
+    }

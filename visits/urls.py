@@ -92,6 +92,11 @@ urlpatterns = [
         visit_flow.visit_issue_withdraw,
         name="visit-issue-withdraw",
     ),
+    path(
+        "visits/<uuid:uuid>/issues/<int:pk>/restore/",
+        visit_flow.visit_issue_restore,
+        name="visit-issue-restore",
+    ),
     path("visits/<uuid:uuid>/recheck/", visit_flow.visit_recheck, name="visit-recheck"),
     path(
         "visits/<uuid:uuid>/good-practice/",

@@ -134,7 +134,7 @@ def test_record_a_whole_visit_on_a_phone(page, demo, sign_in, live_server, conso
     assert detainee.under_18 and detainee.appropriate_adult_present
     no = Answer.objects.get(detainee=detainee, value="no")
     assert no.note == "Notice not given yet"
-    assert Answer.objects.filter(detainee=detainee, value="yes").count() == 28
+    assert Answer.objects.filter(detainee=detainee, value="yes").count() == 29
     assert Answer.objects.filter(visit=visit, detainee=None, value="yes").count() == 10
     issue = Issue.objects.get()
     assert issue.status == Issue.Status.RESOLVED_ON_VISIT

@@ -25,6 +25,14 @@ class IssueQuerySet(models.QuerySet):
         return self.filter(reported_q())
 
 
+class IssueManager(models.Manager.from_queryset(IssueQuerySet)):
+    """Issues on a report. One taken off a draft report (withdrawn) is kept only so that it can
+    be put back, and is deleted when the report is submitted: no one else ever counts it."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(withdrawn_at__isnull=True)
+
+
 class Issue(models.Model):
     """Something wrong found on a visit, followed from the sergeant to the force's answer."""
 
@@ -84,9 +92,13 @@ class Issue(models.Model):
     outcome = models.TextField(blank=True, help_text="What came of it, told to the visitors.")
     # Goes up with every step; a writer names the one it read (see services.revisions).
     revision = models.PositiveIntegerField(default=1)
+    # Taken off a draft report by its visitors; "Undo" clears it (services.visits.restore_issue).
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = IssueQuerySet.as_manager()
+    objects = IssueManager()
+    # Withdrawn ones too: only for putting one back, and for deleting them on submission.
+    with_withdrawn = IssueQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

@@ -62,6 +62,12 @@ class CustodySuite(models.Model):
     cells = models.PositiveSmallIntegerField(default=0)
     active = models.BooleanField(default=True, help_text="Inactive suites are not on the rota.")
     visits_per_week = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1)])
+    custody_number_prefix = models.CharField(
+        max_length=10,
+        blank=True,
+        help_text="The letters this suite's custody record numbers start with (AY for Aylsham). "
+        "If blank, found from the suite's name and the scheme's format.",
+    )
 
     class Meta:
         ordering = ["name"]

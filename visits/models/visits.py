@@ -2,6 +2,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from .checklists import ChecklistVersion, Question
 from .schemes import CustodySuite, Scheme
@@ -196,9 +197,17 @@ class DetaineeRecord(models.Model):
         FEMALE = "female", "Female"
         OTHER = "other", "Other or not said"
 
+    class Consent(models.TextChoices):
+        # As the numbers step counts them: visited (spoken to), declined, observed only.
+        AGREED = "agreed", _("Agreed to speak to the visitors")
+        DECLINED = "declined", _("Declined to speak to the visitors")
+        OBSERVED_ONLY = "observed_only", _("Could not be asked (observed only)")
+
     visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="detainees")
     custody_number = models.CharField(max_length=40)
     order = models.PositiveSmallIntegerField(default=0)
+    # Whether they agreed to speak to the visitors. A detainee who declined has no checklist.
+    consent = models.CharField(max_length=15, choices=Consent.choices, default=Consent.AGREED)
     consent_to_record_check = models.BooleanField(default=False)
     under_18 = models.BooleanField(default=False)
     vulnerable = models.BooleanField(default=False)

@@ -8,6 +8,7 @@ import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from visits import permissions
 from visits.errors import ConflictError, DomainError, NotPermitted
@@ -162,6 +163,28 @@ def record_recheck(*, actor, visit: Visit, issue: Issue, fixed: bool, note: str 
             issue.recheck_next_visit = False
             issue.save(update_fields=["recheck_next_visit"])
     return issue
+
+
+def record_rechecks(*, actor, visit: Visit, outcomes: dict[int, tuple[bool | None, str]]) -> int:
+    """Several re-checks at once, from one form: issue id -> (fixed, note), where fixed None is
+    "not looked at" and records nothing. All or none: raises DomainError (nothing recorded) if
+    an issue is no longer waiting for a re-check at this suite (another pair may have just
+    recorded it fixed). Returns how many were recorded."""
+    wanted = {pk: outcome for pk, outcome in outcomes.items() if outcome[0] is not None}
+    with transaction.atomic():
+        waiting = {issue.pk: issue for issue in awaiting_recheck(visit).filter(pk__in=wanted)}
+        for pk, (fixed, note) in wanted.items():
+            if pk not in waiting:
+                raise DomainError(
+                    gettext(
+                        "An issue is no longer waiting for a re-check at this suite: someone "
+                        "may have just recorded it. Check the list again."
+                    ),
+                    code="recheck_not_expected",
+                    field=f"recheck_{pk}",
+                )
+            record_recheck(actor=actor, visit=visit, issue=waiting[pk], fixed=fixed, note=note)
+    return len(wanted)
 
 
 def awaiting_recheck(visit: Visit):

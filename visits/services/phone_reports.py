@@ -50,6 +50,7 @@ class WholeReport:
     suite_answers: dict = field(default_factory=dict)
     issues: list[dict] = field(default_factory=list)  # raise_issue's arguments
     good_practice: str = ""
+    good_practice_names_checked: bool = False  # as an issue's `names_checked`
     as_sent: dict = field(default_factory=dict)  # the JSON, kept whole in a copy
 
 
@@ -153,7 +154,13 @@ def _fill_in(actor, visit: Visit, report: WholeReport) -> None:
         with _part(f"issues.{index}"):
             visit_service.raise_issue(actor=actor, visit=visit, **issue)
     if report.good_practice.strip():
-        visit_service.record_good_practice(actor=actor, visit=visit, text=report.good_practice)
+        # Its field is already the report's own: `good_practice`.
+        visit_service.record_good_practice(
+            actor=actor,
+            visit=visit,
+            text=report.good_practice,
+            names_checked=report.good_practice_names_checked,
+        )
     with _part("sign_off"):
         visit_service.record_sign_off(actor=actor, visit=visit, sign_off=report.sign_off)
 

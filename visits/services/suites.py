@@ -6,7 +6,15 @@ from visits.errors import DomainError
 from visits.models import CustodySuite
 from visits.services import audit
 
-EDITABLE_FIELDS = ("name", "address", "cells", "active", "visits_per_week", "panel")
+EDITABLE_FIELDS = (
+    "name",
+    "address",
+    "cells",
+    "active",
+    "visits_per_week",
+    "panel",
+    "custody_number_prefix",
+)
 
 
 def update_suite(

@@ -8,12 +8,12 @@ allowed now.
 
 import datetime
 import uuid as uuid_module
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Count, F
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -349,6 +349,7 @@ class DetaineeDetails:
     mental_health_concern: bool = False
     tact: bool = False
     gender: str = ""
+    consent: str = DetaineeRecord.Consent.AGREED
     # question id -> (value, note)
     answers: dict[int, tuple[str, str]] = field(default_factory=dict)
 
@@ -363,11 +364,22 @@ def save_detainee(
 ) -> DetaineeRecord:
     """Add a detainee seen on the visit, or change one, with their checklist answers.
 
-    Raises DomainError for a custody number not in the scheme's format (or like a name), one
-    already on this visit, or an answer to a question not on the visit's checklist."""
-    scheme = visit.scheme
+    A detainee who declined to speak to the visitors has no checklist: answers sent for them
+    are not kept. Raises DomainError for a custody number not in the scheme's format (or like
+    a name), one already on this visit, an unknown consent, or an answer to a question not on
+    the visit's checklist."""
+    if details.consent not in DetaineeRecord.Consent.values:
+        raise DomainError(
+            gettext("Say whether the detainee agreed to speak to you."),
+            code="consent_invalid",
+            field="consent",
+        )
+    if details.consent == DetaineeRecord.Consent.DECLINED:
+        details = replace(details, answers={})
     problem = rules.custody_number_problem(
-        details.custody_number, scheme.custody_number_pattern, scheme.custody_number_example
+        details.custody_number,
+        visit.scheme.custody_number_pattern,
+        rules.suite_custody_number_example(visit.scheme, visit.suite),
     )
     if problem:
         raise DomainError(problem, code="custody_number_invalid", field="custody_number")
@@ -500,6 +512,14 @@ def suggested_issues(visit: Visit) -> list[SuggestedIssue]:
     return suggestions
 
 
+def refuse_names(text: str, *, visit: Visit, names_checked: bool, field: str) -> None:
+    """Refuse free text that may name someone (visits.rules.name_in) unless the writer has
+    checked that it names no one: it reaches the force and the PCC's published report."""
+    problem = rules.names_problem(text, names_checked=names_checked, suite_names=[visit.suite.name])
+    if problem:
+        raise DomainError(problem, code="may_name_someone", field=field)
+
+
 def raise_issue(
     *,
     actor,
@@ -511,15 +531,20 @@ def raise_issue(
     recheck_next_visit: bool = False,
     custody_number: str = "",
     question_id: int | None = None,
+    names_checked: bool = False,
 ) -> Issue:
     """Record an issue found on the visit, resolved there with the sergeant or not.
 
-    `question_id`, if given, must be a question of the visit's checklists: any other (another
-    scheme's, or none at all) is refused in the same words."""
+    The same issue sent again (same category, description, custody number and question) while
+    the report is a draft returns the one already there: a double tap adds one. `question_id`,
+    if given, must be a question of the visit's checklists: any other (another scheme's, or
+    none at all) is refused in the same words. A description that may name someone is
+    refused (`may_name_someone`) unless `names_checked`."""
     if not description.strip():
         raise DomainError(
             "Describe the issue.", code="issue_description_missing", field="description"
         )
+    refuse_names(description, visit=visit, names_checked=names_checked, field="description")
     if question_id is not None and not (
         0 < question_id <= MAX_ID
         and Question.objects.filter(
@@ -536,12 +561,20 @@ def raise_issue(
         problem = rules.custody_number_problem(
             custody_number,
             visit.scheme.custody_number_pattern,
-            visit.scheme.custody_number_example,
+            rules.suite_custody_number_example(visit.scheme, visit.suite),
         )
         if problem:
             raise DomainError(problem, code="custody_number_invalid", field="custody_number")
     with transaction.atomic():
         locked = _lock_draft(visit, None)
+        already = locked.issues.filter(
+            category=category,
+            description=description.strip(),
+            custody_number=rules.normalise_custody_number(custody_number),
+            question_id=question_id,
+        ).first()
+        if already:
+            return already
         issue = Issue.objects.create(
             scheme_id=locked.scheme_id,
             suite_id=locked.suite_id,
@@ -575,11 +608,54 @@ def raise_issue(
 
 
 def withdraw_issue(*, actor, visit: Visit, issue: Issue) -> None:
-    """Take an issue off a draft report (it was never reported, so nothing is lost)."""
+    """Take an issue off a draft report. It was never reported; it is kept, withdrawn, until
+    the report is submitted, so that restore_issue can put it back."""
     with transaction.atomic():
         locked = _lock_draft(visit, None)
-        issue.delete()
+        Issue.objects.filter(pk=issue.pk, visit=locked).update(withdrawn_at=timezone.now())
         save_fields(locked, {})
+
+
+def restore_issue(*, actor, visit: Visit, issue_id: int) -> Issue:
+    """Put back an issue taken off this draft report ("Undo").
+
+    Raises DomainError if there is no such withdrawn issue on this report (in the same words
+    whatever the id), or if the same issue has been added again since."""
+    with transaction.atomic():
+        locked = _lock_draft(visit, None)
+        issue = (
+            Issue.with_withdrawn.filter(
+                pk=issue_id if 0 < issue_id <= MAX_ID else 0,
+                visit=locked,
+                withdrawn_at__isnull=False,
+            )
+            .select_for_update()
+            .first()
+        )
+        if issue is None:
+            raise DomainError(
+                gettext("There is no issue taken off this report to put back."),
+                code="issue_not_withdrawn",
+            )
+        again = locked.issues.filter(
+            category=issue.category,
+            description=issue.description,
+            custody_number=issue.custody_number,
+            question_id=issue.question_id,
+        ).first()
+        if again:
+            return again
+        issue.withdrawn_at = None
+        issue.save(update_fields=["withdrawn_at"])
+        save_fields(locked, {})
+    return issue
+
+
+def withdrawn_issues(visit: Visit):
+    """Issues taken off this draft report, most recent first, for "Undo"."""
+    return Issue.with_withdrawn.filter(visit=visit, withdrawn_at__isnull=False).order_by(
+        "-withdrawn_at", "-pk"
+    )
 
 
 def add_photo(*, actor, visit: Visit, photo, caption: str = "") -> Attachment:
@@ -601,7 +677,10 @@ def add_photo(*, actor, visit: Visit, photo, caption: str = "") -> Attachment:
     return attachment
 
 
-def record_good_practice(*, actor, visit: Visit, text: str) -> Visit:
+def record_good_practice(*, actor, visit: Visit, text: str, names_checked: bool = False) -> Visit:
+    """Good practice seen. Refused (`may_name_someone`) if it may name someone, unless
+    `names_checked`: it is published in the PCC's reports."""
+    refuse_names(text, visit=visit, names_checked=names_checked, field="good_practice")
     with transaction.atomic():
         return save_fields(_lock_draft(visit, None), {"good_practice": text.strip()})
 
@@ -713,6 +792,16 @@ def submission_problems(visit: Visit) -> dict[str, str]:
     numbers["nv_access_denied_reason"] = visit.nv_access_denied_reason
     if not abandoned and rules.number_disagreements(numbers):
         problems["numbers"] = "The numbers at the time of the visit do not add up."
+    elif not abandoned:
+        consents = dict(
+            visit.detainees.exclude(consent=DetaineeRecord.Consent.AGREED)
+            .order_by()
+            .values_list("consent")
+            .annotate(count=Count("pk"))
+        )
+        disagreements = rules.consent_disagreements(numbers, consents)
+        if disagreements:
+            problems["numbers"] = " ".join(disagreements.values())
     if not visit.departed_at or not visit.outcome:
         problems["sign-off"] = "Record the departure time and the outcome."
     elif not abandoned and not (visit.sergeant_name and visit.sergeant_signed_at):
@@ -736,6 +825,8 @@ def submit_visit(*, actor, visit: Visit, notify: bool = True) -> Visit:
             raise DomainError(
                 "The report is not finished yet.", code="visit_incomplete", fields=problems
             )
+        # Issues taken off the draft were never reported: nothing is kept of them.
+        Issue.with_withdrawn.filter(visit=locked, withdrawn_at__isnull=False).delete()
         save_fields(
             locked,
             {

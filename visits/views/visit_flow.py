@@ -7,6 +7,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import push_url
 
@@ -26,6 +27,7 @@ from visits.forms import (
     answers_from,
     apply_error,
     number_groups,
+    warn_of_names,
 )
 from visits.images import ImageRejected, clean_photo, clean_signature
 from visits.models import (
@@ -267,7 +269,7 @@ def _detainee_details(form) -> service.DetaineeDetails:
     return service.DetaineeDetails(
         custody_number=data["custody_number"],
         answers=answers_from(form),
-        **{name: data[name] for name in DetaineeForm.FLAG_FIELDS},
+        **{name: data[name] for name in DetaineeForm.DETAIL_FIELDS},
     )
 
 
@@ -281,13 +283,14 @@ def visit_detainee(request, uuid, pk=None):
     initial = {}
     if detainee:
         initial = {"custody_number": detainee.custody_number} | {
-            name: getattr(detainee, name) for name in DetaineeForm.FLAG_FIELDS
+            name: getattr(detainee, name) for name in DetaineeForm.DETAIL_FIELDS
         }
     form = DetaineeForm(
         request.POST or None,
         initial=initial,
         sections=sections,
         scheme=visit.scheme,
+        suite=visit.suite,
         answers=_answers(visit, detainee) if pk else None,
     )
     if request.method == "POST" and form.is_valid():
@@ -313,6 +316,13 @@ def visit_detainee(request, uuid, pk=None):
 def visit_detainee_remove(request, uuid, pk):
     visit = _editable_visit(request, uuid)
     detainee = get_object_or_404(visit.detainees, pk=pk)
+    if request.POST.get("confirmed") != "yes":
+        # Asked first, without JavaScript: their answers go with them.
+        return render(
+            request,
+            "visits/flow/detainee_remove.html",
+            step_context(visit, "detainees", detainee=detainee, answers=detainee.answers.count()),
+        )
     try:
         service.remove_detainee(actor=request.user, visit=visit, detainee=detainee)
     except DomainError as error:
@@ -409,31 +419,11 @@ def visit_photo(request, uuid, pk, size="full"):
 # --- Issues and good practice -------------------------------------------------------------------
 
 
-@require_http_methods(["GET", "POST"])
-@login_required
-@flow_step
-def visit_issues(request, uuid):
-    visit = _editable_visit(request, uuid)
-    form = IssueForm(request.POST or None, prefix="issue")
-    if request.method == "POST" and form.is_valid():
-        try:
-            service.raise_issue(
-                actor=request.user,
-                visit=visit,
-                **{k: v for k, v in form.cleaned_data.items() if k != "no_names"},
-            )
-        except DomainError as error:
-            apply_error(form, error)
-        else:
-            messages.success(request, "Issue added.")
-            return redirect("visit-issues", uuid=visit.uuid)
-    return _issues_page(request, visit, form=form)
-
-
 def _issues_page(
-    request, visit, *, form=None, recheck_form=None, good_practice_form=None, refusal=None
+    request, visit, *, issue_form=None, recheck_form=None, good_practice_form=None, refusal=None
 ):
-    """The issues step, with whichever of its forms was refused (each posts to its own URL)."""
+    """The issues step, with whichever of its three forms was sent (and refused) as sent: the
+    error summary at the top lists every refused form's errors (400 if there are any)."""
     suggestions = [
         IssueForm(
             prefix="issue",
@@ -447,28 +437,44 @@ def _issues_page(
         )
         for s in service.suggested_issues(visit)
     ]
+    issue_form = issue_form or IssueForm(prefix="issue")
+    recheck_form = recheck_form or RecheckForm(issues=issue_service.awaiting_recheck(visit))
+    good_practice_form = good_practice_form or GoodPracticeForm(
+        initial={"good_practice": visit.good_practice}
+    )
     return render_step(
         request,
         "visits/flow/issues.html",
         step_context(
             visit,
             "issues",
-            form=IssueForm(prefix="issue") if form is None else form,
+            issue_form=issue_form,
             suggestions=suggestions,
-            rechecks=issue_service.awaiting_recheck(visit),
             recheck_form=recheck_form,
-            # The earlier issue whose re-check was refused: its card shows the error.
-            refused_recheck=recheck_form.cleaned_data.get("issue")
-            if recheck_form is not None and recheck_form.errors
-            else None,
             issues=visit.issues.order_by("pk"),
-            good_practice_form=GoodPracticeForm(initial={"good_practice": visit.good_practice})
-            if good_practice_form is None
-            else good_practice_form,
+            withdrawn=service.withdrawn_issues(visit)[:3],
+            good_practice_form=good_practice_form,
             refusal=refusal,
         ),
         at=reverse("visit-issues", args=[visit.uuid]),
     )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@flow_step
+def visit_issues(request, uuid):
+    visit = _editable_visit(request, uuid)
+    form = IssueForm(request.POST or None, prefix="issue")
+    if request.method == "POST" and form.is_valid():
+        try:
+            service.raise_issue(actor=request.user, visit=visit, **form.cleaned_data)
+        except DomainError as error:
+            warn_of_names(form, error)
+        else:
+            messages.success(request, "Issue added.")
+            return redirect("visit-issues", uuid=visit.uuid)
+    return _issues_page(request, visit, issue_form=form if request.method == "POST" else None)
 
 
 @require_POST
@@ -476,27 +482,22 @@ def _issues_page(
 @flow_step
 def visit_recheck(request, uuid):
     visit = _editable_visit(request, uuid)
-    # Ids of the issue's own radios on the page, so the error summary links to them.
-    issue_pk = request.POST.get("issue", "")
-    form = RecheckForm(
-        request.POST, auto_id=f"recheck-{issue_pk if issue_pk.isdigit() else 'x'}-%s"
-    )
-    if not form.is_valid():
-        return _issues_page(request, visit, recheck_form=form)
-    issue = get_object_or_404(issue_service.awaiting_recheck(visit), pk=form.cleaned_data["issue"])
-    try:
-        issue_service.record_recheck(
-            actor=request.user,
-            visit=visit,
-            issue=issue,
-            fixed=form.cleaned_data["fixed"],
-            note=form.cleaned_data["note"],
-        )
-    except DomainError as error:
-        apply_error(form, error)
-        return _issues_page(request, visit, recheck_form=form)
-    messages.success(request, "Re-check recorded.")
-    return redirect("visit-issues", uuid=visit.uuid)
+    form = RecheckForm(request.POST, issues=issue_service.awaiting_recheck(visit))
+    if form.is_valid():
+        try:
+            count = issue_service.record_rechecks(
+                actor=request.user, visit=visit, outcomes=form.outcomes()
+            )
+        except DomainError as error:
+            apply_error(form, error)
+        else:
+            messages.success(
+                request,
+                ngettext("%(count)d re-check recorded.", "%(count)d re-checks recorded.", count)
+                % {"count": count},
+            )
+            return redirect("visit-issues", uuid=visit.uuid)
+    return _issues_page(request, visit, recheck_form=form)
 
 
 @require_POST
@@ -509,7 +510,20 @@ def visit_issue_withdraw(request, uuid, pk):
         service.withdraw_issue(actor=request.user, visit=visit, issue=issue)
     except DomainError as error:
         return _issues_page(request, visit, refusal=_refusal(error.message))
-    messages.success(request, "Issue taken off the report.")
+    messages.success(request, gettext("Issue taken off the report. You can undo this below."))
+    return redirect("visit-issues", uuid=visit.uuid)
+
+
+@require_POST
+@login_required
+@flow_step
+def visit_issue_restore(request, uuid, pk):
+    visit = _editable_visit(request, uuid)
+    try:
+        service.restore_issue(actor=request.user, visit=visit, issue_id=pk)
+    except DomainError as error:
+        return _issues_page(request, visit, refusal=_refusal(error.message))
+    messages.success(request, gettext("Issue put back on the report."))
     return redirect("visit-issues", uuid=visit.uuid)
 
 
@@ -522,13 +536,16 @@ def visit_good_practice(request, uuid):
     if form.is_valid():
         try:
             service.record_good_practice(
-                actor=request.user, visit=visit, text=form.cleaned_data["good_practice"]
+                actor=request.user,
+                visit=visit,
+                text=form.cleaned_data["good_practice"],
+                names_checked=form.cleaned_data["names_checked"],
             )
         except DomainError as error:
-            apply_error(form, error)
+            warn_of_names(form, error)
         else:
             return _next(visit, "issues")
-    # Too long, say: the page again with the text as typed, never the next step without it.
+    # Refused: the page again with the text as typed, never the next step without it.
     return _issues_page(request, visit, good_practice_form=form)
 
 
