@@ -6,6 +6,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from visits import permissions
@@ -33,7 +34,7 @@ from visits.models import (
     Visit,
 )
 from visits.models.checklists import sections_by_version
-from visits.reports import NUMBER_LABELS, visible_report
+from visits.reports import NUMBER_LABELS, visible_photos, visible_report
 from visits.rules import NOT_VISITED_LABELS
 from visits.services import issues as issue_service
 from visits.services import phone_reports
@@ -287,23 +288,7 @@ def visit_detainee_remove(request, uuid, pk):
 # --- Suite checks and photos --------------------------------------------------------------------
 
 
-@require_http_methods(["GET", "POST"])
-@login_required
-@flow_step
-def visit_suite(request, uuid):
-    visit = _editable_visit(request, uuid)
-    form = SuiteChecklistForm(
-        request.POST or None,
-        sections=checklist_sections(visit.suite_checklist_id),
-        answers=_answers(visit, None),
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            service.save_suite_answers(actor=request.user, visit=visit, answers=answers_from(form))
-        except DomainError as error:
-            apply_error(form, error)
-        else:
-            return _next(visit, "suite")
+def _suite_page(request, visit, form, photo_form, status=200):
     return render(
         request,
         "visits/flow/suite.html",
@@ -311,10 +296,65 @@ def visit_suite(request, uuid):
             visit,
             "suite",
             form=form,
-            photo_form=PhotoForm(),
-            photos=visit.attachments.all(),
+            photo_form=photo_form,
+            photos=visible_photos(request.user, visit),
         ),
+        status=status,
     )
+
+
+def _save_suite(request, visit, *, photo_required: bool):
+    """The suite answers as posted, saved, then the photo posted with them (if any, or if
+    `photo_required`): what one form on the suite step sends, whichever button was pressed, so
+    an upload never loses an answer. Returns (suite form, photo form, everything saved)."""
+    form = SuiteChecklistForm(
+        request.POST,
+        sections=checklist_sections(visit.suite_checklist_id),
+        answers=_answers(visit, None),
+    )
+    photo_form = PhotoForm(request.POST, request.FILES)
+    saved = form.is_valid()
+    if saved:
+        try:
+            service.save_suite_answers(actor=request.user, visit=visit, answers=answers_from(form))
+        except DomainError as error:
+            apply_error(form, error)
+            saved = False
+    if not (photo_required or request.FILES.get("photo")):
+        return form, PhotoForm(), saved
+    if photo_form.is_valid():
+        upload = photo_form.cleaned_data["photo"]
+        try:
+            service.add_photo(
+                actor=request.user,
+                visit=visit,
+                photo=clean_photo(upload.read(upload.size + 1)),
+                caption=photo_form.cleaned_data["caption"],
+            )
+        except ImageRejected as rejected:
+            photo_form.add_error("photo", str(rejected))
+        except DomainError as error:
+            apply_error(photo_form, error)
+        else:
+            messages.success(request, gettext("Photo added."))
+            return form, PhotoForm(), saved
+    return form, photo_form, False
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@flow_step
+def visit_suite(request, uuid):
+    visit = _editable_visit(request, uuid)
+    if request.method == "POST":
+        form, photo_form, saved = _save_suite(request, visit, photo_required=False)
+        if saved:
+            return _next(visit, "suite")
+        return _suite_page(request, visit, form, photo_form, status=400)
+    form = SuiteChecklistForm(
+        sections=checklist_sections(visit.suite_checklist_id), answers=_answers(visit, None)
+    )
+    return _suite_page(request, visit, form, PhotoForm())
 
 
 @require_POST
@@ -322,36 +362,26 @@ def visit_suite(request, uuid):
 @flow_step
 def visit_photo_upload(request, uuid):
     visit = _editable_visit(request, uuid)
-    form = PhotoForm(request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            upload = form.cleaned_data["photo"]
-            service.add_photo(
-                actor=request.user,
-                visit=visit,
-                photo=clean_photo(upload.read(upload.size + 1)),
-                caption=form.cleaned_data["caption"],
-            )
-        except ImageRejected as rejected:
-            form.add_error("photo", str(rejected))
-        else:
-            messages.success(request, "Photo added.")
-            return redirect("visit-suite", uuid=visit.uuid)
-    suite_form = SuiteChecklistForm(
-        sections=checklist_sections(visit.suite_checklist_id), answers=_answers(visit, None)
-    )
-    return render(
-        request,
-        "visits/flow/suite.html",
-        step_context(
-            visit,
-            "suite",
-            form=suite_form,
-            photo_form=form,
-            photos=visit.attachments.all(),
-        ),
-        status=400,
-    )
+    form, photo_form, saved = _save_suite(request, visit, photo_required=True)
+    if saved:
+        return redirect("visit-suite", uuid=visit.uuid)
+    return _suite_page(request, visit, form, photo_form, status=400)
+
+
+@require_POST
+@login_required
+@flow_step
+def visit_photo_remove(request, uuid, pk):
+    visit = _editable_visit(request, uuid)
+    photo = get_object_or_404(Attachment, visit=visit, pk=pk)
+    back = "visit-check" if request.POST.get("back") == "check" else "visit-suite"
+    if back == "visit-suite":  # pressed inside the suite step's form: keep its answers too
+        form, photo_form, saved = _save_suite(request, visit, photo_required=False)
+        if not saved:
+            return _suite_page(request, visit, form, photo_form, status=400)
+    service.remove_photo(actor=request.user, visit=visit, photo=photo)
+    messages.success(request, gettext("Photo removed from the report."))
+    return redirect(back, uuid=visit.uuid)
 
 
 @require_GET
