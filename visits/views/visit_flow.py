@@ -303,18 +303,23 @@ def _suite_page(request, visit, form, photo_form, status=200):
     )
 
 
-def _save_suite(request, visit, *, photo_required: bool):
+# The suite step's form carries this, so a photo sent without it (from another page, or an
+# older copy of the page) never replaces the suite's answers with none.
+SUITE_FORM_MARK = "suite_answers"
+
+
+def _save_suite(request, visit, *, photo_required: bool, with_answers: bool):
     """The suite answers as posted, saved, then the photo posted with them (if any, or if
     `photo_required`): what one form on the suite step sends, whichever button was pressed, so
     an upload never loses an answer. Returns (suite form, photo form, everything saved)."""
     form = SuiteChecklistForm(
-        request.POST,
+        request.POST if with_answers else None,
         sections=checklist_sections(visit.suite_checklist_id),
         answers=_answers(visit, None),
     )
     photo_form = PhotoForm(request.POST, request.FILES)
-    saved = form.is_valid()
-    if saved:
+    saved = form.is_valid() if with_answers else True
+    if with_answers and saved:
         try:
             service.save_suite_answers(actor=request.user, visit=visit, answers=answers_from(form))
         except DomainError as error:
@@ -346,8 +351,10 @@ def _save_suite(request, visit, *, photo_required: bool):
 @flow_step
 def visit_suite(request, uuid):
     visit = _editable_visit(request, uuid)
-    if request.method == "POST":
-        form, photo_form, saved = _save_suite(request, visit, photo_required=False)
+    if request.method == "POST" and request.POST:  # an empty POST is only a look, as before
+        form, photo_form, saved = _save_suite(
+            request, visit, photo_required=False, with_answers=True
+        )
         if saved:
             return _next(visit, "suite")
         return _suite_page(request, visit, form, photo_form, status=400)
@@ -362,7 +369,9 @@ def visit_suite(request, uuid):
 @flow_step
 def visit_photo_upload(request, uuid):
     visit = _editable_visit(request, uuid)
-    form, photo_form, saved = _save_suite(request, visit, photo_required=True)
+    form, photo_form, saved = _save_suite(
+        request, visit, photo_required=True, with_answers=SUITE_FORM_MARK in request.POST
+    )
     if saved:
         return redirect("visit-suite", uuid=visit.uuid)
     return _suite_page(request, visit, form, photo_form, status=400)
@@ -374,14 +383,16 @@ def visit_photo_upload(request, uuid):
 def visit_photo_remove(request, uuid, pk):
     visit = _editable_visit(request, uuid)
     photo = get_object_or_404(Attachment, visit=visit, pk=pk)
-    back = "visit-check" if request.POST.get("back") == "check" else "visit-suite"
-    if back == "visit-suite":  # pressed inside the suite step's form: keep its answers too
-        form, photo_form, saved = _save_suite(request, visit, photo_required=False)
+    from_suite = SUITE_FORM_MARK in request.POST
+    if from_suite:  # pressed inside the suite step's form: keep its answers too
+        form, photo_form, saved = _save_suite(
+            request, visit, photo_required=False, with_answers=True
+        )
         if not saved:
             return _suite_page(request, visit, form, photo_form, status=400)
     service.remove_photo(actor=request.user, visit=visit, photo=photo)
     messages.success(request, gettext("Photo removed from the report."))
-    return redirect(back, uuid=visit.uuid)
+    return redirect("visit-suite" if from_suite else "visit-check", uuid=visit.uuid)
 
 
 @require_GET
