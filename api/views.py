@@ -453,7 +453,8 @@ class VisitViewSet(
         request=None,
         responses={204: None},
         parameters=[
-            OpenApiParameter("pk", int, OpenApiParameter.PATH, description="The photo's id.")
+            # drf-spectacular shows the path's `pk` as `id`
+            OpenApiParameter("id", int, OpenApiParameter.PATH, description="The photo's id.")
         ],
     )
     @action(
