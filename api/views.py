@@ -11,7 +11,7 @@ from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action, api_view
 from rest_framework.exceptions import PermissionDenied
@@ -449,14 +449,7 @@ class VisitViewSet(
             status=status.HTTP_200_OK if sent_before else status.HTTP_201_CREATED,
         )
 
-    @extend_schema(
-        request=None,
-        responses={204: None},
-        parameters=[
-            # drf-spectacular shows the path's `pk` as `id`
-            OpenApiParameter("id", int, OpenApiParameter.PATH, description="The photo's id.")
-        ],
-    )
+    @extend_schema(request=None, responses={204: None})
     @action(
         detail=True, methods=["delete"], url_path=r"photos/(?P<pk>[0-9]+)", url_name="photo-detail"
     )
