@@ -22,35 +22,47 @@ from visits.errors import DomainError
 from visits.images import ImageRejected
 
 
-def too_large_message() -> str:
-    return (
-        f"The request is larger than the limit of "
-        f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 1024} KB. Send a smaller one."
-    )
+def too_large_message(limit: int | None = None) -> str:
+    limit = limit or settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return f"The request is larger than the limit of {limit // 1024} KB. Send a smaller one."
 
 
 class RequestTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_code = "too_large"
 
-    def __init__(self):
-        super().__init__(too_large_message(), code="too_large")
+    def __init__(self, limit: int | None = None):
+        super().__init__(too_large_message(limit), code="too_large")
 
 
-class JSONParser(parsers.JSONParser):
+class JSONParser(parsers.BaseParser):
     """DRF's JSON parser, within limits. The body is read up to DATA_UPLOAD_MAX_MEMORY_SIZE
     (the middleware refuses a larger Content-Length before any view; this catches a body
     longer than it said). Nesting past API_MAX_JSON_NESTING is refused before any serializer,
     the error handler or the JSON column of a kept copy walks it recursively; past Python's
-    own recursion limit (~1,000 deep) the decoder stops by itself, and that is the same 400."""
+    own recursion limit (~1,000 deep) the decoder stops by itself, and that is the same 400.
+
+    It wraps DRF's parser rather than extending it: DRF hands a JSONParser subclass the body
+    read through Django's `request.body`, which refuses anything over
+    DATA_UPLOAD_MAX_MEMORY_SIZE, so a whole report with its photos could never pass; this one
+    is handed the stream and applies the route's own limit (icv.middleware.body_limit)."""
+
+    media_type = "application/json"
+    renderer_class = parsers.JSONParser.renderer_class
+    _decoder = parsers.JSONParser()
 
     def parse(self, stream, media_type=None, parser_context=None):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        request = (parser_context or {}).get("request")
+        if limit is not None and request is not None:
+            from icv.middleware import body_limit
+
+            limit = body_limit(request)  # a whole report with its photos may be larger
         raw = stream.read(limit + 1) if limit is not None else stream.read()
         if limit is not None and len(raw) > limit:
-            raise RequestTooLarge()
+            raise RequestTooLarge(limit)
         try:
-            data = super().parse(io.BytesIO(raw), media_type, parser_context)
+            data = self._decoder.parse(io.BytesIO(raw), media_type, parser_context)
         except RecursionError:
             raise _too_deep() from None
         if _deeper_than(data, settings.API_MAX_JSON_NESTING):

@@ -1,5 +1,7 @@
 """Shapes and types only: validated data goes to the services in visits/, which hold the rules."""
 
+import base64
+import binascii
 from collections.abc import Mapping
 
 from django.utils.translation import gettext
@@ -42,6 +44,9 @@ MAX_ANSWERS = 500  # one checklist's questions
 MAX_ISSUES = 100  # raised on one visit
 MAX_WEEKS = 53  # weeks in a rota period (a quarter has 13 or 14)
 SIGNATURE_MAX = 1_400_000  # a 1 MB PNG as a data URL (visits.images.clean_signature)
+MAX_REPORT_PHOTOS = 10  # sent with a whole report from a phone
+REPORT_PHOTO_MAX = 5 * 1024 * 1024  # each, decoded: a phone's JPEG, already made smaller
+REPORT_PHOTO_BASE64_MAX = 4 * ((REPORT_PHOTO_MAX + 2) // 3)
 
 
 def row_id(**kwargs) -> serializers.IntegerField:
@@ -289,6 +294,61 @@ class SignOffSerializer(RevisionMixin):
     )
 
 
+class PhotoSerializer(serializers.Serializer):
+    """A photo of the suite's conditions as the reader may see it (visits.reports.VisiblePhoto).
+    The images are served to a signed-in browser session at `url` and `thumbnail_url`."""
+
+    id = serializers.IntegerField(source="pk")
+    client_id = serializers.UUIDField(
+        source="client_uuid", allow_null=True, help_text="The id its client made for it, if any."
+    )
+    number = serializers.IntegerField(help_text="1, 2, ... in the order added.")
+    caption = serializers.CharField(allow_blank=True)
+    alt = serializers.CharField(help_text="The caption, or a description when there is none.")
+    url = serializers.CharField()
+    thumbnail_url = serializers.CharField()
+    width = serializers.IntegerField()
+    height = serializers.IntegerField()
+    added_at = serializers.DateTimeField(source="taken_at")
+    added_by = serializers.CharField(source="taken_by")
+
+
+class PhotoUploadSerializer(serializers.Serializer):
+    """A photo of the suite's conditions (never of people), sent as multipart/form-data."""
+
+    image = serializers.FileField(help_text="A JPEG, PNG or WebP photo, up to 10 MB.")
+    caption = serializers.CharField(allow_blank=True, max_length=200, default="")
+    id = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="An id you make for the photo: sending it again returns the stored one (200).",
+    )
+
+
+class ReportPhotoSerializer(serializers.Serializer):
+    """A photo sent inside a whole report, its bytes in base64."""
+
+    id = serializers.UUIDField(help_text="The id the phone made for the photo.")
+    caption = serializers.CharField(allow_blank=True, max_length=200, default="")
+    image = serializers.CharField(
+        max_length=REPORT_PHOTO_BASE64_MAX,
+        trim_whitespace=False,
+        help_text="The JPEG or PNG file's bytes in base64 (no data: prefix), at most 5 MB decoded.",
+    )
+
+    def validate_image(self, value: str) -> bytes:
+        try:
+            data = base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
+            raise serializers.ValidationError(
+                gettext("This photo is not base64: send the file's bytes in base64.")
+            ) from None
+        if len(data) > REPORT_PHOTO_MAX:
+            raise serializers.ValidationError(gettext("This photo is over 5 MB."))
+        return data
+
+
 class WholeReportSerializer(serializers.Serializer):
     """A whole visit from a phone's outbox: the step serializers' shapes, under one roof."""
 
@@ -318,6 +378,13 @@ class WholeReportSerializer(serializers.Serializer):
     good_practice = serializers.CharField(allow_blank=True, max_length=4000, default="")
     good_practice_names_checked = serializers.BooleanField(
         default=False, help_text="As `names_checked` of an issue, for `good_practice`."
+    )
+    photos = ReportPhotoSerializer(
+        many=True,
+        required=False,
+        default=list,
+        max_length=MAX_REPORT_PHOTOS,
+        help_text="Photos of the suite's conditions, stored with the report (once).",
     )
     sign_off = SignOffSerializer()
 
@@ -526,9 +593,10 @@ class VisitDetailSerializer(VisitSerializer):
     detainees = DetaineeOutSerializer(many=True, read_only=True)
     suite_answers = AnswerOutSerializer(many=True, read_only=True)
     issues = IssueSerializer(many=True, read_only=True)
+    photos = PhotoSerializer(many=True, read_only=True)
 
     class Meta(VisitSerializer.Meta):
-        fields = [*VisitSerializer.Meta.fields, "detainees", "suite_answers", "issues"]
+        fields = [*VisitSerializer.Meta.fields, "detainees", "suite_answers", "issues", "photos"]
         read_only_fields = fields
 
     def to_representation(self, report):
@@ -536,6 +604,7 @@ class VisitDetailSerializer(VisitSerializer):
         data["detainees"] = DetaineeOutSerializer(report.detainees, many=True).data
         data["suite_answers"] = AnswerOutSerializer(report.suite_answers, many=True).data
         data["issues"] = IssueSerializer(report.issues, many=True).data
+        data["photos"] = PhotoSerializer(report.photos, many=True).data
         return data
 
 

@@ -15,13 +15,14 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action, api_view
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from api import filters
 from api import serializers as s
 from visits import permissions
 from visits.errors import DomainError
-from visits.images import clean_signature
+from visits.images import ImageRejected, clean_photo, clean_signature
 from visits.models import (
     ChecklistTemplate,
     ChecklistVersion,
@@ -33,7 +34,7 @@ from visits.models import (
     Visit,
 )
 from visits.pdf import render_visit_report
-from visits.reports import VisitFacts, read_report, visible_report
+from visits.reports import VisitFacts, read_report, visible_photos, visible_report
 from visits.services import amendments, checklists, phone_reports
 from visits.services import issues as issue_service
 from visits.services import visits as service
@@ -410,9 +411,58 @@ class VisitViewSet(
             issues=data["issues"],
             good_practice=data["good_practice"],
             good_practice_names_checked=data["good_practice_names_checked"],
+            photos=[
+                phone_reports.PhonePhoto(
+                    client_uuid=photo["id"], caption=photo["caption"], data=photo["image"]
+                )
+                for photo in data["photos"]
+            ],
             sign_off=self._sign_off(data["sign_off"]),
             as_sent=self.request.data,
         )
+
+    @extend_schema(
+        request={"multipart/form-data": s.PhotoUploadSerializer},
+        responses={201: s.PhotoSerializer, 200: s.PhotoSerializer},
+    )
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser])
+    def photos(self, request, uuid=None):
+        """Add a photo of the suite's conditions (never of people) to a draft: re-encoded, its
+        metadata (place, time, camera) dropped. 201, or 200 with the stored photo when its `id`
+        was sent before; 400 `image_rejected` naming `image` for a file that is not a photo."""
+        visit = self._draft()
+        data = self._validated(s.PhotoUploadSerializer)
+        sent_before = (
+            data["id"] is not None and visit.attachments.filter(client_uuid=data["id"]).exists()
+        )
+        upload = data["image"]
+        try:
+            clean = clean_photo(upload.read(upload.size + 1))
+        except ImageRejected as rejected:
+            raise DomainError(str(rejected), code="image_rejected", field="image") from None
+        photo = service.add_photo(
+            actor=request.user,
+            visit=visit,
+            photo=clean,
+            caption=data["caption"],
+            client_uuid=data["id"],
+        )
+        shown = next(p for p in visible_photos(request.user, visit) if p.pk == photo.pk)
+        return Response(
+            s.PhotoSerializer(shown).data,
+            status=status.HTTP_200_OK if sent_before else status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(request=None, responses={204: None})
+    @action(
+        detail=True, methods=["delete"], url_path=r"photos/(?P<pk>[0-9]+)", url_name="photo-detail"
+    )
+    def photo(self, request, uuid=None, pk=None):
+        """Take a photo off a draft: 204."""
+        visit = self._draft()
+        row = get_object_or_404(visit.attachments.all(), pk=row_id_or_404(pk))
+        service.remove_photo(actor=request.user, visit=visit, photo=row)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=s.AmendmentSerializer, responses=s.VisitDetailSerializer)
     @action(detail=True, methods=["post"])

@@ -225,8 +225,8 @@ class ApiErrorMiddleware:
     def __call__(self, request):
         if not request.path.startswith(API_PREFIX):
             return self.get_response(request)
-        if _declared_length(request) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
-            return _api_error(413)
+        if _declared_length(request) > body_limit(request):
+            return _api_error(413, body_limit(request))
         response = self.get_response(request)
         if response.status_code < 400 or response.streaming:
             return response
@@ -243,6 +243,18 @@ class ApiErrorMiddleware:
             if "Content-Length" in response:  # set below, by CommonMiddleware
                 response["Content-Length"] = str(len(response.content))
         return response
+
+
+def body_limit(request) -> int:
+    """The largest body this API request may have: DATA_UPLOAD_MAX_MEMORY_SIZE, or more for a
+    route that carries photos (settings.API_LARGE_BODIES, by the route's name)."""
+    from django.urls import Resolver404, resolve
+
+    try:
+        name = resolve(request.path_info).url_name
+    except Resolver404:
+        name = None
+    return settings.API_LARGE_BODIES.get(name, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
 
 
 def _declared_length(request) -> int:
@@ -268,12 +280,12 @@ def _error_body(response) -> dict | None:
     return body
 
 
-def _api_error(status: int):
+def _api_error(status: int, limit: int | None = None):
     from django.http import JsonResponse
 
     code, detail = API_ERRORS.get(status, ("error", "The request could not be answered."))
     if status == 413:
         from api.exceptions import too_large_message
 
-        detail = too_large_message()
+        detail = too_large_message(limit)
     return JsonResponse({"code": code, "detail": detail, "fields": {}}, status=status)

@@ -304,6 +304,13 @@ CONTENT_SECURITY_POLICY = {
 # 1 MB. Over it: 413 `too_large` under /api/ (refused from the Content-Length, before anything
 # reads the body), 400 on a page. Photos are files: visits.images limits them (10 MB).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # 2.5 MB
+# Two API routes carry photos and may be larger, by their route's name (still refused from the
+# Content-Length, icv.middleware.body_limit): one photo (visits.images takes up to 10 MB), and
+# a whole report from a phone with up to 10 photos of 5 MB each in base64 (a third larger).
+API_LARGE_BODIES = {
+    "visit-photos": 11 * 1024 * 1024,
+    "visit-report": 72 * 1024 * 1024,
+}
 # The API refuses JSON nested deeper than this (400 `invalid`); a whole report is 4 deep.
 API_MAX_JSON_NESTING = 64
 
@@ -315,7 +322,8 @@ REST_FRAMEWORK = {
         "api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    # JSON only: one encoding to document and to validate (no file uploads go through the API).
+    # JSON: one encoding to document and to validate. The one file upload (a photo) says so on
+    # its own route (multipart/form-data).
     # Within the size and nesting limits above (api/exceptions.py).
     "DEFAULT_PARSER_CLASSES": ["api.exceptions.JSONParser"],
     "DEFAULT_THROTTLE_CLASSES": ["api.throttling.AnonThrottle", "api.throttling.UserThrottle"],

@@ -642,6 +642,8 @@ KWARGS_BY_NAME = {
     "page:visit-detainee-remove": "visit+detainee",
     "page:visit-photo": "visit+photo",
     "page:visit-photo-thumb": "visit+photo",
+    "page:visit-photo-remove": "visit+photo",
+    "api:visit-photo-detail": "visit+photo",
     "page:visit-issue-withdraw": "visit+issue",
     "page:visit-issue-restore": "visit+issue",
     "api:suite-detail": "suite",

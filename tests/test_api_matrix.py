@@ -18,6 +18,7 @@ from visits.services import rota
 # The objects: a submitted Wymondham visit by visitor and partner with an issue referred to the
 # force; a published rota slot at Wymondham for the same pair, which partner has offered.
 EXPECTED = {
+    "DELETE visit-photo-detail": "400 400 404 403 403 403 404 401",
     "GET api-checklists-current": "200 200 200 200 200 200 200 401",
     "GET api-docs": "200 200 200 200 200 200 200 200",
     "GET api-me": "200 200 200 200 200 200 200 401",
@@ -57,6 +58,7 @@ EXPECTED = {
     "POST visit-issues": "400 400 404 403 403 403 404 401",
     "POST visit-list": "400 400 400 400 400 400 400 401",
     "POST visit-numbers": "400 400 404 403 403 403 404 401",
+    "POST visit-photos": "400 400 404 403 403 403 404 401",
     "POST visit-sign-off": "400 400 404 403 403 403 404 401",
     "POST visit-submit": "200 200 404 403 403 403 404 401",
     "PUT rota-period-availability": "400 400 400 400 404 404 404 401",

@@ -1,6 +1,7 @@
 """E-mail. Called after the transaction commits, so nothing is sent for a change rolled back."""
 
 from django.core.mail import EmailMessage
+from django.utils.translation import ngettext
 
 from visits.models import Membership, Role, Visit
 
@@ -28,14 +29,22 @@ def send_visit_report(visit_id: int) -> int:
     for reader in visit_report_readers(visit):
         if not Visit.objects.visible_to(reader).filter(pk=visit.pk).exists():
             continue
-        pdf = render_visit_report(visible_report(reader, visit))
+        report = visible_report(reader, visit)
+        pdf = render_visit_report(report)
+        photos = ""
+        if report.photos:
+            photos = ngettext(
+                "%(count)d photo of the suite's conditions is in the PDF.\n",
+                "%(count)d photos of the suite's conditions are in the PDF.\n",
+                len(report.photos),
+            ) % {"count": len(report.photos)}
         message = EmailMessage(
             subject=f"Custody visit report: {visit.suite.name}, {when}",
             body=(
                 f"Independent custody visitors visited {visit.suite.name} on {when}.\n"
                 f"Outcome: {visit.get_outcome_display()}.\n\n"
                 "The report is attached. It identifies detainees by custody record number only; "
-                "keep it as OFFICIAL-SENSITIVE.\n"
+                "keep it as OFFICIAL-SENSITIVE.\n" + photos
             ),
             to=[reader.email],
         )

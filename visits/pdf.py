@@ -143,6 +143,35 @@ def _answer_rows(sections) -> list:
     return flow
 
 
+# A photo fills the text width at most, and half a page's height, so a caption fits beneath.
+PHOTO_MAX_HEIGHT = 110 * mm
+
+
+def _photo_flow(report: VisitReport) -> list:
+    """Each photo of the suite's conditions scaled to fit, its caption below."""
+    flow = [_p(gettext("Photos of conditions (%(count)d)") % {"count": len(report.photos)}, H2)]
+    if not report.photos:
+        return flow + [_p(gettext("No photos were taken."))]
+    for photo in report.photos:
+        caption = gettext("Photo %(number)d") % {"number": photo.number}
+        if photo.caption:
+            caption += ": " + photo.caption
+        caption += " " + gettext("(added by %(by)s, %(at)s)") % {
+            "by": photo.taken_by,
+            "at": _fmt(photo.taken_at),
+        }
+        scale = min(PAGE_WIDTH / photo.width, PHOTO_MAX_HEIGHT / photo.height)
+        try:
+            with photo.image.open("rb") as f:
+                picture = Image(
+                    io.BytesIO(f.read()), width=photo.width * scale, height=photo.height * scale
+                )
+        except (FileNotFoundError, ValueError):
+            picture = _p(gettext("(Photo file missing.)"))
+        flow.append(KeepTogether([picture, _p(caption, SMALL), Spacer(1, 6)]))
+    return flow
+
+
 def document(out, *, title: str, author: str, subject: str, template=SimpleDocTemplate):
     """An A4 document with the house margins, Vera from the first glyph, and its metadata."""
     return template(
@@ -236,6 +265,8 @@ def render_visit_report(report: VisitReport) -> bytes:
 
     flow.append(_p("Suite checks", H2))
     flow += _answer_rows(report.suite_sections)
+
+    flow += _photo_flow(report)
 
     flow.append(_p("Issues raised", H2))
     if not report.issues:

@@ -14,11 +14,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.core.exceptions import FieldDoesNotExist
+from django.db.models.fields.files import FieldFile
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from visits import permissions
-from visits.models import Answer, Issue, Question, Visit
+from visits.models import Answer, Attachment, Issue, Question, Visit
 from visits.rules import NOT_VISITED_LABELS
 from visits.services import audit
 from visits.services.amendments import AMENDABLE_FIELDS, TIME_FIELDS
@@ -170,6 +172,26 @@ class VisibleAmendment:
 
 
 @dataclass
+class VisiblePhoto:
+    """A photo of the suite's conditions (never of people) as every reader of the report sees
+    it: the force and the PCC too, since it is part of the report they receive. A caption
+    quoting a custody number has it hidden from a reader who may not see custody numbers."""
+
+    pk: int
+    number: int  # 1, 2, ... in the order taken
+    caption: str
+    alt: str  # the caption, or "Photo 2 of the suite" when there is none
+    url: str
+    thumbnail_url: str
+    width: int
+    height: int
+    taken_at: datetime.datetime
+    taken_by: str
+    client_uuid: str | None
+    image: FieldFile = field(repr=False)  # for the PDF, which embeds the picture itself
+
+
+@dataclass
 class VisitReport:
     visit: VisitFacts
     visitors: list[tuple[int, str, object]]  # (user id, name, confirmed at or None)
@@ -181,6 +203,7 @@ class VisitReport:
     suite_answers: list[GivenAnswer]
     issues: list[VisibleIssue]
     amendments: list[VisibleAmendment] = field(default_factory=list)
+    photos: list[VisiblePhoto] = field(default_factory=list)
     custody_numbers_shown: bool = True
     detainee_answers_shown: bool = True
 
@@ -275,7 +298,7 @@ def visible_report(viewer, visit: Visit) -> VisitReport:
     )
     amendments = _visible_amendments(
         []
-        if visit.is_draft
+        if visit.is_draft or not getattr(visit, "has_amendments", True)
         else visit.amendments.select_related("actor").order_by("created_at", "pk"),
         questions=[q for found in sections.values() for s in found for q in s.questions],
         detainees=detainee_rows,
@@ -297,9 +320,56 @@ def visible_report(viewer, visit: Visit) -> VisitReport:
         suite_answers=_given(by_detainee[None]),
         issues=issues,
         amendments=amendments,
+        photos=_visible_photos(
+            visit, None if show_numbers else {d.custody_number for d in detainee_rows}
+        ),
         custody_numbers_shown=show_numbers,
         detainee_answers_shown=show_answers,
     )
+
+
+def visible_photos(viewer, visit: Visit) -> list[VisiblePhoto]:
+    """The photos of `visit`'s report as `viewer` may see them (as in `visible_report`), for a
+    page that shows only them (the suite step): one query, two for a PCC reader."""
+    hidden_numbers = None
+    if not permissions.can_see_custody_numbers(viewer, visit):
+        hidden_numbers = set(visit.detainees.values_list("custody_number", flat=True))
+    # Read afresh: a photo may have been added since the visit was loaded.
+    return _visible_photos(visit, hidden_numbers, fresh=True)
+
+
+def _visible_photos(
+    visit: Visit, hidden_numbers: set[str] | None, *, fresh: bool = False
+) -> list[VisiblePhoto]:
+    """The visit's photos, in the order added, in one query; these custody numbers (if any)
+    hidden from their captions. None without a query for a visit loaded by
+    `Visit.objects.for_report()` that has none."""
+    if not fresh and not getattr(visit, "has_photos", True):
+        return []
+    rows = Attachment.objects.filter(visit=visit).select_related("uploaded_by")
+    hidden = gettext("(hidden)")
+    photos = []
+    for number, row in enumerate(rows.order_by("created_at", "pk"), start=1):
+        caption = row.caption
+        if hidden_numbers is not None:
+            caption = _without(caption, hidden_numbers, hidden)
+        photos.append(
+            VisiblePhoto(
+                pk=row.pk,
+                number=number,
+                caption=caption,
+                alt=caption or gettext("Photo %(number)d of the suite") % {"number": number},
+                url=reverse("visit-photo", args=[visit.uuid, row.pk]),
+                thumbnail_url=reverse("visit-photo-thumb", args=[visit.uuid, row.pk]),
+                width=row.width,
+                height=row.height,
+                taken_at=row.created_at,
+                taken_by=row.uploaded_by.get_full_name() or row.uploaded_by.username,
+                client_uuid=str(row.client_uuid) if row.client_uuid else None,
+                image=row.image,
+            )
+        )
+    return photos
 
 
 def _given(answers: dict[int, Answer]) -> list[GivenAnswer]:

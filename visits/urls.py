@@ -86,6 +86,11 @@ urlpatterns = [
         {"size": "thumb"},
         name="visit-photo-thumb",
     ),
+    path(
+        "visits/<uuid:uuid>/photos/<int:pk>/remove/",
+        visit_flow.visit_photo_remove,
+        name="visit-photo-remove",
+    ),
     path("visits/<uuid:uuid>/issues/", visit_flow.visit_issues, name="visit-issues"),
     path(
         "visits/<uuid:uuid>/issues/<int:pk>/withdraw/",

@@ -24,9 +24,16 @@ class VisitQuerySet(models.QuerySet):
         """What a report page needs alongside the visit, fetched with it (and whether a
         second record from the partner's phone is kept beside it, without a query of its own)."""
         copies = VisitCopy.objects.filter(visit=models.OuterRef("pk"))
+        # Whether it has photos or amendments, so a report without them costs no query for them.
+        photos = Attachment.objects.filter(visit=models.OuterRef("pk"))
+        amended = Amendment.objects.filter(visit=models.OuterRef("pk"))
         return (
             self.select_related("suite", "scheme")
-            .annotate(has_copies=models.Exists(copies))
+            .annotate(
+                has_copies=models.Exists(copies),
+                has_photos=models.Exists(photos),
+                has_amendments=models.Exists(amended),
+            )
             .prefetch_related(
                 models.Prefetch(
                     "visit_visitors",
@@ -275,10 +282,19 @@ class Attachment(models.Model):
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
     caption = models.CharField(max_length=200, blank=True)
+    # The id the phone or API client made for the photo: sending it again finds this one.
+    client_uuid = models.UUIDField(null=True, blank=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["visit", "client_uuid"], name="photo_client_uuid_once_per_visit"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.caption or f"Photo {self.pk}"

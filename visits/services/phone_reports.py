@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from visits import permissions, rules
 from visits.errors import ConflictError, DomainError
+from visits.images import ImageRejected, clean_photo
 from visits.models import CustodySuite, Visit, VisitCopy
 from visits.reports import NUMBER_LABELS
 from visits.services import audit
@@ -33,6 +34,16 @@ from visits.services import visits as visit_service
 
 # How far apart two records' arrival times may be and still be the same visit.
 SAME_VISIT_WINDOW = datetime.timedelta(hours=3)
+
+
+@dataclass
+class PhonePhoto:
+    """A photo sent with a report: the phone's id for it, its caption and its file's bytes
+    (re-encoded and stripped of metadata by visits.images.clean_photo before it is stored)."""
+
+    client_uuid: uuid_module.UUID
+    caption: str
+    data: bytes = field(repr=False)
 
 
 @dataclass
@@ -51,6 +62,7 @@ class WholeReport:
     issues: list[dict] = field(default_factory=list)  # raise_issue's arguments
     good_practice: str = ""
     good_practice_names_checked: bool = False  # as an issue's `names_checked`
+    photos: list[PhonePhoto] = field(default_factory=list)
     as_sent: dict = field(default_factory=dict)  # the JSON, kept whole in a copy
 
 
@@ -79,6 +91,7 @@ def receive(*, actor, client_uuid: uuid_module.UUID, report: WholeReport) -> Rec
     earlier = _earlier_receipt(actor, client_uuid)
     if earlier:
         return earlier
+    photos = _cleaned_photos(report)
     with transaction.atomic():
         first = _recorded_by_partner(actor, report)
         if first:
@@ -95,7 +108,7 @@ def receive(*, actor, client_uuid: uuid_module.UUID, report: WholeReport) -> Rec
         if not visit.is_draft:
             # Another request with this UUID stored it while this one waited.
             return _already_stored(visit)
-        _fill_in(actor, visit, report)
+        _fill_in(actor, visit, report, photos)
         visit = visit_service.submit_visit(actor=actor, visit=visit)
     return Receipt(
         Receipt.CREATED, visit, "Sent. The report is stored and on its way to the scheme."
@@ -139,7 +152,20 @@ def _part(name: str) -> Iterator[None]:
         raise type(error)(error.message, code=error.code, fields=fields) from error
 
 
-def _fill_in(actor, visit: Visit, report: WholeReport) -> None:
+def _cleaned_photos(report: WholeReport) -> list:
+    """Each photo re-encoded and stripped of metadata, before the transaction: Pillow's work is
+    not done while the report's locks (and the audit trail's) are held."""
+    cleaned = []
+    for index, photo in enumerate(report.photos):
+        try:
+            cleaned.append(clean_photo(photo.data))
+        except ImageRejected as rejected:
+            field_name = f"photos.{index}.image"
+            raise DomainError(str(rejected), code="image_rejected", field=field_name) from None
+    return cleaned
+
+
+def _fill_in(actor, visit: Visit, report: WholeReport, photos: list) -> None:
     if report.admission:
         with _part("admission"):
             visit_service.record_admission(actor=actor, visit=visit, **report.admission)
@@ -153,6 +179,15 @@ def _fill_in(actor, visit: Visit, report: WholeReport) -> None:
     for index, issue in enumerate(report.issues):
         with _part(f"issues.{index}"):
             visit_service.raise_issue(actor=actor, visit=visit, **issue)
+    for index, (photo, clean) in enumerate(zip(report.photos, photos, strict=True)):
+        with _part(f"photos.{index}"):
+            visit_service.add_photo(
+                actor=actor,
+                visit=visit,
+                photo=clean,
+                caption=photo.caption,
+                client_uuid=photo.client_uuid,
+            )
     if report.good_practice.strip():
         # Its field is already the report's own: `good_practice`.
         visit_service.record_good_practice(
@@ -195,7 +230,7 @@ def _keep_copy(actor, client_uuid, report: WholeReport, visit: Visit) -> Receipt
         visit=visit,
         client_uuid=client_uuid,
         sent_by=actor,
-        report=report.as_sent,
+        report=_without_photo_bytes(report.as_sent),
         differences=differences(visit, report),
     )
     audit.record(
@@ -206,6 +241,19 @@ def _keep_copy(actor, client_uuid, report: WholeReport, visit: Visit) -> Receipt
         detail={"differences": len(copy.differences)},
     )
     return _copy_receipt(copy)
+
+
+def _without_photo_bytes(as_sent: dict) -> dict:
+    """The report as sent, its photos' bytes left out: a copy keeps their ids and captions (the
+    differences say how many it had), not megabytes of base64 in a JSON column."""
+    photos = as_sent.get("photos") if isinstance(as_sent, dict) else None
+    if not isinstance(photos, list):
+        return as_sent
+    kept = [
+        {k: v for k, v in photo.items() if k != "image"} if isinstance(photo, dict) else photo
+        for photo in photos
+    ]
+    return {**as_sent, "photos": kept}
 
 
 def _copy_receipt(copy: VisitCopy) -> Receipt:
@@ -291,6 +339,12 @@ def differences(visit: Visit, report: WholeReport) -> list[list[str]]:
         questions = {*suite_stored, *suite_sent}
         changed = sum(suite_stored.get(q) != suite_sent.get(q) for q in questions)
         found.append(["Suite checks", "answered", f"{changed} answers differ"])
+
+    stored_photos = visit.attachments.count()
+    if len(report.photos) != stored_photos:
+        found.append(
+            ["Photos", f"{stored_photos} on the report", f"{len(report.photos)} in the copy"]
+        )
 
     raised = {issue.description.strip() for issue in visit.issues.all()}
     for issue in report.issues:

@@ -658,15 +658,35 @@ def withdrawn_issues(visit: Visit):
     )
 
 
-def add_photo(*, actor, visit: Visit, photo, caption: str = "") -> Attachment:
-    """Attach a photo of suite conditions, already re-encoded by visits.images.clean_photo."""
+MAX_PHOTOS = 30  # on one report: more is a slip (the same photo sent again and again)
+
+
+def add_photo(
+    *, actor, visit: Visit, photo, caption: str = "", client_uuid: uuid_module.UUID | None = None
+) -> Attachment:
+    """Attach a photo of suite conditions to a draft, already re-encoded by
+    visits.images.clean_photo. Idempotent on `client_uuid`: a photo sent again with the id its
+    client made for it is the one stored, never a second. Raises DomainError on a submitted
+    report or past MAX_PHOTOS."""
     with transaction.atomic():
         locked = _lock_draft(visit, None)
+        if client_uuid is not None:
+            earlier = locked.attachments.filter(client_uuid=client_uuid).first()
+            if earlier is not None:
+                return earlier
+        if locked.attachments.count() >= MAX_PHOTOS:
+            raise DomainError(
+                gettext("A report holds at most %(max)d photos. Remove one to add another.")
+                % {"max": MAX_PHOTOS},
+                code="too_many_photos",
+                field="photo",
+            )
         attachment = Attachment(
             visit=locked,
             width=photo.width,
             height=photo.height,
             caption=caption.strip(),
+            client_uuid=client_uuid,
             uploaded_by=actor,
         )
         name = uuid_module.uuid4().hex
@@ -674,7 +694,34 @@ def add_photo(*, actor, visit: Visit, photo, caption: str = "") -> Attachment:
         attachment.thumbnail.save(f"{name}-thumb.jpg", ContentFile(photo.thumbnail), save=False)
         attachment.save()
         save_fields(locked, {})
+        audit.record(
+            actor=actor,
+            action="visit.photo_added",
+            obj=locked,
+            scheme=visit.scheme,
+            detail={"photo": attachment.pk},
+        )
     return attachment
+
+
+def remove_photo(*, actor, visit: Visit, photo: Attachment) -> None:
+    """Take a photo off a draft report, files and all (it was never reported). Raises
+    DomainError on a submitted report."""
+    with transaction.atomic():
+        locked = _lock_draft(visit, None)
+        files = [photo.image, photo.thumbnail]
+        photo_id = photo.pk
+        photo.delete()
+        save_fields(locked, {})
+        audit.record(
+            actor=actor,
+            action="visit.photo_removed",
+            obj=locked,
+            scheme=visit.scheme,
+            detail={"photo": photo_id},
+        )
+        # The files go only once the row's removal is committed.
+        transaction.on_commit(lambda: [f.storage.delete(f.name) for f in files if f.name])
 
 
 def record_good_practice(*, actor, visit: Visit, text: str, names_checked: bool = False) -> Visit:

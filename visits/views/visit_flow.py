@@ -37,7 +37,7 @@ from visits.models import (
     Visit,
 )
 from visits.models.checklists import sections_by_version
-from visits.reports import NUMBER_LABELS, visible_report
+from visits.reports import NUMBER_LABELS, visible_photos, visible_report
 from visits.rules import NOT_VISITED_LABELS
 from visits.services import issues as issue_service
 from visits.services import phone_reports
@@ -334,23 +334,8 @@ def visit_detainee_remove(request, uuid, pk):
 # --- Suite checks and photos --------------------------------------------------------------------
 
 
-@require_http_methods(["GET", "POST"])
-@login_required
-@flow_step
-def visit_suite(request, uuid):
-    visit = _editable_visit(request, uuid)
-    form = SuiteChecklistForm(
-        request.POST or None,
-        sections=checklist_sections(visit.suite_checklist_id),
-        answers=_answers(visit, None),
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            service.save_suite_answers(actor=request.user, visit=visit, answers=answers_from(form))
-        except DomainError as error:
-            apply_error(form, error)
-        else:
-            return _next(visit, "suite")
+def _suite_page(request, visit, form, photo_form):
+    """The suite step; 400 with the error summary when one of its forms was refused."""
     return render_step(
         request,
         "visits/flow/suite.html",
@@ -358,10 +343,72 @@ def visit_suite(request, uuid):
             visit,
             "suite",
             form=form,
-            photo_form=PhotoForm(),
-            photos=visit.attachments.all(),
+            photo_form=photo_form,
+            photos=visible_photos(request.user, visit),
         ),
+        at=reverse("visit-suite", args=[visit.uuid]),
     )
+
+
+# The suite step's form carries this, so a photo sent without it (from another page, or an
+# older copy of the page) never replaces the suite's answers with none.
+SUITE_FORM_MARK = "suite_answers"
+
+
+def _save_suite(request, visit, *, photo_required: bool, with_answers: bool):
+    """The suite answers as posted, saved, then the photo posted with them (if any, or if
+    `photo_required`): what one form on the suite step sends, whichever button was pressed, so
+    an upload never loses an answer. Returns (suite form, photo form, everything saved)."""
+    form = SuiteChecklistForm(
+        request.POST if with_answers else None,
+        sections=checklist_sections(visit.suite_checklist_id),
+        answers=_answers(visit, None),
+    )
+    photo_form = PhotoForm(request.POST, request.FILES)
+    saved = form.is_valid() if with_answers else True
+    if with_answers and saved:
+        try:
+            service.save_suite_answers(actor=request.user, visit=visit, answers=answers_from(form))
+        except DomainError as error:
+            apply_error(form, error)
+            saved = False
+    if not (photo_required or request.FILES.get("photo")):
+        return form, PhotoForm(), saved
+    if photo_form.is_valid():
+        upload = photo_form.cleaned_data["photo"]
+        try:
+            service.add_photo(
+                actor=request.user,
+                visit=visit,
+                photo=clean_photo(upload.read(upload.size + 1)),
+                caption=photo_form.cleaned_data["caption"],
+            )
+        except ImageRejected as rejected:
+            photo_form.add_error("photo", str(rejected))
+        except DomainError as error:
+            apply_error(photo_form, error)
+        else:
+            messages.success(request, gettext("Photo added."))
+            return form, PhotoForm(), saved
+    return form, photo_form, False
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@flow_step
+def visit_suite(request, uuid):
+    visit = _editable_visit(request, uuid)
+    if request.method == "POST" and request.POST:  # an empty POST is only a look, as before
+        form, photo_form, saved = _save_suite(
+            request, visit, photo_required=False, with_answers=True
+        )
+        if saved:
+            return _next(visit, "suite")
+        return _suite_page(request, visit, form, photo_form)
+    form = SuiteChecklistForm(
+        sections=checklist_sections(visit.suite_checklist_id), answers=_answers(visit, None)
+    )
+    return _suite_page(request, visit, form, PhotoForm())
 
 
 @require_POST
@@ -369,38 +416,30 @@ def visit_suite(request, uuid):
 @flow_step
 def visit_photo_upload(request, uuid):
     visit = _editable_visit(request, uuid)
-    form = PhotoForm(request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            upload = form.cleaned_data["photo"]
-            service.add_photo(
-                actor=request.user,
-                visit=visit,
-                photo=clean_photo(upload.read(upload.size + 1)),
-                caption=form.cleaned_data["caption"],
-            )
-        except ImageRejected as rejected:
-            form.add_error("photo", str(rejected))
-        except DomainError as error:
-            apply_error(form, error)
-        else:
-            messages.success(request, "Photo added.")
-            return redirect("visit-suite", uuid=visit.uuid)
-    suite_form = SuiteChecklistForm(
-        sections=checklist_sections(visit.suite_checklist_id), answers=_answers(visit, None)
+    form, photo_form, saved = _save_suite(
+        request, visit, photo_required=True, with_answers=SUITE_FORM_MARK in request.POST
     )
-    return render_step(
-        request,
-        "visits/flow/suite.html",
-        step_context(
-            visit,
-            "suite",
-            form=suite_form,
-            photo_form=form,
-            photos=visit.attachments.all(),
-        ),
-        at=reverse("visit-suite", args=[visit.uuid]),
-    )
+    if saved:
+        return redirect("visit-suite", uuid=visit.uuid)
+    return _suite_page(request, visit, form, photo_form)
+
+
+@require_POST
+@login_required
+@flow_step
+def visit_photo_remove(request, uuid, pk):
+    visit = _editable_visit(request, uuid)
+    photo = get_object_or_404(Attachment, visit=visit, pk=pk)
+    from_suite = SUITE_FORM_MARK in request.POST
+    if from_suite:  # pressed inside the suite step's form: keep its answers too
+        form, photo_form, saved = _save_suite(
+            request, visit, photo_required=False, with_answers=True
+        )
+        if not saved:
+            return _suite_page(request, visit, form, photo_form)
+    service.remove_photo(actor=request.user, visit=visit, photo=photo)
+    messages.success(request, gettext("Photo removed from the report."))
+    return redirect("visit-suite" if from_suite else "visit-check", uuid=visit.uuid)
 
 
 @require_GET
