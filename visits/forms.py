@@ -2,7 +2,9 @@ import datetime
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.forms.utils import ErrorDict
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from visits.errors import DomainError
@@ -172,6 +174,50 @@ def answer_fields(form: forms.Form, sections, answers: dict | None = None) -> No
             )
 
 
+class ExpectedAnswers:
+    """For a checklist form (one with `sections` and answer_fields): "all as expected".
+
+    The no-JavaScript twin of static/js/checklist.js: a button named `expected` ("all", or a
+    section's id) sends the form back filled, not saved, so only the exceptions are left to
+    answer. Only unanswered yes/no questions with an expected answer are filled; nothing
+    answered is changed."""
+
+    EXPECTED_ALL = "all"
+    expected_marked = None  # how many the last fill_expected marked, for the page to say
+
+    @cached_property
+    def expected_section_ids(self) -> set[int]:
+        """The sections with a question "all as expected" can answer (they get a button)."""
+        return {question.section_id for question in self.expected_questions(self.EXPECTED_ALL)}
+
+    def expected_questions(self, scope: str) -> list:
+        """The yes/no questions with an expected answer in `scope` ("all" or a section's id)."""
+        return [
+            question
+            for section in self.sections
+            if scope == self.EXPECTED_ALL or scope == str(section.pk)
+            for question in section.questions.all()
+            if question.answer_type == Question.AnswerType.YES_NO and question.expected
+        ]
+
+    def fill_expected(self, scope: str) -> int:
+        """Fill the unanswered questions of `scope` with their expected answer in the bound
+        data; return how many. The form shows the filled data with no errors (nothing has
+        been saved or refused yet)."""
+        data = self.data.copy()
+        marked = 0
+        for question in self.expected_questions(scope):
+            name = self.add_prefix(f"q_{question.pk}")
+            if not data.get(name):
+                data[name] = question.expected
+                marked += 1
+        self.data = data
+        self._errors = ErrorDict()  # the page shows the answers, not a refusal
+        self.cleaned_data = {}
+        self.expected_marked = marked
+        return marked
+
+
 def answers_from(form: forms.Form) -> dict[int, tuple[str, str]]:
     result = {}
     for name, value in form.cleaned_data.items():
@@ -184,7 +230,7 @@ def answers_from(form: forms.Form) -> dict[int, tuple[str, str]]:
     return result
 
 
-class DetaineeForm(forms.Form):
+class DetaineeForm(ExpectedAnswers, forms.Form):
     custody_number = forms.CharField(
         max_length=40,
         label="Custody record number",
@@ -227,7 +273,7 @@ class DetaineeForm(forms.Form):
         answer_fields(self, sections, answers)
 
 
-class SuiteChecklistForm(forms.Form):
+class SuiteChecklistForm(ExpectedAnswers, forms.Form):
     def __init__(self, *args, sections, answers=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.sections = sections

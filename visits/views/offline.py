@@ -45,6 +45,7 @@ SHELL_STATIC = [
     "js/outbox.js",
     "js/record.js",
     "js/signature.js",
+    "js/checklist.js",
     "django_htmx/htmx-2.min.js",
     "django_htmx/django-htmx.js",  # only in debug, but small
     "icons/icon.svg",

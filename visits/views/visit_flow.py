@@ -256,7 +256,9 @@ def visit_detainee(request, uuid, pk=None):
         scheme=visit.scheme,
         answers=_answers(visit, detainee) if pk else None,
     )
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and "expected" in request.POST:
+        form.fill_expected(request.POST["expected"])  # shown again filled in, not saved
+    elif request.method == "POST" and form.is_valid():
         try:
             service.save_detainee(
                 actor=request.user, visit=visit, detainee=detainee, details=_detainee_details(form)
@@ -297,7 +299,9 @@ def visit_suite(request, uuid):
         sections=checklist_sections(visit.suite_checklist_id),
         answers=_answers(visit, None),
     )
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and "expected" in request.POST:
+        form.fill_expected(request.POST["expected"])  # shown again filled in, not saved
+    elif request.method == "POST" and form.is_valid():
         try:
             service.save_suite_answers(actor=request.user, visit=visit, answers=answers_from(form))
         except DomainError as error:
