@@ -80,9 +80,20 @@ class VisitDateTimeField(forms.DateTimeField):
         super().__init__(**kwargs)
 
 
+class _SuiteSelect(forms.Select):
+    """A select with no blank option: what Django's Select.use_required_attribute works out by
+    reading the first choice (a query of its own), said outright. Same HTML, one query less."""
+
+    def use_required_attribute(self, initial) -> bool:
+        return False
+
+
 class StartVisitForm(forms.Form):
     suite = forms.ModelChoiceField(
-        queryset=CustodySuite.objects.none(), empty_label=None, label="Custody suite"
+        queryset=CustodySuite.objects.none(),
+        empty_label=None,
+        label="Custody suite",
+        widget=_SuiteSelect,
     )
     co_visitors = forms.ModelMultipleChoiceField(
         queryset=None,
@@ -97,7 +108,15 @@ class StartVisitForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["suite"].queryset = suites
         self.fields["co_visitors"].queryset = co_visitors
-        self.fields["co_visitors"].label_from_instance = lambda u: u.get_full_name() or u.username
+        self.fields["co_visitors"].label_from_instance = self.partner_label
+
+    @staticmethod
+    def partner_label(user) -> str:
+        name = user.get_full_name() or user.username
+        # Annotated by services.rota.recording_start: the partner the rota pairs them with.
+        if getattr(user, "on_rota_slot", 0):
+            return _("%(name)s (on the rota with you)") % {"name": name}
+        return name
 
 
 class AdmissionForm(forms.Form):

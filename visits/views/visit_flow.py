@@ -37,6 +37,7 @@ from visits.reports import NUMBER_LABELS, visible_report
 from visits.rules import NOT_VISITED_LABELS
 from visits.services import issues as issue_service
 from visits.services import phone_reports
+from visits.services import rota as rota_service
 from visits.services import visits as service
 
 User = get_user_model()
@@ -133,9 +134,14 @@ def visit_start(request):
     if not permissions.can_record_visits(request.user):
         raise PermissionDenied("Only custody visitors record visits.")
     suites, partners = permissions.recording_choices(request.user)
-    initial = {"arrived_at": timezone.localtime().replace(second=0, microsecond=0)}
+    guess = rota_service.recording_start(request.user, suites=suites, partners=partners)
+    initial = {
+        "arrived_at": guess.arrived_at,
+        "suite": guess.suite,
+        "co_visitors": guess.co_visitors,
+    }
     form = StartVisitForm(
-        request.POST or None, suites=suites, co_visitors=partners, initial=initial
+        request.POST or None, suites=suites, co_visitors=guess.partners, initial=initial
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -157,6 +163,7 @@ def visit_start(request):
             "step_number": 1,
             "step_count": len(STEPS),
             "step_title": "Start",
+            "rota_slot": guess.slot,
         },
     )
 
