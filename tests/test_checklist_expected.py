@@ -187,7 +187,7 @@ def test_the_steps_offer_the_buttons_to_pages_without_javascript(client, draft):
     )
     for section in sections:
         assert f'name="expected" value="{section.pk}"' in html
-        assert f"All of “{section.title}” as expected" in html
+        assert f"The rest of “{section.title}” as expected" in html
     assert "js/checklist" in html
     detainee = client.get(url("visit-detainee-new", draft)).content.decode()
     assert 'name="expected" value="all"' in detainee and "js/checklist" in detainee

@@ -5,7 +5,10 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.forms.utils import ErrorDict
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from visits.errors import DomainError
 from visits.models import (
@@ -88,6 +91,69 @@ class _SuiteSelect(forms.Select):
         return False
 
 
+def _on_rota_slot(option) -> bool:
+    # Annotated by services.rota.recording_start, as is visits_together.
+    return bool(getattr(getattr(option["value"], "instance", None), "on_rota_slot", 0))
+
+
+def _likely_partner(option) -> bool:
+    """On the user's rota slot, or visited with lately."""
+    instance = getattr(option["value"], "instance", None)
+    return _on_rota_slot(option) or bool(getattr(instance, "visits_together", 0))
+
+
+class PartnerCheckboxes(forms.CheckboxSelectMultiple):
+    """The likely partners shown (the choices come most likely first: the rota slot's, then
+    the usual ones), everyone else behind "Someone else" (a <details>, opened if one of them is
+    ticked): on a phone a few lines and Tab stops instead of twenty names."""
+
+    usual_shown = 3  # beside the rota slot's partners
+
+    def render(self, name, value, attrs=None, renderer=None):
+        context = self.get_context(name, value, attrs)
+        groups = context["widget"]["optgroups"]
+        options = [option for _name, group, _index in groups for option in group]
+        on_slot = sum(1 for option in options if _on_rota_slot(option))
+        shown = 0
+        while (
+            shown < len(options)
+            and shown < on_slot + self.usual_shown
+            and _likely_partner(options[shown])
+        ):
+            shown += 1
+        if not shown or shown == len(options):
+            return super().render(name, value, attrs, renderer)
+        likely, others = options[:shown], options[shown:]
+
+        def boxes(chosen):
+            return format_html_join(
+                "",
+                '<div><label for="{}"><input type="checkbox" name="{}" value="{}" id="{}"{}> {}'
+                "</label></div>",
+                (
+                    (
+                        option["attrs"]["id"],
+                        option["name"],
+                        option["value"],
+                        option["attrs"]["id"],
+                        mark_safe(" checked") if option["selected"] else "",
+                        option["label"],
+                    )
+                    for option in chosen
+                ),
+            )
+
+        return format_html(
+            '<div id="{}">{}<details class="note"{}><summary>{}</summary>{}</details></div>',
+            context["widget"]["attrs"].get("id", ""),
+            boxes(likely),
+            mark_safe(" open") if any(option["selected"] for option in others) else "",
+            ngettext("Someone else (%(count)d more)", "Someone else (%(count)d more)", len(others))
+            % {"count": len(others)},
+            boxes(others),
+        )
+
+
 class StartVisitForm(forms.Form):
     suite = forms.ModelChoiceField(
         queryset=CustodySuite.objects.none(),
@@ -97,7 +163,7 @@ class StartVisitForm(forms.Form):
     )
     co_visitors = forms.ModelMultipleChoiceField(
         queryset=None,
-        widget=forms.CheckboxSelectMultiple,
+        widget=PartnerCheckboxes,
         label="Who are you visiting with?",
         help_text="Visits are made in pairs: choose at least one other visitor.",
         error_messages={"required": "Choose the visitor you are with."},

@@ -16,13 +16,14 @@
       !el.closest("[hidden]") && !el.closest("details:not([open]) > :not(summary)");
   }
 
-  // The first control after `el` in the page, skipping what is inside it.
+  // The first control after `el` in the page, skipping what is inside it, and a "Remove"
+  // button (the record page's, just after a detainee's checklist): never land on a deletion.
   function nextAfter(el) {
     var all = Array.prototype.slice.call(document.querySelectorAll(
       "a[href], button, input, select, textarea, summary"));
     for (var i = 0; i < all.length; i++) {
       var candidate = all[i];
-      if (el.contains(candidate)) continue;
+      if (el.contains(candidate) || candidate.matches("[data-remove]")) continue;
       if (el.compareDocumentPosition(candidate) & Node.DOCUMENT_POSITION_FOLLOWING && focusable(candidate)) {
         return candidate;
       }
@@ -61,10 +62,7 @@
     });
     announce(checklist, marked);
     // The marked questions are done with: on to the next section, or past the checklist.
-    var sections = Array.prototype.slice.call(checklist.querySelectorAll("[data-expected-section]"));
-    var after = scope === "all" ? null : sections[sections.indexOf(root) + 1];
-    var target = after ? after.querySelector("[data-expected-scope]") : null;
-    target = target || nextAfter(checklist);
+    var target = nextAfter(root);
     if (target) target.focus();
   }
 
