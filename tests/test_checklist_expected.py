@@ -294,3 +294,30 @@ def test_the_start_stays_within_the_query_budget(
     client.get(reverse("visit-start"))
     with django_assert_max_num_queries(10):
         client.get(reverse("visit-start"))
+
+
+def test_the_others_wait_behind_someone_else(client, slot_this_week):
+    _slot, jon = slot_this_week
+    client.force_login(persona("visitor"))
+    html = client.get(reverse("visit-start")).content.decode()
+    shown, hidden = html.split("<summary>Someone else", 1)
+    assert jon.get_full_name() in shown and "Peter Shaw" not in shown  # no visits together yet
+    assert "Peter Shaw" in hidden.split("</details>")[0]
+    assert not re.search(r"<details[^>]*open[^>]*><summary>Someone else", html)
+
+
+def test_a_partner_ticked_among_the_others_is_shown(client, slot_this_week):
+    client.force_login(persona("visitor"))
+    peter = persona("partner")
+    response = client.post(reverse("visit-start"), {"co_visitors": [peter.pk]})  # no suite
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert re.search(r"<details[^>]*open[^>]*><summary>Someone else", html)
+    assert re.search(rf'value="{peter.pk}"[^>]*checked', html)
+
+
+def test_without_a_rota_or_history_everyone_is_listed_plainly(client):
+    client.force_login(persona("visitor"))
+    html = client.get(reverse("visit-start")).content.decode()
+    assert "Someone else" not in html
+    assert "Peter Shaw" in html

@@ -122,7 +122,7 @@ class PartnerCheckboxes(forms.CheckboxSelectMultiple):
         ):
             shown += 1
         if not shown or shown == len(options):
-            return super().render(name, value, attrs, renderer)
+            return self._render(self.template_name, context, renderer)  # one query, not two
         likely, others = options[:shown], options[shown:]
 
         def boxes(chosen):
