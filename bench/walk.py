@@ -435,7 +435,7 @@ def main() -> int:
             'answered with "All as expected". Free text (custody numbers, times, numbers, '
             "notes, the description) costs nothing; a tap on a field to type in it does, and "
             "so does every key that moves the focus or chooses (Tab, Shift+Tab, Space, Enter, "
-            "arrows).",
+            "arrows). `--trace` prints where each key press leaves the focus.",
             "",
             "| step | taps | key presses |",
             "|---|---|---|",
