@@ -197,6 +197,9 @@ def test_the_record_page_has_the_buttons_and_the_script(client):
     client.force_login(persona("visitor"))
     html = client.get(reverse("visit-record")).content.decode()
     assert html.count('data-expected-scope="all"') == 2  # the suite's, the detainee template's
+    # Plain buttons here: "Send the report" stays the form's submit button (Enter, record.js).
+    assert 'type="submit" class="button button--secondary" name="expected"' not in html
+    assert html.count('type="button" class="button button--secondary" name="expected"') == 2
     assert "js/checklist" in html
     assert 'data-expected-answer="na"' in html
 

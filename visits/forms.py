@@ -270,6 +270,14 @@ class ExpectedAnswers:
     EXPECTED_ALL = "all"
     expected_marked = None  # how many the last fill_expected marked, for the page to say
 
+    @property
+    def expected_button_type(self) -> str:
+        """A submit button on a step page (which fills the form in without JavaScript); a plain
+        button where the form is a prefixed part of the phone's record page, which needs
+        JavaScript anyway and whose own submit button must stay the form's first (Enter in a
+        text box sends the report, and record.js finds its button by [type=submit])."""
+        return "button" if self.prefix else "submit"
+
     @cached_property
     def expected_section_ids(self) -> set[int]:
         """The sections with a question "all as expected" can answer (they get a button)."""

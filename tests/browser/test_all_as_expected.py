@@ -102,3 +102,18 @@ def test_all_as_expected_on_a_step_page_fills_in_without_sending(page, demo, sig
     page.wait_for_url(f"**/visits/{visit.uuid}/issues/")
     values = list(visit.answers.values_list("value", flat=True))
     assert len(values) == count and values.count("no") == 1
+
+
+def test_enter_in_a_text_box_saves_the_step_and_marks_nothing(page, demo, sign_in, open_page):
+    visit = make_visit(
+        visitors=[persona("visitor"), persona("partner")],
+        status=Visit.Status.DRAFT,
+        arrived_at=datetime.datetime.now(datetime.UTC) - datetime.timedelta(hours=1),
+    )
+    sign_in("visitor")
+    open_page(f"/visits/{visit.uuid}/detainees/new/")
+    page.get_by_label("Custody record number").fill("WY-00555-26")
+    page.get_by_label("Custody record number").press("Enter")
+    expect(page.get_by_role("link", name="WY-00555-26")).to_be_visible()
+    detainee = visit.detainees.get()
+    assert detainee.answers.count() == 0  # saved as typed: nothing marked as expected
