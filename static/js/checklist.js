@@ -73,16 +73,27 @@
     markExpected(button);
   });
 
-  document.addEventListener("change", function (event) {
-    var radio = event.target;
-    var question = radio.type === "radio" && radio.closest("[data-question]");
-    if (!question) return;
+  function showException(question) {
+    var no = question.querySelector("input[type=radio][value=no]");
+    var isNo = !!(no && no.checked);
     var exception = question.querySelector("[data-exception]");
-    var isNo = radio.checked && radio.value === "no";
     if (exception) exception.hidden = !isNo;
-    if (isNo) {
-      var note = question.parentElement.querySelector("details.note");
-      if (note) note.open = true;
-    }
+    var note = question.parentElement.querySelector("details.note");
+    var written = note && note.querySelector("textarea") && note.querySelector("textarea").value;
+    if (note && (isNo || written)) note.open = true; // as the server draws it: open if it has text
+  }
+
+  document.addEventListener("change", function (event) {
+    var question = event.target.type === "radio" && event.target.closest("[data-question]");
+    if (question) showException(question);
   });
+
+  // The record page restores a draft from the phone without events, then marks itself ready:
+  // its "no" answers are shown as on the step pages, which the server draws.
+  var record = document.querySelector("[data-record]");
+  if (record && window.MutationObserver) {
+    new MutationObserver(function () {
+      if (record.dataset.ready) record.querySelectorAll("[data-question]").forEach(showException);
+    }).observe(record, { attributes: true, attributeFilter: ["data-ready"] });
+  }
 })();

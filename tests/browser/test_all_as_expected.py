@@ -73,6 +73,10 @@ def test_all_as_expected_on_the_record_page_is_kept_on_the_phone(page, demo, sig
     page.wait_for_load_state("networkidle")
     expect(page.locator("[name='detainees.0-custody_number']")).to_have_value("WY-00101-26")
     assert answered(page.locator("form[data-record]")) == before
+    # The restored "no" is shown as such again, its note open.
+    first = page.locator("[data-list='detainees'] [data-item] [data-question]").first
+    expect(first.locator("[data-exception]")).to_be_visible()
+    expect(page.locator("[data-list='detainees'] details.note").first).to_have_attribute("open", "")
     check_accessibility(page)
 
 
