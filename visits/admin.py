@@ -410,7 +410,15 @@ class ChecklistVersionAdmin(SchemeScopedAdmin):
 class QuestionInline(SchemeScopedTabularInline):
     model = models.Question
     extra = 0
-    fields = ["order", "key", "text", "answer_type", "no_suggests_issue", "issue_category"]
+    fields = [
+        "order",
+        "key",
+        "text",
+        "answer_type",
+        "no_suggests_issue",
+        "issue_category",
+        "expected",
+    ]
 
     def has_view_permission(self, request, obj=None):
         return may_use_admin(request)

@@ -4,6 +4,13 @@ Each question: (key, text, issue category if a "no" suggests an issue, else None
 Questions are worded so that "yes" is the good answer; a "no" on a flagged one pre-fills an issue.
 """
 
+# Questions that apply to few detainees ("if needed", "for a girl", "if a foreign national wants
+# it"): "all as expected" marks them "not applicable", as a paper form would have in most boxes.
+# Every other yes/no question is expected to be "yes" (Question.expected).
+EXPECTED_NOT_APPLICABLE = frozenset(
+    {"interpreter_provided", "consulate_contacted", "appropriate_adult", "girl_cared_for_by_woman"}
+)
+
 DETAINEE = [
     (
         "Rights",

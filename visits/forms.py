@@ -2,9 +2,14 @@ import datetime
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.forms.utils import ErrorDict
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.functional import cached_property
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from visits.errors import DomainError
 from visits.models import (
@@ -88,13 +93,87 @@ class VisitDateTimeField(forms.DateTimeField):
         super().__init__(**kwargs)
 
 
+class _SuiteSelect(forms.Select):
+    """A select with no blank option: what Django's Select.use_required_attribute works out by
+    reading the first choice (a query of its own), said outright. Same HTML, one query less."""
+
+    def use_required_attribute(self, initial) -> bool:
+        return False
+
+
+def _on_rota_slot(option) -> bool:
+    # Annotated by services.rota.recording_start, as is visits_together.
+    return bool(getattr(getattr(option["value"], "instance", None), "on_rota_slot", 0))
+
+
+def _likely_partner(option) -> bool:
+    """On the user's rota slot, or visited with lately."""
+    instance = getattr(option["value"], "instance", None)
+    return _on_rota_slot(option) or bool(getattr(instance, "visits_together", 0))
+
+
+class PartnerCheckboxes(forms.CheckboxSelectMultiple):
+    """The likely partners shown (the choices come most likely first: the rota slot's, then
+    the usual ones), everyone else behind "Someone else" (a <details>, opened if one of them is
+    ticked): on a phone a few lines and Tab stops instead of twenty names."""
+
+    usual_shown = 3  # beside the rota slot's partners
+
+    def render(self, name, value, attrs=None, renderer=None):
+        context = self.get_context(name, value, attrs)
+        groups = context["widget"]["optgroups"]
+        options = [option for _name, group, _index in groups for option in group]
+        on_slot = sum(1 for option in options if _on_rota_slot(option))
+        shown = 0
+        while (
+            shown < len(options)
+            and shown < on_slot + self.usual_shown
+            and _likely_partner(options[shown])
+        ):
+            shown += 1
+        if not shown or shown == len(options):
+            return self._render(self.template_name, context, renderer)  # one query, not two
+        likely, others = options[:shown], options[shown:]
+
+        def boxes(chosen):
+            return format_html_join(
+                "",
+                '<div><label for="{}"><input type="checkbox" name="{}" value="{}" id="{}"{}> {}'
+                "</label></div>",
+                (
+                    (
+                        option["attrs"]["id"],
+                        option["name"],
+                        option["value"],
+                        option["attrs"]["id"],
+                        mark_safe(" checked") if option["selected"] else "",
+                        option["label"],
+                    )
+                    for option in chosen
+                ),
+            )
+
+        return format_html(
+            '<div id="{}">{}<details class="note"{}><summary>{}</summary>{}</details></div>',
+            context["widget"]["attrs"].get("id", ""),
+            boxes(likely),
+            mark_safe(" open") if any(option["selected"] for option in others) else "",
+            ngettext("Someone else (%(count)d more)", "Someone else (%(count)d more)", len(others))
+            % {"count": len(others)},
+            boxes(others),
+        )
+
+
 class StartVisitForm(forms.Form):
     suite = forms.ModelChoiceField(
-        queryset=CustodySuite.objects.none(), empty_label=None, label="Custody suite"
+        queryset=CustodySuite.objects.none(),
+        empty_label=None,
+        label="Custody suite",
+        widget=_SuiteSelect,
     )
     co_visitors = forms.ModelMultipleChoiceField(
         queryset=None,
-        widget=forms.CheckboxSelectMultiple,
+        widget=PartnerCheckboxes,
         label="Who are you visiting with?",
         help_text="Visits are made in pairs: choose at least one other visitor.",
         error_messages={"required": "Choose the visitor you are with."},
@@ -105,7 +184,15 @@ class StartVisitForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["suite"].queryset = suites
         self.fields["co_visitors"].queryset = co_visitors
-        self.fields["co_visitors"].label_from_instance = lambda u: u.get_full_name() or u.username
+        self.fields["co_visitors"].label_from_instance = self.partner_label
+
+    @staticmethod
+    def partner_label(user) -> str:
+        name = user.get_full_name() or user.username
+        # Annotated by services.rota.recording_start: the partner the rota pairs them with.
+        if getattr(user, "on_rota_slot", 0):
+            return _("%(name)s (on the rota with you)") % {"name": name}
+        return name
 
 
 class AdmissionForm(forms.Form):
@@ -182,6 +269,58 @@ def answer_fields(form: forms.Form, sections, answers: dict | None = None) -> No
             )
 
 
+class ExpectedAnswers:
+    """For a checklist form (one with `sections` and answer_fields): "all as expected".
+
+    The no-JavaScript twin of static/js/checklist.js: a button named `expected` ("all", or a
+    section's id) sends the form back filled, not saved, so only the exceptions are left to
+    answer. Only unanswered yes/no questions with an expected answer are filled; nothing
+    answered is changed."""
+
+    EXPECTED_ALL = "all"
+    expected_marked = None  # how many the last fill_expected marked, for the page to say
+
+    @property
+    def expected_button_type(self) -> str:
+        """A submit button on a step page (which fills the form in without JavaScript); a plain
+        button where the form is a prefixed part of the phone's record page, which needs
+        JavaScript anyway and whose own submit button must stay the form's first (Enter in a
+        text box sends the report, and record.js finds its button by [type=submit])."""
+        return "button" if self.prefix else "submit"
+
+    @cached_property
+    def expected_section_ids(self) -> set[int]:
+        """The sections with a question "all as expected" can answer (they get a button)."""
+        return {question.section_id for question in self.expected_questions(self.EXPECTED_ALL)}
+
+    def expected_questions(self, scope: str) -> list:
+        """The yes/no questions with an expected answer in `scope` ("all" or a section's id)."""
+        return [
+            question
+            for section in self.sections
+            if scope == self.EXPECTED_ALL or scope == str(section.pk)
+            for question in section.questions.all()
+            if question.answer_type == Question.AnswerType.YES_NO and question.expected
+        ]
+
+    def fill_expected(self, scope: str) -> int:
+        """Fill the unanswered questions of `scope` with their expected answer in the bound
+        data; return how many. The form shows the filled data with no errors (nothing has
+        been saved or refused yet)."""
+        data = self.data.copy()
+        marked = 0
+        for question in self.expected_questions(scope):
+            name = self.add_prefix(f"q_{question.pk}")
+            if not data.get(name):
+                data[name] = question.expected
+                marked += 1
+        self.data = data
+        self._errors = ErrorDict()  # the page shows the answers, not a refusal
+        self.cleaned_data = {}
+        self.expected_marked = marked
+        return marked
+
+
 def answers_from(form: forms.Form) -> dict[int, tuple[str, str]]:
     result = {}
     for name, value in form.cleaned_data.items():
@@ -202,7 +341,7 @@ class LinkableRadioSelect(forms.RadioSelect):
         return super().id_for_label(id_, 0 if index is None else index)
 
 
-class DetaineeForm(forms.Form):
+class DetaineeForm(ExpectedAnswers, forms.Form):
     custody_number = forms.CharField(
         max_length=40,
         label="Custody record number",
@@ -312,7 +451,7 @@ class _SectionView:
         self.priority = priority
 
 
-class SuiteChecklistForm(forms.Form):
+class SuiteChecklistForm(ExpectedAnswers, forms.Form):
     def __init__(self, *args, sections, answers=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.sections = sections

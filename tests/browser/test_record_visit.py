@@ -72,7 +72,7 @@ def test_record_a_whole_visit_on_a_phone(page, demo, sign_in, live_server, conso
         radio.check()
     first_question = page.locator("fieldset.field--inline").first
     first_question.get_by_label("No", exact=True).check()
-    page.locator("details.note summary").first.click()
+    expect(page.locator("details.note").first).to_have_attribute("open", "")  # a "no" opens it
     page.locator("textarea[name^=note_]").first.fill("Notice not given yet")
     page.get_by_role("button", name="Save detainee").click()
     settle(page, page.get_by_role("link", name="WY-00123-26"))

@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Prefetch, Q
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from visits.errors import ConflictError
 
@@ -298,6 +299,16 @@ class Question(_UnderVersion):
         default=False, help_text="A 'no' pre-fills an issue of the category below."
     )
     issue_category = models.CharField(max_length=20, choices=IssueCategory.choices, blank=True)
+    # What "all as expected" marks for a yes/no question not yet answered: "yes" for most (the
+    # questions are worded so that yes is the good answer), "not applicable" for one that only
+    # applies now and then ("... if a foreign national wants it"), blank to ask it every time.
+    expected = models.CharField(
+        max_length=10,
+        choices=[("yes", _("Yes")), ("na", _("Not applicable"))],
+        default="yes",
+        blank=True,
+        help_text=_("Marked by \u201call as expected\u201d when unanswered; blank: always asked."),
+    )
     order = models.PositiveSmallIntegerField(default=0)
 
     objects = QuestionQuerySet.as_manager()

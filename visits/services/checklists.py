@@ -72,6 +72,7 @@ def install_defaults(*, scheme: Scheme) -> None:
         ChecklistTemplate.Kind.DETAINEE: checklist_defaults.DETAINEE,
         ChecklistTemplate.Kind.SUITE: checklist_defaults.SUITE,
     }
+    not_applicable = checklist_defaults.EXPECTED_NOT_APPLICABLE
     with transaction.atomic():
         for kind, sections in sources.items():
             template, created = ChecklistTemplate.objects.get_or_create(
@@ -97,6 +98,7 @@ def install_defaults(*, scheme: Scheme) -> None:
                         order=q_order,
                         no_suggests_issue=category is not None,
                         issue_category=category or "",
+                        expected="na" if key in not_applicable else "yes",
                     )
                     for q_order, (key, text, category) in enumerate(questions)
                 )

@@ -704,3 +704,112 @@ def slots_for_visitor(user, scheme_id: int | None = None):
     if scheme_id:
         qs = qs.filter(period__scheme_id=scheme_id)
     return qs
+
+
+# --- Starting a visit (the start form's first guess) ------------------------------------------
+
+USUAL_PARTNERS_DAYS = 365
+
+
+@dataclass(frozen=True)
+class RotaGuess:
+    """The visitor's rota slot the start form is filled from."""
+
+    slot_id: int
+    suite_id: int
+    suite_name: str
+    week_starts_on: datetime.date
+    planned_for: datetime.datetime | None
+    partner_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class RecordingStart:
+    """The start form's first guess, from the visitor's rota slot this week (if any): the
+    suite, the slot's partners and an arrival time; and everyone they may visit with, in the
+    order they are likely to pick (the slot's partners, then the usual ones, then by name)."""
+
+    partners: object  # the User queryset given, ordered
+    slot: RotaGuess | None
+    suite: int | None
+    co_visitors: list[int]
+    arrived_at: datetime.datetime
+
+
+def _slot_this_week(user, suites, today) -> RotaGuess | None:
+    """The user's planned slot of this week at one of `suites`, the one planned for today
+    first: one query (a row per visitor of each slot)."""
+    rows = (
+        RotaSlot.visitors.through.objects.filter(
+            rotaslot__visitors=user,
+            rotaslot__status=RotaSlot.Status.PLANNED,
+            rotaslot__visit__isnull=True,
+            rotaslot__week_starts_on=monday_of(today),
+            rotaslot__period__status=RotaPeriod.Status.PUBLISHED,
+            rotaslot__suite__in=suites,
+        )
+        .values_list(
+            "rotaslot_id",
+            "rotaslot__suite_id",
+            "rotaslot__suite__name",
+            "rotaslot__planned_for",
+            "user_id",
+        )
+        .order_by("rotaslot__planned_for", "rotaslot_id", "user_id")
+    )
+    slots: dict[int, list] = {}
+    for slot_id, suite_id, suite_name, planned_for, visitor_id in rows:
+        slots.setdefault(slot_id, [suite_id, suite_name, planned_for, []])[3].append(visitor_id)
+    if not slots:
+        return None
+
+    def planned_today(item) -> bool:
+        planned_for = item[1][2]
+        return planned_for is not None and timezone.localdate(planned_for) == today
+
+    slot_id, (suite_id, suite_name, planned_for, visitor_ids) = next(
+        (item for item in slots.items() if planned_today(item)), next(iter(slots.items()))
+    )
+    return RotaGuess(
+        slot_id=slot_id,
+        suite_id=suite_id,
+        suite_name=suite_name,
+        week_starts_on=monday_of(today),
+        planned_for=planned_for,
+        partner_ids=tuple(pk for pk in visitor_ids if pk != user.pk),
+    )
+
+
+def recording_start(user, *, suites, partners, now=None) -> RecordingStart:
+    """Read from `user`'s own published slot of this week at one of `suites`; `partners` (who
+    they may visit with, as permissions.recording_choices gives) comes back ordered. Only the
+    visitor's own pages ask this: the force never learns the rota from it."""
+    from django.db.models import Case, Count, IntegerField, Q, Value, When
+
+    now = timezone.localtime(now).replace(second=0, microsecond=0)
+    slot = _slot_this_week(user, suites, now.date())
+    partner_ids = list(slot.partner_ids) if slot else []
+    # `visits` is the partner's visits (Visit.visitors): those this user was on too, lately.
+    shared_with_user = Q(
+        visits__visitors=user,
+        visits__arrived_at__gte=now - datetime.timedelta(days=USUAL_PARTNERS_DAYS),
+    )
+    ordered = partners.annotate(
+        on_rota_slot=Case(
+            When(pk__in=partner_ids, then=Value(1)), default=Value(0), output_field=IntegerField()
+        ),
+        visits_together=Count("visits", filter=shared_with_user, distinct=True),
+    ).order_by("-on_rota_slot", "-visits_together", "first_name", "last_name", "pk")
+    arrived_at = now
+    if slot and slot.planned_for and timezone.localdate(slot.planned_for) == now.date():
+        # Recorded after the visit as often as during it: the planned time, once it has come.
+        arrived_at = min(now, timezone.localtime(slot.planned_for))
+    return RecordingStart(
+        partners=ordered,
+        slot=slot,
+        suite=slot.suite_id if slot else None,
+        # A partner who may no longer record with the user is not among the choices, and so
+        # is simply not ticked.
+        co_visitors=partner_ids,
+        arrived_at=arrived_at,
+    )

@@ -18,7 +18,6 @@ from django.shortcuts import render
 from django.template.loader import get_template, render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -37,6 +36,7 @@ from visits.forms import (
 from visits.models import ChecklistTemplate, Scheme
 from visits.models.checklists import sections_by_version
 from visits.services import checklists
+from visits.services import rota as rota_service
 
 # What the phone keeps for a visit with no signal: the static files the pages use...
 SHELL_STATIC = [
@@ -46,6 +46,7 @@ SHELL_STATIC = [
     "js/outbox.js",
     "js/record.js",
     "js/signature.js",
+    "js/checklist.js",
     "django_htmx/htmx-2.min.js",
     "django_htmx/django-htmx.js",  # only in debug, but small
     "icons/icon.svg",
@@ -140,17 +141,24 @@ def record_on_phone(request):
     suites, partners = permissions.recording_choices(request.user)
     suites = suites.filter(scheme=scheme)
     partners = partners.filter(memberships__scheme=scheme).distinct()
+    guess = rota_service.recording_start(request.user, suites=suites, partners=partners)
     versions = checklists.current_versions(scheme)
     if set(versions) != set(ChecklistTemplate.Kind.values):
         raise PermissionDenied("Your scheme has no published checklists yet.")
     sections = sections_by_version([version.pk for version in versions.values()])
     issue = IssueForm(prefix="issues.__n__")
-    now = timezone.localtime().replace(second=0, microsecond=0)
     context = {
         "scheme": scheme,
         "versions": versions,
         "start": StartVisitForm(
-            prefix="start", suites=suites, co_visitors=partners, initial={"arrived_at": now}
+            prefix="start",
+            suites=suites,
+            co_visitors=guess.partners,
+            initial={
+                "arrived_at": guess.arrived_at,
+                "suite": guess.suite,
+                "co_visitors": guess.co_visitors,
+            },
         ),
         "admission": AdmissionForm(prefix="admission"),
         "numbers": number_groups(NumbersForm(prefix="numbers")),

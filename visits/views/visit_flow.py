@@ -41,6 +41,7 @@ from visits.reports import NUMBER_LABELS, visible_photos, visible_report
 from visits.rules import NOT_VISITED_LABELS
 from visits.services import issues as issue_service
 from visits.services import phone_reports
+from visits.services import rota as rota_service
 from visits.services import visits as service
 
 User = get_user_model()
@@ -161,9 +162,14 @@ def visit_start(request):
     if not permissions.can_record_visits(request.user):
         raise PermissionDenied("Only custody visitors record visits.")
     suites, partners = permissions.recording_choices(request.user)
-    initial = {"arrived_at": timezone.localtime().replace(second=0, microsecond=0)}
+    guess = rota_service.recording_start(request.user, suites=suites, partners=partners)
+    initial = {
+        "arrived_at": guess.arrived_at,
+        "suite": guess.suite,
+        "co_visitors": guess.co_visitors,
+    }
     form = StartVisitForm(
-        request.POST or None, suites=suites, co_visitors=partners, initial=initial
+        request.POST or None, suites=suites, co_visitors=guess.partners, initial=initial
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -185,6 +191,7 @@ def visit_start(request):
             "step_number": 1,
             "step_count": len(STEPS),
             "step_title": "Start",
+            "rota_slot": guess.slot,
         },
         status=400 if form.errors else 200,
     )
@@ -293,7 +300,9 @@ def visit_detainee(request, uuid, pk=None):
         suite=visit.suite,
         answers=_answers(visit, detainee) if pk else None,
     )
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and "expected" in request.POST:
+        form.fill_expected(request.POST["expected"])  # shown again filled in, not saved
+    elif request.method == "POST" and form.is_valid():
         try:
             service.save_detainee(
                 actor=request.user, visit=visit, detainee=detainee, details=_detainee_details(form)
@@ -398,6 +407,15 @@ def _save_suite(request, visit, *, photo_required: bool, with_answers: bool):
 @flow_step
 def visit_suite(request, uuid):
     visit = _editable_visit(request, uuid)
+    if request.method == "POST" and "expected" in request.POST:
+        # "All as expected" without JavaScript: shown again filled in, not saved.
+        form = SuiteChecklistForm(
+            request.POST,
+            sections=checklist_sections(visit.suite_checklist_id),
+            answers=_answers(visit, None),
+        )
+        form.fill_expected(request.POST["expected"])
+        return _suite_page(request, visit, form, PhotoForm())
     if request.method == "POST" and request.POST:  # an empty POST is only a look, as before
         form, photo_form, saved = _save_suite(
             request, visit, photo_required=False, with_answers=True
