@@ -200,6 +200,12 @@ class IssueInSerializer(serializers.Serializer):
     question_id = row_id(required=False, allow_null=True, default=None)
 
 
+class RecheckInSerializer(serializers.Serializer):
+    issue = row_id(help_text="An issue awaiting a re-check at the visit's suite.")
+    fixed = serializers.BooleanField()
+    note = serializers.CharField(allow_blank=True, max_length=2000, default="")
+
+
 class VisitStartSerializer(serializers.Serializer):
     uuid = serializers.UUIDField(
         required=False,
@@ -304,6 +310,7 @@ class WholeReportSerializer(serializers.Serializer):
         many=True, required=False, default=list, max_length=MAX_ANSWERS
     )
     issues = IssueInSerializer(many=True, required=False, default=list, max_length=MAX_ISSUES)
+    rechecks = RecheckInSerializer(many=True, required=False, default=list, max_length=MAX_ISSUES)
     good_practice = serializers.CharField(allow_blank=True, max_length=4000, default="")
     sign_off = SignOffSerializer()
 

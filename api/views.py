@@ -405,6 +405,7 @@ class VisitViewSet(
             detainees=detainees,
             suite_answers=s.answers_dict(data["suite_answers"]),
             issues=data["issues"],
+            rechecks=data["rechecks"],
             good_practice=data["good_practice"],
             sign_off=self._sign_off(data["sign_off"]),
             as_sent=self.request.data,

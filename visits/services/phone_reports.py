@@ -29,6 +29,7 @@ from visits.errors import ConflictError, DomainError
 from visits.models import CustodySuite, Visit, VisitCopy
 from visits.reports import NUMBER_LABELS
 from visits.services import audit
+from visits.services import issues as issue_service
 from visits.services import visits as visit_service
 
 # How far apart two records' arrival times may be and still be the same visit.
@@ -49,6 +50,7 @@ class WholeReport:
     detainees: list[visit_service.DetaineeDetails] = field(default_factory=list)
     suite_answers: dict = field(default_factory=dict)
     issues: list[dict] = field(default_factory=list)  # raise_issue's arguments
+    rechecks: list[dict] = field(default_factory=list)  # {"issue": id, "fixed": bool, "note"}
     good_practice: str = ""
     as_sent: dict = field(default_factory=dict)  # the JSON, kept whole in a copy
 
@@ -152,10 +154,23 @@ def _fill_in(actor, visit: Visit, report: WholeReport) -> None:
     for index, issue in enumerate(report.issues):
         with _part(f"issues.{index}"):
             visit_service.raise_issue(actor=actor, visit=visit, **issue)
+    for index, recheck in enumerate(report.rechecks):
+        with _part(f"rechecks.{index}"):
+            _record_recheck(actor, visit, recheck)
     if report.good_practice.strip():
         visit_service.record_good_practice(actor=actor, visit=visit, text=report.good_practice)
     with _part("sign_off"):
         visit_service.record_sign_off(actor=actor, visit=visit, sign_off=report.sign_off)
+
+
+def _record_recheck(actor, visit: Visit, recheck: dict) -> None:
+    # Only an issue this visit may re-check: the same list the step-by-step issues page shows.
+    issue = issue_service.awaiting_recheck(visit).filter(pk=recheck["issue"]).first()
+    if issue is None:
+        raise issue_service.recheck_not_expected()
+    issue_service.record_recheck(
+        actor=actor, visit=visit, issue=issue, fixed=recheck["fixed"], note=recheck["note"]
+    )
 
 
 # --- The same visit from the other visitor's phone -------------------------------------------
