@@ -265,3 +265,17 @@ def test_a_recheck_must_say_whether_it_is_fixed(visitor_api):
     assert answer.status_code == 400
     assert list(answer.json()["fields"]) == ["rechecks.0.fixed"], answer.json()
     assert not IssueEvent.objects.filter(kind=IssueEvent.Kind.RECHECKED).exists()
+
+
+def test_the_phone_page_carries_each_suites_rechecks_hidden_until_its_suite_is_chosen(client):
+    waiting = make_reported_issue(recheck=True)
+    settled = make_reported_issue(recheck=False)
+    client.force_login(persona("visitor"))
+    page = client.get("/visits/record/").content.decode()
+    assert f'data-recheck="{waiting.pk}" data-suite="{suite("Wymondham").pk}" hidden' in page
+    assert f'name="rechecks-{waiting.pk}-fixed"' in page
+    assert f'data-recheck="{settled.pk}"' not in page
+    # Another scheme's visitor records at other suites and is shown none of these.
+    client.force_login(persona("outsider"))
+    theirs = client.get("/visits/record/").content.decode()
+    assert "data-recheck=" not in theirs and "Custody suite" in theirs

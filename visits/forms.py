@@ -78,6 +78,17 @@ class VisitDateTimeField(forms.DateTimeField):
         super().__init__(**kwargs)
 
 
+class _ChoicesFetchedOnce(forms.models.ModelChoiceIterator):
+    """A select asks for its first choice before it renders them all (`required`), which would
+    fetch the rows twice: iterate the field's own queryset, whose rows are kept after the first."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset:
+            yield self.choice(obj)
+
+
 class StartVisitForm(forms.Form):
     suite = forms.ModelChoiceField(
         queryset=CustodySuite.objects.none(), empty_label=None, label="Custody suite"
@@ -93,6 +104,7 @@ class StartVisitForm(forms.Form):
 
     def __init__(self, *args, suites, co_visitors, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["suite"].iterator = _ChoicesFetchedOnce
         self.fields["suite"].queryset = suites
         self.fields["co_visitors"].queryset = co_visitors
         self.fields["co_visitors"].label_from_instance = lambda u: u.get_full_name() or u.username
@@ -535,6 +547,7 @@ class IssueFilterForm(forms.Form):
 
     def __init__(self, *args, suites, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["suite"].iterator = _ChoicesFetchedOnce
         self.fields["suite"].queryset = suites
 
 

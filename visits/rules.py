@@ -117,3 +117,9 @@ _TWO_CAPITALS = re.compile(r"\b[A-Z][a-z]+\s+[A-Z][a-z]+\b")
 def may_contain_a_name(text: str) -> bool:
     """Whether free text looks as if it names someone, so the writer can check it does not."""
     return bool(_TITLED.search(text) or _TWO_CAPITALS.search(text.strip()))
+
+
+def name_check_for_browser() -> dict:
+    """The same check for the phone to run as the volunteer types: regular expression sources
+    (case-sensitive, as here) and phrases that never count as a name."""
+    return {"patterns": [_TITLED.pattern, _TWO_CAPITALS.pattern], "allowed": []}

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from visits import permissions
+from visits import permissions, rules
 from visits.forms import (
     AdmissionForm,
     DetaineeForm,
@@ -37,12 +37,14 @@ from visits.forms import (
 from visits.models import ChecklistTemplate, Scheme
 from visits.models.checklists import sections_by_version
 from visits.services import checklists
+from visits.services import issues as issue_service
 
 # What the phone keeps for a visit with no signal: the static files the pages use...
 SHELL_STATIC = [
     "css/app.css",
     "js/offline.js",
     "js/outbox.js",
+    "js/photos.js",
     "js/record.js",
     "js/signature.js",
     "django_htmx/htmx-2.min.js",
@@ -170,8 +172,14 @@ def record_on_phone(request):
                 "custody_number",
                 "resolved_on_visit",
                 "recheck_next_visit",
+                "question_id",
             )
         ],
+        "issue_no_names": issue["no_names"],
+        "good_practice_no_names": IssueForm(prefix="good_practice")["no_names"],
+        "name_check": json.dumps(rules.name_check_for_browser()),
+        # Every suite's, each shown once its suite is chosen: the page works with no signal.
+        "rechecks": issue_service.awaiting_recheck_at(suites.values("pk")),
         "good_practice": GoodPracticeForm(prefix="good_practice"),
         "sign_off": SignOffForm(prefix="sign_off", visitors=partners.none()),
         "other_schemes": other_schemes,
