@@ -8,12 +8,14 @@ import io
 import re
 
 import pytest
+from django.urls import reverse
 from PIL import Image
 from playwright.sync_api import expect
 
 from api.serializers import WholeReportSerializer
 from tests.browser.conftest import check_accessibility
 from tests.browser.test_offline import LONDON, app_installed, field, local, outbox_state
+from tests.conftest import persona
 from tests.factories import make_reported_issue
 from visits.models import Attachment, Issue, IssueEvent, Visit
 
@@ -221,3 +223,19 @@ def test_a_name_is_warned_of_and_a_recheck_is_sent_with_the_report(
     (event,) = IssueEvent.objects.filter(issue=earlier, kind=IssueEvent.Kind.RECHECKED)
     assert event.text.endswith("New bell fitted.") and event.text.startswith("Fixed")
     assert not Issue.objects.get(pk=earlier.pk).recheck_next_visit
+
+
+def test_without_javascript_the_page_leads_first_to_the_step_by_step_form(client, demo):
+    # Chromium under Playwright never renders <noscript> (scripting stays on for the parser),
+    # so the markup is read here.
+    client.force_login(persona("visitor"))
+    page = client.get("/visits/record/").content.decode()
+    noscript = page[page.index("<noscript>") : page.index("</noscript>")]
+    first_link = re.search(r'<a href="([^"]+)">([^<]+)</a>', noscript)
+    assert first_link.groups() == (
+        reverse("visit-start"),
+        "Record the visit with the step-by-step form",
+    )
+    assert noscript.index(first_link.group(0)) < noscript.index("JavaScript is turned off")
+    # The form itself, which needs JavaScript, is hidden until record.js shows it.
+    assert re.search(r"<form[^>]*data-record[^>]*hidden", page)
