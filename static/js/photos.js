@@ -127,11 +127,21 @@
     });
   });
 
-  // A visit opened again (a reload, the outbox's link): its photos as they were left.
-  if (visit()) {
-    Outbox.photos(visit()).then(function (found) {
+  // A visit opened again (a reload, the outbox's link, a draft resumed): its photos as they
+  // were left. The address may gain or change its ?id= once record.js has opened the draft,
+  // which it marks with data-ready, so look again then.
+  var shownFor = null;
+  function showKept() {
+    var uuid = visit();
+    if (!uuid || uuid === shownFor) return;
+    shownFor = uuid;
+    Outbox.photos(uuid).then(function (found) {
+      if (visit() !== uuid) return;
+      list.textContent = "";
       kept = found.sort(function (a, b) { return a.created - b.created; });
       kept.forEach(show);
     });
   }
+  showKept();
+  new MutationObserver(showKept).observe(form, { attributes: true, attributeFilter: ["data-ready", "hidden"] });
 })();

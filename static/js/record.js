@@ -192,11 +192,19 @@
   // Free text that looks as if it names someone (visits.rules.name_check_for_browser): the
   // server's warning under the field, and its "names no one" box.
   var looksNamed = (function () {
-    var check = JSON.parse(form.dataset.nameCheck || "{}");
+    var check = {};
+    try { check = JSON.parse(form.dataset.nameCheck || "{}"); } catch (e) { /* the server checks */ }
     var patterns = (check.patterns || []).map(function (source) {
-      // Python's rules are case-sensitive unless they open with (?i), which JS writes as a flag.
-      return source.indexOf("(?i)") === 0 ? new RegExp(source.slice(4), "i") : new RegExp(source);
-    });
+      // Python's rules are case-sensitive unless they open with flags such as (?i), which JS
+      // writes after the expression; Python's (?P<name>...) is JS's (?<name>...).
+      var flags = /^\(\?([aiLmsux]+)\)/.exec(source);
+      source = source.replace(/^\(\?[aiLmsux]+\)/, "").replace(/\(\?P</g, "(?<");
+      try {
+        return new RegExp(source, flags ? flags[1].replace(/[^ims]/g, "") : "");
+      } catch (e) {
+        return null; // one this browser cannot read: the server still checks it
+      }
+    }).filter(Boolean);
     var allowed = (check.allowed || []).map(function (phrase) {
       return new RegExp(phrase.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"), "gi");
     });

@@ -160,6 +160,15 @@ def test_a_no_offers_its_issue_which_one_tap_adds_once(phone, demo, sign_in, ope
     question = page.locator(".question", has_text="Offered free legal advice")
     expect(question.get_by_text("Added to the issues below.")).to_be_visible()
     expect(question.get_by_role("button", name="Add this as an issue")).to_have_count(0)
+    # Good practice is checked for names as an issue is.
+    good_practice = page.locator("section", has=page.get_by_role("heading", name="Good practice"))
+    page.get_by_label("Good practice seen").fill("Mrs Jones brought blankets")
+    expect(good_practice.get_by_text(NAME_WARNING)).to_be_visible()
+    expect(page.get_by_label("Good practice seen")).to_have_attribute(
+        "aria-describedby", re.compile("no_names_warning")
+    )
+    page.get_by_label("Good practice seen").fill("The detention officer brought blankets")
+    expect(good_practice.get_by_text(NAME_WARNING)).to_be_hidden()
     # A "yes" takes the offer away; the issue stays until the volunteer removes it.
     question.get_by_label("Yes", exact=True).check()
     expect(question.locator("[data-suggestion]")).to_have_count(0)
