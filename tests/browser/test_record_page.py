@@ -133,6 +133,9 @@ def test_a_no_offers_its_issue_which_one_tap_adds_once(phone, demo, sign_in, ope
     page = phone
     sign_in("visitor")
     open_page("/visits/record/")
+    # Nobody has confirmed a report that is not written yet.
+    expect(page.get_by_label("I, Vera Holt, confirm this report")).not_to_be_checked()
+    expect(page.get_by_label("The visitor I am with confirms it too")).not_to_be_checked()
     page.get_by_role("button", name="Add a detainee").click()
     field(page, "detainees.0-custody_number").fill("WY-00777-26")
     question = page.locator(".question", has_text="Offered free legal advice")
