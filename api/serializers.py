@@ -216,6 +216,12 @@ class IssueInSerializer(serializers.Serializer):
     )
 
 
+class RecheckInSerializer(serializers.Serializer):
+    issue = row_id(help_text="An issue awaiting a re-check at the visit's suite.")
+    fixed = serializers.BooleanField()
+    note = serializers.CharField(allow_blank=True, max_length=2000, default="")
+
+
 class VisitStartSerializer(serializers.Serializer):
     uuid = serializers.UUIDField(
         required=False,
@@ -375,6 +381,7 @@ class WholeReportSerializer(serializers.Serializer):
         many=True, required=False, default=list, max_length=MAX_ANSWERS
     )
     issues = IssueInSerializer(many=True, required=False, default=list, max_length=MAX_ISSUES)
+    rechecks = RecheckInSerializer(many=True, required=False, default=list, max_length=MAX_ISSUES)
     good_practice = serializers.CharField(allow_blank=True, max_length=4000, default="")
     good_practice_names_checked = serializers.BooleanField(
         default=False, help_text="As `names_checked` of an issue, for `good_practice`."

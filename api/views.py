@@ -409,6 +409,7 @@ class VisitViewSet(
             detainees=detainees,
             suite_answers=s.answers_dict(data["suite_answers"]),
             issues=data["issues"],
+            rechecks=data["rechecks"],
             good_practice=data["good_practice"],
             good_practice_names_checked=data["good_practice_names_checked"],
             photos=[

@@ -10,9 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.conftest import persona
-from tests.factories import make_visit, whole_report
+from tests.factories import make_reported_issue, make_visit, suite, whole_report
 from tests.test_api_visits import signature_data_url
-from visits.models import ChecklistVersion, Visit, VisitCopy
+from visits.models import ChecklistVersion, Issue, IssueEvent, Visit, VisitCopy
 from visits.services import checklists
 
 pytestmark = pytest.mark.django_db
@@ -208,3 +208,74 @@ def test_the_phone_pages_stay_within_the_query_budget(client, path):
     with CaptureQueriesContext(connection) as queries:
         assert client.get(path).status_code == 200
     assert len(queries) <= 10
+
+
+# --- Re-checks of earlier issues, sent with the report -----------------------------------------
+
+
+def test_rechecks_sent_with_the_report_are_recorded_on_their_issues(visitor_api):
+    fixed, still_broken = make_reported_issue(recheck=True), make_reported_issue(recheck=True)
+    key = uuid.uuid4()
+    body = report()
+    body["rechecks"] = [
+        {"issue": fixed.pk, "fixed": True, "note": "New bell fitted."},
+        {"issue": still_broken.pk, "fixed": False},
+    ]
+    answer = put(visitor_api, key, body)
+    assert answer.status_code == 201, answer.json()
+    fixed.refresh_from_db()
+    still_broken.refresh_from_db()
+    assert not fixed.recheck_next_visit  # off the list for the next visit
+    assert still_broken.recheck_next_visit
+    (event,) = fixed.events.filter(kind=IssueEvent.Kind.RECHECKED)
+    assert event.text.startswith("Fixed at the visit of")
+    assert event.text.endswith("New bell fitted.")
+    assert event.actor == persona("visitor")
+    (event,) = still_broken.events.filter(kind=IssueEvent.Kind.RECHECKED)
+    assert event.text.startswith("Not fixed")
+    # Sent again, the report is already stored and nothing is re-checked twice.
+    assert put(visitor_api, key, body).json()["outcome"] == "already_stored"
+    assert IssueEvent.objects.filter(kind=IssueEvent.Kind.RECHECKED).count() == 2
+
+
+@pytest.mark.parametrize("which", ["not_asked_for", "another_suite", "no_such_issue"])
+def test_a_recheck_of_an_issue_not_waiting_here_stores_nothing(visitor_api, which):
+    issue = make_reported_issue(recheck=which != "not_asked_for")
+    if which == "another_suite":
+        Issue.objects.filter(pk=issue.pk).update(suite=suite("Aylsham"))
+    key = uuid.uuid4()
+    body = report()
+    wanted = issue.pk + 1000 if which == "no_such_issue" else issue.pk
+    body["rechecks"] = [{"issue": wanted, "fixed": True}]
+    answer = put(visitor_api, key, body)
+    assert answer.status_code == 400
+    assert answer.json()["code"] == "recheck_not_expected"
+    assert answer.json()["fields"] == {
+        "rechecks.0.fixed": "This issue is not waiting for a re-check at this suite."
+    }
+    assert not Visit.objects.filter(uuid=key).exists()
+    assert not IssueEvent.objects.filter(kind=IssueEvent.Kind.RECHECKED).exists()
+
+
+def test_a_recheck_must_say_whether_it_is_fixed(visitor_api):
+    issue = make_reported_issue(recheck=True)
+    body = report()
+    body["rechecks"] = [{"issue": issue.pk, "note": "Looked at it."}]
+    answer = put(visitor_api, uuid.uuid4(), body)
+    assert answer.status_code == 400
+    assert list(answer.json()["fields"]) == ["rechecks.0.fixed"], answer.json()
+    assert not IssueEvent.objects.filter(kind=IssueEvent.Kind.RECHECKED).exists()
+
+
+def test_the_phone_page_carries_each_suites_rechecks_hidden_until_its_suite_is_chosen(client):
+    waiting = make_reported_issue(recheck=True)
+    settled = make_reported_issue(recheck=False)
+    client.force_login(persona("visitor"))
+    page = client.get("/visits/record/").content.decode()
+    assert f'data-recheck="{waiting.pk}" data-suite="{suite("Wymondham").pk}" hidden' in page
+    assert f'name="rechecks-{waiting.pk}-fixed"' in page
+    assert f'data-recheck="{settled.pk}"' not in page
+    # Another scheme's visitor records at other suites and is shown none of these.
+    client.force_login(persona("outsider"))
+    theirs = client.get("/visits/record/").content.decode()
+    assert "data-recheck=" not in theirs and "Custody suite" in theirs

@@ -93,14 +93,6 @@ class VisitDateTimeField(forms.DateTimeField):
         super().__init__(**kwargs)
 
 
-class _SuiteSelect(forms.Select):
-    """A select with no blank option: what Django's Select.use_required_attribute works out by
-    reading the first choice (a query of its own), said outright. Same HTML, one query less."""
-
-    def use_required_attribute(self, initial) -> bool:
-        return False
-
-
 def _on_rota_slot(option) -> bool:
     # Annotated by services.rota.recording_start, as is visits_together.
     return bool(getattr(getattr(option["value"], "instance", None), "on_rota_slot", 0))
@@ -164,12 +156,22 @@ class PartnerCheckboxes(forms.CheckboxSelectMultiple):
         )
 
 
+class _ChoicesFetchedOnce(forms.models.ModelChoiceIterator):
+    """A select asks for its first choice before it renders them all (`required`), which would
+    fetch the rows twice: iterate the field's own queryset, whose rows are kept after the first."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset:
+            yield self.choice(obj)
+
+
 class StartVisitForm(forms.Form):
     suite = forms.ModelChoiceField(
         queryset=CustodySuite.objects.none(),
         empty_label=None,
         label="Custody suite",
-        widget=_SuiteSelect,
     )
     co_visitors = forms.ModelMultipleChoiceField(
         queryset=None,
@@ -182,6 +184,7 @@ class StartVisitForm(forms.Form):
 
     def __init__(self, *args, suites, co_visitors, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["suite"].iterator = _ChoicesFetchedOnce
         self.fields["suite"].queryset = suites
         self.fields["co_visitors"].queryset = co_visitors
         self.fields["co_visitors"].label_from_instance = self.partner_label
@@ -763,6 +766,7 @@ class IssueFilterForm(forms.Form):
 
     def __init__(self, *args, suites, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["suite"].iterator = _ChoicesFetchedOnce
         self.fields["suite"].queryset = suites
 
 

@@ -4,31 +4,41 @@
 // finds the report already stored. Loaded by every page and by the service worker.
 //
 // A record: {uuid, owner (user id), state, title, updated, fields, items, report, reason,
-// error, message, visitUrl}. States: draft (being typed), waiting (to be sent), sending,
+// error, message, visitUrl}. A visit's photos are kept in a store of their own, beside it
+// ({id, visit (its uuid), owner, caption, image (JPEG as base64), created}), so that saving the
+// draft at every keystroke does not write them again; they leave the phone with the report.
+// States: draft (being typed), waiting (to be sent), sending,
 // signed_out (waits for its owner to sign in), failed (the server refused it: error says why),
 // sent (the server has it; the detainee details are gone from the phone).
 (function (scope) {
   "use strict";
   var STORE = "reports";
+  var PHOTOS = "photos";
   var QUEUED = ["waiting", "sending", "signed_out"];
   var channel = "BroadcastChannel" in scope ? new BroadcastChannel("icv-outbox") : null;
 
   function open() {
     return new Promise(function (resolve, reject) {
-      var request = indexedDB.open("icv", 1);
+      var request = indexedDB.open("icv", 2);
       request.onupgradeneeded = function () {
-        request.result.createObjectStore(STORE, { keyPath: "uuid" });
+        // Version 1 had the reports only: they are kept as they are, and the photos store added.
+        var db = request.result;
+        if (!db.objectStoreNames.contains(STORE)) db.createObjectStore(STORE, { keyPath: "uuid" });
+        if (!db.objectStoreNames.contains(PHOTOS)) {
+          db.createObjectStore(PHOTOS, { keyPath: "id" }).createIndex("visit", "visit");
+        }
       };
       request.onsuccess = function () { resolve(request.result); };
       request.onerror = function () { reject(request.error); };
     });
   }
 
-  function run(mode, work) {
+  function run(mode, work, store) {
+    store = store || STORE;
     return open().then(function (db) {
       return new Promise(function (resolve, reject) {
-        var tx = db.transaction(STORE, mode);
-        var request = work(tx.objectStore(STORE));
+        var tx = db.transaction(store === STORE ? STORE : [STORE, store], mode);
+        var request = work(tx.objectStore(store));
         tx.oncomplete = function () { db.close(); resolve(request && request.result); };
         tx.onerror = tx.onabort = function () { db.close(); reject(tx.error); };
       });
@@ -53,7 +63,22 @@
     });
   }
   function clear() {
-    return run("readwrite", function (s) { return s.clear(); }).then(function () { changed(null); });
+    return run("readwrite", function (s) {
+      s.transaction.objectStore(STORE).clear();
+      return s.clear();
+    }, PHOTOS).then(function () { changed(null); });
+  }
+  function photos(uuid) {
+    return run("readonly", function (s) { return s.index("visit").getAll(uuid); }, PHOTOS);
+  }
+  function putPhoto(photo) { return run("readwrite", function (s) { return s.put(photo); }, PHOTOS); }
+  function removePhoto(id) { return run("readwrite", function (s) { return s.delete(id); }, PHOTOS); }
+  function removePhotos(uuid) {
+    return run("readwrite", function (s) {
+      s.index("visit").getAllKeys(uuid).onsuccess = function (event) {
+        event.target.result.forEach(function (id) { s.delete(id); });
+      };
+    }, PHOTOS);
   }
   function unsent() {
     return all().then(function (records) {
@@ -108,7 +133,9 @@
       delete record.report;
       delete record.items;
       record.reason = record.error = null;
-      return put(record);
+      return put(record).then(function () {
+        return removePhotos(record.uuid).then(function () { return record; });
+      });
     }
     if (status === 401 || body.code === "two_factor_required" || body.code === "not_authenticated") {
       record.state = "signed_out";
@@ -161,5 +188,6 @@
     return work();
   }
 
-  scope.Outbox = { all: all, get: get, put: put, clear: clear, unsent: unsent, sync: sync };
+  scope.Outbox = { all: all, get: get, put: put, clear: clear, unsent: unsent, sync: sync,
+                   photos: photos, putPhoto: putPhoto, removePhoto: removePhoto };
 })(self);

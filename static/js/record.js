@@ -133,6 +133,190 @@
   form.addEventListener("change", keep);
   form.addEventListener("pointerup", keep); // the signature pad sets its field on pointerup
 
+  // --- What the core hands the page: suggested issues, the no-names check, re-checks ----------
+
+  // A "no" to a question whose "no" suggests an issue (visits.services.visits.suggested_issues)
+  // offers that issue under the question; only the volunteer's tap adds it, and once.
+  function suggestedIssue(key) {
+    return Array.prototype.filter.call(list("issues").children, function (item) {
+      return item.querySelector("[name$='-suggested_by']").value === key;
+    })[0];
+  }
+
+  function offerSuggestions() {
+    Array.prototype.forEach.call(form.querySelectorAll("[data-suggests-issue]"), function (question) {
+      var no = question.querySelector("input[type=radio][value=no]");
+      var offer = question.querySelector("[data-suggestion]");
+      if (!no || !no.checked) {
+        if (offer) offer.remove();
+        return;
+      }
+      var added = suggestedIssue(no.name) ? "added" : "offered";
+      if (offer && offer.dataset.suggestion === added) return;
+      if (offer) offer.remove();
+      // The button is taken out rather than hidden: `.button` is shown whatever `hidden` says.
+      var holder = document.createElement("div");
+      holder.innerHTML = form.querySelector('[data-template="suggestion"]').innerHTML;
+      offer = holder.firstElementChild;
+      offer.dataset.suggestion = added;
+      offer.querySelector(added === "added" ? "[data-suggestion-add]" : "[data-suggestion-added]").remove();
+      question.appendChild(offer);
+    });
+  }
+
+  function addSuggestedIssue(question) {
+    var no = question.querySelector("input[type=radio][value=no]");
+    if (suggestedIssue(no.name)) return; // a second tap adds nothing
+    var prefix = "issues." + add("issues").dataset.index;
+    function set(name, value) { form.querySelector('[name="' + CSS.escape(prefix + "-" + name) + '"]').value = value; }
+    var note = question.querySelector("textarea").value.trim();
+    var template = form.querySelector('[data-template="suggestion"]').content.firstElementChild;
+    set("category", question.dataset.suggestsIssue);
+    set("description", template.dataset.description.replace("{question}",
+      question.querySelector("legend").textContent.trim()) + (note ? " " + note : ""));
+    set("question_id", no.name.split("-q_")[1]);
+    set("suggested_by", no.name);
+    var detainee = question.closest("[data-list='detainees'] > [data-item]");
+    if (detainee) set("custody_number", detainee.querySelector("[name$='-custody_number']").value);
+    offerSuggestions();
+    checkNames(form.querySelector('[name="' + CSS.escape(prefix + "-description") + '"]'));
+    question.querySelector("[data-suggestion-added]").focus();
+    keep();
+  }
+
+  form.addEventListener("click", function (event) {
+    var adder = event.target.closest("[data-suggestion-add]");
+    if (adder) addSuggestedIssue(adder.closest("[data-suggests-issue]"));
+  });
+
+  // Free text that looks as if it names someone: visits.rules.name_in, run here from the data
+  // of visits.rules.name_check_for_browser (its docstring gives the steps). The server checks
+  // again when the report arrives; a pattern this browser cannot read is left to it.
+  var looksNamed = (function () {
+    var check = {};
+    try { check = JSON.parse(form.dataset.nameCheck || "{}"); } catch (e) { /* the server checks */ }
+    function regex(rule) {
+      try { return rule ? new RegExp(rule.source, rule.flags) : null; } catch (e) { return null; }
+    }
+    var allowed = regex(check.allowed);
+    var patterns = (check.patterns || []).map(regex).filter(Boolean);
+    var twoCapitals = regex(check.two_capitals);
+    var roleWords = {};
+    (check.role_words || []).forEach(function (word) { roleWords[word] = true; });
+    function lastWord(words) {
+      var parts = words.trim().split(/[\s.-]+/);
+      return parts[parts.length - 1].toLowerCase();
+    }
+    function suiteName() {
+      var select = form.querySelector("[name='start-suite']");
+      var option = select && select.options[select.selectedIndex];
+      return option ? option.text.trim() : "";
+    }
+    function matches(pattern, text) {
+      pattern.lastIndex = 0;
+      var found = [], match;
+      while ((match = pattern.exec(text))) {
+        found.push(match[0]);
+        if (!match[0]) pattern.lastIndex++;
+      }
+      return found;
+    }
+    return function (text) {
+      if (!text) return false;
+      if (allowed) text = text.replace(allowed, " . ");
+      var suite = suiteName();
+      if (suite) {
+        text = text.replace(new RegExp("\\b" + suite.replace(/[.*+?^${}()|[\]\\]/g, "\\$&") + "\\b", "gi"), " . ");
+      }
+      var named = patterns.some(function (pattern) {
+        return matches(pattern, text).some(function (words) { return !roleWords[lastWord(words)]; });
+      });
+      return named || (twoCapitals !== null && matches(twoCapitals, text).some(function (words) {
+        var parts = words.toLowerCase().split(/[\s-]+/);
+        return !roleWords[parts[0]] && !roleWords[parts[parts.length - 1]];
+      }));
+    };
+  })();
+
+  function checkedForNames(field) {
+    return field && (/^issues\.\d+-description$/.test(field.name) || field.name === "good_practice-good_practice");
+  }
+
+  function checkNames(field) {
+    var warning = (field.closest("[data-item]") || field.closest("section")).querySelector("[data-name-warning]");
+    var words = warning.querySelector("p");
+    var shown = looksNamed(field.value);
+    var described = (field.getAttribute("aria-describedby") || "").split(" ").filter(function (id) {
+      return id && id !== words.id;
+    });
+    if (shown) described.push(words.id);
+    warning.hidden = !shown;
+    if (described.length) field.setAttribute("aria-describedby", described.join(" "));
+    else field.removeAttribute("aria-describedby");
+  }
+
+  function namesNotChecked(fields, items) {
+    var found = [];
+    items.issues.forEach(function (index, n) {
+      var prefix = "issues." + index;
+      if (looksNamed(one(fields, prefix + "-description")) && !fields[prefix + "-names_checked"]) {
+        found.push([prefix + "-description", form.dataset.namedIssue.replace("{n}", n + 1)]);
+      }
+    });
+    if (looksNamed(one(fields, "good_practice-good_practice")) && !fields["good_practice-names_checked"]) {
+      found.push(["good_practice-good_practice", form.dataset.namedGoodPractice]);
+    }
+    return found;
+  }
+
+  // Earlier issues at the chosen suite to re-check (the page holds every suite's, hidden).
+  function showRechecks() {
+    var box = form.querySelector("[data-rechecks]");
+    if (!box) return;
+    var suite = form.querySelector("[name='start-suite']").value;
+    var any = false;
+    Array.prototype.forEach.call(box.querySelectorAll("[data-recheck]"), function (recheck) {
+      recheck.hidden = recheck.dataset.suite !== suite;
+      any = any || !recheck.hidden;
+    });
+    box.hidden = !any;
+  }
+
+  // The chosen suite's re-checks that were answered, in the page's order: the report's list.
+  function recheckIds(fields) {
+    var suite = one(fields, "start-suite");
+    return Array.prototype.filter.call(form.querySelectorAll("[data-recheck]"), function (recheck) {
+      return recheck.dataset.suite === suite && one(fields, "rechecks-" + recheck.dataset.recheck + "-fixed");
+    }).map(function (recheck) { return recheck.dataset.recheck; });
+  }
+
+  function rechecks(fields) {
+    return recheckIds(fields).map(function (id) {
+      return { issue: +id, fixed: one(fields, "rechecks-" + id + "-fixed") === "yes",
+               note: one(fields, "rechecks-" + id + "-note") };
+    });
+  }
+
+  function showWhatTheCoreHands() {
+    showRechecks();
+    offerSuggestions();
+    Array.prototype.forEach.call(form.elements, function (field) {
+      if (checkedForNames(field)) checkNames(field);
+    });
+  }
+
+  form.addEventListener("input", function (event) {
+    if (checkedForNames(event.target)) checkNames(event.target);
+  });
+  form.addEventListener("change", function (event) {
+    if (event.target.name === "start-suite") showRechecks();
+    if (event.target.type === "radio") offerSuggestions();
+  });
+  form.addEventListener("click", function (event) {
+    // A detainee or issue taken off changes what is suggested; after record.js's own handler.
+    if (event.target.closest("[data-remove]")) setTimeout(offerSuggestions);
+  });
+
   // --- Sending --------------------------------------------------------------------------------
 
   function one(fields, name) { return (fields[name] || [""])[0]; }
@@ -194,8 +378,12 @@
           custody_number: one(fields, prefix + "-custody_number"),
           resolved_on_visit: !!fields[prefix + "-resolved_on_visit"],
           recheck_next_visit: !!fields[prefix + "-recheck_next_visit"],
+          question_id: +one(fields, prefix + "-question_id") || null,
+          names_checked: !!fields[prefix + "-names_checked"],
         };
       }),
+      rechecks: rechecks(fields),
+      photos: window.Photos ? window.Photos.forReport() : [],
       good_practice: one(fields, "good_practice-good_practice"),
       sign_off: {
         departed_at: iso(one(fields, "sign_off-departed_at")),
@@ -225,12 +413,13 @@
     });
     need("sign_off-departed_at", "Give the time you left.");
     need("sign_off-outcome", "Choose the outcome of the visit.");
-    return found;
+    return found.concat(namesNotChecked(fields, items));
   }
 
   // A server's field name (detainees.1.custody_number: the second detainee sent) to the input.
   function inputName(path, items) {
     var parts = path.split(".");
+    if (parts[0] === "rechecks") return "rechecks-" + recheckIds(record.fields)[+parts[1]] + "-fixed";
     if ((parts[0] === "detainees" || parts[0] === "issues") && parts.length > 2) {
       return parts[0] + "." + items[parts[0]][+parts[1]] + "-" + parts.slice(2).join(".");
     }
@@ -331,6 +520,7 @@
     } else {
       form.querySelector("[name='start-arrived_at']").value = localNow();
     }
+    showWhatTheCoreHands();
     form.hidden = false;
     form.dataset.ready = "1";
   }, function () {

@@ -7,6 +7,7 @@ after the transaction commits.
 import datetime
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -143,14 +144,20 @@ def _notify_later(issue: Issue, action: str) -> None:
         transaction.on_commit(lambda: notifications.send_issue_update(issue.pk, action))
 
 
+def recheck_not_expected() -> DomainError:
+    return DomainError(
+        gettext("This issue is not waiting for a re-check at this suite."),
+        code="recheck_not_expected",
+        field="fixed",
+    )
+
+
 def record_recheck(*, actor, visit: Visit, issue: Issue, fixed: bool, note: str = "") -> Issue:
     """On a later visit to the same suite, the visitors say whether an issue is now fixed.
 
     A fixed issue leaves the re-check list; one not fixed stays for the visit after."""
     if not visit.is_draft or issue.suite_id != visit.suite_id or not issue.recheck_next_visit:
-        raise DomainError(
-            "This issue is not waiting for a re-check at this suite.", code="recheck_not_expected"
-        )
+        raise recheck_not_expected()
     with transaction.atomic():
         issue = Issue.objects.select_for_update().get(pk=issue.pk)
         text = ("Fixed" if fixed else "Not fixed") + f" at the visit of {visit.visit_date:%d %B %Y}"
@@ -187,12 +194,14 @@ def record_rechecks(*, actor, visit: Visit, outcomes: dict[int, tuple[bool | Non
     return len(wanted)
 
 
-def awaiting_recheck(visit: Visit):
+def awaiting_recheck_at(suites) -> QuerySet[Issue]:
+    """Issues from submitted reports at these suites (ids or a queryset) that asked to be
+    re-checked on the next visit: what a visitor recording there is shown to re-check."""
+    return Issue.objects.filter(
+        suite_id__in=suites, recheck_next_visit=True, visit__status=Visit.Status.SUBMITTED
+    ).order_by("created_at", "pk")
+
+
+def awaiting_recheck(visit: Visit) -> QuerySet[Issue]:
     """Issues from earlier reports on this suite that asked to be re-checked."""
-    return (
-        Issue.objects.filter(
-            suite_id=visit.suite_id, recheck_next_visit=True, visit__status=Visit.Status.SUBMITTED
-        )
-        .exclude(visit=visit)
-        .order_by("created_at")
-    )
+    return awaiting_recheck_at([visit.suite_id]).exclude(visit=visit)

@@ -30,6 +30,7 @@ from visits.images import ImageRejected, clean_photo
 from visits.models import CustodySuite, Visit, VisitCopy
 from visits.reports import NUMBER_LABELS
 from visits.services import audit
+from visits.services import issues as issue_service
 from visits.services import visits as visit_service
 
 # How far apart two records' arrival times may be and still be the same visit.
@@ -60,6 +61,7 @@ class WholeReport:
     detainees: list[visit_service.DetaineeDetails] = field(default_factory=list)
     suite_answers: dict = field(default_factory=dict)
     issues: list[dict] = field(default_factory=list)  # raise_issue's arguments
+    rechecks: list[dict] = field(default_factory=list)  # {"issue": id, "fixed": bool, "note"}
     good_practice: str = ""
     good_practice_names_checked: bool = False  # as an issue's `names_checked`
     photos: list[PhonePhoto] = field(default_factory=list)
@@ -188,6 +190,9 @@ def _fill_in(actor, visit: Visit, report: WholeReport, photos: list) -> None:
                 caption=photo.caption,
                 client_uuid=photo.client_uuid,
             )
+    for index, recheck in enumerate(report.rechecks):
+        with _part(f"rechecks.{index}"):
+            _record_recheck(actor, visit, recheck)
     if report.good_practice.strip():
         # Its field is already the report's own: `good_practice`.
         visit_service.record_good_practice(
@@ -198,6 +203,16 @@ def _fill_in(actor, visit: Visit, report: WholeReport, photos: list) -> None:
         )
     with _part("sign_off"):
         visit_service.record_sign_off(actor=actor, visit=visit, sign_off=report.sign_off)
+
+
+def _record_recheck(actor, visit: Visit, recheck: dict) -> None:
+    # Only an issue this visit may re-check: the same list the step-by-step issues page shows.
+    issue = issue_service.awaiting_recheck(visit).filter(pk=recheck["issue"]).first()
+    if issue is None:
+        raise issue_service.recheck_not_expected()
+    issue_service.record_recheck(
+        actor=actor, visit=visit, issue=issue, fixed=recheck["fixed"], note=recheck["note"]
+    )
 
 
 # --- The same visit from the other visitor's phone -------------------------------------------

@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from visits import permissions
+from visits import permissions, rules
 from visits.forms import (
     AdmissionForm,
     DetaineeForm,
@@ -36,6 +36,7 @@ from visits.forms import (
 from visits.models import ChecklistTemplate, Scheme
 from visits.models.checklists import sections_by_version
 from visits.services import checklists
+from visits.services import issues as issue_service
 from visits.services import rota as rota_service
 
 # What the phone keeps for a visit with no signal: the static files the pages use...
@@ -44,6 +45,7 @@ SHELL_STATIC = [
     "js/focus.js",
     "js/offline.js",
     "js/outbox.js",
+    "js/photos.js",
     "js/record.js",
     "js/signature.js",
     "js/checklist.js",
@@ -122,9 +124,10 @@ def manifest(request):
 
 def _recording_schemes(request) -> tuple[Scheme, list[Scheme]]:
     """The scheme to record a visit for (`?scheme=`, else the first), and the user's others."""
-    schemes = list(
-        Scheme.objects.filter(pk__in=permissions.recording_schemes(request.user)).order_by("name")
-    )
+    # The memberships, fetched once per request, already hold their schemes.
+    ids = set(permissions.recording_schemes(request.user))
+    by_id = {m.scheme_id: m.scheme for m in permissions.memberships_of(request.user)}
+    schemes = sorted((by_id[pk] for pk in ids), key=lambda scheme: scheme.name)
     if not schemes:
         raise PermissionDenied("Only custody visitors record visits.")
     wanted = [s for s in schemes if s.slug == request.GET.get("scheme")]
@@ -179,8 +182,14 @@ def record_on_phone(request):
                 "custody_number",
                 "resolved_on_visit",
                 "recheck_next_visit",
+                "question_id",
             )
         ],
+        "issue_no_names": issue["names_checked"],
+        "good_practice_no_names": GoodPracticeForm(prefix="good_practice")["names_checked"],
+        "name_check": json.dumps(rules.name_check_for_browser()),
+        # Every suite's, each shown once its suite is chosen: the page works with no signal.
+        "rechecks": issue_service.awaiting_recheck_at(suites.values("pk")),
         "good_practice": GoodPracticeForm(prefix="good_practice"),
         "sign_off": SignOffForm(prefix="sign_off", visitors=partners.none()),
         "other_schemes": other_schemes,
