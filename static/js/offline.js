@@ -49,10 +49,14 @@
       bar.textContent = "";
       if (!parts.length) return;
       bar.appendChild(element("span", parts.join(" ") + " "));
-      if (needSignIn && !/^\/accounts\/login\//.test(location.pathname)) {
-        bar.appendChild(element("a", "Sign in again to send the report waiting on this phone", {
-          href: "/accounts/login/?next=" + encodeURIComponent(location.pathname + location.search),
-          "data-sign-in-to-send": "" }));
+      if (needSignIn) {
+        var signIn = "Sign in again to send the report waiting on this phone";
+        if (/^\/accounts\/login\//.test(location.pathname)) {
+          bar.appendChild(element("strong", signIn + "."));  // the form is right here
+        } else {
+          bar.appendChild(element("a", signIn, {
+            href: "/accounts/login/?next=" + encodeURIComponent(location.pathname + location.search) }));
+        }
         bar.appendChild(document.createTextNode(" "));
       }
       if (records.length && location.pathname !== "/outbox/") {
