@@ -177,6 +177,24 @@ window.benchApply = function (ops) {
 """
 
 
+# The edit typed in the tab as the report leaves, from whichever page sends it.
+EDIT_IN_FLIGHT = """([edit, isTab]) => {
+  const channel = new BroadcastChannel("bench-edit");
+  const typeIt = () => { benchApply(edit); window.benchEdited = true; };
+  if (isTab) channel.onmessage = typeIt;
+  const realFetch = window.fetch;
+  window.fetch = (url, options) => {
+    if (!options || options.method !== "PUT") return realFetch(url, options);
+    window.fetch = realFetch;
+    if (isTab) typeIt(); else channel.postMessage("edit");
+    return new Promise((wait) => setTimeout(wait, 150)).then(() => realFetch(url, options));
+  };
+}"""
+# The service worker's Background Sync would send it where the bench cannot type in between.
+NO_BACKGROUND_SYNC = """() => Object.defineProperty(ServiceWorkerRegistration.prototype, "sync",
+  {get() { return undefined; }})"""
+
+
 def partner_report(visit: dict, facts: dict) -> dict:
     """The other visitor's record of the same visit, sent from their own phone."""
     iso = lambda t: t.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")  # noqa: E731
@@ -412,6 +430,8 @@ def record_and_send(context, partner_page, base, facts, visit, behaviour, weathe
     page.evaluate(apply, rest)
 
     context.set_offline(True)  # sent from the basement: the outbox sends when there is signal
+    if behaviour == "edit_while_sending":
+        page.evaluate(NO_BACKGROUND_SYNC)
     button = page.get_by_role("button", name="Send the report")
     if behaviour == "double_tap_send":
         button.dblclick()
@@ -437,32 +457,22 @@ def record_and_send(context, partner_page, base, facts, visit, behaviour, weathe
         happened["note"] = "partner first: " + partner_sends_visit(partner_page, visit, facts)
 
     if behaviour == "edit_while_sending":
+        # A tab open on the queued report is changed while a page is sending it: whichever
+        # page sends, the change is typed in the tab just as the PUT leaves.
         tab = context.new_page()
         tab.goto(f"{base}/visits/record/?id={key}")
         ready(tab)
         visit["good_practice"] = "Changed while sending."
         edit = [["value", "good_practice-good_practice", visit["good_practice"]]]
-
-        edited = []
-
-        def edit_in_flight(route):
-            tab.evaluate(apply, edit)
-            edited.append(True)
-            route.continue_()
-
-        # Whichever tab sends it (each sends on coming online); if the service worker's
-        # Background Sync sends it (not routed), the edit comes just after it was sent.
+        for other in context.pages:  # every open page sends on coming online
+            other.evaluate(EDIT_IN_FLIGHT, [edit, other == tab])
         context.set_offline(False)
-        for sender in (page, tab):
-            sender.route(REPORT, edit_in_flight, times=1)
         page.evaluate("() => Outbox.sync()")
-        for sender in (page, tab):
-            sender.unroute(REPORT)
-        happened["in_flight"] = bool(edited)
-        if not edited:
+        happened["in_flight"] = tab.evaluate("() => !!window.benchEdited")
+        if not happened["in_flight"]:
             happened["note"] = "edited just after it was sent"
             tab.evaluate(apply, edit)
-            tab.wait_for_timeout(100)
+        tab.wait_for_timeout(100)
         tab.close()
     elif behaviour == "expired_session":
         context.clear_cookies()
