@@ -380,10 +380,11 @@ def partner_sends_visit(partner_page, visit: dict, facts: dict) -> str:
     return str(partner_sends(partner_page, str(uuid.uuid4()), partner_report(visit, facts)))
 
 
-def record_and_send(context, partner_page, base, facts, visit, behaviour, weather, rng) -> dict:
-    """One report through one phone behaviour and one weather. Returns what happened."""
+def record_and_send(
+    context, partner_page, base, facts, visit, behaviour, weather, rng, happened: dict
+) -> None:
+    """One report through one phone behaviour and one weather; `happened` says how it went."""
     apply = "ops => benchApply(ops)"
-    happened = {"key": None, "tag": visit["tag"], "queued": False, "note": ""}
     page = context.new_page()
     page.goto(base + "/visits/record/?new=1")
     ready(page)
@@ -443,7 +444,7 @@ def record_and_send(context, partner_page, base, facts, visit, behaviour, weathe
         happened["note"] = "not queued: " + page.locator("[data-record-problems]").inner_text()
         page.close()
         context.set_offline(False)
-        return happened
+        return
     happened["queued"] = True
 
     if behaviour == "edit_after_send":
@@ -490,7 +491,6 @@ def record_and_send(context, partner_page, base, facts, visit, behaviour, weathe
     if behaviour == "both_visitors" and not happened["note"]:
         happened["note"] = "partner second: " + partner_sends_visit(partner_page, visit, facts)
     page.close()
-    return happened
 
 
 def content_of_visit(visit) -> dict:
@@ -562,6 +562,7 @@ def main() -> int:
     port = free_port()
     server = start_server(db, port)
     base = f"http://localhost:{port}"
+    from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
 
     try:
@@ -584,9 +585,16 @@ def main() -> int:
                 visit = a_visit(rng, facts, n)
                 behaviour = args.only or BEHAVIOURS[n % len(BEHAVIOURS)]
                 weather = rng.choice(WEATHER)
-                happened = record_and_send(
-                    context, partner_page, base, facts, visit, behaviour, weather, rng
-                )
+                happened = {"key": None, "tag": visit["tag"], "queued": False, "note": ""}
+                try:
+                    record_and_send(
+                        context, partner_page, base, facts, visit, behaviour, weather, rng, happened
+                    )
+                except PlaywrightError as error:  # the page did not do what a person expects
+                    happened["note"] = f"gave up: {str(error).splitlines()[0][:120]}"
+                    context.set_offline(False)
+                    for other in context.pages[1:]:
+                        other.close()
                 runs.append((visit, behaviour, weather, happened))
             elapsed = time.perf_counter() - started
             kept = page.evaluate("() => Outbox.all()")
