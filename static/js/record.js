@@ -231,11 +231,17 @@
   function unsavedOf(uuid) {
     try { return JSON.parse(localStorage.getItem(UNSAVED + uuid) || "null"); } catch (error) { return null; }
   }
+  function unsavedKeys() {
+    try { return Object.keys(localStorage); } catch (error) { return []; } // refused in some private windows
+  }
+  function forgetUnsaved(uuid) {
+    try { localStorage.removeItem(UNSAVED + uuid); } catch (error) { /* nothing was kept */ }
+  }
 
   // Left by this visit's last tab, and nothing saved by another tab since.
   function takeUnsaved(stored) {
     var left = unsavedOf(id);
-    localStorage.removeItem(UNSAVED + id);
+    forgetUnsaved(id);
     if (!left) return null;
     if (stored && (stored.tab !== left.tab || (stored.revision || 0) > left.known + 1)) return null;
     return left;
@@ -243,7 +249,10 @@
 
   form.addEventListener("input", keep);
   form.addEventListener("change", keep);
-  form.addEventListener("pointerup", keep); // the signature pad sets its field on pointerup
+  form.addEventListener("pointerup", function (event) {
+    // The signature pad sets its field on pointerup; any other tap changes nothing.
+    if (event.target.closest("[data-signature-pad]")) keep();
+  });
 
   // --- Sending --------------------------------------------------------------------------------
 
@@ -418,7 +427,7 @@
     if (params.get("id") || params.get("new")) return Promise.resolve(null);
     return Outbox.all().then(function (records) {
       var ids = records.map(function (r) { return r.uuid; });
-      Object.keys(localStorage).forEach(function (key) {
+      unsavedKeys().forEach(function (key) {
         var left = key.indexOf(UNSAVED) === 0 && unsavedOf(key.slice(UNSAVED.length));
         if (left && ids.indexOf(left.uuid) < 0) records.push(Object.assign({ state: "draft" }, left));
       });
@@ -445,7 +454,7 @@
     params.set("id", id);
     history.replaceState(null, "", location.pathname + "?" + params);
     if (found && found.state === "sent") {
-      localStorage.removeItem(UNSAVED + id);
+      forgetUnsaved(id);
       var done = document.createElement("p");
       done.className = "notice";
       done.textContent = found.message + " ";
