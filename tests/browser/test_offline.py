@@ -110,7 +110,7 @@ def test_a_visit_recorded_with_no_signal_arrives_exactly_once(
     page.get_by_label("I, Vera Holt, confirm this report").check()
     page.get_by_label("The visitor I am with confirms it too").check()
     expect(page.locator("[data-saved]")).to_contain_text("Saved on this phone")
-    page.wait_for_timeout(400)  # the last change is kept after a short pause
+    page.wait_for_timeout(100)  # the signature stroke, the last change, written
 
     # Reload with no signal: the page comes from the phone, the draft from IndexedDB.
     page.reload()
