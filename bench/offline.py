@@ -12,6 +12,8 @@ section of bench/RESULTS.md; exits 1 if anything is lost or duplicated or a budg
 """
 
 import argparse
+import collections
+import datetime
 import gzip
 import os
 import random
@@ -24,6 +26,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -35,6 +38,9 @@ BUDGET_SCRIPTS_BYTES = 15 * 1024  # the service worker and the outbox scripts, g
 BUDGET_REOPEN_MS = 1000  # reopening the app offline until the draft is on the screen
 WEATHER = ["clear", "offline", "abort", "lost_answer", "slow", "reload"]
 PHONE = {**DEVICE, "locale": "en-GB", "timezone_id": "Europe/London"}
+LONDON = ZoneInfo("Europe/London")
+# Behaviours that send in their own way, not through a random weather.
+NO_WEATHER = {"edit_while_sending", "expired_session", "double_tap_send"}
 
 
 def free_port() -> int:
@@ -65,7 +71,7 @@ def start_server(db: Path, port: int) -> subprocess.Popen:
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=(db.parent / "server.log").open("w"),  # looked into with --only
     )
     for _ in range(100):
         try:
@@ -89,45 +95,137 @@ def django_for(db: Path):
     django.setup()
 
 
-def a_report(rng: random.Random, facts: dict) -> dict:
-    """A finished visit as the record page queues it, with a random number of detainees."""
-    now = time.time()
-    arrived = now - rng.randint(2, 8) * 3600 - rng.randint(0, 3000)
-    iso = lambda t: time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))  # noqa: E731
-    seen = rng.randint(0, 4)
-    answer = lambda q: {"question": q, "value": rng.choice(["yes", "yes", "no", "na"]), "note": ""}  # noqa: E731
+def a_visit(rng: random.Random, facts: dict, n: int) -> dict:
+    """What the volunteer means to record: a visit with 0-3 detainees, maybe an issue. Each
+    visit is 7 hours before the one after it, so no two are ever taken for the same visit."""
+    arrived = datetime.datetime.now(LONDON).replace(second=0, microsecond=0) - datetime.timedelta(
+        hours=2 + 7 * n, minutes=rng.randint(0, 50)
+    )
+    seen = rng.randint(0, 3)
+    answer = lambda: rng.choice(["yes", "yes", "yes", "no", "na"])  # noqa: E731
     return {
-        "suite": facts["suite"],
-        "co_visitors": [facts["partner"]],
-        "arrived_at": iso(arrived),
-        "detainee_checklist": facts["detainee_checklist"],
-        "suite_checklist": facts["suite_checklist"],
-        "admission": {"admitted_at": iso(arrived + 300)},
-        "numbers": {
-            "in_custody": seen,
-            "adults": seen,
-            "male": seen,
-            "held_pace": seen,
-            "offered": seen,
-            "visited": seen,
-        },
+        "tag": f"PS {n + 1} Bench",  # the sergeant's name: finds this visit on the server
+        "arrived": arrived,
+        "numbers": dict.fromkeys(
+            ["in_custody", "adults", "male", "held_pace", "offered", "visited"], seen
+        ),
         "detainees": [
             {
                 "custody_number": f"WY-{rng.randint(10000, 99999)}-26",
-                "answers": [answer(q) for q in facts["detainee_questions"]],
+                "answers": {q: answer() for q in facts["detainee_questions"]},
             }
             for _ in range(seen)
         ],
-        "suite_answers": [answer(q) for q in facts["suite_questions"]],
+        "suite_answers": {q: answer() for q in facts["suite_questions"]},
+        "issues": [f"Bench issue {n + 1}: cell {rng.randint(1, 9)} bell broken."]
+        if rng.random() < 0.4
+        else [],
+        "good_practice": rng.choice(["", f"Clean cells, visit {n + 1}."]),
+    }
+
+
+def local(moment: datetime.datetime) -> str:
+    return moment.astimezone(LONDON).strftime("%Y-%m-%dT%H:%M")
+
+
+def operations(visit: dict, facts: dict) -> list:
+    """The visit as the taps and typing that record it on the page, in order."""
+    arrived = visit["arrived"]
+    ops = [
+        ["value", "start-suite", str(facts["suite"])],
+        ["check", "start-co_visitors", str(facts["partner"])],
+        ["value", "start-arrived_at", local(arrived)],
+        ["value", "admission-admitted_at", local(arrived + datetime.timedelta(minutes=5))],
+    ]
+    ops += [["value", f"numbers-{k}", str(v)] for k, v in visit["numbers"].items()]
+    for i, detainee in enumerate(visit["detainees"]):
+        ops.append(["add", "detainees", None])
+        ops.append(["value", f"detainees.{i}-custody_number", detainee["custody_number"]])
+        ops += [["check", f"detainees.{i}-q_{q}", v] for q, v in detainee["answers"].items()]
+    ops += [["check", f"suite-q_{q}", v] for q, v in visit["suite_answers"].items()]
+    for i, description in enumerate(visit["issues"]):
+        ops.append(["add", "issues", None])
+        ops.append(["value", f"issues.{i}-category", "conditions"])
+        ops.append(["value", f"issues.{i}-description", description])
+    ops += [
+        ["value", "good_practice-good_practice", visit["good_practice"]],
+        ["value", "sign_off-departed_at", local(arrived + datetime.timedelta(hours=1))],
+        ["check", "sign_off-outcome", "satisfactory"],
+        ["value", "sign_off-sergeant_name", visit["tag"]],
+        ["check", "sign_off-sergeant_confirmed", None],
+        ["check", "sign_off-confirmed_by", str(facts["me"])],
+        ["check", "sign_off-confirmed_by", "partners"],
+    ]
+    return ops
+
+
+# Taps and typing as a person does them: each sets its field and fires input and change.
+APPLY = """
+window.benchApply = function (ops) {
+  const form = document.querySelector("[data-record]");
+  for (const [kind, name, value] of ops) {
+    if (kind === "add") { form.querySelector(`[data-add="${name}"]`).click(); continue; }
+    const selector = kind === "check" && value !== null
+      ? `[name="${name}"][value="${value}"]` : `[name="${name}"]`;
+    const input = form.querySelector(selector);
+    if (!input) throw new Error("No field " + selector);
+    if (kind === "check") input.checked = true; else input.value = value;
+    input.dispatchEvent(new Event("input", {bubbles: true}));
+    input.dispatchEvent(new Event("change", {bubbles: true}));
+  }
+};
+"""
+
+
+# The edit typed in the tab as the report leaves, from whichever page sends it.
+EDIT_IN_FLIGHT = """([edit, isTab]) => {
+  const channel = new BroadcastChannel("bench-edit");
+  const typeIt = () => { benchApply(edit); window.benchEdited = true; };
+  if (isTab) channel.onmessage = typeIt;
+  const realFetch = window.fetch;
+  window.fetch = (url, options) => {
+    if (!options || options.method !== "PUT") return realFetch(url, options);
+    window.fetch = realFetch;
+    if (isTab) typeIt(); else channel.postMessage("edit");
+    return new Promise((wait) => setTimeout(wait, 150)).then(() => realFetch(url, options));
+  };
+}"""
+# The service worker's Background Sync would send it where the bench cannot type in between.
+NO_BACKGROUND_SYNC = """() => Object.defineProperty(ServiceWorkerRegistration.prototype, "sync",
+  {get() { return undefined; }})"""
+
+
+def partner_report(visit: dict, facts: dict) -> dict:
+    """The other visitor's record of the same visit, sent from their own phone."""
+    iso = lambda t: t.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")  # noqa: E731
+    arrived = visit["arrived"] + datetime.timedelta(minutes=4)
+    return {
+        "suite": facts["suite"],
+        "co_visitors": [facts["me"]],
+        "arrived_at": iso(arrived),
+        "detainee_checklist": facts["detainee_checklist"],
+        "suite_checklist": facts["suite_checklist"],
+        "admission": {"admitted_at": iso(arrived + datetime.timedelta(minutes=5))},
+        "numbers": visit["numbers"],
+        "detainees": [
+            {
+                "custody_number": d["custody_number"],
+                "answers": [
+                    {"question": q, "value": v, "note": ""} for q, v in d["answers"].items()
+                ],
+            }
+            for d in visit["detainees"]
+        ],
+        "suite_answers": [],
         "issues": [],
-        "good_practice": "",
+        "good_practice": "Seen by the partner.",
         "sign_off": {
-            "departed_at": iso(arrived + 3600),
+            "departed_at": iso(arrived + datetime.timedelta(hours=1)),
             "outcome": "satisfactory",
-            "sergeant_name": "PS 1 Bench",
+            "sergeant_name": visit["tag"],
             "sergeant_confirmed": True,
             "signature": "",
-            "confirmed_by": [facts["me"], facts["partner"]],
+            "confirmed_by": [facts["partner"], facts["me"]],
         },
     }
 
@@ -151,42 +249,38 @@ def facts_of_the_scheme(page) -> dict:
     }""")
 
 
-def send_through(page, context, cdp, weather: str, rng: random.Random) -> None:
-    """Start sending what waits, under this weather, then let the weather clear."""
+def send_through(page, context, weather: str, rng: random.Random) -> None:
+    """The phone was offline; the signal comes back under this weather, and the outbox sends.
+    (Playwright's routes set while a context is offline keep it offline: the signal comes back
+    first, and the page's own sending on the `online` event may go before the weather.)"""
     pattern = "**/api/visits/*/report/"
     if weather == "offline":
-        context.set_offline(True)
-        page.evaluate("() => Outbox.sync()")
+        page.evaluate("() => Outbox.sync()")  # still nothing: the outbox waits
         page.wait_for_timeout(rng.randint(50, 400))
-        context.set_offline(False)
-    elif weather == "abort":
-        page.route(pattern, lambda route: route.abort("connectionreset"))
-        page.evaluate("() => Outbox.sync()")
-        page.unroute(pattern)
-    elif weather == "lost_answer":
+    context.set_offline(False)
+    if weather in ("abort", "lost_answer"):
 
         def lose(route):
-            route.fetch()
-            route.abort("connectionreset")
+            if weather == "lost_answer":
+                route.fetch()  # the server stores it...
+            route.abort("connectionreset")  # ...and the phone never hears back
 
         page.route(pattern, lose)
         page.evaluate("() => Outbox.sync()")
         page.unroute(pattern)
     elif weather == "slow":
+        cdp = context.new_cdp_session(page)
+        slow = {"latency": rng.randint(300, 1500), "downloadThroughput": 20_000}
         cdp.send(
             "Network.emulateNetworkConditions",
-            {
-                "offline": False,
-                "latency": rng.randint(300, 1500),
-                "downloadThroughput": 20_000,
-                "uploadThroughput": 10_000,
-            },
+            {"offline": False, "uploadThroughput": 10_000, **slow},
         )
         page.evaluate("() => Outbox.sync()")
         cdp.send(
             "Network.emulateNetworkConditions",
             {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
         )
+        cdp.detach()
     elif weather == "reload":
         page.evaluate("() => { Outbox.sync(); }")  # not awaited: the reload cuts it short
         page.wait_for_timeout(rng.randint(0, 60))
@@ -242,11 +336,225 @@ def script_sizes(base: str, page) -> dict:
     }
 
 
+BEHAVIOURS = [
+    "plain",  # recorded, sent
+    "reload_after_change",  # the page reloaded 0-80 ms after a change
+    "close_after_change",  # the tab closed 0-80 ms after a change, "Record a visit" again
+    "reopened_from_home",  # the app closed after a change and reopened from the home screen
+    "old_tab",  # a second tab carries on; the first, older one is tapped afterwards
+    "edit_after_send",  # sent with no signal, opened again from the outbox and changed
+    "edit_while_sending",  # changed in a tab while the outbox is sending it
+    "double_tap_send",  # "Send the report" tapped twice, and the outbox sent twice at once
+    "expired_session",  # the session ends before it is sent; signed in again
+    "both_visitors",  # the partner sends their record of the same visit too
+]
+REPORT = "**/api/visits/*/report/"
+
+
+def ready(page) -> None:
+    page.locator("[data-record][data-ready]").wait_for()
+
+
+def sign_in(page, base: str, username: str, then: str = "/") -> None:
+    page.goto(f"{base}/accounts/login/?next={then}")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill("demo")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(base + then)
+
+
+def partner_sends(partner_page, key: str, report: dict) -> int:
+    return partner_page.evaluate(
+        """async ([key, report]) => {
+          const me = await (await fetch("/api/me/")).json();
+          const response = await fetch(`/api/visits/${key}/report/`, {method: "PUT",
+            headers: {"Content-Type": "application/json", "X-CSRFToken": me.csrf_token},
+            body: JSON.stringify(report)});
+          return response.status;
+        }""",
+        [key, report],
+    )
+
+
+def partner_sends_visit(partner_page, visit: dict, facts: dict) -> str:
+    return str(partner_sends(partner_page, str(uuid.uuid4()), partner_report(visit, facts)))
+
+
+def record_and_send(
+    context, partner_page, base, facts, visit, behaviour, weather, rng, happened: dict
+) -> None:
+    """One report through one phone behaviour and one weather; `happened` says how it went."""
+    apply = "ops => benchApply(ops)"
+    page = context.new_page()
+    page.goto(base + "/visits/record/?new=1")
+    ready(page)
+    key = happened["key"] = page.url.split("id=")[1]
+    ops = operations(visit, facts)
+    cut = rng.randint(1, len(ops) - 1)
+    page.evaluate(apply, ops[:cut])
+    if rng.random() < 0.5:
+        context.set_offline(True)  # the signal goes in the middle of the visit
+    rest = ops[cut:]
+    if behaviour == "reload_after_change":
+        with page.expect_navigation():
+            page.evaluate(
+                "([ops, ms]) => { benchApply(ops); setTimeout(() => location.reload(), ms); }",
+                [ops[cut : cut + 1], rng.randint(0, 80)],
+            )
+        ready(page)
+        rest = ops[cut + 1 :]
+    elif behaviour in ("close_after_change", "reopened_from_home"):
+        page.evaluate(apply, ops[cut : cut + 1])
+        page.wait_for_timeout(rng.randint(0, 80))
+        page.close()
+        page = context.new_page()
+        if behaviour == "close_after_change":
+            page.goto(base + "/visits/record/")
+        else:
+            page.goto(base + "/")
+            page.get_by_role("link", name="Record a visit").first.click()
+        ready(page)
+        if key not in page.url:
+            happened["note"] = "a blank form, not the draft"
+        rest = ops[cut + 1 :]
+    elif behaviour == "old_tab":
+        old = page
+        page = context.new_page()
+        page.goto(old.url)
+        ready(page)
+        page.evaluate(apply, rest)
+        rest = []
+        # The older tab is tapped: it must not save its older copy over the newer one.
+        old.evaluate(apply, [["value", "good_practice-good_practice", "Old tab words"]])
+        old.wait_for_timeout(50)
+        old.close()
+    page.evaluate(apply, rest)
+
+    context.set_offline(True)  # sent from the basement: the outbox sends when there is signal
+    if behaviour == "edit_while_sending":
+        page.evaluate(NO_BACKGROUND_SYNC)
+    button = page.get_by_role("button", name="Send the report")
+    if behaviour == "double_tap_send":
+        button.dblclick()
+    else:
+        button.click()
+    try:
+        page.wait_for_url("**/outbox/", timeout=10_000)
+    except Exception:
+        happened["note"] = "not queued: " + page.locator("[data-record-problems]").inner_text()
+        page.close()
+        context.set_offline(False)
+        return
+    happened["queued"] = True
+
+    if behaviour == "edit_after_send":
+        page.locator(f"[data-report='{key}'] a", has_text="Open it").click()
+        ready(page)
+        visit["good_practice"] = "Changed after sending."
+        page.evaluate(apply, [["value", "good_practice-good_practice", visit["good_practice"]]])
+        page.get_by_role("link", name="Outbox: reports on this phone").click()
+        page.wait_for_url("**/outbox/")
+    if behaviour == "both_visitors" and rng.random() < 0.5:
+        happened["note"] = "partner first: " + partner_sends_visit(partner_page, visit, facts)
+
+    if behaviour == "edit_while_sending":
+        # A tab open on the queued report is changed while a page is sending it: whichever
+        # page sends, the change is typed in the tab just as the PUT leaves.
+        tab = context.new_page()
+        tab.goto(f"{base}/visits/record/?id={key}")
+        ready(tab)
+        visit["good_practice"] = "Changed while sending."
+        edit = [["value", "good_practice-good_practice", visit["good_practice"]]]
+        for other in context.pages:  # every open page sends on coming online
+            other.evaluate(EDIT_IN_FLIGHT, [edit, other == tab])
+        context.set_offline(False)
+        page.evaluate("() => Outbox.sync()")
+        happened["in_flight"] = tab.evaluate("() => !!window.benchEdited")
+        if not happened["in_flight"]:
+            happened["note"] = "edited just after it was sent"
+            tab.evaluate(apply, edit)
+        tab.wait_for_timeout(100)
+        tab.close()
+    elif behaviour == "expired_session":
+        context.clear_cookies()
+        context.set_offline(False)
+        page.evaluate("() => Outbox.sync()")
+        banner = page.locator("[data-connection]").inner_text()
+        happened["banner"] = "Sign in again to send the report waiting on this phone" in banner
+        sign_in(page, base, "visitor", "/outbox/")
+    elif behaviour == "double_tap_send":
+        context.set_offline(False)
+        page.evaluate("() => Promise.all([Outbox.sync(), Outbox.sync()])")
+    else:
+        send_through(page, context, weather, rng)
+    settle(page)
+    if behaviour == "both_visitors" and not happened["note"]:
+        happened["note"] = "partner second: " + partner_sends_visit(partner_page, visit, facts)
+    page.close()
+
+
+def content_of_visit(visit) -> dict:
+    from visits.reports import NUMBER_LABELS
+
+    return {
+        "detainees": {
+            d.custody_number: {a.question_id: a.value for a in d.answers.all() if a.value}
+            for d in visit.detainees.prefetch_related("answers")
+        },
+        "suite": {
+            a.question_id: a.value for a in visit.answers.filter(detainee__isnull=True) if a.value
+        },
+        "numbers": {
+            name: getattr(visit, name) or 0
+            for name, _label in NUMBER_LABELS
+            if name != "nv_access_denied_reason"
+        },
+        "issues": sorted(i.description for i in visit.issues.all()),
+        "good_practice": visit.good_practice.strip(),
+    }
+
+
+def content_of_report(report: dict) -> dict:
+    from visits.reports import NUMBER_LABELS
+
+    answers = lambda given: {a["question"]: a["value"] for a in given if a["value"]}  # noqa: E731
+    return {
+        "detainees": {
+            d["custody_number"].upper(): answers(d["answers"]) for d in report["detainees"]
+        },
+        "suite": answers(report["suite_answers"]),
+        "numbers": {
+            name: report["numbers"].get(name) or 0
+            for name, _label in NUMBER_LABELS
+            if name != "nv_access_denied_reason"
+        },
+        "issues": sorted(i["description"] for i in report["issues"]),
+        "good_practice": report["good_practice"].strip(),
+    }
+
+
+def content_meant(visit: dict) -> dict:
+    from visits.reports import NUMBER_LABELS
+
+    return {
+        "detainees": {d["custody_number"]: d["answers"] for d in visit["detainees"]},
+        "suite": visit["suite_answers"],
+        "numbers": {
+            name: visit["numbers"].get(name, 0)
+            for name, _label in NUMBER_LABELS
+            if name != "nv_access_denied_reason"
+        },
+        "issues": sorted(visit["issues"]),
+        "good_practice": visit["good_practice"].strip(),
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--visits", type=int, default=100)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--output", default=str(ROOT / "bench" / "RESULTS.md"))
+    parser.add_argument("--only", choices=BEHAVIOURS, help="one phone behaviour, to look into it")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     workdir = Path(tempfile.mkdtemp(prefix="icv-offline-"))
@@ -254,122 +562,133 @@ def main() -> int:
     port = free_port()
     server = start_server(db, port)
     base = f"http://localhost:{port}"
+    from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
 
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             context = browser.new_context(**PHONE)
+            context.add_init_script(script=APPLY)
             page = context.new_page()
-            page.goto(base + "/accounts/login/")
-            page.get_by_label("Username").fill("visitor")
-            page.get_by_label("Password").fill("demo")
-            page.get_by_role("button", name="Sign in").click()
-            page.wait_for_url(base + "/")
+            sign_in(page, base, "visitor")
             page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+            page.goto(base + "/visits/record/")  # kept on the phone for offline use
             page.goto(base + "/outbox/")
-            cdp = context.new_cdp_session(page)
             facts = facts_of_the_scheme(page)
-            sent: dict[str, dict] = {}
-            weather_seen: dict[str, int] = {}
+            partner_context = browser.new_context(**PHONE)
+            partner_page = partner_context.new_page()
+            sign_in(partner_page, base, "partner")
+            runs = []
             started = time.perf_counter()
-            for _ in range(args.visits):
-                key = str(uuid.uuid4())
-                report = a_report(rng, facts)
-                sent[key] = report
-                page.evaluate(
-                    """([key, owner, report]) => Outbox.put({uuid: key, owner, report,
-                         state: "waiting", title: "Bench", fields: {},
-                         items: {detainees: [], issues: []}})""",
-                    [key, facts["me"], report],
-                )
+            for n in range(args.visits):
+                visit = a_visit(rng, facts, n)
+                behaviour = args.only or BEHAVIOURS[n % len(BEHAVIOURS)]
                 weather = rng.choice(WEATHER)
-                weather_seen[weather] = weather_seen.get(weather, 0) + 1
-                send_through(page, context, cdp, weather, rng)
-                if weather == "reload":
-                    cdp = context.new_cdp_session(page)
-                settle(page)
+                happened = {"key": None, "tag": visit["tag"], "queued": False, "note": ""}
+                try:
+                    record_and_send(
+                        context, partner_page, base, facts, visit, behaviour, weather, rng, happened
+                    )
+                except PlaywrightError as error:  # the page did not do what a person expects
+                    happened["note"] = f"gave up: {str(error).splitlines()[0][:120]}"
+                    context.set_offline(False)
+                    for other in context.pages[1:]:
+                        other.close()
+                runs.append((visit, behaviour, weather, happened))
             elapsed = time.perf_counter() - started
-            phone_states = page.evaluate("() => Outbox.all().then(rs => rs.map(r => r.state))")
+            kept = page.evaluate("() => Outbox.all()")
+            phone = {r["uuid"]: r["state"] for r in kept}
+            reasons = {r["uuid"]: r.get("reason") or "" for r in kept}
             reopen = reopen_offline(context, context.new_page(), base, runs=10)
-            sizes = script_sizes(base, page if not page.is_closed() else context.new_page())
+            sizes = script_sizes(base, page)
             browser.close()
     finally:
         server.terminate()
         server.wait()
 
     django_for(db)
-    from visits.models import Answer, DetaineeRecord, Visit
+    from visits.models import Visit, VisitCopy
 
-    stored = Visit.objects.filter(uuid__in=list(sent))
-    found = {str(v.uuid): v for v in stored}
-    lost = [k for k in sent if k not in found or found[k].status != Visit.Status.SUBMITTED]
-    incomplete = []
-    for key, visit in found.items():
-        report = sent[key]
-        detainees = DetaineeRecord.objects.filter(visit=visit).count()
-        answers = Answer.objects.filter(visit=visit).count()
-        expected = sum(1 for d in report["detainees"] for a in d["answers"]) + len(
-            report["suite_answers"]
-        )
-        if detainees != len(report["detainees"]) or answers != expected:
-            incomplete.append(key)
-    # Every visit the bench's visitor made: any beyond one per sent UUID would be a duplicate.
-    made = Visit.objects.filter(created_by__username="visitor", sergeant_name="PS 1 Bench")
-    duplicated = made.count() - len(found)
-    shutil.rmtree(workdir, ignore_errors=True)
+    figures = {"lost": [], "duplicated": [], "missing": [], "false_sent": [], "not_sent": []}
+    for visit, behaviour, _weather, happened in runs:
+        key = happened["key"]
+        stored = list(Visit.objects.filter(sergeant_name=visit["tag"]))
+        copies = VisitCopy.objects.filter(visit__in=stored, sent_by__username="visitor")
+        held = [content_of_visit(v) for v in stored if v.created_by.username == "visitor"]
+        held += [content_of_report(c.report) for c in copies]
+        whole = content_meant(visit) in held
+        label = f"{behaviour} {key} {happened['note']}".strip()
+        if not stored:
+            figures["lost"].append(label)
+        elif len(stored) > 1:
+            figures["duplicated"].append(label)
+        elif not whole:
+            figures["missing"].append(label)
+        if phone.get(key) == "sent" and not (stored and whole):
+            figures["false_sent"].append(label)
+        if phone.get(key) != "sent":
+            figures["not_sent"].append(f"{label} ({phone.get(key)}: {reasons.get(key)})")
+    if args.only:
+        print(workdir)  # kept, to look into
+    else:
+        shutil.rmtree(workdir, ignore_errors=True)
 
+    count = lambda values: ", ".join(  # noqa: E731
+        f"{v} {n}" for v, n in sorted(collections.Counter(values).items())
+    )
     scripts = sizes["sw.js"] + sizes["outbox.js"] + sizes["offline.js"]
-    line = f"lost {len(lost) + len(incomplete)}, duplicated {duplicated}"
-    print(line)
-    print(
-        f"{args.visits} visits in {elapsed:.1f} s; weather: "
-        + ", ".join(f"{w} {n}" for w, n in sorted(weather_seen.items()))
-    )
-    print(
-        f"phone: {phone_states.count('sent')} sent, "
-        f"{len(phone_states) - phone_states.count('sent')} other"
-    )
-    print(
+    banners = [h.get("banner") for _v, b, _w, h in runs if b == "expired_session"]
+    in_flight = [h.get("in_flight") for _v, b, _w, h in runs if b == "edit_while_sending"]
+    lines = [
+        f"reports {len(runs)}, lost {len(figures['lost'])}, "
+        f"duplicated {len(figures['duplicated'])}, "
+        f"stored with something missing {len(figures['missing'])}, "
+        f'false "sent" {len(figures["false_sent"])}, '
+        f"not sent by the end {len(figures['not_sent'])}",
+        f"{len(runs)} reports in {elapsed:.0f} s",
+        "phone behaviour: " + count(b for _v, b, _w, _h in runs),
+        "weather: " + count(w for _v, b, w, _h in runs if b not in NO_WEATHER),
+        f"expired session told on the page: {sum(map(bool, banners))}/{len(banners)}",
+        f"edits while sending made with the report on its way: {sum(map(bool, in_flight))}/"
+        f"{len(in_flight)} (the others just after it was sent)",
+        "partner's record first: "
+        + f"{sum('partner first' in h['note'] for _v, b, _w, h in runs if b == 'both_visitors')}"
+        + f"/{sum(b == 'both_visitors' for _v, b, _w, _h in runs)}",
         f"reopen offline to draft shown: median {statistics.median(reopen):.0f} ms, "
-        f"max {max(reopen):.0f} ms (budget {BUDGET_REOPEN_MS} ms)"
-    )
-    print(
-        "scripts gzip: "
-        + ", ".join(f"{n} {b} B" for n, b in sizes.items())
-        + f"; service worker + outbox {scripts} B (budget {BUDGET_SCRIPTS_BYTES} B)"
-    )
+        f"max {max(reopen):.0f} ms (budget {BUDGET_REOPEN_MS} ms)",
+        "scripts, gzip: " + ", ".join(f"{n} {b} B" for n, b in sizes.items()),
+        f"service worker + outbox (sw.js, outbox.js, offline.js): {scripts} B "
+        f"(budget {BUDGET_SCRIPTS_BYTES} B)",
+    ]
+    print("\n".join(lines))
+    for name, labels in figures.items():
+        for label in labels:
+            print(f"  {name}: {label}")
 
-    ok = (
-        not lost
-        and not incomplete
-        and duplicated == 0
-        and max(reopen) < BUDGET_REOPEN_MS
-        and scripts <= BUDGET_SCRIPTS_BYTES
-    )
+    bad = figures["lost"] or figures["duplicated"] or figures["missing"] or figures["false_sent"]
+    ok = not bad and max(reopen) < BUDGET_REOPEN_MS and scripts <= BUDGET_SCRIPTS_BYTES
     section = "\n".join(
         [
             "## Offline outbox",
             "",
             f"`bench/offline.py --visits {args.visits} --seed {args.seed}`, measured "
             f"{time.strftime('%Y-%m-%d')} in Chromium (Playwright), `runserver` on SQLite.",
-            "Each visit is queued on the phone and sent under a random weather: no signal for "
-            "a moment, the request aborted before it arrives, the answer lost after the server "
-            "stored the report, a slow link (300-1,500 ms latency, 10-20 kB/s), or the page "
-            "reloaded mid-send; then the outbox sends until nothing waits.",
+            "Each report is typed on the record page (taps and typing as events, 0-3 detainees "
+            "with every checklist answer, sometimes an issue) as a volunteer does, through one "
+            "phone behaviour in turn: a reload or a closed tab 0-80 ms after a change, the app "
+            "reopened from home, an old second tab tapped after a newer one, an edit after "
+            "sending, an edit while sending, a double tap on Send and two senders at once, an "
+            "expired session, the partner sending the same visit. The signal goes mid-visit "
+            "half the time, and the report is sent with none; then the signal comes back under "
+            "a random weather (no signal a while longer, the request aborted, the answer lost "
+            "after the server stored it, a slow link, a reload mid-send). Each report is then "
+            "looked for on the server: every detainee, number, answer, issue and the good "
+            "practice as last typed in the newest tab, in the visit or (edited after sending, "
+            "or the partner's first) in the copy kept beside it, exactly once.",
             "",
             "```",
-            line,
-            f"{args.visits} visits in {elapsed:.1f} s; weather: "
-            + ", ".join(f"{w} {n}" for w, n in sorted(weather_seen.items())),
-            f"every detainee and answer on the server: {len(found) - len(incomplete)}/{len(found)}",
-            f"phone: {phone_states.count('sent')} sent, "
-            f"{len(phone_states) - phone_states.count('sent')} other",
-            f"reopen offline to draft shown: median {statistics.median(reopen):.0f} ms, "
-            f"max {max(reopen):.0f} ms (budget {BUDGET_REOPEN_MS} ms)",
-            "scripts, gzip: " + ", ".join(f"{n} {b} B" for n, b in sizes.items()),
-            f"service worker + outbox (sw.js, outbox.js, offline.js): {scripts} B "
-            f"(budget {BUDGET_SCRIPTS_BYTES} B)",
+            *lines,
             "```",
             "",
         ]

@@ -210,6 +210,38 @@ def test_the_phone_pages_stay_within_the_query_budget(client, path):
     assert len(queries) <= 10
 
 
+def test_an_edit_sent_after_the_report_is_kept_beside_it_and_a_repeat_is_not(visitor_api):
+    key = uuid.uuid4()
+    body = report(detainees=["WY-00401-26"])
+    assert put(visitor_api, key, body).status_code == 201
+    same = put(visitor_api, key, body)
+    assert same.json()["outcome"] == "already_stored"
+    assert not VisitCopy.objects.exists()
+
+    # Edited on the phone after sending: a second detainee and a note on an answer.
+    edited = report(detainees=["WY-00401-26", "WY-00402-26"])
+    edited["detainees"][0]["answers"][0]["note"] = "Asked twice for a blanket."
+    answer = put(visitor_api, key, edited)
+    assert answer.status_code == 200, answer.json()
+    assert answer.json()["outcome"] == "kept_as_copy"
+    assert answer.json()["message"].startswith("Sent again with your changes.")
+    visit = Visit.objects.get(uuid=key)
+    assert visit.detainees.count() == 1  # the stored report is not overwritten
+    copy = VisitCopy.objects.get()
+    assert copy.visit == visit and copy.sent_by == persona("visitor")
+    assert copy.report["detainees"][1]["custody_number"] == "WY-00402-26"
+    labels = [label for label, _here, _copy in copy.differences]
+    assert "Detainee WY-00402-26" in labels and "Detainee WY-00401-26" in labels
+
+    # The same edit again (its answer lost) finds its copy; a further edit is kept too.
+    assert put(visitor_api, key, edited).json()["outcome"] == "kept_as_copy"
+    assert VisitCopy.objects.count() == 1
+    edited["good_practice"] = "Cells clean."
+    assert put(visitor_api, key, edited).json()["outcome"] == "kept_as_copy"
+    assert VisitCopy.objects.count() == 2
+    assert Visit.objects.filter(uuid=key).count() == 1
+
+
 # --- Re-checks of earlier issues, sent with the report -----------------------------------------
 
 

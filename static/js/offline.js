@@ -37,6 +37,11 @@
     Outbox.unsent().then(function (records) {
       var waiting = records.filter(function (r) { return r.state !== "draft"; }).length;
       var drafts = records.length - waiting;
+      // A report that cannot go until someone signs in: the session has ended (the server said
+      // so, or this page was served to nobody signed in). Waiting silently would look like sent.
+      var needSignIn = records.some(function (r) {
+        return r.state === "signed_out" || (!user && r.state !== "draft" && r.state !== "failed");
+      });
       var parts = [];
       if (!navigator.onLine) parts.push("You are offline. What you record is kept on this phone.");
       if (waiting) parts.push(plural(waiting, "report", "reports") + " not sent yet.");
@@ -44,6 +49,16 @@
       bar.textContent = "";
       if (!parts.length) return;
       bar.appendChild(element("span", parts.join(" ") + " "));
+      if (needSignIn) {
+        var signIn = "Sign in again to send the report waiting on this phone";
+        if (/^\/accounts\/login\//.test(location.pathname)) {
+          bar.appendChild(element("strong", signIn + "."));  // the form is right here
+        } else {
+          bar.appendChild(element("a", signIn, {
+            href: "/accounts/login/?next=" + encodeURIComponent(location.pathname + location.search) }));
+        }
+        bar.appendChild(document.createTextNode(" "));
+      }
       if (records.length && location.pathname !== "/outbox/") {
         bar.appendChild(element("a", "Outbox", { href: "/outbox/" }));
       }
@@ -120,9 +135,19 @@
     sent: "Sent",
   };
 
+  // Whether the browser has promised not to clear the phone's reports when space runs short.
+  function showPersistence(root) {
+    if (!navigator.storage || !navigator.storage.persisted) return;
+    navigator.storage.persisted().then(function (persistent) {
+      root.querySelector("[data-storage-persistent]").hidden = !persistent;
+      root.querySelector("[data-storage-not-persistent]").hidden = persistent;
+    }, function () {});
+  }
+
   function drawOutbox() {
     var root = document.querySelector("[data-outbox]");
     if (!root) return;
+    showPersistence(root);
     Outbox.all().then(function (records) {
       var list = root.querySelector("[data-outbox-list]");
       var send = root.querySelector("[data-outbox-send]");

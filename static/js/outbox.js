@@ -4,12 +4,17 @@
 // finds the report already stored. Loaded by every page and by the service worker.
 //
 // A record: {uuid, owner (user id), state, title, updated, fields, items, report, reason,
-// error, message, visitUrl}. A visit's photos are kept in a store of their own, beside it
-// ({id, visit (its uuid), owner, caption, image (JPEG as base64), created}), so that saving the
-// draft at every keystroke does not write them again; they leave the phone with the report.
-// States: draft (being typed), waiting (to be sent), sending,
-// signed_out (waits for its owner to sign in), failed (the server refused it: error says why),
-// sent (the server has it; the detainee details are gone from the phone).
+// error, message, visitUrl, revision, tab}. States: draft (being typed), waiting (to be sent),
+// sending, signed_out (waits for its owner to sign in), failed (the server refused it: error
+// says why), sent (the server has it; the detainee details are gone from the phone).
+// A visit's photos are kept in a store of their own, beside it ({id, visit (its uuid), owner,
+// caption, image (JPEG as base64), created}), so that saving the draft at every keystroke does
+// not write them again; they leave the phone with the report (photos.js adds them to it).
+// Only a tab's "Send" moves a draft (or a failed report) to waiting; only the outbox moves it on
+// from there. A tab's change to a queued or sent report is kept and sent again (the server keeps
+// a changed report beside the first); it never turns it back into a draft.
+// `revision` counts the tabs' saves: a save names the revision it was made from and is refused
+// if another tab has saved since (saveFromTab), so an old tab never overwrites a newer copy.
 (function (scope) {
   "use strict";
   var STORE = "reports";
@@ -17,8 +22,12 @@
   var QUEUED = ["waiting", "sending", "signed_out"];
   var channel = "BroadcastChannel" in scope ? new BroadcastChannel("icv-outbox") : null;
 
+  // One connection, kept open: a save made as the page is being left starts its transaction at
+  // once instead of waiting for the database to open.
+  var opened = null;
   function open() {
-    return new Promise(function (resolve, reject) {
+    if (opened) return opened;
+    opened = new Promise(function (resolve, reject) {
       var request = indexedDB.open("icv", 2);
       request.onupgradeneeded = function () {
         // Version 1 had the reports only: they are kept as they are, and the photos store added.
@@ -28,21 +37,79 @@
           db.createObjectStore(PHOTOS, { keyPath: "id" }).createIndex("visit", "visit");
         }
       };
-      request.onsuccess = function () { resolve(request.result); };
-      request.onerror = function () { reject(request.error); };
+      request.onsuccess = function () {
+        var db = request.result;
+        db.onversionchange = db.onclose = function () { db.close(); opened = null; };
+        resolve(db);
+      };
+      request.onerror = function () { opened = null; reject(request.error); };
+    });
+    return opened;
+  }
+
+  // `work` gets the store and returns a request (resolves to its result) or a function called
+  // when the transaction has committed (resolves to what it returns). `store` is the reports
+  // unless named (the photos' transactions span both stores).
+  function run(mode, work, store) {
+    return open().then(function (db) {
+      return new Promise(function (resolve, reject) {
+        var tx = db.transaction(store && store !== STORE ? [STORE, store] : STORE, mode);
+        var out = work(tx.objectStore(store || STORE));
+        tx.oncomplete = function () {
+          resolve(typeof out === "function" ? out() : out && out.result);
+        };
+        tx.onerror = tx.onabort = function () { reject(tx.error); };
+      });
     });
   }
 
-  function run(mode, work, store) {
-    store = store || STORE;
-    return open().then(function (db) {
-      return new Promise(function (resolve, reject) {
-        var tx = db.transaction(store === STORE ? STORE : [STORE, store], mode);
-        var request = work(tx.objectStore(store));
-        tx.oncomplete = function () { db.close(); resolve(request && request.result); };
-        tx.onerror = tx.onabort = function () { db.close(); reject(tx.error); };
-      });
+  // Read, change and write one record in one transaction, so nothing written in between is lost.
+  // `change` returns the record to write, or nothing to leave it as it is.
+  function update(uuid, change) {
+    var written = null;
+    return run("readwrite", function (store) {
+      var request = store.get(uuid);
+      request.onsuccess = function () {
+        var next = change(request.result);
+        if (next) {
+          next.updated = Date.now();
+          store.put(next);
+          written = next;
+        }
+      };
+      return function () { if (written) changed(uuid); return written; };
     });
+  }
+
+  // A tab's save of what it shows. `known` is the revision the tab last read or wrote; if another
+  // tab has saved since, nothing is written and {stale: the newer record} is the answer.
+  function saveFromTab(draft, known) {
+    var answer = {};
+    return update(draft.uuid, function (stored) {
+      if (stored && (stored.revision || 0) !== known) {
+        answer.stale = stored;
+        return null;
+      }
+      var next = stored || { uuid: draft.uuid, owner: draft.owner, created: Date.now(), state: "draft" };
+      ["owner", "fields", "items", "title", "scheme", "tab"].forEach(function (key) { next[key] = draft[key]; });
+      if (draft.report) next.report = draft.report;
+      next.revision = known + 1;
+      if (draft.queue && (next.state === "draft" || next.state === "failed")) {
+        // "Send the report": the tab hands it to the outbox.
+        next.state = "waiting";
+        next.reason = draft.queueReason;
+        next.error = null;
+      } else if (next.state === "sent") {
+        // Changed after the server had it: sent again, and kept beside the first.
+        next.state = "waiting";
+        next.resend = true;
+        next.reason = draft.resendReason;
+      } else if (next.state === "sending") {
+        next.resend = true; // the outbox sends it again once the first answer is in
+      }
+      answer.record = next;
+      return next;
+    }).then(function () { return answer; });
   }
 
   function changed(uuid) {
@@ -63,6 +130,12 @@
     });
   }
   function clear() {
+    if (scope.localStorage) {
+      // What a record page kept as it was left (record.js), not yet in IndexedDB.
+      Object.keys(localStorage).forEach(function (key) {
+        if (key.indexOf("icv-unsaved:") === 0) localStorage.removeItem(key);
+      });
+    }
     return run("readwrite", function (s) {
       s.transaction.objectStore(STORE).clear();
       return s.clear();
@@ -97,59 +170,100 @@
       });
   }
 
+  // Every change of state the outbox makes is written over the record as it is in IndexedDB at
+  // that moment, never over the copy read before sending: a tab may have changed it meanwhile.
   function send(record, me) {
-    record.state = "sending";
-    return put(record).then(function () {
+    var sentRevision = null;
+    var body = null;
+    return update(record.uuid, function (stored) {
+      if (!stored || QUEUED.indexOf(stored.state) < 0) return null;
+      stored.state = "sending";
+      stored.resend = false;
+      sentRevision = stored.revision || 0;
+      body = JSON.stringify(stored.report);
+      return stored;
+    }).then(function (sending) {
+      if (!sending) return null;
       return fetch("/api/visits/" + record.uuid + "/report/", {
         method: "PUT",
         credentials: "same-origin",
         headers: { "Content-Type": "application/json", Accept: "application/json",
                    "X-CSRFToken": me.csrf_token },
-        body: JSON.stringify(record.report),
+        body: body,
+      }).then(function (response) {
+        return response.json().catch(function () { return {}; }).then(function (answer) {
+          return settle(record.uuid, sentRevision, response.status, answer);
+        });
+      }, function () {
+        return wait(record.uuid, "No connection yet: it is sent by itself when there is signal.");
       });
-    }).then(function (response) {
-      return response.json().catch(function () { return {}; }).then(function (body) {
-        return settle(record, response.status, body);
-      });
-    }, function () {
-      return wait(record, "No connection yet: it is sent by itself when there is signal.");
     });
   }
 
-  function wait(record, reason) {
-    record.state = "waiting";
-    record.reason = reason;
-    return put(record);
+  function wait(uuid, reason) {
+    return update(uuid, function (stored) {
+      if (!stored || stored.state === "sent" || stored.state === "draft" || stored.state === "failed") return null;
+      stored.state = "waiting";
+      stored.reason = reason;
+      return stored;
+    });
   }
 
-  function settle(record, status, body) {
+  function settle(uuid, sentRevision, status, body) {
+    return update(uuid, function (record) {
+      return settled(record, sentRevision, status, body);
+    }).then(function (record) {
+      // The server holds the report and its photos: they leave the phone too.
+      if (!record || record.state !== "sent") return record;
+      return removePhotos(uuid).then(function () { return record; });
+    });
+  }
+
+  // What the server's answer makes of the record as stored now (null: leave it as it is).
+  function settled(record, sentRevision, status, body) {
+    if (!record) return null;
+    var editedMeanwhile = record.resend || (record.revision || 0) !== sentRevision;
     if (status === 200 || status === 201) {
-      record.state = "sent";
       record.message = body.message;
       record.visitUrl = "/visits/" + body.visit.uuid + "/";
       record.sentAt = Date.now();
+      if (editedMeanwhile) {
+        // Changed in a tab while this was on its way: the change is sent too, not dropped.
+        record.state = "waiting";
+        record.resend = true;
+        record.reason = record.resendReason || "Changed after it was sent: it is sent again, " +
+          "and kept beside the first for the scheme manager to settle.";
+        return record;
+      }
+      record.state = "sent";
       // The server has it: the detainee details leave the phone.
       delete record.fields;
       delete record.report;
       delete record.items;
       record.reason = record.error = null;
-      return put(record).then(function () {
-        return removePhotos(record.uuid).then(function () { return record; });
-      });
+      record.resend = false;
+      return record;
     }
     if (status === 401 || body.code === "two_factor_required" || body.code === "not_authenticated") {
       record.state = "signed_out";
-      record.reason = "Sign in again to send it. It stays on this phone until then.";
-      return put(record);
+      record.reason = "Sign in again to send the report waiting on this phone. It stays on this phone until then.";
+      return record;
     }
     if (status >= 500 || status === 429 || status === 408 || /CSRF/.test(body.detail || "")) {
-      return wait(record, "The server could not take it just now (" + status + "). It will try again.");
+      record.state = "waiting";
+      record.reason = "The server could not take it just now (" + status + "). It will try again.";
+      return record;
+    }
+    if (editedMeanwhile) {
+      // Refused, but changed since: the corrected version is tried before anyone is bothered.
+      record.state = "waiting";
+      return record;
     }
     record.state = "failed";
     record.error = { detail: body.detail || "The server refused it (" + status + ").",
                      fields: body.fields || {}, code: body.code || "" };
     record.reason = "Open it, correct what is marked, and send it again.";
-    return put(record);
+    return record;
   }
 
   // Send what waits, one sender at a time across tabs and the service worker. Resolves to the
@@ -162,20 +276,29 @@
         return session().then(function (me) {
           var results = queued.map(function (record) {
             if (!me || me.id !== record.owner || !me.csrf_token) {
-              record.state = "signed_out";
-              record.reason = "Sign in again, as the visitor who recorded it, to send it.";
-              return put(record);
+              return update(record.uuid, function (stored) {
+                if (!stored || QUEUED.indexOf(stored.state) < 0) return null;
+                stored.state = "signed_out";
+                stored.reason = "Sign in again, as the visitor who recorded it, to send the report waiting on this phone.";
+                return stored;
+              });
             }
             return null;
           });
           if (!me) return Promise.all(results);
-          return queued.reduce(function (chain, record) {
-            if (me.id !== record.owner) return chain;
-            return chain.then(function () { return send(record, me); });
-          }, Promise.resolve());
+          var sendAll = function (records) {
+            return records.reduce(function (chain, record) {
+              if (me.id !== record.owner) return chain;
+              return chain.then(function () { return send(record, me); });
+            }, Promise.resolve());
+          };
+          return sendAll(queued).then(all).then(function (after) {
+            // Changed in a tab while it was sending: the change goes now, not on the next try.
+            return sendAll(after.filter(function (r) { return r.state === "waiting" && r.resend; }));
+          });
         }, function () {
           return Promise.all(queued.map(function (record) {
-            return wait(record, "No connection yet: it is sent by itself when there is signal.");
+            return wait(record.uuid, "No connection yet: it is sent by itself when there is signal.");
           }));
         }).then(function () {
           return all().then(function (after) {
@@ -188,6 +311,7 @@
     return work();
   }
 
-  scope.Outbox = { all: all, get: get, put: put, clear: clear, unsent: unsent, sync: sync,
+  scope.Outbox = { all: all, get: get, put: put, update: update, saveFromTab: saveFromTab,
+                   clear: clear, unsent: unsent, sync: sync,
                    photos: photos, putPhoto: putPhoto, removePhoto: removePhoto };
 })(self);

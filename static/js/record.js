@@ -16,8 +16,6 @@
   var saved = form.querySelector("[data-saved]");
   var problems = document.querySelector("[data-record-problems]");
   var next = { detainees: 0, issues: 0 };
-  var record = null;
-  var timer = null;
 
   function newId() {
     if (crypto.randomUUID) return crypto.randomUUID();
@@ -79,6 +77,24 @@
   });
 
   // --- Keeping it on the phone ----------------------------------------------------------------
+  // Every change is written at once (a write in flight is followed by one with the newest
+  // values), and what is on the screen is also put in localStorage, synchronously, as the page
+  // is left or hidden: an IndexedDB write may not finish before a reload or a closed tab.
+  // Each save names the revision it was made from; another tab's newer save wins, and this tab
+  // is told (Outbox.saveFromTab, and the "icv-record" channel between tabs).
+
+  var tabId = newId();
+  var known = 0; // the revision of this visit this tab last read or wrote
+  var knownState = "draft";
+  var lastSaved = null; // what was last written, to write nothing when nothing changed
+  var writing = null;
+  var again = null;
+  var opened = false; // restored: nothing is saved before, or the form would overwrite the draft
+  var touched = false; // a new visit is kept from its first change, not from being opened
+  var stale = false;
+  var persistAsked = false;
+  var UNSAVED = "icv-unsaved:";
+  var tabs = "BroadcastChannel" in window ? new BroadcastChannel("icv-record") : null;
 
   function values() {
     var data = {};
@@ -110,28 +126,133 @@
     return (suite.selectedOptions[0] || {}).textContent + (when ? ", arrived " + when : "");
   }
 
-  function keep() {
-    clearTimeout(timer);
-    timer = setTimeout(save, 250);
+  function snapshot() {
+    var fields = values();
+    var items = { detainees: indices("detainees"), issues: indices("issues") };
+    return { fields: fields, items: items, title: title(), json: JSON.stringify([fields, items]) };
   }
 
-  function save() {
-    clearTimeout(timer);
-    record = record || { uuid: id, owner: +form.dataset.user, created: Date.now() };
-    if (record.state === "sent") return Promise.resolve(record);
-    record.state = "draft"; // changed after sending was asked for: it waits to be sent again
-    record.fields = values();
-    record.items = { detainees: indices("detainees"), issues: indices("issues") };
-    record.title = title();
-    return Outbox.put(record).then(function () {
+  function save(options) {
+    if (stale || !opened || !(touched || known)) return Promise.resolve(null);
+    if (writing) {
+      if (options && options.queue) return writing.then(function () { return save(options); });
+      if (!again) again = writing.then(function () { again = null; return save(); });
+      return again;
+    }
+    return write(options || {});
+  }
+
+  function write(options) {
+    var now = snapshot();
+    if (now.json === lastSaved && !options.queue) return Promise.resolve(null);
+    var draft = { uuid: id, owner: +form.dataset.user, scheme: form.dataset.scheme, tab: tabId,
+                  fields: now.fields, items: now.items, title: now.title, queue: !!options.queue,
+                  queueReason: form.dataset.queuedText, resendReason: form.dataset.resendText };
+    if (options.queue || (knownState !== "draft" && knownState !== "failed")) {
+      // Queued or sent already: what the outbox sends is kept up to date with the change.
+      draft.report = report(now.fields, now.items);
+    }
+    writing = Outbox.saveFromTab(draft, known).then(function (answer) {
+      writing = null;
+      if (answer.stale) {
+        otherTab();
+        return null;
+      }
+      known = answer.record.revision;
+      knownState = answer.record.state;
+      lastSaved = now.json;
+      if (tabs) tabs.postMessage({ uuid: id, revision: known, tab: tabId });
+      keepStorage();
       saved.textContent = "Saved on this phone at " +
         new Date().toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit" }) + ".";
+      return answer.record;
+    }, function (error) {
+      writing = null;
+      throw error;
     });
+    return writing;
+  }
+
+  function keep() {
+    touched = true;
+    save().catch(function () {});
+  }
+
+  // The browser may clear a site's storage when space runs short, unless it is marked persistent.
+  function keepStorage() {
+    if (persistAsked || !navigator.storage || !navigator.storage.persist) return;
+    persistAsked = true;
+    navigator.storage.persisted().then(function (already) {
+      if (!already) return navigator.storage.persist();
+    }).catch(function () {});
+  }
+
+  // Another tab or window saved this visit after this one last did: this one stops saving (its
+  // copy is older) until the newer copy is loaded.
+  function otherTab() {
+    if (stale) return;
+    stale = true;
+    form.inert = true;
+    var notice = document.querySelector("[data-other-tab]");
+    notice.hidden = false;
+    notice.focus();
+  }
+
+  if (tabs) {
+    tabs.onmessage = function (event) {
+      var news = event.data || {};
+      if (news.uuid === id && news.tab !== tabId && news.revision > known) otherTab();
+    };
+  }
+  document.querySelector("[data-load-newer]").addEventListener("click", function () {
+    location.reload();
+  });
+
+  // Leaving or hiding the page: the screen's state goes to localStorage at once, and to IndexedDB
+  // as soon as it can. The next opening of this visit takes it if no other tab saved since.
+  function leaving() {
+    if (stale || !opened || !(touched || known)) return;
+    var now = snapshot();
+    if (now.json !== lastSaved || writing) {
+      try {
+        localStorage.setItem(UNSAVED + id, JSON.stringify({
+          uuid: id, tab: tabId, known: known, owner: +form.dataset.user,
+          scheme: form.dataset.scheme, fields: now.fields, items: now.items, title: now.title,
+          updated: Date.now() }));
+      } catch (error) { /* full or refused: IndexedDB is still being written */ }
+    }
+    save().catch(function () {});
+  }
+  window.addEventListener("pagehide", leaving);
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden") leaving();
+  });
+
+  function unsavedOf(uuid) {
+    try { return JSON.parse(localStorage.getItem(UNSAVED + uuid) || "null"); } catch (error) { return null; }
+  }
+  function unsavedKeys() {
+    try { return Object.keys(localStorage); } catch (error) { return []; } // refused in some private windows
+  }
+  function forgetUnsaved(uuid) {
+    try { localStorage.removeItem(UNSAVED + uuid); } catch (error) { /* nothing was kept */ }
+  }
+
+  // Left by this visit's last tab, and nothing saved by another tab since.
+  function takeUnsaved(stored) {
+    var left = unsavedOf(id);
+    forgetUnsaved(id);
+    if (!left) return null;
+    if (stored && (stored.tab !== left.tab || (stored.revision || 0) > left.known + 1)) return null;
+    return left;
   }
 
   form.addEventListener("input", keep);
   form.addEventListener("change", keep);
-  form.addEventListener("pointerup", keep); // the signature pad sets its field on pointerup
+  form.addEventListener("pointerup", function (event) {
+    // The signature pad sets its field on pointerup; any other tap changes nothing.
+    if (event.target.closest("[data-signature-pad]")) keep();
+  });
 
   // --- What the core hands the page: suggested issues, the no-names check, re-checks ----------
 
@@ -464,36 +585,65 @@
     event.preventDefault();
     var button = form.querySelector("[type=submit]");
     button.disabled = true;
+    touched = true;
     save().then(function () {
-      var found = missing(record.fields, record.items);
-      if (found.length) {
+      var now = snapshot();
+      var found = missing(now.fields, now.items);
+      if (stale || found.length) {
         button.disabled = false;
-        return showProblems(found);
+        return found.length && !stale ? showProblems(found) : null;
       }
-      record.report = report(record.fields, record.items);
-      record.state = "waiting";
-      record.reason = "Saved on this phone. It is sent by itself when there is signal.";
-      record.error = null;
-      return Outbox.put(record).then(function () {
+      return save({ queue: true }).then(function (queued) {
+        if (!queued) {
+          button.disabled = false;
+          return;
+        }
         if (navigator.serviceWorker) {
-          return navigator.serviceWorker.ready.then(function (registration) {
+          navigator.serviceWorker.ready.then(function (registration) {
             if (registration.sync) return registration.sync.register("icv-outbox");
           }).catch(function () {});
         }
-      }).then(function () {
         location.assign(form.dataset.outboxUrl);
       });
-    });
+    }).catch(function () { button.disabled = false; });
   });
 
   // --- Opening --------------------------------------------------------------------------------
 
-  Outbox.get(id).then(function (found) {
-    if (!params.get("id")) {
-      params.set("id", id);
-      history.replaceState(null, "", location.pathname + "?" + params);
+  // "Record a visit" with a visit already begun on this phone carries on with it (a second
+  // visit typed afresh would be sent twice); "Start a new visit instead" opens a blank one.
+  function waitingDraft() {
+    if (params.get("id") || params.get("new")) return Promise.resolve(null);
+    return Outbox.all().then(function (records) {
+      var ids = records.map(function (r) { return r.uuid; });
+      unsavedKeys().forEach(function (key) {
+        var left = key.indexOf(UNSAVED) === 0 && unsavedOf(key.slice(UNSAVED.length));
+        if (left && ids.indexOf(left.uuid) < 0) records.push(Object.assign({ state: "draft" }, left));
+      });
+      return records.filter(function (r) {
+        return r.owner === +form.dataset.user && (r.state === "draft" || r.state === "failed") &&
+          r.fields && (!r.scheme || r.scheme === form.dataset.scheme);
+      }).sort(function (a, b) { return b.updated - a.updated; })[0] || null;
+    });
+  }
+
+  waitingDraft().then(function (draft) {
+    if (draft) {
+      id = draft.uuid;
+      var resumed = document.querySelector("[data-resumed]");
+      resumed.querySelector("[data-resumed-title]").textContent = draft.title || "";
+      var fresh = new URLSearchParams(params);
+      fresh.set("new", "1");
+      resumed.querySelector("a").href = location.pathname + "?" + fresh;
+      resumed.hidden = false;
     }
+    return Outbox.get(id);
+  }).then(function (found) {
+    params.delete("new");
+    params.set("id", id);
+    history.replaceState(null, "", location.pathname + "?" + params);
     if (found && found.state === "sent") {
+      forgetUnsaved(id);
       var done = document.createElement("p");
       done.className = "notice";
       done.textContent = found.message + " ";
@@ -504,23 +654,34 @@
       problems.appendChild(done);
       return;
     }
+    var left = takeUnsaved(found);
+    var source = left || found;
     if (found) {
-      record = found;
-      (found.items.detainees || []).forEach(function (index) { add("detainees", index); });
-      (found.items.issues || []).forEach(function (index) { add("issues", index); });
-      restore(found.fields);
-      if (found.state === "failed" && found.error) {
-        var fields = found.error.fields || {};
-        showProblems(Object.keys(fields).map(function (path) {
-          return [inputName(path, found.items), fields[path]];
-        }), found.error.detail);
-      } else if (found.state !== "draft") {
-        saved.textContent = "This report is waiting in the outbox. If you change it, send it again.";
-      }
+      known = found.revision || 0;
+      knownState = found.state;
+      lastSaved = JSON.stringify([found.fields, found.items]);
+    }
+    if (source) {
+      (source.items.detainees || []).forEach(function (index) { add("detainees", index); });
+      (source.items.issues || []).forEach(function (index) { add("issues", index); });
+      restore(source.fields);
     } else {
       form.querySelector("[name='start-arrived_at']").value = localNow();
     }
     showWhatTheCoreHands();
+    if (found && found.state === "failed" && found.error) {
+      var fields = found.error.fields || {};
+      showProblems(Object.keys(fields).map(function (path) {
+        return [inputName(path, found.items), fields[path]];
+      }), found.error.detail);
+    } else if (found && found.state !== "draft") {
+      saved.textContent = form.dataset.waitingText;
+    }
+    opened = true;
+    if (left) {
+      touched = true;
+      save().catch(function () {});
+    }
     form.hidden = false;
     form.dataset.ready = "1";
   }, function () {

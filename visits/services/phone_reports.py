@@ -5,7 +5,9 @@ several times (a dropped connection, a retry after an answer that never arrived,
 perhaps after the other visitor of the pair has sent their own record of the same visit.
 
 - The phone's UUID for the visit makes sending safe to repeat: the second time finds the
-  report already stored and returns it; there is never a second visit.
+  report already stored and returns it; there is never a second visit. Sent again with changes
+  (an edit made on the phone after it was sent), the new version is kept beside the first as a
+  `VisitCopy` with its differences, to be settled by amendment: an edit is never dropped.
 - Every step goes through the same services as the pages and the step-by-step API, inside one
   transaction: a report is stored whole and submitted, or not at all, with the first broken rule
   named by where it is in the report (`detainees.1.custody_number`).
@@ -16,6 +18,7 @@ perhaps after the other visitor of the pair has sent their own record of the sam
 """
 
 import datetime
+import json
 import uuid as uuid_module
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -90,7 +93,7 @@ def receive(*, actor, client_uuid: uuid_module.UUID, report: WholeReport) -> Rec
     Raises DomainError (nothing stored) for a broken rule, ConflictError if the UUID is someone
     else's (in the same words whoever's, saying nothing of their visit) or names a visit being
     filled in step by step."""
-    earlier = _earlier_receipt(actor, client_uuid)
+    earlier = _earlier_receipt(actor, client_uuid, report)
     if earlier:
         return earlier
     photos = _cleaned_photos(report)
@@ -123,8 +126,9 @@ def _already_stored(visit: Visit) -> Receipt:
     )
 
 
-def _earlier_receipt(actor, client_uuid) -> Receipt | None:
-    """The answer to an earlier sending of this UUID, if there was one."""
+def _earlier_receipt(actor, client_uuid, report: WholeReport) -> Receipt | None:
+    """The answer to an earlier sending of this UUID, if there was one: the same receipt for the
+    same report, and the changes kept beside the first for a report edited since."""
     visit = Visit.objects.filter(uuid=client_uuid).first()
     if visit:
         if not visit.visit_visitors.filter(user=actor).exists():
@@ -134,13 +138,91 @@ def _earlier_receipt(actor, client_uuid) -> Receipt | None:
                 "This visit is being filled in step by step: finish it there.",
                 code="visit_in_progress",
             )
-        return _already_stored(visit)
+        if not _changes(visit, report):
+            return _already_stored(visit)
+        return _keep_edit(actor, client_uuid, report, visit)
     copy = VisitCopy.objects.filter(client_uuid=client_uuid).select_related("visit").first()
     if copy:
         if copy.sent_by_id != actor.pk:
             raise visit_service.uuid_taken()
-        return _copy_receipt(copy)
+        if copy.report == report.as_sent:
+            return _copy_receipt(copy)
+        return _keep_edit(actor, client_uuid, report, copy.visit)
     return None
+
+
+def _keep_edit(actor, client_uuid, report: WholeReport, visit: Visit) -> Receipt:
+    """A report changed on the phone after it was sent: kept whole beside the stored one, once.
+
+    The copy's key is made from the phone's UUID and the report's content, so the same edit sent
+    again (a lost answer) finds its copy, and a further edit makes another."""
+    content = json.dumps(report.as_sent, sort_keys=True, default=str)
+    edit_uuid = uuid_module.uuid5(client_uuid, content)
+    with transaction.atomic():
+        copy, created = VisitCopy.objects.get_or_create(
+            client_uuid=edit_uuid,
+            defaults={
+                "visit": visit,
+                "sent_by": actor,
+                "report": report.as_sent,
+                "differences": _changes(visit, report),
+            },
+        )
+        if created:
+            audit.record(
+                actor=actor,
+                action="visit.edit_kept",
+                obj=visit,
+                scheme=visit.scheme,
+                detail={"differences": len(copy.differences)},
+            )
+    return Receipt(
+        Receipt.KEPT_AS_COPY,
+        visit,
+        "Sent again with your changes. The report first sent is kept as it was, and the "
+        f"changed one beside it ({len(copy.differences)} "
+        f"{'difference' if len(copy.differences) == 1 else 'differences'}) for the scheme "
+        "manager to settle by amendment. Nothing is lost.",
+    )
+
+
+def _changes(visit: Visit, report: WholeReport) -> list[list[str]]:
+    """`differences`, and also the notes, detainee flags and issue details a visitor may have
+    corrected after sending: an edit found no different would be dropped."""
+    found = differences(visit, report)
+    detainees = {d.custody_number: d for d in visit.detainees.prefetch_related("answers")}
+    flags = [f for f in visit_service.DetaineeDetails.__dataclass_fields__ if f != "answers"]
+    for details in report.detainees:
+        number = rules.normalise_custody_number(details.custody_number)
+        stored = detainees.get(number)
+        if stored is None:
+            continue  # already among the differences
+        if any(getattr(stored, f) != getattr(details, f) for f in flags if f != "custody_number"):
+            found.append([f"Detainee {number}", "as recorded", "details differ"])
+        notes = {a.question_id: a.note.strip() for a in stored.answers.all() if a.note.strip()}
+        sent = {q: note.strip() for q, (_value, note) in details.answers.items() if note.strip()}
+        if notes != sent:
+            found.append([f"Detainee {number}", "notes", "notes differ"])
+    suite_notes = {
+        a.question_id: a.note.strip()
+        for a in visit.answers.filter(detainee__isnull=True)
+        if a.note.strip()
+    }
+    sent_notes = {q: n.strip() for q, (_v, n) in report.suite_answers.items() if n.strip()}
+    if suite_notes != sent_notes:
+        found.append(["Suite checks", "notes", "notes differ"])
+    raised = {
+        i.description.strip(): (i.category, i.severity, i.custody_number)
+        for i in visit.issues.all()
+    }
+    for issue in report.issues:
+        here = raised.get(issue["description"].strip())
+        there = (issue.get("category"), issue.get("severity", "routine"))
+        if here and here[:2] != there:
+            found.append(["Issue", f"{here[0]}, {here[1]}", f"{there[0]}, {there[1]}"])
+    for description in raised.keys() - {i["description"].strip() for i in report.issues}:
+        found.append(["Issue", description, "not in the copy"])
+    return found
 
 
 @contextmanager
