@@ -311,3 +311,26 @@ def test_the_phone_page_carries_each_suites_rechecks_hidden_until_its_suite_is_c
     client.force_login(persona("outsider"))
     theirs = client.get("/visits/record/").content.decode()
     assert "data-recheck=" not in theirs and "Custody suite" in theirs
+
+
+def test_a_recheck_typed_offline_of_an_issue_fixed_meanwhile_is_kept_not_refused(visitor_api):
+    from visits.services import issues as issue_service
+
+    issue = make_reported_issue(recheck=True)
+    # While this report waited on the phone, another visit to the suite found it fixed.
+    other = make_visit(visitors=[persona("partner"), persona("coordinator")], status="draft")
+    issue_service.record_recheck(actor=persona("partner"), visit=other, issue=issue, fixed=True)
+    key = uuid.uuid4()
+    body = report()
+    body["rechecks"] = [{"issue": issue.pk, "fixed": False, "note": "Bell silent when we rang."}]
+    answer = put(visitor_api, key, body)
+    assert answer.status_code == 201, answer.json()
+    issue.refresh_from_db()
+    assert not issue.recheck_next_visit  # fixed stays fixed: nothing more to take off
+    late = issue.events.filter(kind=IssueEvent.Kind.RECHECKED, actor=persona("visitor")).get()
+    assert "sent after another visit had marked it fixed" in late.text
+    assert late.text.endswith("Bell silent when we rang.")
+    # An issue that was never waiting here is still refused.
+    never = make_reported_issue(recheck=False)
+    body["rechecks"] = [{"issue": never.pk, "fixed": True}]
+    assert put(visitor_api, uuid.uuid4(), body).json()["code"] == "recheck_not_expected"

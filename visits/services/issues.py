@@ -152,15 +152,23 @@ def recheck_not_expected() -> DomainError:
     )
 
 
-def record_recheck(*, actor, visit: Visit, issue: Issue, fixed: bool, note: str = "") -> Issue:
+def record_recheck(
+    *, actor, visit: Visit, issue: Issue, fixed: bool, note: str = "", late: bool = False
+) -> Issue:
     """On a later visit to the same suite, the visitors say whether an issue is now fixed.
 
-    A fixed issue leaves the re-check list; one not fixed stays for the visit after."""
-    if not visit.is_draft or issue.suite_id != visit.suite_id or not issue.recheck_next_visit:
+    A fixed issue leaves the re-check list; one not fixed stays for the visit after. `late`: a
+    re-check written on a phone with no signal of an issue another visit has since marked
+    fixed (recheck_already_settled): kept as what was seen, changing nothing else."""
+    waiting = issue.recheck_next_visit or late
+    if not visit.is_draft or issue.suite_id != visit.suite_id or not waiting:
         raise recheck_not_expected()
     with transaction.atomic():
         issue = Issue.objects.select_for_update().get(pk=issue.pk)
         text = ("Fixed" if fixed else "Not fixed") + f" at the visit of {visit.visit_date:%d %B %Y}"
+        if late and not issue.recheck_next_visit:
+            text += " " + gettext("(sent after another visit had marked it fixed)")
+            fixed = False  # nothing more to take off the list
         if note.strip():
             text += f": {note.strip()}"
         IssueEvent.objects.create(
@@ -200,6 +208,23 @@ def awaiting_recheck_at(suites) -> QuerySet[Issue]:
     return Issue.objects.filter(
         suite_id__in=suites, recheck_next_visit=True, visit__status=Visit.Status.SUBMITTED
     ).order_by("created_at", "pk")
+
+
+def recheck_already_settled(visit: Visit, issue_id: int) -> Issue | None:
+    """An issue at this visit's suite that was waiting for a re-check and has since been
+    re-checked fixed at another visit: what a report typed with no signal may still carry."""
+    return (
+        Issue.objects.filter(
+            pk=issue_id,
+            suite_id=visit.suite_id,
+            visit__status=Visit.Status.SUBMITTED,
+            recheck_next_visit=False,
+            events__kind=IssueEvent.Kind.RECHECKED,
+        )
+        .exclude(visit=visit)
+        .distinct()
+        .first()
+    )
 
 
 def awaiting_recheck(visit: Visit) -> QuerySet[Issue]:

@@ -290,10 +290,21 @@ def _fill_in(actor, visit: Visit, report: WholeReport, photos: list) -> None:
 def _record_recheck(actor, visit: Visit, recheck: dict) -> None:
     # Only an issue this visit may re-check: the same list the step-by-step issues page shows.
     issue = issue_service.awaiting_recheck(visit).filter(pk=recheck["issue"]).first()
+    late = False
+    if issue is None:
+        # Marked fixed at another visit while this report waited on the phone: what this pair
+        # saw is still kept, and the report is not refused for it.
+        issue = issue_service.recheck_already_settled(visit, recheck["issue"])
+        late = issue is not None
     if issue is None:
         raise issue_service.recheck_not_expected()
     issue_service.record_recheck(
-        actor=actor, visit=visit, issue=issue, fixed=recheck["fixed"], note=recheck["note"]
+        actor=actor,
+        visit=visit,
+        issue=issue,
+        fixed=recheck["fixed"],
+        note=recheck["note"],
+        late=late,
     )
 
 
