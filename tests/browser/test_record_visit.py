@@ -115,7 +115,7 @@ def test_record_a_whole_visit_on_a_phone(page, demo, sign_in, live_server, conso
     assert "Before you submit" not in page.inner_text("main")
     assert "WY-00123-26" in page.inner_text("main")
     page.get_by_role("button", name="Submit the report").click()
-    settle(page, page.get_by_text("Report submitted. Thank you."))
+    settle(page, page.locator("main").get_by_text("Report submitted. Thank you."))
     page.go_back()
     page.wait_for_load_state("networkidle")
 
