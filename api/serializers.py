@@ -493,6 +493,11 @@ class AmendmentSerializer(_KnownKeysOnly):
         max_length=MAX_DETAINEES,
         help_text="Corrected custody record numbers: [{detainee: id, custody_number}].",
     )
+    names_checked = serializers.BooleanField(
+        default=False,
+        help_text="The writer has checked that the amended good practice names no one "
+        "(400 `may_name_someone` otherwise, if it looks as if it does).",
+    )
 
 
 class IssueEventSerializer(serializers.Serializer):

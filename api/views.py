@@ -312,6 +312,7 @@ class VisitViewSet(
             visit=visit,
             answers=s.answers_dict(data["answers"]),
             expected_revision=data["revision"],
+            names_checked=data["names_checked"],
         )
         return self._done(visit)
 
@@ -487,6 +488,7 @@ class VisitViewSet(
                 amendments.CustodyNumberAmendment(**c) for c in data.get("custody_numbers", [])
             ],
             expected_revision=data["revision"],
+            names_checked=data["names_checked"],
         )
         return self._done(visit)
 

@@ -513,7 +513,7 @@ def test_the_page_shows_the_services_problems_by_their_fields(client, report):
         admitted_at=local_input(report.arrived_at - datetime.timedelta(minutes=30)),
         delay_minutes=99999,
     )
-    assert response.status_code == 200
+    assert response.status_code == 400  # refused: the page again, with its errors
     assert "delay_minutes" in response.context["form"].errors  # the form's bound, first
     response = amend_page(
         client,
@@ -564,7 +564,7 @@ def test_the_page_refuses_a_bad_answer_and_number_by_their_fields(client, report
     mine = detainee(report)
     before = state(report)
     response = amend_page(client, report, f"detainee-{mine.pk}", custody_number="John Smith")
-    assert response.status_code == 200
+    assert response.status_code == 400  # refused: the page again, with its errors
     assert "looks like a name" in str(response.context["form"].errors["custody_number"])
     response = amend_page(client, report, f"detainee-{mine.pk}", custody_number="WY-00002-26")
     assert "already on this report" in str(response.context["form"].errors["custody_number"])
@@ -623,7 +623,7 @@ def test_a_stale_page_form_is_409_and_does_not_revert_the_other_amendment(client
     assert 'name="revision"' in suite.content.decode()
     without = {k: v for k, v in data.items() if k != "revision"}
     response = client.post(url, without | {"reason": "Again", "good_practice": "Warm food"})
-    assert response.status_code == 200 and response.context["form"].non_field_errors()
+    assert response.status_code == 400 and response.context["form"].non_field_errors()
     report.refresh_from_db()
     assert report.good_practice == ""
 
@@ -757,3 +757,31 @@ def test_the_api_schema_types_each_kind_of_change(client, db):
     fields = components["AmendedFieldsRequest"]["properties"]
     assert fields["delay_minutes"]["maximum"] == 1440 and fields["in_custody"]["maximum"] == 999
     assert fields["arrived_at"]["format"] == "date-time"
+
+
+def test_amended_good_practice_that_may_name_someone_is_refused_by_every_door(client, api, report):
+    """As when it is first written: good practice is published in the PCC's reports."""
+    response = amend(api, report, {"changes": {"good_practice": "PC Jones was kind to cell 3."}})
+    assert response.status_code == 400
+    assert response.json()["code"] == "may_name_someone"
+    assert "PC Jones" in response.json()["fields"]["changes.good_practice"]
+    report.refresh_from_db()
+    assert "Jones" not in report.good_practice and not report.amendments.exists()
+    # The page shows the warning and the box; ticked, the amendment is kept.
+    page = amend_page(client, report, good_practice="Sgt Patel checked every cell.")
+    html = page.content.decode()
+    assert page.status_code == 400 and "Sgt Patel" in html
+    assert "I have checked: this names no one" in html
+    page = amend_page(
+        client, report, good_practice="Sgt Patel checked every cell.", names_checked="on"
+    )
+    assert page.status_code == 302
+    report.refresh_from_db()
+    assert report.good_practice == "Sgt Patel checked every cell."
+    # Through the API with the same flag.
+    response = amend(
+        api,
+        report,
+        {"changes": {"good_practice": "Dr Khan saw everyone quickly."}, "names_checked": True},
+    )
+    assert response.status_code == 200, response.json()

@@ -111,7 +111,7 @@ EXPECTED = {
     "POST two-factor-setup": "400 400 400 400 400 400 400 302",
     "POST two-factor-verify": "302 302 302 302 302 302 302 302",
     "POST visit-admission": "200 200 404 403 404 404 404 302",
-    "POST visit-amend": "200 200 404 200 403 403 404 302",
+    "POST visit-amend": "400 400 404 400 403 403 404 302",
     "POST visit-check": "400 400 404 403 404 404 404 302",
     "POST visit-detainee": "200 200 404 403 404 404 404 302",
     "POST visit-detainee-new": "200 200 404 403 404 404 404 302",

@@ -653,7 +653,16 @@ class AmendmentForm(_AmendmentFormMixin, forms.Form):
                 field = forms.CharField(required=False, max_length=spec.maximum, widget=widget)
             field.label, field.help_text = label, help_text
             self.fields[name] = field
+        self.fields["names_checked"] = _names_checked_field()
         self.fields["reason"] = _reason_field()
+
+    # The no-names box shows once the service has said the good practice may name someone.
+    show_names_checked = False
+
+    def place(self, error: DomainError) -> None:
+        super().place(error)
+        if "changes.good_practice" in error.fields or self["names_checked"].data:
+            self.show_names_checked = True
 
     def changes(self) -> dict:
         """The fields changed from what is recorded, typed for amend_visit."""
@@ -682,7 +691,12 @@ class AmendmentForm(_AmendmentFormMixin, forms.Form):
                 ],
                 False,
             ),
-            (_("Good practice"), [self["good_practice"]], False),
+            (
+                _("Good practice"),
+                [self["good_practice"]]
+                + ([self["names_checked"]] if self.show_names_checked else []),
+                False,
+            ),
         ]
 
     def field_for(self, path: str) -> str | None:

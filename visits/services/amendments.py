@@ -119,6 +119,9 @@ class _Problems:
         "field_not_amendable": gettext_noop("Some of these cannot be amended."),
         "numbers_disagree": gettext_noop("The amended numbers do not add up."),
         "amendment_invalid": gettext_noop("Check the amendment."),
+        "may_name_someone": gettext_noop(
+            "The amended text may name someone: take the name out, or say it names no one."
+        ),
     }
 
     def __init__(self):
@@ -482,15 +485,18 @@ def amend_visit(
     answers=(),
     custody_numbers=(),
     expected_revision: int | None = None,
+    names_checked: bool = False,
 ) -> Amendment | None:
     """Correct a submitted report, keeping who changed what from what to what, when and why.
 
     `changes` maps fields of AMENDABLE to their new values (typed: datetimes, ints, text);
     `answers` are AnswerAmendments, `custody_numbers` CustodyNumberAmendments. Every change is
     checked by the rules of the step that records it, and the amended report by those of
-    submission. Returns None if nothing changed. Raises DomainError naming every problem by its
-    path (`changes.delay_minutes`, `answers.0.value`), nothing changed; ConflictError
-    (`stale_revision`) if the report changed since `expected_revision`."""
+    submission (good practice, published to the PCC, may not name anyone unless
+    `names_checked`, as when it is first written). Returns None if nothing changed. Raises
+    DomainError naming every problem by its path (`changes.delay_minutes`, `answers.0.value`),
+    nothing changed; ConflictError (`stale_revision`) if the report changed since
+    `expected_revision`."""
     problems = _Problems()
     if not isinstance(reason, str) or not reason.strip():
         problems.add(
@@ -517,6 +523,14 @@ def amend_visit(
             ),
         )
         fields = _amended_fields(locked, typed, problems)
+        if "good_practice" in fields:
+            named = rules.names_problem(
+                fields["good_practice"][1],
+                names_checked=names_checked,
+                suite_names=[locked.suite.name],
+            )
+            if named:
+                problems.add("changes.good_practice", named, "may_name_someone")
         answer_diff, answer_rows = _amended_answers(locked, answers, problems)
         number_diff, new_numbers = _amended_custody_numbers(locked, custody_numbers, problems)
         problems.refuse()

@@ -128,6 +128,7 @@ def visit_amend(request, uuid):
                 answers=form.answer_changes() if part else (),
                 custody_numbers=form.custody_number_changes() if part else (),
                 expected_revision=form.cleaned_data["revision"],
+                names_checked=not part and form.cleaned_data["names_checked"],
             )
         except ConflictError as error:
             form.add_error(None, error.message)
@@ -140,6 +141,8 @@ def visit_amend(request, uuid):
             )
             return redirect("visit-report", uuid=visit.uuid)
     title = dict(parts)[part]
+    if status == 200 and form.is_bound and form.errors:
+        status = 400  # refused: the page again, with its errors
     return render(
         request,
         "visits/reports/amend.html",
