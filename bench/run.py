@@ -109,6 +109,28 @@ def recording_first_load(client, html: bytes) -> int:
     return total
 
 
+def sign_in(client, username: str) -> None:
+    """Signed in as a person is: managers, PCC readers and force leads with their two-factor
+    code given (django-otp's device kept in the session, looked up on every request)."""
+    from django.contrib.auth import get_user_model
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from visits.services import two_factor
+
+    user = get_user_model().objects.get(username=username)
+    device = None
+    if two_factor.required_for(user):
+        device, _ = TOTPDevice.objects.get_or_create(
+            user=user, name="bench", defaults={"confirmed": True}
+        )
+    client.force_login(user)
+    if device:  # as django_otp.login does once the code is right
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+
+
 def measure(client, path: str, runs: int) -> dict:
     from django.db import connection
 
@@ -338,9 +360,7 @@ def main() -> int:
         )
         client = Client(HTTP_ACCEPT_ENCODING="identity")
         if who:
-            from django.contrib.auth import get_user_model
-
-            client.force_login(get_user_model().objects.get(username=who))
+            sign_in(client, who)
         result = measure(client, path, args.runs)
         weight = (
             None

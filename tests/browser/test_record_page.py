@@ -193,6 +193,11 @@ def test_a_name_is_warned_of_and_a_recheck_is_sent_with_the_report(
     page.get_by_label("Custody suite").select_option(label="Aylsham")
     expect(recheck).to_be_hidden()
     key = start_a_visit(page, arrived)
+    # Folded by default: a tap on its summary shows the suite's re-checks.
+    rechecks = page.locator("[data-rechecks]")
+    expect(rechecks).to_be_visible()
+    expect(recheck).to_be_hidden()
+    rechecks.locator("summary").click()
     expect(recheck).to_be_visible()
     expect(recheck).to_contain_text("Cell 4 call bell not working.")
     expect(recheck.get_by_label("Not looked at")).to_be_checked()
