@@ -5,8 +5,9 @@
 Runs the app (runserver on a throwaway SQLite file with the demo data), signs in as the demo
 visitor on a 360 x 740 phone (Debian's Chromium through Playwright) and records, on "Record a
 visit", a visit as a volunteer on their rota slot would: 4 detainees, two "no" answers (one on
-a detainee, one on the suite) with a note each, one issue, a photo if the page takes one, and the
-sign-off; then waits until the outbox has sent it and checks the server holds it whole.
+a detainee, one on the suite) with a note each, a photo with its caption, one issue, and the
+sign-off; then waits until the outbox has sent it and checks the server holds it whole (the
+photo once, with its caption and the phone's id for it).
 
 It walks twice, in a fresh phone each time: by touch (every tap counted: a tap on a field to
 type in it, a tap to open a list and one to choose, a stroke of the signature) and by keyboard
@@ -441,12 +442,18 @@ def main() -> int:
             "(Playwright) on a 360 x 740 phone, `runserver` on SQLite with the demo data.",
             "The demo visitor, on the rota at Wymondham this week with Peter Shaw, records a "
             '4-detainee visit on "Record a visit": a "no" with a note on the first detainee\'s '
-            "first question and on the suite's first, one issue, a photo if the page takes one, "
-            "the sergeant's name and signature, both confirmations, Send. Every checklist is "
+            "first question and on the suite's first, one photo (a small JPEG through the "
+            "page's photo input, counted as the tap or the key that opens the chooser) with its "
+            "caption, one issue, the sergeant's name and signature, both confirmations, Send. "
+            "Every checklist is "
             'answered with "All as expected". Free text (custody numbers, times, numbers, '
             "notes, the description) costs nothing; a tap on a field to type in it does, and "
             "so does every key that moves the focus or chooses (Tab, Shift+Tab, Space, Enter, "
-            "arrows). `--trace` prints where each key press leaves the focus.",
+            "arrows). `--trace` prints where each key press leaves the focus. The detainee's "
+            "less common flags (record check, interpreter, TACT) and the earlier issues to "
+            're-check are folded behind "More about this detainee" and "Re-check issues from '
+            'earlier visits", open when something in them is set: by keyboard they were 4 stops '
+            "a detainee and 2 for each earlier issue (9 at Wymondham), now 1 each.",
             "",
             "| step | taps | key presses |",
             "|---|---|---|",
