@@ -733,12 +733,10 @@ def main() -> int:
         f"service worker + outbox (sw.js, outbox.js, offline.js): {scripts} B "
         f"(budget {BUDGET_SCRIPTS_BYTES} B)",
     ]
+    # What went wrong, report by report, is written down with the figures.
+    lines += [f"  {name}: {label}" for name, labels in figures.items() for label in labels]
+    lines += [f"  photos: {label}" for label in photo_figures["problems"]]
     print("\n".join(lines))
-    for name, labels in figures.items():
-        for label in labels:
-            print(f"  {name}: {label}")
-    for label in photo_figures["problems"]:
-        print(f"  photos: {label}")
 
     bad = (
         figures["lost"]
