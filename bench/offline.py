@@ -121,7 +121,25 @@ def a_visit(rng: random.Random, facts: dict, n: int) -> dict:
         if rng.random() < 0.4
         else [],
         "good_practice": rng.choice(["", f"Clean cells, visit {n + 1}."]),
+        # Some with photos of the suite (1 or 2), each with its caption, kept on the phone.
+        "photos": [f"Bench photo {n + 1}.{k + 1}: cell {rng.randint(1, 9)}" for k in range(2)][
+            : rng.choice([0, 0, 0, 1, 2])
+        ],
     }
+
+
+def a_photo(caption: str) -> str:
+    """A small JPEG, base64, its colour from the caption, as a phone's camera would give."""
+    import base64
+    import hashlib
+    import io
+
+    from PIL import Image
+
+    colour = tuple(hashlib.sha256(caption.encode()).digest()[:3])
+    buffer = io.BytesIO()
+    Image.new("RGB", (160, 120), colour).save(buffer, "JPEG")
+    return base64.b64encode(buffer.getvalue()).decode()
 
 
 def local(moment: datetime.datetime) -> str:
@@ -143,6 +161,7 @@ def operations(visit: dict, facts: dict) -> list:
         ops.append(["value", f"detainees.{i}-custody_number", detainee["custody_number"]])
         ops += [["check", f"detainees.{i}-q_{q}", v] for q, v in detainee["answers"].items()]
     ops += [["check", f"suite-q_{q}", v] for q, v in visit["suite_answers"].items()]
+    ops += [["photo", caption, a_photo(caption)] for caption in visit["photos"]]
     for i, description in enumerate(visit["issues"]):
         ops.append(["add", "issues", None])
         ops.append(["value", f"issues.{i}-category", "conditions"])
@@ -161,10 +180,13 @@ def operations(visit: dict, facts: dict) -> list:
 
 # Taps and typing as a person does them: each sets its field and fires input and change.
 APPLY = """
-window.benchApply = function (ops) {
+// A photo is chosen through the page's file input (as set_input_files would) and its caption
+// typed once the page shows it kept: the only step that waits, so benchApply returns a promise.
+window.benchApply = async function (ops) {
   const form = document.querySelector("[data-record]");
   for (const [kind, name, value] of ops) {
     if (kind === "add") { form.querySelector(`[data-add="${name}"]`).click(); continue; }
+    if (kind === "photo") { await benchPhoto(form, name, value); continue; }
     const selector = kind === "check" && value !== null
       ? `[name="${name}"][value="${value}"]` : `[name="${name}"]`;
     const input = form.querySelector(selector);
@@ -173,6 +195,23 @@ window.benchApply = function (ops) {
     input.dispatchEvent(new Event("input", {bubbles: true}));
     input.dispatchEvent(new Event("change", {bubbles: true}));
   }
+};
+window.benchPhoto = async function (form, caption, base64) {
+  const list = form.querySelector("[data-photo-list]");
+  const before = list.children.length;
+  const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+  const chosen = new DataTransfer();
+  chosen.items.add(new File([bytes], "suite.jpg", {type: "image/jpeg"}));
+  const input = form.querySelector("[data-photo-file]");
+  input.files = chosen.files;
+  input.dispatchEvent(new Event("change", {bubbles: true}));
+  for (let waited = 0; list.children.length === before; waited += 20) {
+    if (waited > 10000) throw new Error("The photo was not kept");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  const field = list.lastElementChild.querySelector("[data-photo-caption]");
+  field.value = caption;
+  field.dispatchEvent(new Event("input", {bubbles: true}));
 };
 """
 
@@ -398,7 +437,8 @@ def record_and_send(
     if behaviour == "reload_after_change":
         with page.expect_navigation():
             page.evaluate(
-                "([ops, ms]) => { benchApply(ops); setTimeout(() => location.reload(), ms); }",
+                "([ops, ms]) => benchApply(ops)"
+                ".then(() => { setTimeout(() => location.reload(), ms); })",
                 [ops[cut : cut + 1], rng.randint(0, 80)],
             )
         ready(page)
@@ -511,10 +551,14 @@ def content_of_visit(visit) -> dict:
         },
         "issues": sorted(i.description for i in visit.issues.all()),
         "good_practice": visit.good_practice.strip(),
+        # A photo is held when its image is: an attachment with the phone's id for it.
+        "photos": sorted(a.caption for a in visit.attachments.all() if a.client_uuid),
     }
 
 
-def content_of_report(report: dict) -> dict:
+def content_of_report(report: dict, stored_photo_ids: set) -> dict:
+    """A report kept as a copy beside a visit. Its photos' bytes are not kept in a copy: a
+    photo of it counts as held only if an attachment of the visit has its id."""
     from visits.reports import NUMBER_LABELS
 
     answers = lambda given: {a["question"]: a["value"] for a in given if a["value"]}  # noqa: E731
@@ -530,6 +574,9 @@ def content_of_report(report: dict) -> dict:
         },
         "issues": sorted(i["description"] for i in report["issues"]),
         "good_practice": report["good_practice"].strip(),
+        "photos": sorted(
+            p["caption"] for p in report.get("photos") or [] if p["id"] in stored_photo_ids
+        ),
     }
 
 
@@ -546,6 +593,7 @@ def content_meant(visit: dict) -> dict:
         },
         "issues": sorted(visit["issues"]),
         "good_practice": visit["good_practice"].strip(),
+        "photos": sorted(visit["photos"]),
     }
 
 
@@ -608,17 +656,37 @@ def main() -> int:
         server.wait()
 
     django_for(db)
-    from visits.models import Visit, VisitCopy
+    from visits.models import Attachment, Visit, VisitCopy
 
     figures = {"lost": [], "duplicated": [], "missing": [], "false_sent": [], "not_sent": []}
+    photo_figures = {"reports": 0, "photos": 0, "stored once": 0, "problems": []}
     for visit, behaviour, _weather, happened in runs:
         key = happened["key"]
         stored = list(Visit.objects.filter(sergeant_name=visit["tag"]))
         copies = VisitCopy.objects.filter(visit__in=stored, sent_by__username="visitor")
+        attachments = list(Attachment.objects.filter(visit__in=stored))
+        photo_ids = {str(a.client_uuid) for a in attachments if a.client_uuid}
         held = [content_of_visit(v) for v in stored if v.created_by.username == "visitor"]
-        held += [content_of_report(c.report) for c in copies]
+        held += [content_of_report(c.report, photo_ids) for c in copies]
         whole = content_meant(visit) in held
         label = f"{behaviour} {key} {happened['note']}".strip()
+        if visit["photos"]:
+            # Each photo once: one attachment per caption meant, each with the phone's id for
+            # it, no id twice, and none the volunteer did not take.
+            photo_figures["reports"] += 1
+            photo_figures["photos"] += len(visit["photos"])
+            ids = [a.client_uuid for a in attachments]
+            once = (
+                sorted(a.caption for a in attachments) == sorted(visit["photos"])
+                and None not in ids
+                and len(set(ids)) == len(ids)
+            )
+            photo_figures["stored once"] += once
+            if not once:
+                photo_figures["problems"].append(
+                    f"{label}: meant {len(visit['photos'])}, stored {len(attachments)} "
+                    f"({len(set(ids))} ids)"
+                )
         if not stored:
             figures["lost"].append(label)
         elif len(stored) > 1:
@@ -649,6 +717,10 @@ def main() -> int:
         f"{len(runs)} reports in {elapsed:.0f} s",
         "phone behaviour: " + count(b for _v, b, _w, _h in runs),
         "weather: " + count(w for _v, b, w, _h in runs if b not in NO_WEATHER),
+        f"with photos: {photo_figures['reports']} reports, {photo_figures['photos']} photos "
+        f"(through the page's photo input, each with a caption); stored once, every photo with "
+        f"its caption and the phone's id: {photo_figures['stored once']}/"
+        f"{photo_figures['reports']}",
         f"expired session told on the page: {sum(map(bool, banners))}/{len(banners)}",
         f"edits while sending made with the report on its way: {sum(map(bool, in_flight))}/"
         f"{len(in_flight)} (the others just after it was sent)",
@@ -661,12 +733,18 @@ def main() -> int:
         f"service worker + outbox (sw.js, outbox.js, offline.js): {scripts} B "
         f"(budget {BUDGET_SCRIPTS_BYTES} B)",
     ]
+    # What went wrong, report by report, is written down with the figures.
+    lines += [f"  {name}: {label}" for name, labels in figures.items() for label in labels]
+    lines += [f"  photos: {label}" for label in photo_figures["problems"]]
     print("\n".join(lines))
-    for name, labels in figures.items():
-        for label in labels:
-            print(f"  {name}: {label}")
 
-    bad = figures["lost"] or figures["duplicated"] or figures["missing"] or figures["false_sent"]
+    bad = (
+        figures["lost"]
+        or figures["duplicated"]
+        or figures["missing"]
+        or figures["false_sent"]
+        or photo_figures["problems"]
+    )
     ok = not bad and max(reopen) < BUDGET_REOPEN_MS and scripts <= BUDGET_SCRIPTS_BYTES
     section = "\n".join(
         [
@@ -675,7 +753,8 @@ def main() -> int:
             f"`bench/offline.py --visits {args.visits} --seed {args.seed}`, measured "
             f"{time.strftime('%Y-%m-%d')} in Chromium (Playwright), `runserver` on SQLite.",
             "Each report is typed on the record page (taps and typing as events, 0-3 detainees "
-            "with every checklist answer, sometimes an issue) as a volunteer does, through one "
+            "with every checklist answer, sometimes an issue, sometimes one or two photos "
+            "chosen through the page's photo input and captioned) as a volunteer does, through one "
             "phone behaviour in turn: a reload or a closed tab 0-80 ms after a change, the app "
             "reopened from home, an old second tab tapped after a newer one, an edit after "
             "sending, an edit while sending, a double tap on Send and two senders at once, an "
@@ -683,7 +762,8 @@ def main() -> int:
             "half the time, and the report is sent with none; then the signal comes back under "
             "a random weather (no signal a while longer, the request aborted, the answer lost "
             "after the server stored it, a slow link, a reload mid-send). Each report is then "
-            "looked for on the server: every detainee, number, answer, issue and the good "
+            "looked for on the server: every detainee, number, answer, issue, photo (its "
+            "caption, its image stored as an attachment with the phone's id) and the good "
             "practice as last typed in the newest tab, in the visit or (edited after sending, "
             "or the partner's first) in the copy kept beside it, exactly once.",
             "",

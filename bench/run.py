@@ -109,6 +109,28 @@ def recording_first_load(client, html: bytes) -> int:
     return total
 
 
+def sign_in(client, username: str) -> None:
+    """Signed in as a person is: managers, PCC readers and force leads with their two-factor
+    code given (django-otp's device kept in the session, looked up on every request)."""
+    from django.contrib.auth import get_user_model
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from visits.services import two_factor
+
+    user = get_user_model().objects.get(username=username)
+    device = None
+    if two_factor.required_for(user):
+        device, _ = TOTPDevice.objects.get_or_create(
+            user=user, name="bench", defaults={"confirmed": True}
+        )
+    client.force_login(user)
+    if device:  # as django_otp.login does once the code is right
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+
+
 def measure(client, path: str, runs: int) -> dict:
     from django.db import connection
 
@@ -338,9 +360,7 @@ def main() -> int:
         )
         client = Client(HTTP_ACCEPT_ENCODING="identity")
         if who:
-            from django.contrib.auth import get_user_model
-
-            client.force_login(get_user_model().objects.get(username=who))
+            sign_in(client, who)
         result = measure(client, path, args.runs)
         weight = (
             None
@@ -350,16 +370,20 @@ def main() -> int:
             else page_weight(client, path, result["html"])
         )
         budget_q, budget_ms = BUDGETS[kind]
-        ok = (
-            result["queries"] <= budget_q
-            and result["median_ms"] <= budget_ms
-            and (weight is None or weight <= BUDGET_PAGE_BYTES)
-        )
+        broken = [
+            name
+            for name, within in (
+                ("queries", result["queries"] <= budget_q),
+                (f"time (budget {budget_ms} ms)", result["median_ms"] <= budget_ms),
+                ("weight", weight is None or weight <= BUDGET_PAGE_BYTES),
+            )
+            if not within
+        ]
+        ok = not broken
         if not ok:
             failures.append(path)
-        rows.append(
-            (who or "anonymous", path, result["queries"], budget_q, result["median_ms"], weight, ok)
-        )
+        who_path = (who or "anonymous", path)
+        rows.append((*who_path, result["queries"], budget_q, result["median_ms"], weight, broken))
         print(
             f"{who or 'anonymous':<12} {path:<28} {result['queries']:>3} queries "
             f"{result['median_ms']:7.1f} ms {weight or 0:>7} B {'ok' if ok else 'OVER BUDGET'}"
@@ -401,17 +425,18 @@ def write_results(
         "",
         f"Measured {timezone.now():%Y-%m-%d %H:%M} UTC on {platform.node() or 'this machine'} "
         f"({os.cpu_count()} cores, Python {platform.python_version()}, SQLite), "
-        f"median of {runs} requests.",
+        f"median of {runs} requests, load average {os.getloadavg()[0]:.1f} at the end "
+        "(server times grow with it).",
         "Data: " + ", ".join(f"{v:,} {k}" for k, v in counts.items()) + ".",
         "",
         "| who | path | queries (budget) | median server time | first load, gzip | within budget |",
         "|---|---|---|---|---|---|",
     ]
-    for who, p, q, budget_q, ms, weight, ok in rows:
+    for who, p, q, budget_q, ms, weight, broken in rows:
         kb = f"{weight / 1024:.1f} KB" if weight is not None else "n/a (JSON)"
         lines.append(
             f"| {who} | `{p}` | {q} ({budget_q}) | {ms:.1f} ms | {kb} | "
-            f"{'yes' if ok else '**no**'} |"
+            f"{'**no**: ' + ', '.join(broken) if broken else 'yes'} |"
         )
     lines += [
         "",

@@ -5,8 +5,9 @@
 Runs the app (runserver on a throwaway SQLite file with the demo data), signs in as the demo
 visitor on a 360 x 740 phone (Debian's Chromium through Playwright) and records, on "Record a
 visit", a visit as a volunteer on their rota slot would: 4 detainees, two "no" answers (one on
-a detainee, one on the suite) with a note each, one issue, a photo if the page takes one, and the
-sign-off; then waits until the outbox has sent it and checks the server holds it whole.
+a detainee, one on the suite) with a note each, a photo with its caption, one issue, and the
+sign-off; then waits until the outbox has sent it and checks the server holds it whole (the
+photo once, with its caption and the phone's id for it).
 
 It walks twice, in a fresh phone each time: by touch (every tap counted: a tap on a field to
 type in it, a tap to open a list and one to choose, a stroke of the signature) and by keyboard
@@ -61,8 +62,8 @@ STEPS = [
     "Detainee 3",
     "Detainee 4",
     "Suite checks (one no, with a note)",
+    "Photo, with a caption",
     "Issue",
-    "Photo",
     "Sign-off and send",
 ]
 
@@ -311,26 +312,34 @@ def record_a_visit(walk: Walk, base: str) -> None:
     answer_the_exception(walk, suite_checks, "Graffiti in cell 4")
     walk.activate(suite_checks.get_by_role("button", name="All as expected"))
 
+    walk.at("Photo, with a caption")  # under the suite checks, where the page has it
+    photo = form.locator("input[type=file]")
+    if photo.count():
+        if walk.touch:
+            photo.first.scroll_into_view_if_needed()
+            walk.count()  # the tap that opens the camera or the files
+        else:
+            walk.tab_to(photo.first)
+            walk.count()  # Enter (or Space) opens the chooser
+        photo.first.set_input_files(
+            {"name": "cell4.jpg", "mimeType": "image/jpeg", "buffer": a_photo()}
+        )
+        caption = form.locator("[data-photo] input[type=text]").first
+        caption.wait_for()
+        page.wait_for_function("el => el === document.activeElement", arg=caption.element_handle())
+        if walk.touch:
+            walk.type_in(caption, "Graffiti on the wall of cell 4")  # a tap raises the keyboard
+        else:
+            caption.fill("Graffiti on the wall of cell 4")  # the photo puts the focus here
+    else:
+        walk.notes.append("no photo: the record page has no file input (yet)")
+
     walk.at("Issue")
     walk.activate(page.get_by_role("button", name="Add an issue"))
     walk.pick(page.locator("[name='issues.0-category']"), "conditions")
     walk.type_in(
         page.locator("[name='issues.0-description']"), "Cell 4: graffiti, reported to the sergeant."
     )
-
-    walk.at("Photo")
-    photo = form.locator("input[type=file]")
-    if photo.count():
-        if walk.touch:
-            walk.count()  # the tap that opens the camera or the files
-        else:
-            walk.tab_to(photo.first)
-            walk.count()  # Enter opens the chooser
-        photo.first.set_input_files(
-            {"name": "cell4.jpg", "mimeType": "image/jpeg", "buffer": a_photo()}
-        )
-    else:
-        walk.notes.append("no photo: the record page has no file input (yet)")
 
     walk.at("Sign-off and send")
     departed = page.locator("[name='sign_off-departed_at']")
@@ -375,6 +384,9 @@ def stored(db: Path) -> list[dict]:
                 "answers": visit.answers.count(),
                 "issues": visit.issues.count(),
                 "photos": visit.attachments.count(),
+                "captioned": visit.attachments.filter(
+                    caption="Graffiti on the wall of cell 4", client_uuid__isnull=False
+                ).count(),
                 "rota_slot": visit.rota_slot_id is not None,
             }
         )
@@ -430,12 +442,18 @@ def main() -> int:
             "(Playwright) on a 360 x 740 phone, `runserver` on SQLite with the demo data.",
             "The demo visitor, on the rota at Wymondham this week with Peter Shaw, records a "
             '4-detainee visit on "Record a visit": a "no" with a note on the first detainee\'s '
-            "first question and on the suite's first, one issue, a photo if the page takes one, "
-            "the sergeant's name and signature, both confirmations, Send. Every checklist is "
+            "first question and on the suite's first, one photo (a small JPEG through the "
+            "page's photo input, counted as the tap or the key that opens the chooser) with its "
+            "caption, one issue, the sergeant's name and signature, both confirmations, Send. "
+            "Every checklist is "
             'answered with "All as expected". Free text (custody numbers, times, numbers, '
             "notes, the description) costs nothing; a tap on a field to type in it does, and "
             "so does every key that moves the focus or chooses (Tab, Shift+Tab, Space, Enter, "
-            "arrows). `--trace` prints where each key press leaves the focus.",
+            "arrows). `--trace` prints where each key press leaves the focus. The detainee's "
+            "less common flags (record check, interpreter, TACT) and the earlier issues to "
+            're-check are folded behind "More about this detainee" and "Re-check issues from '
+            'earlier visits", open when something in them is set: by keyboard they were 4 stops '
+            "a detainee and 2 for each earlier issue (9 at Wymondham), now 1 each.",
             "",
             "| step | taps | key presses |",
             "|---|---|---|",
@@ -446,7 +464,8 @@ def main() -> int:
             "Stored on the server (touch walk, then keyboard walk): "
             + "; ".join(
                 f"{v['detainees']} detainees, {v['answers']} answers of which {v['no']} no, "
-                f"{v['issues']} issue, {v['photos']} photo, rota slot "
+                f"{v['issues']} issue, {v['photos']} photo ({v['captioned']} with its caption "
+                "and the phone's id), rota slot "
                 f"{'fulfilled' if v['rota_slot'] else 'not linked'}"
                 for v in held
             )
@@ -458,8 +477,13 @@ def main() -> int:
     )
     print(section)
     replace_section(Path(args.output), "## Taps to record a visit", section)
+    took_photos = not any("no photo" in note for note in notes)
     whole = len(held) == 2 and all(
-        v["detainees"] == 4 and v["no"] == 2 and v["issues"] == 1 for v in held
+        v["detainees"] == 4
+        and v["no"] == 2
+        and v["issues"] == 1
+        and (v["photos"] == v["captioned"] == 1 or not took_photos)
+        for v in held
     )
     if not whole:
         print("The server does not hold both walks' visits whole.", file=sys.stderr)

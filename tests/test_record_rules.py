@@ -389,6 +389,20 @@ def test_the_vulnerability_flags_come_before_the_checklist(signed_in, draft):
     assert "First, for a vulnerable detainee" not in page
 
 
+def test_the_less_common_flags_are_folded_until_one_is_set(signed_in, draft, pair):
+    page = signed_in.get(url("visit-detainee-new", draft)).content.decode()
+    folded = page.index('<details class="disclosure" data-open-if-set>')
+    assert folded < page.index("More about this detainee") < page.index('name="interpreter_needed"')
+    assert page.index('name="appropriate_adult_present"') < folded  # the vulnerabilities stay out
+    detainee = service.save_detainee(
+        actor=pair[0],
+        visit=draft,
+        details=service.DetaineeDetails(custody_number="WY-00048-26", interpreter_needed=True),
+    )
+    page = signed_in.get(url("visit-detainee", draft, detainee.pk)).content.decode()
+    assert '<details class="disclosure" data-open-if-set open>' in page
+
+
 def test_a_vulnerable_detainees_priority_questions_are_asked_first(signed_in, draft, pair):
     detainee = service.save_detainee(
         actor=pair[0],

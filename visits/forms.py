@@ -419,6 +419,11 @@ class DetaineeForm(ExpectedAnswers, forms.Form):
             return any(self[name].data for name in self.VULNERABILITY_FIELDS)
         return any(self.initial.get(name) for name in self.VULNERABILITY_FIELDS)
 
+    def shows_other_flags(self) -> bool:
+        """Whether "More about this detainee" is drawn open: one of its flags is set, as sent
+        or as recorded, or refused."""
+        return any(self[name].value() or self[name].errors for name in self.OTHER_FLAG_FIELDS)
+
     def _vulnerable_first(self, sections) -> list:
         """The checklist's sections, with the questions that matter most for a vulnerable
         detainee gathered in a first section of their own when one is marked (no JavaScript:

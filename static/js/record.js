@@ -418,7 +418,18 @@
     });
   }
 
+  // A folded part holding something set is drawn open, as the server draws it.
+  function openWhatIsSet() {
+    Array.prototype.forEach.call(form.querySelectorAll("details[data-open-if-set]"), function (part) {
+      if (part.querySelector("input[type=checkbox]:checked, input[type=radio]:checked:not([value=''])") ||
+          Array.prototype.some.call(part.querySelectorAll("input[type=text], textarea"), function (el) { return el.value; })) {
+        part.open = true;
+      }
+    });
+  }
+
   function showWhatTheCoreHands() {
+    openWhatIsSet();
     showRechecks();
     offerSuggestions();
     Array.prototype.forEach.call(form.elements, function (field) {
@@ -567,6 +578,7 @@
       var li = document.createElement("li");
       var input = form.querySelector('[name="' + CSS.escape(problem[0]) + '"]');
       if (input) {
+        if (input.closest("details")) input.closest("details").open = true; // the link must reach it
         var link = document.createElement("a");
         link.href = "#" + input.id;
         link.textContent = problem[1];

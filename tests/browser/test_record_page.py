@@ -193,6 +193,11 @@ def test_a_name_is_warned_of_and_a_recheck_is_sent_with_the_report(
     page.get_by_label("Custody suite").select_option(label="Aylsham")
     expect(recheck).to_be_hidden()
     key = start_a_visit(page, arrived)
+    # Folded by default: a tap on its summary shows the suite's re-checks.
+    rechecks = page.locator("[data-rechecks]")
+    expect(rechecks).to_be_visible()
+    expect(recheck).to_be_hidden()
+    rechecks.locator("summary").click()
     expect(recheck).to_be_visible()
     expect(recheck).to_contain_text("Cell 4 call bell not working.")
     expect(recheck.get_by_label("Not looked at")).to_be_checked()
@@ -251,3 +256,26 @@ def test_without_javascript_the_page_leads_first_to_the_step_by_step_form(client
     assert noscript.index(first_link.group(0)) < noscript.index("JavaScript is turned off")
     # The form itself, which needs JavaScript, is hidden until record.js shows it.
     assert re.search(r"<form[^>]*data-record[^>]*hidden", page)
+
+
+def test_the_folded_flags_open_for_a_detainee_who_has_one_after_a_reload(
+    phone, demo, sign_in, open_page
+):
+    page = phone
+    sign_in("visitor")
+    open_page("/visits/record/")
+    page.get_by_role("button", name="Add a detainee").click()
+    detainee = page.locator("[data-list='detainees'] [data-item]").first
+    more = detainee.locator("details[data-open-if-set]")
+    interpreter = detainee.get_by_label("Interpreter needed")
+    expect(interpreter).to_be_hidden()  # folded: seldom needed
+    check_accessibility(page)
+    more.locator("summary").click()
+    interpreter.check()
+    page.wait_for_timeout(300)  # kept on the phone as it is ticked
+    page.reload()
+    page.locator("form[data-record][data-ready]").wait_for(state="attached")
+    detainee = page.locator("[data-list='detainees'] [data-item]").first
+    expect(detainee.get_by_label("Interpreter needed")).to_be_visible()
+    expect(detainee.get_by_label("Interpreter needed")).to_be_checked()
+    expect(detainee.get_by_label("Held under the Terrorism Act (TACT)")).not_to_be_checked()

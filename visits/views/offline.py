@@ -39,25 +39,25 @@ from visits.services import checklists
 from visits.services import issues as issue_service
 from visits.services import rota as rota_service
 
-# What the phone keeps for a visit with no signal: the static files the pages use...
+# What the phone keeps for a visit with no signal: the static files the pages use (not htmx
+# nor focus.js: neither kept page loads them; django-htmx's script is only for DEBUG)...
 SHELL_STATIC = [
     "css/app.css",
-    "js/focus.js",
     "js/offline.js",
     "js/outbox.js",
     "js/photos.js",
     "js/record.js",
     "js/signature.js",
     "js/checklist.js",
-    "django_htmx/htmx-2.min.js",
-    "django_htmx/django-htmx.js",  # only in debug, but small
     "icons/icon.svg",
     "icons/icon-192.png",
 ]
 # ...the pages themselves (kept per signed-in visitor, refreshed whenever they are online)...
 SHELL_PAGES = ["visit-record", "outbox"]
-# ...and the data a visit is recorded against, which those pages also carry.
-SHELL_DATA = ["/api/checklists/current/", "/api/suites/", "/api/people/"]
+# ...and no data apart: what a visit is recorded against (checklists, suites, partners) is in
+# the kept record page itself. The API's copies of it were fetched on install (2.7 KB of the
+# 50 KB first load) and never read offline.
+SHELL_DATA: list[str] = []
 SHELL_TEMPLATES = ["base.html", "visits/offline/record.html", "visits/offline/outbox.html"]
 
 
