@@ -49,7 +49,13 @@ from django.db import transaction
 from django.test import Client, TestCase, override_settings
 
 from tests.conftest import PERSONAS, persona
-from tests.factories import question_ids, sign_off_and_submit, suite, whole_report
+from tests.factories import (
+    keep_copy_photo,
+    question_ids,
+    sign_off_and_submit,
+    suite,
+    whole_report,
+)
 from tests.matrix import named_urls
 
 LONDON = zoneinfo.ZoneInfo("Europe/London")
@@ -374,6 +380,7 @@ def build(world: World) -> None:
     copy = VisitCopy.objects.create(
         visit=report, client_uuid=uuid.uuid4(), sent_by=peter, report={}
     )
+    copy_photo = keep_copy_photo(copy)
 
     # Extra: a TACT report (its visitors and the manager only) and a draft (likewise).
     tact, (tact_detainee,) = _visit(
@@ -532,6 +539,11 @@ def build(world: World) -> None:
         uuid=Obj(str(report.uuid), "visit:V1-submitted"),
         pk=Obj(str(copy.pk), "copy:V1"),
     )
+    world.add(
+        "visit+copy-photo",
+        uuid=Obj(str(report.uuid), "visit:V1-submitted"),
+        pk=Obj(str(copy_photo.pk), "copy-photo:V1"),
+    )
     for label, place in (("Wymondham", wymondham), ("Martlesham", martlesham)):
         world.add("suite", pk=Obj(str(place.pk), f"suite:{label}"))
         world.add("panel", pk=Obj(str(place.panel_id), f"panel:{label}"))
@@ -638,6 +650,8 @@ KWARGS_BY_NAME = {
     "page:issue-act": "issue",
     "page:issue-file": "issue+file",
     "page:visit-copy-dealt-with": "visit+copy",
+    "page:visit-copy-photo": "visit+copy-photo",
+    "page:visit-copy-photo-thumb": "visit+copy-photo",
     "page:visit-detainee": "visit+detainee",
     "page:visit-detainee-remove": "visit+detainee",
     "page:visit-photo": "visit+photo",

@@ -245,3 +245,23 @@ def whole_report(
         },
     }
     return report | overrides
+
+
+def keep_copy_photo(copy, caption="Cell 4 from the second record"):
+    """A photo kept with a second record of a visit (CopyPhoto), as a phone's report brings it."""
+    import io
+
+    from django.core.files.base import ContentFile
+    from PIL import Image
+
+    from visits.images import clean_photo
+    from visits.models import CopyPhoto
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), (120, 80, 40)).save(buffer, "JPEG")
+    clean = clean_photo(buffer.getvalue())
+    photo = CopyPhoto(copy=copy, caption=caption)
+    photo.image.save("copy.jpg", ContentFile(clean.data), save=False)
+    photo.thumbnail.save("copy-thumb.jpg", ContentFile(clean.thumbnail), save=False)
+    photo.save()
+    return photo

@@ -466,7 +466,8 @@ def test_a_report_with_photos_may_be_larger_than_other_requests(api, settings):
     assert response.status_code == 413 and "97 KB" in response.json()["detail"]
 
 
-def test_a_copy_from_the_partner_keeps_no_photo_bytes_and_says_how_many(client):
+def test_a_copy_from_the_partner_keeps_its_photos_beside_the_report(client, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
     client.force_login(persona("visitor"))
     body = phone_report([])
     assert put(client, uuid.uuid4(), body).status_code == 201
@@ -481,6 +482,28 @@ def test_a_copy_from_the_partner_keeps_no_photo_bytes_and_says_how_many(client):
     copy = VisitCopy.objects.get()
     assert copy.report["photos"] == [{"id": theirs["photos"][0]["id"], "caption": "Yard"}]
     assert ["Photos", "0 on the report", "1 in the copy"] in copy.differences
+    # The phone forgets its photos once answered: the image is kept here, with the copy, not on
+    # the report, and without its metadata.
+    (kept,) = copy.photos.all()
+    assert kept.caption == "Yard" and str(kept.client_uuid) == theirs["photos"][0]["id"]
+    with Image.open(kept.image.open("rb")) as image:
+        assert not image.getexif()
+    assert not copy.visit.attachments.exists()
+    # The same report again (a lost answer) is the same copy, not a second one.
+    assert put(client, copy.client_uuid, theirs).json()["outcome"] == ("kept_as_copy")
+    assert VisitCopy.objects.count() == 1 and copy.photos.count() == 1
+    # Shown on the report page to those who settle the copy; nobody else can open it.
+    page = client.get(reverse("visit-report", args=[copy.visit.uuid])).content.decode()
+    assert reverse("visit-copy-photo-thumb", args=[copy.visit.uuid, kept.pk]) in page
+    assert 'alt="Yard"' in page
+    photo_url = reverse("visit-copy-photo", args=[copy.visit.uuid, kept.pk])
+    assert client.get(photo_url)["Content-Type"] == "image/jpeg"
+    client.force_login(persona("pcc"))
+    assert client.get(photo_url).status_code == 404
+    assert (
+        photo_url
+        not in client.get(reverse("visit-report", args=[copy.visit.uuid])).content.decode()
+    )
 
 
 def test_a_photo_sent_without_the_suite_form_leaves_the_answers_alone(client, draft):

@@ -22,7 +22,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests import test_api_matrix, test_rota_matrix
 from tests.conftest import persona
-from tests.factories import make_reported_issue, make_visit, suite
+from tests.factories import keep_copy_photo, make_reported_issue, make_visit, suite
 from tests.matrix import named_urls, outcomes
 from tests.test_images_and_pdf import png
 from visits.images import clean_photo
@@ -38,11 +38,15 @@ EXPECTED = {
     "GET outbox": "200 200 200 200 200 200 200 302",
     "GET service-worker": "200 200 200 200 200 200 200 200",
     "GET visit-copy-dealt-with": "405 405 405 405 405 405 405 405",
+    "GET visit-copy-photo": "200 200 404 200 404 404 404 302",
+    "GET visit-copy-photo-thumb": "200 200 404 200 404 404 404 302",
     "GET visit-record": "200 200 200 403 403 403 200 302",
     "POST manifest": "405 405 405 405 405 405 405 405",
     "POST outbox": "405 405 405 405 405 405 405 405",
     "POST service-worker": "405 405 405 405 405 405 405 405",
     "POST visit-copy-dealt-with": "302 302 404 302 403 403 404 302",
+    "POST visit-copy-photo": "405 405 405 405 405 405 405 405",
+    "POST visit-copy-photo-thumb": "405 405 405 405 405 405 405 405",
     "POST visit-record": "405 405 405 405 405 405 405 405",
     "GET home": "200 200 200 200 200 200 200 302",
     "GET issue-act": "405 405 405 405 405 405 405 405",
@@ -174,6 +178,7 @@ def page_objects() -> dict:
     copy = VisitCopy.objects.create(
         visit=issue.visit, client_uuid=uuid.uuid4(), sent_by=visitors[1], report={}
     )
+    copy_photo = keep_copy_photo(copy)
     return {
         "draft": str(draft.uuid),
         "report": str(issue.visit.uuid),
@@ -186,6 +191,7 @@ def page_objects() -> dict:
         "token": token.pk,
         "membership": visitors[0].memberships.get().pk,
         "copy": copy.pk,
+        "copy-photo": copy_photo.pk,
     }
 
 
@@ -201,9 +207,18 @@ PK_OF = {
     "token-revoke": "token",
     "subject-access": "membership",
     "visit-copy-dealt-with": "copy",
+    "visit-copy-photo": "copy-photo",
+    "visit-copy-photo-thumb": "copy-photo",
 }
 # Submitted reports; every other <uuid:uuid> is the draft.
-REPORT_PAGES = {"visit-report", "visit-pdf", "visit-amend", "visit-copy-dealt-with"}
+REPORT_PAGES = {
+    "visit-report",
+    "visit-pdf",
+    "visit-amend",
+    "visit-copy-dealt-with",
+    "visit-copy-photo",
+    "visit-copy-photo-thumb",
+}
 
 
 def url_for(name: str, pattern: str, objects) -> str:

@@ -63,6 +63,17 @@ urlpatterns = [
         reports.visit_copy_dealt_with,
         name="visit-copy-dealt-with",
     ),
+    path(
+        "visits/<uuid:uuid>/copies/photos/<int:pk>/",
+        reports.visit_copy_photo,
+        name="visit-copy-photo",
+    ),
+    path(
+        "visits/<uuid:uuid>/copies/photos/<int:pk>/thumb/",
+        reports.visit_copy_photo,
+        {"size": "thumb"},
+        name="visit-copy-photo-thumb",
+    ),
     # Recording a visit, one step per page
     path("visits/new/", visit_flow.visit_start, name="visit-start"),
     path("visits/<uuid:uuid>/admission/", visit_flow.visit_admission, name="visit-admission"),

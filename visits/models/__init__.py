@@ -22,6 +22,7 @@ from .visits import (
     Amendment,
     Answer,
     Attachment,
+    CopyPhoto,
     DetaineeRecord,
     Visit,
     VisitCopy,
@@ -57,6 +58,8 @@ __all__ = [
     "TimeBand",
     "Visit",
     "VisitCopy",
+    "CopyPhoto",
+    "CopyPhoto",
     "VisitVisitor",
     "VisitorStatus",
 ]

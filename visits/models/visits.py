@@ -355,3 +355,22 @@ class VisitCopy(models.Model):
 
     def __str__(self) -> str:
         return f"Copy of {self.visit} from {self.sent_by}"
+
+
+class CopyPhoto(models.Model):
+    """A photo that came with a second record of a visit (VisitCopy): kept with the copy, not on
+    the report, until the visitors and the manager settle the copy. Re-encoded and stripped of
+    metadata like any photo (visits.images.clean_photo)."""
+
+    copy = models.ForeignKey(VisitCopy, on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(upload_to="photos/%Y/%m/copies/")
+    thumbnail = models.ImageField(upload_to="photos/%Y/%m/copies/thumbs/")
+    caption = models.CharField(max_length=200, blank=True)
+    client_uuid = models.UUIDField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.caption or f"Photo {self.pk} of {self.copy}"

@@ -24,13 +24,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
 from visits import permissions, rules
 from visits.errors import ConflictError, DomainError
 from visits.images import ImageRejected, clean_photo
-from visits.models import CustodySuite, Visit, VisitCopy
+from visits.models import CopyPhoto, CustodySuite, Visit, VisitCopy
 from visits.reports import NUMBER_LABELS
 from visits.services import audit
 from visits.services import issues as issue_service
@@ -100,7 +101,7 @@ def receive(*, actor, client_uuid: uuid_module.UUID, report: WholeReport) -> Rec
     with transaction.atomic():
         first = _recorded_by_partner(actor, report)
         if first:
-            return _keep_copy(actor, client_uuid, report, first)
+            return _keep_copy(actor, client_uuid, report, first, photos)
         with _part("start"):
             visit = visit_service.start_visit(
                 actor=actor,
@@ -145,7 +146,7 @@ def _earlier_receipt(actor, client_uuid, report: WholeReport) -> Receipt | None:
     if copy:
         if copy.sent_by_id != actor.pk:
             raise visit_service.uuid_taken()
-        if copy.report == report.as_sent:
+        if copy.report == _without_photo_bytes(report.as_sent):
             return _copy_receipt(copy)
         return _keep_edit(actor, client_uuid, report, copy.visit)
     return None
@@ -158,17 +159,19 @@ def _keep_edit(actor, client_uuid, report: WholeReport, visit: Visit) -> Receipt
     again (a lost answer) finds its copy, and a further edit makes another."""
     content = json.dumps(report.as_sent, sort_keys=True, default=str)
     edit_uuid = uuid_module.uuid5(client_uuid, content)
+    photos = _cleaned_photos(report)
     with transaction.atomic():
         copy, created = VisitCopy.objects.get_or_create(
             client_uuid=edit_uuid,
             defaults={
                 "visit": visit,
                 "sent_by": actor,
-                "report": report.as_sent,
+                "report": _without_photo_bytes(report.as_sent),
                 "differences": _changes(visit, report),
             },
         )
         if created:
+            _keep_photos(copy, report, photos)
             audit.record(
                 actor=actor,
                 action="visit.edit_kept",
@@ -333,7 +336,7 @@ def _recorded_by_partner(actor, report: WholeReport) -> Visit | None:
     )
 
 
-def _keep_copy(actor, client_uuid, report: WholeReport, visit: Visit) -> Receipt:
+def _keep_copy(actor, client_uuid, report: WholeReport, visit: Visit, photos: list) -> Receipt:
     copy = VisitCopy.objects.create(
         visit=visit,
         client_uuid=client_uuid,
@@ -341,6 +344,7 @@ def _keep_copy(actor, client_uuid, report: WholeReport, visit: Visit) -> Receipt
         report=_without_photo_bytes(report.as_sent),
         differences=differences(visit, report),
     )
+    _keep_photos(copy, report, photos)
     audit.record(
         actor=actor,
         action="visit.copy_kept",
@@ -351,9 +355,20 @@ def _keep_copy(actor, client_uuid, report: WholeReport, visit: Visit) -> Receipt
     return _copy_receipt(copy)
 
 
+def _keep_photos(copy: VisitCopy, report: WholeReport, photos: list) -> None:
+    """The copy's photos, kept with it (CopyPhoto), not on the report: the phone forgets them
+    once the server has answered, so they must be kept here whole."""
+    for photo, clean in zip(report.photos, photos, strict=True):
+        kept = CopyPhoto(copy=copy, caption=photo.caption.strip(), client_uuid=photo.client_uuid)
+        name = uuid_module.uuid4().hex
+        kept.image.save(f"{name}.jpg", ContentFile(clean.data), save=False)
+        kept.thumbnail.save(f"{name}-thumb.jpg", ContentFile(clean.thumbnail), save=False)
+        kept.save()
+
+
 def _without_photo_bytes(as_sent: dict) -> dict:
-    """The report as sent, its photos' bytes left out: a copy keeps their ids and captions (the
-    differences say how many it had), not megabytes of base64 in a JSON column."""
+    """The report as sent, its photos' bytes left out: a copy keeps their ids and captions in
+    its JSON (the images themselves are its CopyPhotos), not megabytes of base64."""
     photos = as_sent.get("photos") if isinstance(as_sent, dict) else None
     if not isinstance(photos, list):
         return as_sent
@@ -466,7 +481,7 @@ def copies_to_settle(user, visit: Visit) -> list[VisitCopy]:
     from `Visit.objects.for_report()` know whether they have any without a query)."""
     if not (visit.has_copies and permissions.can_settle_copy(user, visit)):
         return []
-    return list(visit.copies.select_related("sent_by", "dealt_with_by"))
+    return list(visit.copies.select_related("sent_by", "dealt_with_by").prefetch_related("photos"))
 
 
 def mark_copy_dealt_with(*, actor, copy: VisitCopy) -> VisitCopy:

@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext
@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from visits import permissions
 from visits.errors import ConflictError, DomainError
 from visits.forms import AmendAnswersForm, AmendmentForm
-from visits.models import Answer, Visit
+from visits.models import Answer, CopyPhoto, Visit
 from visits.models.checklists import sections_by_version
 from visits.pdf import render_visit_report
 from visits.reports import VisitFacts, read_report
@@ -67,6 +67,21 @@ def visit_copy_dealt_with(request, uuid, pk):
     phone_reports.mark_copy_dealt_with(actor=request.user, copy=copy)
     messages.success(request, "The second record is marked as dealt with.")
     return redirect("visit-report", uuid=visit.uuid)
+
+
+@require_GET
+@login_required
+def visit_copy_photo(request, uuid, pk, size="full"):
+    """A photo that came with a second record of the visit: seen by those who see the copy."""
+    visit = _visible_visit(request, uuid)
+    if not permissions.can_settle_copy(request.user, visit):
+        raise Http404
+    photo = get_object_or_404(CopyPhoto, copy__visit=visit, pk=pk)
+    file = photo.thumbnail if size == "thumb" else photo.image
+    try:
+        return FileResponse(file.open("rb"), content_type="image/jpeg")
+    except FileNotFoundError:
+        raise Http404("The photo file is missing.") from None
 
 
 @require_GET
