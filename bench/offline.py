@@ -557,8 +557,9 @@ def content_of_visit(visit) -> dict:
 
 
 def content_of_report(report: dict, stored_photo_ids: set) -> dict:
-    """A report kept as a copy beside a visit. Its photos' bytes are not kept in a copy: a
-    photo of it counts as held only if an attachment of the visit has its id."""
+    """A report kept as a copy beside a visit. Its photos' bytes are not in the copy's JSON: a
+    photo of it counts as held only if the copy kept its image (a CopyPhoto) or an attachment of
+    the visit has its id."""
     from visits.reports import NUMBER_LABELS
 
     answers = lambda given: {a["question"]: a["value"] for a in given if a["value"]}  # noqa: E731
@@ -656,7 +657,7 @@ def main() -> int:
         server.wait()
 
     django_for(db)
-    from visits.models import Attachment, Visit, VisitCopy
+    from visits.models import Attachment, CopyPhoto, Visit, VisitCopy
 
     figures = {"lost": [], "duplicated": [], "missing": [], "false_sent": [], "not_sent": []}
     photo_figures = {"reports": 0, "photos": 0, "stored once": 0, "problems": []}
@@ -665,9 +666,16 @@ def main() -> int:
         stored = list(Visit.objects.filter(sergeant_name=visit["tag"]))
         copies = VisitCopy.objects.filter(visit__in=stored, sent_by__username="visitor")
         attachments = list(Attachment.objects.filter(visit__in=stored))
+        kept_with_copies = list(CopyPhoto.objects.filter(copy__in=copies))
         photo_ids = {str(a.client_uuid) for a in attachments if a.client_uuid}
         held = [content_of_visit(v) for v in stored if v.created_by.username == "visitor"]
-        held += [content_of_report(c.report, photo_ids) for c in copies]
+        held += [
+            content_of_report(
+                c.report,
+                photo_ids | {str(p.client_uuid) for p in kept_with_copies if p.copy_id == c.pk},
+            )
+            for c in copies
+        ]
         whole = content_meant(visit) in held
         label = f"{behaviour} {key} {happened['note']}".strip()
         if visit["photos"]:
@@ -675,16 +683,21 @@ def main() -> int:
             # it, no id twice, and none the volunteer did not take.
             photo_figures["reports"] += 1
             photo_figures["photos"] += len(visit["photos"])
-            ids = [a.client_uuid for a in attachments]
+            # Held by the visit (attachments) or, for a report kept beside it, by its copy (the
+            # copy's photos); once in each holder, every one with the phone's id.
+            holders = [attachments] + [
+                [p for p in kept_with_copies if p.copy_id == c.pk] for c in copies
+            ]
+            ids = [p.client_uuid for holder in holders for p in holder]
             once = (
-                sorted(a.caption for a in attachments) == sorted(visit["photos"])
+                any(sorted(p.caption for p in h) == sorted(visit["photos"]) for h in holders)
                 and None not in ids
-                and len(set(ids)) == len(ids)
+                and all(len({p.client_uuid for p in h}) == len(h) for h in holders)
             )
             photo_figures["stored once"] += once
             if not once:
                 photo_figures["problems"].append(
-                    f"{label}: meant {len(visit['photos'])}, stored {len(attachments)} "
+                    f"{label}: meant {len(visit['photos'])}, stored {len(ids)} "
                     f"({len(set(ids))} ids)"
                 )
         if not stored:

@@ -138,10 +138,41 @@
     Outbox.photos(uuid).then(function (found) {
       if (visit() !== uuid) return;
       list.textContent = "";
+      var left = captionsLeft(uuid);
+      found.forEach(function (photo) {
+        if (typeof left[photo.id] === "string" && left[photo.id] !== photo.caption) {
+          photo.caption = left[photo.id];
+          Outbox.putPhoto(photo);
+        }
+      });
       kept = found.sort(function (a, b) { return a.created - b.created; });
       kept.forEach(show);
     });
   }
+  // A caption typed just before the page is left may not reach IndexedDB (its write is cut off
+  // with the page): the captions go to localStorage at once as the page is left or hidden, and
+  // are put back when the visit is opened again. Signing out clears them (Outbox.clear).
+  var CAPTIONS = "icv-unsaved:captions:";
+  function keepCaptions() {
+    var uuid = visit();
+    if (!uuid || !kept.length) return;
+    var captions = {};
+    kept.forEach(function (photo) { captions[photo.id] = photo.caption; });
+    try { localStorage.setItem(CAPTIONS + uuid, JSON.stringify(captions)); } catch (error) { /* the IndexedDB copy stands */ }
+  }
+  function captionsLeft(uuid) {
+    var left = {};
+    try {
+      left = JSON.parse(localStorage.getItem(CAPTIONS + uuid) || "{}") || {};
+      localStorage.removeItem(CAPTIONS + uuid);
+    } catch (error) { /* nothing was kept */ }
+    return left;
+  }
+  window.addEventListener("pagehide", keepCaptions);
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden") keepCaptions();
+  });
+
   showKept();
   new MutationObserver(showKept).observe(form, { attributes: true, attributeFilter: ["data-ready", "hidden"] });
 })();
