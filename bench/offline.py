@@ -380,7 +380,7 @@ BEHAVIOURS = [
     "reload_after_change",  # the page reloaded 0-80 ms after a change
     "close_after_change",  # the tab closed 0-80 ms after a change, "Record a visit" again
     "reopened_from_home",  # the app closed after a change and reopened from the home screen
-    "old_tab",  # a second tab carries on; the first, older one is tapped afterwards
+    "old_tab",  # a second tab carries on; the first, older one is typed in afterwards
     "edit_after_send",  # sent with no signal, opened again from the outbox and changed
     "edit_while_sending",  # changed in a tab while the outbox is sending it
     "double_tap_send",  # "Send the report" tapped twice, and the outbox sent twice at once
@@ -464,9 +464,11 @@ def record_and_send(
         ready(page)
         page.evaluate(apply, rest)
         rest = []
-        # The older tab is tapped: it must not save its older copy over the newer one.
+        # The older tab is typed in: its change is joined to the newer copy (the latest words
+        # typed win that box), never its older copy written over the newer one.
         old.evaluate(apply, [["value", "good_practice-good_practice", "Old tab words"]])
-        old.wait_for_timeout(50)
+        visit["good_practice"] = "Old tab words"
+        old.wait_for_timeout(300)
         old.close()
     page.evaluate(apply, rest)
 
@@ -705,7 +707,11 @@ def main() -> int:
         elif len(stored) > 1:
             figures["duplicated"].append(label)
         elif not whole:
-            figures["missing"].append(label)
+            meant = content_meant(visit)
+            parts = sorted(
+                {k for h in held for k in meant if h.get(k) != meant[k]} or {"(no record)"}
+            )
+            figures["missing"].append(f"{label}: differs in {', '.join(parts)}")
         if phone.get(key) == "sent" and not (stored and whole):
             figures["false_sent"].append(label)
         if phone.get(key) != "sent":
@@ -769,7 +775,7 @@ def main() -> int:
             "with every checklist answer, sometimes an issue, sometimes one or two photos "
             "chosen through the page's photo input and captioned) as a volunteer does, through one "
             "phone behaviour in turn: a reload or a closed tab 0-80 ms after a change, the app "
-            "reopened from home, an old second tab tapped after a newer one, an edit after "
+            "reopened from home, an old second tab typed in after a newer one, an edit after "
             "sending, an edit while sending, a double tap on Send and two senders at once, an "
             "expired session, the partner sending the same visit. The signal goes mid-visit "
             "half the time, and the report is sent with none; then the signal comes back under "

@@ -81,19 +81,26 @@
     });
   }
 
-  // A tab's save of what it shows. `known` is the revision the tab last read or wrote; if another
-  // tab has saved since, nothing is written and {stale: the newer record} is the answer.
-  function saveFromTab(draft, known) {
+  // A tab's save of what it shows. `known` is the revision the tab last read or wrote, `base`
+  // what it held then ({fields, items}). If another tab has saved since, this tab's changes since
+  // `base` are joined to the stored record (`joined` in the answer: the tab shows the result),
+  // so neither tab's typing is lost; without a base, nothing is written and {stale} answers.
+  function saveFromTab(draft, known, base) {
     var answer = {};
     return update(draft.uuid, function (stored) {
       if (stored && (stored.revision || 0) !== known) {
-        answer.stale = stored;
-        return null;
+        if (!base || !stored.fields) {
+          answer.stale = stored;
+          return null;
+        }
+        draft = Object.assign({}, draft, joined(stored, draft, base));
+        answer.joined = true;
       }
       var next = stored || { uuid: draft.uuid, owner: draft.owner, created: Date.now(), state: "draft" };
       ["owner", "fields", "items", "title", "scheme", "tab"].forEach(function (key) { next[key] = draft[key]; });
+      next.typedAt = latest(next.typedAt, draft.typedAt);
       if (draft.report) next.report = draft.report;
-      next.revision = known + 1;
+      next.revision = (stored ? stored.revision || 0 : known) + 1; // after a join, past the newer copy
       if (draft.queue && (next.state === "draft" || next.state === "failed")) {
         // "Send the report": the tab hands it to the outbox.
         next.state = "waiting";
@@ -110,6 +117,42 @@
       answer.record = next;
       return next;
     }).then(function () { return answer; });
+  }
+
+  // Three-way: the stored record, with what this tab changed since its base put over it (a field
+  // both changed keeps whichever was typed later), and the detainees and issues either added,
+  // less those this tab removed.
+  function joined(stored, draft, base) {
+    var fields = Object.assign({}, stored.fields);
+    var theirsAt = stored.typedAt || {}, mineAt = draft.typedAt || {};
+    var names = Object.keys(draft.fields).concat(Object.keys(base.fields || {}));
+    names.forEach(function (name) {
+      var mine = draft.fields[name], was = (base.fields || {})[name];
+      if (JSON.stringify(mine) === JSON.stringify(was)) return;
+      if ((theirsAt[name] || 0) > (mineAt[name] || 0)) return; // typed later in the other tab
+      if (mine === undefined) delete fields[name];
+      else fields[name] = mine;
+    });
+    var items = {};
+    ["detainees", "issues"].forEach(function (kind) {
+      var theirs = (stored.items || {})[kind] || [];
+      var mine = (draft.items || {})[kind] || [];
+      var was = (base.items || {})[kind] || [];
+      items[kind] = theirs.filter(function (index) {
+        return mine.indexOf(index) >= 0 || was.indexOf(index) < 0;
+      }).concat(mine.filter(function (index) {
+        return was.indexOf(index) < 0 && theirs.indexOf(index) < 0;
+      }));
+    });
+    return { fields: fields, items: items };
+  }
+
+  function latest(one, other) {
+    var out = Object.assign({}, one || {});
+    Object.keys(other || {}).forEach(function (name) {
+      if (!(out[name] >= other[name])) out[name] = other[name];
+    });
+    return out;
   }
 
   function changed(uuid) {

@@ -80,13 +80,17 @@
   // Every change is written at once (a write in flight is followed by one with the newest
   // values), and what is on the screen is also put in localStorage, synchronously, as the page
   // is left or hidden: an IndexedDB write may not finish before a reload or a closed tab.
-  // Each save names the revision it was made from; another tab's newer save wins, and this tab
-  // is told (Outbox.saveFromTab, and the "icv-record" channel between tabs).
+  // Each save names the revision it was made from and what the tab held then (`base`); if
+  // another tab saved since, this tab's changes are joined to that newer copy, field by field,
+  // and the tab shows the result (Outbox.saveFromTab, and the "icv-record" channel between tabs
+  // so that an idle tab takes up another's changes at once). Neither tab's typing is lost.
 
   var tabId = newId();
   var known = 0; // the revision of this visit this tab last read or wrote
   var knownState = "draft";
   var lastSaved = null; // what was last written, to write nothing when nothing changed
+  var base = null; // {fields, items} as at revision `known`: what this tab's changes are from
+  var typedAt = {}; // field name -> when this tab last changed it
   var writing = null;
   var again = null;
   var opened = false; // restored: nothing is saved before, or the form would overwrite the draft
@@ -147,20 +151,27 @@
     if (now.json === lastSaved && !options.queue) return Promise.resolve(null);
     var draft = { uuid: id, owner: +form.dataset.user, scheme: form.dataset.scheme, tab: tabId,
                   fields: now.fields, items: now.items, title: now.title, queue: !!options.queue,
+                  typedAt: typedAt,
                   queueReason: form.dataset.queuedText, resendReason: form.dataset.resendText };
     if (options.queue || (knownState !== "draft" && knownState !== "failed")) {
       // Queued or sent already: what the outbox sends is kept up to date with the change.
       draft.report = report(now.fields, now.items);
     }
-    writing = Outbox.saveFromTab(draft, known).then(function (answer) {
+    writing = Outbox.saveFromTab(draft, known, base).then(function (answer) {
       writing = null;
       if (answer.stale) {
         otherTab();
         return null;
       }
+      if (answer.joined) {
+        adopt(answer.record);
+        if (tabs) tabs.postMessage({ uuid: id, revision: known, tab: tabId });
+        return answer.record;
+      }
       known = answer.record.revision;
       knownState = answer.record.state;
       lastSaved = now.json;
+      base = { fields: now.fields, items: now.items };
       if (tabs) tabs.postMessage({ uuid: id, revision: known, tab: tabId });
       keepStorage();
       saved.textContent = "Saved on this phone at " +
@@ -173,8 +184,10 @@
     return writing;
   }
 
-  function keep() {
+  function keep(event) {
     touched = true;
+    // When each box was last changed here: where two tabs changed the same box, the later wins.
+    if (event && event.target && event.target.name) typedAt[event.target.name] = Date.now();
     save().catch(function () {});
   }
 
@@ -187,8 +200,45 @@
     }).catch(function () {});
   }
 
-  // Another tab or window saved this visit after this one last did: this one stops saving (its
-  // copy is older) until the newer copy is loaded.
+  // Show a record another tab saved (or this tab's changes joined to it): the detainees and
+  // issues it has, its values; what is being typed in the focused box stays as it is, and is
+  // saved over it at once.
+  function adopt(record) {
+    var focused = form.contains(document.activeElement) ? document.activeElement : null;
+    var typing = null;
+    if (focused && focused.name && focused.type !== "radio" && focused.type !== "checkbox") {
+      // Changed since this tab last saved: typed while the other copy arrived, so kept.
+      var had = ((base && base.fields[focused.name]) || [""])[0];
+      if (focused.value !== had) typing = [focused.name, focused.value];
+    }
+    ["detainees", "issues"].forEach(function (kind) {
+      var wanted = (record.items || {})[kind] || [];
+      Array.prototype.slice.call(list(kind).children).forEach(function (item) {
+        if (wanted.indexOf(+item.dataset.index) < 0) item.remove();
+      });
+      wanted.forEach(function (index) {
+        if (!list(kind).querySelector('[data-index="' + index + '"]')) add(kind, index);
+      });
+      number(kind);
+    });
+    restore(record.fields);
+    if (typing) {
+      var box = form.elements.namedItem(typing[0]);
+      if (box && box.value !== undefined) box.value = typing[1];
+    }
+    if (focused && document.activeElement !== focused && form.contains(focused)) focused.focus();
+    known = record.revision;
+    knownState = record.state;
+    base = { fields: record.fields, items: record.items };
+    lastSaved = JSON.stringify([record.fields, record.items]);
+    // A report in the outbox is sent as `report`: build it again from what is now shown.
+    if (record.state !== "draft" && record.state !== "failed") lastSaved = null;
+    saved.textContent = form.dataset.joinedText;
+    save().catch(function () {});
+  }
+
+  // Another tab or window has the visit in a state this one cannot join (sent, its details gone
+  // from the phone): this one stops saving until the newer copy is loaded.
   function otherTab() {
     if (stale) return;
     stale = true;
@@ -201,7 +251,17 @@
   if (tabs) {
     tabs.onmessage = function (event) {
       var news = event.data || {};
-      if (news.uuid === id && news.tab !== tabId && news.revision > known) otherTab();
+      if (news.uuid !== id || news.tab === tabId || news.revision <= known || stale) return;
+      if (writing || snapshot().json !== lastSaved) {
+        save().catch(function () {}); // this tab's own changes are joined to the newer copy
+        return;
+      }
+      Outbox.get(id).then(function (record) {
+        if (!record || record.revision <= known) return;
+        if (!record.fields) return otherTab();
+        if (writing || snapshot().json !== lastSaved) return save();
+        adopt(record);
+      }).catch(function () {});
     };
   }
   document.querySelector("[data-load-newer]").addEventListener("click", function () {
@@ -672,6 +732,7 @@
       known = found.revision || 0;
       knownState = found.state;
       lastSaved = JSON.stringify([found.fields, found.items]);
+      base = { fields: found.fields || {}, items: found.items || {} };
     }
     if (source) {
       (source.items.detainees || []).forEach(function (index) { add("detainees", index); });
