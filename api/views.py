@@ -312,7 +312,6 @@ class VisitViewSet(
             visit=visit,
             answers=s.answers_dict(data["answers"]),
             expected_revision=data["revision"],
-            names_checked=data["names_checked"],
         )
         return self._done(visit)
 

@@ -379,7 +379,7 @@ def test_an_amendment_needs_a_reason(client, report):
 
     client.force_login(persona("visitor"))
     response = amend_page(client, report, reason="", good_practice="Changed")
-    assert response.status_code == 200
+    assert response.status_code == 400  # refused: the page again, with its errors
     assert "reason" in response.context["form"].errors
     report.refresh_from_db()
     assert report.good_practice == "" and not Amendment.objects.exists()
