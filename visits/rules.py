@@ -92,17 +92,21 @@ def consent_disagreements(n: Mapping[str, int], consents: Mapping[str, int]) -> 
     `consents` counts the detainees on the report by consent (DetaineeRecord.Consent values).
     Each one who declined is one of the numbers' "declined", each one observed only one of
     "observed only"; the numbers may count more (not everyone is recorded one by one)."""
+    messages = {
+        "declined": gettext(
+            "%(recorded)d detainees on the report are recorded as declined, but the numbers say "
+            "%(counted)d declined."
+        ),
+        "observed_only": gettext(
+            "%(recorded)d detainees on the report are recorded as observed only, but the "
+            "numbers say %(counted)d observed only."
+        ),
+    }
     problems = {}
-    for consent, name, label in (
-        ("declined", "declined", "declined"),
-        ("observed_only", "observed_only", "observed only"),
-    ):
-        recorded, counted = consents.get(consent, 0), n.get(name) or 0
+    for name, message in messages.items():  # a Consent value is also its number's field
+        recorded, counted = consents.get(name, 0), n.get(name) or 0
         if recorded > counted:
-            problems[name] = (
-                f"{recorded} detainees on the report are recorded as {label}, but the numbers "
-                f"say {counted} {label}."
-            )
+            problems[name] = message % {"recorded": recorded, "counted": counted}
     return problems
 
 
