@@ -19,6 +19,7 @@ uses about half of it; docs/development.md has what a run costs."""
 import os
 import random
 import time
+import warnings
 import zlib
 from collections import Counter
 
@@ -210,11 +211,13 @@ def test_no_sequence_of_calls_answers_5xx_or_breaks_the_schema(api_schema, fuzze
                 suppress_health_check=list(hypothesis.HealthCheck),
             )
         )
-    except (hypothesis.errors.Unsatisfiable, hypothesis.errors.FlakyStrategyDefinition):
-        # Over budget, scenarios are rejected part-way; on a slow machine a scenario hypothesis
-        # replays may then stop at another step, which it calls a flaky strategy. Either is the
-        # budget's doing only if calls were left unsent; a failing call is never caught here
-        # (that is FlakyFailure, or the check's own error).
+    except hypothesis.errors.FlakyStrategyDefinition as flaky:
+        # Hypothesis replays a scenario and its draws come out differently: the rules a state
+        # machine may take depend on what earlier calls created (and, over budget, scenarios are
+        # rejected part-way). That is the generator's inconsistency, not an answer of the app's:
+        # a 5xx or a schema break raises its check's own error, which is never caught here.
+        warnings.warn(f"Stateful phase stopped early: {flaky}", stacklevel=1)
+    except hypothesis.errors.Unsatisfiable:
         if not UNSENT[(fuzzer.name, "stateful")]:
             raise  # not the budget: something else stopped every scenario
 
