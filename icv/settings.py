@@ -88,6 +88,8 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_tasks",
+    "django_tasks_db",
     "visits",
     "api",
 ]
@@ -255,6 +257,20 @@ DEFAULT_FROM_EMAIL = env_str("ICV_DEFAULT_FROM_EMAIL", "icv@localhost")
 # The address people use to reach the site, for links in e-mails.
 SITE_URL = env_str("ICV_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- Task queue (e-mail off the request) --------------------------------------------------------
+# django-tasks, the backport of Django 6's tasks framework. "database" (the default): tasks wait
+# in this database for `manage.py db_worker`. "immediate": each runs at once, in the process
+# that enqueues it, after the transaction commits (a setup without a worker; the test suite).
+# docs/architecture.md, "Work off the request".
+_TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+_tasks_backend = env_str("ICV_TASKS_BACKEND", "immediate" if TESTING else "database")
+if _tasks_backend not in _TASK_BACKENDS:
+    raise ImproperlyConfigured("ICV_TASKS_BACKEND must be “database” or “immediate”.")
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[_tasks_backend]}}
 
 # --- HTTPS and security headers -----------------------------------------------------------------
 HTTPS = env_bool("ICV_HTTPS", not (DEBUG or TESTING))

@@ -340,7 +340,7 @@ def test_an_issue_to_recheck_appears_on_the_next_visit_and_is_recorded(client, d
 # --- Daily digest and reminders -----------------------------------------------------------------
 
 
-def test_daily_digest_and_force_reminders(db):
+def test_daily_digest_and_force_reminders(db, django_capture_on_commit_callbacks):
     from django.core.management import call_command
 
     with time_machine.travel(datetime.datetime(2026, 11, 2, 9, tzinfo=LONDON), tick=False):
@@ -350,13 +350,21 @@ def test_daily_digest_and_force_reminders(db):
         soon = issue_in("referred")  # due 2026-12-23 if urgent; routine: after the holidays
         Issue.objects.filter(pk=soon.pk).update(due_on=datetime.date(2026, 12, 22))
         out = io.StringIO()
-        call_command("send_issue_digest", stdout=out)
-    assert "Sent 2 e-mails." in out.getvalue()
+        with django_capture_on_commit_callbacks(execute=True):
+            call_command("send_issue_digest", stdout=out)
+    assert "Queued 2 e-mails." in out.getvalue()
     digest = next(m for m in mail.outbox if m.to == ["manager@example.org"])
     assert digest.subject == "Issues digest: 1 overdue, 1 to triage"
     assert f"/issues/{late.pk}/" in digest.body and f"/issues/{soon.pk}/" in digest.body
     reminder = next(m for m in mail.outbox if m.to == ["force@example.org"])
     assert reminder.subject == "2 issue(s) for your response, 1 overdue"
+    # A second run the same day (another machine's cron, say) queues and sends nothing.
+    mail.outbox.clear()
+    with time_machine.travel(datetime.datetime(2026, 12, 21, 8, tzinfo=LONDON), tick=False):
+        out = io.StringIO()
+        with django_capture_on_commit_callbacks(execute=True):
+            call_command("send_issue_digest", stdout=out)
+    assert "Queued 0 e-mails." in out.getvalue() and mail.outbox == []
 
 
 def test_digest_sends_nothing_when_there_is_nothing(db):
@@ -364,7 +372,7 @@ def test_digest_sends_nothing_when_there_is_nothing(db):
 
     out = io.StringIO()
     call_command("send_issue_digest", stdout=out)
-    assert "Sent 0 e-mails." in out.getvalue() and mail.outbox == []
+    assert "Queued 0 e-mails." in out.getvalue() and mail.outbox == []
 
 
 # --- The API ------------------------------------------------------------------------------------

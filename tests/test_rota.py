@@ -238,9 +238,9 @@ def test_the_daily_job_reminds_alerts_and_marks_missed(
     # Run it on the Thursday before the coming slot.
     thursday = monday + datetime.timedelta(days=3)
     out = io.StringIO()
-    with _on(thursday):
+    with _on(thursday), django_capture_on_commit_callbacks(execute=True):
         call_command("send_rota_reminders", stdout=out)
-    assert "Reminders: 2 e-mails for 1 slots" in out.getvalue()
+    assert "Reminders: 2 e-mails queued for 1 slots" in out.getvalue()
     reminders = [m for m in mail.outbox if m.subject == "Your custody visit is coming up"]
     assert {m.to[0] for m in reminders} == {visitor.email, partner.email}
     assert "Wymondham" in reminders[0].body
@@ -249,7 +249,7 @@ def test_the_daily_job_reminds_alerts_and_marks_missed(
     past.refresh_from_db()
     assert past.status == RotaSlot.Status.MISSED
     mail.outbox.clear()
-    with _on(thursday):
+    with _on(thursday), django_capture_on_commit_callbacks(execute=True):
         call_command("send_rota_reminders", stdout=io.StringIO())
     assert mail.outbox == []  # once only
 

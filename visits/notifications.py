@@ -1,9 +1,46 @@
-"""E-mail. Called after the transaction commits, so nothing is sent for a change rolled back."""
+"""E-mail: who is told what (queued in the transaction of the change, visits.services.mail),
+and the messages, built when the worker sends them (visits.tasks.deliver_email).
 
+Each `queue_*` function writes one Email row per recipient; `build(email)` makes the message
+as that recipient may read it at the time it is sent, or returns None when there is nothing
+left for them to read (they left the scheme, the issue went to another suite).
+"""
+
+import datetime
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
-from django.utils.translation import ngettext
+from django.urls import reverse
+from django.utils.translation import gettext, ngettext
 
-from visits.models import Membership, Role, Visit
+from visits.models import Email, Issue, Membership, Role, RotaPeriod, RotaSlot, SwapRequest, Visit
+from visits.services.mail import queue_email
+from visits.workdays import add_working_days
+
+Kind = Email.Kind
+
+
+def nothing_to_send_reason() -> str:
+    return gettext("Nothing to send: the recipient may no longer read it, or it no longer applies.")
+
+
+def build(email: Email) -> EmailMessage | None:
+    """The message for one queued e-mail, built now, or None if there is nothing to send."""
+    return BUILDERS[email.kind](email)
+
+
+def _message(email: Email, subject: str, body: str) -> EmailMessage:
+    return EmailMessage(subject=subject, body=body, to=[email.to_address])
+
+
+def _recipient(email: Email):
+    """The user an e-mail is for, or None if they are gone or have no address now."""
+    user = email.to_user
+    return user if user is not None and user.is_active else None
+
+
+# --- The visit report ---------------------------------------------------------------------------
 
 
 def visit_report_readers(visit: Visit) -> list:
@@ -17,44 +54,62 @@ def visit_report_readers(visit: Visit) -> list:
     return sorted(users, key=lambda user: user.email)
 
 
-def send_visit_report(visit_id: int) -> int:
-    """Each reader is sent the report as they may read it (visits.reports.visible_report):
-    the force's copy holds only the issues referred to it."""
+def queue_visit_report(visit: Visit) -> list[Email]:
+    """Each reader is sent the report, with its PDF, as they may read it when it is sent."""
+    queued = [
+        queue_email(
+            kind=Kind.VISIT_REPORT,
+            scheme=visit.scheme_id,
+            to_user=reader,
+            params={"visit": visit.pk},
+        )
+        for reader in visit_report_readers(visit)
+    ]
+    return [email for email in queued if email]
+
+
+def build_visit_report(email: Email) -> EmailMessage | None:
+    """As the reader may read it (visits.reports.visible_report): the force's copy holds only
+    the issues referred to it. The PDF is rendered here, in the worker."""
     from visits.pdf import render_visit_report
     from visits.reports import visible_report
 
-    visit = Visit.objects.for_report().select_related("suite", "scheme").get(pk=visit_id)
+    reader = _recipient(email)
+    if reader is None:
+        return None
+    visible = Visit.objects.visible_to(reader).filter(pk=email.params["visit"])
+    if not visible.exists():
+        return None
+    visit = (
+        Visit.objects.for_report().select_related("suite", "scheme").get(pk=email.params["visit"])
+    )
     when = f"{visit.visit_date:%d %B %Y}"
-    messages = []
-    for reader in visit_report_readers(visit):
-        if not Visit.objects.visible_to(reader).filter(pk=visit.pk).exists():
-            continue
-        report = visible_report(reader, visit)
-        pdf = render_visit_report(report)
-        photos = ""
-        if report.photos:
-            photos = ngettext(
-                "%(count)d photo of the suite's conditions is in the PDF.\n",
-                "%(count)d photos of the suite's conditions are in the PDF.\n",
-                len(report.photos),
-            ) % {"count": len(report.photos)}
-        message = EmailMessage(
-            subject=f"Custody visit report: {visit.suite.name}, {when}",
-            body=(
-                f"Independent custody visitors visited {visit.suite.name} on {when}.\n"
-                f"Outcome: {visit.get_outcome_display()}.\n\n"
-                "The report is attached. It identifies detainees by custody record number only; "
-                "keep it as OFFICIAL-SENSITIVE.\n" + photos
-            ),
-            to=[reader.email],
-        )
-        message.attach(
-            f"visit-{visit.suite.name}-{visit.visit_date}.pdf".replace(" ", "-"),
-            pdf,
-            "application/pdf",
-        )
-        messages.append(message)
-    return send_all(messages)
+    report = visible_report(reader, visit)
+    pdf = render_visit_report(report)
+    photos = ""
+    if report.photos:
+        photos = ngettext(
+            "%(count)d photo of the suite's conditions is in the PDF.\n",
+            "%(count)d photos of the suite's conditions are in the PDF.\n",
+            len(report.photos),
+        ) % {"count": len(report.photos)}
+    message = _message(
+        email,
+        f"Custody visit report: {visit.suite.name}, {when}",
+        f"Independent custody visitors visited {visit.suite.name} on {when}.\n"
+        f"Outcome: {visit.get_outcome_display()}.\n\n"
+        "The report is attached. It identifies detainees by custody record number only; "
+        "keep it as OFFICIAL-SENSITIVE.\n" + photos,
+    )
+    message.attach(
+        f"visit-{visit.suite.name}-{visit.visit_date}.pdf".replace(" ", "-"),
+        pdf,
+        "application/pdf",
+    )
+    return message
+
+
+# --- Issues -------------------------------------------------------------------------------------
 
 
 def _visitors_of(issue) -> list:
@@ -66,24 +121,21 @@ def _visitors_of(issue) -> list:
 
 def managers_of(scheme_id) -> list:
     members = Membership.objects.current().filter(scheme_id=scheme_id, role=Role.MANAGER)
-    return [m.user for m in members.select_related("user") if m.user.email]
+    return sorted(
+        (m.user for m in members.select_related("user") if m.user.email), key=lambda u: u.email
+    )
 
 
 def manager_emails(scheme_id) -> list[str]:
-    return sorted(user.email for user in managers_of(scheme_id))
+    return [user.email for user in managers_of(scheme_id)]
 
 
-def send_issue_update(issue_id: int, action: str) -> int:
+ISSUE_ACTIONS = ("refer", "escalate", "respond", "accept", "close")
+
+
+def queue_issue_update(issue: Issue, action: str) -> list[Email]:
     """Tell the people an issue's step concerns: the force lead when it is referred or
-    escalated, the managers when the force responds, the visitors when it closes. Each is
-    told what they may read of it (visits.visible_issues)."""
-    from django.conf import settings
-    from django.urls import reverse
-
-    from visits.models import Issue
-    from visits.visible_issues import readable_issues, visible_issue
-
-    issue = Issue.objects.select_related("referred_to", "visit").get(pk=issue_id)
+    escalated, the managers when the force responds, the visitors when it closes."""
     if action in ("refer", "escalate"):
         readers = [issue.referred_to] if issue.referred_to and issue.referred_to.email else []
     elif action == "respond":
@@ -91,30 +143,150 @@ def send_issue_update(issue_id: int, action: str) -> int:
     elif action in ("accept", "close"):
         readers = _visitors_of(issue)
     else:
-        return 0
+        return []
+    queued = [
+        queue_email(
+            kind=Kind.ISSUE_UPDATE,
+            scheme=issue.scheme_id,
+            to_user=reader,
+            params={"issue": issue.pk, "action": action},
+        )
+        for reader in sorted(readers, key=lambda user: user.email)
+    ]
+    return [email for email in queued if email]
+
+
+def build_issue_update(email: Email) -> EmailMessage | None:
+    """Each is told what they may read of the issue (visits.visible_issues)."""
+    from visits.visible_issues import readable_issues, visible_issue
+
+    reader = _recipient(email)
+    if reader is None:
+        return None
+    issue_id, action = email.params["issue"], email.params["action"]
+    row = readable_issues(reader).filter(pk=issue_id).first()
+    if row is None:
+        return None  # no longer theirs to read (left the scheme, or another suite)
+    link = settings.SITE_URL + reverse("issue-detail", args=[issue_id])
+    seen = visible_issue(reader, row)
+    about = f"{seen.category_label} at {seen.suite_name}"
+    if action in ("refer", "escalate"):
+        level = f" (escalated to {seen.escalation_label})" if action == "escalate" else ""
+        subject = f"Issue for your response{level}: {about}"
+        body = f"{seen.description}\n\nPlease respond by {seen.due_on:%A %d %B %Y}:\n{link}\n"
+    elif action == "respond":
+        subject = f"The force has responded: {about}"
+        body = f"Read the response and accept it or escalate:\n{link}\n"
+    else:
+        subject = f"An issue you raised is closed: {about}"
+        body = (
+            f"You raised: {seen.description}\n\n"
+            f"Outcome: {seen.outcome or 'No further action.'}\n\n{link}\n"
+        )
+    return _message(email, subject, body)
+
+
+# --- The daily issue digest and the force's reminders (send_issue_digest) -----------------------
+
+WAITING = (Issue.Status.REFERRED, Issue.Status.ESCALATED)
+REMIND_DAYS = 2  # working days before the due date
+
+
+def issues_waiting(scheme_id: int, today: datetime.date):
+    """The scheme's reported issues: those overdue and due soon from the force, and the
+    numbers to triage and to review."""
+    soon = add_working_days(today, REMIND_DAYS)
+    issues = (
+        Issue.objects.reported().filter(scheme_id=scheme_id).select_related("suite", "referred_to")
+    )
+    return {
+        "overdue": list(issues.filter(status__in=WAITING, due_on__lt=today)),
+        "due_soon": list(issues.filter(status__in=WAITING, due_on__gte=today, due_on__lte=soon)),
+        "to_triage": issues.filter(status=Issue.Status.RAISED).count(),
+        "responded": issues.filter(status=Issue.Status.RESPONDED).count(),
+    }
+
+
+def _issue_line(issue: Issue) -> str:
     link = settings.SITE_URL + reverse("issue-detail", args=[issue.pk])
-    messages = []
-    for reader in sorted(readers, key=lambda user: user.email):
-        row = readable_issues(reader).filter(pk=issue.pk).first()
-        if row is None:
-            continue  # no longer theirs to read (left the scheme, or another suite)
-        seen = visible_issue(reader, row)
-        about = f"{seen.category_label} at {seen.suite_name}"
-        if action in ("refer", "escalate"):
-            level = f" (escalated to {seen.escalation_label})" if action == "escalate" else ""
-            subject = f"Issue for your response{level}: {about}"
-            body = f"{seen.description}\n\nPlease respond by {seen.due_on:%A %d %B %Y}:\n{link}\n"
-        elif action == "respond":
-            subject = f"The force has responded: {about}"
-            body = f"Read the response and accept it or escalate:\n{link}\n"
-        else:
-            subject = f"An issue you raised is closed: {about}"
-            body = (
-                f"You raised: {seen.description}\n\n"
-                f"Outcome: {seen.outcome or 'No further action.'}\n\n{link}\n"
+    due = f", due {issue.due_on:%d %b %Y}" if issue.due_on else ""
+    return f"- {issue.get_category_display()} at {issue.suite.name}{due}: {link}"
+
+
+def queue_issue_digests(scheme, today: datetime.date) -> int:
+    """A digest to each manager and a reminder to each force lead with issues waiting, once a
+    day each: the day's dedupe key is the sent mark."""
+    waiting = issues_waiting(scheme.pk, today)
+    queued = 0
+    if any(waiting.values()):
+        for manager in managers_of(scheme.pk):
+            queued += bool(
+                queue_email(
+                    kind=Kind.ISSUE_DIGEST,
+                    scheme=scheme,
+                    to_user=manager,
+                    params={"date": today.isoformat()},
+                    dedupe_key=f"issue-digest:{scheme.pk}:{manager.pk}:{today}",
+                )
             )
-        messages.append(EmailMessage(subject=subject, body=body, to=[reader.email]))
-    return send_all(messages)
+    leads = {
+        issue.referred_to
+        for issue in waiting["overdue"] + waiting["due_soon"]
+        if issue.referred_to_id and issue.referred_to.email
+    }
+    for lead in sorted(leads, key=lambda user: user.email):
+        queued += bool(
+            queue_email(
+                kind=Kind.FORCE_REMINDER,
+                scheme=scheme,
+                to_user=lead,
+                params={"date": today.isoformat()},
+                dedupe_key=f"force-reminder:{scheme.pk}:{lead.pk}:{today}",
+            )
+        )
+    return queued
+
+
+def build_issue_digest(email: Email) -> EmailMessage | None:
+    today = datetime.date.fromisoformat(email.params["date"])
+    waiting = issues_waiting(email.scheme_id, today)
+    overdue, due_soon = waiting["overdue"], waiting["due_soon"]
+    if _recipient(email) is None or not any(waiting.values()):
+        return None
+    body = [
+        f"Issues in {email.scheme.name} on {today:%A %d %B %Y}.",
+        "",
+        f"To triage: {waiting['to_triage']}. Force responses to review: {waiting['responded']}.",
+        "",
+    ]
+    if overdue:
+        body += [f"Overdue force responses ({len(overdue)}):", *map(_issue_line, overdue), ""]
+    if due_soon:
+        body += [
+            f"Due in the next {REMIND_DAYS} working days ({len(due_soon)}):",
+            *map(_issue_line, due_soon),
+        ]
+    subject = f"Issues digest: {len(overdue)} overdue, {waiting['to_triage']} to triage"
+    return _message(email, subject, "\n".join(body))
+
+
+def build_force_reminder(email: Email) -> EmailMessage | None:
+    today = datetime.date.fromisoformat(email.params["date"])
+    waiting = issues_waiting(email.scheme_id, today)
+    mine = [
+        issue
+        for issue in waiting["overdue"] + waiting["due_soon"]
+        if issue.referred_to_id == email.to_user_id
+    ]
+    if _recipient(email) is None or not mine:
+        return None
+    late = sum(1 for issue in mine if issue.due_on < today)
+    return _message(
+        email,
+        f"{len(mine)} issue(s) for your response" + (f", {late} overdue" if late else ""),
+        "These issues from independent custody visits wait for your response:\n\n"
+        + "\n".join(map(_issue_line, mine)),
+    )
 
 
 # --- Rota ---------------------------------------------------------------------------------------
@@ -122,84 +294,173 @@ def send_issue_update(issue_id: int, action: str) -> int:
 # suite and the week, never a planned day or time.
 
 
-def emails_of(user_ids) -> list[str]:
-    from django.contrib.auth import get_user_model
-
-    users = get_user_model().objects.filter(pk__in=user_ids)
-    return sorted(a for a in users.values_list("email", flat=True) if a)
-
-
 def slot_line(slot) -> str:
     return f"{slot.suite.name}, week beginning {slot.week_starts_on:%A %d %B %Y}"
 
 
-def send_rota_message(kind: str, *args) -> int:
-    from django.conf import settings
-    from django.urls import reverse
+def _rota_link() -> str:
+    return settings.SITE_URL + reverse("my-rota")
 
-    from visits.models import RotaPeriod, RotaSlot, SwapRequest
 
-    link = settings.SITE_URL + reverse("my-rota")
+def _users(user_ids) -> list:
+    users = get_user_model().objects.filter(pk__in=user_ids).exclude(email="")
+    return sorted(users, key=lambda user: user.email)
+
+
+def _queue_rota(kind, scheme_id, users, params, dedupe=None) -> list[Email]:
+    queued = [
+        queue_email(
+            kind=kind,
+            scheme=scheme_id,
+            to_user=user,
+            params=params,
+            dedupe_key=f"{dedupe}:{user.pk}" if dedupe else None,
+        )
+        for user in users
+    ]
+    return [email for email in queued if email]
+
+
+def queue_rota_message(kind: str, *args) -> list[Email]:
+    """`published` (period id): each visitor their slots; `slot_changed` (slot id, user ids):
+    the visitors put on or taken off; `offered`/`taken` (swap id): the slot's people and the
+    managers."""
     if kind == "published":
         period = RotaPeriod.objects.get(pk=args[0])
-        slots = (
-            period.slots.filter(status=RotaSlot.Status.PLANNED)
-            .select_related("suite")
-            .prefetch_related("visitors")
+        people = get_user_model().objects.filter(
+            rota_slots__period=period, rota_slots__status=RotaSlot.Status.PLANNED
         )
-        mine: dict[int, list] = {}
-        for slot in slots:
-            for user in slot.visitors.all():
-                mine.setdefault(user.pk, []).append(slot)
-        messages = []
-        for user_id, own in mine.items():
-            lines = "\n".join(f"- {slot_line(s)} ({s.get_time_band_display()})" for s in own)
-            body = (
-                f"The rota for {period.name} is published. Your visits:\n{lines}\n\n"
-                "Agree the day and time with your partner, and keep them to yourselves.\n"
-                f"{link}\n"
-            )
-            to = emails_of([user_id])
-            if to:
-                messages.append(
-                    EmailMessage(subject=f"Your custody visits: {period.name}", body=body, to=to)
-                )
-        return send_all(messages)
+        ids = set(people.values_list("pk", flat=True))
+        return _queue_rota(
+            Kind.ROTA_PUBLISHED, period.scheme_id, _users(ids), {"period": period.pk}
+        )
     if kind == "slot_changed":
-        slot = RotaSlot.objects.select_related("suite", "period").get(pk=args[0])
-        to = emails_of(args[1])
-        body = f"The rota changed for {slot_line(slot)}. See your rota:\n{link}\n"
-        return EmailMessage(subject="Your rota has changed", body=body, to=to).send() if to else 0
-    swap = SwapRequest.objects.select_related("slot__suite", "slot__period", "offered_by").get(
-        pk=args[0]
-    )
+        slot = RotaSlot.objects.select_related("period").get(pk=args[0])
+        return _queue_rota(
+            Kind.ROTA_SLOT_CHANGED, slot.period.scheme_id, _users(args[1]), {"slot": slot.pk}
+        )
+    swap = SwapRequest.objects.select_related("slot__period").get(pk=args[0])
     slot = swap.slot
     partner_ids = [u for u in slot.visitors.values_list("pk", flat=True) if u != swap.offered_by_id]
-    managers = manager_emails(slot.period.scheme_id)
+    managers = {user.pk for user in managers_of(slot.period.scheme_id)}
     if kind == "offered":
+        told, email_kind = set(partner_ids) | managers, Kind.SWAP_OFFERED
+    elif kind == "taken":
+        told, email_kind = {swap.offered_by_id, *partner_ids} | managers, Kind.SWAP_TAKEN
+    else:
+        return []
+    return _queue_rota(email_kind, slot.period.scheme_id, _users(told), {"swap": swap.pk})
+
+
+def build_rota_published(email: Email) -> EmailMessage | None:
+    period = RotaPeriod.objects.get(pk=email.params["period"])
+    own = list(
+        period.slots.filter(status=RotaSlot.Status.PLANNED, visitors=email.to_user_id)
+        .select_related("suite")
+        .order_by("week_starts_on", "suite__name")
+    )
+    if _recipient(email) is None or not own:
+        return None
+    lines = "\n".join(f"- {slot_line(s)} ({s.get_time_band_display()})" for s in own)
+    body = (
+        f"The rota for {period.name} is published. Your visits:\n{lines}\n\n"
+        "Agree the day and time with your partner, and keep them to yourselves.\n"
+        f"{_rota_link()}\n"
+    )
+    return _message(email, f"Your custody visits: {period.name}", body)
+
+
+def build_slot_changed(email: Email) -> EmailMessage | None:
+    slot = RotaSlot.objects.select_related("suite").get(pk=email.params["slot"])
+    if _recipient(email) is None:
+        return None
+    body = f"The rota changed for {slot_line(slot)}. See your rota:\n{_rota_link()}\n"
+    return _message(email, "Your rota has changed", body)
+
+
+def build_swap(email: Email) -> EmailMessage | None:
+    swap = SwapRequest.objects.select_related("slot__suite", "offered_by", "taken_by").get(
+        pk=email.params["swap"]
+    )
+    if _recipient(email) is None:
+        return None
+    slot, link = swap.slot, _rota_link()
+    if email.kind == Kind.SWAP_OFFERED:
         subject = f"A rota slot is offered: {slot_line(slot)}"
         body = (
             f"{swap.offered_by.get_full_name()} has offered their place in {slot_line(slot)}. "
             f"They stay on it until someone takes it.\n{swap.note}\n{link}\n"
         )
-        to = sorted(set(emails_of(partner_ids)) | set(managers))
-    elif kind == "taken":
-        taker = swap.taken_by
+    else:
         subject = f"Slot covered: {slot_line(slot)}"
         body = (
-            f"{taker.get_full_name()} has taken the place of "
+            f"{swap.taken_by.get_full_name()} has taken the place of "
             f"{swap.offered_by.get_full_name()} in {slot_line(slot)}.\n{link}\n"
         )
-        to = sorted(set(emails_of([swap.offered_by_id, *partner_ids])) | set(managers))
-    else:
-        return 0
-    return EmailMessage(subject=subject, body=body, to=to).send() if to else 0
+    return _message(email, subject, body)
 
 
-def send_all(messages) -> int:
-    from django.core.mail import get_connection
+# --- The daily rota reminders (send_rota_reminders) ---------------------------------------------
 
-    if not messages:
-        return 0
-    with get_connection() as connection:
-        return connection.send_messages(messages)
+
+def queue_rota_reminder(slot: RotaSlot) -> int:
+    """A reminder to each visitor on the slot, once per slot and visitor."""
+    users = [user for user in slot.visitors.all() if user.email]
+    dedupe = f"rota-reminder:{slot.pk}"
+    return len(
+        _queue_rota(Kind.ROTA_REMINDER, slot.period.scheme_id, users, {"slot": slot.pk}, dedupe)
+    )
+
+
+def queue_uncovered_alert(slot: RotaSlot, today: datetime.date) -> int:
+    """An alert to each manager, once a day per slot and manager."""
+    reason = "offer" if slot.offers else "short"
+    managers = managers_of(slot.period.scheme_id)
+    dedupe = f"uncovered-slot:{slot.pk}:{today}"
+    params = {"slot": slot.pk, "reason": reason}
+    return len(_queue_rota(Kind.UNCOVERED_SLOT, slot.period.scheme_id, managers, params, dedupe))
+
+
+def build_rota_reminder(email: Email) -> EmailMessage | None:
+    slot = RotaSlot.objects.select_related("suite").get(pk=email.params["slot"])
+    people = list(slot.visitors.all())
+    user = _recipient(email)
+    if user is None or user not in people:
+        return None
+    partner = ", ".join(p.get_full_name() for p in people if p.pk != user.pk)
+    body = (
+        f"A reminder of your custody visit: {slot_line(slot)}"
+        f"{f', with {partner}' if partner else ''}.\n"
+        "If you cannot go, offer your slot for a swap as soon as you can:\n"
+        f"{_rota_link()}\n"
+    )
+    return _message(email, "Your custody visit is coming up", body)
+
+
+def build_uncovered_alert(email: Email) -> EmailMessage | None:
+    slot = RotaSlot.objects.select_related("suite").get(pk=email.params["slot"])
+    if _recipient(email) is None:
+        return None
+    why = (
+        "an offered place nobody has taken"
+        if email.params.get("reason") == "offer"
+        else "fewer than two visitors"
+    )
+    link = settings.SITE_URL + reverse("rota-period", args=[slot.period_id])
+    return _message(
+        email, f"Uncovered rota slot: {slot_line(slot)}", f"{slot_line(slot)} has {why}.\n{link}\n"
+    )
+
+
+BUILDERS = {
+    Kind.VISIT_REPORT: build_visit_report,
+    Kind.ISSUE_UPDATE: build_issue_update,
+    Kind.ISSUE_DIGEST: build_issue_digest,
+    Kind.FORCE_REMINDER: build_force_reminder,
+    Kind.ROTA_PUBLISHED: build_rota_published,
+    Kind.ROTA_SLOT_CHANGED: build_slot_changed,
+    Kind.SWAP_OFFERED: build_swap,
+    Kind.SWAP_TAKEN: build_swap,
+    Kind.ROTA_REMINDER: build_rota_reminder,
+    Kind.UNCOVERED_SLOT: build_uncovered_alert,
+}

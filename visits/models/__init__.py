@@ -7,6 +7,7 @@ from .checklists import (
     Question,
 )
 from .issues import Issue, IssueEvent
+from .mail import Email
 from .people import (
     VISITING_ROLES,
     ApiToken,
@@ -44,6 +45,7 @@ __all__ = [
     "Conflict",
     "CustodySuite",
     "DetaineeRecord",
+    "Email",
     "Issue",
     "IssueCategory",
     "IssueEvent",

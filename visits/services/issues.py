@@ -126,22 +126,17 @@ def act(
         if attachment is not None:
             event.attachment.save(attachment.name, attachment, save=False)
         event.save()
+        if notify:  # queued with the step, sent by the worker (visits.services.mail)
+            from visits import notifications
+
+            notifications.queue_issue_update(issue, action)
         audit.record(actor=actor, action=f"issue.{action}", obj=issue, scheme=issue.scheme)
-        if notify:
-            _notify_later(issue, action)
     return issue
 
 
 def _last_response(issue: Issue) -> str:
     event = issue.events.filter(kind=IssueEvent.Kind.RESPONDED).order_by("-created_at").first()
     return event.text if event else ""
-
-
-def _notify_later(issue: Issue, action: str) -> None:
-    from visits import notifications
-
-    if action in ("refer", "escalate", "respond", "accept", "close"):
-        transaction.on_commit(lambda: notifications.send_issue_update(issue.pk, action))
 
 
 def recheck_not_expected() -> DomainError:

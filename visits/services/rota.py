@@ -456,9 +456,10 @@ def publish(*, actor, period: RotaPeriod, notify: bool = True) -> RotaPeriod:
 
 
 def _notify_later(kind: str, *args) -> None:
+    """Queue the e-mails in the caller's transaction; the worker sends them after it commits."""
     from visits import notifications
 
-    transaction.on_commit(lambda: notifications.send_rota_message(kind, *args))
+    notifications.queue_rota_message(kind, *args)
 
 
 # --- The pair's own arrangements, swaps and the end of a slot ----------------------------------

@@ -862,7 +862,7 @@ def submit_visit(*, actor, visit: Visit, notify: bool = True) -> Visit:
     """Submit a finished draft; from then on it changes only by amendment.
 
     Idempotent: submitting again returns the visit as stored. Raises DomainError listing
-    what is missing. The report is e-mailed after the transaction commits."""
+    what is missing. The report's e-mails are queued in the same transaction."""
     with transaction.atomic():
         locked = Visit.objects.select_for_update().get(pk=visit.pk)
         if not locked.is_draft:
@@ -884,9 +884,9 @@ def submit_visit(*, actor, visit: Visit, notify: bool = True) -> Visit:
         )
         if locked.rota_slot_id:
             RotaSlot.objects.filter(pk=locked.rota_slot_id).update(status=RotaSlot.Status.DONE)
-        audit.record(actor=actor, action="visit.submitted", obj=locked, scheme=locked.scheme)
-        if notify:
+        if notify:  # queued with the submission, sent (PDF and all) by the worker
             from visits import notifications
 
-            transaction.on_commit(lambda: notifications.send_visit_report(locked.pk))
+            notifications.queue_visit_report(locked)
+        audit.record(actor=actor, action="visit.submitted", obj=locked, scheme=locked.scheme)
     return locked
