@@ -26,8 +26,8 @@ from tests.factories import keep_copy_photo, make_reported_issue, make_visit, su
 from tests.matrix import named_urls, outcomes
 from tests.test_images_and_pdf import png
 from visits.images import clean_photo
-from visits.models import VisitCopy
-from visits.services import tokens
+from visits.models import Email, VisitCopy
+from visits.services import mail, tokens
 from visits.services import visits as service
 from visits.services.issues import act
 
@@ -49,6 +49,12 @@ EXPECTED = {
     "POST visit-copy-photo-thumb": "405 405 405 405 405 405 405 405",
     "POST visit-record": "405 405 405 405 405 405 405 405",
     "GET home": "200 200 200 200 200 200 200 302",
+    # The mail queue: the scheme manager's alone (rota e-mails say which suite, which week).
+    "GET email-list": "404 404 404 200 404 404 404 302",
+    "POST email-list": "405 405 405 405 405 405 405 405",
+    "GET email-send-again": "405 405 405 405 405 405 405 405",
+    # The matrix's e-mail is queued, not failed: the manager is told it cannot be sent again.
+    "POST email-send-again": "404 404 404 302 404 404 404 302",
     "GET issue-act": "405 405 405 405 405 405 405 405",
     "GET issue-board": "200 200 200 200 200 200 200 302",
     "GET issue-detail": "200 200 404 200 200 200 404 302",
@@ -179,7 +185,14 @@ def page_objects() -> dict:
         visit=issue.visit, client_uuid=uuid.uuid4(), sent_by=visitors[1], report={}
     )
     copy_photo = keep_copy_photo(copy)
+    email = mail.queue_email(
+        kind=Email.Kind.ISSUE_UPDATE,
+        scheme=issue.scheme_id,
+        to_user=persona("manager"),
+        params={"issue": issue.pk, "action": "respond"},
+    )
     return {
+        "email": email.pk,
         "draft": str(draft.uuid),
         "report": str(issue.visit.uuid),
         "suite": suite("Wymondham").pk,
@@ -205,6 +218,7 @@ PK_OF = {
     "visit-issue-withdraw": "draft-issue",
     "visit-issue-restore": "draft-issue",
     "token-revoke": "token",
+    "email-send-again": "email",
     "subject-access": "membership",
     "visit-copy-dealt-with": "copy",
     "visit-copy-photo": "copy-photo",

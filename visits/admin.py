@@ -756,3 +756,12 @@ class SchemeUserAdmin(SchemeScopedAdmin, UserAdmin):
             )
             for name, opts in fieldsets
         ]
+
+
+@admin.register(models.Email)
+class EmailAdmin(ReadOnlyAdmin):
+    """The mail queue, to look at; the scheme's "E-mails" page sends a failed one again."""
+
+    list_display = ["created_at", "kind", "to_address", "subject", "status", "attempts", "sent_at"]
+    list_filter = ["status", "kind"]
+    search_fields = ["to_address", "subject"]

@@ -16,6 +16,7 @@ from visits.models import (
     Answer,
     CustodySuite,
     DetaineeRecord,
+    Email,
     Issue,
     IssueCategory,
     Panel,
@@ -1027,3 +1028,14 @@ NUMBER_GROUPS = [
 
 def number_groups(form: NumbersForm) -> list:
     return [(title, form.group(names)) for title, names in NUMBER_GROUPS]
+
+
+# --- E-mails (the manager's page of the mail queue) --------------------------------------------
+
+
+class EmailFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=[("", _("Any status")), *Email.Status.choices],
+        required=False,
+    )

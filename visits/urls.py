@@ -4,6 +4,7 @@ from visits.views import (
     account,
     home,
     issues,
+    mail,
     offline,
     reports,
     rota,
@@ -42,6 +43,9 @@ urlpatterns = [
     path("rota/manage/slots/<int:pk>/check/", rota.slot_check, name="rota-slot-check"),
     path("rota/manage/slots/<int:pk>/move/", rota.slot_move, name="rota-slot-move"),
     path("rota/manage/slots/<int:pk>/status/", rota.slot_status, name="rota-slot-status"),
+    # The scheme manager's view of the e-mail queue
+    path("emails/", mail.email_list, name="email-list"),
+    path("emails/<int:pk>/send-again/", mail.email_send_again, name="email-send-again"),
     # Summaries
     path("summaries/", summaries.summary_page, name="summary"),
     path("summaries/summary.pdf", summaries.summary_pdf, name="summary-pdf"),

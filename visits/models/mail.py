@@ -7,9 +7,6 @@ from .schemes import Scheme
 
 
 class EmailQuerySet(models.QuerySet):
-    def of_scheme(self, scheme_id):
-        return self.filter(scheme_id=scheme_id)
-
     def due(self, now=None):
         """Waiting to be sent and due now: a worker (or the sweep) may take them."""
         now = now or timezone.now()

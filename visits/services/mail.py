@@ -10,7 +10,6 @@ import datetime
 import logging
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -140,7 +139,7 @@ def send_again(*, actor, email: Email) -> Email:
     return locked
 
 
-def emails_of_scheme(scheme_id: int, status: str = ""):
-    """The scheme's e-mails, newest first, for its manager's page."""
-    emails = Email.objects.of_scheme(scheme_id).select_related("to_user")
-    return emails.filter(Q(status=status)) if status else emails
+def emails_of_schemes(scheme_ids: list[int], status: str = ""):
+    """The schemes' e-mails, newest first, for their manager's page."""
+    emails = Email.objects.filter(scheme_id__in=scheme_ids).order_by("-created_at", "-pk")
+    return emails.filter(status=status) if status else emails
