@@ -169,6 +169,16 @@ def test_a_rolled_back_change_queues_no_email(django_capture_on_commit_callbacks
 # --- The real database queue and its worker -----------------------------------------------------
 
 
+@pytest.fixture(autouse=True)
+def worker_keeps_the_test_connection(monkeypatch):
+    """The worker drops stale connections between tasks (close_old_connections). Inside a test's
+    transaction PostgreSQL's connection counts as one (its autocommit is off) and would be
+    closed under the test; in production the worker runs outside any transaction."""
+    from django_tasks_db.management.commands import db_worker
+
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
+
+
 def run_worker() -> None:
     call_command(
         "db_worker",
