@@ -253,6 +253,8 @@ EMAIL_HOST_USER = _email["EMAIL_HOST_USER"]
 EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_PASSWORD"]
 EMAIL_USE_TLS = _email["EMAIL_USE_TLS"]
 EMAIL_USE_SSL = _email["EMAIL_USE_SSL"]
+# A mail server that does not answer must not hold a worker for ever (?timeout=N to change).
+EMAIL_TIMEOUT = _email["EMAIL_TIMEOUT"] or 30
 DEFAULT_FROM_EMAIL = env_str("ICV_DEFAULT_FROM_EMAIL", "icv@localhost")
 # The address people use to reach the site, for links in e-mails.
 SITE_URL = env_str("ICV_SITE_URL", "http://127.0.0.1:8000").rstrip("/")

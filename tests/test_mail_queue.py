@@ -316,6 +316,44 @@ def test_the_sweep_leaves_an_email_whose_task_waits_in_the_queue(
     assert out.getvalue() == "Re-enqueued 0 e-mails.\n"
 
 
+def test_an_email_its_reader_may_no_longer_read_is_not_sent(django_capture_on_commit_callbacks):
+    from django.contrib.auth import get_user_model
+
+    from visits.notifications import queue_visit_report
+
+    report = make_visit(visitors=[persona("visitor"), persona("partner")])
+    queued = {email.to_address: email for email in queue_visit_report(report)}
+    get_user_model().objects.filter(username="force").update(is_active=False)  # she has left
+    gone = queue_email_for_a_deleted_issue()
+    deleted_slot = mail_service.queue_email(
+        kind=Email.Kind.ROTA_SLOT_CHANGED,
+        scheme=report.scheme_id,
+        to_user=persona("visitor"),
+        params={"slot": 987654},  # a slot deleted since
+    )
+    for email in [*queued.values(), gone, deleted_slot]:
+        deliver_email.call(email.pk)
+    assert [m.to for m in mail.outbox] == [["manager@example.org"]]
+    for email in (queued["force@example.org"], gone, deleted_slot):
+        email.refresh_from_db()
+        assert email.status == Email.Status.CANCELLED
+        assert email.last_error.startswith("Nothing to send")
+
+
+def queue_email_for_a_deleted_issue() -> Email:
+    from tests.factories import make_reported_issue
+
+    issue = make_reported_issue()
+    email = mail_service.queue_email(
+        kind=Email.Kind.ISSUE_UPDATE,
+        scheme=issue.scheme_id,
+        to_user=persona("manager"),
+        params={"issue": issue.pk, "action": "respond"},
+    )
+    type(issue).with_withdrawn.filter(pk=issue.pk).delete()
+    return email
+
+
 def test_a_sent_mark_is_refused_by_the_database_not_by_a_check():
     first = queued_email(dedupe_key="issue-digest:test")
     second = queued_email(dedupe_key="issue-digest:test")

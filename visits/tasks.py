@@ -6,6 +6,7 @@ docs/architecture.md, "Work off the request".
 import datetime
 import logging
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import F
 from django.utils import timezone
 from django_tasks import default_task_backend, task
@@ -51,7 +52,7 @@ def deliver_email(email_id: int) -> str:
     email = Email.objects.select_related("scheme", "to_user").get(pk=email_id)
     message = None
     try:
-        message = notifications.build(email)
+        message = _build(email)
         if message is not None:
             email.subject = message.subject[:250]
             message.send()
@@ -68,6 +69,15 @@ def deliver_email(email_id: int) -> str:
     email.last_error = ""
     email.save(update_fields=["status", "subject", "sent_at", "last_error"])
     return "sent"
+
+
+def _build(email: Email):
+    from visits import notifications
+
+    try:
+        return notifications.build(email)
+    except ObjectDoesNotExist:
+        return None  # what it was about is gone (deleted, or anonymised past retention)
 
 
 def _record_failure(email: Email, error: Exception, enqueue_delivery) -> str:
