@@ -485,3 +485,47 @@ def test_the_admin_shows_emails_read_only(client):
     assert page.status_code == 200 and "ConnectionRefusedError" in page.content.decode()
     assert 'name="status"' not in page.content.decode()
     assert client.get(reverse("admin:visits_email_add")).status_code == 403
+
+
+# --- Workers at once ----------------------------------------------------------------------------
+
+
+def test_four_workers_at_once_send_an_email_once(transactional_db):
+    """Real concurrency: four threads, each with its own database connection, committed data,
+    handed the same e-mail at the same moment (as when the sweep re-enqueued a task that was
+    not lost after all). The conditional UPDATE lets one of them claim it."""
+    import threading
+
+    from django.db import connection
+
+    from tests.conftest import seed_demo
+    from tests.factories import make_reported_issue
+
+    seed_demo()
+    make_reported_issue()  # something for the digest to say
+    manager = persona("manager")
+    # Written directly, without a task: the threads below are the workers.
+    email = Email.objects.create(
+        kind=Email.Kind.ISSUE_DIGEST,
+        scheme=manager.memberships.get().scheme,
+        to_user=manager,
+        to_address=manager.email,
+        params={"date": timezone.localdate().isoformat()},
+    )
+    start, results = threading.Barrier(4), []
+
+    def worker():
+        try:
+            start.wait()
+            results.append(deliver_email.call(email.pk))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == ["not due, or taken by another worker"] * 3 + ["sent"]
+    assert len(mail.outbox) == 1
+    assert Email.objects.get(pk=email.pk).attempts == 1
