@@ -7,6 +7,7 @@ from .checklists import (
     Question,
 )
 from .issues import Issue, IssueEvent
+from .jobs import JobRun
 from .people import (
     VISITING_ROLES,
     ApiToken,
@@ -47,6 +48,7 @@ __all__ = [
     "Issue",
     "IssueCategory",
     "IssueEvent",
+    "JobRun",
     "Membership",
     "Panel",
     "Question",
