@@ -123,6 +123,19 @@ def test_a_slot_claimed_by_another_process_is_skipped_and_a_retry_claimed_once(d
     assert JobRun.objects.get().outcome == JobRun.Outcome.STARTED
 
 
+def test_runs_are_kept_ninety_days(db):
+    digest = [job("issue_digest")]
+    for day in (1, 3):
+        with time_machine.travel(at(2026, 9, day, 8), tick=False):
+            scheduler.run_due(jobs=digest)
+    with time_machine.travel(at(2026, 12, 1, 8), tick=False):  # 91 and 89 days on
+        scheduler.run_due(jobs=digest)
+    assert list(JobRun.objects.values_list("slot", flat=True).order_by("slot")) == [
+        at(2026, 9, 3, 7),
+        at(2026, 12, 1, 7),
+    ]
+
+
 # --- Failures and stuck runs --------------------------------------------------------------------
 
 

@@ -36,6 +36,8 @@ RETRY_AFTER = datetime.timedelta(minutes=10)
 MAX_ATTEMPTS = 3
 # No job takes near this long: a run still "started" after it lost its machine or its process.
 STUCK_AFTER = datetime.timedelta(hours=2)
+# Runs are kept this long to look back on (the five-minute sweep alone makes 288 a day).
+KEEP_RUNS = datetime.timedelta(days=90)
 # JobRun.output keeps the end of what a job printed, enough to read without filling the table.
 OUTPUT_LIMIT = 10_000
 
@@ -232,8 +234,10 @@ def execute(job: Job, run: JobRun) -> Outcome:
 
 
 def run_due(now: datetime.datetime | None = None, jobs=None) -> list[Outcome]:
-    """Claim and run every job due at `now` (default: the present), one after another."""
+    """Claim and run every job due at `now` (default: the present), one after another; forget
+    runs older than KEEP_RUNS."""
     now = now or timezone.now()
+    JobRun.objects.filter(slot__lt=now - KEEP_RUNS).delete()
     outcomes = []
     for due in due_jobs(now, jobs):
         run = claim(due)

@@ -8,15 +8,18 @@ manage.py run_scheduler --list     # the jobs, their schedules, last runs and st
 """
 
 import datetime
+import logging
 import signal
 import threading
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import close_old_connections, connections
+from django.db import DatabaseError, close_old_connections, connections
 from django.utils import timezone
 
 from visits import scheduler
 from visits.models import JobRun
+
+logger = logging.getLogger(__name__)
 
 # Wake at least this often, so a clock change or a retry another machine set up is noticed.
 MAX_SLEEP = datetime.timedelta(minutes=5)
@@ -82,9 +85,17 @@ class Command(BaseCommand):
         )
         while not stop.is_set():
             close_old_connections()
-            self.run_once()
             now = timezone.now()
-            wake = min(scheduler.next_wake(now, jobs), now + MAX_SLEEP)
+            try:
+                self.run_once()
+                wake = min(scheduler.next_wake(timezone.now(), jobs), now + MAX_SLEEP)
+            except DatabaseError:
+                # The database is restarting or unreachable: say so and try again soon, rather
+                # than exit and leave it to systemd's restart limits.
+                logger.exception("The scheduler could not reach the database")
+                self.stderr.write("The database could not be reached; trying again in a minute.")
+                wake = now + datetime.timedelta(minutes=1)
+            now = timezone.now()
             # No connection is held while asleep: the database may restart meanwhile.
             connections.close_all()
             stop.wait(max((wake - now).total_seconds(), 1))
