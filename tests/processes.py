@@ -122,13 +122,28 @@ def process_env(process_database_template, tmp_path):
         return
     template = dj_database_url.parse(process_database_template)["NAME"]
     name = f"icv_process_{uuid.uuid4().hex[:8]}"
-    with _postgres_admin(server) as admin:
-        admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    _create_from_template(server, name, template)
     try:
         yield base_env(tmp_path, _postgres_url(server, name))
     finally:
         with _postgres_admin(server) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _create_from_template(server: dict, name: str, template: str) -> None:
+    import psycopg
+
+    # PostgreSQL copies a template only while nobody is connected to it; a process of the test
+    # before may still be closing its connection.
+    for attempt in range(10):
+        try:
+            with _postgres_admin(server) as admin:
+                admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+            return
+        except psycopg.errors.ObjectInUse:
+            if attempt == 9:
+                raise
+            time.sleep(0.5)
 
 
 def free_port() -> int:
@@ -156,13 +171,14 @@ def start_gunicorn(env: dict, log: Path) -> Server:
     return Server(f"http://127.0.0.1:{port}", process)
 
 
-def wait_until_serving(server: Server, log: Path, timeout: float = 30) -> None:
+def wait_until_serving(server: Server, log: Path, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
             pytest.fail(f"gunicorn exited:\n{log.read_text()}")
-        with contextlib.suppress(requests.ConnectionError):
-            if requests.get(server.url + "/healthz", timeout=2).status_code == 200:
+        # Not up yet, or slow to answer its first request on a busy machine: ask again.
+        with contextlib.suppress(requests.ConnectionError, requests.Timeout):
+            if requests.get(server.url + "/healthz", timeout=5).status_code == 200:
                 return
         time.sleep(0.2)
     pytest.fail(f"gunicorn did not answer in {timeout} s:\n{log.read_text()}")
