@@ -232,7 +232,8 @@ def cache_from_url(url: str) -> dict:
         return {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": rest.strip("/") or "icv_cache",
-            # Throttle counters for every user and address; culled a third at a time.
+            # Throttle counters for every user and address; past this many rows, the expired
+            # ones and then a third of the rest are deleted.
             "OPTIONS": {"MAX_ENTRIES": 20000, "CULL_FREQUENCY": 3},
         }
     if scheme in ("redis", "rediss"):
@@ -248,7 +249,7 @@ def cache_from_url(url: str) -> dict:
 # stay the app's own; tests/test_shared_cache.py runs real servers on the database cache.
 CACHES = {
     "default": cache_from_url(
-        env_str("ICV_CACHE_URL", "locmem://" if TESTING else "db://icv_cache")
+        env_str("ICV_CACHE_URL") or ("locmem://" if TESTING else "db://icv_cache")
     )
 }
 # Sessions live in the database, whatever the cache: they hold the sign-in and its two-factor
