@@ -48,17 +48,21 @@ class Daily:
 
     at: datetime.time
 
+    @staticmethod
+    def _local_day(now: datetime.datetime) -> datetime.date:
+        return now.astimezone(zoneinfo.ZoneInfo(settings.TIME_ZONE)).date()
+
     def _at(self, day: datetime.date) -> datetime.datetime:
         tz = zoneinfo.ZoneInfo(settings.TIME_ZONE)
         return datetime.datetime.combine(day, self.at, tzinfo=tz).astimezone(UTC)
 
     def latest_slot(self, now: datetime.datetime) -> datetime.datetime:
-        day = timezone.localtime(now).date()
+        day = self._local_day(now)
         slot = self._at(day)
         return slot if slot <= now else self._at(day - datetime.timedelta(days=1))
 
     def next_slot(self, now: datetime.datetime) -> datetime.datetime:
-        day = timezone.localtime(now).date()
+        day = self._local_day(now)
         slot = self._at(day)
         return slot if slot > now else self._at(day + datetime.timedelta(days=1))
 
@@ -167,7 +171,7 @@ def due_jobs(now: datetime.datetime, jobs=None) -> list[Due]:
     slots = {job.name: job.schedule.latest_slot(now) for job in jobs}
     runs = {
         (run.job, run.slot): run
-        for run in JobRun.objects.filter(job__in=slots, slot__in=set(slots.values()))
+        for run in JobRun.objects.filter(job__in=list(slots), slot__in=set(slots.values()))
     }
     due = []
     for job in jobs:
