@@ -218,6 +218,47 @@ LOGOUT_REDIRECT_URL = "login"
 SESSION_COOKIE_AGE = env_int("ICV_SESSION_IDLE_MINUTES", 120) * 60
 DEMO_PASSWORD = env_str("ICV_DEMO_PASSWORD", "demo")
 
+# --- Cache and sessions (shared by every process) ------------------------------------------------
+# The API's throttles, the failed-token throttle included, count in the cache, so it must be
+# one for all processes and machines, or each limit multiplies by their number.
+# db://TABLE (the default, db://icv_cache): a table in the database, made by `migrate`;
+# redis://host:6379/0 (rediss:// for TLS): Redis, for larger deployments;
+# locmem://: this process only, for development.
+# Sign-in lockouts do not use it: django-axes keeps them in the database.
+
+
+def cache_from_url(url: str) -> dict:
+    """One CACHES entry from ICV_CACHE_URL; a clear error for anything else."""
+    scheme, _sep, rest = url.partition("://")
+    if scheme == "db":
+        return {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": rest.strip("/") or "icv_cache",
+            # Throttle counters for every user and address; past this many rows, the expired
+            # ones and then a third of the rest are deleted.
+            "OPTIONS": {"MAX_ENTRIES": 20000, "CULL_FREQUENCY": 3},
+        }
+    if scheme in ("redis", "rediss"):
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    if scheme == "locmem":
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    raise ImproperlyConfigured(
+        f"ICV_CACHE_URL must start with db://, redis://, rediss:// or locmem://, not {url!r}"
+    )
+
+
+# Tests keep each process's own memory (the conftest clears it between tests), so query counts
+# stay the app's own; tests/test_shared_cache.py runs real servers on the database cache.
+CACHES = {
+    "default": cache_from_url(
+        env_str("ICV_CACHE_URL") or ("locmem://" if TESTING else "db://icv_cache")
+    )
+}
+# Sessions live in the database, whatever the cache: they hold the sign-in and its two-factor
+# step, which must not vanish when a cache is flushed or culled, and with the default cache
+# being the database, cached_db would only add queries. The scheduler clears expired ones.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
 # --- Internationalisation -----------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"

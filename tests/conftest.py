@@ -18,6 +18,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
+# Fixtures for tests that start real processes (the scheduler, two servers sharing a cache).
+pytest_plugins = ["tests.processes"]
+
 PERSONAS = ("visitor", "partner", "coordinator", "manager", "pcc", "force", "outsider")
 
 

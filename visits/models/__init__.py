@@ -7,6 +7,7 @@ from .checklists import (
     Question,
 )
 from .issues import Issue, IssueEvent
+from .jobs import JobRun
 from .mail import Email
 from .people import (
     VISITING_ROLES,
@@ -49,6 +50,7 @@ __all__ = [
     "Issue",
     "IssueCategory",
     "IssueEvent",
+    "JobRun",
     "Membership",
     "Panel",
     "Question",
