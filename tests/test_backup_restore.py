@@ -44,6 +44,10 @@ report = sign_off_and_submit(draft, pair)
 keeping = Scheme.objects.get(slug="norfolk").detainee_data_retention_days
 long_ago = timezone.now() - datetime.timedelta(days=keeping + 10)
 old = make_visit(visitors=pair, detainees=2, arrived_at=long_ago)
+# A file no row points to (an upload caught between the database's copy and the media's).
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+default_storage.save("photos/stray.jpg", ContentFile(jpeg.getvalue()))
 print("RESULT " + json.dumps({"report": str(report.uuid), "old": str(old.uuid)}))
 """
 
@@ -53,6 +57,7 @@ READ_REPORTS = """
 import hashlib, io, json
 from pypdf import PdfReader
 from tests.conftest import persona
+from visits.management.backups import media_names
 from visits.models import DetaineeRecord, Visit
 from visits.pdf import render_visit_report
 from visits.reports import visible_report
@@ -67,6 +72,7 @@ print("RESULT " + json.dumps({{
     "photo_sha256": photo_sha256,
     "old_numbers": list(old.values_list("custody_number", flat=True)),
     "visits": Visit.objects.count(),
+    "media": media_names(),
 }}))
 """
 
@@ -210,6 +216,7 @@ def test_a_restored_backup_shows_the_same_report_and_keeps_retention(
 
     restored = site.manage("restore", str(tmp_path / "backup"), "--accept-restored-audit-chain")
     assert "Restored the database and 2 media files" in restored.stdout
+    assert "1 files in the backup that no row points to were left out" in restored.stdout
     assert "2 detainee records in 1 reports" in restored.stdout  # retention, re-applied
     checked = site.manage("verify_audit_chain")
     assert "the chain is intact" in checked.stdout
@@ -218,5 +225,7 @@ def test_a_restored_backup_shows_the_same_report_and_keeps_retention(
     assert after["pdf_text"] == before["pdf_text"]
     assert after["photo_sha256"] == before["photo_sha256"]
     assert after["visits"] == before["visits"]  # the visit made after the backup is gone
+    assert "photos/stray.jpg" in before["media"]
+    assert after["media"] == [name for name in before["media"] if name != "photos/stray.jpg"]
     assert len(after["old_numbers"]) == 2
     assert all(n.startswith("anonymised-") for n in after["old_numbers"])

@@ -104,23 +104,27 @@ def copy_media_out(target: Path) -> list[dict]:
     return described
 
 
-def copy_media_in(source: Path, files: list[dict]) -> int:
-    """Put every backed-up file back under its own name; remove what the backup did not hold
-    (files of rows the restored database does not have). Returns how many were removed."""
-    wanted = set()
+def copy_media_in(source: Path, files: list[dict], *, referenced: set[str]) -> tuple[int, int, int]:
+    """Put back, under its own name, every backed-up file a row of the restored database points
+    to; remove from the storage every other file (no row would ever show or delete it).
+    Returns how many files were put back, left out (in the backup, pointed to by nothing: an
+    upload caught between the database's copy and the media's) and removed."""
+    restored = set()
     for entry in files:
         name = safe_media_name(entry["name"])
-        wanted.add(name)
+        if name not in referenced:
+            continue
         if default_storage.exists(name):
             default_storage.delete(name)
         with (source / MEDIA_DIR / name).open("rb") as f:
             saved = default_storage.save(name, File(f, name=name))
         if saved != name:
             raise BackupError(f"The storage saved {name} as {saved}; the restore is incomplete.")
-    extra = [name for name in media_names() if name not in wanted]
+        restored.add(name)
+    extra = [name for name in media_names() if name not in restored]
     for name in extra:
         default_storage.delete(name)
-    return len(extra)
+    return len(restored), len(files) - len(restored), len(extra)
 
 
 # --- The database -------------------------------------------------------------------------------

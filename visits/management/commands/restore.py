@@ -6,7 +6,8 @@ manage.py restore FOLDER --replace                      # over whatever the data
 manage.py restore FOLDER --accept-restored-audit-chain  # the trail checkpointed since is lost
 
 Nothing is changed until the backup's files have been checked against its manifest. After the
-restore, the schema is migrated to this version of the app, data past its keeping period is
+restore, the schema is migrated to this version of the app, the storage holds exactly the
+media files the restored rows point to, data past its keeping period is
 anonymised again (an old backup must not bring it back), the restore is recorded in the audit
 trail, and `verify_audit_chain` must pass."""
 
@@ -48,15 +49,18 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from None
         call_command("migrate", interactive=False, verbosity=0)
         try:
-            removed = backups.copy_media_in(folder, manifest.media)
+            restored, left_out, removed = backups.copy_media_in(
+                folder, manifest.media, referenced=backups.referenced_media()
+            )
         except backups.BackupError as error:
             raise CommandError(str(error)) from None
         taken_at = datetime.datetime.fromisoformat(manifest.taken_at)
         self.stdout.write(
-            f"Restored the database and {len(manifest.media)} media files from the backup taken "
-            f"at {timezone.localtime(taken_at):%d %B %Y %H:%M} "
-            f"({(timezone.now() - taken_at).days} days ago); {removed} files the backup did not "
-            "hold were removed from the storage."
+            f"Restored the database and {restored} media files from the backup taken at "
+            f"{timezone.localtime(taken_at):%d %B %Y %H:%M} "
+            f"({(timezone.now() - taken_at).days} days ago). {left_out} files in the backup that "
+            f"no row points to were left out; {removed} files the restored database does not "
+            "use were removed from the storage."
         )
         audit.record(
             actor=None,
@@ -64,7 +68,7 @@ class Command(BaseCommand):
             detail={
                 "taken_at": manifest.taken_at,
                 "database_sha256": manifest.database["sha256"],
-                "media_files": len(manifest.media),
+                "media_files": restored,
                 "audit_entries_in_backup": manifest.audit["count"],
                 "accepted_shorter_chain": accept_restored_audit_chain,
             },
