@@ -11,8 +11,9 @@ network only). `addressing=virtual` asks for bucket.host URLs; path style is the
 every S3-compatible server understands it.
 
 The files are private whatever the bucket's policy says: every object is written with the
-`private` ACL, and the app serves them itself through its permission-checked views; a URL the
-storage signs (only the admin shows one) expires after a minute."""
+`private` ACL, and the app serves them itself through its permission-checked views. No page
+shows a URL of the storage's (the admin leaves file fields out); one it signed would expire
+after a minute."""
 
 from urllib.parse import parse_qs, unquote, urlsplit
 

@@ -32,6 +32,7 @@ from visits.images import clean_photo
 from visits.models import CopyPhoto, IssueEvent, Scheme, Visit, VisitCopy
 from visits.pdf import render_visit_report
 from visits.reports import visible_report
+from visits.services import issues as issue_service
 from visits.services import retention
 from visits.services import visits as service
 
@@ -287,3 +288,27 @@ def test_a_storage_url_it_cannot_use_is_refused_saying_why(url, says):
     with pytest.raises(ImproperlyConfigured, match="ICV_MEDIA_STORAGE_URL") as refused:
         media_storage(url)
     assert says in str(refused.value)
+
+
+@pytest.mark.django_db
+def test_the_admin_shows_no_address_in_the_bucket(bucket, client):
+    draft, photo = draft_with_photo()
+    report = sign_off_and_submit(draft, pair())
+    issue = issue_in("referred")
+    issue_service.act(
+        actor=persona("force"),
+        issue=issue,
+        action="respond",
+        text="Repaired.",
+        attachment=SimpleUploadedFile("reply.pdf", b"%PDF-1.4\n", "application/pdf"),
+    )
+    client.force_login(persona("manager"))
+    for page, shown in (
+        (reverse("admin:visits_attachment_change", args=[photo.pk]), "Cell 3 toilet"),
+        (reverse("admin:visits_visit_change", args=[report.pk]), "PS 1234 Hart"),
+        (reverse("admin:visits_issue_change", args=[issue.pk]), "reply.pdf"),
+    ):
+        html = client.get(page).content.decode()
+        assert shown in html, page
+        assert bucket.endpoint.removeprefix("http://") not in html, page
+        assert "X-Amz-Signature" not in html, page
