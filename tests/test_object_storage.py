@@ -312,3 +312,28 @@ def test_the_admin_shows_no_address_in_the_bucket(bucket, client):
         assert shown in html, page
         assert bucket.endpoint.removeprefix("http://") not in html, page
         assert "X-Amz-Signature" not in html, page
+
+
+@pytest.mark.django_db
+def test_signing_a_draft_again_deletes_the_old_signature(
+    bucket, django_capture_on_commit_callbacks
+):
+    draft, _ = draft_with_photo()
+    names = []
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            service.record_sign_off(
+                actor=persona("visitor"),
+                visit=draft,
+                sign_off=service.SignOff(
+                    departed_at=draft.arrived_at + datetime.timedelta(minutes=90),
+                    outcome=Visit.Outcome.SATISFACTORY,
+                    signature_png=signature_png(),
+                    confirmed_by=pair(),
+                ),
+            )
+        draft.refresh_from_db()
+        names.append(draft.sergeant_signature.name)
+    assert names[0] != names[1]
+    assert not in_bucket(bucket, names[0])
+    assert stored(bucket, names[1]) == signature_png()
