@@ -86,11 +86,14 @@ def weed_binary() -> str:
     return found
 
 
+class ServerExited(RuntimeError):
+    """weed stopped while starting: most often a port taken between choosing and binding it."""
+
+
 @contextlib.contextmanager
-def running_s3_server():
+def running_s3_server(attempts: int = 3):
     """Start SeaweedFS with S3 on 127.0.0.1, make the bucket, yield an S3Server, stop it."""
     workdir = Path(tempfile.mkdtemp(prefix="icv-s3-"))
-    (workdir / "data").mkdir()
     identities = {
         "identities": [
             {
@@ -101,12 +104,39 @@ def running_s3_server():
         ]
     }
     (workdir / "s3.json").write_text(json.dumps(identities))
+    succeeded = False
+    process = None
+    try:
+        for attempt in range(1, attempts + 1):
+            process, server = _start(workdir, attempt)
+            try:
+                _wait_for_bucket(server, process)
+                break
+            except ServerExited:
+                if attempt == attempts:
+                    raise
+        yield server
+        succeeded = True
+    finally:
+        if process is not None:
+            # A throwaway server: its graceful stop takes seconds the tests need not wait for.
+            process.kill()
+            process.wait(timeout=10)
+        if succeeded:
+            shutil.rmtree(workdir, ignore_errors=True)
+        else:
+            print(f"SeaweedFS's logs and data are kept in {workdir}", file=sys.stderr)
+
+
+def _start(workdir: Path, attempt: int) -> tuple[subprocess.Popen, S3Server]:
+    data = workdir / f"data-{attempt}"
+    data.mkdir()
     master, master_grpc, volume, volume_grpc, filer, filer_grpc, s3, s3_grpc = _free_ports(8)
-    log = workdir / "weed.log"
+    log = workdir / f"weed-{attempt}.log"
     command = [
         weed_binary(),
         "server",
-        f"-dir={workdir / 'data'}",
+        f"-dir={data}",
         "-ip=127.0.0.1",
         "-ip.bind=127.0.0.1",
         f"-master.port={master}",
@@ -128,7 +158,7 @@ def running_s3_server():
         "-metricsPort=0",
     ]
     with log.open("wb") as log_file:
-        process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT, cwd=workdir)
+        process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT, cwd=data)
     server = S3Server(
         endpoint=f"http://127.0.0.1:{s3}",
         bucket=BUCKET,
@@ -136,19 +166,7 @@ def running_s3_server():
         secret_key=SECRET_KEY,
         log=log,
     )
-    succeeded = False
-    try:
-        _wait_for_bucket(server, process)
-        yield server
-        succeeded = True
-    finally:
-        # A throwaway server: its graceful stop takes seconds the tests need not wait for.
-        process.kill()
-        process.wait(timeout=10)
-        if succeeded:
-            shutil.rmtree(workdir, ignore_errors=True)
-        else:
-            print(f"SeaweedFS's log and data are kept in {workdir}", file=sys.stderr)
+    return process, server
 
 
 def _wait_for_bucket(server: S3Server, process: subprocess.Popen) -> None:
@@ -161,7 +179,7 @@ def _wait_for_bucket(server: S3Server, process: subprocess.Popen) -> None:
     bucket_made = False
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(
+            raise ServerExited(
                 f"SeaweedFS exited with {process.returncode} while starting:\n"
                 + server.log.read_text(errors="replace")[-4000:]
             )

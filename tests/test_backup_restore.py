@@ -229,3 +229,18 @@ def test_a_restored_backup_shows_the_same_report_and_keeps_retention(
     assert after["media"] == [name for name in before["media"] if name != "photos/stray.jpg"]
     assert len(after["old_numbers"]) == 2
     assert all(n.startswith("anonymised-") for n in after["old_numbers"])
+
+    # Over a database in use only when asked; never from a damaged backup.
+    in_use = site.manage(
+        "restore", str(tmp_path / "backup"), "--accept-restored-audit-chain", check=False
+    )
+    assert in_use.returncode == 1 and "The database is not empty" in in_use.stderr
+    (photo,) = [
+        e
+        for e in json.loads((tmp_path / "backup" / "manifest.json").read_text())["media"]
+        if e["name"] != "photos/stray.jpg" and "thumbs" not in e["name"]
+    ]
+    (tmp_path / "backup" / "media" / photo["name"]).write_bytes(b"not the photo")
+    damaged = site.manage("restore", str(tmp_path / "backup"), "--replace", check=False)
+    assert damaged.returncode == 1 and "The backup is damaged" in damaged.stderr
+    assert site.script(READ_REPORTS.format(**made)) == after
