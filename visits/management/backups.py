@@ -86,7 +86,8 @@ def referenced_media() -> set[str]:
     for model in apps.get_models():
         for field in model._meta.get_fields():
             if isinstance(field, models.FileField):
-                values = model._default_manager.exclude(**{field.name: ""}).values_list(
+                # The base manager: every row, whatever a default manager hides.
+                values = model._base_manager.exclude(**{field.name: ""}).values_list(
                     field.name, flat=True
                 )
                 names.update(value for value in values if value)
