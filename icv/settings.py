@@ -15,6 +15,8 @@ import dj_database_url
 import dj_email_url
 from django.core.exceptions import ImproperlyConfigured
 
+from icv.media_storage import media_storage
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -270,8 +272,12 @@ STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(env_str("ICV_MEDIA_ROOT", str(DATA_DIR / "media")))
+# --- Media storage (issue 18) -------------------------------------------------------------------
+# Local disk (MEDIA_ROOT) by default; an S3-compatible bucket, private, when
+# ICV_MEDIA_STORAGE_URL (or ICV_MEDIA_STORAGE_URL_FILE) names one: icv/media_storage.py.
+ICV_MEDIA_STORAGE_URL = env_str("ICV_MEDIA_STORAGE_URL")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": media_storage(ICV_MEDIA_STORAGE_URL),
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG or TESTING

@@ -21,7 +21,7 @@ from django.contrib.admin.utils import get_fields_from_path, reverse_field_path
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, FileField, OuterRef, Q
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
@@ -201,11 +201,21 @@ def editable_fields(model, declared=(), exclude=None, parent_model=None) -> list
     for field in [*model._meta.fields, *model._meta.many_to_many]:
         if not field.editable or field.auto_created or field.name in (exclude or ()):
             continue
+        if isinstance(field, FileField):  # see without_files
+            continue
         if parent_model is not None and field.is_relation and field.related_model is parent_model:
             continue
         if field.name not in names:
             names.append(field.name)
     return names
+
+
+def without_files(model, exclude) -> list[str]:
+    """`exclude` and the model's files: the admin would link a file to the storage's own URL (a
+    signed address in the bucket); media is served only by the app's views, after their
+    permission check."""
+    files = [field.name for field in model._meta.fields if isinstance(field, FileField)]
+    return [*(exclude or ()), *files]
 
 
 class ReadOnlyAdmin(SchemeScopedAdmin):
@@ -226,6 +236,9 @@ class ReadOnlyAdmin(SchemeScopedAdmin):
     def get_readonly_fields(self, request, obj=None):
         declared = super().get_readonly_fields(request, obj)
         return editable_fields(self.model, declared, self.exclude)
+
+    def get_exclude(self, request, obj=None):
+        return without_files(self.model, super().get_exclude(request, obj))
 
     # Never reached through the admin's own views (they ask the permissions above first);
     # refused anyway, should a page or a subclass ever call them.
@@ -261,6 +274,9 @@ class ReadOnlyInline(SchemeScopedTabularInline):
     def get_readonly_fields(self, request, obj=None):
         declared = super().get_readonly_fields(request, obj)
         return editable_fields(self.model, declared, self.exclude, self.parent_model)
+
+    def get_exclude(self, request, obj=None):
+        return without_files(self.model, super().get_exclude(request, obj))
 
 
 def _report_errors(model_admin, request, obj, error: DomainError) -> None:
@@ -600,7 +616,12 @@ class SwapRequestAdmin(ReadOnlyAdmin):
 
 class IssueEventInline(ReadOnlyInline):
     model = models.IssueEvent
-    readonly_fields = ["kind", "actor", "text", "attachment", "shared_with_force", "created_at"]
+    readonly_fields = ["kind", "actor", "text", "file_name", "shared_with_force", "created_at"]
+
+    @admin.display(description=_("File"))
+    def file_name(self, event):
+        # Its name only: the file is served by the issue's page, to those who may see it.
+        return event.attachment.name.rsplit("/", 1)[-1] if event.attachment else ""
 
 
 class IssueStepForm(forms.Form):

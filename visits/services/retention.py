@@ -4,7 +4,8 @@ Past a scheme's `detainee_data_retention_days`, a submitted report's detainee re
 what could point to a person: the custody number, gender and ethnicity, and the free-text notes
 on their answers; issues about one detainee lose the custody number. What the summaries count
 is kept (each record's flags and answer values, the visit's numbers), so every figure for a
-past quarter stays the same. Nothing is deleted, so the reports still add up."""
+past quarter stays the same. Nothing the reports count is deleted, so they still add up; second
+records from a phone (copies) go whole, with their photos' files."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from django.db.models import CharField, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
-from visits.models import Answer, DetaineeRecord, Issue, Scheme, Visit, VisitCopy
+from visits.models import Answer, CopyPhoto, DetaineeRecord, Issue, Scheme, Visit, VisitCopy
 from visits.services import audit
 
 
@@ -68,7 +69,16 @@ def _apply_to(scheme: Scheme, today: datetime.date, dry_run: bool) -> Anonymised
     with transaction.atomic():
         notes.update(note="")
         issues.update(custody_number="")
+        # A copy's photos go with it: their rows by cascade, their files (local disk or the
+        # bucket) once that is committed, so a rolled-back run deletes nothing.
+        files = [
+            (field.storage, field.name)
+            for photo in CopyPhoto.objects.filter(copy__in=copies)
+            for field in (photo.image, photo.thumbnail)
+            if field.name
+        ]
         copies.delete()
+        transaction.on_commit(lambda: [storage.delete(name) for storage, name in files])
         # Unique within its report, and saying what happened to it.
         detainees.update(
             custody_number=Concat(Value("anonymised-"), Cast("pk", output_field=CharField())),

@@ -811,9 +811,12 @@ def record_sign_off(
             "sergeant_comments": sign_off.sergeant_comments.strip(),
         }
         if sign_off.signature_png:
+            storage, old_name = locked.sergeant_signature.storage, locked.sergeant_signature.name
             locked.sergeant_signature.save(
                 f"{locked.uuid}.png", ContentFile(sign_off.signature_png), save=False
             )
+            if old_name:  # signed again on the draft: the old drawing belongs to nothing now
+                transaction.on_commit(lambda: storage.delete(old_name))
             fields["sergeant_signature"] = locked.sergeant_signature
             fields["sergeant_signed_at"] = timezone.now()
         elif sign_off.sergeant_confirmed and not locked.sergeant_signed_at:
