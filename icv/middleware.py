@@ -4,6 +4,7 @@ import time
 import uuid
 
 from django.conf import settings
+from django.core.handlers.exception import response_for_exception
 
 from icv.logging import REQUEST_ID_HEADER, SANE_REQUEST_ID, request_id_var
 
@@ -24,6 +25,9 @@ class RequestIdMiddleware:
         token = request_id_var.set(request_id)
         try:
             response = self.get_response(request)
+        except Exception as exc:
+            # An error page that itself failed: answered (and logged) here, still with the id.
+            response = response_for_exception(request, exc)
         finally:
             request_id_var.reset(token)
         response[REQUEST_ID_HEADER] = request_id
