@@ -124,3 +124,19 @@ def test_the_schema_documents_the_cursor_and_the_next_link(client, db):
     assert "page" not in {p["name"] for p in operation["parameters"]}
     listed = schema["components"]["schemas"]["PaginatedVisitList"]
     assert set(listed["properties"]) == {"next", "results"}
+
+
+def test_the_benchmarks_last_page_cursor_lands_on_the_walks_last_page(client, db, pages_of_two):
+    from api.pagination import last_page_cursor
+    from visits.visible_issues import readable_issues
+
+    issues = [make_reported_issue() for _ in range(5)]
+    Issue.objects.filter(pk=issues[2].pk).update(due_on=None)
+    client.force_login(persona("manager"))
+    walked, _ = walk(client, "/api/issues/")
+    cursor = last_page_cursor(
+        readable_issues(persona("manager")), ("due_on", "-created_at", "pk"), 2
+    )
+    last = client.get(f"/api/issues/?cursor={cursor}").json()
+    assert last["next"] is None
+    assert [row["id"] for row in last["results"]] == [row["id"] for row in walked[-2:]]
