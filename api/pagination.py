@@ -83,7 +83,7 @@ class KeysetPagination(BasePagination):
 
     def _decode(self, cursor: str | None, model) -> list | None:
         """The last row's sort values from a cursor; a cursor we did not make is a 400."""
-        if cursor is None:
+        if not cursor:  # absent or empty: the first page
             return None
         invalid = serializers.ValidationError(
             {self.cursor_query_param: ["Not a cursor from this list: follow the `next` link."]}

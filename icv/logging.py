@@ -31,6 +31,11 @@ def current_request_id() -> str:
     return request_id_var.get()
 
 
+def forget_request_id(**kwargs) -> None:
+    """On request_finished: the thread's next lines, outside a request, carry no id."""
+    request_id_var.set(NO_REQUEST)
+
+
 class RequestIdFilter(logging.Filter):
     """Puts the current request's id on every record (as `request_id`)."""
 

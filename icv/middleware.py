@@ -5,8 +5,9 @@ import uuid
 
 from django.conf import settings
 from django.core.handlers.exception import response_for_exception
+from django.core.signals import request_finished
 
-from icv.logging import REQUEST_ID_HEADER, SANE_REQUEST_ID, request_id_var
+from icv.logging import REQUEST_ID_HEADER, SANE_REQUEST_ID, forget_request_id, request_id_var
 
 REFRESH_EVERY_SECONDS = 60
 
@@ -18,18 +19,19 @@ class RequestIdMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
+        request_finished.connect(forget_request_id, dispatch_uid="icv_forget_request_id")
 
     def __call__(self, request):
         request_id = incoming_request_id(request) or uuid.uuid4().hex
         request.request_id = request_id
-        token = request_id_var.set(request_id)
+        # Kept until the response is closed (icv.logging.forget_request_id): Django logs a 4xx or
+        # 5xx response after the middleware has returned it, and that line needs the id too.
+        request_id_var.set(request_id)
         try:
             response = self.get_response(request)
         except Exception as exc:
             # An error page that itself failed: answered (and logged) here, still with the id.
             response = response_for_exception(request, exc)
-        finally:
-            request_id_var.reset(token)
         response[REQUEST_ID_HEADER] = request_id
         return response
 

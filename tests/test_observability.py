@@ -92,6 +92,16 @@ def test_log_lines_in_a_request_carry_its_id(client, db, json_log_lines):
     assert line["request_id"] == response["X-Request-ID"]
 
 
+@pytest.mark.urls("tests.test_observability")
+def test_djangos_line_for_a_4xx_answer_carries_the_id(client, db, json_log_lines):
+    response = client.get("/api/visits/?status=lost")  # logged after the middleware returned
+    assert response.status_code == 401
+    line = next(entry for entry in json_log_lines() if entry["logger"] == "django.request")
+    assert line["request_id"] == response["X-Request-ID"]
+    logging.getLogger("visits.test").info("after the request")
+    assert json_log_lines()[-1]["request_id"] == "-"
+
+
 def test_log_lines_outside_a_request_still_format(json_log_lines):
     logging.getLogger("visits.test").info("from a task")
     (line,) = json_log_lines()
