@@ -346,3 +346,34 @@ def test_deep_healthz_reveals_no_database_or_media_location(client, db):
     database = django_settings.DATABASES["default"]
     for secret in (str(database["NAME"]), str(django_settings.MEDIA_ROOT)):
         assert secret not in text
+
+
+# --- gunicorn.conf.py -----------------------------------------------------------------------------
+
+
+def test_gunicorn_conf_reads_the_environment(monkeypatch):
+    import runpy
+    from pathlib import Path
+
+    monkeypatch.setenv("ICV_WEB_WORKERS", "3")
+    monkeypatch.setenv("ICV_WEB_THREADS", "6")
+    monkeypatch.setenv("ICV_BEHIND_PROXY", "true")
+    monkeypatch.setenv("ICV_PROXY_ADDRESSES", "10.0.0.5")
+    conf = runpy.run_path(str(Path(__file__).parent.parent / "gunicorn.conf.py"))
+    assert (conf["workers"], conf["threads"], conf["worker_class"]) == (3, 6, "gthread")
+    assert conf["forwarded_allow_ips"] == "10.0.0.5"
+    assert conf["timeout"] >= 120 and conf["max_requests_jitter"] > 0
+    assert conf["accesslog"] == "-"
+    logging.config.dictConfig(conf["logconfig_dict"])  # a valid configuration
+    logging.config.dictConfig(django_settings.LOGGING)
+
+
+def test_gunicorn_trusts_no_forwarded_headers_without_a_proxy(monkeypatch):
+    import runpy
+    from pathlib import Path
+
+    monkeypatch.delenv("ICV_BEHIND_PROXY", raising=False)
+    monkeypatch.delenv("ICV_TRUSTED_PROXIES", raising=False)
+    monkeypatch.setenv("ICV_PROXY_ADDRESSES", "*")
+    conf = runpy.run_path(str(Path(__file__).parent.parent / "gunicorn.conf.py"))
+    assert conf["forwarded_allow_ips"] == "127.0.0.1,::1"
