@@ -11,6 +11,7 @@ from rest_framework.response import Response
 
 from api import filters
 from api import serializers as s
+from api.pagination import KeysetPagination
 from api.views import RowIdLookup, ValidatedDataMixin, row_id_or_404
 from visits import permissions
 from visits.models import RotaPeriod, RotaSlot, Scheme, SwapRequest
@@ -109,6 +110,8 @@ class RotaSlotViewSet(RowIdLookup, ValidatedDataMixin, viewsets.ReadOnlyModelVie
     """Slots you may see: your own, your panel's (coordinators), all of the scheme (managers)."""
 
     serializer_class = s.RotaSlotSerializer
+    pagination_class = KeysetPagination
+    keyset_ordering = ("week_starts_on", "suite__name", "pk")
 
     def get_queryset(self):
         queryset = (
@@ -122,7 +125,7 @@ class RotaSlotViewSet(RowIdLookup, ValidatedDataMixin, viewsets.ReadOnlyModelVie
                 queryset = queryset.filter(visitors=self.request.user)
             lookups = {"from": "week_starts_on__gte", "to": "week_starts_on__lte"}
             queryset = queryset.filter(**{lookups.get(k, k): v for k, v in wanted.items()})
-        return queryset.order_by("week_starts_on", "suite__name", "pk")
+        return queryset.order_by(*self.keyset_ordering)
 
     @extend_schema(parameters=SLOT_FILTER_PARAMETERS)
     def list(self, request, *args, **kwargs):
@@ -197,6 +200,8 @@ class SwapViewSet(RowIdLookup, ValidatedDataMixin, mixins.ListModelMixin, viewse
     """Open offers on published rotas of your schemes, and your own offers."""
 
     serializer_class = s.SwapSerializer
+    pagination_class = KeysetPagination
+    keyset_ordering = ("slot__week_starts_on", "pk")
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # the schema generator has no user

@@ -20,6 +20,7 @@ from rest_framework.response import Response
 
 from api import filters
 from api import serializers as s
+from api.pagination import KeysetPagination
 from visits import permissions
 from visits.errors import DomainError
 from visits.images import ImageRejected, clean_photo, clean_signature
@@ -197,6 +198,8 @@ class VisitViewSet(
     only through `amend`."""
 
     lookup_field = "uuid"
+    pagination_class = KeysetPagination
+    keyset_ordering = ("-visit_date", "-arrived_at", "-pk")
 
     def get_queryset(self):
         queryset = Visit.objects.visible_to(self.request.user).for_report()
@@ -205,7 +208,7 @@ class VisitViewSet(
             lookups = {"suite": "suite_id", "status": "status", "from": "visit_date__gte"}
             lookups["to"] = "visit_date__lte"
             queryset = queryset.filter(**{lookups[k]: v for k, v in wanted.items()})
-        return queryset.order_by("-visit_date", "-arrived_at", "-pk")
+        return queryset.order_by(*self.keyset_ordering)
 
     @extend_schema(parameters=VISIT_FILTER_PARAMETERS)
     def list(self, request, *args, **kwargs):
@@ -510,6 +513,9 @@ class IssueViewSet(
     a workflow step through `act`."""
 
     serializer_class = s.IssueSerializer
+    pagination_class = KeysetPagination
+    # Those due soonest first (issues without a due date last), the newest first within a day.
+    keyset_ordering = ("due_on", "-created_at", "pk")
 
     def get_queryset(self):
         queryset = readable_issues(self.request.user)
@@ -521,7 +527,7 @@ class IssueViewSet(
                 )
             lookups = {"from": "created_at__date__gte", "to": "created_at__date__lte"}
             queryset = queryset.filter(**{lookups.get(k, k): v for k, v in wanted.items()})
-        return queryset.order_by("due_on", "-created_at", "pk")
+        return queryset.order_by(*self.keyset_ordering)
 
     @extend_schema(parameters=ISSUE_FILTER_PARAMETERS)
     def list(self, request, *args, **kwargs):

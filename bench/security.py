@@ -64,7 +64,16 @@ BAD_BODIES = [
     "[" * 100_000 + "]" * 100_000,
     '{"a": ' * 5_000 + "1" + "}" * 5_000,
 ]
-BAD_QUERIES = ["?page=abc", "?page=-1", "?from=soon", "?to=2026-13-45", "?suite=x", "?status=%00"]
+BAD_QUERIES = [
+    "?page=abc",
+    "?page=-1",
+    "?cursor=abc",
+    "?cursor=WzFd",
+    "?from=soon",
+    "?to=2026-13-45",
+    "?suite=x",
+    "?status=%00",
+]
 BAD_QUERIES += [f"?suite={10**30}", f"?period={10**30}", "?from=1900-01-01", "?to=9999-12-31"]
 # Routes under /api/ that match nothing; every API error must still be in the API's shape.
 UNMATCHED_API = ["/api/nothing/", "/api/visits/AAA/nothing/", "/api/rota/swaps/1/2/3/"]

@@ -1,10 +1,47 @@
 import ipaddress
 import json
 import time
+import uuid
 
 from django.conf import settings
+from django.core.handlers.exception import response_for_exception
+from django.core.signals import request_finished
+
+from icv.logging import REQUEST_ID_HEADER, SANE_REQUEST_ID, forget_request_id, request_id_var
 
 REFRESH_EVERY_SECONDS = 60
+
+
+class RequestIdMiddleware:
+    """Gives every request an id: our proxy's X-Request-ID when we sit behind one and it looks
+    sane, a new one otherwise. It is on every log line of the request (icv.logging) and on the
+    response, so a person reporting a problem, the proxy's log and ours can be matched."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        request_finished.connect(forget_request_id, dispatch_uid="icv_forget_request_id")
+
+    def __call__(self, request):
+        request_id = incoming_request_id(request) or uuid.uuid4().hex
+        request.request_id = request_id
+        # Kept until the response is closed (icv.logging.forget_request_id): Django logs a 4xx or
+        # 5xx response after the middleware has returned it, and that line needs the id too.
+        request_id_var.set(request_id)
+        try:
+            response = self.get_response(request)
+        except Exception as exc:
+            # An error page that itself failed: answered (and logged) here, still with the id.
+            response = response_for_exception(request, exc)
+        response[REQUEST_ID_HEADER] = request_id
+        return response
+
+
+def incoming_request_id(request) -> str | None:
+    """The proxy's id, only if a proxy of ours is in front (a client's own is not trusted)."""
+    if not (settings.BEHIND_PROXY or settings.TRUSTED_PROXIES):
+        return None
+    value = request.headers.get(REQUEST_ID_HEADER, "")
+    return value if SANE_REQUEST_ID.match(value) else None
 
 
 class IdleSessionMiddleware:

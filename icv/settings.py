@@ -97,6 +97,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every later middleware's and view's log lines carry the request's id.
+    "icv.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Below WhiteNoise (static files keep their max-age), above the rest: it sees every other
@@ -432,9 +434,26 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("ICV_LOG_LEVEL", "WARNING")},
-}
+# --- Logging and error reports (issue 18) --------------------------------------------------------
+# One line per event on stdout, with the request's id (icv.logging): JSON for a log collector in
+# production, text for a person in development. ICV_LOG_LEVEL is the app's loggers' level; other
+# libraries stay at WARNING. Nothing logs request bodies, query strings or who is signed in.
+from icv.logging import init_sentry, logging_config  # noqa: E402
+
+ICV_LOG_FORMAT = env_str("ICV_LOG_FORMAT", "text" if DEBUG or TESTING else "json")
+ICV_LOG_LEVEL = env_str("ICV_LOG_LEVEL", "INFO").upper()
+LOGGING = logging_config(log_format=ICV_LOG_FORMAT, level=ICV_LOG_LEVEL)
+# Errors (with their request id as a tag, and nothing personal: icv.logging.scrub_event) go to
+# Sentry or a compatible service when a DSN is set; nothing is sent when it is not.
+ICV_SENTRY_DSN = env_str("ICV_SENTRY_DSN")
+SENTRY_ENABLED = init_sentry(
+    dsn=ICV_SENTRY_DSN,
+    environment=env_str("ICV_SENTRY_ENVIRONMENT", "production"),
+    release=env_str("ICV_RELEASE"),
+)
+
+# --- Health check (issue 18) ---------------------------------------------------------------------
+# /healthz is cheap, for load balancers. /healthz?deep also checks the task queue, unsent e-mail
+# and media storage; when this token is set it must be given (`Authorization: Bearer <token>` or
+# ?token=), so the deep checks cannot be used to load the app from outside.
+ICV_HEALTHZ_TOKEN = env_str("ICV_HEALTHZ_TOKEN")

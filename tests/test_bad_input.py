@@ -7,6 +7,7 @@ deep, a body over the size limit, dates at the calendar's ends or in the future,
 do not exist, methods an endpoint does not have. The limits are api/serializers.py's and
 icv/settings.py's (docs/api.md, "Limits")."""
 
+import base64
 import datetime
 import itertools
 import json
@@ -36,6 +37,13 @@ from visits.services import tokens
 
 TOKEN_NAMES = (f"bad input {n}" for n in itertools.count())
 HUGE = 10**30  # past any integer column
+
+
+def cursor_of(values: list) -> str:
+    """A cursor as the API makes them (api.pagination), with the values a client chose."""
+    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode()
+
+
 PAST_ID = 2**31  # one past the largest user id (Django's users have 32-bit ids)
 NOW = timezone.now().replace(microsecond=0)
 ARRIVED = NOW - datetime.timedelta(hours=2)
@@ -182,7 +190,16 @@ BAD = [
         query={"suite": "AAA"},
         field="suite",
     ),
-    Bad("huge page", "get", "/api/visits/", query={"page": HUGE}, status=404, code="not_found"),
+    # Keyset pages: a cursor the API did not make is a 400 naming it, never a 500.
+    Bad("made-up cursor", "get", "/api/visits/", query={"cursor": "not-a-cursor"}, field="cursor"),
+    Bad(
+        "cursor with a huge id",
+        "get",
+        "/api/issues/",
+        query={"cursor": cursor_of(["2026-01-01", "2026-01-01T00:00:00+00:00", HUGE])},
+        field="cursor",
+    ),
+    Bad("short cursor", "get", "/api/issues/", query={"cursor": cursor_of([1])}, field="cursor"),
     # --- Ids out of range in the body, lists included ----------------------------------------
     Bad("huge suite: start", "post", "/api/visits/", lambda o: start(o, suite=HUGE), field="suite"),
     Bad(

@@ -1,15 +1,18 @@
 import datetime
+import hmac
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.db.models import Count, Q
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from visits import permissions
+from visits.health import deep_health
 from visits.models import Issue, Role, RotaPeriod, RotaSlot, Visit
 from visits.summaries import Period
 from visits.visible_issues import for_reading, readable_issues, visible_issues
@@ -123,7 +126,23 @@ def home(request):
 @require_GET
 @never_cache
 def healthz(request):
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-        cursor.fetchone()
-    return HttpResponse("ok", content_type="text/plain")
+    if "deep" not in request.GET:
+        # For load balancers, every few seconds: one round trip to the database, nothing else.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        return HttpResponse("ok", content_type="text/plain")
+    if not _may_see_deep_health(request):
+        return JsonResponse({"status": "forbidden"}, status=403)
+    healthy, checks = deep_health()
+    body = {"status": "ok" if healthy else "failing", "checks": checks}
+    return JsonResponse(body, status=200 if healthy else 503)
+
+
+def _may_see_deep_health(request) -> bool:
+    """With ICV_HEALTHZ_TOKEN set, only a monitor that sends it (`Authorization: Bearer ...`)."""
+    token = settings.ICV_HEALTHZ_TOKEN
+    if not token:
+        return True
+    given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    return hmac.compare_digest(given.encode(), token.encode())
