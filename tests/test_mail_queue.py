@@ -529,3 +529,36 @@ def test_four_workers_at_once_send_an_email_once(transactional_db):
     assert sorted(results) == ["not due, or taken by another worker"] * 3 + ["sent"]
     assert len(mail.outbox) == 1
     assert Email.objects.get(pk=email.pk).attempts == 1
+
+
+def test_housekeeping_deletes_finished_email_records_past_their_time_never_waiting_ones(
+    settings, django_capture_on_commit_callbacks
+):
+    settings.TASKS = DATABASE_QUEUE
+    with django_capture_on_commit_callbacks(execute=True):
+        old_sent, old_failed, old_waiting, recent_sent = (queued_email() for _ in range(4))
+    long_ago = timezone.now() - mail_service.KEEP_FINISHED - datetime.timedelta(days=1)
+    Email.objects.filter(pk__in=[old_sent.pk, old_failed.pk, old_waiting.pk]).update(
+        created_at=long_ago
+    )
+    Email.objects.filter(pk=old_sent.pk).update(status=Email.Status.SENT)
+    Email.objects.filter(pk=old_failed.pk).update(status=Email.Status.FAILED)
+    Email.objects.filter(pk=recent_sent.pk).update(status=Email.Status.SENT)
+    out = io.StringIO()
+    call_command("prune_records", stdout=out)
+    assert out.getvalue().startswith("Deleted 2 old e-mail records.\n")
+    assert set(Email.objects.values_list("pk", flat=True)) == {old_waiting.pk, recent_sent.pk}
+
+
+def test_subject_access_lists_the_emails_sent_to_the_person(client):
+    from visits.services import subject_access
+
+    queued_email(to_user=persona("visitor"), kind=Email.Kind.ROTA_REMINDER)
+    queued_email(to_user=persona("partner"), kind=Email.Kind.ROTA_REMINDER)
+    visitor = persona("visitor")
+    document = subject_access.export(
+        actor=persona("manager"), person=visitor, scheme=visitor.memberships.get().scheme
+    )
+    assert [(e["to"], e["kind"]) for e in document["emails"]] == [
+        ("visitor@example.org", "Rota reminder")
+    ]

@@ -127,7 +127,12 @@ JOBS = (
         "clearsessions",
         "delete expired sessions from the database",
     ),
-    # Written beside the e-mail task queue: registered once its command exists (below).
+    Job(
+        "housekeeping",
+        Daily(datetime.time(4, 30)),
+        "prune_records",
+        "delete e-mail records past their keeping time and finished task results",
+    ),
     Job("email_sweep", Every(5), "requeue_emails", "send e-mails that are due again"),
 )
 

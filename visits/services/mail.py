@@ -22,6 +22,10 @@ logger = logging.getLogger(__name__)
 
 # A worker that claimed an e-mail and has not finished after this long has died.
 STUCK_AFTER = datetime.timedelta(minutes=15)
+# The record of a finished e-mail (to whom, its subject, what became of it) is kept this long
+# for the manager's page and subject access, then deleted (storage limitation): a year and a
+# quarter, so the last year's e-mails can always be looked back on.
+KEEP_FINISHED = datetime.timedelta(days=455)
 
 
 def queue_email(
@@ -107,6 +111,15 @@ def requeue_lost(now: datetime.datetime | None = None) -> int:
         enqueue_delivery(email.pk)
         count += 1
     return count
+
+
+def prune_finished(now: datetime.datetime | None = None) -> int:
+    """Delete the records of e-mails finished (sent, failed or not needed) longer ago than
+    KEEP_FINISHED; e-mails still waiting are never pruned. Returns how many."""
+    before = (now or timezone.now()) - KEEP_FINISHED
+    finished = (Email.Status.SENT, Email.Status.FAILED, Email.Status.CANCELLED)
+    deleted, _ = Email.objects.filter(status__in=finished, created_at__lt=before).delete()
+    return deleted
 
 
 def send_again(*, actor, email: Email) -> Email:

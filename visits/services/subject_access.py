@@ -13,6 +13,7 @@ from visits.models import (
     Amendment,
     AuditEntry,
     Availability,
+    Email,
     Issue,
     IssueEvent,
     Membership,
@@ -129,6 +130,18 @@ def export(*, actor, person, scheme) -> dict:
                 "revoked": t.revoked_at is not None,
             }
             for t in person.api_tokens.all()
+        ],
+        # What the scheme e-mailed them (the messages are built when sent and not kept).
+        "emails": [
+            {
+                "queued_at": e.created_at.isoformat(),
+                "to": e.to_address,
+                "kind": e.get_kind_display(),
+                "subject": e.subject,
+                "status": e.get_status_display(),
+                "sent_at": e.sent_at.isoformat() if e.sent_at else None,
+            }
+            for e in Email.objects.filter(scheme=scheme, to_user=person).order_by("pk")
         ],
         "audit_trail": [
             {"at": e.created_at.isoformat(), "action": e.action, "address": e.ip_address}
