@@ -9,7 +9,11 @@ with gunicorn.conf.py (as two machines would run them) and `manage.py db_worker`
 personas in as people do (password, then the two-factor code of an authenticator app), and
 drives the visitor's step pages, the issue board, /api/visits/ and the summary dashboard at
 concurrency 1, 8 and 32, alternating between the two processes as a load balancer would.
-Writes requests/s, p50/p95/p99 and errors to bench/RESULTS.md; exits 1 on any error.
+Then the mail server is down: the manager refers issues to the force through the API (each
+queues an e-mail to the force's custody lead), the worker's attempts fail, the mail server comes
+back on its port (a small SMTP server here), and the run waits until every e-mail is sent: none
+lost, none sent twice. Writes requests/s, p50/p95/p99, errors and the e-mail figures to
+bench/RESULTS.md; exits 1 on any error, lost or duplicated e-mail.
 
 Bounded: 127.0.0.1 only, a few seconds per level, everything it started stopped at the end
 (about two minutes in all).
@@ -18,10 +22,13 @@ Bounded: 127.0.0.1 only, a few seconds per level, everything it started stopped 
 import argparse
 import contextlib
 import http.client
+import json
 import os
 import platform
 import re
 import shutil
+import socket
+import socketserver
 import statistics
 import subprocess
 import sys
@@ -29,6 +36,7 @@ import tempfile
 import threading
 import time
 import urllib.parse
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -97,7 +105,7 @@ class ThrowawayPostgres:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def app_environment(database_url: str, data_dir: Path) -> dict:
+def app_environment(database_url: str, data_dir: Path, mail_port: int) -> dict:
     return os.environ | {
         "DJANGO_SETTINGS_MODULE": "icv.settings",
         "ICV_DEBUG": "false",
@@ -106,7 +114,8 @@ def app_environment(database_url: str, data_dir: Path) -> dict:
         "ICV_ALLOWED_HOSTS": f"{HOST},localhost",
         "ICV_DATABASE_URL": database_url,
         "ICV_DATA_DIR": str(data_dir),
-        "ICV_EMAIL_URL": "dummy://",
+        # A real SMTP server's address; nothing listens there until the mail phase brings it up.
+        "ICV_EMAIL_URL": f"smtp://{HOST}:{mail_port}/?timeout=5",
         # One person's API limit is 600 a minute; 32 threads of one persona would pass it in
         # seconds. The throttle is not what is measured here.
         "ICV_API_RATE_USER": "1000000/minute",
@@ -140,6 +149,133 @@ def wait_for(port: int, process: subprocess.Popen, seconds: float = 60) -> None:
                 return
         time.sleep(0.3)
     raise SystemExit(f"gunicorn on port {port} did not answer /healthz in {seconds} s")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+class MailServer(socketserver.ThreadingTCPServer):
+    """Just enough SMTP for Django's backend (EHLO, MAIL, RCPT, DATA, QUIT): it keeps each
+    message's recipients, so lost and duplicated e-mails can be counted."""
+
+    allow_reuse_address = True
+    daemon_threads = True
+
+    def __init__(self, port: int):
+        self.received: list[tuple[str, ...]] = []
+        self.lock = threading.Lock()
+        super().__init__((HOST, port), _SmtpSession)
+
+
+class _SmtpSession(socketserver.StreamRequestHandler):
+    def reply(self, line: str) -> None:
+        self.wfile.write(line.encode() + b"\r\n")
+
+    def handle(self) -> None:
+        self.reply("220 load-bench SMTP")
+        recipients: list[str] = []
+        while line := self.rfile.readline():
+            verb = line[:4].upper()
+            if verb == b"EHLO":
+                self.reply("250-load-bench")
+                self.reply("250 8BITMIME")
+            elif verb == b"RCPT":
+                recipients.append(line.decode().split(":", 1)[1].strip().strip("<>"))
+                self.reply("250 OK")
+            elif verb == b"DATA":
+                self.reply("354 End data with <CR><LF>.<CR><LF>")
+                while self.rfile.readline() not in (b".\r\n", b""):
+                    pass  # the message itself is not needed, only that it arrived
+                with self.server.lock:
+                    self.server.received.append(tuple(sorted(recipients)))
+                recipients = []
+                self.reply("250 OK")
+            elif verb == b"QUIT":
+                self.reply("221 Bye")
+                return
+            else:  # HELO, MAIL, RSET, NOOP
+                self.reply("250 OK")
+
+
+def post_json(port: int, cookie: str, csrf: str, path: str, body: dict) -> int:
+    connection = http.client.HTTPConnection(HOST, port, timeout=60)
+    connection.request(
+        "POST",
+        path,
+        body=json.dumps(body),
+        headers={"Cookie": cookie, "X-CSRFToken": csrf, "Content-Type": "application/json"},
+    )
+    response = connection.getresponse()
+    response.read()
+    return response.status
+
+
+def mail_phase(session: "Session", ports: list[int], mail_port: int, referrals: int) -> dict:
+    """The mail server is down while the manager refers issues through the API; it comes back;
+    every e-mail is sent once. Returns the figures."""
+    from visits.models import Email, Issue
+
+    first_email = (Email.objects.order_by("-pk").values_list("pk", flat=True).first()) or 0
+    issues = list(
+        Issue.objects.filter(scheme__slug="norfolk", status=Issue.Status.RAISED)
+        .exclude(visit__isnull=True)
+        .order_by("pk")
+        .values_list("pk", "revision")[:referrals]
+    )
+    cookie = "; ".join(f"{k}={v}" for k, v in session.cookies.items())
+    csrf = session.cookies.get("csrftoken", "")
+    statuses: list[int] = []
+
+    def refer(i: int, pk: int, revision: int) -> None:
+        body = {"action": "refer", "text": "Please look into this.", "revision": revision}
+        statuses.append(
+            post_json(ports[i % len(ports)], cookie, csrf, f"/api/issues/{pk}/act/", body)
+        )
+
+    threads = [
+        threading.Thread(target=refer, args=(i, pk, rev)) for i, (pk, rev) in enumerate(issues)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    emails = Email.objects.filter(pk__gt=first_email)
+    queued = emails.count()
+    # The worker tries each at once and fails: the server is down.
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and emails.filter(attempts=0).exists():
+        time.sleep(1)
+    failed_attempts = emails.filter(attempts__gte=1).exclude(status=Email.Status.SENT).count()
+    reasons = sorted(set(emails.exclude(last_error="").values_list("last_error", flat=True)))
+
+    server = MailServer(mail_port)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    back = time.monotonic()
+    deadline = back + 240
+    while time.monotonic() < deadline and emails.exclude(status=Email.Status.SENT).exists():
+        time.sleep(2)
+    all_sent_after = time.monotonic() - back
+    time.sleep(2)  # anything sent twice would arrive now
+    server.shutdown()
+    server.server_close()
+    # Counted by recipient: the same lead may rightly get several; more than queued is a repeat.
+    expected = Counter((address,) for address in emails.values_list("to_address", flat=True))
+    received = Counter(server.received)
+    return {
+        "referrals": len(issues),
+        "refer_errors": sum(1 for status in statuses if status != 200),
+        "queued": queued,
+        "failed_attempts": failed_attempts,
+        "reasons": [reason[:80] for reason in reasons][:2],
+        "sent": emails.filter(status=Email.Status.SENT).count(),
+        "received": received.total(),
+        "lost": (expected - received).total(),
+        "duplicated": (received - expected).total(),
+        "all_sent_after": all_sent_after,
+    }
 
 
 # --- Signing in ---------------------------------------------------------------------------------
@@ -328,6 +464,7 @@ def main() -> int:
     parser.add_argument("--levels", default="1,8,32", help="concurrencies, comma-separated")
     parser.add_argument("--pg-port", type=int, default=54344)
     parser.add_argument("--web-ports", default="8761,8762")
+    parser.add_argument("--referrals", type=int, default=24, help="issues referred, mail down")
     parser.add_argument("--output", default=str(ROOT / "bench" / "RESULTS.md"))
     args = parser.parse_args()
     levels = [int(level) for level in args.levels.split(",")]
@@ -343,7 +480,8 @@ def main() -> int:
         if not database_url:
             postgres = ThrowawayPostgres(args.pg_port)
             database_url = postgres.start()
-        env = app_environment(database_url, work / "data")
+        mail_port = free_port()
+        env = app_environment(database_url, work / "data", mail_port)
         print("Migrating and building the scheme-scale dataset...", flush=True)
         manage(env, "migrate", "--noinput", "-v0")
         build_dataset(env)
@@ -396,13 +534,29 @@ def main() -> int:
                 f"p95 {total[4]:6.1f} ms  p99 {total[5]:6.1f} ms  errors {total[6]}",
                 flush=True,
             )
+        print("Mail server down: referring issues through the API...", flush=True)
+        mail = mail_phase(sessions["manager"], ports, mail_port, args.referrals)
+        print(
+            f"{mail['referrals']} referrals ({mail['refer_errors']} errors), {mail['queued']} "
+            f"e-mails queued, {mail['failed_attempts']} failed while down; back: all sent after "
+            f"{mail['all_sent_after']:.0f} s, received {mail['received']}, lost {mail['lost']}, "
+            f"duplicated {mail['duplicated']}",
+            flush=True,
+        )
         worker_state = (
             "running throughout" if worker.poll() is None else f"exited ({_last_line(worker_log)})"
         )
         write_results(
-            Path(args.output), results, args.seconds, worker_state, time.monotonic() - begun
+            Path(args.output), results, args.seconds, worker_state, time.monotonic() - begun, mail
         )
-        return 1 if any(rows[0][6] for rows in results.values()) else 0
+        broken = (
+            mail["refer_errors"]
+            or mail["lost"]
+            or mail["duplicated"]
+            or not mail["queued"]
+            or mail["sent"] != mail["queued"]
+        )
+        return 1 if broken or any(rows[0][6] for rows in results.values()) else 0
     finally:
         for process in processes:
             process.terminate()
@@ -424,7 +578,7 @@ def _last_line(path: Path) -> str:
 
 
 def write_results(
-    path: Path, results: dict, seconds: float, worker_state: str, took: float
+    path: Path, results: dict, seconds: float, worker_state: str, took: float, mail: dict
 ) -> None:
     from bench.run import replace_section
 
@@ -452,6 +606,16 @@ def write_results(
                 f"| {level} | {count} | {label} | {rps:.1f} | {p50:.0f} ms | {p95:.0f} ms "
                 f"| {p99:.0f} ms | {errors} |"
             )
+    lines += [
+        "",
+        f"**The mail server down.** The manager referred {mail['referrals']} issues to the force "
+        f"through the API, at once, across both processes: {mail['refer_errors']} errors. They "
+        f"queued {mail['queued']} e-mails; the worker's first attempts failed for "
+        f"{mail['failed_attempts']} of them ({'; '.join(mail['reasons']) or 'no reason kept'}). "
+        f"The mail server came back on its port: every e-mail was sent within "
+        f"{mail['all_sent_after']:.0f} s (the first retry waits a minute); the server received "
+        f"{mail['received']} messages: **{mail['lost']} lost, {mail['duplicated']} duplicated**.",
+    ]
     replace_section(path, HEADER, "\n".join(lines) + "\n")
 
 
