@@ -718,7 +718,7 @@ def publish_preview(period: RotaPeriod) -> PublishPreview:
 
 def publish(
     *, actor, period: RotaPeriod, confirmed: str | None = None, notify: bool = True
-) -> PublishPreview:
+) -> RotaPeriod:
     """Publish the draft, or publish again after changes, telling exactly those in
     `publish_preview` (queued e-mails). `confirmed` is the fingerprint of the preview the
     manager saw: if the rota changed since, nothing is sent (ConflictError)."""
@@ -759,7 +759,7 @@ def publish(
             from visits import notifications
 
             notifications.queue_rota_publishing(preview)
-    return preview
+    return period
 
 
 def _tell_swap(slot: RotaSlot) -> None:

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from visits import permissions, scheduling
@@ -455,22 +455,11 @@ def period_publish(request, pk):
     form = PublishForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            done = rota.publish(
-                actor=request.user, period=period, confirmed=form.cleaned_data["confirm"]
-            )
+            rota.publish(actor=request.user, period=period, confirmed=form.cleaned_data["confirm"])
         except DomainError as error:
             form.add_error(None, error.message)
         else:
-            told = len(done.visitors)
-            messages.success(
-                request,
-                ngettext(
-                    "Published. %(count)d visitor is being e-mailed.",
-                    "Published. %(count)d visitors are being e-mailed.",
-                    told,
-                )
-                % {"count": told},
-            )
+            messages.success(request, gettext("Published. The people listed are being e-mailed."))
             return redirect("rota-period", pk=period.pk)
     elif request.method == "POST":
         form.add_error(
