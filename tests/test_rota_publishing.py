@@ -354,3 +354,19 @@ def test_the_feed_shows_the_week_until_the_pair_agree_a_time_then_that_time(clie
     body = client.get(reverse("calendar-feed", args=[theirs.token])).content.decode()
     assert "BEGIN:VEVENT" in body
     assert "T194000" not in body and f"slot-{slot.pk}@" not in body
+
+
+def test_the_published_period_page_says_changes_wait_in_a_fixed_number_of_queries(
+    client, manager, draft, django_assert_max_num_queries, django_capture_on_commit_callbacks
+):
+    client.force_login(manager)
+    publish_from_the_page(client, draft, django_capture_on_commit_callbacks)
+    url = reverse("rota-period", args=[draft.pk])
+    assert "have not been sent" not in client.get(url).content.decode()
+    for slot in filled_slots(draft)[:3]:
+        rota.assign(actor=manager, slot=slot, visitor_ids=[], accept_warnings=True)
+    # The period page's own queries (15 at most, tests/test_rota.py) and the preview's.
+    with django_assert_max_num_queries(24):
+        html = client.get(url).content.decode()
+    assert "Changes since publishing have not been sent: 6 visitors" in html
+    assert reverse("rota-publish", args=[draft.pk]) in html

@@ -421,7 +421,8 @@ def assign(
     expected_revision: int | None = None,
 ) -> list:
     """Put these visitors on the slot by hand. Broken rules come back as warnings; the change
-    is kept only when the manager accepts them. Returns the warnings accepted."""
+    is kept only when the manager accepts them. Returns the warnings accepted. On a published
+    rota nobody is e-mailed yet: the manager publishes the changes (`publish`)."""
     _require_manager(actor, slot.period.scheme_id)
     visitor_ids = list(dict.fromkeys(int(v) for v in visitor_ids if v))
     if len(visitor_ids) > 2:
