@@ -887,6 +887,14 @@ class Fetched:
     hits: dict  # canary key (or "summary:<label>") -> the text around what was found
     text: str = ""  # kept for the API's summaries only (the planned count is read from it)
     seconds: float = 0.0
+    # Whose view the answer is when not the asker's: a calendar feed's secret address shows its
+    # owner's calendar to whoever holds it (calendar apps cannot sign in), so what it shows is
+    # judged as the owner's (the pair's agreed time reaches the pair's feeds only).
+    shows: str = ""
+
+    @property
+    def seen_by(self) -> str:
+        return self.shows or self.who
 
 
 def scan(text: str, fmt: str, key: str = "") -> dict:
@@ -1032,6 +1040,7 @@ def fetch(planned: list[Planned], world: World) -> tuple[list[Fetched], list[str
                         scan(text, fmt, item.key),
                         text if item.key == "api:api-summary" else "",
                         elapsed,
+                        feed_owner(item),
                     )
                 )
     finally:
@@ -1039,6 +1048,11 @@ def fetch(planned: list[Planned], world: World) -> tuple[list[Fetched], list[str
         got_request_exception.disconnect(keep)
         client.logout()
     return found, problems
+
+
+def feed_owner(item: Planned) -> str:
+    found = re.search(r"feed:(\w+)", item.where) if item.key == "page:calendar-feed" else None
+    return found.group(1) if found else ""
 
 
 def mail_text(message) -> str:
@@ -1129,12 +1143,12 @@ def analyse(corpus: Corpus) -> list[Finding]:
         for f in corpus.fetched:
             if canary.key not in f.hits:
                 continue
-            seen[f.who] += 1
-            if f.who not in canary.allowed:
+            seen[f.seen_by] += 1
+            if f.seen_by not in canary.allowed:
                 findings.append(
                     Finding(
                         canary.key,
-                        f"{f.who} sees {canary.key} in {f.where} ({f.fmt}, {f.status}): "
+                        f"{f.seen_by} sees {canary.key} in {f.where} ({f.fmt}, {f.status}): "
                         f"“…{f.hits[canary.key]}…”",
                     )
                 )

@@ -1039,3 +1039,13 @@ class EmailFilterForm(forms.Form):
         choices=[("", _("Any status")), *Email.Status.choices],
         required=False,
     )
+
+
+# --- Publishing the rota (issue 19) -------------------------------------------------------------
+
+
+class PublishForm(forms.Form):
+    """The confirmation page's answer: the fingerprint of the list the manager was shown, so
+    that publishing sends what they saw or nothing (visits.services.rota.publish)."""
+
+    confirm = forms.CharField(widget=forms.HiddenInput, max_length=64)

@@ -321,24 +321,35 @@ def _queue_rota(kind, scheme_id, users, params, dedupe=None) -> list[Email]:
     return [email for email in queued if email]
 
 
+def queue_rota_publishing(preview) -> list[Email]:
+    """Publishing (a `rota.PublishPreview`): each visitor in it their slots, or what changed
+    for them, exactly as the manager confirmed; each manager a note of who was told. The
+    lists are kept in the e-mail's params, so the e-mail says what the confirmation said."""
+    period = preview.period
+    queued = []
+    for telling in preview.visitors:
+        if preview.first:
+            kind = Kind.ROTA_PUBLISHED
+            params = {"period": period.pk, "slots": [n.as_params() for n in telling.slots]}
+        else:
+            kind = Kind.ROTA_SLOT_CHANGED
+            params = {"period": period.pk, "changes": [c.as_params() for c in telling.changes]}
+        queued += _queue_rota(kind, period.scheme_id, _users([telling.user.pk]), params)
+    told = [t.user.get_full_name() for t in preview.visitors]
+    summary = {
+        "period": period.pk,
+        "manager": True,
+        "first": preview.first,
+        "told": told,
+        "empty": len(preview.empty_slots),
+    }
+    queued += _queue_rota(Kind.ROTA_PUBLISHED, period.scheme_id, preview.managers, summary)
+    return queued
+
+
 def queue_rota_message(kind: str, *args) -> list[Email]:
-    """`published` (period id): each visitor their slots; `slot_changed` (slot id, user ids):
-    the visitors put on or taken off; `offered`/`taken` (swap id): the slot's people and the
-    managers."""
-    if kind == "published":
-        period = RotaPeriod.objects.get(pk=args[0])
-        people = get_user_model().objects.filter(
-            rota_slots__period=period, rota_slots__status=RotaSlot.Status.PLANNED
-        )
-        ids = set(people.values_list("pk", flat=True))
-        return _queue_rota(
-            Kind.ROTA_PUBLISHED, period.scheme_id, _users(ids), {"period": period.pk}
-        )
-    if kind == "slot_changed":
-        slot = RotaSlot.objects.select_related("period").get(pk=args[0])
-        return _queue_rota(
-            Kind.ROTA_SLOT_CHANGED, slot.period.scheme_id, _users(args[1]), {"slot": slot.pk}
-        )
+    """`offered`/`taken` (swap id): the slot's people and the managers. (Publishing and hand
+    changes: `queue_rota_publishing`.)"""
     swap = SwapRequest.objects.select_related("slot__period").get(pk=args[0])
     slot = swap.slot
     partner_ids = [u for u in slot.visitors.values_list("pk", flat=True) if u != swap.offered_by_id]
@@ -352,30 +363,81 @@ def queue_rota_message(kind: str, *args) -> list[Email]:
     return _queue_rota(email_kind, slot.period.scheme_id, _users(told), {"swap": swap.pk})
 
 
+def _keep_to_yourselves() -> str:
+    return gettext("Agree the day and time with your partner, and keep them to yourselves.")
+
+
 def build_rota_published(email: Email) -> EmailMessage | None:
-    period = RotaPeriod.objects.get(pk=email.params["period"])
-    own = list(
-        period.slots.filter(status=RotaSlot.Status.PLANNED, visitors=email.to_user_id)
-        .select_related("suite")
-        .order_by("week_starts_on", "suite__name")
-    )
-    if _recipient(email) is None or not own:
+    from visits.services.rota import SlotNotice
+
+    period = RotaPeriod.objects.filter(pk=email.params["period"]).first()
+    if period is None or _recipient(email) is None:
         return None
-    lines = "\n".join(f"- {slot_line(s)} ({s.get_time_band_display()})" for s in own)
+    if email.params.get("manager"):
+        return _rota_manager_note(email, period)
+    if "slots" in email.params:
+        own = [SlotNotice.from_params(n) for n in email.params["slots"]]
+        lines = "\n".join(f"- {notice.line()}" for notice in own)
+    else:  # queued before the e-mail kept its own list of slots
+        own = list(
+            period.slots.filter(status=RotaSlot.Status.PLANNED, visitors=email.to_user_id)
+            .select_related("suite")
+            .order_by("week_starts_on", "suite__name")
+        )
+        lines = "\n".join(f"- {slot_line(s)} ({s.get_time_band_display()})" for s in own)
+    if not own:
+        return None
     body = (
-        f"The rota for {period.name} is published. Your visits:\n{lines}\n\n"
-        "Agree the day and time with your partner, and keep them to yourselves.\n"
-        f"{_rota_link()}\n"
+        gettext("The rota for %(period)s is published. Your visits:") % {"period": period.name}
+        + f"\n{lines}\n\n{_keep_to_yourselves()}\n{_rota_link()}\n"
     )
-    return _message(email, f"Your custody visits: {period.name}", body)
+    return _message(
+        email, gettext("Your custody visits: %(period)s") % {"period": period.name}, body
+    )
+
+
+def _rota_manager_note(email: Email, period: RotaPeriod) -> EmailMessage:
+    told = email.params.get("told", [])
+    if email.params.get("first"):
+        subject = gettext("Rota published: %(period)s") % {"period": period.name}
+    else:
+        subject = gettext("Rota changes published: %(period)s") % {"period": period.name}
+    body = ngettext(
+        "%(count)d visitor was e-mailed:", "%(count)d visitors were e-mailed:", len(told)
+    ) % {"count": len(told)}
+    body += "\n" + "\n".join(f"- {name}" for name in told)
+    empty = email.params.get("empty", 0)
+    if empty:
+        body += "\n\n" + ngettext(
+            "%(count)d slot has no pair.", "%(count)d slots have no pair.", empty
+        ) % {"count": empty}
+    link = settings.SITE_URL + reverse("rota-period", args=[period.pk])
+    return _message(email, subject, f"{body}\n{link}\n")
 
 
 def build_slot_changed(email: Email) -> EmailMessage | None:
-    slot = RotaSlot.objects.select_related("suite").get(pk=email.params["slot"])
+    from visits.services.rota import SlotChange
+
     if _recipient(email) is None:
         return None
-    body = f"The rota changed for {slot_line(slot)}. See your rota:\n{_rota_link()}\n"
-    return _message(email, "Your rota has changed", body)
+    if "changes" not in email.params:  # one slot's change, queued before publishing again
+        slot = RotaSlot.objects.select_related("suite").filter(pk=email.params["slot"]).first()
+        if slot is None:
+            return None
+        body = f"The rota changed for {slot_line(slot)}. See your rota:\n{_rota_link()}\n"
+        return _message(email, "Your rota has changed", body)
+    period = RotaPeriod.objects.filter(pk=email.params["period"]).first()
+    changes = [SlotChange.from_params(c) for c in email.params["changes"]]
+    if period is None or not changes:
+        return None
+    lines = "\n".join(f"- {change.line()}" for change in changes)
+    body = (
+        gettext("Your visits in the rota for %(period)s have changed:") % {"period": period.name}
+        + f"\n{lines}\n\n{_keep_to_yourselves()}\n{_rota_link()}\n"
+    )
+    return _message(
+        email, gettext("Your rota has changed: %(period)s") % {"period": period.name}, body
+    )
 
 
 def build_swap(email: Email) -> EmailMessage | None:

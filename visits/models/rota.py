@@ -28,6 +28,9 @@ class RotaPeriod(models.Model):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.COLLECTING)
     seed = models.PositiveIntegerField(default=0, help_text="Makes the solver's result repeatable.")
     published_at = models.DateTimeField(null=True, blank=True)
+    # What the visitors were last told, slot by slot ({slot id: {"visitors": [ids], ...}}), so
+    # that publishing again tells only those whose slots changed since.
+    told = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["scheme", "-starts_on"]

@@ -5,13 +5,17 @@ database into its plain data and its plan back into rows."""
 from __future__ import annotations
 
 import datetime
+import hashlib
+import json
 import secrets
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import F, Prefetch
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _lazy
 
 from visits import permissions, scheduling
 from visits.errors import ConflictError, DomainError, NotPermitted
@@ -336,6 +340,73 @@ class PeriodRules:
         )
 
 
+@dataclass(frozen=True)
+class QualityRow:
+    """A line of the "How good is this rota?" panel. `rule`: a hard rule, which `broken`
+    says whether the rota breaks; otherwise an aim, where `broken` flags a shortfall."""
+
+    label: str
+    value: str
+    rule: bool
+    broken: bool
+
+
+# The hard rules the solver never breaks and a hand change can: (Figures attribute, label).
+# A rule whose attribute the figures do not have (yet) has no row rather than a made-up one.
+HARD_RULE_ROWS = (
+    ("twice_in_a_week", _lazy("Nobody twice in one week")),
+    ("conflicts", _lazy("Nobody at a suite they have a conflict with")),
+    ("trainees_without_mentor", _lazy("No trainee without an experienced partner")),
+    ("unavailable_week", _lazy("Nobody in a week they cannot do")),
+    ("over_monthly_maximum", _lazy("Nobody over their monthly maximum")),
+    ("over_quarter_maximum", _lazy("Nobody over their quarterly maximum")),
+    ("over_night_promise", _lazy("Nobody given more nights than they agreed to")),
+)
+
+
+def quality_rows(figures) -> list[QualityRow]:
+    """The quality panel, from `scheduling.figures` of the rota as it stands (hand changes
+    included): the aims, then a row for every hard rule the figures count."""
+    fillable = getattr(figures, "most_fillable", None)
+    filled = gettext("%(filled)d of %(slots)d") % {"filled": figures.filled, "slots": figures.slots}
+    if fillable is not None:
+        filled += " " + gettext("(at most %(n)d can be filled together)") % {"n": fillable}
+    rows = [
+        QualityRow(
+            gettext("Slots with a pair"),
+            filled,
+            rule=False,
+            broken=figures.filled < (fillable if fillable is not None else figures.slots),
+        ),
+        QualityRow(
+            gettext("Largest gap from a fair share"),
+            gettext("%(n)s visits") % {"n": f"{figures.largest_fair_deviation:.1f}"},
+            rule=False,
+            broken=figures.largest_fair_deviation > 1,
+        ),
+        QualityRow(
+            gettext("Pairs repeated"), str(figures.repeated_pairs), rule=False, broken=False
+        ),
+        QualityRow(
+            gettext("Willing visitors without a night"),
+            str(figures.willing_without_night),
+            rule=False,
+            broken=False,
+        ),
+    ]
+    for attribute, label in HARD_RULE_ROWS:
+        count = getattr(figures, attribute, None)
+        if count is None:
+            continue
+        value = (
+            ngettext("Broken once", "Broken %(n)d times", count) % {"n": count}
+            if count
+            else gettext("Holds")
+        )
+        rows.append(QualityRow(str(label), value, rule=True, broken=bool(count)))
+    return rows
+
+
 def slot_breaches(slot: RotaSlot, visitor_ids: list[int]) -> list[str]:
     """What would break if this slot had these visitors, given the rest of the period."""
     return PeriodRules(slot.period).breaches({slot.pk: visitor_ids})[slot.pk]
@@ -350,7 +421,8 @@ def assign(
     expected_revision: int | None = None,
 ) -> list:
     """Put these visitors on the slot by hand. Broken rules come back as warnings; the change
-    is kept only when the manager accepts them. Returns the warnings accepted."""
+    is kept only when the manager accepts them. Returns the warnings accepted. On a published
+    rota nobody is e-mailed yet: the manager publishes the changes (`publish`)."""
     _require_manager(actor, slot.period.scheme_id)
     visitor_ids = list(dict.fromkeys(int(v) for v in visitor_ids if v))
     if len(visitor_ids) > 2:
@@ -378,9 +450,6 @@ def assign(
             scheme=slot.period.scheme,
             detail={"before": sorted(before), "after": sorted(visitor_ids), "warnings": warnings},
         )
-        if slot.period.status == RotaPeriod.Status.PUBLISHED:
-            changed = before ^ set(visitor_ids)
-            _notify_later("slot_changed", slot.pk, sorted(changed))
     return warnings
 
 
@@ -435,24 +504,273 @@ def move_pair(
             scheme=slot.period.scheme,
             detail={"to_slot": target.pk, "warnings": warnings},
         )
-        if slot.period.status == RotaPeriod.Status.PUBLISHED:
-            _notify_later("slot_changed", slot.pk, sorted(set(here) | set(there)))
     return warnings
 
 
-def publish(*, actor, period: RotaPeriod, notify: bool = True) -> RotaPeriod:
+# --- Publishing: what each person is told --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SlotNotice:
+    """One slot as a visitor is told it: the suite, the week, the suggested time band and the
+    partner. Never a planned day or time (the pair's own)."""
+
+    slot_id: int
+    suite: str
+    week: datetime.date
+    band: str
+    partners: tuple[str, ...]
+
+    def line(self) -> str:
+        band = str(TimeBand(self.band).label) if self.band in TimeBand.values else ""
+        partners = " and ".join(self.partners) if self.partners else gettext("no partner yet")
+        return gettext("%(suite)s, week beginning %(week)s (%(band)s), with %(partners)s") % {
+            "suite": self.suite,
+            "week": f"{self.week:%A %d %B %Y}",
+            "band": band or gettext("any time"),
+            "partners": partners,
+        }
+
+    def as_params(self) -> dict:
+        return {
+            "slot_id": self.slot_id,
+            "suite": self.suite,
+            "week": self.week.isoformat(),
+            "band": self.band,
+            "partners": list(self.partners),
+        }
+
+    @classmethod
+    def from_params(cls, data: dict) -> SlotNotice:
+        return cls(
+            slot_id=data["slot_id"],
+            suite=data["suite"],
+            week=datetime.date.fromisoformat(data["week"]),
+            band=data["band"],
+            partners=tuple(data["partners"]),
+        )
+
+
+@dataclass(frozen=True)
+class SlotChange:
+    """A change to one visitor's slots since they were last told: `added`, `removed`, `moved`
+    (from `before` to `now`) or `partner` (the same slot with someone else)."""
+
+    kind: str
+    now: SlotNotice | None = None
+    before: SlotNotice | None = None
+
+    def line(self) -> str:
+        if self.kind == "added":
+            return gettext("Added: %(slot)s") % {"slot": self.now.line()}
+        if self.kind == "removed":
+            return gettext("Removed: %(slot)s") % {"slot": self.before.line()}
+        if self.kind == "moved":
+            return gettext("Moved: %(before)s is now %(now)s") % {
+                "before": self.before.line(),
+                "now": self.now.line(),
+            }
+        was = " and ".join(self.before.partners) or gettext("nobody")
+        return gettext("New partner: %(slot)s (was %(was)s)") % {
+            "slot": self.now.line(),
+            "was": was,
+        }
+
+    def as_params(self) -> dict:
+        return {
+            "kind": self.kind,
+            "now": self.now.as_params() if self.now else None,
+            "before": self.before.as_params() if self.before else None,
+        }
+
+    @classmethod
+    def from_params(cls, data: dict) -> SlotChange:
+        return cls(
+            kind=data["kind"],
+            now=SlotNotice.from_params(data["now"]) if data["now"] else None,
+            before=SlotNotice.from_params(data["before"]) if data["before"] else None,
+        )
+
+
+@dataclass(frozen=True)
+class Telling:
+    """What one visitor will be e-mailed: their slots as they will stand, and (publishing
+    again) what changed for them."""
+
+    user: object
+    slots: tuple[SlotNotice, ...]
+    changes: tuple[SlotChange, ...]
+
+
+@dataclass(frozen=True)
+class PublishPreview:
+    """Publishing, before it happens: who is told what (visitors and managers, never the
+    force), and what the manager should know first. `fingerprint` changes whenever what would
+    be sent changes, so a confirmation given for one list cannot send another."""
+
+    period: RotaPeriod
+    first: bool
+    visitors: list[Telling]
+    untouched: int  # visitors on the rota whose slots did not change (told nothing)
+    managers: list
+    empty_slots: list[RotaSlot]
+    availability_open: bool
+    without_availability: int
+    told: dict
+    fingerprint: str
+
+    @property
+    def nothing_to_send(self) -> bool:
+        return not self.first and not self.visitors
+
+
+def _as_told(slots: list[RotaSlot]) -> dict:
+    """The slots as visitors are told them, keyed by slot id (a JSON object's keys are text)."""
+    return {
+        str(s.pk): {
+            "suite": s.suite.name,
+            "week": s.week_starts_on.isoformat(),
+            "band": s.time_band,
+            "visitors": sorted(u.pk for u in s.visitors.all()),
+        }
+        for s in slots
+        if s.status != RotaSlot.Status.CANCELLED
+    }
+
+
+def _notices(told: dict, names: dict[int, str]) -> dict[int, dict[int, SlotNotice]]:
+    """{visitor id: {slot id: notice}} from a `told` mapping."""
+    mine: dict[int, dict[int, SlotNotice]] = {}
+    for key, entry in told.items():
+        for person in entry["visitors"]:
+            mine.setdefault(person, {})[int(key)] = SlotNotice(
+                slot_id=int(key),
+                suite=entry["suite"],
+                week=datetime.date.fromisoformat(entry["week"]),
+                band=entry["band"],
+                partners=tuple(names.get(p, "?") for p in entry["visitors"] if p != person),
+            )
+    return mine
+
+
+def _changes(before: dict[int, SlotNotice], now: dict[int, SlotNotice]) -> list[SlotChange]:
+    """One visitor's changes. A slot lost and another gained read as a move (paired in week
+    order), as when the manager swaps two slots' pairs."""
+    changes = [
+        SlotChange(
+            "partner" if before[k].partners != now[k].partners else "moved", now[k], before[k]
+        )
+        for k in sorted(before.keys() & now.keys(), key=lambda k: now[k].week)
+        if before[k] != now[k]
+    ]
+    lost = sorted((before[k] for k in before.keys() - now.keys()), key=lambda n: n.week)
+    gained = sorted((now[k] for k in now.keys() - before.keys()), key=lambda n: n.week)
+    for old, new in zip(lost, gained, strict=False):
+        changes.append(SlotChange("moved", new, old))
+    changes += [SlotChange("removed", before=old) for old in lost[len(gained) :]]
+    changes += [SlotChange("added", now=new) for new in gained[len(lost) :]]
+    return sorted(changes, key=lambda c: (c.now or c.before).week)
+
+
+def publish_preview(period: RotaPeriod) -> PublishPreview:
+    """Who publishing `period` now would tell what. The first time: every visitor on it their
+    slots. After that: only the visitors whose slots changed since they were last told, with
+    the changes. A fixed handful of queries, however many slots."""
+    from visits import notifications
+
+    slots = list(
+        period.slots.select_related("suite")
+        .prefetch_related("visitors")
+        .order_by("week_starts_on", "suite__name", "pk")
+    )
+    first = period.status != RotaPeriod.Status.PUBLISHED
+    told_now = _as_told(slots)
+    told_before = {} if first else period.told
+    ids = {p for told in (told_now, told_before) for e in told.values() for p in e["visitors"]}
+    users = {u.pk: u for u in get_user_model().objects.filter(pk__in=ids)}
+    names = {pk: u.get_full_name() for pk, u in users.items()}
+    before, now = _notices(told_before, names), _notices(told_now, names)
+    visitors = []
+    for person in sorted(before.keys() | now.keys(), key=lambda p: names.get(p, "")):
+        mine = tuple(sorted(now.get(person, {}).values(), key=lambda n: (n.week, n.suite)))
+        changes = () if first else tuple(_changes(before.get(person, {}), now.get(person, {})))
+        if (first or changes) and person in users:
+            visitors.append(Telling(user=users[person], slots=mine, changes=changes))
+    members = list(rostered_members(period.scheme_id).values_list("user_id", flat=True))
+    given = set(period.availability.values_list("user_id", flat=True))
+    fingerprint = hashlib.sha256(
+        json.dumps([first, told_now, told_before], sort_keys=True).encode()
+    ).hexdigest()[:16]
+    return PublishPreview(
+        period=period,
+        first=first,
+        visitors=visitors,
+        untouched=len(now.keys() - {t.user.pk for t in visitors}),
+        managers=notifications.managers_of(period.scheme_id),
+        empty_slots=[
+            s for s in slots if s.status == RotaSlot.Status.PLANNED and len(s.visitors.all()) < 2
+        ],
+        availability_open=timezone.localdate() <= period.availability_closes_on,
+        without_availability=len(set(members) - given),
+        told=told_now,
+        fingerprint=fingerprint,
+    )
+
+
+def publish(
+    *, actor, period: RotaPeriod, confirmed: str | None = None, notify: bool = True
+) -> RotaPeriod:
+    """Publish the draft, or publish again after changes, telling exactly those in
+    `publish_preview` (queued e-mails). `confirmed` is the fingerprint of the preview the
+    manager saw: if the rota changed since, nothing is sent (ConflictError)."""
     _require_manager(actor, period.scheme_id)
     with transaction.atomic():
         period = RotaPeriod.objects.select_for_update().get(pk=period.pk)
-        if period.status != RotaPeriod.Status.DRAFT:
+        if period.status not in (RotaPeriod.Status.DRAFT, RotaPeriod.Status.PUBLISHED):
             raise ConflictError("Only a draft rota can be published.", code="not_a_draft")
-        period.status = RotaPeriod.Status.PUBLISHED
-        period.published_at = timezone.now()
-        period.save(update_fields=["status", "published_at"])
-        audit.record(actor=actor, action="rota.published", obj=period, scheme=period.scheme)
+        preview = publish_preview(period)
+        if confirmed is not None and confirmed != preview.fingerprint:
+            raise ConflictError(
+                gettext(
+                    "The rota changed after you opened the confirmation. Check the list again "
+                    "before publishing."
+                ),
+                code="rota_changed",
+            )
+        if preview.nothing_to_send:
+            raise ConflictError(
+                gettext("Nothing has changed since the rota was published: nobody needs telling."),
+                code="nothing_changed",
+            )
+        period.told = preview.told
+        fields = ["told"]
+        if preview.first:
+            period.status = RotaPeriod.Status.PUBLISHED
+            period.published_at = timezone.now()
+            fields += ["status", "published_at"]
+        period.save(update_fields=fields)
+        audit.record(
+            actor=actor,
+            action="rota.published" if preview.first else "rota.republished",
+            obj=period,
+            scheme=period.scheme,
+            detail={"told": sorted(t.user.pk for t in preview.visitors)},
+        )
         if notify:
-            _notify_later("published", period.pk)
+            from visits import notifications
+
+            notifications.queue_rota_publishing(preview)
     return period
+
+
+def _tell_swap(slot: RotaSlot) -> None:
+    """A swap is told at once (to the people concerned): record it as told, so publishing
+    again does not repeat it."""
+    period = RotaPeriod.objects.select_for_update().get(pk=slot.period_id)
+    entry = period.told.get(str(slot.pk))
+    if entry is not None:
+        entry["visitors"] = sorted(slot.visitors.values_list("pk", flat=True))
+        period.save(update_fields=["told"])
 
 
 def _notify_later(kind: str, *args) -> None:
@@ -565,6 +883,7 @@ def take(*, actor, swap: SwapRequest) -> SwapRequest:
         swap.save(update_fields=["status", "taken_by", "resolved_at"])
         audit.record(actor=actor, action="rota.swap_taken", obj=swap, scheme=slot.period.scheme)
         _notify_later("taken", swap.pk)
+        _tell_swap(slot)
     return swap
 
 
@@ -705,6 +1024,51 @@ def slots_for_visitor(user, scheme_id: int | None = None):
     if scheme_id:
         qs = qs.filter(period__scheme_id=scheme_id)
     return qs
+
+
+# A custody visit takes an hour or two (detainees seen, cells and records checked); the agreed
+# time blocks two hours in the pair's calendars, enough not to be double-booked over it.
+VISIT_LENGTH = datetime.timedelta(hours=2)
+
+
+@dataclass(frozen=True)
+class FeedEvent:
+    """One slot in a visitor's calendar feed: the week as an all-day event until the pair
+    agree a day and time (`starts_at`), then that time. Only the person's own slots, so the
+    agreed time reaches the pair's feeds and nobody else's."""
+
+    slot_id: int
+    suite: str
+    week: datetime.date
+    starts_at: datetime.datetime | None
+
+    @property
+    def ends_at(self) -> datetime.datetime | None:
+        return self.starts_at + VISIT_LENGTH if self.starts_at else None
+
+
+def feed_events(membership: Membership) -> list[FeedEvent]:
+    """The calendar feed of a rostered member: their own published slots, cancelled ones
+    left out."""
+    slots = (
+        RotaSlot.objects.filter(
+            visitors=membership.user_id,
+            period__scheme_id=membership.scheme_id,
+            period__status__in=[RotaPeriod.Status.PUBLISHED, RotaPeriod.Status.CLOSED],
+        )
+        .exclude(status=RotaSlot.Status.CANCELLED)
+        .select_related("suite")
+        .order_by("week_starts_on", "pk")
+    )
+    return [
+        FeedEvent(
+            slot_id=slot.pk,
+            suite=slot.suite.name,
+            week=slot.week_starts_on,
+            starts_at=slot.planned_for,
+        )
+        for slot in slots
+    ]
 
 
 # --- Starting a visit (the start form's first guess) ------------------------------------------

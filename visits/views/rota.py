@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from visits import permissions, scheduling
@@ -21,6 +22,7 @@ from visits.forms import (
     OfferForm,
     OpenPeriodForm,
     PlannedTimeForm,
+    PublishForm,
     RevisionForm,
     SlotForm,
 )
@@ -294,8 +296,8 @@ def feed_renew(request, pk):
 
 @require_GET
 def calendar_feed(request, token):
-    """The visitor's own slots, suite and week only, at a secret address (no sign-in: calendar
-    apps cannot sign in). A revoked address is gone."""
+    """The visitor's own slots (suite and week; the agreed time once the pair agree it) at a
+    secret address (no sign-in: calendar apps cannot sign in). A revoked address is gone."""
     from icalendar import Calendar, Event
 
     feed = get_object_or_404(
@@ -311,16 +313,19 @@ def calendar_feed(request, token):
     calendar.add("version", "2.0")
     calendar.add("x-wr-calname", f"Custody visits ({membership.scheme.name})")
     now = timezone.now()
-    for slot in rota.slots_for_visitor(membership.user, membership.scheme_id).exclude(
-        status=RotaSlot.Status.CANCELLED
-    ):
+    for item in rota.feed_events(membership):
         event = Event()
-        event.add("uid", f"slot-{slot.pk}@{request.get_host()}")
+        event.add("uid", f"slot-{item.slot_id}@{request.get_host()}")
         event.add("dtstamp", now)
-        event.add("summary", f"Custody visit: {slot.suite.name}")
-        event.add("dtstart", slot.week_starts_on)
-        event.add("dtend", slot.week_starts_on + datetime.timedelta(days=7))
-        event.add("description", "Agree the day and time with your partner.")
+        event.add("summary", gettext("Custody visit: %(suite)s") % {"suite": item.suite})
+        if item.starts_at:
+            event.add("dtstart", item.starts_at)
+            event.add("dtend", item.ends_at)
+            event.add("description", gettext("The day and time you agreed with your partner."))
+        else:
+            event.add("dtstart", item.week)
+            event.add("dtend", item.week + datetime.timedelta(days=7))
+            event.add("description", gettext("Agree the day and time with your partner."))
         calendar.add_component(event)
     response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
     response["Referrer-Policy"] = "no-referrer"
@@ -399,11 +404,20 @@ def period_context(period: RotaPeriod) -> dict:
             m.load = load[m.user_id]
     for m in members:
         m.availability = given.get(m.user_id)
+    quality = rota.quality_rows(figures) if figures else []
     return {
         "period": period,
         "suites": suites,
         "rows": rows,
         "figures": figures,
+        "quality": quality,
+        "rules_broken": sum(1 for row in quality if row.rule and row.broken),
+        # Hand changes to a published rota wait until the manager publishes them.
+        "waiting": (
+            rota.publish_preview(period).visitors
+            if period.status == RotaPeriod.Status.PUBLISHED
+            else []
+        ),
         "members": members,
         "missing": [m for m in members if m.user_id not in given],
         "empty": sum(1 for s in slots if len(s.visitors.all()) < 2),
@@ -434,17 +448,29 @@ def period_generate(request, pk):
     return redirect("rota-period", pk=period.pk)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 def period_publish(request, pk):
     period = _managed_period(request, pk)
-    try:
-        rota.publish(actor=request.user, period=period)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, "Published. Each visitor has been e-mailed their slots.")
-    return redirect("rota-period", pk=period.pk)
+    form = PublishForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            rota.publish(actor=request.user, period=period, confirmed=form.cleaned_data["confirm"])
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, gettext("Published. The people listed are being e-mailed."))
+            return redirect("rota-period", pk=period.pk)
+    elif request.method == "POST":
+        form.add_error(
+            None, gettext("Publish from the confirmation page, after checking the list.")
+        )
+    return render(
+        request,
+        "visits/rota/publish.html",
+        {"period": period, "preview": rota.publish_preview(period), "form": form},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 def slot_context(slot: RotaSlot, form=None, move_form=None, warnings=None) -> dict:
