@@ -54,5 +54,7 @@ def test_recheck_undo_consent_and_remove_on_a_phone(page, demo, sign_in, open_pa
     settle(page, page.get_by_text("Remove WY-00321-26 from the report?"))
     assert visit.detainees.filter(pk=declined.pk).exists()
     page.get_by_role("button", name="Yes, remove them").click()
+    # The question's page is a step of "Detainees seen" too: wait for the question to go.
+    expect(page.get_by_text("Remove WY-00321-26 from the report?")).to_have_count(0)
     settle(page, heading(page, "Detainees seen"))
     assert not visit.detainees.filter(pk=declined.pk).exists()
