@@ -1,8 +1,8 @@
 """Summaries for the PCC: figures checked by hand, sums that must agree, every output alike."""
 
 import csv
-import html
 import datetime
+import html
 import io
 import zoneinfo
 
@@ -224,9 +224,13 @@ def test_csv_and_national_return(client, known):
             io.StringIO(client.get(reverse("summary-csv"), {"period": "2026-Q3"}).content.decode())
         )
     )
-    figures = {row[0]: row[1:] for row in rows if len(row) == 3}
-    assert figures["visits_made"] == ["2", "1"]
-    assert figures["not_visited: Asleep"] == ["2", "0"]
+    assert rows[0] == ["Figure", "Key", "July to September 2026", "April to June 2026"]
+    labels = {row[1]: row[0] for row in rows if len(row) == 4}
+    figures = {row[1]: row[2:] for row in rows if len(row) == 4}
+    assert (labels["visits_made"], figures["visits_made"]) == ("Visits made", ["2", "1"])
+    assert labels["not_visited.Asleep"] == "Not visited, by reason: Asleep"
+    assert figures["not_visited.Asleep"] == ["2", "0"]
+    assert figures["delay_average"] == ["15.0", "0.0"]
     ret = list(
         csv.reader(
             io.StringIO(

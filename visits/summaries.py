@@ -312,7 +312,7 @@ FIGURE_LABELS = {
     "issues_resolved_on_visit": _("Issues resolved during the visit"),
     "resolved_on_visit_share": _("Issues resolved during the visit (%)"),
     "issues_referred": _("Issues referred to the force"),
-    "issues_open_at_end": _("Issues open at the end of the period (now, if it has not ended)"),
+    "issues_open_at_end": _("Issues open at the end of the period"),
     "response_median_days": _("Force's median response (working days)"),
     "responses_given": _("Referred issues the force answered"),
     "responses_in_time": _("Answered by the due date"),
@@ -334,6 +334,10 @@ class SuiteRow:
     visited: int
     issues_raised: int
     previous_made: int
+
+
+# Until the period ends, what was open "at the end" is what is open now.
+SO_FAR_LABELS = {"issues_open_at_end": _("Issues open now")}
 
 
 @dataclass
@@ -400,10 +404,49 @@ class Summary:
     def labelled(self) -> list[tuple[str, str, object, object]]:
         """(key, label, this period, the period before) for every single-number figure this
         reader is given, in FIGURE_LABELS order: the key figures of page, PDF and CSV."""
+        labels = FIGURE_LABELS if self.complete else FIGURE_LABELS | SO_FAR_LABELS
         return [
             (key, str(label), self.current.value(key), self.previous.value(key))
-            for key, label in FIGURE_LABELS.items()
+            for key, label in labels.items()
             if self.current.value(key) is not None or key not in Figures.PATTERN
+        ]
+
+    def charts(self) -> list[tuple[str, list[tuple[str, int]]]]:
+        """(title, [(label, value)]) of every chart, in the one order the page and PDF draw."""
+        c = self.current
+        pattern = []
+        if c.by_week is not None:  # not given to a reader who may not learn when visits happen
+            pattern = [
+                (gettext("Visits made each week (each month over a year)"), c.weekly()),
+                (gettext("Visits by time of day and week"), list(c.by_band.items())),
+                (gettext("Visits by day of the week"), list(zip(DAYS, c.by_day, strict=True))),
+            ]
+        return [
+            *pattern,
+            (
+                gettext("People in custody at the time of visits"),
+                [
+                    (gettext("Visited"), c.visited),
+                    (gettext("Observed only"), c.observed_only),
+                    (gettext("Declined"), c.declined),
+                    *sorted(c.not_visited.items(), key=lambda i: -i[1]),
+                ],
+            ),
+            (
+                gettext("Issues raised, by category"),
+                sorted(
+                    ((k, v["raised"]) for k, v in c.issues_by_category.items()),
+                    key=lambda item: -item[1],
+                ),
+            ),
+            (
+                gettext("Issues raised, by status now"),
+                sorted(c.issues_by_status.items(), key=lambda item: -item[1]),
+            ),
+            (
+                gettext("The force's time to respond to referred issues"),
+                list(c.response_times.items()),
+            ),
         ]
 
     def sentences(self) -> list[str]:
@@ -1034,15 +1077,19 @@ def summary_scope(user, params) -> SummaryScope:
     return SummaryScope(scheme, period, chosen or allowed, allowed, error)
 
 
-def read_summary(viewer, scope: SummaryScope, *, form: str) -> Summary:
+def read_summary(
+    viewer, scope: SummaryScope, *, form: str, today: datetime.date | None = None
+) -> Summary:
     """`visible_summary`, recorded in the audit trail as read by `viewer` in `form` (page,
     csv, pdf, api), whatever the door."""
-    summary = visible_summary(viewer, scope)
+    summary = visible_summary(viewer, scope, today=today)
     _record_read(viewer, summary, form)
     return summary
 
 
-def read_national_return(viewer, scheme: Scheme, period: Period) -> Summary:
+def read_national_return(
+    viewer, scheme: Scheme, period: Period, *, today: datetime.date | None = None
+) -> Summary:
     """The whole scheme's figures for the national return, recorded as read. NotPermitted for
     anyone but the manager and the PCC reader."""
     if not permissions.can_download_national_return(viewer, scheme):
@@ -1050,7 +1097,7 @@ def read_national_return(viewer, scheme: Scheme, period: Period) -> Summary:
             gettext("The national return is for the scheme manager and PCC reader."),
             code="role_not_allowed",
         )
-    summary = summarise(scheme, period, None)
+    summary = summarise(scheme, period, None, today=today)
     _record_read(viewer, summary, "national_return")
     return summary
 
@@ -1064,11 +1111,13 @@ def _record_read(viewer, summary: Summary, form: str) -> None:
     )
 
 
-def visible_summary(viewer, scope: SummaryScope) -> Summary:
-    """The summary of `scope` as `viewer` may read it: the one every door renders."""
+def visible_summary(viewer, scope: SummaryScope, *, today: datetime.date | None = None) -> Summary:
+    """The summary of `scope` as `viewer` may read it (as of `today`): the one every door
+    renders."""
     return summarise(
         scope.scheme,
         scope.period,
+        today=today,
         suites=scope.suites,
         with_pattern=permissions.can_see_visit_pattern(viewer, scope.scheme),
         with_internal_notes=permissions.may(viewer, permissions.INTERNAL_NOTES, scope.scheme),
@@ -1106,6 +1155,14 @@ NATIONAL_RETURN_COLUMNS = [
     "volunteers_active",
     "volunteers_joined",
     "hours_volunteered",
+    # Added for issue 20: the period may be "so far" (complete false, figures to up_to).
+    "complete",
+    "up_to",
+    "seen_under_18",
+    "appropriate_adult_met",
+    "interpreter_met",
+    "responses_in_time_share",
+    "referrals_overdue_now",
 ]
 
 
@@ -1116,6 +1173,8 @@ def national_return_row(summary: Summary) -> list:
         "scheme": summary.scheme.name,
         "period": summary.period.key,
         "not_visited_total": c.not_visited_total,
+        "complete": summary.complete,
+        "up_to": summary.up_to.isoformat(),
     }
     return [
         values[name] if name in values else getattr(c, name) for name in NATIONAL_RETURN_COLUMNS
