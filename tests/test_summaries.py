@@ -372,3 +372,99 @@ def test_national_report_has_every_scheme(known, tmp_path):
     assert "Norfolk Independent Custody Visiting Scheme" in text
     assert "Suffolk Independent Custody Visiting Scheme" in text
     assert reader.metadata.title.endswith("July to September 2026")
+
+
+MID_Q3 = datetime.date(2026, 8, 15)  # a Saturday, 46 days into the quarter
+
+
+def test_a_running_quarter_is_so_far_and_compared_with_the_same_part(known):
+    # A Q2 visit after the same point of Q2 (16 May) is not compared with.
+    record("Wymondham", at("2026-06-20", 14), {"in_custody": 3, "offered": 3, "visited": 3})
+    s = summarise(known, Q3, today=MID_Q3)
+    c, p = s.current, s.previous
+    assert (s.complete, s.up_to, s.previous_up_to) == (
+        False,
+        MID_Q3,
+        datetime.date(2026, 5, 16),
+    )
+    # 6 and 10 August's visits... the abandoned one of 10 September has not happened yet.
+    assert (c.visits_made, c.visits_abandoned, p.visits_made, p.visited) == (2, 0, 1, 1)
+    # Rota weeks begun: Mondays 6 July to 10 August (6), and 6 April to 11 May (6), 4 a week.
+    assert (c.visits_target, p.visits_target) == (24, 24)
+    assert c.issues_open_at_end == 1
+    assert s.period_label == "July to September 2026, so far (to 15 August 2026)"
+    assert s.previous_label == "April to June 2026, the same part (to 16 May 2026)"
+    lines = s.sentences()
+    assert lines[0] == (
+        "The period has not ended: these are the figures so far, to 15 August 2026, compared "
+        "with the same part of April to June 2026 (to 16 May 2026)."
+    )
+    assert lines[1] == (
+        "2 of 24 visits expected (each suite weekly) in the weeks begun were made (8%), "
+        "up from 1 in the same part of the period before."
+    )
+    assert "1 are open now." in lines[5] and "end of the period" not in " ".join(lines)
+    labels = {key: label for key, label, _now, _before in s.labelled()}
+    assert labels["issues_open_at_end"] == "Issues open now"
+    # Once the quarter has ended the same figures are the whole quarter's.
+    ended = summarise(known, Q3, today=datetime.date(2026, 10, 1))
+    assert ended.complete and ended.current.visits_abandoned == 1
+    assert "were open at the end of the period" in ended.sentences()[4]
+
+
+def test_planned_counts_only_rota_weeks_begun(known):
+    from tests.factories import make_slot
+    from visits.models import RotaPeriod
+
+    rota = RotaPeriod.objects.create(
+        scheme=known,
+        name="Q3",
+        starts_on=datetime.date(2026, 7, 6),
+        ends_on=datetime.date(2026, 10, 4),
+        availability_closes_on=datetime.date(2026, 6, 20),
+        status=RotaPeriod.Status.PUBLISHED,
+    )
+    pair = [persona("visitor"), persona("partner")]
+    for weeks in (0, 5, 6):  # 6 July, 10 August (begun by the 15th), 17 August (to come)
+        make_slot(period=rota, suite_name="Wymondham", visitors=pair, weeks_ahead=weeks)
+    s = summarise(known, Q3, today=MID_Q3)
+    assert s.current.visits_planned == 2
+    assert s.current.by_week == {"2026-07-06": [1, 1], "2026-08-10": [1, 1]}
+    assert s.sentences()[1].startswith("2 of 2 visits planned on the rota in the weeks begun")
+    assert summarise(known, Q3, today=datetime.date(2026, 10, 1)).current.visits_planned == 3
+
+
+def test_no_rates_needs_and_response_deadlines(known):
+    from visits.models import Answer
+
+    s = summarise(known, Q3)
+    c = s.current
+    # The fixture's detainees were seen without answers: say so rather than divide by nothing.
+    assert s.question_rates == [] or all(q.answered == 0 for q in s.question_rates)
+    assert (c.seen_under_18, c.appropriate_adult_met, c.interpreter_met) == (1, 1, 1)
+    assert (c.appropriate_adult_met_share, c.interpreter_met_share) == (100, 100)
+    # Referred Monday 17 August, due 28 days later; answered on the 20th: in time.
+    assert (c.responses_given, c.responses_in_time, c.responses_in_time_share) == (1, 1, 100)
+    visit = Visit.objects.filter(visit_date="2026-07-06").get()
+    questions = list(
+        visit.detainee_checklist.sections.first().questions.filter(answer_type="yes_no")[:2]
+    )
+    detainee = visit.detainees.first()
+    Answer.objects.create(visit=visit, detainee=detainee, question=questions[0], value="no")
+    Answer.objects.create(visit=visit, detainee=detainee, question=questions[1], value="yes")
+    other = visit.detainees.last()
+    Answer.objects.create(visit=visit, detainee=other, question=questions[0], value="yes")
+    Answer.objects.create(visit=visit, detainee=other, question=questions[1], value="na")
+    s = summarise(known, Q3)
+    rates = {q.key: q for q in s.question_rates}
+    first, second = rates[questions[0].key], rates[questions[1].key]
+    assert (first.no, first.answered, first.rate, first.by_suite) == (1, 2, 50, {"Wymondham": 50})
+    assert (second.rate, second.previous_rate) == (0, None)
+    assert s.trend_quarters[-1] == "2026-Q3" and len(s.trend_quarters) == 8
+    assert first.trend == [None] * 7 + [50]
+
+
+def test_suppression_of_small_counts():
+    from visits.summaries import suppressed
+
+    assert [suppressed(n) for n in (0, 1, 4, 5, 12)] == [0, "fewer than 5", "fewer than 5", 5, 12]

@@ -283,7 +283,7 @@ FIGURE_LABELS = {
     "visits_made": _("Visits made"),
     "visits_target": _("Visits expected (each suite weekly, weeks begun)"),
     "visits_planned": _("Visits planned on the rota (weeks begun)"),
-    "completion": _("Visits made against planned or expected (%)"),
+    "completion": _("Visits made, as a share of those due (%)"),
     "visits_abandoned": _("Visits abandoned"),
     "visits_unsatisfactory": _("Visits unsatisfactory"),
     "tact_visits": _("Visits under the Terrorism Act (TACT)"),
