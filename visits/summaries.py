@@ -504,26 +504,40 @@ class Summary:
                 "unseen": c.not_visited_total,
             },
             (
-                gettext(
+                ngettext(
+                    "Visitors were kept waiting on %(n)d visit, for %(mean)s minutes on "
+                    "average and %(longest)d at most.",
                     "Visitors were kept waiting on %(n)d visits, for %(mean)s minutes on "
-                    "average and %(longest)d at most."
+                    "average and %(longest)d at most.",
+                    c.delays,
                 )
                 % {"n": c.delays, "mean": f"{c.delay_average:g}", "longest": c.delay_longest}
                 if c.delays
                 else gettext("Visitors were not kept waiting on any visit.")
             ),
-            gettext(
-                "%(raised)d issues were raised, %(share)d%% resolved during the visit; "
-                "%(referred)d were referred to the force; %(open)d %(when)s."
-            )
+            gettext("%(raised)s, %(share)d%% resolved during the visit; %(referred)s; %(open)s.")
             % {
-                "raised": c.issues_raised,
+                "raised": ngettext(
+                    "%(n)d issue was raised", "%(n)d issues were raised", c.issues_raised
+                )
+                % {"n": c.issues_raised},
                 "share": c.resolved_on_visit_share,
-                "referred": c.issues_referred,
-                "open": c.issues_open_at_end,
-                "when": gettext("were open at the end of the period")
-                if self.complete
-                else gettext("are open now"),
+                "referred": ngettext(
+                    "%(n)d was referred to the force",
+                    "%(n)d were referred to the force",
+                    c.issues_referred,
+                )
+                % {"n": c.issues_referred},
+                "open": (
+                    ngettext(
+                        "%(n)d was open at the end of the period",
+                        "%(n)d were open at the end of the period",
+                        c.issues_open_at_end,
+                    )
+                    if self.complete
+                    else ngettext("%(n)d is open now", "%(n)d are open now", c.issues_open_at_end)
+                )
+                % {"n": c.issues_open_at_end},
             },
         ]
         if c.response_median_days is not None:
