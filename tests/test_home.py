@@ -88,8 +88,9 @@ def test_outsider_sees_nothing_of_norfolk(client, busy_norfolk):
         ("coordinator", 6),
         # manager: issue counts, visit counts, availability period
         ("manager", 6),
-        # pcc: this quarter's summary (visits.summaries: the scope's suites and its 8 queries)
-        ("pcc", 12),
+        # pcc: this quarter's figures at a glance (visits.summaries: the scope's schemes and
+        # suites, the visits' and the issues' counts)
+        ("pcc", 6),
         # force: referred issues (the first 20; counted only when there are more), their steps
         ("force", 5),
         ("outsider", 6),

@@ -601,13 +601,16 @@ def summarise(
     with_pattern: bool = True,
     with_internal_notes: bool = True,
     today: datetime.date | None = None,
+    glance: bool = False,
 ) -> Summary:
     """Every figure for `period` and the period before it, for the scheme or some suites
     (given by id, or as the suite objects themselves to save a query), as of `today` (the
     local date by default): a period not yet ended is summarised to `today` and compared with
     the same number of days of the period before. Without the pattern of when visits happen
     and are planned if `with_pattern` is false (Figures.PATTERN), and without the scheme's
-    words on how each referred issue ended if `with_internal_notes` is false."""
+    words on how each referred issue ended if `with_internal_notes` is false. With `glance`,
+    only the visits' and issues' counts (2 queries, for the PCC's home page): the rest of the
+    figures are left at nothing and must not be shown."""
     today = today or timezone.localdate()
     window = period.so_far(today)  # what has happened of the period
     previous = period.previous()
@@ -693,80 +696,83 @@ def summarise(
             label.capitalize(): totals[f"{tag}{name}"] for name, label in NOT_VISITED_LABELS.items()
         }
 
-    # Coverage by day and time band, and hours volunteered, counted in the database: a row
-    # per day and band (at most a few hundred a year), not one per visit. The rota's planned
-    # slots per week come in the same round trip (a UNION), as rows of the band "planned".
-    person_time = ExpressionWrapper(
-        F("departed_at") - F("arrived_at"), output_field=DurationField()
-    )
-    coverage = (
-        visits.filter(made)
-        .alias(hour=ExtractHour("arrived_at"))  # in the current time zone
-        .annotate(band=_band_case())
-        .values("visit_date", "band")
-        .annotate(
-            n=Count("pk", distinct=True),
-            # One row per visitor on the visit: the visit's length once for each of them.
-            person_time=Sum(person_time, filter=Q(visit_visitors__isnull=False)),
+    if not glance:
+        # Coverage by day and time band, and hours volunteered, counted in the database: a row
+        # per day and band (at most a few hundred a year), not one per visit. The rota's planned
+        # slots per week come in the same round trip (a UNION), as rows of the band "planned".
+        person_time = ExpressionWrapper(
+            F("departed_at") - F("arrived_at"), output_field=DurationField()
         )
-        .order_by()
-    )
-    if with_pattern:
-        # Planned: slots of published rotas in the weeks of each window that have begun.
-        slots = (
-            RotaSlot.objects.filter(
-                Q(week_starts_on__gte=window.start, week_starts_on__lte=window.end)
-                | Q(week_starts_on__gte=before.start, week_starts_on__lte=before.end),
-                suite_id__in=suite_pks,
-                period__status__in=[RotaPeriod.Status.PUBLISHED, RotaPeriod.Status.CLOSED],
+        coverage = (
+            visits.filter(made)
+            .alias(hour=ExtractHour("arrived_at"))  # in the current time zone
+            .annotate(band=_band_case())
+            .values("visit_date", "band")
+            .annotate(
+                n=Count("pk", distinct=True),
+                # One row per visitor on the visit: the visit's length once for each of them.
+                person_time=Sum(person_time, filter=Q(visit_visitors__isnull=False)),
             )
-            .exclude(status=RotaSlot.Status.CANCELLED)
-            .annotate(band=Value(PLANNED, output_field=CharField()))
-            .values("week_starts_on", "band")
-            .annotate(n=Count("pk"), person_time=Value(None, output_field=DurationField()))
             .order_by()
         )
-        coverage = coverage.union(slots, all=True)
-    for row in coverage:  # 3 (with the slots)
-        day = row["visit_date"]
-        f = figures["c_" if day >= period.start else "p_"]
-        if row["band"] == PLANNED:
-            f.visits_planned += row["n"]
-            f.by_week.setdefault(day.isoformat(), [0, 0])[1] += row["n"]
-            continue
-        f.by_day[day.weekday()] += row["n"]
-        f.by_week.setdefault(monday_of(day).isoformat(), [0, 0])[0] += row["n"]
-        band = "Weekend" if row["band"] != "Night" and day.weekday() >= 5 else row["band"]
-        f.by_band[band] += row["n"]
-        if row["person_time"]:
-            f.hours_volunteered += _duration(row["person_time"]).total_seconds() / 3600
+        if with_pattern:
+            # Planned: slots of published rotas in the weeks of each window that have begun.
+            slots = (
+                RotaSlot.objects.filter(
+                    Q(week_starts_on__gte=window.start, week_starts_on__lte=window.end)
+                    | Q(week_starts_on__gte=before.start, week_starts_on__lte=before.end),
+                    suite_id__in=suite_pks,
+                    period__status__in=[RotaPeriod.Status.PUBLISHED, RotaPeriod.Status.CLOSED],
+                )
+                .exclude(status=RotaSlot.Status.CANCELLED)
+                .annotate(band=Value(PLANNED, output_field=CharField()))
+                .values("week_starts_on", "band")
+                .annotate(n=Count("pk"), person_time=Value(None, output_field=DurationField()))
+                .order_by()
+            )
+            coverage = coverage.union(slots, all=True)
+        for row in coverage:  # 3 (with the slots)
+            day = row["visit_date"]
+            f = figures["c_" if day >= period.start else "p_"]
+            if row["band"] == PLANNED:
+                f.visits_planned += row["n"]
+                f.by_week.setdefault(day.isoformat(), [0, 0])[1] += row["n"]
+                continue
+            f.by_day[day.weekday()] += row["n"]
+            f.by_week.setdefault(monday_of(day).isoformat(), [0, 0])[0] += row["n"]
+            band = "Weekend" if row["band"] != "Night" and day.weekday() >= 5 else row["band"]
+            f.by_band[band] += row["n"]
+            if row["person_time"]:
+                f.hours_volunteered += _duration(row["person_time"]).total_seconds() / 3600
 
-    detainees = DetaineeRecord.objects.filter(visit__in=visits)
-    flags = {
-        "appropriate_adult_needed": Q(appropriate_adult_needed=True),
-        "appropriate_adult_present": Q(appropriate_adult_present=True),
-        "appropriate_adult_met": Q(appropriate_adult_needed=True, appropriate_adult_present=True),
-        "interpreter_needed": Q(interpreter_needed=True),
-        "interpreter_used": Q(interpreter_used=True),
-        "interpreter_met": Q(interpreter_needed=True, interpreter_used=True),
-        "mental_health": Q(mental_health_concern=True),
-        "seen_under_18": Q(under_18=True),
-        "detainees_recorded": Q(),
-    }
-    periods = (
-        ("c_", Q(visit__visit_date__gte=period.start)),
-        ("p_", Q(visit__visit_date__lt=period.start)),
-    )
-    d_totals = detainees.aggregate(  # 4
-        **{
-            f"{tag}{name}": Count("pk", filter=when & flag)
-            for tag, when in periods
-            for name, flag in flags.items()
-        },
-    )
-    for tag, f in figures.items():
-        for name in flags:
-            setattr(f, name, d_totals[f"{tag}{name}"])
+        detainees = DetaineeRecord.objects.filter(visit__in=visits)
+        flags = {
+            "appropriate_adult_needed": Q(appropriate_adult_needed=True),
+            "appropriate_adult_present": Q(appropriate_adult_present=True),
+            "appropriate_adult_met": Q(
+                appropriate_adult_needed=True, appropriate_adult_present=True
+            ),
+            "interpreter_needed": Q(interpreter_needed=True),
+            "interpreter_used": Q(interpreter_used=True),
+            "interpreter_met": Q(interpreter_needed=True, interpreter_used=True),
+            "mental_health": Q(mental_health_concern=True),
+            "seen_under_18": Q(under_18=True),
+            "detainees_recorded": Q(),
+        }
+        periods = (
+            ("c_", Q(visit__visit_date__gte=period.start)),
+            ("p_", Q(visit__visit_date__lt=period.start)),
+        )
+        d_totals = detainees.aggregate(  # 4
+            **{
+                f"{tag}{name}": Count("pk", filter=when & flag)
+                for tag, when in periods
+                for name, flag in flags.items()
+            },
+        )
+        for tag, f in figures.items():
+            for name in flags:
+                setattr(f, name, d_totals[f"{tag}{name}"])
 
     # Issues by period raised, category, suite and status, with how many were open at the end
     # of each window, counted in the database: one grouped query however many issues.
@@ -833,67 +839,69 @@ def summarise(
         if row["p"] == "cur":
             issues_per_suite[row["suite_id"]] += row["total"]
 
-    # Response times, overdue responses and the referred issues with the force's answers:
-    # one row per issue referred in either window.
-    rows = (
-        # Datetimes, not __date: SQLite would convert every row's date in Python.
-        issues.filter(
-            Q(referred_at__gte=start_p, referred_at__lt=end_p)
-            | Q(referred_at__gte=start_c, referred_at__lt=end_c)
-        )
-        .order_by("suite__name", "created_at")
-        .values_list(
-            "referred_at",
-            "responded_at",
-            "due_on",
-            "status",
-            "category",
-            "suite__name",
-            "description",
-            "outcome",
-        )
-    )  # 6
-    waits = defaultdict(list)
-    with_responses = []
-    overdue_before = {"c_": min(today, window.end), "p_": min(today, before.end)}
-    status_labels = dict(Issue.Status.choices)
-    for (
-        referred_at,
-        responded_at,
-        due_on,
-        status,
-        category,
-        suite_name,
-        description,
-        outcome,
-    ) in rows:
-        tag = "c_" if referred_at >= start_c else "p_"
-        f = figures[tag]
-        if responded_at:
-            answered_on = timezone.localdate(responded_at)
-            days = working_days_between(timezone.localdate(referred_at), answered_on)
-            waits[tag].append(days)
-            f.responses_given += 1
-            f.responses_in_time += bool(due_on and answered_on <= due_on)
-            f.response_times[
-                RESPONSE_BINS[0 if days <= 5 else 1 if days <= 10 else 2 if days <= 20 else 3]
-            ] += 1
-        else:
-            f.response_times["Not yet"] += 1
-            if status in waiting and due_on and due_on < overdue_before[tag]:
-                f.responses_overdue += 1
-        if tag == "c_" and len(with_responses) < 40:
-            with_responses.append(
-                {
-                    "category": labels.get(category, category),
-                    "suite": suite_name,
-                    "description": description,
-                    "status": status_labels[status],
-                    "outcome": outcome if with_internal_notes else "",
-                }
+    waits, with_responses = defaultdict(list), []
+    if not glance:
+        # Response times, overdue responses and the referred issues with the force's answers:
+        # one row per issue referred in either window.
+        rows = (
+            # Datetimes, not __date: SQLite would convert every row's date in Python.
+            issues.filter(
+                Q(referred_at__gte=start_p, referred_at__lt=end_p)
+                | Q(referred_at__gte=start_c, referred_at__lt=end_c)
             )
-    for tag, values in waits.items():
-        figures[tag].response_median_days = statistics.median(values)
+            .order_by("suite__name", "created_at")
+            .values_list(
+                "referred_at",
+                "responded_at",
+                "due_on",
+                "status",
+                "category",
+                "suite__name",
+                "description",
+                "outcome",
+            )
+        )  # 6
+        waits = defaultdict(list)
+        with_responses = []
+        overdue_before = {"c_": min(today, window.end), "p_": min(today, before.end)}
+        status_labels = dict(Issue.Status.choices)
+        for (
+            referred_at,
+            responded_at,
+            due_on,
+            status,
+            category,
+            suite_name,
+            description,
+            outcome,
+        ) in rows:
+            tag = "c_" if referred_at >= start_c else "p_"
+            f = figures[tag]
+            if responded_at:
+                answered_on = timezone.localdate(responded_at)
+                days = working_days_between(timezone.localdate(referred_at), answered_on)
+                waits[tag].append(days)
+                f.responses_given += 1
+                f.responses_in_time += bool(due_on and answered_on <= due_on)
+                f.response_times[
+                    RESPONSE_BINS[0 if days <= 5 else 1 if days <= 10 else 2 if days <= 20 else 3]
+                ] += 1
+            else:
+                f.response_times["Not yet"] += 1
+                if status in waiting and due_on and due_on < overdue_before[tag]:
+                    f.responses_overdue += 1
+            if tag == "c_" and len(with_responses) < 40:
+                with_responses.append(
+                    {
+                        "category": labels.get(category, category),
+                        "suite": suite_name,
+                        "description": description,
+                        "status": status_labels[status],
+                        "outcome": outcome if with_internal_notes else "",
+                    }
+                )
+        for tag, values in waits.items():
+            figures[tag].response_median_days = statistics.median(values)
 
     for f in figures.values():
         f.by_week = dict(sorted(f.by_week.items()))
@@ -901,38 +909,40 @@ def summarise(
         if not with_pattern:
             f.without_pattern()
 
-    people = (
-        Membership.objects.visiting()
-        .filter(scheme=scheme)
-        .aggregate(
-            **{  # 7
-                f"{tag}active": Count(
-                    "pk", filter=Q(appointed_on__lte=p.end) | Q(appointed_on=None)
-                )
-                for tag, p in (("c_", window), ("p_", before))
-            },
-            **{
-                f"{tag}joined": Count(
-                    "pk", filter=Q(appointed_on__gte=p.start, appointed_on__lte=p.end)
-                )
-                for tag, p in (("c_", window), ("p_", before))
-            },
+    trend_quarters, question_rates, good_practice = [], [], []
+    if not glance:
+        people = (
+            Membership.objects.visiting()
+            .filter(scheme=scheme)
+            .aggregate(
+                **{  # 7
+                    f"{tag}active": Count(
+                        "pk", filter=Q(appointed_on__lte=p.end) | Q(appointed_on=None)
+                    )
+                    for tag, p in (("c_", window), ("p_", before))
+                },
+                **{
+                    f"{tag}joined": Count(
+                        "pk", filter=Q(appointed_on__gte=p.start, appointed_on__lte=p.end)
+                    )
+                    for tag, p in (("c_", window), ("p_", before))
+                },
+            )
         )
-    )
-    for tag, f in figures.items():
-        f.volunteers_active = people[f"{tag}active"]
-        f.volunteers_joined = people[f"{tag}joined"]
+        for tag, f in figures.items():
+            f.volunteers_active = people[f"{tag}active"]
+            f.volunteers_joined = people[f"{tag}joined"]
 
-    trend_quarters, question_rates = _question_rates(
-        submitted, period, window, before, suite_names
-    )  # 8
+        trend_quarters, question_rates = _question_rates(
+            submitted, period, window, before, suite_names
+        )  # 8
 
-    good_practice = list(  # 9
-        visits.filter(cur, involves_tact=False)  # a TACT report is the manager's alone
-        .exclude(good_practice="")
-        .order_by("-visit_date")
-        .values_list("good_practice", flat=True)[:12]
-    )
+        good_practice = list(  # 9
+            visits.filter(cur, involves_tact=False)  # a TACT report is the manager's alone
+            .exclude(good_practice="")
+            .order_by("-visit_date")
+            .values_list("good_practice", flat=True)[:12]
+        )
     return Summary(
         scheme=scheme,
         period=period,
@@ -1125,13 +1135,16 @@ def _record_read(viewer, summary: Summary, form: str) -> None:
     )
 
 
-def visible_summary(viewer, scope: SummaryScope, *, today: datetime.date | None = None) -> Summary:
-    """The summary of `scope` as `viewer` may read it (as of `today`): the one every door
-    renders."""
+def visible_summary(
+    viewer, scope: SummaryScope, *, today: datetime.date | None = None, glance: bool = False
+) -> Summary:
+    """The summary of `scope` as `viewer` may read it (as of `today`; only its visit and issue
+    counts with `glance`): the one every door renders."""
     return summarise(
         scope.scheme,
         scope.period,
         today=today,
+        glance=glance,
         suites=scope.suites,
         with_pattern=permissions.can_see_visit_pattern(viewer, scope.scheme),
         with_internal_notes=permissions.may(viewer, permissions.INTERNAL_NOTES, scope.scheme),

@@ -82,7 +82,7 @@ def _reader_context(user, today: datetime.date) -> dict:
         scope = summary_scope(user, {"period": Period.containing(today).key})
     except NotFound:  # a PCC reader of no scheme yet
         return {}
-    summary = visible_summary(user, scope, today=today)
+    summary = visible_summary(user, scope, today=today, glance=True)
     figures = [
         (key, label, now) for key, label, now, _before in summary.labelled() if key in HOME_FIGURES
     ]
