@@ -13,6 +13,7 @@ plan yet, and comparing what was made so far with what was planned so far is the
 
 import dataclasses
 import datetime
+import functools
 import re
 import statistics
 from collections import defaultdict
@@ -31,7 +32,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, ExtractHour, TruncDate
+from django.db.models.functions import ExtractHour
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -588,8 +589,16 @@ def _band_case():
     )
 
 
+# Thousands of referrals share a few hundred pairs of days: count each pair's working days once.
+_working_days = functools.lru_cache(maxsize=4096)(working_days_between)
+
+
+def _midnight(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
+
+
 def _midnight_after(day: datetime.date) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(day + ONE_DAY, datetime.time()))
+    return _midnight(day + ONE_DAY)
 
 
 def summarise(
@@ -777,8 +786,18 @@ def summarise(
     # Issues by period raised, category, suite and status, with how many were open at the end
     # of each window, counted in the database: one grouped query however many issues.
     issues = Issue.objects.reported().filter(scheme=scheme, suite_id__in=suite_pks)
+
     # An issue raised on a visit belongs to the visit's date; any other to the day it was made.
-    issues = issues.annotate(raised_on=Coalesce("visit__visit_date", TruncDate("created_at")))
+    # Compared as dates and datetimes, not through a computed date: SQLite would convert every
+    # issue's date in Python, once for each place it is used.
+    def raised_from(day: datetime.date) -> Q:
+        return Q(visit__visit_date__gte=day) | Q(visit__isnull=True, created_at__gte=_midnight(day))
+
+    def raised_by(day: datetime.date) -> Q:
+        return Q(visit__visit_date__lte=day) | Q(
+            visit__isnull=True, created_at__lt=_midnight(day + ONE_DAY)
+        )
+
     end_c, end_p = _midnight_after(window.end), _midnight_after(before.end)
     start_c = timezone.make_aware(datetime.datetime.combine(period.start, datetime.time()))
     start_p = timezone.make_aware(datetime.datetime.combine(previous.start, datetime.time()))
@@ -786,11 +805,17 @@ def summarise(
     can_be_open = ~Q(status=Issue.Status.RESOLVED_ON_VISIT)
     waiting = (Issue.Status.REFERRED, Issue.Status.ESCALATED)
     per_category = (
-        issues.filter(raised_on__lte=window.end)
+        issues.filter(raised_by(window.end))
+        # Older issues closed before either window ended count nowhere: leave them out early.
+        .filter(
+            raised_from(before.start)
+            | Q(closed_at__isnull=True)
+            | Q(closed_at__gte=min(end_p, end_c))
+        )
         .annotate(
             p=Case(  # 5
-                When(raised_on__gte=period.start, then=Value("cur")),
-                When(raised_on__gte=before.start, raised_on__lte=before.end, then=Value("prev")),
+                When(raised_from(period.start), then=Value("cur")),
+                When(raised_from(before.start) & raised_by(before.end), then=Value("prev")),
                 default=Value("other"),
                 output_field=CharField(),
             )
@@ -808,12 +833,13 @@ def summarise(
             open_p=Count(
                 "pk",
                 filter=can_be_open
-                & Q(raised_on__lte=before.end)
+                & raised_by(before.end)
                 & (Q(closed_at__isnull=True) | Q(closed_at__gte=end_p)),
             ),
         )
     )
     labels = dict(IssueCategory.choices)
+    status_labels = dict(Issue.Status.choices)
     issues_per_suite: dict[int, int] = defaultdict(int)
     for row in per_category:
         figures["c_"].issues_open_at_end += row["open_c"]
@@ -834,7 +860,7 @@ def summarise(
         counts["referred"] += row["referred"]
         counts["open now"] += row["still_open"]
         statuses = f.issues_by_status
-        label = dict(Issue.Status.choices)[row["status"]]
+        label = status_labels[row["status"]]
         statuses[label] = statuses.get(label, 0) + row["total"]
         if row["p"] == "cur":
             issues_per_suite[row["suite_id"]] += row["total"]
@@ -879,7 +905,7 @@ def summarise(
             f = figures[tag]
             if responded_at:
                 answered_on = timezone.localdate(responded_at)
-                days = working_days_between(timezone.localdate(referred_at), answered_on)
+                days = _working_days(timezone.localdate(referred_at), answered_on)
                 waits[tag].append(days)
                 f.responses_given += 1
                 f.responses_in_time += bool(due_on and answered_on <= due_on)
