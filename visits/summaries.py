@@ -26,6 +26,7 @@ from django.db.models import (
     DurationField,
     ExpressionWrapper,
     F,
+    IntegerField,
     Max,
     Q,
     Sum,
@@ -569,7 +570,7 @@ def _trend(now: int, before: int, then: str) -> str:
     return gettext("down from %(n)d in %(then)s") % {"n": before, "then": then}
 
 
-PLANNED = "planned"  # the coverage query's rows of rota slots
+PLANNED = -1  # the coverage query's "hour" of its rows of rota slots
 
 
 def _duration(value) -> datetime.timedelta:
@@ -579,14 +580,13 @@ def _duration(value) -> datetime.timedelta:
     )
 
 
-def _band_case():
-    """The time band of a visit's arrival by the local hour; weekend is decided by its date."""
-    return Case(
-        When(Q(hour__gte=22) | Q(hour__lt=6), then=Value("Night")),
-        When(hour__gte=18, then=Value("Evening")),
-        default=Value("Weekday daytime"),
-        output_field=CharField(),
-    )
+def _band(day: datetime.date, hour: int) -> str:
+    """The time band of an arrival at `hour` (local) on `day`."""
+    if hour >= 22 or hour < 6:
+        return "Night"
+    if day.weekday() >= 5:
+        return "Weekend"
+    return "Evening" if hour >= 18 else "Weekday daytime"
 
 
 # Thousands of referrals share a few hundred pairs of days: count each pair's working days once.
@@ -714,9 +714,9 @@ def summarise(
         )
         coverage = (
             visits.filter(made)
-            .alias(hour=ExtractHour("arrived_at"))  # in the current time zone
-            .annotate(band=_band_case())
-            .values("visit_date", "band")
+            # The local hour, grouped on as it is: SQLite converts it in Python, so once a row.
+            .annotate(hour=ExtractHour("arrived_at"))
+            .values("visit_date", "hour")
             .annotate(
                 n=Count("pk", distinct=True),
                 # One row per visitor on the visit: the visit's length once for each of them.
@@ -734,8 +734,8 @@ def summarise(
                     period__status__in=[RotaPeriod.Status.PUBLISHED, RotaPeriod.Status.CLOSED],
                 )
                 .exclude(status=RotaSlot.Status.CANCELLED)
-                .annotate(band=Value(PLANNED, output_field=CharField()))
-                .values("week_starts_on", "band")
+                .annotate(hour=Value(PLANNED, output_field=IntegerField()))
+                .values("week_starts_on", "hour")
                 .annotate(n=Count("pk"), person_time=Value(None, output_field=DurationField()))
                 .order_by()
             )
@@ -743,14 +743,13 @@ def summarise(
         for row in coverage:  # 3 (with the slots)
             day = row["visit_date"]
             f = figures["c_" if day >= period.start else "p_"]
-            if row["band"] == PLANNED:
+            if row["hour"] == PLANNED:
                 f.visits_planned += row["n"]
                 f.by_week.setdefault(day.isoformat(), [0, 0])[1] += row["n"]
                 continue
             f.by_day[day.weekday()] += row["n"]
             f.by_week.setdefault(monday_of(day).isoformat(), [0, 0])[0] += row["n"]
-            band = "Weekend" if row["band"] != "Night" and day.weekday() >= 5 else row["band"]
-            f.by_band[band] += row["n"]
+            f.by_band[_band(day, row["hour"])] += row["n"]
             if row["person_time"]:
                 f.hours_volunteered += _duration(row["person_time"]).total_seconds() / 3600
 
