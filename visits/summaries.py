@@ -1025,13 +1025,17 @@ def _question_rates(
             visit__in=submitted.filter(visit_date__gte=earliest, visit_date__lte=window.end),
             question__answer_type=Question.AnswerType.YES_NO,
         )
-        .annotate(quarter=bucket)
-        .values(
-            "question__key",
-            "question__section__version__template__kind",
-            "visit__suite_id",
-            "quarter",
+        .annotate(
+            quarter=bucket,
+            # An answer for a detainee is on the rights and welfare checklist; one without, on
+            # the suite's: no need to join through the checklist's section and version.
+            kind=Case(
+                When(detainee__isnull=True, then=Value(ChecklistTemplate.Kind.SUITE)),
+                default=Value(ChecklistTemplate.Kind.DETAINEE),
+                output_field=CharField(),
+            ),
         )
+        .values("question__key", "kind", "visit__suite_id", "quarter")
         .annotate(
             text=Max("question__text"),
             no=Count("pk", filter=no),
@@ -1047,7 +1051,7 @@ def _question_rates(
     keys = [q.key for q in quarters]
     found: dict[tuple[str, str], dict] = {}
     for row in rows:
-        kind = row["question__section__version__template__kind"]
+        kind = row["kind"]
         entry = found.setdefault(
             (kind, row["question__key"]),
             {
