@@ -33,7 +33,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import ExtractHour
+from django.db.models.functions import Cast, ExtractHour
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -593,6 +593,12 @@ def _band(day: datetime.date, hour: int) -> str:
 _working_days = functools.lru_cache(maxsize=4096)(working_days_between)
 
 
+def _moment(text: str) -> datetime.datetime:
+    """A datetime the database gave as text: SQLite's naive UTC, or PostgreSQL's with offset."""
+    moment = datetime.datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=datetime.UTC)
+
+
 def _midnight(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
 
@@ -875,9 +881,15 @@ def summarise(
                 | Q(referred_at__gte=start_c, referred_at__lt=end_c)
             )
             .order_by("suite__name", "created_at")
+            # The two moments as text, read below with fromisoformat: Django's own conversion
+            # of thousands of datetimes was most of a year's summary.
+            .annotate(
+                referred_text=Cast("referred_at", CharField()),
+                responded_text=Cast("responded_at", CharField()),
+            )
             .values_list(
-                "referred_at",
-                "responded_at",
+                "referred_text",
+                "responded_text",
                 "due_on",
                 "status",
                 "category",
@@ -900,10 +912,11 @@ def summarise(
             description,
             outcome,
         ) in rows:
+            referred_at = _moment(referred_at)
             tag = "c_" if referred_at >= start_c else "p_"
             f = figures[tag]
             if responded_at:
-                answered_on = timezone.localdate(responded_at)
+                answered_on = timezone.localdate(_moment(responded_at))
                 days = _working_days(timezone.localdate(referred_at), answered_on)
                 waits[tag].append(days)
                 f.responses_given += 1
