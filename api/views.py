@@ -571,11 +571,26 @@ def summary(request):
         {
             "scheme": scope.scheme.slug,
             "period": scope.period.key,
+            # A period not yet ended is summarised so far, to up_to, and compared with the
+            # same part of the period before (to previous_up_to).
+            "complete": result.complete,
+            "up_to": result.up_to,
             "previous_period": result.previous_period.key,
+            "previous_up_to": result.previous_up_to,
             "suites": result.suite_names,
             "headline": result.sentences(),
             "current": result.current.given(),
             "previous": result.previous.given(),
+            # Every single-number figure with its label, as the page, PDF and CSV show it.
+            "figures": [
+                {"key": key, "label": label, "current": now, "previous": before}
+                for key, label, now, before in result.labelled()
+            ],
+            "question_rates": [
+                dataclasses.asdict(rate) | {"rate": rate.rate, "previous_rate": rate.previous_rate}
+                for rate in result.question_rates
+            ],
+            "trend_quarters": result.trend_quarters,
             "by_suite": [dataclasses.asdict(row) for row in result.suites],
         }
     )

@@ -98,14 +98,14 @@ def test_ordinary_text_and_numbers_are_unchanged(manager_client, monkeypatch):
 
     monkeypatch.setattr(page, "read_summary", with_negatives)
     rows = rows_of(manager_client.get(reverse("summary-csv")))
-    figures = {row[0]: row[1:] for row in rows if len(row) == 3}
+    figures = {row[1]: row[2:] for row in rows if len(row) == 4}
     assert figures["visits_made"] == ["-2", "-7"]
     assert figures["delay_average"] == ["-1.5", "0.0"]
     heading = rows.index(exports.SUITE_COLUMNS)
     assert rows[heading + 1][:2] == ["Aylsham", "-3"]
     # The raw bytes too: a number is never quoted or prefixed.
     body = manager_client.get(reverse("summary-csv")).content
-    assert b"visits_made,-2,-7\r\n" in body and b"'-" not in body
+    assert b"Visits made,visits_made,-2,-7\r\n" in body and b"'-" not in body
 
     import visits.summaries as core
 

@@ -56,8 +56,9 @@ def test_pcc_sees_quarter_figures_and_no_rota(client, busy_norfolk):
     client.force_login(persona("pcc"))
     response = client.get("/")
     page = response.content.decode()
-    assert response.context["figures"]["open_issues"] == 2
-    assert "This quarter so far" in page
+    figures = {key: value for key, _label, value in response.context["quarter_figures"]}
+    assert figures == {"visits_made": 2, "visits_abandoned": 0, "issues_open_at_end": 2}
+    assert "This quarter so far" in page and "Issues open now" in page
     assert "Your next visit" not in page and "Wymondham, week of" not in page
 
 
@@ -87,8 +88,9 @@ def test_outsider_sees_nothing_of_norfolk(client, busy_norfolk):
         ("coordinator", 6),
         # manager: issue counts, visit counts, availability period
         ("manager", 6),
-        # pcc: visit counts, open issues
-        ("pcc", 5),
+        # pcc: this quarter's figures at a glance (visits.summaries: the scope's schemes and
+        # suites, the visits' and the issues' counts)
+        ("pcc", 6),
         # force: referred issues (the first 20; counted only when there are more), their steps
         ("force", 5),
         ("outsider", 6),

@@ -242,5 +242,6 @@ def test_planned_counts_published_weeks_that_have_begun(client, rotas):
     assert "2026-12-14" not in data["current"]["by_week"]
     assert data["current"]["by_week"]["2026-11-30"] == [0, 1]
     csv = read(client, "manager", SUMMARY_URLS[1])
-    assert "by_week: 2026-11-30: planned,1" in csv
-    assert re.search(r"Visits planned on the rota\s+3\b", read(client, "manager", SUMMARY_URLS[2]))
+    assert "Week beginning 2026-11-30: planned,by_week.2026-11-30.planned,1," in csv
+    pdf = read(client, "manager", SUMMARY_URLS[2])
+    assert re.search(r"Visits planned on the rota \(weeks begun\)\s+3\b", pdf)

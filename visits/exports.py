@@ -19,6 +19,8 @@ import decimal
 import io
 from collections.abc import Iterable, Iterator
 
+from django.utils.translation import gettext_lazy as _
+
 from visits.summaries import DAYS, NATIONAL_RETURN_COLUMNS, Summary, national_return_row
 from visits.visible_issues import VisibleIssue
 
@@ -104,42 +106,78 @@ def issues_csv(issues: Iterable[VisibleIssue], today: datetime.date) -> bytes:
 # The summary: every figure the reader is given (Figures.given), this period and the one before.
 
 SUITE_COLUMNS = [
-    "suite",
-    "visits made",
-    "visits abandoned",
-    "in custody",
-    "visited",
-    "issues raised",
-    "visits made, period before",
+    "Suite",
+    "Visits made",
+    "Visits abandoned",
+    "In custody at the time of visits",
+    "Visited",
+    "Issues raised",
+    "Visits made, period before",
 ]
 
 
+# Breakdowns of the figures that are not single numbers, labelled for a person.
+BREAKDOWN_LABELS = {
+    "delay_reasons": _("Delays by reason"),
+    "not_visited": _("Not visited, by reason"),
+    "by_band": _("Visits by time of day and week"),
+    "issues_by_category": _("Issues by category"),
+    "issues_by_status": _("Issues by status now"),
+    "response_times": _("Force's time to respond"),
+    "by_week": _("Week beginning"),
+}
+
+
 def summary_rows(summary: Summary) -> Iterator[list]:
-    """Figure, this period, the period before; a blank line; then a row per suite. Only the
-    figures `summary.current.given()` gives this reader (visits.summaries.visible_summary)."""
-    yield ["figure", summary.period.label, summary.previous_period.label]
-    for name, value in summary.current.given().items():
-        before = getattr(summary.previous, name)
-        if isinstance(value, dict):
-            for key, item in value.items():
-                if isinstance(item, list):  # a week: made, planned
-                    old = before.get(key, [0, 0])
-                    yield [f"{name}: {key}: made", item[0], old[0]]
-                    yield [f"{name}: {key}: planned", item[1], old[1]]
-                elif isinstance(item, dict):
-                    for sub, number in item.items():
-                        yield [f"{name}: {key}: {sub}", number, before.get(key, {}).get(sub, 0)]
-                else:
-                    yield [f"{name}: {key}", item, before.get(key, 0)]
-        elif isinstance(value, list):
-            if name == "by_day":
-                for day, n, m in zip(DAYS, value, before, strict=True):
-                    yield [f"visits on {day}", n, m]
+    """Figure (its label), key, this period, the period before; then the breakdowns, the
+    checklist questions' "no" rates and a row per suite. Only the figures this reader is given
+    (visits.summaries.visible_summary), under the labels of visits.summaries.FIGURE_LABELS."""
+    yield ["Figure", "Key", summary.period_label, summary.previous_label]
+    for key, label, now, before in summary.labelled():
+        yield [label, key, now, before]
+    current, previous = summary.current.given(), summary.previous.given()
+    for name, title in BREAKDOWN_LABELS.items():
+        if name not in current:
+            continue  # not given to this reader
+        value, before = current[name], previous[name]
+        if isinstance(value, list):
+            value, before = dict(value), dict(before)
+        for key, item in value.items():
+            if isinstance(item, list):  # a week: made, planned
+                old = before.get(key, [0, 0])
+                yield [f"{title} {key}: made", f"{name}.{key}.made", item[0], old[0]]
+                yield [f"{title} {key}: planned", f"{name}.{key}.planned", item[1], old[1]]
+            elif isinstance(item, dict):
+                for sub, number in item.items():
+                    old = before.get(key, {}).get(sub, 0)
+                    yield [f"{title}: {key}: {sub}", f"{name}.{key}.{sub}", number, old]
             else:
-                for label, n in value:
-                    yield [f"{name}: {label}", n, dict(before).get(label, 0)]
-        else:
-            yield [name, value, before]
+                yield [f"{title}: {key}", f"{name}.{key}", item, before.get(key, 0)]
+    if "by_day" in current:
+        for day, n, m in zip(DAYS, current["by_day"], previous["by_day"], strict=True):
+            yield [_("Visits on %(day)s") % {"day": day}, f"by_day.{day}", n, m]
+    yield []
+    yield [
+        "Checklist question",
+        "Key",
+        "Checklist",
+        "Answered no (%)",
+        "Answered yes or no",
+        "Before: no (%)",
+        *[f"Quarter {key}: no (%)" for key in summary.trend_quarters],
+        *[f"{name}: no (%)" for name in summary.suite_names],
+    ]
+    for q in summary.question_rates:
+        yield [
+            q.text,
+            q.key,
+            q.checklist,
+            q.rate,
+            q.answered,
+            q.previous_rate,
+            *q.trend,
+            *[q.by_suite.get(name) for name in summary.suite_names],
+        ]
     yield []
     yield SUITE_COLUMNS
     for row in summary.suites:

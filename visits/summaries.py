@@ -13,24 +13,42 @@ plan yet, and comparing what was made so far with what was planned so far is the
 
 import dataclasses
 import datetime
+import functools
 import re
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Avg, Case, CharField, Count, Max, Q, Sum, Value, When
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Max,
+    Q,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, ExtractHour
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from visits import permissions
 from visits.errors import NotFound, NotPermitted
 from visits.models import (
+    Answer,
+    ChecklistTemplate,
     CustodySuite,
     DetaineeRecord,
     Issue,
     IssueCategory,
     Membership,
+    Question,
     RotaPeriod,
     RotaSlot,
     Scheme,
@@ -90,10 +108,40 @@ class Period:
     def quarters(self) -> list["Period"]:
         return [Period.quarter(self.start.year, n) for n in range(1, 5)] if self.is_year else [self]
 
-    def weeks_until(self, today: datetime.date) -> int:
-        """Whole weeks of the period that have passed by `today` (all of them once it ends)."""
-        last = min(self.end, today)
-        return max(0, round(((last - self.start).days + 1) / 7))
+    def so_far(self, today: datetime.date) -> "Period":
+        """The part of the period up to `today` (all of it once it has ended; an empty window,
+        ending the day before it starts, for a period still to come)."""
+        return dataclasses.replace(self, end=max(min(self.end, today), self.start - ONE_DAY))
+
+    def same_part(self, days: int) -> "Period":
+        """The first `days` days of this period (for comparing a part-period like with like)."""
+        return dataclasses.replace(self, end=min(self.end, self.start + ONE_DAY * (days - 1)))
+
+
+ONE_DAY = datetime.timedelta(days=1)
+
+
+def mondays_between(start: datetime.date, end: datetime.date) -> int:
+    """Rota weeks that begin (on a Monday) from `start` to `end`, inclusive: the weeks of a
+    window that have started. A week belongs to the period its Monday falls in."""
+    if end < start:
+        return 0
+    first = start + datetime.timedelta(days=(7 - start.weekday()) % 7)
+    return (end - first).days // 7 + 1 if first <= end else 0
+
+
+def percent(part: int, whole: int) -> int | None:
+    """A whole-number percentage, None when there is nothing to divide by."""
+    return round(100 * part / whole) if whole else None
+
+
+SMALL_COUNT = 5
+
+
+def suppressed(count: int) -> int | str:
+    """A count as it may be published: under SMALL_COUNT becomes "fewer than 5", so nobody
+    can be recognised (for public figures; signed-in readers get the count itself)."""
+    return gettext("fewer than %(n)d") % {"n": SMALL_COUNT} if 0 < count < SMALL_COUNT else count
 
 
 @dataclass
@@ -129,6 +177,10 @@ class Figures:
     interpreter_needed: int = 0
     interpreter_used: int = 0
     mental_health: int = 0
+    # From the detainee records (those the visitors saw), and how often a need was met.
+    seen_under_18: int = 0
+    appropriate_adult_met: int = 0
+    interpreter_met: int = 0
     issues_raised: int = 0
     issues_resolved_on_visit: int = 0
     issues_referred: int = 0
@@ -136,6 +188,9 @@ class Figures:
     issues_open_at_end: int = 0
     response_median_days: float | None = None
     responses_overdue: int = 0
+    responses_given: int = 0
+    responses_in_time: int = 0  # answered by the due date
+    referrals_overdue_now: int = 0
     volunteers_active: int = 0
     volunteers_joined: int = 0
     volunteers_left: int = 0
@@ -162,6 +217,26 @@ class Figures:
             for k, v in dataclasses.asdict(self).items()
             if v is not None or k not in self.PATTERN
         }
+
+    def round_figures(self) -> None:
+        """Round once, here, so every door shows the same number: means and medians to one
+        decimal (hours too); percentages are whole numbers wherever they are computed."""
+        self.delay_average = round(self.delay_average, 1)
+        self.hours_volunteered = round(self.hours_volunteered, 1)
+        if self.response_median_days is not None:
+            self.response_median_days = round(float(self.response_median_days), 1)
+
+    @property
+    def responses_in_time_share(self) -> int | None:
+        return percent(self.responses_in_time, self.responses_given)
+
+    @property
+    def appropriate_adult_met_share(self) -> int | None:
+        return percent(self.appropriate_adult_met, self.appropriate_adult_needed)
+
+    @property
+    def interpreter_met_share(self) -> int | None:
+        return percent(self.interpreter_met, self.interpreter_needed)
 
     @property
     def not_visited_total(self) -> int:
@@ -199,6 +274,58 @@ class Figures:
         base = self.visits_planned or self.visits_target
         return round(100 * self.visits_made / base) if base else 0
 
+    def value(self, key: str):
+        """A figure by its key in FIGURE_LABELS (a field or a derived property)."""
+        return getattr(self, key)
+
+
+# Every single-number figure: its stable key (the API's, the national return's) and the label
+# a person reads on the page, in the PDF and in the CSV. Written once, here.
+FIGURE_LABELS = {
+    "visits_made": _("Visits made"),
+    "visits_target": _("Visits expected (each suite weekly, weeks begun)"),
+    "visits_planned": _("Visits planned on the rota (weeks begun)"),
+    "completion": _("Visits made, as a share of those due (%)"),
+    "visits_abandoned": _("Visits abandoned"),
+    "visits_unsatisfactory": _("Visits unsatisfactory"),
+    "tact_visits": _("Visits under the Terrorism Act (TACT)"),
+    "delays": _("Visits delayed on admission"),
+    "delay_average": _("Average delay (minutes)"),
+    "delay_longest": _("Longest delay (minutes)"),
+    "in_custody": _("In custody at the time of visits"),
+    "offered": _("Offered a visit"),
+    "visited": _("Visited"),
+    "observed_only": _("Observed only"),
+    "declined": _("Declined"),
+    "not_visited_total": _("Not visited"),
+    "under_18": _("Under 18 in custody at the time of visits"),
+    "detainees_recorded": _("Detainee records made"),
+    "seen_under_18": _("Seen: under 18"),
+    "mental_health": _("Seen: mental health concern"),
+    "appropriate_adult_needed": _("Seen: appropriate adult needed"),
+    "appropriate_adult_present": _("Seen: appropriate adult present"),
+    "appropriate_adult_met": _("Seen: appropriate adult needed and present"),
+    "appropriate_adult_met_share": _("Appropriate adult present when needed (%)"),
+    "interpreter_needed": _("Seen: interpreter needed"),
+    "interpreter_used": _("Seen: interpreter used"),
+    "interpreter_met": _("Seen: interpreter needed and used"),
+    "interpreter_met_share": _("Interpreter used when needed (%)"),
+    "issues_raised": _("Issues raised"),
+    "issues_resolved_on_visit": _("Issues resolved during the visit"),
+    "resolved_on_visit_share": _("Issues resolved during the visit (%)"),
+    "issues_referred": _("Issues referred to the force"),
+    "issues_open_at_end": _("Issues open at the end of the period"),
+    "response_median_days": _("Force's median response (working days)"),
+    "responses_given": _("Referred issues the force answered"),
+    "responses_in_time": _("Answered by the due date"),
+    "responses_in_time_share": _("Answered by the due date (%)"),
+    "responses_overdue": _("The period's referrals now overdue"),
+    "referrals_overdue_now": _("Referrals overdue now (all)"),
+    "volunteers_active": _("Visitors"),
+    "volunteers_joined": _("Visitors who joined"),
+    "hours_volunteered": _("Hours spent on visits"),
+}
+
 
 @dataclass
 class SuiteRow:
@@ -209,6 +336,34 @@ class SuiteRow:
     visited: int
     issues_raised: int
     previous_made: int
+
+
+# Until the period ends, what was open "at the end" is what is open now.
+SO_FAR_LABELS = {"issues_open_at_end": _("Issues open now")}
+
+
+@dataclass
+class QuestionRate:
+    """How often one checklist question was answered "no" (of those answered yes or no), as
+    whole percentages; None where nobody answered it."""
+
+    key: str
+    text: str
+    checklist: str
+    no: int
+    answered: int
+    previous_no: int
+    previous_answered: int
+    trend: list[int | None]  # the eight quarters of Summary.trend_quarters, oldest first
+    by_suite: dict[str, int | None]  # suite name: this period's rate
+
+    @property
+    def rate(self) -> int | None:
+        return percent(self.no, self.answered)
+
+    @property
+    def previous_rate(self) -> int | None:
+        return percent(self.previous_no, self.previous_answered)
 
 
 @dataclass
@@ -222,62 +377,234 @@ class Summary:
     suites: list[SuiteRow]
     good_practice: list[str]
     issues_with_responses: list[dict]
+    # A period that has not ended is summarised "so far", to `up_to`, and compared with the
+    # same number of days of the period before (to `previous_up_to`).
+    complete: bool = True
+    up_to: datetime.date | None = None
+    previous_up_to: datetime.date | None = None
+    question_rates: list[QuestionRate] = field(default_factory=list)
+    trend_quarters: list[str] = field(default_factory=list)
+
+    @property
+    def period_label(self) -> str:
+        if self.complete:
+            return self.period.label
+        return gettext("%(period)s, so far (to %(day)s)") % {
+            "period": self.period.label,
+            "day": _day(self.up_to),
+        }
+
+    @property
+    def previous_label(self) -> str:
+        if self.complete or self.previous_up_to == self.previous_period.end:
+            return self.previous_period.label
+        return gettext("%(period)s, the same part (to %(day)s)") % {
+            "period": self.previous_period.label,
+            "day": _day(self.previous_up_to),
+        }
+
+    def labelled(self) -> list[tuple[str, str, object, object]]:
+        """(key, label, this period, the period before) for every single-number figure this
+        reader is given, in FIGURE_LABELS order: the key figures of page, PDF and CSV."""
+        labels = FIGURE_LABELS if self.complete else FIGURE_LABELS | SO_FAR_LABELS
+        return [
+            (key, str(label), self.current.value(key), self.previous.value(key))
+            for key, label in labels.items()
+            if self.current.value(key) is not None or key not in Figures.PATTERN
+        ]
+
+    def charts(self) -> list[tuple[str, list[tuple[str, int]]]]:
+        """(title, [(label, value)]) of every chart, in the one order the page and PDF draw."""
+        c = self.current
+        pattern = []
+        if c.by_week is not None:  # not given to a reader who may not learn when visits happen
+            pattern = [
+                (gettext("Visits made each week (each month over a year)"), c.weekly()),
+                (gettext("Visits by time of day and week"), list(c.by_band.items())),
+                (gettext("Visits by day of the week"), list(zip(DAYS, c.by_day, strict=True))),
+            ]
+        return [
+            *pattern,
+            (
+                gettext("People in custody at the time of visits"),
+                [
+                    (gettext("Visited"), c.visited),
+                    (gettext("Observed only"), c.observed_only),
+                    (gettext("Declined"), c.declined),
+                    *sorted(c.not_visited.items(), key=lambda i: -i[1]),
+                ],
+            ),
+            (
+                gettext("Issues raised, by category"),
+                sorted(
+                    ((k, v["raised"]) for k, v in c.issues_by_category.items()),
+                    key=lambda item: -item[1],
+                ),
+            ),
+            (
+                gettext("Issues raised, by status now"),
+                sorted(c.issues_by_status.items(), key=lambda item: -item[1]),
+            ),
+            (
+                gettext("The force's time to respond to referred issues"),
+                list(c.response_times.items()),
+            ),
+        ]
 
     def sentences(self) -> list[str]:
-        """The headline in words, as a PCC would publish it."""
+        """The headline in words, as a PCC would publish it: true on any day (a period that
+        has not ended is "so far", compared with the same part of the one before)."""
         c, p = self.current, self.previous
         base = c.visits_planned or c.visits_target
-        basis = "planned" if c.visits_planned else "expected (each suite weekly)"
-        lines = [
-            f"{c.visits_made} of {base} {basis} visits were made ({c.completion}%), "
-            f"{_trend(c.visits_made, p.visits_made)}.",
-            f"{c.visits_abandoned} visit{'s were' if c.visits_abandoned != 1 else ' was'} "
-            "abandoned.",
-            f"{c.in_custody} people were in custody at the time of visits; {c.visited} were "
-            f"visited, {c.declined} declined and {c.not_visited_total} could not be seen.",
-            f"Visitors were kept waiting on {c.delays} visit{'s' if c.delays != 1 else ''}"
-            + (
-                f", for {c.delay_average:.0f} minutes on average and {c.delay_longest} at most."
+        basis = (
+            gettext("planned on the rota")
+            if c.visits_planned
+            else gettext("expected (each suite weekly)")
+        )
+        before = (
+            gettext("the period before")
+            if self.complete
+            else gettext("the same part of the period before")
+        )
+        lines = []
+        if not self.complete:
+            lines.append(
+                gettext(
+                    "The period has not ended: these are the figures so far, to %(day)s, "
+                    "compared with the same part of %(previous)s (to %(before)s)."
+                )
+                % {
+                    "day": _day(self.up_to),
+                    "previous": self.previous_period.label,
+                    "before": _day(self.previous_up_to),
+                }
+            )
+        lines += [
+            gettext(
+                "%(made)d of %(base)d visits %(basis)s in the weeks begun were made "
+                "(%(share)d%%), %(trend)s."
+            )
+            % {
+                "made": c.visits_made,
+                "base": base,
+                "basis": basis,
+                "share": c.completion,
+                "trend": _trend(c.visits_made, p.visits_made, before),
+            },
+            ngettext(
+                "%(n)d visit was abandoned.", "%(n)d visits were abandoned.", c.visits_abandoned
+            )
+            % {"n": c.visits_abandoned},
+            gettext(
+                "%(custody)d people were in custody at the time of visits; %(visited)d were "
+                "visited, %(declined)d declined and %(unseen)d could not be seen."
+            )
+            % {
+                "custody": c.in_custody,
+                "visited": c.visited,
+                "declined": c.declined,
+                "unseen": c.not_visited_total,
+            },
+            (
+                ngettext(
+                    "Visitors were kept waiting on %(n)d visit, for %(mean)s minutes on "
+                    "average and %(longest)d at most.",
+                    "Visitors were kept waiting on %(n)d visits, for %(mean)s minutes on "
+                    "average and %(longest)d at most.",
+                    c.delays,
+                )
+                % {"n": c.delays, "mean": f"{c.delay_average:g}", "longest": c.delay_longest}
                 if c.delays
-                else "."
+                else gettext("Visitors were not kept waiting on any visit.")
             ),
-            f"{c.issues_raised} issue{'s were' if c.issues_raised != 1 else ' was'} raised, "
-            f"{c.resolved_on_visit_share}% resolved during the visit; {c.issues_referred} were "
-            f"referred to the force; {c.issues_open_at_end} were open at the end of the period.",
+            gettext("%(raised)s, %(share)d%% resolved during the visit; %(referred)s; %(open)s.")
+            % {
+                "raised": ngettext(
+                    "%(n)d issue was raised", "%(n)d issues were raised", c.issues_raised
+                )
+                % {"n": c.issues_raised},
+                "share": c.resolved_on_visit_share,
+                "referred": ngettext(
+                    "%(n)d was referred to the force",
+                    "%(n)d were referred to the force",
+                    c.issues_referred,
+                )
+                % {"n": c.issues_referred},
+                "open": (
+                    ngettext(
+                        "%(n)d was open at the end of the period",
+                        "%(n)d were open at the end of the period",
+                        c.issues_open_at_end,
+                    )
+                    if self.complete
+                    else ngettext("%(n)d is open now", "%(n)d are open now", c.issues_open_at_end)
+                )
+                % {"n": c.issues_open_at_end},
+            },
         ]
         if c.response_median_days is not None:
             lines.append(
-                f"The force answered referred issues in a median of "
-                f"{c.response_median_days:g} working days; {c.responses_overdue} "
-                f"response{'s are' if c.responses_overdue != 1 else ' is'} overdue."
+                gettext(
+                    "The force answered referred issues in a median of %(median)s working "
+                    "days, %(share)d%% by the due date; %(overdue)d of the period's referrals "
+                    "are overdue now."
+                )
+                % {
+                    "median": f"{c.response_median_days:g}",
+                    "share": c.responses_in_time_share or 0,
+                    "overdue": c.responses_overdue,
+                }
             )
         return lines
 
 
-def _trend(now: int, before: int) -> str:
+def _day(day: datetime.date | None) -> str:
+    return f"{day.day} {day:%B %Y}" if day else ""
+
+
+def _trend(now: int, before: int, then: str) -> str:
     if now == before:
-        return f"the same as the {before} of the period before"
-    return f"{'up' if now > before else 'down'} from {before}"
+        return gettext("the same as the %(n)d of %(then)s") % {"n": before, "then": then}
+    if now > before:
+        return gettext("up from %(n)d in %(then)s") % {"n": before, "then": then}
+    return gettext("down from %(n)d in %(then)s") % {"n": before, "then": then}
 
 
-def _period_case(current: Period, previous: Period, field_name: str):
-    return Case(
-        When(
-            **{f"{field_name}__gte": current.start, f"{field_name}__lte": current.end},
-            then=Value("cur"),
-        ),
-        default=Value("prev"),
-        output_field=CharField(),
+PLANNED = -1  # the coverage query's "hour" of its rows of rota slots
+
+
+def _duration(value) -> datetime.timedelta:
+    """A summed duration: a timedelta, or microseconds where a UNION loses the type."""
+    return (
+        value if isinstance(value, datetime.timedelta) else datetime.timedelta(microseconds=value)
     )
 
 
-def _band(moment: datetime.datetime) -> str:
-    local = timezone.localtime(moment)
-    if local.hour >= 22 or local.hour < 6:
+def _band(day: datetime.date, hour: int) -> str:
+    """The time band of an arrival at `hour` (local) on `day`."""
+    if hour >= 22 or hour < 6:
         return "Night"
-    if local.weekday() >= 5:
+    if day.weekday() >= 5:
         return "Weekend"
-    return "Evening" if local.hour >= 18 else "Weekday daytime"
+    return "Evening" if hour >= 18 else "Weekday daytime"
+
+
+# Thousands of referrals share a few hundred pairs of days: count each pair's working days once.
+_working_days = functools.lru_cache(maxsize=4096)(working_days_between)
+
+
+def _moment(text: str) -> datetime.datetime:
+    """A datetime the database gave as text: SQLite's naive UTC, or PostgreSQL's with offset."""
+    moment = datetime.datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=datetime.UTC)
+
+
+def _midnight(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
+
+
+def _midnight_after(day: datetime.date) -> datetime.datetime:
+    return _midnight(day + ONE_DAY)
 
 
 def summarise(
@@ -288,12 +615,24 @@ def summarise(
     suites=None,
     with_pattern: bool = True,
     with_internal_notes: bool = True,
+    today: datetime.date | None = None,
+    glance: bool = False,
 ) -> Summary:
     """Every figure for `period` and the period before it, for the scheme or some suites
-    (given by id, or as the suite objects themselves to save a query). Without the pattern
-    of when visits happen and are planned if `with_pattern` is false (Figures.PATTERN), and
-    without the scheme's words on how each referred issue ended if `with_internal_notes` is."""
+    (given by id, or as the suite objects themselves to save a query), as of `today` (the
+    local date by default): a period not yet ended is summarised to `today` and compared with
+    the same number of days of the period before. Without the pattern of when visits happen
+    and are planned if `with_pattern` is false (Figures.PATTERN), and without the scheme's
+    words on how each referred issue ended if `with_internal_notes` is false. With `glance`,
+    only the visits' and issues' counts (2 queries, for the PCC's home page): the rest of the
+    figures are left at nothing and must not be shown."""
+    today = today or timezone.localdate()
+    window = period.so_far(today)  # what has happened of the period
     previous = period.previous()
+    before = previous.same_part((window.end - window.start).days + 1)
+    complete = window.end == period.end
+    in_cur = Q(visit_date__gte=window.start, visit_date__lte=window.end)
+    in_prev = Q(visit_date__gte=before.start, visit_date__lte=before.end)
     cur, prev = Q(visit_date__gte=period.start), Q(visit_date__lt=period.start)
     if suites is None:
         suites = scheme.suites.filter(active=True).order_by("name")
@@ -301,13 +640,11 @@ def summarise(
             suites = suites.filter(pk__in=suite_ids)
         suites = list(suites)  # 1, unless the suites are given
     suite_pks = [s.pk for s in suites]
-    visits = Visit.objects.filter(
-        scheme=scheme,
-        status=Visit.Status.SUBMITTED,
-        suite_id__in=suite_pks,
-        visit_date__gte=previous.start,
-        visit_date__lte=period.end,
+    suite_names = {s.pk: s.name for s in suites}
+    submitted = Visit.objects.filter(
+        scheme=scheme, status=Visit.Status.SUBMITTED, suite_id__in=suite_pks
     )
+    visits = submitted.filter(in_cur | in_prev)
     made = ~Q(outcome=Visit.Outcome.ABANDONED)
     number_fields = [
         "in_custody",
@@ -328,121 +665,163 @@ def summarise(
             ),
             f"{tag}tact": Count("pk", filter=when & Q(involves_tact=True)),
             f"{tag}delays": Count("pk", filter=when & Q(delay_minutes__gt=0)),
-            f"{tag}delay_avg": Avg("delay_minutes", filter=when & Q(delay_minutes__gt=0)),
+            f"{tag}delay_sum": Sum("delay_minutes", filter=when & Q(delay_minutes__gt=0)),
             f"{tag}delay_max": Max("delay_minutes", filter=when),
         }
         for name in number_fields:
             aggregates[f"{tag}{name}"] = Sum(name, filter=when)
         return aggregates
 
-    totals = visits.aggregate(**visit_aggregates(cur, "c_"), **visit_aggregates(prev, "p_"))  # 2
+    # The period's totals, each suite's, and the delays by reason, from one grouped query: a
+    # row per suite and delay reason (a few dozen rows at most).
+    grouped = list(
+        visits.values("suite_id", "delay_reason")
+        .annotate(**visit_aggregates(cur, "c_"), **visit_aggregates(prev, "p_"))  # 2
+        .order_by()
+    )
     figures = {"c_": Figures(), "p_": Figures()}
-    today = timezone.localdate()
-    weeks = {"c_": period.weeks_until(today), "p_": previous.weeks_until(today)}
+    weeks = {
+        "c_": mondays_between(window.start, window.end),
+        "p_": mondays_between(before.start, before.end),
+    }
     target = sum(s.visits_per_week for s in suites)
+    per_suite: dict[int, dict] = defaultdict(lambda: defaultdict(int))
     for tag, f in figures.items():
         f.visits_target = target * weeks[tag]
+        totals: dict[str, int] = defaultdict(int)
+        reasons: dict[str, int] = defaultdict(int)
+        for row in grouped:
+            for name, value in row.items():
+                if name.startswith(tag) and name != f"{tag}delay_max":
+                    totals[name] += value or 0
+                    per_suite[row["suite_id"]][name] += value or 0
+            f.delay_longest = max(f.delay_longest, row[f"{tag}delay_max"] or 0)
+            if row[f"{tag}delays"]:
+                reasons[row["delay_reason"] or "Not recorded"] += row[f"{tag}delays"]
+        f.delay_reasons = sorted(reasons.items(), key=lambda item: -item[1])
         f.visits_made = totals[f"{tag}made"]
         f.visits_abandoned = totals[f"{tag}abandoned"]
         f.visits_unsatisfactory = totals[f"{tag}unsatisfactory"]
         f.tact_visits = totals[f"{tag}tact"]
         f.delays = totals[f"{tag}delays"]
-        f.delay_average = float(totals[f"{tag}delay_avg"] or 0)
-        f.delay_longest = totals[f"{tag}delay_max"] or 0
+        f.delay_average = totals[f"{tag}delay_sum"] / f.delays if f.delays else 0.0
         for name in ["in_custody", "offered", "visited", "observed_only", "declined", "under_18"]:
-            setattr(f, name, totals[f"{tag}{name}"] or 0)
+            setattr(f, name, totals[f"{tag}{name}"])
         f.not_visited = {
-            label.capitalize(): totals[f"{tag}{name}"] or 0
-            for name, label in NOT_VISITED_LABELS.items()
+            label.capitalize(): totals[f"{tag}{name}"] for name, label in NOT_VISITED_LABELS.items()
         }
 
-    # Per suite, this period and made last period.
-    per_suite = {
-        row["suite_id"]: row
-        for row in visits.values("suite_id").annotate(  # 3
-            made_c=Count("pk", filter=cur & made),
-            abandoned_c=Count("pk", filter=cur & Q(outcome=Visit.Outcome.ABANDONED)),
-            in_custody_c=Sum("in_custody", filter=cur),
-            visited_c=Sum("visited", filter=cur),
-            made_p=Count("pk", filter=prev & made),
+    if not glance:
+        # Coverage by day and time band, and hours volunteered, counted in the database: a row
+        # per day and band (at most a few hundred a year), not one per visit. The rota's planned
+        # slots per week come in the same round trip (a UNION), as rows of the band "planned".
+        person_time = ExpressionWrapper(
+            F("departed_at") - F("arrived_at"), output_field=DurationField()
         )
-    }
-
-    # Coverage by day and time band, and hours volunteered: one row per visit, two columns.
-    rows = (
-        visits.filter(made)
-        .annotate(people=Count("visit_visitors"))
-        .values_list(  # 4
-            "visit_date", "arrived_at", "departed_at", "people"
+        coverage = (
+            visits.filter(made)
+            # The local hour, grouped on as it is: SQLite converts it in Python, so once a row.
+            .annotate(hour=ExtractHour("arrived_at"))
+            .values("visit_date", "hour")
+            .annotate(
+                n=Count("pk", distinct=True),
+                # One row per visitor on the visit: the visit's length once for each of them.
+                person_time=Sum(person_time, filter=Q(visit_visitors__isnull=False)),
+            )
+            .order_by()
         )
-    )
-    for visit_date, arrived, departed, people in rows:
-        f = figures["c_" if visit_date >= period.start else "p_"]
-        f.by_day[timezone.localtime(arrived).weekday()] += 1
-        f.by_week.setdefault(monday_of(visit_date).isoformat(), [0, 0])[0] += 1
-        f.by_band[_band(arrived)] += 1
-        if departed:
-            f.hours_volunteered += (departed - arrived).total_seconds() / 3600 * people
+        if with_pattern:
+            # Planned: slots of published rotas in the weeks of each window that have begun.
+            slots = (
+                RotaSlot.objects.filter(
+                    Q(week_starts_on__gte=window.start, week_starts_on__lte=window.end)
+                    | Q(week_starts_on__gte=before.start, week_starts_on__lte=before.end),
+                    suite_id__in=suite_pks,
+                    period__status__in=[RotaPeriod.Status.PUBLISHED, RotaPeriod.Status.CLOSED],
+                )
+                .exclude(status=RotaSlot.Status.CANCELLED)
+                .annotate(hour=Value(PLANNED, output_field=IntegerField()))
+                .values("week_starts_on", "hour")
+                .annotate(n=Count("pk"), person_time=Value(None, output_field=DurationField()))
+                .order_by()
+            )
+            coverage = coverage.union(slots, all=True)
+        for row in coverage:  # 3 (with the slots)
+            day = row["visit_date"]
+            f = figures["c_" if day >= period.start else "p_"]
+            if row["hour"] == PLANNED:
+                f.visits_planned += row["n"]
+                f.by_week.setdefault(day.isoformat(), [0, 0])[1] += row["n"]
+                continue
+            f.by_day[day.weekday()] += row["n"]
+            f.by_week.setdefault(monday_of(day).isoformat(), [0, 0])[0] += row["n"]
+            f.by_band[_band(day, row["hour"])] += row["n"]
+            if row["person_time"]:
+                f.hours_volunteered += _duration(row["person_time"]).total_seconds() / 3600
 
-    reasons = (
-        visits.filter(delay_minutes__gt=0)  # 5
-        .annotate(p=_period_case(period, previous, "visit_date"))
-        .values("p", "delay_reason")
-        .annotate(n=Count("pk"))
-        .order_by("-n")
-    )
-    for row in reasons:
-        figures["c_" if row["p"] == "cur" else "p_"].delay_reasons.append(
-            (row["delay_reason"] or "Not recorded", row["n"])
+        detainees = DetaineeRecord.objects.filter(visit__in=visits)
+        flags = {
+            "appropriate_adult_needed": Q(appropriate_adult_needed=True),
+            "appropriate_adult_present": Q(appropriate_adult_present=True),
+            "appropriate_adult_met": Q(
+                appropriate_adult_needed=True, appropriate_adult_present=True
+            ),
+            "interpreter_needed": Q(interpreter_needed=True),
+            "interpreter_used": Q(interpreter_used=True),
+            "interpreter_met": Q(interpreter_needed=True, interpreter_used=True),
+            "mental_health": Q(mental_health_concern=True),
+            "seen_under_18": Q(under_18=True),
+            "detainees_recorded": Q(),
+        }
+        periods = (
+            ("c_", Q(visit__visit_date__gte=period.start)),
+            ("p_", Q(visit__visit_date__lt=period.start)),
         )
-
-    detainees = DetaineeRecord.objects.filter(visit__in=visits)
-    flags = [
-        "appropriate_adult_needed",
-        "appropriate_adult_present",
-        "interpreter_needed",
-        "interpreter_used",
-        "mental_health_concern",
-    ]
-    periods = (
-        ("c_", Q(visit__visit_date__gte=period.start)),
-        ("p_", Q(visit__visit_date__lt=period.start)),
-    )
-    d_totals = detainees.aggregate(  # 6
-        **{
-            f"{tag}{name}": Count("pk", filter=when & Q(**{name: True}))
-            for tag, when in periods
-            for name in flags
-        },
-        **{f"{tag}recorded": Count("pk", filter=when) for tag, when in periods},
-    )
-    for tag, f in figures.items():
-        f.detainees_recorded = d_totals[f"{tag}recorded"]
-        f.appropriate_adult_needed = d_totals[f"{tag}appropriate_adult_needed"]
-        f.appropriate_adult_present = d_totals[f"{tag}appropriate_adult_present"]
-        f.interpreter_needed = d_totals[f"{tag}interpreter_needed"]
-        f.interpreter_used = d_totals[f"{tag}interpreter_used"]
-        f.mental_health = d_totals[f"{tag}mental_health_concern"]
+        d_totals = detainees.aggregate(  # 4
+            **{
+                f"{tag}{name}": Count("pk", filter=when & flag)
+                for tag, when in periods
+                for name, flag in flags.items()
+            },
+        )
+        for tag, f in figures.items():
+            for name in flags:
+                setattr(f, name, d_totals[f"{tag}{name}"])
 
     # Issues by period raised, category, suite and status, with how many were open at the end
-    # of each period, counted in the database: one grouped query however many issues.
+    # of each window, counted in the database: one grouped query however many issues.
     issues = Issue.objects.reported().filter(scheme=scheme, suite_id__in=suite_pks)
+
     # An issue raised on a visit belongs to the visit's date; any other to the day it was made.
-    issues = issues.annotate(raised_on=Coalesce("visit__visit_date", TruncDate("created_at")))
-    end_c = timezone.make_aware(
-        datetime.datetime.combine(period.end + datetime.timedelta(days=1), datetime.time())
-    )
-    end_p = timezone.make_aware(datetime.datetime.combine(period.start, datetime.time()))
+    # Compared as dates and datetimes, not through a computed date: SQLite would convert every
+    # issue's date in Python, once for each place it is used.
+    def raised_from(day: datetime.date) -> Q:
+        return Q(visit__visit_date__gte=day) | Q(visit__isnull=True, created_at__gte=_midnight(day))
+
+    def raised_by(day: datetime.date) -> Q:
+        return Q(visit__visit_date__lte=day) | Q(
+            visit__isnull=True, created_at__lt=_midnight(day + ONE_DAY)
+        )
+
+    end_c, end_p = _midnight_after(window.end), _midnight_after(before.end)
+    start_c = timezone.make_aware(datetime.datetime.combine(period.start, datetime.time()))
     start_p = timezone.make_aware(datetime.datetime.combine(previous.start, datetime.time()))
     # Issues resolved during the visit were never open.
     can_be_open = ~Q(status=Issue.Status.RESOLVED_ON_VISIT)
+    waiting = (Issue.Status.REFERRED, Issue.Status.ESCALATED)
     per_category = (
-        issues.filter(raised_on__lte=period.end)
+        issues.filter(raised_by(window.end))
+        # Older issues closed before either window ended count nowhere: leave them out early.
+        .filter(
+            raised_from(before.start)
+            | Q(closed_at__isnull=True)
+            | Q(closed_at__gte=min(end_p, end_c))
+        )
         .annotate(
-            p=Case(  # 7
-                When(raised_on__gte=period.start, then=Value("cur")),
-                When(raised_on__gte=previous.start, then=Value("prev")),
-                default=Value("older"),
+            p=Case(  # 5
+                When(raised_from(period.start), then=Value("cur")),
+                When(raised_from(before.start) & raised_by(before.end), then=Value("prev")),
+                default=Value("other"),
                 output_field=CharField(),
             )
         )
@@ -452,23 +831,26 @@ def summarise(
             resolved=Count("pk", filter=Q(status=Issue.Status.RESOLVED_ON_VISIT)),
             referred=Count("pk", filter=Q(referred_at__isnull=False)),
             still_open=Count("pk", filter=~Q(status__in=Issue.CLOSED_STATUSES)),
+            overdue_now=Count("pk", filter=Q(status__in=waiting, due_on__lt=today)),
             open_c=Count(
                 "pk", filter=can_be_open & (Q(closed_at__isnull=True) | Q(closed_at__gte=end_c))
             ),
             open_p=Count(
                 "pk",
                 filter=can_be_open
-                & Q(raised_on__lt=period.start)
+                & raised_by(before.end)
                 & (Q(closed_at__isnull=True) | Q(closed_at__gte=end_p)),
             ),
         )
     )
     labels = dict(IssueCategory.choices)
+    status_labels = dict(Issue.Status.choices)
     issues_per_suite: dict[int, int] = defaultdict(int)
     for row in per_category:
         figures["c_"].issues_open_at_end += row["open_c"]
         figures["p_"].issues_open_at_end += row["open_p"]
-        if row["p"] == "older":
+        figures["c_"].referrals_overdue_now += row["overdue_now"]
+        if row["p"] == "other":
             continue
         f = figures["c_" if row["p"] == "cur" else "p_"]
         f.issues_raised += row["total"]
@@ -483,118 +865,122 @@ def summarise(
         counts["referred"] += row["referred"]
         counts["open now"] += row["still_open"]
         statuses = f.issues_by_status
-        label = dict(Issue.Status.choices)[row["status"]]
+        label = status_labels[row["status"]]
         statuses[label] = statuses.get(label, 0) + row["total"]
         if row["p"] == "cur":
             issues_per_suite[row["suite_id"]] += row["total"]
 
-    # Response times, overdue responses and the referred issues with the force's answers:
-    # one row per issue referred in either period.
-    rows = (
-        # Datetimes, not __date: SQLite would convert every row's date in Python.
-        issues.filter(referred_at__gte=start_p, referred_at__lt=end_c)
-        .order_by("suite__name", "created_at")
-        .values_list(
-            "referred_at",
-            "responded_at",
-            "due_on",
-            "status",
-            "category",
-            "suite__name",
-            "description",
-            "outcome",
-        )
-    )  # 8
-    waits = defaultdict(list)
-    with_responses = []
-    waiting = (Issue.Status.REFERRED, Issue.Status.ESCALATED)
-    overdue_before = {"c_": min(today, period.end), "p_": min(today, previous.end)}
-    status_labels = dict(Issue.Status.choices)
-    for (
-        referred_at,
-        responded_at,
-        due_on,
-        status,
-        category,
-        suite_name,
-        description,
-        outcome,
-    ) in rows:
-        tag = "c_" if referred_at >= end_p else "p_"
-        f = figures[tag]
-        if responded_at:
-            days = working_days_between(
-                timezone.localdate(referred_at), timezone.localdate(responded_at)
+    waits, with_responses = defaultdict(list), []
+    if not glance:
+        # Response times, overdue responses and the referred issues with the force's answers:
+        # one row per issue referred in either window.
+        rows = (
+            # Datetimes, not __date: SQLite would convert every row's date in Python.
+            issues.filter(
+                Q(referred_at__gte=start_p, referred_at__lt=end_p)
+                | Q(referred_at__gte=start_c, referred_at__lt=end_c)
             )
-            waits[tag].append(days)
-            f.response_times[
-                RESPONSE_BINS[0 if days <= 5 else 1 if days <= 10 else 2 if days <= 20 else 3]
-            ] += 1
-        else:
-            f.response_times["Not yet"] += 1
-            if status in waiting and due_on and due_on < overdue_before[tag]:
-                f.responses_overdue += 1
-        if tag == "c_" and len(with_responses) < 40:
-            with_responses.append(
-                {
-                    "category": labels.get(category, category),
-                    "suite": suite_name,
-                    "description": description,
-                    "status": status_labels[status],
-                    "outcome": outcome if with_internal_notes else "",
-                }
+            .order_by("suite__name", "created_at")
+            # The two moments as text, read below with fromisoformat: Django's own conversion
+            # of thousands of datetimes was most of a year's summary.
+            .annotate(
+                referred_text=Cast("referred_at", CharField()),
+                responded_text=Cast("responded_at", CharField()),
             )
-    for tag, values in waits.items():
-        figures[tag].response_median_days = statistics.median(values)
+            .values_list(
+                "referred_text",
+                "responded_text",
+                "due_on",
+                "status",
+                "category",
+                "suite__name",
+                "description",
+                "outcome",
+            )
+        )  # 6
+        waits = defaultdict(list)
+        with_responses = []
+        overdue_before = {"c_": min(today, window.end), "p_": min(today, before.end)}
+        status_labels = dict(Issue.Status.choices)
+        for (
+            referred_at,
+            responded_at,
+            due_on,
+            status,
+            category,
+            suite_name,
+            description,
+            outcome,
+        ) in rows:
+            referred_at = _moment(referred_at)
+            tag = "c_" if referred_at >= start_c else "p_"
+            f = figures[tag]
+            if responded_at:
+                answered_on = timezone.localdate(_moment(responded_at))
+                days = _working_days(timezone.localdate(referred_at), answered_on)
+                waits[tag].append(days)
+                f.responses_given += 1
+                f.responses_in_time += bool(due_on and answered_on <= due_on)
+                f.response_times[
+                    RESPONSE_BINS[0 if days <= 5 else 1 if days <= 10 else 2 if days <= 20 else 3]
+                ] += 1
+            else:
+                f.response_times["Not yet"] += 1
+                if status in waiting and due_on and due_on < overdue_before[tag]:
+                    f.responses_overdue += 1
+            if tag == "c_" and len(with_responses) < 40:
+                with_responses.append(
+                    {
+                        "category": labels.get(category, category),
+                        "suite": suite_name,
+                        "description": description,
+                        "status": status_labels[status],
+                        "outcome": outcome if with_internal_notes else "",
+                    }
+                )
+        for tag, values in waits.items():
+            figures[tag].response_median_days = statistics.median(values)
 
-    slots = (
-        RotaSlot.objects.filter(  # 9
-            suite_id__in=suite_pks,
-            period__status__in=[RotaPeriod.Status.PUBLISHED, RotaPeriod.Status.CLOSED],
-            week_starts_on__gte=previous.start,
-            week_starts_on__lte=min(period.end, today),
-        )
-        .exclude(status=RotaSlot.Status.CANCELLED)
-        .values("week_starts_on")
-        .annotate(n=Count("pk"))
-    )
-    for row in slots if with_pattern else []:
-        tag = "c_" if row["week_starts_on"] >= period.start else "p_"
-        figures[tag].visits_planned += row["n"]
-        figures[tag].by_week.setdefault(row["week_starts_on"].isoformat(), [0, 0])[1] += row["n"]
     for f in figures.values():
         f.by_week = dict(sorted(f.by_week.items()))
+        f.round_figures()
         if not with_pattern:
             f.without_pattern()
 
-    people = (
-        Membership.objects.visiting()
-        .filter(scheme=scheme)
-        .aggregate(
-            **{  # 10
-                f"{tag}active": Count(
-                    "pk", filter=Q(appointed_on__lte=p.end) | Q(appointed_on=None)
-                )
-                for tag, p in (("c_", period), ("p_", previous))
-            },
-            **{
-                f"{tag}joined": Count(
-                    "pk", filter=Q(appointed_on__gte=p.start, appointed_on__lte=p.end)
-                )
-                for tag, p in (("c_", period), ("p_", previous))
-            },
+    trend_quarters, question_rates, good_practice = [], [], []
+    if not glance:
+        people = (
+            Membership.objects.visiting()
+            .filter(scheme=scheme)
+            .aggregate(
+                **{  # 7
+                    f"{tag}active": Count(
+                        "pk", filter=Q(appointed_on__lte=p.end) | Q(appointed_on=None)
+                    )
+                    for tag, p in (("c_", window), ("p_", before))
+                },
+                **{
+                    f"{tag}joined": Count(
+                        "pk", filter=Q(appointed_on__gte=p.start, appointed_on__lte=p.end)
+                    )
+                    for tag, p in (("c_", window), ("p_", before))
+                },
+            )
         )
-    )
-    for tag, f in figures.items():
-        f.volunteers_active = people[f"{tag}active"]
-        f.volunteers_joined = people[f"{tag}joined"]
+        for tag, f in figures.items():
+            f.volunteers_active = people[f"{tag}active"]
+            f.volunteers_joined = people[f"{tag}joined"]
 
-    good_practice = list(  # 11
-        visits.filter(cur, involves_tact=False)  # a TACT report is the manager's alone
-        .exclude(good_practice="")
-        .order_by("-visit_date")
-        .values_list("good_practice", flat=True)[:12]
-    )
+        trend_quarters, question_rates = _question_rates(
+            submitted, period, window, before, suite_names
+        )  # 8
+
+        good_practice = list(  # 9
+            visits.filter(cur, involves_tact=False)  # a TACT report is the manager's alone
+            .exclude(good_practice="")
+            .order_by("-visit_date")
+            .values_list("good_practice", flat=True)[:12]
+        )
     return Summary(
         scheme=scheme,
         period=period,
@@ -605,18 +991,123 @@ def summarise(
         suites=[
             SuiteRow(
                 s.name,
-                per_suite.get(s.pk, {}).get("made_c", 0),
-                per_suite.get(s.pk, {}).get("abandoned_c", 0),
-                per_suite.get(s.pk, {}).get("in_custody_c") or 0,
-                per_suite.get(s.pk, {}).get("visited_c") or 0,
+                per_suite[s.pk]["c_made"],
+                per_suite[s.pk]["c_abandoned"],
+                per_suite[s.pk]["c_in_custody"],
+                per_suite[s.pk]["c_visited"],
                 issues_per_suite[s.pk],
-                per_suite.get(s.pk, {}).get("made_p", 0),
+                per_suite[s.pk]["p_made"],
             )
             for s in suites
         ],
         good_practice=[re.sub(r"\s+", " ", text) for text in good_practice],
         issues_with_responses=with_responses,
+        complete=complete,
+        up_to=window.end,
+        previous_up_to=before.end,
+        question_rates=question_rates,
+        trend_quarters=trend_quarters,
     )
+
+
+def _question_rates(
+    submitted, period: Period, window: Period, before: Period, suite_names: dict[int, str]
+) -> tuple[list[str], list[QuestionRate]]:
+    """The "no" rate of every yes/no checklist question, this window and the one before, per
+    suite, and for each of the last eight quarters: one grouped query (a row per question,
+    suite and quarter)."""
+    last = Period.containing(max(window.start, window.end))
+    quarters = [last]
+    while len(quarters) < 8:
+        quarters.insert(0, quarters[0].previous())
+    bucket = Case(
+        *[
+            When(visit__visit_date__gte=q.start, visit__visit_date__lte=q.end, then=Value(q.key))
+            for q in quarters
+        ],
+        default=Value(""),
+        output_field=CharField(),
+    )
+    answered = Q(value__in=[Answer.YesNo.YES, Answer.YesNo.NO])
+    no = Q(value=Answer.YesNo.NO)
+    this = Q(visit__visit_date__gte=window.start, visit__visit_date__lte=window.end)
+    then = Q(visit__visit_date__gte=before.start, visit__visit_date__lte=before.end)
+    earliest = min(quarters[0].start, before.start)
+    rows = (
+        Answer.objects.filter(
+            visit__in=submitted.filter(visit_date__gte=earliest, visit_date__lte=window.end),
+            question__answer_type=Question.AnswerType.YES_NO,
+        )
+        .annotate(
+            quarter=bucket,
+            # An answer for a detainee is on the rights and welfare checklist; one without, on
+            # the suite's: no need to join through the checklist's section and version.
+            kind=Case(
+                When(detainee__isnull=True, then=Value(ChecklistTemplate.Kind.SUITE)),
+                default=Value(ChecklistTemplate.Kind.DETAINEE),
+                output_field=CharField(),
+            ),
+        )
+        .values("question__key", "kind", "visit__suite_id", "quarter")
+        .annotate(
+            text=Max("question__text"),
+            no=Count("pk", filter=no),
+            answered=Count("pk", filter=answered),
+            no_c=Count("pk", filter=no & this),
+            answered_c=Count("pk", filter=answered & this),
+            no_p=Count("pk", filter=no & then),
+            answered_p=Count("pk", filter=answered & then),
+        )
+        .order_by()
+    )
+    kinds = dict(ChecklistTemplate.Kind.choices)
+    keys = [q.key for q in quarters]
+    found: dict[tuple[str, str], dict] = {}
+    for row in rows:
+        kind = row["kind"]
+        entry = found.setdefault(
+            (kind, row["question__key"]),
+            {
+                "text": row["text"],
+                "counts": [0, 0, 0, 0],
+                "trend": {key: [0, 0] for key in keys},
+                "suites": defaultdict(lambda: [0, 0]),
+            },
+        )
+        entry["text"] = max(entry["text"], row["text"])
+        counts = entry["counts"]
+        counts[0] += row["no_c"]
+        counts[1] += row["answered_c"]
+        counts[2] += row["no_p"]
+        counts[3] += row["answered_p"]
+        if row["quarter"]:
+            entry["trend"][row["quarter"]][0] += row["no"]
+            entry["trend"][row["quarter"]][1] += row["answered"]
+        if row["answered_c"]:
+            per_suite = entry["suites"][row["visit__suite_id"]]
+            per_suite[0] += row["no_c"]
+            per_suite[1] += row["answered_c"]
+    rates = [
+        QuestionRate(
+            key=key,
+            text=entry["text"],
+            checklist=kinds.get(kind, kind),
+            no=entry["counts"][0],
+            answered=entry["counts"][1],
+            previous_no=entry["counts"][2],
+            previous_answered=entry["counts"][3],
+            trend=[percent(*entry["trend"][q]) for q in keys],
+            by_suite={
+                name: percent(*entry["suites"][pk])
+                for pk, name in suite_names.items()
+                if pk in entry["suites"]
+            },
+        )
+        for (kind, key), entry in sorted(found.items())
+    ]
+    # Questions most often answered "no" first: what the force should hear about.
+    rates.sort(key=lambda r: (r.checklist, -(r.rate or 0), r.text))
+    return keys, rates
 
 
 @dataclass(frozen=True)
@@ -652,15 +1143,19 @@ def summary_scope(user, params) -> SummaryScope:
     return SummaryScope(scheme, period, chosen or allowed, allowed, error)
 
 
-def read_summary(viewer, scope: SummaryScope, *, form: str) -> Summary:
+def read_summary(
+    viewer, scope: SummaryScope, *, form: str, today: datetime.date | None = None
+) -> Summary:
     """`visible_summary`, recorded in the audit trail as read by `viewer` in `form` (page,
     csv, pdf, api), whatever the door."""
-    summary = visible_summary(viewer, scope)
+    summary = visible_summary(viewer, scope, today=today)
     _record_read(viewer, summary, form)
     return summary
 
 
-def read_national_return(viewer, scheme: Scheme, period: Period) -> Summary:
+def read_national_return(
+    viewer, scheme: Scheme, period: Period, *, today: datetime.date | None = None
+) -> Summary:
     """The whole scheme's figures for the national return, recorded as read. NotPermitted for
     anyone but the manager and the PCC reader."""
     if not permissions.can_download_national_return(viewer, scheme):
@@ -668,7 +1163,7 @@ def read_national_return(viewer, scheme: Scheme, period: Period) -> Summary:
             gettext("The national return is for the scheme manager and PCC reader."),
             code="role_not_allowed",
         )
-    summary = summarise(scheme, period, None)
+    summary = summarise(scheme, period, None, today=today)
     _record_read(viewer, summary, "national_return")
     return summary
 
@@ -682,11 +1177,16 @@ def _record_read(viewer, summary: Summary, form: str) -> None:
     )
 
 
-def visible_summary(viewer, scope: SummaryScope) -> Summary:
-    """The summary of `scope` as `viewer` may read it: the one every door renders."""
+def visible_summary(
+    viewer, scope: SummaryScope, *, today: datetime.date | None = None, glance: bool = False
+) -> Summary:
+    """The summary of `scope` as `viewer` may read it (as of `today`; only its visit and issue
+    counts with `glance`): the one every door renders."""
     return summarise(
         scope.scheme,
         scope.period,
+        today=today,
+        glance=glance,
         suites=scope.suites,
         with_pattern=permissions.can_see_visit_pattern(viewer, scope.scheme),
         with_internal_notes=permissions.may(viewer, permissions.INTERNAL_NOTES, scope.scheme),
@@ -724,6 +1224,14 @@ NATIONAL_RETURN_COLUMNS = [
     "volunteers_active",
     "volunteers_joined",
     "hours_volunteered",
+    # Added for issue 20: the period may be "so far" (complete false, figures to up_to).
+    "complete",
+    "up_to",
+    "seen_under_18",
+    "appropriate_adult_met",
+    "interpreter_met",
+    "responses_in_time_share",
+    "referrals_overdue_now",
 ]
 
 
@@ -734,6 +1242,8 @@ def national_return_row(summary: Summary) -> list:
         "scheme": summary.scheme.name,
         "period": summary.period.key,
         "not_visited_total": c.not_visited_total,
+        "complete": summary.complete,
+        "up_to": summary.up_to.isoformat(),
     }
     return [
         values[name] if name in values else getattr(c, name) for name in NATIONAL_RETURN_COLUMNS

@@ -58,6 +58,10 @@ def _chart(title: str, values: list[tuple[str, int]]) -> list:
     return [KeepTogether([_p(title, H3), drawing]), table]
 
 
+def _number(value) -> str:
+    return "–" if value is None else str(value)
+
+
 def _document(out, title: str, author: str) -> "_Doc":
     return document(
         out,
@@ -77,7 +81,7 @@ def render_summary(summary: Summary) -> bytes:
         Spacer(1, 50 * mm),
         _p("Independent custody visiting", TITLE),
         _p(summary.scheme.name, H2),
-        _p(f"{summary.period.label}, compared with {summary.previous_period.label}", BODY),
+        _p(f"{summary.period_label}, compared with {summary.previous_label}", BODY),
         _p("Custody suites: " + ", ".join(summary.suite_names), BODY),
         PageBreak(),
         *_summary_flowables(summary),
@@ -133,50 +137,47 @@ def render_national(summaries: list[Summary], label: str) -> bytes:
 
 
 def _summary_flowables(summary: Summary) -> list:
-    c, p = summary.current, summary.previous
+    c = summary.current
     flow = [
         _p("In brief", H2),
         *[_p(f"• {line}") for line in summary.sentences()],
         _p("Key figures", H2),
         _table(
-            [[_p("Figure"), _p(summary.period.label), _p(summary.previous_period.label)]]
+            [[_p("Figure"), _p(summary.period_label), _p(summary.previous_label)]]
             + [
-                [label, str(now), str(before)]
-                for label, now, before in [
-                    ("Visits made", c.visits_made, p.visits_made),
-                    ("Visits expected (each suite weekly)", c.visits_target, p.visits_target),
-                    # None for a reader not given the rota's figures (visible_summary)
-                    ("Visits planned on the rota", c.visits_planned, p.visits_planned),
-                    ("Visits abandoned", c.visits_abandoned, p.visits_abandoned),
-                    ("Admission delays", c.delays, p.delays),
-                    ("Longest delay (minutes)", c.delay_longest, p.delay_longest),
-                    ("In custody at the time of visits", c.in_custody, p.in_custody),
-                    ("Offered a visit", c.offered, p.offered),
-                    ("Visited", c.visited, p.visited),
-                    ("Declined", c.declined, p.declined),
-                    ("Not visited", c.not_visited_total, p.not_visited_total),
-                    ("Under 18 in custody", c.under_18, p.under_18),
-                    ("Issues raised", c.issues_raised, p.issues_raised),
-                    (
-                        "Resolved during the visit",
-                        c.issues_resolved_on_visit,
-                        p.issues_resolved_on_visit,
-                    ),
-                    ("Referred to the force", c.issues_referred, p.issues_referred),
-                    ("Open at the end of the period", c.issues_open_at_end, p.issues_open_at_end),
-                    ("Force responses overdue", c.responses_overdue, p.responses_overdue),
-                    ("TACT visits", c.tact_visits, p.tact_visits),
-                    ("Volunteers", c.volunteers_active, p.volunteers_active),
-                    (
-                        "Hours spent on visits",
-                        round(c.hours_volunteered),
-                        round(p.hours_volunteered),
-                    ),
-                ]
-                if now is not None
+                [_p(label), _number(now), _number(before)]
+                for _key, label, now, before in summary.labelled()
             ],
             [PAGE_WIDTH * 0.6, PAGE_WIDTH * 0.2, PAGE_WIDTH * 0.2],
             header=True,
+        ),
+        _p("Checklist questions answered \u201cno\u201d", H2),
+        _p(
+            "Of the answers yes or no, the share that was no (%); the trend is the last eight "
+            "quarters, oldest first."
+        ),
+        *(
+            [
+                _table(
+                    [[_p(h) for h in ("Question", "No (%)", "Answered", "Before (%)", "Trend")]]
+                    + [
+                        [
+                            _p(f"{q.text} ({q.checklist})"),
+                            _number(q.rate),
+                            str(q.answered),
+                            _number(q.previous_rate),
+                            _p(", ".join(_number(rate) for rate in q.trend)),
+                        ]
+                        for q in summary.question_rates
+                    ],
+                    [PAGE_WIDTH * 0.4]
+                    + [PAGE_WIDTH * 0.1] * 2
+                    + [PAGE_WIDTH * 0.12, PAGE_WIDTH * 0.28],
+                    header=True,
+                )
+            ]
+            if summary.question_rates
+            else [_p("No checklist answers in the period.")]
         ),
         _p("By suite", H2),
         _table(
@@ -215,29 +216,7 @@ def _summary_flowables(summary: Summary) -> list:
             header=True,
         ),
         _p("Charts", H2),
-        *(
-            [
-                *_chart("Visits made each week (each month over a year)", c.weekly()),
-                *_chart("Visits by time of day and week", list(c.by_band.items())),
-            ]
-            if c.by_week is not None
-            else []
-        ),
-        *_chart(
-            "People in custody at the time of visits",
-            [
-                ("Visited", c.visited),
-                ("Observed only", c.observed_only),
-                ("Declined", c.declined),
-                *c.not_visited.items(),
-            ],
-        ),
-        *_chart(
-            "Issues raised, by category",
-            [(k, v["raised"]) for k, v in sorted(c.issues_by_category.items())],
-        ),
-        *_chart("Issues raised, by status now", sorted(c.issues_by_status.items())),
-        *_chart("The force's time to respond to referred issues", list(c.response_times.items())),
+        *[flowable for title, values in summary.charts() for flowable in _chart(title, values)],
         _p("Admission delays", H2),
         *([_p(f"{reason}: {n}") for reason, n in c.delay_reasons] or [_p("No delays.")]),
         _p("Issues referred to the force, and its responses", H2),

@@ -12,9 +12,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from visits import permissions
+from visits.errors import NotFound
 from visits.health import deep_health
 from visits.models import Issue, Role, RotaPeriod, RotaSlot, Visit
-from visits.summaries import Period
+from visits.summaries import Period, summary_scope, visible_summary
 from visits.visible_issues import for_reading, readable_issues, visible_issues
 from visits.workdays import monday_of
 
@@ -71,16 +72,21 @@ def _manager_context(scheme_ids: list[int], today: datetime.date) -> dict:
     return {"queue": queue | visits, "collecting_period": collecting}
 
 
+# The PCC's glance at this quarter: figures of the summary itself (the same computation as the
+# dashboard, PDF, CSV and API), under the same labels.
+HOME_FIGURES = ["visits_made", "visits_abandoned", "issues_open_at_end"]
+
+
 def _reader_context(user, today: datetime.date) -> dict:
-    start = Period.containing(today).start
-    figures = Visit.objects.visible_to(user).aggregate(
-        visits_this_quarter=Count("pk", filter=Q(visit_date__gte=start)),
-        abandoned_this_quarter=Count(
-            "pk", filter=Q(visit_date__gte=start, outcome=Visit.Outcome.ABANDONED)
-        ),
-    )
-    figures["open_issues"] = Issue.objects.visible_to(user).open().count()
-    return {"quarter_start": start, "figures": figures}
+    try:
+        scope = summary_scope(user, {"period": Period.containing(today).key})
+    except NotFound:  # a PCC reader of no scheme yet
+        return {}
+    summary = visible_summary(user, scope, today=today, glance=True)
+    figures = [
+        (key, label, now) for key, label, now, _before in summary.labelled() if key in HOME_FIGURES
+    ]
+    return {"quarter_summary": summary, "quarter_figures": figures}
 
 
 HOME_LIST_LENGTH = 20

@@ -9,7 +9,6 @@ from visits import exports, permissions
 from visits.charts import bar_chart
 from visits.errors import NotFound, NotPermitted
 from visits.summaries import (
-    DAYS,
     Period,
     SummaryScope,
     read_national_return,
@@ -23,41 +22,6 @@ def _scope(request) -> SummaryScope:
         return summary_scope(request.user, request.GET)
     except NotFound as error:
         raise Http404(error.message) from None
-
-
-def _charts(c) -> list:
-    """The dashboard's charts of the figures the reader is given."""
-    pattern = []
-    if c.by_week is not None:  # not given to a reader who may not learn when visits happen
-        pattern = [
-            bar_chart("Visits made each week (each month over a year)", c.weekly()),
-            bar_chart("Visits by time of day and week", list(c.by_band.items())),
-            bar_chart("Visits by day of the week", list(zip(DAYS, c.by_day, strict=True))),
-        ]
-    return [
-        *pattern,
-        bar_chart(
-            "People in custody at the time of visits",
-            [
-                ("Visited", c.visited),
-                ("Observed only", c.observed_only),
-                ("Declined", c.declined),
-                *sorted(c.not_visited.items(), key=lambda i: -i[1]),
-            ],
-        ),
-        bar_chart(
-            "Issues raised, by category",
-            sorted(
-                ((k, v["raised"]) for k, v in c.issues_by_category.items()),
-                key=lambda item: -item[1],
-            ),
-        ),
-        bar_chart(
-            "Issues raised, by status now",
-            sorted(c.issues_by_status.items(), key=lambda item: -item[1]),
-        ),
-        bar_chart("The force's time to respond to referred issues", list(c.response_times.items())),
-    ]
 
 
 def summary_context(request) -> dict:
@@ -77,7 +41,7 @@ def summary_context(request) -> dict:
         "period_choices": [*quarters, Period.year(today.year), Period.year(today.year - 1)],
         "suite_choices": scope.allowed,
         "chosen_suite": request.GET.get("suite", ""),
-        "charts": _charts(c),
+        "charts": [bar_chart(title, values) for title, values in summary.charts()],
         "query": request.GET.urlencode(),
         "can_download_return": permissions.can_download_national_return(request.user, scope.scheme),
     }

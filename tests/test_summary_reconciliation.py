@@ -1,0 +1,210 @@
+"""Every door shows the same figure: for random small datasets, each figure of the summary is the
+same number on the page, in the PDF's text, in the CSV, in the API, in the national return and on
+the PCC's home, for the same period and viewer; and no custody number reaches the PCC or force."""
+
+import csv
+import datetime
+import html
+import io
+import json
+import re
+import zoneinfo
+
+import pytest
+import time_machine
+from django.db import transaction
+from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pypdf import PdfReader
+
+from tests.conftest import persona
+from tests.factories import custody_number, question_ids, suite
+from visits.models import DetaineeRecord, Issue, Visit
+from visits.services import visits as service
+
+LONDON = zoneinfo.ZoneInfo("Europe/London")
+SUITES = ["Wymondham", "Aylsham"]
+FLAGS = ["under_18", "mental_health_concern", "appropriate_adult_needed", "interpreter_needed"]
+
+detainee = st.fixed_dictionaries(
+    {flag: st.booleans() for flag in FLAGS}
+    | {"met": st.booleans(), "answers": st.lists(st.sampled_from(["yes", "no", "na"]), max_size=4)}
+)
+visit = st.tuples(
+    st.sampled_from(SUITES),
+    st.integers(0, 150),  # days after 1 April 2026: the quarter before and this one
+    st.integers(6, 23),  # hour of arrival
+    st.integers(0, 40),  # minutes kept waiting
+    st.booleans(),  # abandoned
+    st.lists(detainee, max_size=2),
+    st.booleans(),  # an issue raised on it
+)
+
+
+def _record(suite_name, arrived, delay, abandoned, detainees, raise_issue, n) -> None:
+    visitors = [persona("visitor"), persona("partner")]
+    if suite_name == "Aylsham":
+        visitors = [persona("abigail.reeve"), persona("ben.catchpole")]
+    lead = visitors[0]
+    visit = service.start_visit(
+        actor=lead, suite=suite(suite_name), co_visitors=visitors[1:], arrived_at=arrived
+    )
+    if not abandoned:
+        service.record_admission(
+            actor=lead,
+            visit=visit,
+            admitted_at=arrived + datetime.timedelta(minutes=delay),
+            delay_minutes=delay,
+            delay_reason="Busy" if delay else "",
+            delay_authorised_by="Inspector Rowe" if delay else "",
+        )
+        questions = question_ids(visit.detainee_checklist_id)
+        for i, flags in enumerate(detainees):
+            met = flags["met"]
+            service.save_detainee(
+                actor=lead,
+                visit=visit,
+                details=service.DetaineeDetails(
+                    custody_number=custody_number("norfolk", 500 + 10 * n + i),
+                    under_18=flags["under_18"],
+                    mental_health_concern=flags["mental_health_concern"],
+                    appropriate_adult_needed=flags["appropriate_adult_needed"],
+                    appropriate_adult_present=flags["appropriate_adult_needed"] and met,
+                    interpreter_needed=flags["interpreter_needed"],
+                    interpreter_used=flags["interpreter_needed"] and met,
+                    answers={
+                        q: (value, "")
+                        for q, value in zip(questions, flags["answers"], strict=False)
+                    },
+                ),
+            )
+        seen = len(detainees)
+        service.record_numbers(
+            actor=lead,
+            visit=visit,
+            numbers={"in_custody": seen + 1, "offered": seen, "visited": seen, "nv_asleep": 1},
+        )
+        if raise_issue:
+            service.raise_issue(
+                actor=lead, visit=visit, category="welfare", description="Blankets ran out."
+            )
+    service.record_sign_off(
+        actor=lead,
+        visit=visit,
+        sign_off=service.SignOff(
+            departed_at=arrived + datetime.timedelta(minutes=75),
+            outcome="abandoned" if abandoned else "satisfactory",
+            abandoned_reason="Suite closed" if abandoned else "",
+            sergeant_name="PS 1 Hart",
+            sergeant_confirmed=True,
+            confirmed_by=visitors,
+        ),
+    )
+    service.submit_visit(actor=lead, visit=visit, notify=False)
+
+
+def _cell(value) -> str:
+    """A figure as text, whichever door it came through (None is shown as a dash)."""
+    return "–" if value in (None, "") else str(value)
+
+
+def _bodies(client) -> dict:
+    """The summary of Q3 2026 through every door, as text."""
+    query = {"period": "2026-Q3"}
+    bodies = {
+        name: client.get(reverse(name), query).content.decode()
+        for name in ("summary", "summary-csv", "api-summary")
+    }
+    pdf = client.get(reverse("summary-pdf"), query).content
+    reader = PdfReader(io.BytesIO(pdf))
+    bodies["pdf"] = " ".join(" ".join(p.extract_text().split()) for p in reader.pages)
+    return bodies
+
+
+def _page_figures(page: str) -> dict:
+    table = page[page.index('id="key-figures"') :]
+    table = table[: table.index("</table>")]
+    rows = re.findall(
+        r'<tr data-key="([a-z_0-9]+)"><th scope="row">(.*?)</th><td>(.*?)</td><td>(.*?)</td>',
+        table,
+    )
+    return {key: (html.unescape(label), now, before) for key, label, now, before in rows}
+
+
+def _csv_figures(body: str) -> dict:
+    rows = list(csv.reader(io.StringIO(body)))
+    return {row[1]: (row[0], _cell(row[2]), _cell(row[3])) for row in rows if len(row) == 4}
+
+
+def _api_figures(body: str) -> dict:
+    return {
+        f["key"]: (f["label"], _cell(f["current"]), _cell(f["previous"]))
+        for f in json.loads(body)["figures"]
+    }
+
+
+@pytest.mark.django_db(transaction=False)
+@settings(
+    max_examples=3,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(visits=st.lists(visit, min_size=1, max_size=4), day=st.integers(0, 91))
+def test_every_door_shows_the_same_figures(client, db, visits, day):
+    today = datetime.date(2026, 7, 1) + datetime.timedelta(days=day)
+    now = datetime.datetime.combine(today, datetime.time(23, 30), tzinfo=LONDON)
+    with transaction.atomic(), time_machine.travel(now, tick=False):
+        for n, (suite_name, offset, hour, delay, abandoned, seen, issue) in enumerate(visits):
+            arrived = datetime.datetime(2026, 4, 1, hour, tzinfo=LONDON) + datetime.timedelta(
+                days=offset
+            )
+            if arrived.date() < today:
+                _record(suite_name, arrived, delay, abandoned, seen, issue, n)
+        numbers = set(DetaineeRecord.objects.values_list("custody_number", flat=True))
+
+        for username in ("pcc", "force"):
+            client.force_login(persona(username))
+            bodies = _bodies(client)
+            page = _page_figures(bodies["summary"])
+            assert page, "the page shows its key figures"
+            csv_figures = _csv_figures(bodies["summary-csv"])  # then come the breakdowns
+            assert {k: v for k, v in csv_figures.items() if k in page} == page, username
+            assert _api_figures(bodies["api-summary"]) == page, username
+            for label, now_value, before in page.values():
+                assert " ".join(f"{label} {now_value} {before}".split()) in bodies["pdf"], label
+            if username == "pcc":
+                home = client.get("/").context["quarter_figures"]
+                assert home and {k: _cell(v) for k, _l, v in home} == {
+                    k: page[k][1] for k, _l, _v in home
+                }
+                ret = client.get(reverse("summary-return"), {"period": "2026-Q3"})
+                header, row = list(csv.reader(io.StringIO(ret.content.decode())))
+                for key, value in zip(header, row, strict=True):
+                    if key in page:
+                        assert _cell(value) == page[key][1], key
+            # Neither the PCC nor the force reads a custody number in any form.
+            for number in numbers:
+                assert not any(number in body for body in bodies.values()), (username, number)
+        transaction.set_rollback(True)
+
+
+def test_the_figures_agree_with_the_rows_they_count(client, db):
+    """A cross-check against a plain count of rows, so the doors cannot agree on a wrong number."""
+    now = datetime.datetime(2026, 8, 20, 12, tzinfo=LONDON)
+    with time_machine.travel(now, tick=False):
+        for n, (day, abandoned) in enumerate([(10, False), (75, True), (70, False), (90, False)]):
+            arrived = datetime.datetime(2026, 5, 1, 10, tzinfo=LONDON) + datetime.timedelta(
+                days=day
+            )
+            _record("Wymondham", arrived, 0, abandoned, [], True, n)
+        client.force_login(persona("pcc"))
+        bodies = _bodies(client)
+        page = _page_figures(bodies["summary"])
+        csv_figures = _csv_figures(bodies["summary-csv"])
+    assert {k: v for k, v in csv_figures.items() if k in page} == page
+    assert page.keys() <= csv_figures.keys()
+    q3 = Visit.objects.filter(visit_date__gte="2026-07-01")
+    assert page["visits_made"][1] == str(q3.exclude(outcome="abandoned").count()) == "2"
+    assert page["visits_abandoned"][1] == "1"
+    assert page["issues_raised"][1] == str(Issue.objects.filter(visit__in=q3).count())
