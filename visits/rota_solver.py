@@ -7,9 +7,10 @@ repeated pairs, (d) a night for each willing visitor who is owed one, then (e) p
 The greedy plan is the warm start of the first phase and stays the answer when the time limit
 passes without a better plan.
 
-Deterministic: one search worker, a fixed seed and a *deterministic* time budget (CP-SAT's
-work count, roughly seconds), so the same problem, seed and limit give the same plan on any
-machine load. A wall-clock ceiling of three times the limit only guards against a runaway.
+Deterministic: a fixed seed, one thread (CP-SAT's interleaved search, which takes its search
+strategies in turn, or a single worker) and a *deterministic* time budget (CP-SAT's count of
+work done, roughly seconds on an idle core) rather than a wall clock, so the same problem, seed
+and limit give the same plan however busy the machine is.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from visits.scheduling import NIGHT, Plan, Problem
 DAY_BANDS = (scheduling.WEEKDAY_DAY, scheduling.EVENING, scheduling.WEEKEND)
 SCALE = 100  # fair shares in hundredths of a visit: CP-SAT works in integers
 PHASE_SHARE = (0.3, 0.5, 0.15, 0.05)  # of the time limit; time a phase leaves passes on
-WALL_CLOCK_GUARD = 3.0
+INTERLEAVED_WORKERS = 4  # for the fairness phase, where the heuristics' variety pays
 
 OPTIMAL = "optimal"
 FEASIBLE = "feasible within time limit"
@@ -187,6 +188,52 @@ class _Model:
         return plan
 
 
+def _least_worst_deviation(built, problem, plan, shares, worst, budget):
+    """Phase (b). Counting alone gives a floor: the least d for which whole-number loads
+    within d of every share add up to the seats; CP-SAT then minimises the worst deviation
+    from the plan in hand down towards that floor. Returns (plan, its worst deviation, the
+    proved lower bound), all in hundredths of a visit."""
+    m = built.model
+    seats = 2 * len(plan.pairs)
+    caps = {p.id: scheduling.capacity(p, {s.week for s in problem.slots}) for p in built.people}
+    loads = defaultdict(int)
+    for pair in plan.pairs.values():
+        for pid in pair:
+            loads[pid] += 1
+    known = max((abs(SCALE * loads[pid] - share) for pid, share in shares.items()), default=0)
+    values = sorted(
+        {abs(SCALE * k - shares[pid]) for pid in shares for k in range(caps[pid] + 1)} | {known}
+    )
+
+    def loads_can_add_up(d):
+        low = [max(0, -((d - shares[pid]) // SCALE)) for pid in shares]  # ceil((s - d) / 100)
+        high = [min(caps[pid], (shares[pid] + d) // SCALE) for pid in shares]
+        return all(a <= b for a, b in zip(low, high, strict=True)) and (
+            sum(low) <= seats <= sum(high)
+        )
+
+    floor = next((d for d in values if loads_can_add_up(d)), known)
+    if known == floor:
+        return plan, known, floor, 0.0
+    # The floor holds for every plan; given to CP-SAT it ends the search as soon as it is met.
+    m.add(worst >= floor)
+    better = m.new_bool_var("better_than_in_hand")
+    m.add(worst < known).only_enforce_if(better)
+    m.add_assumptions([better])
+    built.hint(plan)
+    m.minimize(worst)
+    solver = _solver(problem, budget, workers=INTERLEAVED_WORKERS)
+    status = solver.solve(m)
+    m.clear_assumptions()
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        found = round(solver.objective_value)
+        bound = round(solver.best_objective_bound)
+        return built.plan_from(solver), found, bound, solver.deterministic_time
+    if status == cp_model.INFEASIBLE:  # nothing better than the plan in hand: it is optimal
+        return plan, known, known, solver.deterministic_time
+    return plan, known, floor, solver.deterministic_time
+
+
 def _rotated(problem: Problem, plan: Plan) -> Plan:
     plan = dataclasses.replace(plan, pairs=dict(plan.pairs), bands=dict(plan.bands))
     state = scheduling._State(problem)
@@ -217,13 +264,15 @@ def _explain_unfilled(problem: Problem, plan: Plan) -> None:
             plan.unfilled[slot.key] = scheduling._why_unfilled(slot, plan.bands[slot.key], state)
 
 
-def _solver(problem: Problem, budget: float, wall: float) -> cp_model.CpSolver:
+def _solver(problem: Problem, budget: float, workers: int = 1):
     solver = cp_model.CpSolver()
     params = solver.parameters
-    params.num_workers = 1  # one worker: the search path, and so the plan, is repeatable
+    # Several search strategies (LP, large neighbourhoods, ...) taken in turn on one thread:
+    # CP-SAT's interleaved search is deterministic, unlike its parallel portfolio.
+    params.num_workers = workers
+    params.interleave_search = workers > 1
     params.random_seed = problem.seed
     params.max_deterministic_time = max(budget, 0.01)
-    params.max_time_in_seconds = max(wall, 0.05)
     return solver
 
 
@@ -244,7 +293,6 @@ def solve_exact(problem: Problem, time_limit: float) -> Plan:
     built = _Model(problem)
     m = built.model
     built.hint(greedy)
-    wall = WALL_CLOCK_GUARD * time_limit
     spare, proved, gap = 0.0, [], {}
 
     def run(share: float, objective, maximize: bool):
@@ -253,7 +301,7 @@ def solve_exact(problem: Problem, time_limit: float) -> Plan:
             m.maximize(objective)
         else:
             m.minimize(objective)
-        solver = _solver(problem, share * time_limit + spare, wall)
+        solver = _solver(problem, share * time_limit + spare)
         status = solver.solve(m)
         spare = max(0.0, share * time_limit + spare - solver.deterministic_time)
         return solver, status
@@ -273,67 +321,45 @@ def solve_exact(problem: Problem, time_limit: float) -> Plan:
     # (b) the worst deviation from a fair share, shares fixed by the seats now known
     weeks = sorted({s.week for s in problem.slots})
     shares = scheduling.fair_shares(problem.people, weeks, 2 * best_filled)
+    scaled_shares = {p.id: round(SCALE * shares[p.id]) for p in built.people}
     worst = m.new_int_var(0, SCALE * len(weeks), "worst_deviation")
     for p in built.people:
-        share = round(SCALE * shares[p.id])
-        m.add(worst >= SCALE * built.load[p.id] - share)
-        m.add(worst >= share - SCALE * built.load[p.id])
-    built.hint(plan)
-    solver, status = run(PHASE_SHARE[1], worst, False)
-    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        plan = built.plan_from(solver)
-        m.add(worst <= round(solver.objective_value))
-        gap["deviation_bound"] = round(solver.best_objective_bound / SCALE, 2)
-        if status == cp_model.OPTIMAL:
-            proved.append("deviation")
+        m.add(worst >= SCALE * built.load[p.id] - scaled_shares[p.id])
+        m.add(worst >= scaled_shares[p.id] - SCALE * built.load[p.id])
+    budget = PHASE_SHARE[1] * time_limit + spare
+    plan, found, bound, used = _least_worst_deviation(
+        built, problem, plan, scaled_shares, worst, budget
+    )
+    spare = max(0.0, budget - used)
+    m.add(worst <= found)
+    gap["deviation"] = round(found / SCALE, 2)
+    gap["deviation_bound"] = round(bound / SCALE, 2)
+    if found == bound:
+        proved.append("deviation")
 
-        # (c) fewest repeated pairs. Swapping partners between slots keeps every load, so the
-        # greedy rotation pass first; when it reaches no repeat at all that is the optimum and
-        # the large pair model is not needed.
-        plan = _rotated(problem, plan)
-        if _cost(problem, plan)[2] == 0:
-            proved.append("repeats")
-            gap["repeats_bound"] = 0
-            repeats = None
-            status = cp_model.OPTIMAL
-        else:
-            repeats = built.add_repeated_pairs()
-            built.hint(plan)
-            solver, status = run(PHASE_SHARE[2], repeats, False)
+    # (c) fewest repeated pairs. Swapping partners between slots keeps every load, so the
+    # greedy rotation pass goes first; when it reaches no repeat at all that is the optimum and
+    # the large pair model is not needed.
+    plan = _rotated(problem, plan)
+    repeats_now = _cost(problem, plan)[2]
+    if repeats_now == 0:
+        proved.append("repeats")
+        gap["repeats_bound"] = 0
+    else:
+        repeats = built.add_repeated_pairs()
+        built.hint(plan)
+        solver, status = run(PHASE_SHARE[2], repeats, False)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            if repeats is not None:
+            if solver.objective_value < repeats_now:
                 plan = built.plan_from(solver)
-                gap["repeats_bound"] = int(solver.best_objective_bound + 1e-6)
-                if status == cp_model.OPTIMAL:
-                    proved.append("repeats")
-            # The pairs are settled: (d) and (e) choose which slots become nights.
-            for (pid, k), var in built.x.items():
-                m.add(var == int(pid in plan.pairs.get(k, ())))
+            gap["repeats_bound"] = int(solver.best_objective_bound + 1e-6)
+            if status == cp_model.OPTIMAL:
+                proved.append("repeats")
+    # The pairs are settled: (d) and (e) choose which slots become nights.
+    for (pid, k), var in built.x.items():
+        m.add(var == int(pid in plan.pairs.get(k, ())))
+    plan = _nights_and_bands(built, problem, plan, run, proved)
 
-            # (d) a night for each willing visitor owed one, then (e) preferred bands
-            owed = []
-            for p in built.people:
-                mine = [v for (pid, _k), v in built.y.items() if pid == p.id]
-                if p.needs_night and p.nights_left and mine:
-                    got = m.new_bool_var(f"night_given[{p.id}]")
-                    m.add(got <= sum(mine))
-                    owed.append(got)
-            liked = []
-            for (pid, k), var in built.x.items():
-                person = next(q for q in built.people if q.id == pid)
-                if built.bands[k] in person.preferred_bands:
-                    liked.append(var)
-                    if (pid, k) in built.y:
-                        liked.append(-built.y[pid, k])  # a night instead of the liked band
-                if NIGHT in person.preferred_bands and (pid, k) in built.y:
-                    liked.append(built.y[pid, k])
-            weight = len(built.x) + 1
-            built.hint(plan)
-            solver, status = run(PHASE_SHARE[3], weight * sum(owed) + sum(liked), True)
-            if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-                plan = built.plan_from(solver)
-                if status == cp_model.OPTIMAL:
-                    proved.append("nights_and_bands")
     gap["proved"] = proved
     plan.optimality_gap = gap
     plan.method = OPTIMAL if len(proved) == 4 else FEASIBLE
@@ -345,16 +371,58 @@ def solve_exact(problem: Problem, time_limit: float) -> Plan:
     return plan
 
 
+def _nights_and_bands(built, problem, plan, run, proved) -> Plan:
+    """(d) a night for each willing visitor owed one, then (e) preferred bands."""
+    m = built.model
+    owed = []
+    for p in built.people:
+        mine = [v for (pid, _k), v in built.y.items() if pid == p.id]
+        if p.needs_night and p.nights_left and mine:
+            got = m.new_bool_var(f"night_given[{p.id}]")
+            m.add(got <= sum(mine))
+            owed.append(got)
+    person = {p.id: p for p in built.people}
+    liked = []
+    for (pid, k), var in built.x.items():
+        bands = person[pid].preferred_bands
+        if built.bands[k] in bands:
+            liked.append(var)
+            if (pid, k) in built.y:
+                liked.append(-built.y[pid, k])  # a night instead of the liked band
+        if NIGHT in bands and (pid, k) in built.y:
+            liked.append(built.y[pid, k])
+    weight = len(built.x) + 1  # one more night given outweighs every preference
+    built.hint(plan)
+    solver, status = run(PHASE_SHARE[3], weight * sum(owed) + sum(liked), True)
+    if status == cp_model.OPTIMAL:
+        proved.append("nights_and_bands")
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return built.plan_from(solver)
+    return plan
+
+
+_FILLABLE_CACHE: dict = {}  # the pages ask again for an unchanged problem: answer at once
+
+
 def most_fillable(problem: Problem, time_limit: float) -> int:
     """Phase (a) alone: the most slots any plan fills together; its proved optimum, or the
     solver's upper bound if the limit passes first."""
     if not problem.slots or len(problem.people) < 2:
         return 0
+    key = (tuple(problem.people), tuple(problem.slots), problem.seed, time_limit)
+    if key not in _FILLABLE_CACHE:
+        if len(_FILLABLE_CACHE) > 64:
+            _FILLABLE_CACHE.clear()
+        _FILLABLE_CACHE[key] = _most_fillable(problem, time_limit)
+    return _FILLABLE_CACHE[key]
+
+
+def _most_fillable(problem: Problem, time_limit: float) -> int:
     built = _Model(problem)
     built.model.maximize(built.total_filled)
     if time_limit > 0:
         built.hint(scheduling.solve_greedy(problem))
-    solver = _solver(problem, max(time_limit, 0.1), WALL_CLOCK_GUARD * max(time_limit, 0.1))
+    solver = _solver(problem, max(time_limit, 0.1))
     status = solver.solve(built.model)
     if status == cp_model.OPTIMAL:
         return round(solver.objective_value)

@@ -563,6 +563,9 @@ class Figures:
     over_night_promise: int = 0
     not_a_pair: int = 0  # fewer or more than two distinct visitors, or someone not on the rota
     no_nights: int = 0
+    # How the plan was made (Plan.method) and the solver's bounds (Plan.optimality_gap).
+    method: str = ""
+    optimality_gap: dict = field(default_factory=dict)
 
     @property
     def fillable(self) -> int:
@@ -661,6 +664,8 @@ def figures(problem: Problem, plan: Plan) -> Figures:
         over_night_promise=rules["over_night_promise"],
         not_a_pair=rules["not_a_pair"] + rules["not_eligible"],
         no_nights=rules["no_nights"],
+        method=plan.method,
+        optimality_gap=dict(plan.optimality_gap),
     )
 
 

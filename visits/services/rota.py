@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import datetime
 import secrets
+from collections import Counter
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Prefetch
 from django.utils import timezone
@@ -33,6 +35,7 @@ from visits.workdays import monday_of
 
 ROSTERED_STATUSES = (VisitorStatus.ACTIVE, VisitorStatus.TRAINEE)
 MAX_VISITS_PER_MONTH = 8
+MAX_VISITS_PER_PERIOD = 26  # two a week for a quarter: more is surely a typing slip
 # Breaches a visitor may be told about another person: whether they are a trainee is on the
 # list of people every visiting member sees.
 SHOWN_TO_ALL = {"trainee_unmentored"}
@@ -107,6 +110,7 @@ class AvailabilityInput:
     preferred_bands: list[str]
     nights_ok: bool
     max_visits_per_month: int
+    max_visits_per_period: int | None = None  # None: only the monthly maximum
 
 
 def set_availability(
@@ -153,6 +157,15 @@ def set_availability(
             code="bad_maximum",
             field="max_visits_per_month",
         )
+    if data.max_visits_per_period is not None and not (
+        0 <= data.max_visits_per_period <= MAX_VISITS_PER_PERIOD
+    ):
+        raise DomainError(
+            gettext("Give a number from 0 to %(most)d, or leave it empty.")
+            % {"most": MAX_VISITS_PER_PERIOD},
+            code="bad_period_maximum",
+            field="max_visits_per_period",
+        )
     with transaction.atomic():
         availability = Availability.objects.select_for_update().filter(
             period=period, user=user
@@ -163,6 +176,7 @@ def set_availability(
         availability.preferred_bands = [b for b in TimeBand.values if b in data.preferred_bands]
         availability.nights_ok = data.nights_ok
         availability.max_visits_per_month = data.max_visits_per_month
+        availability.max_visits_per_period = data.max_visits_per_period
         availability.entered_by = actor
         availability.revision += 1
         availability.save()
@@ -204,13 +218,13 @@ def build_problem(
         .prefetch_related("visitors")
     )
     past_pairs: dict[frozenset, int] = {}
-    had_night: set[int] = set()
+    nights_done: Counter = Counter()  # night visits in the year before the period
     for slot in earlier:
         ids = [u.pk for u in slot.visitors.all()]
         if len(ids) == 2:
             past_pairs[frozenset(ids)] = past_pairs.get(frozenset(ids), 0) + 1
         if slot.time_band == TimeBand.NIGHT:
-            had_night.update(ids)
+            nights_done.update(ids)
     people = []
     for m in members:
         a = given.get(m.user_id)
@@ -225,9 +239,11 @@ def build_problem(
                 ),
                 # Nobody answered for: assume the scheme's usual load, no nights.
                 max_per_month=a.max_visits_per_month if a else 2,
+                max_per_quarter=a.max_visits_per_period if a else None,
                 nights_ok=nights_ok,
                 preferred_bands=frozenset(a.preferred_bands if a else ()),
-                needs_night=nights_ok and m.user_id not in had_night,
+                needs_night=nights_ok and not nights_done[m.user_id],
+                nights_past_year=nights_done[m.user_id],
             )
         )
     if slots is None:
@@ -273,7 +289,7 @@ def generate(*, actor, period: RotaPeriod) -> scheduling.Figures:
             scheduling.Slot(key=key, suite=slot.suite_id, week=slot.week_starts_on)
             for key, slot in keyed.items()
         ]
-        plan = scheduling.solve(problem)
+        plan = scheduling.solve(problem, time_limit=settings.ICV_ROTA_TIME_LIMIT_SECONDS)
         memberships = RotaSlot.visitors.through
         links = []
         for key, slot in keyed.items():
@@ -290,7 +306,12 @@ def generate(*, actor, period: RotaPeriod) -> scheduling.Figures:
             action="rota.generated",
             obj=period,
             scheme=period.scheme,
-            detail={"filled": figures.filled, "slots": figures.slots},
+            detail={
+                "filled": figures.filled,
+                "slots": figures.slots,
+                "most_fillable": figures.most_fillable,
+                "method": plan.method,
+            },
         )
     return figures
 

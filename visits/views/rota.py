@@ -244,6 +244,7 @@ def availability(request, pk):
             "preferred_bands": current.preferred_bands,
             "nights_ok": current.nights_ok,
             "max_visits_per_month": current.max_visits_per_month,
+            "max_visits_per_period": current.max_visits_per_period,
             "revision": current.revision,
         }
         if current
