@@ -24,9 +24,10 @@ from ortools.sat.python import cp_model
 from visits import scheduling
 from visits.scheduling import NIGHT, Plan, Problem
 
-DAY_BANDS = (scheduling.WEEKDAY_DAY, scheduling.EVENING, scheduling.WEEKEND)
+DAY_BANDS = scheduling.DAY_BANDS
 SCALE = 100  # fair shares in hundredths of a visit: CP-SAT works in integers
 PHASE_SHARE = (0.3, 0.5, 0.15, 0.05)  # of the time limit; time a phase leaves passes on
+LAST_PHASE_MOST = 0.2
 INTERLEAVED_WORKERS = 4  # for the fairness phase, where the heuristics' variety pays
 
 OPTIMAL = "optimal"
@@ -301,7 +302,12 @@ def solve_exact(problem: Problem, time_limit: float) -> Plan:
             m.maximize(objective)
         else:
             m.minimize(objective)
-        solver = _solver(problem, share * time_limit + spare)
+        # Time an earlier phase left passes on, but the last aims (nights, preferred bands)
+        # never take more than a fifth of the limit: they matter least.
+        budget = share * time_limit + spare
+        if share == PHASE_SHARE[3]:
+            budget = min(budget, LAST_PHASE_MOST * time_limit)
+        solver = _solver(problem, budget)
         status = solver.solve(m)
         spare = max(0.0, share * time_limit + spare - solver.deterministic_time)
         return solver, status
@@ -355,10 +361,24 @@ def solve_exact(problem: Problem, time_limit: float) -> Plan:
             gap["repeats_bound"] = int(solver.best_objective_bound + 1e-6)
             if status == cp_model.OPTIMAL:
                 proved.append("repeats")
-    # The pairs are settled: (d) and (e) choose which slots become nights.
-    for (pid, k), var in built.x.items():
-        m.add(var == int(pid in plan.pairs.get(k, ())))
-    plan = _nights_and_bands(built, problem, plan, run, proved)
+    # (d) and (e) with the people free to move while (a) to (c) hold: the repeats are kept by
+    # a constraint when their model was built, else first by keeping pairs that met in the past
+    # year apart (cheap) and checking the answer, then by the full pair model.
+    settled = _cost(problem, plan)
+    if repeats_now == 0:
+        _keep_past_pairs_apart(built)
+    else:
+        m.add(repeats <= settled[2])
+    trial = []
+    moved = _nights_and_bands(built, problem, plan, run, trial)
+    if _cost(problem, moved) > settled and repeats_now == 0:
+        # Some pair met twice in the period: the full pair model now holds them to none.
+        m.add(built.add_repeated_pairs() == 0)
+        trial = []
+        moved = _nights_and_bands(built, problem, plan, run, trial)
+    if _cost(problem, moved) <= settled:
+        plan = moved
+        proved += trial
 
     gap["proved"] = proved
     plan.optimality_gap = gap
@@ -369,6 +389,15 @@ def solve_exact(problem: Problem, time_limit: float) -> Plan:
         greedy.method, greedy.optimality_gap = GREEDY_FALLBACK, gap
         return greedy
     return plan
+
+
+def _keep_past_pairs_apart(built) -> None:
+    past = [tuple(pair) for pair, n in built.problem.past_pairs.items() if n > 0 and len(pair) == 2]
+    for slot in built.slots:
+        for a, b in past:
+            xa, xb = built.x.get((a, slot.key)), built.x.get((b, slot.key))
+            if xa is not None and xb is not None:
+                built.model.add(xa + xb <= 1)
 
 
 def _nights_and_bands(built, problem, plan, run, proved) -> Plan:

@@ -33,6 +33,7 @@ EVENING = "evening"
 WEEKEND = "weekend"
 NIGHT = "night"
 BANDS = (WEEKDAY_DAY, EVENING, WEEKEND, NIGHT)
+DAY_BANDS = (WEEKDAY_DAY, EVENING, WEEKEND)
 
 # Score weights. A repeated pair costs more than a visit of imbalance, so pairs rotate unless
 # that would leave someone a whole visit behind.
@@ -550,7 +551,7 @@ class Figures:
     slots: int
     largest_fair_deviation: float
     repeated_pairs: int
-    band_spread: int  # largest (most - fewest) of one band across a suite's slots
+    band_spread: int  # largest (most - fewest) of one day band across a suite's slots
     willing_without_night: int
     # One count per hard rule, read from the plan alone, so a hand change that breaks a rule
     # shows: breaches in filled slots (a rule broken between two slots counts once).
@@ -639,8 +640,9 @@ def figures(problem: Problem, plan: Plan) -> Figures:
     for slot in problem.slots:
         if slot.key in filled_keys:
             per_suite[slot.suite][plan.bands.get(slot.key)] += 1
+    # Nights are few by promise (one a year for the willing), so the spread is of the day bands.
     spread = max(
-        (max(c[b] for b in BANDS) - min(c[b] for b in BANDS) for c in per_suite.values()),
+        (max(c[b] for b in DAY_BANDS) - min(c[b] for b in DAY_BANDS) for c in per_suite.values()),
         default=0,
     )
     nights = {pid for key, pair in plan.pairs.items() if plan.bands[key] == NIGHT for pid in pair}
