@@ -323,3 +323,18 @@ def test_a_hand_change_that_breaks_a_rule_shows_in_its_own_figure():
     assert figures.over_monthly_maximum == 0
     assert figures.hard_rule_breaches == 2
     assert figures.most_fillable == 3
+
+
+def test_the_fair_share_worked_example_in_docs_rota():
+    weeks = [MONDAY + datetime.timedelta(weeks=i) for i in range(13)]
+    ann = Person(id=1, max_per_month=5)
+    ben = Person(id=2, max_per_month=5, max_per_quarter=2)
+    cath = Person(id=3, max_per_month=5, unavailable_weeks=frozenset(weeks[6:]))
+    dev = Person(id=4, max_per_month=5)
+    shares = scheduling.fair_shares([ann, ben, cath, dev], weeks, seats=12)
+    assert {pid: round(share, 4) for pid, share in shares.items()} == {
+        1: 4.0625,
+        2: 2.0,
+        3: 1.875,
+        4: 4.0625,
+    }
