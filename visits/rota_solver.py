@@ -127,11 +127,14 @@ class _Model:
         year repeats every time it meets, a new pair every time after the first."""
         m = self.model
         meets = defaultdict(dict)  # pair -> week -> var
+        trainee = {p.id: p.trainee for p in self.people}
         for slot in self.slots:
-            here = [(pid, self.x[pid, slot.key]) for pid in self._ids if (pid, slot.key) in self.x]
+            here = [
+                (p.id, self.x[p.id, slot.key]) for p in self.people if (p.id, slot.key) in self.x
+            ]
             for i, (a, xa) in enumerate(here):
                 for b, xb in here[i + 1 :]:
-                    if self._trainee[a] and self._trainee[b]:
+                    if trainee[a] and trainee[b]:
                         continue
                     pair = (a, b)
                     var = meets[pair].get(slot.week)
@@ -149,14 +152,6 @@ class _Model:
                 terms.append(extra)
         self.repeats = sum(terms)
         return self.repeats
-
-    @property
-    def _ids(self):
-        return [p.id for p in self.people]
-
-    @property
-    def _trainee(self):
-        return {p.id: p.trainee for p in self.people}
 
     def hint(self, plan: Plan) -> None:
         m = self.model
