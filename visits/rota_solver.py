@@ -118,6 +118,7 @@ class _Model:
         self.load = {p.id: sum(v for _k, v in by_person[p.id]) for p in self.people}
         self.total_filled = sum(self.filled.values())
         self.repeats = None
+        self.nights_objective = None
 
     def add_repeated_pairs(self):
         """Repeated pairs, added only when that phase comes (the largest part of the model):
@@ -363,8 +364,9 @@ def solve_exact(problem: Problem, time_limit: float) -> Plan:
         _keep_past_pairs_apart(built)
     else:
         m.add(repeats <= settled[2])
+    plan, in_hand = _nights_for_these_pairs(built, problem, plan)  # the free search's start
     trial = []
-    moved = _nights_and_bands(built, problem, plan, run, trial)
+    moved = _nights_and_bands(built, problem, plan, run, trial, in_hand)
     if _cost(problem, moved) <= settled:
         plan = moved
         proved += trial
@@ -374,7 +376,7 @@ def solve_exact(problem: Problem, time_limit: float) -> Plan:
         # are and only the nights move (so the nights are not proved the best possible).
         for (pid, k), var in built.x.items():
             m.add(var == int(pid in plan.pairs.get(k, ())))
-        plan = _nights_and_bands(built, problem, plan, run, [])
+        plan = _nights_and_bands(built, problem, plan, run, [], in_hand)
 
     gap["proved"] = proved
     plan.optimality_gap = gap
@@ -387,6 +389,24 @@ def solve_exact(problem: Problem, time_limit: float) -> Plan:
     return plan
 
 
+NIGHTS_FOR_PAIRS_S = 0.05
+
+
+def _nights_for_these_pairs(built, problem, plan) -> Plan:
+    """The nights and bands the pairs in hand allow (a small model: only the nights are free),
+    as the warm start of the search where the people may move too."""
+    objective = _nights_objective(built)
+    built.hint(plan)
+    fixed = built.model.clone()
+    for (pid, k), var in built.x.items():
+        fixed.add(var == int(pid in plan.pairs.get(k, ())))
+    fixed.maximize(objective)
+    solver = _solver(problem, NIGHTS_FOR_PAIRS_S)
+    if solver.solve(fixed) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return built.plan_from(solver), solver.objective_value
+    return plan, None
+
+
 def _keep_past_pairs_apart(built) -> None:
     past = [tuple(pair) for pair, n in built.problem.past_pairs.items() if n > 0 and len(pair) == 2]
     for slot in built.slots:
@@ -396,8 +416,11 @@ def _keep_past_pairs_apart(built) -> None:
                 built.model.add(xa + xb <= 1)
 
 
-def _nights_and_bands(built, problem, plan, run, proved) -> Plan:
-    """(d) a night for each willing visitor owed one, then (e) preferred bands."""
+def _nights_objective(built):
+    """(d) each night given to a willing visitor owed one outweighs (e) every preference.
+    Made once per model (it adds variables)."""
+    if built.nights_objective is not None:
+        return built.nights_objective
     m = built.model
     owed = []
     for p in built.people:
@@ -417,11 +440,20 @@ def _nights_and_bands(built, problem, plan, run, proved) -> Plan:
         if NIGHT in bands and (pid, k) in built.y:
             liked.append(built.y[pid, k])
     weight = len(built.x) + 1  # one more night given outweighs every preference
+    built.nights_objective = weight * sum(owed) + sum(liked)
+    return built.nights_objective
+
+
+def _nights_and_bands(built, problem, plan, run, proved, in_hand=None) -> Plan:
+    """(d) a night for each willing visitor owed one, then (e) preferred bands; the plan in
+    hand (worth `in_hand`) stays unless the search finds better."""
     built.hint(plan)
-    solver, status = run(PHASE_SHARE[3], weight * sum(owed) + sum(liked), True)
+    solver, status = run(PHASE_SHARE[3], _nights_objective(built), True)
     if status == cp_model.OPTIMAL:
         proved.append("nights_and_bands")
-    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and (
+        in_hand is None or solver.objective_value >= in_hand
+    ):
         return built.plan_from(solver)
     return plan
 
