@@ -100,6 +100,7 @@ class RotaPeriodViewSet(RowIdLookup, ValidatedDataMixin, viewsets.ReadOnlyModelV
                     "preferred_bands": saved.preferred_bands,
                     "nights_ok": saved.nights_ok,
                     "max_visits_per_month": saved.max_visits_per_month,
+                    "max_visits_per_period": saved.max_visits_per_period,
                     "revision": saved.revision,
                 }
             ).data

@@ -734,6 +734,14 @@ class AvailabilitySerializer(serializers.Serializer):
     )
     nights_ok = serializers.BooleanField(default=False)
     max_visits_per_month = serializers.IntegerField(min_value=0, max_value=8, default=2)
+    max_visits_per_period = serializers.IntegerField(
+        min_value=0,
+        max_value=26,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Most visits in the whole period; null: only the monthly maximum applies.",
+    )
     revision = serializers.IntegerField(
         min_value=0,
         max_value=REVISION_MAX,

@@ -457,3 +457,18 @@ SENTRY_ENABLED = init_sentry(
 # and media storage; when this token is set it must be given (`Authorization: Bearer <token>` or
 # ?token=), so the deep checks cannot be used to load the app from outside.
 ICV_HEALTHZ_TOKEN = env_str("ICV_HEALTHZ_TOKEN")
+
+# --- The rota solver (issue 19) ----------------------------------------------------------------
+# The exact solver's budget per scheme-quarter, in CP-SAT's deterministic seconds (so a plan does
+# not depend on the machine's load); the greedy plan stands if nothing better is found in time.
+# 0 keeps the greedy plan. Default 1.5 s (bench/rota.py: the national run within 60 s on 2 cores);
+# tests use 1 s so the suite stays quick.
+_rota_limit = env_str("ICV_ROTA_TIME_LIMIT_SECONDS", "1" if TESTING else "1.5")
+try:
+    ICV_ROTA_TIME_LIMIT_SECONDS = float(_rota_limit)
+except ValueError:
+    raise ImproperlyConfigured(
+        f"ICV_ROTA_TIME_LIMIT_SECONDS must be a number of seconds, not {_rota_limit!r}"
+    ) from None
+if not 0 <= ICV_ROTA_TIME_LIMIT_SECONDS <= 600:
+    raise ImproperlyConfigured("ICV_ROTA_TIME_LIMIT_SECONDS must be from 0 to 600 seconds.")

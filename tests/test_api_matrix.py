@@ -47,7 +47,7 @@ EXPECTED = {
     "POST rota-period-generate": "403 403 403 409 404 404 404 401",
     "POST rota-period-list": "400 400 400 400 400 400 400 401",
     # The world's rota was published before anyone was told (no `told` record): publishing
-    # again tells everyone on it. With nothing changed since, it would be 409 (test_rota_publishing).
+    # again tells everyone on it. Nothing changed since: 409 (tests/test_rota_publishing.py).
     "POST rota-period-publish": "403 403 403 200 404 404 404 401",
     "POST rota-slot-offer": "201 409 404 403 404 404 404 401",
     "POST rota-slot-status": "403 403 404 400 404 404 404 401",

@@ -153,6 +153,7 @@ def test_periods_open_generate_and_take_availability(client, db):
     assert response.status_code == 200, response.json()
     assert response.json()["unavailable_weeks"] == [first_week]
     assert response.json()["revision"] == 1
+    assert response.json()["max_visits_per_period"] is None  # not given: the monthly one only
     # Another tab, still thinking none was given, cannot overwrite it.
     twice = call(client, "visitor", "put", path, given)
     assert twice.status_code == 409 and twice.json()["code"] == "stale_revision"
@@ -160,6 +161,10 @@ def test_periods_open_generate_and_take_availability(client, db):
         client, "visitor", "put", path, {"unavailable_weeks": ["2001-01-01"], "revision": 1}
     )
     assert wrong.status_code == 400 and wrong.json()["code"] == "week_not_in_period"
+    quarterly = call(client, "visitor", "put", path, {"max_visits_per_period": 4, "revision": 1})
+    assert quarterly.status_code == 200 and quarterly.json()["max_visits_per_period"] == 4
+    too_many = call(client, "visitor", "put", path, {"max_visits_per_period": 99, "revision": 2})
+    assert too_many.status_code == 400
     someone = call(client, "visitor", "put", path, {"user": persona("partner").pk, "revision": 0})
     assert someone.status_code == 403
     generated = call(client, "manager", "post", f"/api/rota/periods/{period['id']}/generate/")

@@ -3,6 +3,7 @@ swaps, secrecy from the force, reminders, calendar feeds and who may open which 
 
 import datetime
 import io
+import re
 
 import pytest
 from django.core import mail
@@ -328,6 +329,10 @@ def test_the_manager_pages(client, manager, next_quarter, visitor):
     assert page.status_code == 200
     html = page.content.decode()
     assert "Slots with a pair" in html and "Completion by suite" in html
+    # The manager is told how good the draft is and how the solver came by it.
+    said = re.search(r"Draft rota made: (\d+) of (\d+) slots filled \(at most (\d+) can", html)
+    assert said and int(said[1]) <= int(said[3]) <= int(said[2])
+    assert any(str(label) in html for label in rota.SOLVER_METHODS.values())
     slot = next_quarter.slots.filter(suite__name="King's Lynn").first()
     other = slot.visitors.first()
     check = client.post(
@@ -478,3 +483,52 @@ def test_availability_from_a_second_tab_does_not_overwrite_the_first(client, nex
     assert "Someone else changed this" in refused.content.decode()
     saved = visitor.availability.get(period=next_quarter)
     assert saved.unavailable_weeks == weeks[:1] and saved.revision == 1
+
+
+def test_a_maximum_for_the_period_is_validated_kept_and_obeyed(next_quarter, manager, visitor):
+    from visits.services import subject_access
+
+    with pytest.raises(Exception) as error:
+        rota.set_availability(
+            actor=visitor,
+            period=next_quarter,
+            user=visitor,
+            data=availability(max_visits_per_period=99),
+        )
+    assert error.value.code == "bad_period_maximum"
+    assert error.value.field == "max_visits_per_period"
+    saved = rota.set_availability(
+        actor=visitor,
+        period=next_quarter,
+        user=visitor,
+        data=availability(max_visits_per_month=3, max_visits_per_period=2),
+    )
+    assert saved.max_visits_per_period == 2
+    problem = rota.build_problem(next_quarter)
+    assert next(p for p in problem.people if p.id == visitor.pk).max_per_quarter == 2
+    figures = rota.generate(actor=manager, period=next_quarter)
+    assert RotaSlot.objects.filter(period=next_quarter, visitors=visitor).count() <= 2
+    assert figures.over_quarter_maximum == figures.hard_rule_breaches == 0
+    assert figures.method in ("optimal", "feasible within time limit", "greedy fallback")
+    assert figures.filled == figures.most_fillable
+    export = subject_access.export(actor=manager, person=visitor, scheme=next_quarter.scheme)
+    assert export["availability"][0]["max_visits_per_period"] == 2
+
+
+def test_the_availability_page_takes_a_maximum_for_the_period(client, next_quarter, visitor):
+    client.force_login(visitor)
+    url = reverse("rota-availability", args=[next_quarter.pk])
+    page = client.get(url)
+    assert "Most visits in this period (optional)" in page.text
+    saved = client.post(
+        url, {"max_visits_per_month": "2", "max_visits_per_period": "3", "revision": "0"}
+    )
+    assert saved.status_code == 302
+    assert visitor.availability.get(period=next_quarter).max_visits_per_period == 3
+    again = client.get(url)
+    assert 'name="max_visits_per_period" value="3"' in again.text
+    bad = client.post(
+        url, {"max_visits_per_month": "2", "max_visits_per_period": "-1", "revision": "1"}
+    )
+    assert bad.status_code == 400
+    assert visitor.availability.get(period=next_quarter).max_visits_per_period == 3

@@ -289,16 +289,17 @@ def test_a_hand_change_that_breaks_the_conflict_rule_shows_in_the_panel(client, 
     client.force_login(manager)
     text = panel(client, draft)
     assert "Nobody at a suite they have a conflict with</th><td><strong>Broken" in text
-    assert "hard rule is broken" in text
+    # Vera's other slots (they differ with the period's seed) may make this one her second
+    # that week or month: the line above the table counts every broken row.
+    broken = sum(1 for row in rota.quality_rows(rota_figures(draft)) if row.rule and row.broken)
+    assert broken >= 1
+    said = "1 hard rule is broken" if broken == 1 else f"{broken} hard rules are broken"
+    assert said in text
 
 
 def test_a_hand_change_that_puts_someone_in_twice_in_a_week_shows_in_the_panel(
     client, manager, draft
 ):
-    if not hasattr(rota_figures(draft), "twice_in_a_week"):
-        pytest.skip(
-            "scheduling.Figures has no twice_in_a_week yet (the solver part of issue 19 adds it)"
-        )
     week = draft.starts_on
     first, second = [s for s in filled_slots(draft) if s.week_starts_on == week][:2]
     twice = first.visitors.first()
@@ -307,6 +308,10 @@ def test_a_hand_change_that_puts_someone_in_twice_in_a_week_shows_in_the_panel(
     client.force_login(manager)
     text = panel(client, draft)
     assert "Nobody twice in one week</th><td><strong>Broken once" in text
+
+
+def test_the_panel_has_a_row_for_every_hard_rule_the_figures_count():
+    assert sorted(name for name, _ in rota.HARD_RULE_ROWS) == sorted(scheduling.HARD_RULE_FIGURES)
 
 
 # --- The calendar feed --------------------------------------------------------------------------

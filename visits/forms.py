@@ -936,6 +936,14 @@ class AvailabilityForm(RevisionForm):
         label="Most visits a month",
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
+    max_visits_per_period = forms.IntegerField(
+        min_value=0,
+        max_value=26,
+        required=False,
+        label=_("Most visits in this period (optional)"),
+        help_text=_("Leave empty if the monthly maximum is enough."),
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
 
     def __init__(self, *args, weeks, **kwargs):
         super().__init__(*args, **kwargs)

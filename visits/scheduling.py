@@ -20,6 +20,7 @@ problem, for the benchmark's optimality gap.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import itertools
 import random
@@ -32,6 +33,7 @@ EVENING = "evening"
 WEEKEND = "weekend"
 NIGHT = "night"
 BANDS = (WEEKDAY_DAY, EVENING, WEEKEND, NIGHT)
+DAY_BANDS = (WEEKDAY_DAY, EVENING, WEEKEND)
 
 # Score weights. A repeated pair costs more than a visit of imbalance, so pairs rotate unless
 # that would leave someone a whole visit behind.
@@ -50,6 +52,16 @@ class Person:
     nights_ok: bool = False
     preferred_bands: frozenset[str] = frozenset()
     needs_night: bool = False  # willing, and no night visit in the past year
+    max_per_quarter: int | None = None  # None: only the monthly maximum limits them
+    nights_promised: int = 1  # nights a year a willing visitor agreed to (the form's promise)
+    nights_past_year: int = 0  # nights already done in the year before the period
+
+    @property
+    def nights_left(self) -> int:
+        """Night visits this period may still give them without breaking the promise."""
+        if not self.nights_ok:
+            return 0
+        return max(0, self.nights_promised - self.nights_past_year)
 
 
 @dataclass(frozen=True)
@@ -73,6 +85,12 @@ class Plan:
     pairs: dict[Hashable, tuple[int, ...]]
     bands: dict[Hashable, str]
     unfilled: dict[Hashable, str]  # slot key -> why nobody could be found
+    # "optimal", "feasible within time limit" or "greedy fallback" (or "greedy": asked for).
+    method: str = "greedy"
+    # From the solver's bounds: {"filled_bound": most slots any plan fills, "deviation_bound":
+    # the least worst deviation possible, "proved": which aims were proved optimal}.
+    optimality_gap: dict = field(default_factory=dict)
+    most_fillable: int | None = None  # the most slots fillable together, when known
 
 
 @dataclass(frozen=True)
@@ -90,7 +108,9 @@ class Breach:
             "twice_in_week": f"{who} already has a visit that week.",
             "trainee_unmentored": f"{who} is a trainee and needs an experienced partner.",
             "over_maximum": f"{who} would be over their monthly maximum.",
+            "over_quarter_maximum": f"{who} would be over their maximum for the period.",
             "no_nights": f"{who} does not do night visits.",
+            "over_night_promise": f"{who} has had the night visits they agreed to this year.",
         }[self.rule]
 
 
@@ -101,26 +121,35 @@ def month_of(week: datetime.date) -> tuple[int, int]:
 
 def capacity(person: Person, weeks: Iterable[datetime.date]) -> int:
     """The most visits a person can make in these weeks: one a week, at most their monthly
-    maximum in each month."""
+    maximum in each month and their maximum for the period."""
     per_month = Counter(month_of(w) for w in set(weeks) if w not in person.unavailable_weeks)
-    return sum(min(n, person.max_per_month) for n in per_month.values())
+    most = sum(min(n, person.max_per_month) for n in per_month.values())
+    if person.max_per_quarter is not None:
+        most = min(most, person.max_per_quarter)
+    return most
+
+
+def available_weeks(person: Person, weeks: Iterable[datetime.date]) -> int:
+    return sum(1 for w in set(weeks) if w not in person.unavailable_weeks)
 
 
 def fair_shares(people: list[Person], weeks: Iterable[datetime.date], seats: int) -> dict:
-    """Share the seats (two a slot) out equally, but nobody beyond their capacity: the
-    water level L at which sum(min(capacity, L)) == seats."""
+    """Share the seats (two a filled slot) in proportion to the weeks each person is
+    available, but nobody beyond their capacity: share = min(capacity, L * weeks available)
+    at the level L where the shares add up to the seats (docs/rota.md has a worked example)."""
     weeks = list(weeks)
     caps = {p.id: capacity(p, weeks) for p in people}
+    free = {p.id: available_weeks(p, weeks) if caps[p.id] else 0 for p in people}
     if sum(caps.values()) <= seats:
         return {pid: float(c) for pid, c in caps.items()}
-    low, high = 0.0, float(max(caps.values(), default=0))
+    low, high = 0.0, float(max((caps[p] / free[p] for p in caps if free[p]), default=0))
     for _ in range(60):
         level = (low + high) / 2
-        if sum(min(c, level) for c in caps.values()) < seats:
+        if sum(min(caps[p], level * free[p]) for p in caps) < seats:
             low = level
         else:
             high = level
-    return {pid: min(float(c), high) for pid, c in caps.items()}
+    return {pid: min(float(caps[pid]), high * free[pid]) for pid in caps}
 
 
 class _State:
@@ -161,7 +190,15 @@ class _State:
             ("conflict", slot.suite in person.conflicts),
             ("twice_in_week", self.weeks[pid][slot.week] > 0),
             ("over_maximum", self.months[pid][month_of(slot.week)] >= person.max_per_month),
+            (
+                "over_quarter_maximum",
+                person.max_per_quarter is not None and self.load[pid] >= person.max_per_quarter,
+            ),
             ("no_nights", band == NIGHT and not person.nights_ok),
+            (
+                "over_night_promise",
+                band == NIGHT and person.nights_ok and self.nights[pid] >= person.nights_left,
+            ),
         ]
         return [rule for rule, broken in checks if broken]
 
@@ -229,7 +266,20 @@ def _bands_for(slots: list[Slot], rng: random.Random) -> dict[Hashable, str]:
     return chosen
 
 
-def solve(problem: Problem) -> Plan:
+DEFAULT_TIME_LIMIT_SECONDS = 1.5
+
+
+def solve(problem: Problem, time_limit: float = DEFAULT_TIME_LIMIT_SECONDS) -> Plan:
+    """The production method: the exact CP-SAT model (visits.rota_solver) warm-started from
+    the greedy plan, which stays the answer if the time limit passes without a better one."""
+    from visits import rota_solver  # the model needs this module's data types
+
+    return rota_solver.solve_exact(problem, time_limit=time_limit)
+
+
+def solve_greedy(problem: Problem) -> Plan:
+    """Week by week, hardest slot first, then repair passes: fast, never breaks a hard rule,
+    not always the best plan. The exact solver's warm start and fallback."""
     rng = random.Random(problem.seed)
     weeks = sorted({s.week for s in problem.slots})
     shares = fair_shares(problem.people, weeks, 2 * len(problem.slots))
@@ -300,7 +350,9 @@ def _why_unfilled(slot: Slot, band: str, state: _State) -> str:
         "conflict": "have a conflict with the suite",
         "twice_in_week": "already visit that week",
         "over_maximum": "are at their monthly maximum",
+        "over_quarter_maximum": "are at their maximum for the period",
         "no_nights": "do not do nights",
+        "over_night_promise": "have had their night this year",
     }
     parts = [f"{n} {labels[rule]}" for rule, n in sorted(reasons.items()) if n]
     if free == 1:
@@ -492,30 +544,66 @@ def _chain_move(plan: Plan, state: _State, slots, giver: int, under: list, gaps:
 # --- Figures ------------------------------------------------------------------------------------
 
 
+# The figures that count breaches of a hard rule, one each; the quality panel has a row for each.
+HARD_RULE_FIGURES = (
+    "not_a_pair",
+    "trainees_without_mentor",
+    "conflicts",
+    "unavailable_week",
+    "twice_in_a_week",
+    "over_monthly_maximum",
+    "over_quarter_maximum",
+    "no_nights",
+    "over_night_promise",
+)
+
+
 @dataclass
 class Figures:
     filled: int
-    fillable: int
+    most_fillable: int  # the most slots any plan fills together (the exact solver's optimum)
     slots: int
     largest_fair_deviation: float
     repeated_pairs: int
-    trainees_without_mentor: int
-    conflicts: int
-    band_spread: int  # largest (most - fewest) of one band across a suite's slots
+    band_spread: int  # largest (most - fewest) of one day band across a suite's slots
     willing_without_night: int
+    # One count per hard rule, read from the plan alone, so a hand change that breaks a rule
+    # shows: breaches in filled slots (a rule broken between two slots counts once).
+    trainees_without_mentor: int = 0
+    conflicts: int = 0
+    unavailable_week: int = 0
+    twice_in_a_week: int = 0
+    over_monthly_maximum: int = 0
+    over_quarter_maximum: int = 0
+    over_night_promise: int = 0
+    not_a_pair: int = 0  # fewer or more than two distinct visitors, or someone not on the rota
+    no_nights: int = 0
+    # How the plan was made (Plan.method) and the solver's bounds (Plan.optimality_gap).
+    method: str = ""
+    optimality_gap: dict = field(default_factory=dict)
+
+    @property
+    def fillable(self) -> int:
+        """The old name, kept for readers of it: now the most fillable together."""
+        return self.most_fillable
+
+    @property
+    def hard_rule_breaches(self) -> int:
+        return sum(getattr(self, name) for name in HARD_RULE_FIGURES)
 
     def line(self) -> str:
         return (
-            f"filled {self.filled}/{self.fillable} (of {self.slots} slots), "
-            f"largest deviation from fair load {self.largest_fair_deviation:.2f}, "
-            f"repeated pairs {self.repeated_pairs}, trainees without a mentor "
-            f"{self.trainees_without_mentor}, conflicts {self.conflicts}, time-band spread "
-            f"{self.band_spread}, willing visitors without a night {self.willing_without_night}"
+            f"filled {self.filled}/{self.most_fillable} fillable together (of {self.slots} "
+            f"slots), largest deviation from fair load {self.largest_fair_deviation:.2f}, "
+            f"repeated pairs {self.repeated_pairs}, hard-rule breaches "
+            f"{self.hard_rule_breaches}, time-band spread {self.band_spread}, willing visitors "
+            f"without a night {self.willing_without_night}"
         )
 
 
 def fillable_slots(problem: Problem) -> int:
-    """Slots that have, on their own, two visitors able to take them (one experienced)."""
+    """Slots that have, on their own, two visitors able to take them (one experienced). An
+    upper bound only: slots compete for the same people (see `most_fillable`)."""
     n = 0
     empty = _State(problem)
     for slot in problem.slots:
@@ -526,6 +614,14 @@ def fillable_slots(problem: Problem) -> int:
                 n += 1
                 break
     return n
+
+
+def most_fillable(problem: Problem, time_limit: float = DEFAULT_TIME_LIMIT_SECONDS) -> int:
+    """The most slots that can be filled together under every hard rule (CP-SAT's proved
+    optimum, or its bound when the time limit passes first)."""
+    from visits import rota_solver
+
+    return rota_solver.most_fillable(problem, time_limit=time_limit)
 
 
 def figures(problem: Problem, plan: Plan) -> Figures:
@@ -548,23 +644,34 @@ def figures(problem: Problem, plan: Plan) -> Figures:
     for slot in problem.slots:
         if slot.key in filled_keys:
             per_suite[slot.suite][plan.bands.get(slot.key)] += 1
+    # Nights are few by promise (one a year for the willing), so the spread is of the day bands.
     spread = max(
-        (max(c[b] for b in BANDS) - min(c[b] for b in BANDS) for c in per_suite.values()),
+        (max(c[b] for b in DAY_BANDS) - min(c[b] for b in DAY_BANDS) for c in per_suite.values()),
         default=0,
     )
     nights = {pid for key, pair in plan.pairs.items() if plan.bands[key] == NIGHT for pid in pair}
+    best = plan.most_fillable if plan.most_fillable is not None else most_fillable(problem)
     return Figures(
         filled=len(plan.pairs),
-        fillable=fillable_slots(problem),
+        most_fillable=best,
         slots=len(problem.slots),
         largest_fair_deviation=deviation,
         repeated_pairs=repeated,
-        trainees_without_mentor=rules["trainee_unmentored"],
-        conflicts=rules["conflict"],
         band_spread=spread,
         willing_without_night=sum(
-            1 for p in problem.people if p.needs_night and p.id not in nights
+            1 for p in problem.people if p.needs_night and p.nights_left and p.id not in nights
         ),
+        trainees_without_mentor=rules["trainee_unmentored"],
+        conflicts=rules["conflict"],
+        unavailable_week=rules["unavailable"],
+        twice_in_a_week=rules["twice_in_week"],
+        over_monthly_maximum=rules["over_maximum"],
+        over_quarter_maximum=rules["over_quarter_maximum"],
+        over_night_promise=rules["over_night_promise"],
+        not_a_pair=rules["not_a_pair"] + rules["not_eligible"],
+        no_nights=rules["no_nights"],
+        method=plan.method,
+        optimality_gap=dict(plan.optimality_gap),
     )
 
 
@@ -573,7 +680,7 @@ def figures(problem: Problem, plan: Plan) -> Figures:
 
 def _plan_cost(problem: Problem, plan: Plan) -> tuple:
     """Lower is better: unfilled slots, then the largest deviation, then repeated pairs."""
-    f = figures(problem, plan)
+    f = figures(problem, dataclasses.replace(plan, most_fillable=0))
     return (f.slots - f.filled, round(f.largest_fair_deviation, 6), f.repeated_pairs)
 
 

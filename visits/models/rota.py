@@ -100,6 +100,8 @@ class Availability(models.Model):
     preferred_bands = models.JSONField(default=list, blank=True)
     nights_ok = models.BooleanField(default=False)
     max_visits_per_month = models.PositiveSmallIntegerField(default=2)
+    # Many visitors think in visits a quarter: empty means only the monthly maximum applies.
+    max_visits_per_period = models.PositiveSmallIntegerField(null=True, blank=True)
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

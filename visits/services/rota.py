@@ -8,8 +8,10 @@ import datetime
 import hashlib
 import json
 import secrets
+from collections import Counter
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import F, Prefetch
@@ -37,6 +39,7 @@ from visits.workdays import monday_of
 
 ROSTERED_STATUSES = (VisitorStatus.ACTIVE, VisitorStatus.TRAINEE)
 MAX_VISITS_PER_MONTH = 8
+MAX_VISITS_PER_PERIOD = 26  # two a week for a quarter: more is surely a typing slip
 # Breaches a visitor may be told about another person: whether they are a trainee is on the
 # list of people every visiting member sees.
 SHOWN_TO_ALL = {"trainee_unmentored"}
@@ -111,6 +114,7 @@ class AvailabilityInput:
     preferred_bands: list[str]
     nights_ok: bool
     max_visits_per_month: int
+    max_visits_per_period: int | None = None  # None: only the monthly maximum
 
 
 def set_availability(
@@ -157,6 +161,15 @@ def set_availability(
             code="bad_maximum",
             field="max_visits_per_month",
         )
+    if data.max_visits_per_period is not None and not (
+        0 <= data.max_visits_per_period <= MAX_VISITS_PER_PERIOD
+    ):
+        raise DomainError(
+            gettext("Give a number from 0 to %(most)d, or leave it empty.")
+            % {"most": MAX_VISITS_PER_PERIOD},
+            code="bad_period_maximum",
+            field="max_visits_per_period",
+        )
     with transaction.atomic():
         availability = Availability.objects.select_for_update().filter(
             period=period, user=user
@@ -167,6 +180,7 @@ def set_availability(
         availability.preferred_bands = [b for b in TimeBand.values if b in data.preferred_bands]
         availability.nights_ok = data.nights_ok
         availability.max_visits_per_month = data.max_visits_per_month
+        availability.max_visits_per_period = data.max_visits_per_period
         availability.entered_by = actor
         availability.revision += 1
         availability.save()
@@ -208,13 +222,13 @@ def build_problem(
         .prefetch_related("visitors")
     )
     past_pairs: dict[frozenset, int] = {}
-    had_night: set[int] = set()
+    nights_done: Counter = Counter()  # night visits in the year before the period
     for slot in earlier:
         ids = [u.pk for u in slot.visitors.all()]
         if len(ids) == 2:
             past_pairs[frozenset(ids)] = past_pairs.get(frozenset(ids), 0) + 1
         if slot.time_band == TimeBand.NIGHT:
-            had_night.update(ids)
+            nights_done.update(ids)
     people = []
     for m in members:
         a = given.get(m.user_id)
@@ -229,9 +243,11 @@ def build_problem(
                 ),
                 # Nobody answered for: assume the scheme's usual load, no nights.
                 max_per_month=a.max_visits_per_month if a else 2,
+                max_per_quarter=a.max_visits_per_period if a else None,
                 nights_ok=nights_ok,
                 preferred_bands=frozenset(a.preferred_bands if a else ()),
-                needs_night=nights_ok and m.user_id not in had_night,
+                needs_night=nights_ok and not nights_done[m.user_id],
+                nights_past_year=nights_done[m.user_id],
             )
         )
     if slots is None:
@@ -277,7 +293,7 @@ def generate(*, actor, period: RotaPeriod) -> scheduling.Figures:
             scheduling.Slot(key=key, suite=slot.suite_id, week=slot.week_starts_on)
             for key, slot in keyed.items()
         ]
-        plan = scheduling.solve(problem)
+        plan = scheduling.solve(problem, time_limit=settings.ICV_ROTA_TIME_LIMIT_SECONDS)
         memberships = RotaSlot.visitors.through
         links = []
         for key, slot in keyed.items():
@@ -294,7 +310,12 @@ def generate(*, actor, period: RotaPeriod) -> scheduling.Figures:
             action="rota.generated",
             obj=period,
             scheme=period.scheme,
-            detail={"filled": figures.filled, "slots": figures.slots},
+            detail={
+                "filled": figures.filled,
+                "slots": figures.slots,
+                "most_fillable": figures.most_fillable,
+                "method": plan.method,
+            },
         )
     return figures
 
@@ -353,13 +374,40 @@ class QualityRow:
 
 # The hard rules the solver never breaks and a hand change can: (Figures attribute, label).
 # A rule whose attribute the figures do not have (yet) has no row rather than a made-up one.
+# How the solver came by its plan (`Plan.method`), said to the manager.
+SOLVER_METHODS = {
+    "optimal": _lazy("the best plan there is, proved by the solver"),
+    "feasible within time limit": _lazy(
+        "the best plan the solver found in its time; the figures below say how far from the "
+        "best it can be"
+    ),
+    "greedy fallback": _lazy("the quick method's plan: the solver found none better in its time"),
+}
+
+
+def generated_message(figures) -> str:
+    """What the manager is told when a draft rota is made."""
+    return gettext(
+        "Draft rota made: %(filled)d of %(slots)d slots filled (at most %(most)d can be filled "
+        "together); %(method)s. Review it, change what you need, then publish."
+    ) % {
+        "filled": figures.filled,
+        "slots": figures.slots,
+        "most": figures.most_fillable,
+        "method": SOLVER_METHODS.get(figures.method, figures.method),
+    }
+
+
+# One row for each hard rule `scheduling.Figures` counts (a test checks none is left out).
 HARD_RULE_ROWS = (
+    ("not_a_pair", _lazy("Every visit has two different visitors from the rota")),
     ("twice_in_a_week", _lazy("Nobody twice in one week")),
     ("conflicts", _lazy("Nobody at a suite they have a conflict with")),
     ("trainees_without_mentor", _lazy("No trainee without an experienced partner")),
     ("unavailable_week", _lazy("Nobody in a week they cannot do")),
     ("over_monthly_maximum", _lazy("Nobody over their monthly maximum")),
     ("over_quarter_maximum", _lazy("Nobody over their quarterly maximum")),
+    ("no_nights", _lazy("Nobody on a night who does not do nights")),
     ("over_night_promise", _lazy("Nobody given more nights than they agreed to")),
 )
 
@@ -367,16 +415,15 @@ HARD_RULE_ROWS = (
 def quality_rows(figures) -> list[QualityRow]:
     """The quality panel, from `scheduling.figures` of the rota as it stands (hand changes
     included): the aims, then a row for every hard rule the figures count."""
-    fillable = getattr(figures, "most_fillable", None)
+    fillable = figures.most_fillable
     filled = gettext("%(filled)d of %(slots)d") % {"filled": figures.filled, "slots": figures.slots}
-    if fillable is not None:
-        filled += " " + gettext("(at most %(n)d can be filled together)") % {"n": fillable}
+    filled += " " + gettext("(at most %(n)d can be filled together)") % {"n": fillable}
     rows = [
         QualityRow(
             gettext("Slots with a pair"),
             filled,
             rule=False,
-            broken=figures.filled < (fillable if fillable is not None else figures.slots),
+            broken=figures.filled < fillable,
         ),
         QualityRow(
             gettext("Largest gap from a fair share"),
@@ -395,9 +442,7 @@ def quality_rows(figures) -> list[QualityRow]:
         ),
     ]
     for attribute, label in HARD_RULE_ROWS:
-        count = getattr(figures, attribute, None)
-        if count is None:
-            continue
+        count = getattr(figures, attribute)
         value = (
             ngettext("Broken once", "Broken %(n)d times", count) % {"n": count}
             if count

@@ -81,6 +81,7 @@ def export(*, actor, person, scheme) -> dict:
                 "preferred_bands": a.preferred_bands,
                 "nights_ok": a.nights_ok,
                 "max_visits_per_month": a.max_visits_per_month,
+                "max_visits_per_period": a.max_visits_per_period,
             }
             for a in Availability.objects.filter(user=person, period__scheme=scheme)
             .select_related("period")

@@ -246,6 +246,7 @@ def availability(request, pk):
             "preferred_bands": current.preferred_bands,
             "nights_ok": current.nights_ok,
             "max_visits_per_month": current.max_visits_per_month,
+            "max_visits_per_period": current.max_visits_per_period,
             "revision": current.revision,
         }
         if current
@@ -440,11 +441,7 @@ def period_generate(request, pk):
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(
-            request,
-            f"Draft rota made: {figures.filled} of {figures.slots} slots filled. "
-            "Review it, change what you need, then publish.",
-        )
+        messages.success(request, rota.generated_message(figures))
     return redirect("rota-period", pk=period.pk)
 
 
