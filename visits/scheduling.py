@@ -266,7 +266,7 @@ def _bands_for(slots: list[Slot], rng: random.Random) -> dict[Hashable, str]:
     return chosen
 
 
-DEFAULT_TIME_LIMIT_SECONDS = 1.5
+DEFAULT_TIME_LIMIT_SECONDS = 3.0
 
 
 def solve(problem: Problem, time_limit: float = DEFAULT_TIME_LIMIT_SECONDS) -> Plan:
