@@ -99,6 +99,7 @@ class RotaPeriodViewSet(RowIdLookup, ValidatedDataMixin, viewsets.ReadOnlyModelV
                     "preferred_days": saved.preferred_days,
                     "preferred_bands": saved.preferred_bands,
                     "nights_ok": saved.nights_ok,
+                    "nights_a_year": saved.nights_a_year,
                     "max_visits_per_month": saved.max_visits_per_month,
                     "max_visits_per_period": saved.max_visits_per_period,
                     "revision": saved.revision,

@@ -733,6 +733,12 @@ class AvailabilitySerializer(serializers.Serializer):
         max_length=len(TimeBand.choices),
     )
     nights_ok = serializers.BooleanField(default=False)
+    nights_a_year = serializers.IntegerField(
+        min_value=1,
+        max_value=4,
+        default=1,
+        help_text="At most this many night visits a year, when nights_ok (the promise: one).",
+    )
     max_visits_per_month = serializers.IntegerField(min_value=0, max_value=8, default=2)
     max_visits_per_period = serializers.IntegerField(
         min_value=0,

@@ -163,6 +163,12 @@ def test_periods_open_generate_and_take_availability(client, db):
     assert wrong.status_code == 400 and wrong.json()["code"] == "week_not_in_period"
     quarterly = call(client, "visitor", "put", path, {"max_visits_per_period": 4, "revision": 1})
     assert quarterly.status_code == 200 and quarterly.json()["max_visits_per_period"] == 4
+    assert quarterly.json()["nights_a_year"] == 1  # not given: the promise, one a year
+    nights = call(client, "visitor", "put", path, {"nights_a_year": 2, "revision": 2})
+    assert nights.status_code == 200 and nights.json()["nights_a_year"] == 2
+    too_many_nights = call(client, "visitor", "put", path, {"nights_a_year": 7, "revision": 3})
+    assert too_many_nights.status_code == 400
+    assert too_many_nights.json()["fields"].keys() == {"nights_a_year"}
     too_many = call(client, "visitor", "put", path, {"max_visits_per_period": 99, "revision": 2})
     assert too_many.status_code == 400
     someone = call(client, "visitor", "put", path, {"user": persona("partner").pk, "revision": 0})

@@ -14,7 +14,15 @@ from django.utils import timezone
 from tests.conftest import persona
 from tests.factories import make_period, make_slot, suite
 from visits.errors import ConflictError, NotPermitted
-from visits.models import AuditEntry, CalendarFeed, RotaPeriod, RotaSlot, Scheme, SwapRequest
+from visits.models import (
+    AuditEntry,
+    CalendarFeed,
+    RotaPeriod,
+    RotaSlot,
+    Scheme,
+    SwapRequest,
+    TimeBand,
+)
 from visits.services import rota
 
 
@@ -532,3 +540,38 @@ def test_the_availability_page_takes_a_maximum_for_the_period(client, next_quart
     )
     assert bad.status_code == 400
     assert visitor.availability.get(period=next_quarter).max_visits_per_period == 3
+
+
+def test_a_visitor_may_offer_more_than_the_one_night_a_year_and_no_more_is_planned(
+    client, next_quarter, manager, visitor
+):
+    from visits.services import subject_access
+
+    with pytest.raises(Exception) as error:
+        rota.set_availability(
+            actor=visitor, period=next_quarter, user=visitor, data=availability(nights_a_year=9)
+        )
+    assert (error.value.code, error.value.field) == ("bad_nights_a_year", "nights_a_year")
+    person = next(p for p in rota.build_problem(next_quarter).people if p.id == visitor.pk)
+    assert person.nights_promised == 1  # nothing said: the promise, one a year
+
+    client.force_login(visitor)
+    url = reverse("rota-availability", args=[next_quarter.pk])
+    assert "Night visits a year, at most" in client.get(url).text
+    saved = client.post(
+        url,
+        {"nights_ok": "on", "nights_a_year": "3", "max_visits_per_month": "2", "revision": "0"},
+    )
+    assert saved.status_code == 302
+    assert visitor.availability.get(period=next_quarter).nights_a_year == 3
+    assert 'value="3" selected' in client.get(url).text
+    person = next(p for p in rota.build_problem(next_quarter).people if p.id == visitor.pk)
+    assert (person.nights_ok, person.nights_promised) == (True, 3)
+
+    figures = rota.generate(actor=manager, period=next_quarter)
+    nights = RotaSlot.objects.filter(
+        period=next_quarter, visitors=visitor, time_band=TimeBand.NIGHT
+    ).count()
+    assert nights <= 3 and figures.over_night_promise == 0
+    export = subject_access.export(actor=manager, person=visitor, scheme=next_quarter.scheme)
+    assert export["availability"][0]["nights_a_year"] == 3

@@ -600,7 +600,14 @@ class RotaSlotAdmin(ReadOnlyAdmin):
 @admin.register(models.Availability)
 class AvailabilityAdmin(ReadOnlyAdmin):
     scheme_path = "period__scheme"
-    list_display = ["user", "period", "nights_ok", "max_visits_per_month", "max_visits_per_period"]
+    list_display = [
+        "user",
+        "period",
+        "nights_ok",
+        "nights_a_year",
+        "max_visits_per_month",
+        "max_visits_per_period",
+    ]
 
 
 @admin.register(models.SwapRequest)

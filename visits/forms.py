@@ -929,6 +929,15 @@ class AvailabilityForm(RevisionForm):
         label="I can do a night visit (22:00 to 06:00)",
         help_text="Schemes ask each willing visitor for one night visit a year.",
     )
+    nights_a_year = forms.TypedChoiceField(
+        choices=[(n, str(n)) for n in range(1, 5)],
+        coerce=int,
+        initial=1,
+        required=False,
+        empty_value=1,
+        label=_("Night visits a year, at most (if you do nights)"),
+        help_text=_("One is what the scheme asks; choose more if you are happy to do more."),
+    )
     max_visits_per_month = forms.IntegerField(
         min_value=0,
         max_value=8,

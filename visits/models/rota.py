@@ -99,6 +99,8 @@ class Availability(models.Model):
     preferred_days = models.JSONField(default=list, blank=True, help_text="0 = Monday.")
     preferred_bands = models.JSONField(default=list, blank=True)
     nights_ok = models.BooleanField(default=False)
+    # The promise is one night visit a year; a willing visitor may ask for more.
+    nights_a_year = models.PositiveSmallIntegerField(default=1)
     max_visits_per_month = models.PositiveSmallIntegerField(default=2)
     # Many visitors think in visits a quarter: empty means only the monthly maximum applies.
     max_visits_per_period = models.PositiveSmallIntegerField(null=True, blank=True)

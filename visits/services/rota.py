@@ -40,6 +40,8 @@ from visits.workdays import monday_of
 ROSTERED_STATUSES = (VisitorStatus.ACTIVE, VisitorStatus.TRAINEE)
 MAX_VISITS_PER_MONTH = 8
 MAX_VISITS_PER_PERIOD = 26  # two a week for a quarter: more is surely a typing slip
+# Nights a year a visitor may offer (the scheme asks one of each who does nights).
+MAX_NIGHTS_A_YEAR = 4
 # Breaches a visitor may be told about another person: whether they are a trainee is on the
 # list of people every visiting member sees.
 SHOWN_TO_ALL = {"trainee_unmentored"}
@@ -115,6 +117,7 @@ class AvailabilityInput:
     nights_ok: bool
     max_visits_per_month: int
     max_visits_per_period: int | None = None  # None: only the monthly maximum
+    nights_a_year: int = 1  # at most, for a visitor who does nights (the promise: one)
 
 
 def set_availability(
@@ -170,6 +173,13 @@ def set_availability(
             code="bad_period_maximum",
             field="max_visits_per_period",
         )
+    if not 1 <= data.nights_a_year <= MAX_NIGHTS_A_YEAR:
+        raise DomainError(
+            gettext("Give a number of night visits a year from 1 to %(most)d.")
+            % {"most": MAX_NIGHTS_A_YEAR},
+            code="bad_nights_a_year",
+            field="nights_a_year",
+        )
     with transaction.atomic():
         availability = Availability.objects.select_for_update().filter(
             period=period, user=user
@@ -181,6 +191,7 @@ def set_availability(
         availability.nights_ok = data.nights_ok
         availability.max_visits_per_month = data.max_visits_per_month
         availability.max_visits_per_period = data.max_visits_per_period
+        availability.nights_a_year = data.nights_a_year
         availability.entered_by = actor
         availability.revision += 1
         availability.save()
@@ -245,6 +256,7 @@ def build_problem(
                 max_per_month=a.max_visits_per_month if a else 2,
                 max_per_quarter=a.max_visits_per_period if a else None,
                 nights_ok=nights_ok,
+                nights_promised=a.nights_a_year if a else 1,
                 preferred_bands=frozenset(a.preferred_bands if a else ()),
                 needs_night=nights_ok and not nights_done[m.user_id],
                 nights_past_year=nights_done[m.user_id],

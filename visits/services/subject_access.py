@@ -80,6 +80,7 @@ def export(*, actor, person, scheme) -> dict:
                 "preferred_days": a.preferred_days,
                 "preferred_bands": a.preferred_bands,
                 "nights_ok": a.nights_ok,
+                "nights_a_year": a.nights_a_year,
                 "max_visits_per_month": a.max_visits_per_month,
                 "max_visits_per_period": a.max_visits_per_period,
             }

@@ -245,6 +245,7 @@ def availability(request, pk):
             "preferred_days": current.preferred_days,
             "preferred_bands": current.preferred_bands,
             "nights_ok": current.nights_ok,
+            "nights_a_year": current.nights_a_year,
             "max_visits_per_month": current.max_visits_per_month,
             "max_visits_per_period": current.max_visits_per_period,
             "revision": current.revision,
