@@ -9,6 +9,7 @@ meanwhile neither repeat nor skip a row, as an offset would.
 
 import base64
 import binascii
+import datetime
 import json
 from dataclasses import dataclass
 
@@ -109,6 +110,18 @@ class KeysetPagination(BasePagination):
             raise invalid
         if any(isinstance(v, float) for v in parsed):
             raise invalid
+        # The database stores datetimes in UTC: one at the calendar's edge in a far zone
+        # would overflow there (a 500), not here. PostgreSQL refuses NUL in text.
+        for value in parsed:
+            if isinstance(value, datetime.datetime):
+                try:
+                    value.astimezone(datetime.UTC)
+                except (OverflowError, ValueError):
+                    raise invalid from None
+                if not 1 < value.year < 9999:
+                    raise invalid
+            if isinstance(value, str) and "\x00" in value:
+                raise invalid
         return parsed
 
     def get_schema_operation_parameters(self, view):

@@ -234,6 +234,7 @@ DEMO_PASSWORD = env_str("ICV_DEMO_PASSWORD", "demo")
 def cache_from_url(url: str) -> dict:
     """One CACHES entry from ICV_CACHE_URL; a clear error for anything else."""
     scheme, _sep, rest = url.partition("://")
+    scheme = scheme.lower()
     if scheme == "db":
         return {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
@@ -243,11 +244,14 @@ def cache_from_url(url: str) -> dict:
             "OPTIONS": {"MAX_ENTRIES": 20000, "CULL_FREQUENCY": 3},
         }
     if scheme in ("redis", "rediss"):
-        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+        location = f"{scheme}://{rest}"
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": location}
     if scheme == "locmem":
         return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    # Only the scheme is named: the rest of the URL may hold a password.
     raise ImproperlyConfigured(
-        f"ICV_CACHE_URL must start with db://, redis://, rediss:// or locmem://, not {url!r}"
+        "ICV_CACHE_URL must start with db://, redis://, rediss:// or locmem://, "
+        f"not {scheme[:20]!r}://"
     )
 
 

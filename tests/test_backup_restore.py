@@ -9,6 +9,7 @@ keeping period since the backup is anonymised again (an old backup brings nothin
 import json
 import os
 import shutil
+import stat
 import subprocess
 import sys
 import uuid
@@ -203,7 +204,13 @@ def test_a_restored_backup_shows_the_same_report_and_keeps_retention(
     assert "Cell 2" in before["pdf_text"]
     assert not any(n.startswith("anonymised-") for n in before["old_numbers"])
 
+    # Into a folder made beforehand with loose rights: the backup is its owner's alone.
+    (tmp_path / "backup").mkdir(mode=0o755)
+    (tmp_path / "backup").chmod(0o755)
     site.manage("backup", str(tmp_path / "backup"))
+    assert stat.S_IMODE((tmp_path / "backup").stat().st_mode) == 0o700
+    for written in (path for path in (tmp_path / "backup").rglob("*") if path.is_file()):
+        assert stat.S_IMODE(written.stat().st_mode) & 0o077 == 0, written
     site.script(WORK_AFTER_BACKUP)
     site.manage("verify_audit_chain")  # the checkpoint now counts entries the backup lacks
     wipe_database()

@@ -341,6 +341,14 @@ def test_deep_healthz_asks_for_the_token_when_one_is_set(client, db, settings):
     assert client.get("/healthz").content == b"ok"  # the plain one stays open
 
 
+def test_in_production_deep_healthz_without_a_token_set_answers_nobody(client, db, settings):
+    settings.ICV_HEALTHZ_TOKEN = ""
+    settings.DEBUG = settings.TESTING = False
+    refused = client.get("/healthz?deep")
+    assert refused.status_code == 403 and b"email" not in refused.content
+    assert client.get("/healthz").content == b"ok"
+
+
 def test_deep_healthz_reveals_no_database_or_media_location(client, db):
     text = client.get("/healthz?deep").content.decode()
     database = django_settings.DATABASES["default"]

@@ -2,7 +2,9 @@
 order, ties broken by the id, NULLs last, the last page as cheap as the first, and a cursor the
 API did not make refused in words."""
 
+import base64
 import datetime
+import json
 
 import pytest
 from django.db import connection
@@ -115,6 +117,28 @@ def test_a_cursor_the_api_did_not_make_is_a_400_naming_it(client, db, cursor):
     body = response.json()
     assert body["code"] == "invalid" and "cursor" in body["fields"]
     assert "follow the `next` link" in str(body["fields"]["cursor"])
+
+
+def forged(*values) -> str:
+    return base64.urlsafe_b64encode(json.dumps(list(values)).encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    "path, cursor",
+    [
+        # A datetime at the calendar's edge in a far zone overflows in UTC (the review's 500).
+        ("/api/visits/", forged("0001-01-01", "0001-01-01T00:00:00+14:00", 1)),
+        ("/api/visits/", forged("9999-12-31", "9999-12-31T23:59:59-14:00", 1)),
+        ("/api/issues/", forged("2026-01-01", "0001-01-01T00:00:00+14:00", 1)),
+        # PostgreSQL refuses NUL in text.
+        ("/api/rota/slots/", forged("2026-01-05", "a\u0000b", 1)),
+    ],
+)
+def test_a_forged_cursor_at_the_edges_is_a_400_not_a_500(client, db, path, cursor):
+    client.force_login(persona("manager"))
+    response = client.get(f"{path}?cursor={cursor}")
+    assert response.status_code == 400, response.content
+    assert "cursor" in response.json()["fields"]
 
 
 def test_the_schema_documents_the_cursor_and_the_next_link(client, db):

@@ -359,6 +359,10 @@ def test_the_feed_shows_the_week_until_the_pair_agree_a_time_then_that_time(clie
     body = client.get(reverse("calendar-feed", args=[theirs.token])).content.decode()
     assert "BEGIN:VEVENT" in body
     assert "T194000" not in body and f"slot-{slot.pk}@" not in body
+    # A deactivated account's feed stops, whatever its membership still says.
+    one.is_active = False
+    one.save(update_fields=["is_active"])
+    assert client.get(reverse("calendar-feed", args=[feeds[one].token])).status_code == 404
 
 
 def test_the_published_period_page_says_changes_wait_in_a_fixed_number_of_queries(
@@ -375,3 +379,44 @@ def test_the_published_period_page_says_changes_wait_in_a_fixed_number_of_querie
         html = client.get(url).content.decode()
     assert "Changes since publishing have not been sent: 6 visitors" in html
     assert reverse("rota-publish", args=[draft.pk]) in html
+
+
+# --- Who may still read a rota e-mail when it is sent (the review's findings) -------------------
+
+
+def test_a_visitor_who_has_left_is_not_told_the_rota_nor_reminded(manager, draft):
+    from visits import notifications
+    from visits.models import Email, Membership, VisitorStatus
+
+    slot = filled_slots(draft)[0]
+    gone = slot.visitors.first()
+    Membership.objects.filter(user=gone, scheme=draft.scheme).update(status=VisitorStatus.LEFT)
+    preview = rota.publish_preview(draft)
+    assert gone not in [telling.user for telling in preview.visitors]
+    rota.publish(actor=manager, period=draft, notify=True)
+    assert not Email.objects.filter(to_user=gone, kind=Email.Kind.ROTA_PUBLISHED).exists()
+    # A reminder queued for them is built as nothing to send.
+    notifications.queue_rota_reminder(slot)
+    reminder = Email.objects.get(to_user=gone, kind=Email.Kind.ROTA_REMINDER)
+    assert notifications.build(reminder) is None
+
+
+def test_an_alert_queued_for_a_manager_is_not_sent_once_they_are_the_forces(manager, draft):
+    from visits import notifications
+    from visits.models import Email, Membership, Role
+    from visits.services.mail import queue_email
+
+    slot = draft.slots.first()
+    alert = queue_email(
+        kind=Email.Kind.UNCOVERED_SLOT,
+        scheme=draft.scheme,
+        to_user=manager,
+        params={"slot": slot.pk, "reason": "pair"},
+    )
+    assert notifications.build(alert) is not None
+    Membership.objects.filter(user=manager, scheme=draft.scheme, role=Role.MANAGER).update(
+        role=Role.FORCE
+    )
+    manager._icv_memberships = None  # what the worker would read afresh
+    alert = Email.objects.select_related("to_user").get(pk=alert.pk)
+    assert notifications.build(alert) is None

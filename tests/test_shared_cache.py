@@ -129,3 +129,12 @@ def test_the_cache_url_chooses_the_backend(url, backend, location):
 def test_an_unknown_cache_url_is_a_clear_error(url):
     with pytest.raises(ImproperlyConfigured, match="ICV_CACHE_URL must start with db://"):
         cache_from_url(url)
+
+
+def test_a_mistyped_cache_url_is_refused_without_printing_its_password():
+    with pytest.raises(ImproperlyConfigured) as error:
+        cache_from_url("memcache://:s3cretpass@cache.internal:11211/0")
+    assert "s3cretpass" not in str(error.value) and "cache.internal" not in str(error.value)
+    # The scheme is read whatever its case.
+    entry = cache_from_url("Redis://:s3cretpass@cache.internal:6379/0")
+    assert entry["BACKEND"].endswith("RedisCache")

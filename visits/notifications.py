@@ -14,6 +14,7 @@ from django.core.mail import EmailMessage
 from django.urls import reverse
 from django.utils.translation import gettext, ngettext
 
+from visits import permissions
 from visits.models import Email, Issue, Membership, Role, RotaPeriod, RotaSlot, SwapRequest, Visit
 from visits.services.mail import queue_email
 from visits.workdays import add_working_days
@@ -38,6 +39,19 @@ def _recipient(email: Email):
     """The user an e-mail is for, or None if they are gone or have no address now."""
     user = email.to_user
     return user if user is not None and user.is_active else None
+
+
+def _rota_reader(email: Email):
+    """The recipient, if they may still read the scheme's rota when it is sent (a visitor who
+    has left, or someone now the force's custody lead, may not)."""
+    user = _recipient(email)
+    return user if user is not None and permissions.can_see_rota(user, email.scheme_id) else None
+
+
+def _manager(email: Email):
+    """The recipient, if they still manage the scheme when it is sent."""
+    user = _recipient(email)
+    return user if user is not None and permissions.is_manager(user, email.scheme_id) else None
 
 
 # --- The visit report ---------------------------------------------------------------------------
@@ -251,7 +265,7 @@ def build_issue_digest(email: Email) -> EmailMessage | None:
     today = datetime.date.fromisoformat(email.params["date"])
     waiting = issues_waiting(email.scheme_id, today)
     overdue, due_soon = waiting["overdue"], waiting["due_soon"]
-    if _recipient(email) is None or not any(waiting.values()):
+    if _manager(email) is None or not any(waiting.values()):
         return None
     body = [
         f"Issues in {email.scheme.name} on {today:%A %d %B %Y}.",
@@ -273,12 +287,18 @@ def build_issue_digest(email: Email) -> EmailMessage | None:
 def build_force_reminder(email: Email) -> EmailMessage | None:
     today = datetime.date.fromisoformat(email.params["date"])
     waiting = issues_waiting(email.scheme_id, today)
+    from visits.visible_issues import readable_issues
+
+    reader = _recipient(email)
+    if reader is None:
+        return None
+    readable = set(readable_issues(reader).values_list("pk", flat=True))
     mine = [
         issue
         for issue in waiting["overdue"] + waiting["due_soon"]
-        if issue.referred_to_id == email.to_user_id
+        if issue.referred_to_id == email.to_user_id and issue.pk in readable
     ]
-    if _recipient(email) is None or not mine:
+    if not mine:
         return None
     late = sum(1 for issue in mine if issue.due_on < today)
     return _message(
@@ -371,10 +391,12 @@ def build_rota_published(email: Email) -> EmailMessage | None:
     from visits.services.rota import SlotNotice
 
     period = RotaPeriod.objects.filter(pk=email.params["period"]).first()
-    if period is None or _recipient(email) is None:
+    if period is None:
         return None
     if email.params.get("manager"):
-        return _rota_manager_note(email, period)
+        return _rota_manager_note(email, period) if _manager(email) else None
+    if _rota_reader(email) is None:
+        return None
     if "slots" in email.params:
         own = [SlotNotice.from_params(n) for n in email.params["slots"]]
         lines = "\n".join(f"- {notice.line()}" for notice in own)
@@ -418,7 +440,7 @@ def _rota_manager_note(email: Email, period: RotaPeriod) -> EmailMessage:
 def build_slot_changed(email: Email) -> EmailMessage | None:
     from visits.services.rota import SlotChange
 
-    if _recipient(email) is None:
+    if _rota_reader(email) is None:
         return None
     if "changes" not in email.params:  # one slot's change, queued before publishing again
         slot = RotaSlot.objects.select_related("suite").filter(pk=email.params["slot"]).first()
@@ -444,7 +466,7 @@ def build_swap(email: Email) -> EmailMessage | None:
     swap = SwapRequest.objects.select_related("slot__suite", "offered_by", "taken_by").get(
         pk=email.params["swap"]
     )
-    if _recipient(email) is None:
+    if _rota_reader(email) is None:
         return None
     slot, link = swap.slot, _rota_link()
     if email.kind == Kind.SWAP_OFFERED:
@@ -486,7 +508,7 @@ def queue_uncovered_alert(slot: RotaSlot, today: datetime.date) -> int:
 def build_rota_reminder(email: Email) -> EmailMessage | None:
     slot = RotaSlot.objects.select_related("suite").get(pk=email.params["slot"])
     people = list(slot.visitors.all())
-    user = _recipient(email)
+    user = _rota_reader(email)
     if user is None or user not in people:
         return None
     partner = ", ".join(p.get_full_name() for p in people if p.pk != user.pk)
@@ -501,7 +523,7 @@ def build_rota_reminder(email: Email) -> EmailMessage | None:
 
 def build_uncovered_alert(email: Email) -> EmailMessage | None:
     slot = RotaSlot.objects.select_related("suite").get(pk=email.params["slot"])
-    if _recipient(email) is None:
+    if _manager(email) is None:
         return None
     why = (
         "an offered place nobody has taken"

@@ -285,6 +285,17 @@ def back_up(target: Path) -> Manifest:
     if target.exists() and any(target.iterdir()):
         raise BackupError(f"{target} is not empty: back up into a new folder.")
     target.mkdir(mode=0o700, parents=True, exist_ok=True)
+    # The backup holds every report: only its owner may read it, even in a folder someone
+    # made beforehand with looser rights, and so may every file written into it.
+    os.chmod(target, 0o700)
+    previous_umask = os.umask(0o077)
+    try:
+        return _back_up_into(target)
+    finally:
+        os.umask(previous_umask)
+
+
+def _back_up_into(target: Path) -> Manifest:
     taken_at = timezone.now()
     referenced = referenced_media()
     position = audit_position()

@@ -748,12 +748,13 @@ def publish_preview(period: RotaPeriod) -> PublishPreview:
     names = {pk: u.get_full_name() for pk, u in users.items()}
     before, now = _notices(told_before, names), _notices(told_now, names)
     visitors = []
+    members = set(rostered_members(period.scheme_id).values_list("user_id", flat=True))
     for person in sorted(before.keys() | now.keys(), key=lambda p: names.get(p, "")):
         mine = tuple(sorted(now.get(person, {}).values(), key=lambda n: (n.week, n.suite)))
         changes = () if first else tuple(_changes(before.get(person, {}), now.get(person, {})))
-        if (first or changes) and person in users:
+        # Only those still on the rota are told: a visitor who has left learns nothing more.
+        if (first or changes) and person in users and person in members:
             visitors.append(Telling(user=users[person], slots=mine, changes=changes))
-    members = list(rostered_members(period.scheme_id).values_list("user_id", flat=True))
     given = set(period.availability.values_list("user_id", flat=True))
     fingerprint = hashlib.sha256(
         json.dumps([first, told_now, told_before], sort_keys=True).encode()

@@ -308,7 +308,10 @@ def calendar_feed(request, token):
         revoked_at__isnull=True,
     )
     membership = feed.membership
-    if membership not in rota.rostered_members(membership.scheme_id):
+    # A deactivated account's feed stops too, whatever its membership still says.
+    if not membership.user.is_active or membership not in rota.rostered_members(
+        membership.scheme_id
+    ):
         raise Http404("Not on a rota")
     calendar = Calendar()
     calendar.add("prodid", "-//Independent custody visiting//icv//EN")
