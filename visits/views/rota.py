@@ -270,7 +270,9 @@ def availability(request, pk):
                 raise PermissionDenied(error.message) from None
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
-            messages.success(request, f"Availability for {period.name} saved.")
+            messages.success(
+                request, gettext("Availability for %(period)s saved.") % {"period": period.name}
+            )
             if person != request.user:
                 return redirect("rota-period", pk=period.pk)
             return redirect("my-rota")
@@ -356,7 +358,10 @@ def period_list(request):
         except DomainError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
-            messages.success(request, f"{period.name} is open for availability.")
+            messages.success(
+                request,
+                gettext("%(period)s is open for availability.") % {"period": period.name},
+            )
             return redirect("rota-period", pk=period.pk)
     periods = RotaPeriod.objects.filter(scheme_id__in=schemes).select_related("scheme")
     return render(
@@ -590,5 +595,8 @@ def slot_status(request, pk):
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, f"Slot marked {slot.get_status_display().lower()}.")
+        messages.success(
+            request,
+            gettext("Slot marked %(status)s.") % {"status": slot.get_status_display().lower()},
+        )
     return redirect("rota-period", pk=slot.period_id)
