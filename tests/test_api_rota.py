@@ -164,8 +164,17 @@ def test_periods_open_generate_and_take_availability(client, db):
     quarterly = call(client, "visitor", "put", path, {"max_visits_per_period": 4, "revision": 1})
     assert quarterly.status_code == 200 and quarterly.json()["max_visits_per_period"] == 4
     assert quarterly.json()["nights_a_year"] == 1  # not given: the promise, one a year
-    nights = call(client, "visitor", "put", path, {"nights_a_year": 2, "revision": 2})
+    # A PUT is the whole answer: what it leaves out goes back to its default.
+    assert quarterly.json()["unavailable_weeks"] == []
+    nights = call(
+        client,
+        "visitor",
+        "put",
+        path,
+        {"nights_a_year": 2, "unavailable_weeks": [first_week], "revision": 2},
+    )
     assert nights.status_code == 200 and nights.json()["nights_a_year"] == 2
+    assert nights.json()["unavailable_weeks"] == [first_week]
     too_many_nights = call(client, "visitor", "put", path, {"nights_a_year": 7, "revision": 3})
     assert too_many_nights.status_code == 400
     assert too_many_nights.json()["fields"].keys() == {"nights_a_year"}

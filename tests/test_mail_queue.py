@@ -496,7 +496,7 @@ def test_four_workers_at_once_send_an_email_once(transactional_db):
     not lost after all). The conditional UPDATE lets one of them claim it."""
     import threading
 
-    from django.db import connection
+    from django.db import OperationalError, connection
 
     from tests.conftest import seed_demo
     from tests.factories import make_reported_issue
@@ -518,6 +518,13 @@ def test_four_workers_at_once_send_an_email_once(transactional_db):
         try:
             start.wait()
             results.append(deliver_email.call(email.pk))
+        except OperationalError as error:
+            # The test database on SQLite is in memory with a shared cache, where a second
+            # writer is refused at once ("table is locked") instead of waiting; that worker's
+            # task fails and is retried, so it must not have sent anything either.
+            if connection.vendor != "sqlite" or "locked" not in str(error):
+                raise
+            results.append("not due, or taken by another worker")
         finally:
             connection.close()
 

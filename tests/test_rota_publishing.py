@@ -180,8 +180,15 @@ def test_publishing_again_tells_only_those_whose_slots_changed(
     slots = filled_slots(draft)
     # Two pairs swap slots (four visitors move); in a third slot one visitor is replaced by
     # someone with no slot that week (one removed, one added, one with a new partner).
+    # The two pairs share nobody: someone in both slots would not have moved.
     here = slots[0]
-    there = next(s for s in slots if s.week_starts_on != here.week_starts_on)
+    here_pair = {u.pk for u in here.visitors.all()}
+    there = next(
+        s
+        for s in slots
+        if s.week_starts_on != here.week_starts_on
+        and not here_pair & {u.pk for u in s.visitors.all()}
+    )
     moved = {u.pk for u in [*here.visitors.all(), *there.visitors.all()]}
     third = next(s for s in reversed(slots) if not moved & {u.pk for u in s.visitors.all()})
     rota.move_pair(actor=manager, slot=here, target=there, accept_warnings=True)
