@@ -155,6 +155,7 @@ def logging_config(*, log_format: str, level: str, library_level: str = "WARNING
 # request's body, query string, cookies, headers that carry credentials, nor who the user is.
 DROPPED_REQUEST_KEYS = ("data", "cookies", "query_string", "env")
 KEPT_HEADERS = {"user-agent", "content-type", "content-length", "x-request-id", "host"}
+WITHHELD = "[withheld: it may quote personal data]"
 
 
 def scrub_event(event: dict, hint: dict | None = None) -> dict:
@@ -170,10 +171,30 @@ def scrub_event(event: dict, hint: dict | None = None) -> dict:
         if isinstance(headers, dict):
             request["headers"] = {k: v for k, v in headers.items() if k.lower() in KEPT_HEADERS}
     event.pop("user", None)
-    # Local variables in the stack could hold anything a view had in hand.
     for exception in (event.get("exception") or {}).get("values") or []:
+        # An exception's message can quote the data it failed on (a database error quotes the
+        # duplicate custody number); its type and stack say where it happened.
+        if exception.get("value"):
+            exception["value"] = WITHHELD
+        # Local variables in the stack could hold anything a view had in hand.
         for frame in (exception.get("stacktrace") or {}).get("frames") or []:
             frame.pop("vars", None)
+    # A logged error keeps its template ("Could not send %s"), never the values filled in.
+    logentry = event.get("logentry")
+    if isinstance(logentry, dict):
+        if logentry.get("params"):
+            logentry.pop("formatted", None)
+            logentry["params"] = [WITHHELD] * len(logentry["params"])
+        else:
+            logentry["message"] = WITHHELD
+            logentry.pop("formatted", None)
+    if event.get("message"):
+        event["message"] = WITHHELD
+    # Breadcrumbs (earlier log lines, queries) keep what happened and when, not what was said.
+    for crumb in (event.get("breadcrumbs") or {}).get("values") or []:
+        crumb.pop("data", None)
+        if crumb.get("category") != "query":  # SQL with placeholders names no value
+            crumb.pop("message", None)
     event.setdefault("tags", {})["request_id"] = request_id_var.get()
     return event
 

@@ -31,6 +31,15 @@ def boom(request, code):
     raise RuntimeError("something broke")
 
 
+def boom_quoting(request):
+    """Fails as a database error does: its message quotes the value it failed on, and the
+    lines logged before it name it too."""
+    number = request.POST.get("custody_number", "")
+    logging.getLogger("visits.test").warning("checking %s", number)
+    logging.getLogger("visits.test").error("could not store %s", number)
+    raise RuntimeError(f'duplicate key value violates unique constraint: ("{number}")')
+
+
 def logs_something(request):
     logging.getLogger("visits.test").warning("a line inside a request")
     return HttpResponse("ok")
@@ -38,6 +47,7 @@ def logs_something(request):
 
 urlpatterns = [
     path("boom/<str:code>/", boom),
+    path("boom-quoting/", boom_quoting),
     path("logs/", logs_something),
     path("", include("icv.urls")),
 ]
@@ -231,6 +241,25 @@ def test_an_error_in_a_view_reaches_the_collector_tagged_and_scrubbed(db, sentry
     for secret in (CUSTODY_NUMBER, "hunter2-secret", "secretsession"):
         assert secret not in envelopes
     assert "user" not in event
+
+
+@pytest.mark.urls("tests.test_observability")
+def test_an_error_quoting_personal_data_reaches_the_collector_without_it(db, sentry_collector):
+    import sentry_sdk
+
+    client = Client(raise_request_exception=False)
+    response = client.post("/boom-quoting/", {"custody_number": CUSTODY_NUMBER})
+    assert response.status_code == 500
+    sentry_sdk.flush(timeout=5)
+    envelopes = b"".join(sentry_collector).decode()
+    events = [json.loads(line) for line in envelopes.splitlines() if line.startswith("{")]
+    errors = [e for e in events if "exception" in e]
+    assert errors, "no error event reached the collector"
+    assert errors[0]["exception"]["values"][-1]["type"] == "RuntimeError"
+    logged = [e for e in events if e.get("logentry")]
+    assert logged, "the logged error did not reach the collector"
+    assert logged[0]["logentry"]["message"] == "could not store %s"
+    assert CUSTODY_NUMBER not in envelopes
 
 
 def test_nothing_is_initialised_without_a_dsn():
