@@ -20,7 +20,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _lazy
 
 from visits import permissions, scheduling
-from visits.errors import ConflictError, DomainError, NotPermitted
+from visits.errors import ConflictError, DomainError, NotFound, NotPermitted
 from visits.models import (
     Availability,
     CalendarFeed,
@@ -1103,6 +1103,32 @@ class FeedEvent:
     @property
     def ends_at(self) -> datetime.datetime | None:
         return self.starts_at + VISIT_LENGTH if self.starts_at else None
+
+
+@dataclass(frozen=True)
+class Feed:
+    """What a secret calendar address shows: whose it is and their events."""
+
+    scheme_name: str
+    events: list[FeedEvent]
+
+
+def calendar_feed(token: str) -> Feed:
+    """The feed at a secret address, or NotFound: a revoked address, a deactivated account,
+    or someone no longer on the rota (who has left, or changed role) reads nothing."""
+    feed = (
+        CalendarFeed.objects.select_related("membership__user", "membership__scheme")
+        .filter(token=token, revoked_at__isnull=True)
+        .first()
+    )
+    membership = feed.membership if feed else None
+    if (
+        membership is None
+        or not membership.user.is_active
+        or membership not in rostered_members(membership.scheme_id)
+    ):
+        raise NotFound("No calendar at this address.", code="no_feed")
+    return Feed(scheme_name=membership.scheme.name, events=feed_events(membership))
 
 
 def feed_events(membership: Membership) -> list[FeedEvent]:

@@ -1,7 +1,6 @@
 """Rota pages: a visitor's own slots, availability, swaps and calendar feed; the manager's
 period, grid and hand changes. The force and the PCC reader never reach any of them (404)."""
 
-import datetime
 from collections import Counter, defaultdict
 
 from django.contrib import messages
@@ -15,7 +14,8 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from visits import permissions, scheduling
-from visits.errors import DomainError, NotPermitted
+from visits.calendars import calendar_ics
+from visits.errors import DomainError, NotFound, NotPermitted
 from visits.forms import (
     AvailabilityForm,
     MovePairForm,
@@ -302,39 +302,13 @@ def feed_renew(request, pk):
 def calendar_feed(request, token):
     """The visitor's own slots (suite and week; the agreed time once the pair agree it) at a
     secret address (no sign-in: calendar apps cannot sign in). A revoked address is gone."""
-    from icalendar import Calendar, Event
-
-    feed = get_object_or_404(
-        CalendarFeed.objects.select_related("membership__user", "membership__scheme"),
-        token=token,
-        revoked_at__isnull=True,
+    try:
+        feed = rota.calendar_feed(token)
+    except NotFound as error:
+        raise Http404(str(error)) from error
+    response = HttpResponse(
+        calendar_ics(feed, request.get_host()), content_type="text/calendar; charset=utf-8"
     )
-    membership = feed.membership
-    # A deactivated account's feed stops too, whatever its membership still says.
-    if not membership.user.is_active or membership not in rota.rostered_members(
-        membership.scheme_id
-    ):
-        raise Http404("Not on a rota")
-    calendar = Calendar()
-    calendar.add("prodid", "-//Independent custody visiting//icv//EN")
-    calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", f"Custody visits ({membership.scheme.name})")
-    now = timezone.now()
-    for item in rota.feed_events(membership):
-        event = Event()
-        event.add("uid", f"slot-{item.slot_id}@{request.get_host()}")
-        event.add("dtstamp", now)
-        event.add("summary", gettext("Custody visit: %(suite)s") % {"suite": item.suite})
-        if item.starts_at:
-            event.add("dtstart", item.starts_at)
-            event.add("dtend", item.ends_at)
-            event.add("description", gettext("The day and time you agreed with your partner."))
-        else:
-            event.add("dtstart", item.week)
-            event.add("dtend", item.week + datetime.timedelta(days=7))
-            event.add("description", gettext("Agree the day and time with your partner."))
-        calendar.add_component(event)
-    response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
     response["Referrer-Policy"] = "no-referrer"
     return response
 
