@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from visits import permissions
@@ -51,7 +52,9 @@ def token_list(request):
 def token_revoke(request, pk):
     row = get_object_or_404(ApiToken, user=request.user, pk=pk)
     tokens.revoke_token(actor=request.user, token=row)
-    messages.success(request, f"“{row.name}” is revoked; it no longer works.")
+    messages.success(
+        request, gettext("“%(name)s” is revoked; it no longer works.") % {"name": row.name}
+    )
     return redirect("token-list")
 
 

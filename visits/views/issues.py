@@ -4,6 +4,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from visits import exports, permissions
@@ -132,7 +133,7 @@ def issue_act(request, pk):
         except DomainError as error:
             form.add_error("text" if error.field == "text" else None, error.message)
         else:
-            messages.success(request, "Saved.")
+            messages.success(request, gettext("Saved."))
             return redirect("issue-detail", pk=issue.pk)
     return render(
         request, "visits/issues/detail.html", detail_context(request, issue, form), status=400

@@ -65,7 +65,7 @@ def visit_copy_dealt_with(request, uuid, pk):
     if not permissions.can_settle_copy(request.user, visit):
         raise PermissionDenied("Only the visitors on this visit and the scheme manager settle it.")
     phone_reports.mark_copy_dealt_with(actor=request.user, copy=copy)
-    messages.success(request, "The second record is marked as dealt with.")
+    messages.success(request, gettext("The second record is marked as dealt with."))
     return redirect("visit-report", uuid=visit.uuid)
 
 

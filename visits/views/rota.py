@@ -154,7 +154,9 @@ def slot_plan(request, pk):
     slot = _own_slot(request, pk)
     form = PlannedTimeForm(request.POST, prefix=f"slot{slot.pk}")
     if not form.is_valid():
-        messages.error(request, "Give the day and time as a date and a time, or leave it empty.")
+        messages.error(
+            request, gettext("Give the day and time as a date and a time, or leave it empty.")
+        )
         return redirect("my-rota")
     try:
         rota.set_planned_time(
@@ -166,7 +168,9 @@ def slot_plan(request, pk):
     except DomainError as error:
         _fail(request, error)
     else:
-        messages.success(request, "Saved. Only you, your partner and the scheme manager see it.")
+        messages.success(
+            request, gettext("Saved. Only you, your partner and the scheme manager see it.")
+        )
     return redirect("my-rota")
 
 
@@ -220,7 +224,7 @@ def offer_withdraw(request, pk):
     except DomainError as error:
         _fail(request, error)
     else:
-        messages.success(request, "Your offer is withdrawn: the slot is yours again.")
+        messages.success(request, gettext("Your offer is withdrawn: the slot is yours again."))
     return redirect("my-rota")
 
 
@@ -498,11 +502,13 @@ def slot_edit(request, pk):
             )
         except rota.RotaWarning as warning:
             warnings = warning.warnings
-            form.add_error(None, "This change breaks rota rules. Change it, or tick to keep it.")
+            form.add_error(
+                None, gettext("This change breaks rota rules. Change it, or tick to keep it.")
+            )
         except DomainError as error:
             form.add_error(None, error.message)
         else:
-            messages.success(request, "Slot saved.")
+            messages.success(request, gettext("Slot saved."))
             return redirect("rota-period", pk=slot.period_id)
     # Broken rules are a question for the manager (200); a bad form is a bad request (400).
     return render(
@@ -549,7 +555,7 @@ def slot_move(request, pk):
         except DomainError as error:
             form.add_error(None, error.message)
         else:
-            messages.success(request, "The two pairs have swapped slots.")
+            messages.success(request, gettext("The two pairs have swapped slots."))
             return redirect("rota-period", pk=slot.period_id)
     return render(request, "visits/rota/slot.html", slot_context(slot, move_form=form), status=400)
 

@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from visits import permissions
@@ -49,6 +50,6 @@ def suite_edit(request, pk: int):
         except DomainError as error:
             form.add_error(error.field, error.message)
         else:
-            messages.success(request, f"{suite.name} saved.")
+            messages.success(request, gettext("%(suite)s saved.") % {"suite": suite.name})
             return redirect("suite-detail", pk=suite.pk)
     return render(request, "visits/suites/edit.html", {"suite": suite, "form": form})

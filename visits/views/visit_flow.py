@@ -94,7 +94,9 @@ def flow_step(view):
         try:
             return view(request, *args, **kwargs)
         except _Submitted as submitted:
-            messages.info(request, "This report has been submitted. Changes are amendments.")
+            messages.info(
+                request, gettext("This report has been submitted. Changes are amendments.")
+            )
             return redirect("visit-report", uuid=submitted.visit.uuid)
 
     wrapper.__name__ = view.__name__
@@ -310,7 +312,11 @@ def visit_detainee(request, uuid, pk=None):
         except DomainError as error:
             apply_error(form, error)
         else:
-            messages.success(request, f"{form.cleaned_data['custody_number'].upper()} saved.")
+            messages.success(
+                request,
+                gettext("%(number)s saved.")
+                % {"number": form.cleaned_data["custody_number"].upper()},
+            )
             return redirect("visit-detainees", uuid=visit.uuid)
     return render_step(
         request,
@@ -336,7 +342,10 @@ def visit_detainee_remove(request, uuid, pk):
         service.remove_detainee(actor=request.user, visit=visit, detainee=detainee)
     except DomainError as error:
         return _detainees_page(request, visit, refusal=_refusal(error.message))
-    messages.success(request, f"{detainee.custody_number} removed from the report.")
+    messages.success(
+        request,
+        gettext("%(number)s removed from the report.") % {"number": detainee.custody_number},
+    )
     return redirect("visit-detainees", uuid=visit.uuid)
 
 
@@ -529,7 +538,7 @@ def visit_issues(request, uuid):
         except DomainError as error:
             warn_of_names(form, error)
         else:
-            messages.success(request, "Issue added.")
+            messages.success(request, gettext("Issue added."))
             return redirect("visit-issues", uuid=visit.uuid)
     return _issues_page(request, visit, issue_form=form if request.method == "POST" else None)
 
@@ -658,7 +667,7 @@ def visit_check(request, uuid):
         except DomainError:
             pass  # the page below lists what is missing
         else:
-            messages.success(request, "Report submitted. Thank you.")
+            messages.success(request, gettext("Report submitted. Thank you."))
             return redirect("visit-report", uuid=visit.uuid)
     problems = service.submission_problems(visit)
     fix_links = [
