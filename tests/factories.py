@@ -1,7 +1,9 @@
-"""Small helpers that make test data through the real services where one exists.
+"""Small helpers that make test data, through the real services where a test depends on what
+the services do (visits, sign-off, a generated draft rota).
 
-Issues beyond those raised on a visit and rota slots are still made as rows here until their
-services exist (issues 6 and 7); each helper then switches to the service.
+`make_issue`, `make_period` and `make_slot` still write rows directly: they set up a state in
+one line (an issue already referred, a published period with chosen people in one slot) that
+the services reach only in several steps. Moving them onto the services is open (issue 23).
 """
 
 import datetime
@@ -125,6 +127,24 @@ def make_period(
         availability_closes_on=monday - datetime.timedelta(days=14),
         status=status,
     )
+
+
+def make_draft_rota(*, actor, closes_in_days=3, scheme_slug="norfolk") -> RotaPeriod:
+    """Next quarter's rota, opened and generated through the rota services by `actor` (the
+    scheme manager); availability still open for `closes_in_days` days."""
+    from visits.services import rota
+
+    today = timezone.localdate()
+    first, _last, _name = rota.quarter_of(today + datetime.timedelta(days=92))
+    period = rota.open_period(
+        actor=actor,
+        scheme=Scheme.objects.get(slug=scheme_slug),
+        starts_on=first,
+        availability_closes_on=today + datetime.timedelta(days=closes_in_days),
+    )
+    rota.generate(actor=actor, period=period)
+    period.refresh_from_db()
+    return period
 
 
 def make_slot(*, period: RotaPeriod, suite_name: str, visitors, weeks_ahead=1) -> RotaSlot:

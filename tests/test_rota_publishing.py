@@ -11,26 +11,17 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.conftest import persona
+from tests.factories import make_draft_rota
 from visits import scheduling
 from visits.errors import ConflictError
-from visits.models import AuditEntry, RotaPeriod, RotaSlot, Scheme
+from visits.models import AuditEntry, RotaPeriod, RotaSlot
 from visits.services import rota
 
 
 @pytest.fixture
 def draft(db, manager):
     """Next quarter's rota, generated; availability still open (it closes in three days)."""
-    today = timezone.localdate()
-    first, _last, _name = rota.quarter_of(today + datetime.timedelta(days=92))
-    period = rota.open_period(
-        actor=manager,
-        scheme=Scheme.objects.get(slug="norfolk"),
-        starts_on=first,
-        availability_closes_on=today + datetime.timedelta(days=3),
-    )
-    rota.generate(actor=manager, period=period)
-    period.refresh_from_db()
-    return period
+    return make_draft_rota(actor=manager, closes_in_days=3)
 
 
 def confirm_page(client, period):

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import check_accessibility, open_menu
 from tests.conftest import persona
-from tests.factories import make_period, make_slot
+from tests.factories import make_draft_rota, make_period, make_slot
 from visits.models import RotaSlot, Scheme
 from visits.services import rota
 
@@ -48,15 +48,7 @@ def test_a_visitor_offers_a_slot_and_another_takes_it(page, demo, sign_in, open_
 
 def test_the_manager_sees_a_broken_rule_as_they_choose(page, demo, sign_in, open_page):
     manager = persona("manager")
-    today = timezone.localdate()
-    first, _last, _name = rota.quarter_of(today + datetime.timedelta(days=92))
-    period = rota.open_period(
-        actor=manager,
-        scheme=Scheme.objects.get(slug="norfolk"),
-        starts_on=first,
-        availability_closes_on=today + datetime.timedelta(days=5),
-    )
-    rota.generate(actor=manager, period=period)
+    period = make_draft_rota(actor=manager, closes_in_days=5)
     slot = period.slots.filter(suite__name="King's Lynn").first()
 
     sign_in("manager")

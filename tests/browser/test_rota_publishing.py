@@ -4,15 +4,14 @@ hand change broke; Publish opens a confirmation that lists who is told what and 
 from the keyboard, publishes. Every page is checked with axe, and at 320 px for sideways
 scrolling."""
 
-import datetime
 import re
 
-from django.utils import timezone
 from playwright.sync_api import expect
 
 from tests.browser.conftest import check_accessibility
 from tests.conftest import persona
-from visits.models import Email, RotaPeriod, Scheme
+from tests.factories import make_draft_rota
+from visits.models import Email, RotaPeriod
 from visits.services import rota
 
 
@@ -33,15 +32,8 @@ def test_the_manager_sees_a_broken_rule_and_publishes_only_on_confirming(
     page, demo, sign_in, open_page
 ):
     manager = persona("manager")
-    today = timezone.localdate()
-    first, _last, name = rota.quarter_of(today + datetime.timedelta(days=92))
-    period = rota.open_period(
-        actor=manager,
-        scheme=Scheme.objects.get(slug="norfolk"),
-        starts_on=first,
-        availability_closes_on=today + datetime.timedelta(days=5),
-    )
-    rota.generate(actor=manager, period=period)
+    period = make_draft_rota(actor=manager, closes_in_days=5)
+    name = period.name
     # A hand change that breaks a hard rule (Vera has a conflict with King's Lynn), and a slot
     # left without a pair.
     lynn = period.slots.filter(suite__name="King's Lynn").first()
