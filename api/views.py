@@ -522,9 +522,7 @@ class IssueViewSet(
         if self.action == "list":
             wanted = filters.checked(ISSUE_FILTERS, self.request)
             if wanted.pop("overdue", False):
-                queryset = queryset.filter(
-                    status__in=["referred", "escalated"], due_on__lt=timezone.localdate()
-                )
+                queryset = queryset.overdue(timezone.localdate())
             lookups = {"from": "created_at__date__gte", "to": "created_at__date__lte"}
             queryset = queryset.filter(**{lookups.get(k, k): v for k, v in wanted.items()})
         return queryset.order_by(*self.keyset_ordering)

@@ -11,6 +11,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
 
 from visits import permissions
 from visits.models import Issue, IssueEvent
@@ -73,10 +74,16 @@ class VisibleIssue:
 
     @property
     def waiting_for_force(self) -> bool:
-        return self.status in (Issue.Status.REFERRED, Issue.Status.ESCALATED)
+        return self.status in Issue.WAITING_FOR_FORCE
 
     def overdue_on(self, day: datetime.date) -> bool:
+        """As `Issue.is_overdue` (the one definition, on the model)."""
         return self.waiting_for_force and self.due_on is not None and self.due_on < day
+
+    @property
+    def overdue(self) -> bool:
+        """Overdue today: for templates, which cannot pass a day."""
+        return self.overdue_on(timezone.localdate())
 
 
 def for_reading(queryset: QuerySet) -> QuerySet:

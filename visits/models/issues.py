@@ -24,6 +24,24 @@ class IssueQuerySet(models.QuerySet):
     def reported(self):
         return self.filter(reported_q())
 
+    def waiting_for_force(self):
+        return self.filter(waiting_for_force_q())
+
+    def overdue(self, today):
+        """Waiting for the force past the day their answer was due: the one definition of
+        "overdue" (the board, the API filter, home, the digest, the summaries)."""
+        return self.filter(overdue_q(today))
+
+
+def waiting_for_force_q() -> models.Q:
+    """Referred or escalated, and not yet answered."""
+    return models.Q(status__in=Issue.WAITING_FOR_FORCE)
+
+
+def overdue_q(today) -> models.Q:
+    """Waiting for the force and due before `today` (see `IssueQuerySet.overdue`)."""
+    return waiting_for_force_q() & models.Q(due_on__lt=today)
+
 
 class IssueManager(models.Manager.from_queryset(IssueQuerySet)):
     """Issues on a report. One taken off a draft report (withdrawn) is kept only so that it can
@@ -55,6 +73,7 @@ class Issue(models.Model):
         PCC = "pcc", "Police and Crime Commissioner"
 
     CLOSED_STATUSES = (Status.RESOLVED_ON_VISIT, Status.CLOSED)
+    WAITING_FOR_FORCE = (Status.REFERRED, Status.ESCALATED)
 
     scheme = models.ForeignKey(Scheme, on_delete=models.PROTECT, related_name="issues")
     suite = models.ForeignKey(CustodySuite, on_delete=models.PROTECT, related_name="issues")
@@ -110,6 +129,14 @@ class Issue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_category_display()} at {self.suite}"
+
+    def is_overdue(self, today) -> bool:
+        """The row's side of `IssueQuerySet.overdue`."""
+        return (
+            self.status in self.WAITING_FOR_FORCE
+            and self.due_on is not None
+            and (self.due_on < today)
+        )
 
 
 class IssueEvent(models.Model):

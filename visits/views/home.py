@@ -15,6 +15,7 @@ from visits import permissions
 from visits.errors import NotFound
 from visits.health import deep_health
 from visits.models import Issue, Role, RotaPeriod, RotaSlot, Visit
+from visits.models.issues import overdue_q, waiting_for_force_q
 from visits.summaries import Period, summary_scope, visible_summary
 from visits.visible_issues import for_reading, readable_issues, visible_issues
 from visits.workdays import monday_of
@@ -45,12 +46,11 @@ def _visiting_context(user, today: datetime.date) -> dict:
 
 
 def _manager_context(scheme_ids: list[int], today: datetime.date) -> dict:
-    waiting = Q(status__in=[Issue.Status.REFERRED, Issue.Status.ESCALATED])
     queue = Issue.objects.filter(scheme_id__in=scheme_ids).aggregate(
         to_triage=Count("pk", filter=Q(status=Issue.Status.RAISED)),
         responded=Count("pk", filter=Q(status=Issue.Status.RESPONDED)),
-        with_force=Count("pk", filter=waiting),
-        overdue=Count("pk", filter=waiting & Q(due_on__lt=today)),
+        with_force=Count("pk", filter=waiting_for_force_q()),
+        overdue=Count("pk", filter=overdue_q(today)),
     )
     visits = Visit.objects.filter(scheme_id__in=scheme_ids).aggregate(
         recent_reports=Count(
@@ -95,7 +95,7 @@ HOME_LIST_LENGTH = 20
 def _force_context(user, today: datetime.date) -> dict:
     referred = (
         Issue.objects.visible_to(user)
-        .filter(status__in=[Issue.Status.REFERRED, Issue.Status.ESCALATED])
+        .waiting_for_force()
         .select_related("suite")
         .order_by("due_on", "pk")
     )

@@ -16,8 +16,6 @@ from visits.services import audit
 from visits.services.issues import act
 from visits.visible_issues import read_issue, readable_issues, visible_issue, visible_issues
 
-WAITING_FOR_FORCE = (Issue.Status.REFERRED, Issue.Status.ESCALATED)  # the board's "overdue"
-
 
 def filtered_issues(request):
     """The issues the user may read, narrowed by the board's filters. Shared by page and CSV;
@@ -37,7 +35,7 @@ def filtered_issues(request):
         elif data["status"]:
             issues = issues.filter(status=data["status"])
         if data["overdue"]:
-            issues = issues.filter(status__in=WAITING_FOR_FORCE, due_on__lt=timezone.localdate())
+            issues = issues.overdue(timezone.localdate())
     return form, issues.order_by("due_on", "-created_at", "pk")
 
 
