@@ -77,7 +77,7 @@ class VisibleIssue:
         return self.status in Issue.WAITING_FOR_FORCE
 
     def overdue_on(self, day: datetime.date) -> bool:
-        """As `Issue.is_overdue` (the one definition, on the model)."""
+        """One issue's side of `IssueQuerySet.overdue` (visits/models/issues.py)."""
         return self.waiting_for_force and self.due_on is not None and self.due_on < day
 
     @property

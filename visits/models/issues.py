@@ -130,14 +130,6 @@ class Issue(models.Model):
     def __str__(self) -> str:
         return f"{self.get_category_display()} at {self.suite}"
 
-    def is_overdue(self, today) -> bool:
-        """The row's side of `IssueQuerySet.overdue`."""
-        return (
-            self.status in self.WAITING_FOR_FORCE
-            and self.due_on is not None
-            and (self.due_on < today)
-        )
-
 
 class IssueEvent(models.Model):
     """One step in an issue's life. Events are only ever added, never changed or deleted."""
