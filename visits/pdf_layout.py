@@ -19,6 +19,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas as pdf_canvas
 from reportlab.platypus import (
     BaseDocTemplate,
+    CondPageBreak,
     Frame,
     NextPageTemplate,
     PageBreak,
@@ -45,6 +46,7 @@ MUTED = colors.HexColor("#505a5f")
 BODY = ParagraphStyle(
     "body", fontName="Vera", fontSize=9.5, leading=12.5, textColor=INK, alignment=TA_LEFT
 )
+PARAGRAPH = ParagraphStyle("paragraph", parent=BODY, fontSize=10, leading=14, spaceAfter=6)
 SMALL = ParagraphStyle("small", parent=BODY, fontSize=8.5, leading=11)
 TITLE = ParagraphStyle(
     "title",
@@ -66,6 +68,9 @@ H2 = ParagraphStyle(
     spaceAfter=4,
     keepWithNext=1,
 )
+# A section of a published document: no keepWithNext (which would carry a long table, whole,
+# to the next page and leave this one nearly empty); `section()` asks for room instead.
+SECTION = ParagraphStyle("section", parent=H2, keepWithNext=0)
 H3 = ParagraphStyle(
     "h3", parent=BODY, fontName="Vera-Bold", fontSize=10.5, leading=14, spaceBefore=6, spaceAfter=2
 )
@@ -77,6 +82,8 @@ COVER_TEXT = ParagraphStyle(
     "cover-text", parent=BODY, fontSize=14, leading=19, textColor=colors.white, spaceAfter=6
 )
 CONTENTS_ENTRY = ParagraphStyle("contents-entry", parent=BODY, fontSize=11, leading=18)
+# Not "title": the contents list is not an entry of the PDF's outline.
+CONTENTS_TITLE = ParagraphStyle("contents-title", parent=TITLE)
 
 LEFT_MARGIN = RIGHT_MARGIN = 18 * mm
 TOP_MARGIN, BOTTOM_MARGIN = 16 * mm, 18 * mm
@@ -164,9 +171,10 @@ def document(out, *, title: str, author: str, subject: str, template=SimpleDocTe
 
 
 class PublishedDocument(BaseDocTemplate):
-    """A cover page on the brand colour, then plain pages. Every H2 is a contents entry and an
-    outline entry (so readers can jump between sections); build with `multiBuild`, which runs
-    until the contents' page numbers settle."""
+    """A cover page on the brand colour, then plain pages. The cover's title (and any TITLE) is
+    an entry of the PDF's outline, every H2 one under it (so readers can jump between sections)
+    and a line of the contents; build with `multiBuild`, which runs until the contents' page
+    numbers settle."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -191,12 +199,13 @@ class PublishedDocument(BaseDocTemplate):
         if not isinstance(flowable, Paragraph):
             return
         name = flowable.style.name
-        if name in ("h2", "title"):
+        if name in ("h2", "section", "title", "cover-title"):
             text = flowable.getPlainText()
             key = f"h{self.seq.nextf('heading')}"
             self.canv.bookmarkPage(key)
-            self.canv.addOutlineEntry(text, key, level=0 if name == "title" else 1)
-            if name == "h2":
+            level = 1 if name in ("h2", "section") else 0
+            self.canv.addOutlineEntry(text, key, level=level)
+            if level:
                 self.notify("TOCEntry", (0, text, self.page, key))
 
 
@@ -221,11 +230,16 @@ def cover_and_contents(*, kicker: str, title: str, lines: list[str], note: str =
         Spacer(1, 95 * mm),
         *([p(note, BODY)] if note else []),
         PageBreak(),
-        p(gettext("Contents"), TITLE),
+        p(gettext("Contents"), CONTENTS_TITLE),
         Spacer(1, 4 * mm),
         contents,
         PageBreak(),
     ]
+
+
+def section(title: str) -> list:
+    """A section's heading, on a new page unless a few lines of what follows fit under it."""
+    return [CondPageBreak(45 * mm), p(title, SECTION)]
 
 
 def long_date(day: datetime.date) -> str:

@@ -14,7 +14,7 @@ import re
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from visits import permissions
 from visits.errors import ConflictError, DomainError, NotFound, NotPermitted
@@ -242,8 +242,32 @@ class PublishedChart:
     left_out: int  # categories of fewer than SMALL_COUNT, not drawn
 
     @property
-    def total(self) -> int:
-        return sum(value for _label, value in self.values)
+    def in_words(self) -> str:
+        if not self.left_out:
+            return chart_in_words(self.values)
+        # Shares of what is drawn would mislead, and of the whole would tell the small ones.
+        drawn = "; ".join(f"{label} {n}" for label, n in self.values)
+        note = ngettext(
+            "one category of fewer than %(small)d is not shown",
+            "%(n)d categories of fewer than %(small)d are not shown",
+            self.left_out,
+        ) % {"n": self.left_out, "small": SMALL_COUNT}
+        return f"{drawn} ({note})." if drawn else note[0].upper() + note[1:] + "."
+
+
+def chart_in_words(values: list[tuple[str, int]]) -> str:
+    """A chart in words, each figure with its whole-number share of the total: what a reader
+    who cannot see the bars is told (page and PDF alike), and the figures behind them."""
+    total = sum(n for _, n in values)
+    if not total:
+        return gettext("None in the period.")
+    parts = [
+        gettext("%(label)s %(n)d (%(share)d%%)")
+        % {"label": label, "n": n, "share": round(100 * n / total)}
+        for label, n in values
+        if n
+    ]
+    return gettext("%(total)d in all: %(parts)s.") % {"total": total, "parts": "; ".join(parts)}
 
 
 @dataclasses.dataclass
@@ -299,8 +323,10 @@ def _published_value(key: str, value, figures):
 
 
 def _published_chart(title: str, values: list[tuple[str, int]]) -> PublishedChart:
-    kept = [(label, n) for label, n in values if not 0 < n < SMALL_COUNT]
-    return PublishedChart(str(title), kept, len(values) - len(kept))
+    # Categories of none are left out too: the figures' table has them, the chart needs not.
+    small = [label for label, n in values if 0 < n < SMALL_COUNT]
+    kept = [(label, n) for label, n in values if n >= SMALL_COUNT]
+    return PublishedChart(str(title), kept, len(small))
 
 
 def annual_report_document(
