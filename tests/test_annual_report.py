@@ -21,7 +21,7 @@ from pypdf import PdfReader
 
 from tests.conftest import PERSONAS, persona
 from tests.factories import custody_number, make_issue
-from tests.test_summaries import record
+from tests.test_summaries import known, record  # noqa: F401 (a fixture)
 from visits.errors import ConflictError, DomainError, NotPermitted
 from visits.models import AnnualReport, AuditEntry, Scheme
 from visits.services import annual_reports as service
@@ -343,3 +343,24 @@ def test_publishing_needs_every_section_but_the_foreword_and_a_fresh_revision(ye
     with pytest.raises(ConflictError):
         publish(year_2025, report.revision - 1)
     assert publish(year_2025, report.revision).is_published
+
+
+# --- The summary's PDF, laid out the same way ----------------------------------------------------
+
+
+def test_the_summary_pdf_has_a_cover_contents_and_charts_in_the_pages_order(client, known):  # noqa: F811
+    client.force_login(persona("manager"))
+    pages = pdf_pages(client.get(reverse("summary-pdf"), {"period": "2026-Q3"}).content)
+    cover, contents, body = pages[0], pages[1], " ".join(pages[2:])
+    assert "Independent custody visiting" in cover and "July to September 2026" in cover
+    assert "Page 1 of" not in cover
+    assert contents.startswith("Contents")
+    for heading in ("In brief", "Key figures", "Charts", "By suite", "Good practice"):
+        assert heading in contents
+    assert pages[2].startswith("In brief")  # the first page of the summary is not left empty
+    summary = summarise(known, Period.parse("2026-Q3"))
+    positions = [body.index(title) for title, _values in summary.charts()]
+    assert positions == sorted(positions)
+    assert "Visits by day of the week 2 in all: Mon 1 (50%); Sat 1 (50%)." in body
+    # Labels are whole, never cut with an ellipsis.
+    assert "…" not in body

@@ -195,6 +195,13 @@ class PublishedDocument(BaseDocTemplate):
             ]
         )
 
+    # A document of many parts (every scheme in one) lists its parts' titles in the contents,
+    # and not each part's sections (the outline has them).
+    titles_in_contents = False
+
+    def beforeDocument(self):
+        self._under_a_title = False  # multiBuild builds the document more than once
+
     def afterFlowable(self, flowable):
         if not isinstance(flowable, Paragraph):
             return
@@ -205,7 +212,10 @@ class PublishedDocument(BaseDocTemplate):
             self.canv.bookmarkPage(key)
             level = 1 if name in ("h2", "section") else 0
             self.canv.addOutlineEntry(text, key, level=level)
-            if level:
+            if name == "title" and self.titles_in_contents:
+                self._under_a_title = True
+                self.notify("TOCEntry", (0, text, self.page, key))
+            elif level and not self._under_a_title:
                 self.notify("TOCEntry", (0, text, self.page, key))
 
 

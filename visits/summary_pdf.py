@@ -42,7 +42,7 @@ shapes.STATE_DEFAULTS["fontName"] = "Vera"
 rl_config.shapeChecking = 0
 
 ROW = 22  # points per bar: its label on one line, the bar under it
-BAR_AREA = PAGE_WIDTH - 40  # room on the right for the figure
+BAR_AREA = PAGE_WIDTH * 0.7  # long enough to compare, short enough to read across
 
 
 def _bars(values: list[tuple[str, int]]) -> Drawing:
@@ -122,6 +122,10 @@ def render_summary(summary: Summary) -> bytes:
 def render_national(summaries: list[Summary], label: str) -> bytes:
     """Every scheme's summary in one document, after a table of the schemes side by side."""
     out = io.BytesIO()
+
+    class NationalDocument(PublishedDocument):
+        titles_in_contents = True
+
     title = gettext("Independent custody visiting in England and Wales, %(period)s") % {
         "period": label
     }
@@ -129,7 +133,7 @@ def render_national(summaries: list[Summary], label: str) -> bytes:
         out,
         title=title,
         author="icv",
-        template=PublishedDocument,
+        template=NationalDocument,
         subject=gettext(
             "Independent custody visiting: summary for the Police and Crime Commissioner"
         ),
