@@ -130,7 +130,11 @@ def test_the_page_shows_the_sections_and_the_years_figures_from_the_one_summary(
 
 def test_the_pdf_has_a_cover_a_contents_list_the_sections_and_the_figures(client, year_2025):
     save(year_2025)
-    pages = pdf_pages(get(client, "pcc", PDF).content)
+    response = get(client, "pcc", PDF)
+    assert response["Content-Disposition"] == (
+        'inline; filename="icv-norfolk-annual-report-2025.pdf"'
+    )
+    pages = pdf_pages(response.content)
     cover, contents, body = pages[0], pages[1], " ".join(pages[2:])
     assert "Norfolk" in cover and "Annual report 2025" in cover and "Draft, not published" in cover
     assert "Page 1 of" not in cover  # no footer on the cover

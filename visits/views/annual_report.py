@@ -118,20 +118,24 @@ def annual_report_page(request, year: int):
 def annual_report_pdf(request, year: int):
     from visits.summary_pdf import render_annual_report
 
-    return _pdf(render_annual_report(_read(request, year, "pdf")))
+    document = _read(request, year, "pdf")
+    return _pdf(document, render_annual_report(document))
 
 
-def _pdf(body: bytes) -> HttpResponse:
-    return HttpResponse(body, content_type="application/pdf")
+def _pdf(document, body: bytes) -> HttpResponse:
+    response = HttpResponse(body, content_type="application/pdf")
+    name = f"icv-{document.scheme.slug}-annual-report-{document.year}.pdf"
+    response["Content-Disposition"] = f'inline; filename="{name}"'
+    return response
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
 def annual_report_edit(request, year: int):
+    if not service.can_write_annual_report(request.user, _scheme(request)):
+        raise PermissionDenied(gettext("Only the scheme manager writes the annual report."))
     document = _read(request, year, "edit")
     scheme, report = document.scheme, document.report
-    if not service.can_write_annual_report(request.user, scheme):
-        raise PermissionDenied(gettext("Only the scheme manager writes the annual report."))
     initial = {name: text for name, _heading, text in report.sections()}
     form = AnnualReportForm(request.POST or None, initial={**initial, "revision": report.revision})
     saved_now = []  # what someone else saved, beside this writer's text, after a stale edit
@@ -166,22 +170,24 @@ def annual_report_edit(request, year: int):
 @require_POST
 @login_required
 def annual_report_publish(request, year: int):
-    document = _read(request, year, "page")
+    scheme = _scheme(request)
     try:
         revision = int(request.POST.get("revision", ""))
     except ValueError:
         revision = -1  # refused below as stale, with a message the manager can act on
     try:
         service.publish_annual_report(
-            actor=request.user, scheme=document.scheme, year=year, expected_revision=revision
+            actor=request.user, scheme=scheme, year=year, expected_revision=revision
         )
+    except NotFound as error:
+        raise Http404(error.message) from None
     except NotPermitted as error:
         raise PermissionDenied(error.message) from None
     except DomainError as error:
         messages.error(request, error.message)
     else:
         messages.success(request, gettext("The annual report is published."))
-    return redirect(reverse("annual-report", args=[year]) + _query(document))
+    return redirect(reverse("annual-report", args=[year]) + f"?scheme={scheme.slug}")
 
 
 def _published(slug: str, year: int):
@@ -206,4 +212,5 @@ def public_annual_report(request, slug: str, year: int):
 def public_annual_report_pdf(request, slug: str, year: int):
     from visits.summary_pdf import render_annual_report
 
-    return _pdf(render_annual_report(_published(slug, year)))
+    document = _published(slug, year)
+    return _pdf(document, render_annual_report(document))
