@@ -237,8 +237,16 @@ def test_the_public_gets_nothing_before_publication_then_the_report_without_pers
 
 def test_a_year_to_come_or_long_past_is_not_found(client, year_2025):
     client.force_login(persona("manager"))
-    for year in (2027, 1999):
-        assert client.get(reverse("annual-report", args=[year])).status_code == 404
+    for year in (2027, 1999, 10**30):
+        for name in ("annual-report", "annual-report-pdf", "annual-report-edit"):
+            assert client.get(reverse(name, args=[year])).status_code == 404
+        assert (
+            client.post(reverse("annual-report-publish", args=[year]), {"revision": 0}).status_code
+            == 404
+        )
+        for name in ("public-annual-report", "public-annual-report-pdf"):
+            assert client.get(reverse(name, args=["norfolk", year])).status_code == 404
+    assert client.get(reverse("public-annual-report", args=["nowhere", 2025])).status_code == 404
 
 
 # --- Writing -------------------------------------------------------------------------------------
@@ -338,6 +346,9 @@ def test_a_year_still_running_cannot_be_published(client, year_2025):
 
 
 def test_publishing_needs_every_section_but_the_foreword_and_a_fresh_revision(year_2025):
+    with pytest.raises(DomainError) as refused:
+        publish(year_2025, 0)  # nothing written yet
+    assert refused.value.code == "incomplete"
     report = save(year_2025, {**SECTIONS, "foreword": "", "thanks": ""})
     with pytest.raises(DomainError) as refused:
         publish(year_2025, report.revision)

@@ -196,7 +196,11 @@ def publish_annual_report(
         )
     with transaction.atomic():
         report = AnnualReport.objects.select_for_update().filter(scheme=scheme, year=year).first()
-        if report is None or report.revision != expected_revision:
+        if report is None:
+            raise DomainError(
+                gettext("Write the report's sections before publishing it."), code="incomplete"
+            )
+        if report.revision != expected_revision:
             raise ConflictError(
                 gettext("The report changed after you opened it: read it again, then publish."),
                 code="stale",
@@ -373,6 +377,8 @@ def read_published_annual_report(
 ) -> AnnualReportDocument:
     """The published report, for anyone. NotFound until it is published. Not audited: it is
     public, and a crawler's every visit would otherwise lengthen the audit chain."""
+    today = today or timezone.localdate()
+    _check_year(year, today)  # before the query: a year of 30 digits is not a database's integer
     report = (
         AnnualReport.objects.select_related("scheme")
         .filter(scheme__slug=slug, year=year, status=AnnualReport.Status.PUBLISHED)
