@@ -126,6 +126,7 @@ def test_the_page_shows_the_sections_and_the_years_figures_from_the_one_summary(
         assert "<td>fewer than 5</td>" in issues
         assert "Blankets ran out." not in page  # an issue's own words are never published
         assert "Draft: not published" in page
+        assert "Counts from 1 to 4 are shown as “fewer than 5”" in page
 
 
 def test_the_pdf_has_a_cover_a_contents_list_the_sections_and_the_figures(client, year_2025):

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from visits.errors import ConflictError, DomainError, NotFound, NotPermitted
 from visits.models.annual_reports import ANNUAL_REPORT_SECTIONS
 from visits.services import annual_reports as service
+from visits.summaries import SMALL_COUNT
 
 
 class AnnualReportForm(forms.Form):
@@ -87,7 +88,11 @@ def _drawn(chart) -> dict:
 
 
 def _report_context(document) -> dict:
-    return {"document": document, "charts": [_drawn(chart) for chart in document.charts]}
+    return {
+        "document": document,
+        "charts": [_drawn(chart) for chart in document.charts],
+        "small": SMALL_COUNT,
+    }
 
 
 def _query(document) -> str:
