@@ -268,13 +268,20 @@ def test_the_manager_writes_the_sections_on_a_page_that_says_they_will_be_public
 def test_a_stale_edit_is_refused_and_the_writers_text_is_kept(client, year_2025):
     client.force_login(persona("manager"))
     save(year_2025, {**SECTIONS, "findings": "Saved first by another tab."})  # revision 1
-    mine = {**SECTIONS, "findings": "My own findings, written from revision 0."}
+    # As a browser sends it: Windows line ends. Only the section that differs is shown.
+    mine = {
+        **{name: text.replace("\n", "\r\n") for name, text in SECTIONS.items()},
+        "findings": "My own findings, written from revision 0.",
+    }
     response = client.post(EDIT, {**mine, "revision": 0})
     page = response.content.decode()
     assert response.status_code == 200
     assert "Someone saved this report after you opened it." in page
     assert "My own findings, written from revision 0." in page  # nothing lost
     assert "Saved first by another tab." in page  # shown beside it
+    saved_now = page[page.index('id="saved-now"') :]
+    saved_now = saved_now[: saved_now.index("</section>")]
+    assert "What visitors found" in saved_now and "Examples of change" not in saved_now
     assert AnnualReport.objects.get().findings == "Saved first by another tab."
     assert 'name="revision" value="1"' in page  # saving again, having seen both, goes through
     assert client.post(EDIT, {**mine, "revision": 1}).status_code == 302

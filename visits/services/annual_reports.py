@@ -56,6 +56,15 @@ class Sections:
     examples_of_change: str = ""
     thanks: str = ""
 
+    def cleaned(self) -> "Sections":
+        """As saved: Windows line ends and outer spaces are not what the writer meant to keep."""
+        return Sections(
+            **{
+                name: getattr(self, name).replace("\r\n", "\n").strip()
+                for name, _label in ANNUAL_REPORT_SECTIONS
+            }
+        )
+
 
 # A quarter's key ("2026-Q3") has letters and digits like a custody number, and is not one.
 _QUARTER_KEY = re.compile(r"\d{4}-Q[1-4]")
@@ -111,16 +120,6 @@ def _check_year(year: int, today: datetime.date) -> None:
         raise NotFound(gettext("There is no annual report for that year."), code="not_found")
 
 
-def _clean(sections: Sections) -> Sections:
-    # Windows line ends and trailing spaces are not what the manager meant to keep.
-    return Sections(
-        **{
-            name: getattr(sections, name).replace("\r\n", "\n").strip()
-            for name, _label in ANNUAL_REPORT_SECTIONS
-        }
-    )
-
-
 def save_annual_report(
     *,
     actor,
@@ -139,7 +138,7 @@ def save_annual_report(
         raise NotPermitted(
             gettext("Only the scheme manager writes the annual report."), code="role_not_allowed"
         )
-    sections = _clean(sections)
+    sections = sections.cleaned()
     code, problems = _check_sections(scheme, sections)
     if problems:
         raise DomainError(next(iter(problems.values())), code=code, fields=problems)

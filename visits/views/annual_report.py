@@ -147,7 +147,7 @@ def annual_report_edit(request, year: int):
     if request.method == "POST" and form.is_valid():
         sections = service.Sections(
             **{name: form.cleaned_data[name] for name, _label in ANNUAL_REPORT_SECTIONS}
-        )
+        ).cleaned()
         try:
             service.save_annual_report(
                 actor=request.user,
