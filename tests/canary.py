@@ -628,6 +628,33 @@ def build(world: World) -> None:
     for label, email in first_of_kind.values():
         world.add("email", pk=Obj(str(email.pk), f"email:{label}"))
     world.register("email", dict(first_of_kind.values()))
+    # Norfolk's annual reports: this year's a draft (its figures hold the canary visits; only the
+    # manager and the PCC reader may read it), last year's published (anyone may read it).
+    from visits.services import annual_reports
+
+    sections = annual_reports.Sections(
+        findings="Cells were clean.",
+        force_responses="The force answered in time.",
+        examples_of_change="More blankets.",
+        thanks="Thank you, visitors.",
+    )
+    for year in (TODAY.year, TODAY.year - 1):
+        annual = annual_reports.save_annual_report(
+            actor=persona("manager"),
+            scheme=norfolk,
+            year=year,
+            sections=sections,
+            expected_revision=0,
+        )
+        world.add("annual-year", year=Obj(str(year), f"year:{year}"))
+        world.add(
+            "annual-public",
+            slug=Obj(norfolk.slug, "scheme:norfolk"),
+            year=Obj(str(year), f"year:{year}"),
+        )
+    annual_reports.publish_annual_report(
+        actor=persona("manager"), scheme=norfolk, year=annual.year, expected_revision=1
+    )
     world.ids.update(
         zebedee=zebedee.pk,
         wymondham=wymondham.pk,
@@ -678,6 +705,12 @@ KWARGS_BY_NAME = {
     "api:panel-detail": "panel",
     "api:person-detail": "membership",
     "api:checklist-detail": "checklist",
+    "page:annual-report": "annual-year",
+    "page:annual-report-edit": "annual-year",
+    "page:annual-report-publish": "annual-year",
+    "page:annual-report-pdf": "annual-year",
+    "page:public-annual-report": "annual-public",
+    "page:public-annual-report-pdf": "annual-public",
 }
 # A family of URLs whose only parameter is the same object (DRF's detail routes and actions,
 # the visit's step pages): (prefix, parameter) -> kind.

@@ -19,6 +19,7 @@ import uuid
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from tests import test_api_matrix, test_rota_matrix
 from tests.conftest import persona
@@ -27,7 +28,7 @@ from tests.matrix import named_urls, outcomes
 from tests.test_images_and_pdf import png
 from visits.images import clean_photo
 from visits.models import Email, VisitCopy
-from visits.services import mail, tokens
+from visits.services import annual_reports, mail, tokens
 from visits.services import visits as service
 from visits.services.issues import act
 
@@ -71,6 +72,14 @@ EXPECTED = {
     "GET summary-csv": "404 404 200 200 200 200 404 302",
     "GET summary-pdf": "404 404 200 200 200 200 404 302",
     "GET summary-return": "404 404 403 200 200 403 404 302",
+    # The annual report: the manager writes and publishes, the PCC reader reads; the force and
+    # everyone else get 404. Published (the matrix's is), anyone reads it at /public/.
+    "GET annual-report": "404 404 404 200 200 404 404 302",
+    "GET annual-report-edit": "404 404 404 200 403 404 404 302",
+    "GET annual-report-pdf": "404 404 404 200 200 404 404 302",
+    "GET annual-report-publish": "405 405 405 405 405 405 405 405",
+    "GET public-annual-report": "200 200 200 200 200 200 200 200",
+    "GET public-annual-report-pdf": "200 200 200 200 200 200 200 200",
     "GET token-list": "200 200 200 200 200 200 200 302",
     "GET token-revoke": "405 405 405 405 405 405 405 405",
     "GET two-factor-setup": "200 200 200 200 200 200 200 302",
@@ -116,6 +125,13 @@ EXPECTED = {
     "POST summary-csv": "405 405 405 405 405 405 405 405",
     "POST summary-pdf": "405 405 405 405 405 405 405 405",
     "POST summary-return": "405 405 405 405 405 405 405 405",
+    "POST annual-report": "405 405 405 405 405 405 405 405",
+    "POST annual-report-edit": "404 404 404 200 403 404 404 302",
+    "POST annual-report-pdf": "405 405 405 405 405 405 405 405",
+    # The manager's empty form is refused as stale (no revision) and sent back to the report.
+    "POST annual-report-publish": "404 404 404 302 403 404 404 302",
+    "POST public-annual-report": "405 405 405 405 405 405 405 405",
+    "POST public-annual-report-pdf": "405 405 405 405 405 405 405 405",
     "POST token-list": "200 200 200 200 200 200 200 302",
     "POST token-revoke": "302 404 404 404 404 404 404 302",
     "POST two-factor-setup": "400 400 400 400 400 400 400 302",
@@ -191,7 +207,27 @@ def page_objects() -> dict:
         to_user=persona("manager"),
         params={"issue": issue.pk, "action": "respond"},
     )
+    # Last year's annual report of Norfolk, written and published (a year that has ended).
+    last_year = timezone.localdate().year - 1
+    norfolk = issue.scheme
+    report = annual_reports.save_annual_report(
+        actor=persona("manager"),
+        scheme=norfolk,
+        year=last_year,
+        sections=annual_reports.Sections(
+            findings="Cells clean.",
+            force_responses="Prompt.",
+            examples_of_change="Blankets.",
+            thanks="Thank you.",
+        ),
+        expected_revision=0,
+    )
+    annual_reports.publish_annual_report(
+        actor=persona("manager"), scheme=norfolk, year=last_year, expected_revision=report.revision
+    )
     return {
+        "year": last_year,
+        "scheme-slug": norfolk.slug,
         "email": email.pk,
         "draft": str(draft.uuid),
         "report": str(issue.visit.uuid),
@@ -239,6 +275,8 @@ def url_for(name: str, pattern: str, objects) -> str:
     kind = PK_OF.get(name) or ("suite" if name.startswith("suite") else "issue")
     path = pattern.replace("<int:pk>", str(objects[kind]))
     path = path.replace("<int:event_pk>", str(objects["event"]))
+    path = path.replace("<int:year>", str(objects["year"]))
+    path = path.replace("<slug:slug>", objects["scheme-slug"])
     path = path.replace("<uuid:uuid>", objects["report" if name in REPORT_PAGES else "draft"])
     return "/" + path
 

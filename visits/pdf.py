@@ -4,122 +4,36 @@ Fonts are the DejaVu-derived Vera family that ships inside reportlab, embedded i
 """
 
 import io
-import os
-from xml.sax.saxutils import escape
 
-import reportlab
 from django.utils import timezone
 from django.utils.translation import gettext
-from reportlab.lib import colors
-from reportlab.lib.enums import TA_LEFT
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.pdfgen import canvas as pdf_canvas
-from reportlab.platypus import (
-    Image,
-    KeepTogether,
-    Paragraph,
-    SimpleDocTemplate,
-    Spacer,
-    Table,
-    TableStyle,
-)
+from reportlab.platypus import Image, KeepTogether, Spacer
 
+from visits.pdf_layout import (  # noqa: F401 (BRAND, GREY, INK, CONCERN, TITLE: for older imports)
+    BODY,
+    BRAND,
+    CONCERN,
+    GREY,
+    H2,
+    H3,
+    INK,
+    PAGE_WIDTH,
+    SMALL,
+    TITLE,
+    NumberedCanvas,
+    document,
+)
+from visits.pdf_layout import p as _p
+from visits.pdf_layout import table as _table
 from visits.reports import VisitReport
 
-_FONT_DIR = os.path.join(os.path.dirname(reportlab.__file__), "fonts")
-pdfmetrics.registerFont(TTFont("Vera", os.path.join(_FONT_DIR, "Vera.ttf")))
-pdfmetrics.registerFont(TTFont("Vera-Bold", os.path.join(_FONT_DIR, "VeraBd.ttf")))
-pdfmetrics.registerFontFamily("Vera", normal="Vera", bold="Vera-Bold")
-
-INK = colors.HexColor("#0b0c0c")
-BRAND = colors.HexColor("#1d3557")
-GREY = colors.HexColor("#f3f2f1")
-CONCERN = colors.HexColor("#fbe9eb")
-
-BODY = ParagraphStyle(
-    "body", fontName="Vera", fontSize=9.5, leading=12.5, textColor=INK, alignment=TA_LEFT
-)
-SMALL = ParagraphStyle("small", parent=BODY, fontSize=8.5, leading=11)
-TITLE = ParagraphStyle(
-    "title",
-    parent=BODY,
-    fontName="Vera-Bold",
-    fontSize=18,
-    leading=22,
-    textColor=BRAND,
-    spaceAfter=4,
-)
-H2 = ParagraphStyle(
-    "h2",
-    parent=BODY,
-    fontName="Vera-Bold",
-    fontSize=12.5,
-    leading=16,
-    textColor=BRAND,
-    spaceBefore=10,
-    spaceAfter=4,
-    keepWithNext=1,
-)
-H3 = ParagraphStyle(
-    "h3", parent=BODY, fontName="Vera-Bold", fontSize=10.5, leading=14, spaceBefore=6, spaceAfter=2
-)
-
-PAGE_WIDTH = A4[0] - 36 * mm
-
-
-def _p(text, style=BODY) -> Paragraph:
-    return Paragraph(escape(str(text)).replace("\n", "<br/>"), style)
-
-
-def _table(rows, widths, header=False, concern_rows=()) -> Table:
-    # splitInRow lets a row taller than a page (a very long note) continue on the next.
-    table = Table(rows, colWidths=widths, repeatRows=1 if header else 0, splitInRow=1)
-    style = [
-        ("FONTNAME", (0, 0), (-1, -1), "Vera"),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LINEBELOW", (0, 0), (-1, -1), 0.4, colors.HexColor("#b1b4b6")),
-        ("TOPPADDING", (0, 0), (-1, -1), 3),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-        ("LEFTPADDING", (0, 0), (-1, -1), 3),
-    ]
-    if header:
-        style.append(("BACKGROUND", (0, 0), (-1, 0), GREY))
-    style += [("BACKGROUND", (0, r), (-1, r), CONCERN) for r in concern_rows]
-    table.setStyle(TableStyle(style))
-    return table
+# The building blocks (fonts, styles, tables, footers) live in visits/pdf_layout.py, shared with
+# the published documents; this module is the visit report alone.
 
 
 def _fmt(moment) -> str:
     return timezone.localtime(moment).strftime("%d %b %Y, %H:%M") if moment else "Not recorded"
-
-
-class _NumberedCanvas(pdf_canvas.Canvas):
-    """Writes "Page n of N" once the number of pages is known."""
-
-    footer_text = ""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._pages = []
-
-    def showPage(self):
-        self._pages.append(dict(self.__dict__))
-        self._startPage()
-
-    def save(self):
-        total = len(self._pages)
-        for state in self._pages:
-            self.__dict__.update(state)
-            self.setFont("Vera", 8)
-            self.setFillColor(colors.HexColor("#505a5f"))
-            self.drawString(18 * mm, 10 * mm, self.footer_text)
-            self.drawRightString(A4[0] - 18 * mm, 10 * mm, f"Page {self._pageNumber} of {total}")
-            super().showPage()
-        super().save()
 
 
 def _answer_rows(sections) -> list:
@@ -170,23 +84,6 @@ def _photo_flow(report: VisitReport) -> list:
             picture = _p(gettext("(Photo file missing.)"))
         flow.append(KeepTogether([picture, _p(caption, SMALL), Spacer(1, 6)]))
     return flow
-
-
-def document(out, *, title: str, author: str, subject: str, template=SimpleDocTemplate):
-    """An A4 document with the house margins, Vera from the first glyph, and its metadata."""
-    return template(
-        out,
-        pagesize=A4,
-        leftMargin=18 * mm,
-        rightMargin=18 * mm,
-        topMargin=16 * mm,
-        bottomMargin=18 * mm,
-        initialFontName="Vera",
-        title=title,
-        author=author,
-        subject=subject,
-        creator="icv",
-    )
 
 
 def render_visit_report(report: VisitReport) -> bytes:
@@ -333,7 +230,7 @@ def render_visit_report(report: VisitReport) -> bytes:
             )
     flow.append(Spacer(1, 6))
 
-    class Canvas(_NumberedCanvas):
+    class Canvas(NumberedCanvas):
         footer_text = f"{visit.suite.name}, {visit.visit_date:%d %b %Y} · OFFICIAL-SENSITIVE"
 
     doc.build(flow, canvasmaker=Canvas)

@@ -1,19 +1,39 @@
-"""The PCC's publishable summary as a PDF: a Summary in, bytes out.
+"""The PCC's summary and the scheme's annual report as PDFs laid out like published reports: a
+cover, a contents list, then sections, each chart directly under the words that explain it, in
+the order of Summary.charts() (the page's order). A Summary or an AnnualReportDocument in, bytes
+out.
 
-No custody numbers and no volunteer names appear in it; fonts are embedded; the document has a
+No custody numbers and no volunteer names appear in them; fonts are embedded; the document has a
 title and an outline of its headings. Charts are drawn with reportlab's graphics."""
 
 import io
 
+from django.utils import timezone
+from django.utils.translation import gettext
 from reportlab import rl_config
 from reportlab.graphics import shapes
-from reportlab.graphics.charts.barcharts import HorizontalBarChart
-from reportlab.graphics.shapes import Drawing
-from reportlab.lib.units import mm
-from reportlab.platypus import KeepTogether, PageBreak, Paragraph, SimpleDocTemplate, Spacer
+from reportlab.graphics.shapes import Drawing, Rect, String
+from reportlab.platypus import KeepTogether, PageBreak, Spacer
 
-from visits.pdf import BODY, BRAND, H2, H3, PAGE_WIDTH, TITLE, _NumberedCanvas, _p, _table, document
-from visits.summaries import Summary
+from visits.pdf_layout import (
+    BRAND,
+    H3,
+    INK,
+    PAGE_WIDTH,
+    PARAGRAPH,
+    SMALL,
+    TITLE,
+    PublishedDocument,
+    cover_and_contents,
+    document,
+    long_date,
+    numbered_canvas,
+    p,
+    section,
+    table,
+)
+from visits.services.annual_reports import AnnualReportDocument, chart_in_words
+from visits.summaries import SMALL_COUNT, Summary
 
 # Drawings start from Helvetica, which is not embedded; every chart here uses Vera.
 shapes.STATE_DEFAULTS["fontName"] = "Vera"
@@ -21,183 +41,208 @@ shapes.STATE_DEFAULTS["fontName"] = "Vera"
 # checks took half the time of a national report.
 rl_config.shapeChecking = 0
 
-
-class _Doc(SimpleDocTemplate):
-    """Adds every heading to the PDF's outline, so readers can jump between sections."""
-
-    def afterFlowable(self, flowable):
-        if isinstance(flowable, Paragraph) and flowable.style.name in ("h2", "title"):
-            key = f"h{id(flowable)}"
-            self.canv.bookmarkPage(key)
-            level = 0 if flowable.style.name == "title" else 1
-            self.canv.addOutlineEntry(flowable.getPlainText(), key, level=level)
+ROW = 22  # points per bar: its label on one line, the bar under it
+BAR_AREA = PAGE_WIDTH * 0.7  # long enough to compare, short enough to read across
 
 
-def _chart(title: str, values: list[tuple[str, int]]) -> list:
-    values = [(label, n) for label, n in values] or [("None", 0)]
-    # Never taller than half a page, however many rows.
-    height = min(24 + 18 * len(values), 380)
-    drawing = Drawing(PAGE_WIDTH, height)
-    chart = HorizontalBarChart()
-    chart.x, chart.y = 150, 10
-    chart.width, chart.height = PAGE_WIDTH - 190, height - 20
-    chart.data = [[n for _, n in reversed(values)]]
-    chart.categoryAxis.categoryNames = [label[:30] for label, _ in reversed(values)]
-    chart.categoryAxis.labels.fontName = "Vera"
-    chart.categoryAxis.labels.fontSize = 8
-    chart.valueAxis.labels.fontName = "Vera"
-    chart.valueAxis.labels.fontSize = 8
-    chart.valueAxis.valueMin = 0
-    chart.bars[0].fillColor = BRAND
-    chart.barLabelFormat = "%d"
-    chart.barLabels.fontName = "Vera"
-    chart.barLabels.fontSize = 7
-    chart.barLabels.nudge = 8
-    drawing.add(chart)
-    table = _table([[label, str(n)] for label, n in values], [PAGE_WIDTH * 0.8, PAGE_WIDTH * 0.2])
-    return [KeepTogether([_p(title, H3), drawing]), table]
+def _bars(values: list[tuple[str, int]]) -> Drawing:
+    """One bar per value, each under its whole label (nothing cut), its figure at its end."""
+    largest = max((n for _, n in values), default=0) or 1
+    drawing = Drawing(PAGE_WIDTH, ROW * len(values) + 2)
+    for index, (label, n) in enumerate(values):
+        top = ROW * (len(values) - index)
+        width = BAR_AREA * n / largest
+        drawing.add(String(0, top - 9, label, fontName="Vera", fontSize=8, fillColor=INK))
+        if n:
+            drawing.add(Rect(0, top - 20, width, 9, fillColor=BRAND, strokeColor=None))
+        drawing.add(
+            String(width + 4 if n else 0, top - 19, str(n), fontName="Vera-Bold", fontSize=8)
+        )
+    return drawing
+
+
+def chart_block(title: str, values: list[tuple[str, int]], words: str = "") -> KeepTogether:
+    """A chart's heading and explanation with the chart directly under them, kept on one page."""
+    return KeepTogether(
+        [
+            p(title, H3),
+            p(words or chart_in_words(values), SMALL),
+            *([Spacer(1, 2), _bars(values)] if any(n for _, n in values) else []),
+            Spacer(1, 6),
+        ]
+    )
 
 
 def _number(value) -> str:
     return "–" if value is None else str(value)
 
 
-def _document(out, title: str, author: str) -> "_Doc":
-    return document(
-        out,
-        title=title,
-        author=author,
-        template=_Doc,
-        subject="Independent custody visiting: summary for the Police and Crime Commissioner",
-    )
+def _today() -> str:
+    return long_date(timezone.localdate())
+
+
+# --- The quarterly (or yearly) summary ---------------------------------------------------------
 
 
 def render_summary(summary: Summary) -> bytes:
     """One scheme's summary for a period, as the PCC publishes it."""
     out = io.BytesIO()
-    title = f"Independent custody visiting: {summary.scheme.name}, {summary.period.label}"
-    doc = _document(out, title, summary.scheme.name)
+    title = gettext("Independent custody visiting: %(scheme)s, %(period)s") % {
+        "scheme": summary.scheme.name,
+        "period": summary.period.label,
+    }
+    doc = document(
+        out,
+        title=title,
+        author=summary.scheme.name,
+        template=PublishedDocument,
+        subject=gettext(
+            "Independent custody visiting: summary for the Police and Crime Commissioner"
+        ),
+    )
     flow = [
-        Spacer(1, 50 * mm),
-        _p("Independent custody visiting", TITLE),
-        _p(summary.scheme.name, H2),
-        _p(f"{summary.period_label}, compared with {summary.previous_label}", BODY),
-        _p("Custody suites: " + ", ".join(summary.suite_names), BODY),
-        PageBreak(),
+        *cover_and_contents(
+            kicker=summary.scheme.name,
+            title=gettext("Independent custody visiting"),
+            lines=[
+                gettext("Summary for the Police and Crime Commissioner"),
+                summary.period_label,
+                gettext("Compared with %(before)s") % {"before": summary.previous_label},
+                gettext("Produced %(day)s") % {"day": _today()},
+            ],
+            note=gettext("Custody suites: %(suites)s") % {"suites": ", ".join(summary.suite_names)},
+        ),
         *_summary_flowables(summary),
     ]
-
-    class Canvas(_NumberedCanvas):
-        footer_text = f"{summary.scheme.name} · {summary.period.label}"
-
-    doc.build(flow, canvasmaker=Canvas)
+    footer = f"{summary.scheme.name} · {summary.period.label}"
+    doc.multiBuild(flow, canvasmaker=numbered_canvas(footer, cover=True))
     return out.getvalue()
 
 
 def render_national(summaries: list[Summary], label: str) -> bytes:
     """Every scheme's summary in one document, after a table of the schemes side by side."""
     out = io.BytesIO()
-    doc = _document(out, f"Independent custody visiting in England and Wales, {label}", "icv")
-    rows = [
-        [_p(h) for h in ("Scheme", "Visits made", "Abandoned", "Visited", "Issues", "Open at end")]
-    ]
+
+    class NationalDocument(PublishedDocument):
+        titles_in_contents = True
+
+    title = gettext("Independent custody visiting in England and Wales, %(period)s") % {
+        "period": label
+    }
+    doc = document(
+        out,
+        title=title,
+        author="icv",
+        template=NationalDocument,
+        subject=gettext(
+            "Independent custody visiting: summary for the Police and Crime Commissioner"
+        ),
+    )
+    headings = (
+        gettext("Scheme"),
+        gettext("Visits made"),
+        gettext("Abandoned"),
+        gettext("Visited"),
+        gettext("Issues"),
+        gettext("Open at end"),
+    )
+    rows = [[p(h) for h in headings]]
     for summary in summaries:
         c = summary.current
-        rows.append(
-            [
-                _p(summary.scheme.name),
-                *(
-                    str(v)
-                    for v in (
-                        c.visits_made,
-                        c.visits_abandoned,
-                        c.visited,
-                        c.issues_raised,
-                        c.issues_open_at_end,
-                    )
-                ),
-            ]
-        )
+        figures = (c.visits_made, c.visits_abandoned, c.visited, c.issues_raised)
+        rows.append([p(summary.scheme.name), *(str(v) for v in (*figures, c.issues_open_at_end))])
     flow = [
-        Spacer(1, 50 * mm),
-        _p("Independent custody visiting in England and Wales", TITLE),
-        _p(label, H2),
-        PageBreak(),
-        _p("Schemes side by side", H2),
-        _table(rows, [PAGE_WIDTH * 0.35] + [PAGE_WIDTH * 0.13] * 5, header=True),
+        *cover_and_contents(
+            kicker=gettext("Independent custody visiting"),
+            title=gettext("England and Wales"),
+            lines=[label, gettext("Produced %(day)s") % {"day": _today()}],
+        ),
+        *section(gettext("Schemes side by side")),
+        table(rows, [PAGE_WIDTH * 0.35] + [PAGE_WIDTH * 0.13] * 5, header=True),
     ]
     for summary in summaries:
-        flow += [PageBreak(), _p(summary.scheme.name, TITLE), *_summary_flowables(summary)]
-
-    class Canvas(_NumberedCanvas):
-        footer_text = f"Independent custody visiting · {label}"
-
-    doc.build(flow, canvasmaker=Canvas)
+        flow += [PageBreak(), p(summary.scheme.name, TITLE), *_summary_flowables(summary)]
+    footer = gettext("Independent custody visiting · %(period)s") % {"period": label}
+    doc.multiBuild(flow, canvasmaker=numbered_canvas(footer, cover=True))
     return out.getvalue()
+
+
+def _key_figures(rows, now_label: str, before_label: str) -> list:
+    return [
+        table(
+            [[p(gettext("Figure")), p(now_label), p(before_label)]]
+            + [
+                [p(label), p(_number(now)), p(_number(before))] for _key, label, now, before in rows
+            ],
+            [PAGE_WIDTH * 0.6, PAGE_WIDTH * 0.2, PAGE_WIDTH * 0.2],
+            header=True,
+        )
+    ]
 
 
 def _summary_flowables(summary: Summary) -> list:
     c = summary.current
     flow = [
-        _p("In brief", H2),
-        *[_p(f"• {line}") for line in summary.sentences()],
-        _p("Key figures", H2),
-        _table(
-            [[_p("Figure"), _p(summary.period_label), _p(summary.previous_label)]]
+        *section(gettext("In brief")),
+        *[p(f"• {line}") for line in summary.sentences()],
+        *section(gettext("Key figures")),
+        *_key_figures(summary.labelled(), summary.period_label, summary.previous_label),
+        *section(gettext("Charts")),
+        p(gettext("In the order of the summary page; each chart's figures are in its words.")),
+        *[chart_block(title, values) for title, values in summary.charts()],
+        *section(gettext("Checklist questions answered “no”")),
+        p(
+            gettext(
+                "Of the answers yes or no, the share that was no (%); the trend is the last "
+                "eight quarters, oldest first."
+            )
+        ),
+    ]
+    if summary.question_rates:
+        headings = (
+            gettext("Question"),
+            gettext("No (%)"),
+            gettext("Answered"),
+            gettext("Before (%)"),
+            gettext("Trend (%)"),
+        )
+        flow.append(
+            table(
+                [[p(h) for h in headings]]
+                + [
+                    [
+                        p(f"{q.text} ({q.checklist})"),
+                        _number(q.rate),
+                        str(q.answered),
+                        _number(q.previous_rate),
+                        p(", ".join(_number(rate) for rate in q.trend)),
+                    ]
+                    for q in summary.question_rates
+                ],
+                [PAGE_WIDTH * 0.4]
+                + [PAGE_WIDTH * 0.1] * 2
+                + [PAGE_WIDTH * 0.12, PAGE_WIDTH * 0.28],
+                header=True,
+            )
+        )
+    else:
+        flow.append(p(gettext("No checklist answers in the period.")))
+    headings = (
+        gettext("Suite"),
+        gettext("Visits made"),
+        gettext("Before"),
+        gettext("Abandoned"),
+        gettext("In custody"),
+        gettext("Visited"),
+        gettext("Issues"),
+    )
+    flow += [
+        *section(gettext("By suite")),
+        table(
+            [[p(h) for h in headings]]
             + [
-                [_p(label), _number(now), _number(before)]
-                for _key, label, now, before in summary.labelled()
-            ],
-            [PAGE_WIDTH * 0.6, PAGE_WIDTH * 0.2, PAGE_WIDTH * 0.2],
-            header=True,
-        ),
-        _p("Checklist questions answered \u201cno\u201d", H2),
-        _p(
-            "Of the answers yes or no, the share that was no (%); the trend is the last eight "
-            "quarters, oldest first."
-        ),
-        *(
-            [
-                _table(
-                    [[_p(h) for h in ("Question", "No (%)", "Answered", "Before (%)", "Trend")]]
-                    + [
-                        [
-                            _p(f"{q.text} ({q.checklist})"),
-                            _number(q.rate),
-                            str(q.answered),
-                            _number(q.previous_rate),
-                            _p(", ".join(_number(rate) for rate in q.trend)),
-                        ]
-                        for q in summary.question_rates
-                    ],
-                    [PAGE_WIDTH * 0.4]
-                    + [PAGE_WIDTH * 0.1] * 2
-                    + [PAGE_WIDTH * 0.12, PAGE_WIDTH * 0.28],
-                    header=True,
-                )
-            ]
-            if summary.question_rates
-            else [_p("No checklist answers in the period.")]
-        ),
-        _p("By suite", H2),
-        _table(
-            [
                 [
-                    _p(h)
-                    for h in (
-                        "Suite",
-                        "Visits made",
-                        "Before",
-                        "Abandoned",
-                        "In custody",
-                        "Visited",
-                        "Issues",
-                    )
-                ]
-            ]
-            + [
-                [
-                    _p(r.name),
+                    p(r.name),
                     *(
                         str(v)
                         for v in (
@@ -215,20 +260,86 @@ def _summary_flowables(summary: Summary) -> list:
             [PAGE_WIDTH * 0.22] + [PAGE_WIDTH * 0.13] * 6,
             header=True,
         ),
-        _p("Charts", H2),
-        *[flowable for title, values in summary.charts() for flowable in _chart(title, values)],
-        _p("Admission delays", H2),
-        *([_p(f"{reason}: {n}") for reason, n in c.delay_reasons] or [_p("No delays.")]),
-        _p("Issues referred to the force, and its responses", H2),
+        *section(gettext("Admission delays")),
+        *([p(f"{reason}: {n}") for reason, n in c.delay_reasons] or [p(gettext("No delays."))]),
+        *section(gettext("Issues referred to the force, and its responses")),
     ]
     for issue in summary.issues_with_responses:
-        flow.append(_p(f"{issue['category']} at {issue['suite']} ({issue['status'].lower()})", H3))
-        flow.append(_p(issue["description"]))
+        flow.append(
+            p(
+                gettext("%(category)s at %(suite)s (%(status)s)")
+                % {
+                    "category": issue["category"],
+                    "suite": issue["suite"],
+                    "status": issue["status"].lower(),
+                },
+                H3,
+            )
+        )
+        flow.append(p(issue["description"]))
         if issue["outcome"]:
-            flow.append(_p(f"Outcome: {issue['outcome']}"))
+            flow.append(p(gettext("Outcome: %(outcome)s") % {"outcome": issue["outcome"]}))
     if not summary.issues_with_responses:
-        flow.append(_p("No issues were referred to the force in the period."))
-    flow.append(_p("Good practice", H2))
-    flow += [_p(f"• {text}") for text in summary.good_practice] or [_p("None recorded.")]
-
+        flow.append(p(gettext("No issues were referred to the force in the period.")))
+    flow += section(gettext("Good practice"))
+    flow += [p(f"• {text}") for text in summary.good_practice] or [p(gettext("None recorded."))]
     return flow
+
+
+# --- The annual report ---------------------------------------------------------------------------
+
+
+def render_annual_report(report: AnnualReportDocument) -> bytes:
+    """The scheme's annual report as it is laid before the police and crime panel: the
+    manager's sections, then the year's figures as they may be published."""
+    out = io.BytesIO()
+    scheme = report.scheme
+    summary = report.summary
+    doc = document(
+        out,
+        title=f"{scheme.name}: {report.title}",
+        author=scheme.name,
+        template=PublishedDocument,
+        subject=gettext("Independent custody visiting: annual report"),
+    )
+    published = report.report.published_at
+    if published:
+        status = gettext("Published %(day)s") % {"day": long_date(timezone.localdate(published))}
+    else:
+        status = gettext("Draft, not published (%(day)s)") % {"day": _today()}
+    flow = cover_and_contents(
+        kicker=scheme.name,
+        title=report.title,
+        lines=[
+            gettext("Independent custody visiting in %(force)s") % {"force": scheme.force_name},
+            gettext("1 January to 31 December %(year)d") % {"year": report.year}
+            if summary.complete
+            else summary.period_label,
+            status,
+        ],
+    )
+    for _name, heading, text in report.sections:
+        flow += [*section(heading), *[p(para, PARAGRAPH) for para in _paragraphs(text)]]
+    flow += [
+        *section(gettext("The year in figures")),
+        p(
+            gettext(
+                "Counted from the visits the scheme's visitors recorded in %(period)s. Counts "
+                "from 1 to %(small)d are shown as “fewer than %(n)d”, so that nobody can be "
+                "recognised."
+            )
+            % {"period": summary.period_label, "small": SMALL_COUNT - 1, "n": SMALL_COUNT}
+        ),
+        *_key_figures(report.figures, summary.period_label, summary.previous_label),
+        *section(gettext("The figures in charts")),
+    ]
+    for chart in report.charts:
+        flow.append(chart_block(chart.title, chart.values, words=chart.in_words))
+    footer = f"{scheme.name} · {report.title}"
+    doc.multiBuild(flow, canvasmaker=numbered_canvas(footer, cover=True))
+    return out.getvalue()
+
+
+def _paragraphs(text: str) -> list[str]:
+    """A blank line starts a new paragraph; a single line break stays a line break."""
+    return [part.strip() for part in text.split("\n\n") if part.strip()]

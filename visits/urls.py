@@ -2,6 +2,7 @@ from django.urls import path
 
 from visits.views import (
     account,
+    annual_report,
     home,
     issues,
     mail,
@@ -51,6 +52,33 @@ urlpatterns = [
     path("summaries/summary.pdf", summaries.summary_pdf, name="summary-pdf"),
     path("summaries/summary.csv", summaries.summary_csv, name="summary-csv"),
     path("summaries/national-return.csv", summaries.national_return, name="summary-return"),
+    # The annual report: the manager writes and publishes it; once published, anyone reads it
+    path("summaries/annual/<int:year>/", annual_report.annual_report_page, name="annual-report"),
+    path(
+        "summaries/annual/<int:year>/edit/",
+        annual_report.annual_report_edit,
+        name="annual-report-edit",
+    ),
+    path(
+        "summaries/annual/<int:year>/publish/",
+        annual_report.annual_report_publish,
+        name="annual-report-publish",
+    ),
+    path(
+        "summaries/annual/<int:year>/report.pdf",
+        annual_report.annual_report_pdf,
+        name="annual-report-pdf",
+    ),
+    path(
+        "public/<slug:slug>/annual/<int:year>/",
+        annual_report.public_annual_report,
+        name="public-annual-report",
+    ),
+    path(
+        "public/<slug:slug>/annual/<int:year>.pdf",
+        annual_report.public_annual_report_pdf,
+        name="public-annual-report-pdf",
+    ),
     # Issues
     path("issues/", issues.issue_board, name="issue-board"),
     path("issues/export.csv", issues.issue_export, name="issue-export"),

@@ -1,3 +1,4 @@
+from .annual_reports import AnnualReport
 from .audit import AuditEntry
 from .checklists import (
     ChecklistSection,
@@ -33,6 +34,7 @@ from .visits import (
 
 __all__ = [
     "VISITING_ROLES",
+    "AnnualReport",
     "Amendment",
     "Answer",
     "ApiToken",

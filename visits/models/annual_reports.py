@@ -1,0 +1,56 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .schemes import Scheme
+
+# The sections the scheme manager writes, in the order the report prints them: (field, heading).
+ANNUAL_REPORT_SECTIONS = (
+    ("foreword", _("Foreword")),
+    ("findings", _("What visitors found")),
+    ("force_responses", _("The force's responses")),
+    ("examples_of_change", _("Examples of change")),
+    ("thanks", _("Thanks to our volunteers")),
+)
+# The foreword may be left out; a report is published with every other section written.
+OPTIONAL_SECTIONS = frozenset({"foreword"})
+SECTION_MAX_LENGTH = 10_000
+
+
+class AnnualReport(models.Model):
+    """A scheme's annual report for a calendar year: the sections its manager writes. The year's
+    figures are never stored here; they are the summary of the year (visits.summaries), counted
+    when the report is read. Written only through visits.services.annual_reports."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+
+    scheme = models.ForeignKey(Scheme, on_delete=models.PROTECT, related_name="annual_reports")
+    year = models.PositiveSmallIntegerField()
+    foreword = models.TextField(blank=True)
+    findings = models.TextField(blank=True)
+    force_responses = models.TextField(blank=True)
+    examples_of_change = models.TextField(blank=True)
+    thanks = models.TextField(blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
+    published_at = models.DateTimeField(null=True, blank=True)
+    # Raised by every save: an edit made from an older revision is refused, not silently lost.
+    revision = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["scheme", "-year"]
+        constraints = [
+            models.UniqueConstraint(fields=["scheme", "year"], name="annual_report_once_a_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scheme} {self.year}"
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+    def sections(self) -> list[tuple[str, str, str]]:
+        """(field, heading, text) of every section, in print order."""
+        return [(name, str(label), getattr(self, name)) for name, label in ANNUAL_REPORT_SECTIONS]
