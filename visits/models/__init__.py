@@ -18,6 +18,7 @@ from .people import (
     Role,
     VisitorStatus,
 )
+from .publication import PublishedQuarter
 from .rota import Availability, RotaPeriod, RotaSlot, SwapRequest, TimeBand
 from .schemes import CustodySuite, Panel, Scheme
 from .visits import (
@@ -53,6 +54,7 @@ __all__ = [
     "JobRun",
     "Membership",
     "Panel",
+    "PublishedQuarter",
     "Question",
     "Role",
     "RotaPeriod",

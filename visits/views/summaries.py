@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET
 from visits import exports, permissions
 from visits.charts import bar_chart
 from visits.errors import NotFound, NotPermitted
+from visits.services.publication import publication_status
 from visits.summaries import (
     Period,
     SummaryScope,
@@ -44,6 +45,7 @@ def summary_context(request) -> dict:
         "charts": [bar_chart(title, values) for title, values in summary.charts()],
         "query": request.GET.urlencode(),
         "can_download_return": permissions.can_download_national_return(request.user, scope.scheme),
+        "publication": publication_status(request.user, scope.scheme, scope.period),
     }
 
 
