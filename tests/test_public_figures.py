@@ -196,60 +196,88 @@ def test_publishing_twice_is_a_conflict_and_withdrawing_then_publishing_again_wo
     assert actions == ["figures.published", "figures.withdrawn", "figures.published"]
 
 
-# --- The control on the summaries page --------------------------------------------------------
+# --- The manager's page, linked from the summaries page ---------------------------------------
 
 
-def test_the_manager_publishes_from_the_summary_page_without_javascript(client, quarter):
+def test_the_manager_publishes_from_the_page_without_javascript(client, quarter):
     client.force_login(persona("manager"))
-    page = client.get(reverse("summary"), {"period": Q3}).content.decode()
-    assert 'id="publication"' in page and "Publish July to September 2026" in page
-    url = reverse("publication-change", args=["norfolk"])
-    response = client.post(url, {"period": Q3, "action": "publish"}, follow=True)
+    summary = client.get(reverse("summary"), {"period": Q3}).content.decode()
+    page_url = reverse("publication", args=["norfolk"])
+    assert 'id="publication"' in summary and page_url in summary
+    page = client.get(page_url).content.decode()
+    assert "Publish July to September 2026" in page and "Publish April to June 2026" in page
+    response = client.post(page_url, {"period": Q3, "action": "publish"}, follow=True)
     text = response.content.decode()
     assert "Published." in text and "Withdraw July to September 2026" in text
+    assert "Published on 1 December 2026 by Maya Brook" in text
     assert reverse("public-quarter", args=["norfolk", Q3]) in text
     assert PublishedQuarter.objects.live().filter(period=Q3).exists()
 
 
-def test_the_htmx_post_returns_the_part(client, published):
+def test_the_htmx_post_returns_the_list(client, published):
     client.force_login(persona("manager"))
-    url = reverse("publication-change", args=["norfolk"])
+    url = reverse("publication", args=["norfolk"])
     response = client.post(url, {"period": Q3, "action": "withdraw"}, HTTP_HX_REQUEST="true")
     text = response.content.decode()
-    assert response.status_code == 200 and text.lstrip().startswith('<section id="publication"')
+    assert response.status_code == 200 and text.lstrip().startswith('<div id="publication-list"')
     assert "Withdrawn." in text and "Publish July to September 2026" in text
+    refused = client.post(url, {"period": Q4, "action": "publish"}, HTTP_HX_REQUEST="true")
+    assert refused.status_code == 400 and "has not ended" in refused.content.decode()
 
 
-def test_the_running_quarter_has_no_publish_button_and_a_forged_post_is_refused(client, quarter):
+def test_the_running_quarter_has_no_button_and_a_forged_post_is_refused(client, quarter):
     client.force_login(persona("manager"))
-    page = client.get(reverse("summary"), {"period": Q4}).content.decode()
-    assert "This quarter has not ended" in page and 'value="publish"' not in page
-    url = reverse("publication-change", args=["norfolk"])
+    url = reverse("publication", args=["norfolk"])
+    page = client.get(url).content.decode()
+    assert "October to December 2026 has not ended" in page
+    assert f'value="{Q4}"' not in page
     response = client.post(url, {"period": Q4, "action": "publish"})
     assert response.status_code == 409
-    assert "has not ended" in response.content.decode()
+    assert "has not ended: it can be published from 1 January 2027" in response.content.decode()
     response = client.post(url, {"period": Q3})
     assert response.status_code == 400
     assert "Choose whether to publish or withdraw" in response.content.decode()
+    assert not PublishedQuarter.objects.exists()
 
 
-def test_the_pcc_sees_the_state_but_may_not_change_it(client, published):
+def test_the_pcc_sees_which_quarters_are_public_but_may_not_change_it(client, published):
     client.force_login(persona("pcc"))
-    page = client.get(reverse("summary"), {"period": Q3}).content.decode()
-    assert "Published on" in page and 'value="withdraw"' not in page
-    url = reverse("publication-change", args=["norfolk"])
+    summary = client.get(reverse("summary"), {"period": Q3}).content.decode()
+    assert 'id="publication"' in summary
+    url = reverse("publication", args=["norfolk"])
+    page = client.get(url).content.decode()
+    assert "Published on 1 December 2026" in page and "<form" not in page.split("<main")[1]
     assert client.post(url, {"period": Q3, "action": "withdraw"}).status_code == 403
     assert PublishedQuarter.objects.get().is_live
 
 
 @pytest.mark.parametrize("who", ["force", "coordinator", "visitor", "outsider"])
-def test_the_others_never_see_the_control(client, published, who):
+def test_the_others_never_see_the_page(client, published, who):
     client.force_login(persona(who))
-    page = client.get(reverse("summary"), {"period": Q3})
-    assert 'id="publication"' not in page.content.decode()
-    url = reverse("publication-change", args=["norfolk"])
+    summary = client.get(reverse("summary"), {"period": Q3})
+    assert 'id="publication"' not in summary.content.decode()
+    url = reverse("publication", args=["norfolk"])
+    assert client.get(url).status_code == 404
     assert client.post(url, {"period": Q3, "action": "withdraw"}).status_code == 404
     assert PublishedQuarter.objects.get().is_live
+
+
+def test_the_managers_page_makes_a_fixed_number_of_queries(
+    client, published, django_assert_num_queries
+):
+    client.force_login(persona("manager"))
+    url = reverse("publication", args=["norfolk"])
+    client.get(url)
+    # Session, user, memberships; the scheme; its live publications with who published.
+    with django_assert_num_queries(5):
+        page = client.get(url).content.decode()
+    assert page.count('name="action"') == 8
+    service.publish_quarter(
+        actor=persona("manager"), scheme=published, period="2024-Q1", today=TODAY
+    )
+    with django_assert_num_queries(5):
+        page = client.get(url).content.decode()
+    assert page.count('name="action"') == 9 and "January to March 2024" in page
 
 
 # --- The public page and open data -------------------------------------------------------------

@@ -147,6 +147,7 @@ DEFINITIONS = {
     # The tables beside the figures
     "suite": _("A custody suite's name; its row counts as the figures of the same name."),
     "question": _("A checklist question the visitors answer yes or no (the key is stable)."),
+    "checklist": _("The checklist a question is on: the detainee's or the suite's."),
     "answered": _("Times the question was answered yes or no in the quarter."),
     "answered_no": _("Times it was answered no."),
     "no_rate": _("answered_no as a whole-number percentage of answered."),
@@ -192,6 +193,7 @@ class PublicRow:
     key: str  # stable: the suite's name, the question's key, the category's code
     label: str
     values: list[PublicValue]
+    checklist: str = ""  # a question's checklist (the page groups the questions by it)
 
 
 @dataclass(frozen=True)
@@ -287,12 +289,13 @@ def _from_summary(summary: Summary, published_at, quarters: list[Period]) -> Pub
     questions = [
         PublicRow(
             q.key,
-            f"{q.text} ({q.checklist})",
+            q.text,
             [
-                _count("answered", gettext("Answered yes or no"), q.answered),
-                _count("answered_no", gettext("Answered no"), q.no),
-                _percent("no_rate", gettext("Answered no (%)"), q.no, q.answered, q.rate),
+                _count("answered", gettext("Answered"), q.answered),
+                _count("answered_no", gettext("No"), q.no),
+                _percent("no_rate", gettext("No (%)"), q.no, q.answered, q.rate),
             ],
+            checklist=str(q.checklist),
         )
         for q in summary.question_rates
     ]
@@ -335,6 +338,7 @@ def as_json(figures: PublicFigures) -> dict:
         return {
             name: item.key,
             "label": item.label,
+            **({"checklist": item.checklist} if item.checklist else {}),
             **{v.key: v.value for v in item.values},
             "suppressed": [v.key for v in item.values if v.suppressed],
         }

@@ -55,11 +55,7 @@ urlpatterns = [
     path("summaries/summary.csv", summaries.summary_csv, name="summary-csv"),
     path("summaries/national-return.csv", summaries.national_return, name="summary-return"),
     # Published figures (issue 20): the manager's control, and the public pages with no sign-in
-    path(
-        "summaries/publication/<slug:slug>/",
-        public.publication_change,
-        name="publication-change",
-    ),
+    path("summaries/publication/<slug:slug>/", public.publication_page, name="publication"),
     path("public/<slug:slug>/", public.public_latest, name="public-figures"),
     path("public/<slug:slug>/<quarter:period>/", public.public_quarter, name="public-quarter"),
     path("public/<slug:slug>/<quarter:period>.csv", public.public_csv, name="public-csv"),

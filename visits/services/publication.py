@@ -111,45 +111,53 @@ def withdraw_quarter(*, actor, scheme: Scheme, period: str) -> PublishedQuarter:
 
 # --- What the signed-in see of it ---------------------------------------------------------------
 
+RECENT_QUARTERS = 8  # the ended quarters the manager's page offers, newest first
+
+
+def may_see_publications(viewer, scheme: Scheme) -> bool:
+    """Which quarters are public is for those who read the whole scheme's summary: the
+    manager (who changes it) and the PCC reader. No query: memberships are loaded once."""
+    return bool(permissions.roles_in(viewer, scheme) & {Role.MANAGER, Role.PCC})
+
 
 @dataclass(frozen=True)
-class PublicationStatus:
-    """What the summaries page says of publishing, for the manager and the PCC reader."""
-
-    scheme: Scheme
+class QuarterState:
     period: Period
-    published: PublishedQuarter | None  # this period's live publication, if any
-    live: list[PublishedQuarter]  # every quarter public now, newest first
+    published: PublishedQuarter | None  # its live publication, if any
+
+
+@dataclass(frozen=True)
+class PublicationOverview:
+    scheme: Scheme
+    quarters: list[QuarterState]  # the recent ended quarters, and any older public one
     can_change: bool  # the manager's
-    can_publish: bool  # a quarter that has ended and is not public yet
-    not_ended: bool  # a quarter still running (or to come)
+    next_quarter: Period  # the running one: it can be published once it has ended
 
 
-def publication_status(
-    viewer, scheme: Scheme, period: Period, *, today: datetime.date | None = None
-) -> PublicationStatus | None:
-    """The publication of `period` as `viewer` may see it, or None: which quarters are public
-    is for those who read the whole scheme's summary (the manager and the PCC reader)."""
-    if not permissions.roles_in(viewer, scheme) & {Role.MANAGER, Role.PCC}:
-        return None
-    today = today or timezone.localdate()
-    live = list(
-        PublishedQuarter.objects.live()
+def publication_overview(
+    viewer, scheme: Scheme, *, today: datetime.date | None = None
+) -> PublicationOverview:
+    """The scheme's recent ended quarters and which are public, as `viewer` may see it (one
+    query). NotFound for anyone but the manager and the PCC reader."""
+    if not may_see_publications(viewer, scheme):
+        raise NotFound(gettext("There is no such scheme."), code="not_found")
+    running = Period.containing(today or timezone.localdate())
+    periods = [running.previous()]
+    while len(periods) < RECENT_QUARTERS:
+        periods.append(periods[-1].previous())
+    live = {
+        row.period: row
+        for row in PublishedQuarter.objects.live()
         .filter(scheme=scheme)
         .select_related("published_by")
-        .order_by("-period")
-    )
-    published = next((row for row in live if row.period == period.key), None)
-    not_ended = not period.is_year and period.end >= today
-    can_change = permissions.can_manage_scheme(viewer, scheme)
-    return PublicationStatus(
+    }
+    older = [Period.parse(key) for key in sorted(live, reverse=True)]
+    periods += [p for p in older if p.key < periods[-1].key]
+    return PublicationOverview(
         scheme=scheme,
-        period=period,
-        published=published,
-        live=live,
-        can_change=can_change,
-        can_publish=can_change and not period.is_year and not not_ended and published is None,
-        not_ended=not_ended,
+        quarters=[QuarterState(p, live.get(p.key)) for p in periods],
+        can_change=permissions.can_manage_scheme(viewer, scheme),
+        next_quarter=running,
     )
 
 
@@ -157,6 +165,6 @@ def scheme_for_publishing(viewer, slug: str) -> Scheme:
     """The scheme whose publications `viewer` may see (manager, PCC reader). NotFound
     otherwise: the force and the rest never learn of the control."""
     scheme = Scheme.objects.filter(slug=slug).first()
-    if scheme is None or not permissions.roles_in(viewer, scheme) & {Role.MANAGER, Role.PCC}:
+    if scheme is None or not may_see_publications(viewer, scheme):
         raise NotFound(gettext("There is no such scheme."), code="not_found")
     return scheme

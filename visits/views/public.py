@@ -10,17 +10,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.cache import patch_cache_control
-from django.utils.http import urlencode
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from visits import permissions, publication
 from visits.errors import DomainError, NotFound, NotPermitted
 from visits.services import publication as service
-from visits.summaries import Period
 
 PUBLIC_MAX_AGE = 300  # seconds: a withdrawn quarter is gone from caches within five minutes
 
@@ -104,53 +101,63 @@ def public_json(request, slug: str, period: str):
     return _download(figures, publication.json_bytes(figures), "application/json", ".json")
 
 
-# --- The manager's control, on the summaries page -----------------------------------------------
+# --- The manager's page, linked from the summaries page ----------------------------------------
 
 
 class PublicationForm(forms.Form):
-    period = forms.CharField(max_length=7)
+    period = forms.CharField(
+        max_length=7, error_messages={"required": _("Choose the quarter to publish.")}
+    )
     action = forms.ChoiceField(
         choices=[("publish", _("Publish")), ("withdraw", _("Withdraw"))],
         error_messages={"required": _("Choose whether to publish or withdraw.")},
     )
 
 
-@require_POST
+def _apply(request, scheme, form) -> DomainError | None:
+    """The change the form asks for, or the reason it was refused."""
+    if not form.is_valid():
+        errors = [message for field_errors in form.errors.values() for message in field_errors]
+        return DomainError(" ".join(errors), code="invalid")
+    change = {"publish": service.publish_quarter, "withdraw": service.withdraw_quarter}
+    try:
+        change[form.cleaned_data["action"]](
+            actor=request.user, scheme=scheme, period=form.cleaned_data["period"]
+        )
+    except NotPermitted as refused:
+        raise PermissionDenied(refused.message) from None
+    except DomainError as refused:
+        return refused
+    return None
+
+
+def _page(request, scheme, status: int = 200, **extra):
+    overview = service.publication_overview(request.user, scheme)
+    template = "visits/summaries/publication.html"
+    if request.htmx:
+        template += "#publication-list"
+    return render(request, template, {"overview": overview, **extra}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
 @login_required
-def publication_change(request, slug: str):
+def publication_page(request, slug: str):
     try:
         scheme = service.scheme_for_publishing(request.user, slug)
     except NotFound as error:
         raise Http404(error.message) from None
+    if request.method == "GET":
+        return _page(request, scheme)
     if not permissions.can_manage_scheme(request.user, scheme):
         raise PermissionDenied(gettext("Only the scheme manager can publish or withdraw figures."))
     form = PublicationForm(request.POST)
-    error = None
-    if form.is_valid():
-        period, action = form.cleaned_data["period"], form.cleaned_data["action"]
-        change = service.publish_quarter if action == "publish" else service.withdraw_quarter
-        try:
-            change(actor=request.user, scheme=scheme, period=period)
-        except NotPermitted as refused:
-            raise PermissionDenied(refused.message) from None
-        except DomainError as refused:
-            error = refused
-    else:
-        error = DomainError(
-            " ".join(message for messages_ in form.errors.values() for message in messages_),
-            code="invalid",
-        )
-    period_key = request.POST.get("period", "")
-    back = reverse("summary") + "?" + urlencode({"scheme": scheme.slug, "period": period_key})
+    error = _apply(request, scheme, form)
     if error is not None:
-        context = {"error": error.message, "back": back}
-        return render(
-            request, "visits/public/publication_refused.html", context, status=error.status
-        )
-    done = gettext("Published.") if action == "publish" else gettext("Withdrawn.")
+        # htmx swaps a 400 into the list in place (base.html); a 409 would replace the page.
+        status = 400 if request.htmx else error.status
+        return _page(request, scheme, status=status, error=error.message)
+    done = {"publish": gettext("Published."), "withdraw": gettext("Withdrawn.")}
     if request.htmx:
-        status = service.publication_status(request.user, scheme, Period.parse(period))
-        context = {"publication": status, "done": done}
-        return render(request, "visits/summaries/_publication.html", context)
-    messages.success(request, done)
-    return redirect(back)
+        return _page(request, scheme, done=done[form.cleaned_data["action"]])
+    messages.success(request, done[form.cleaned_data["action"]])
+    return redirect("publication", slug=scheme.slug)
