@@ -1,5 +1,5 @@
-"""The manager publishes last quarter (from the summary page, through its link); anyone then reads it on a 320 px
-phone without signing in (axe-checked, nothing wider than the screen)."""
+"""The manager publishes last quarter (from the summary page, through its link); anyone then
+reads it on a 320 px phone without signing in (axe-checked, nothing wider than the screen)."""
 
 import datetime
 
