@@ -22,10 +22,16 @@ from django.urls import reverse
 
 from tests import canary
 from tests.conftest import PERSONAS, persona
-from tests.factories import question_ids, suite
+from tests.factories import make_visit, question_ids, suite
 from visits.errors import ConflictError, DomainError, NotPermitted
 from visits.models import AuditEntry, Issue, PublishedQuarter, Scheme, Visit
-from visits.publication import SMALL_COUNT, is_small, share_is_small
+from visits.publication import (
+    SMALL_COUNT,
+    PublicValue,
+    is_small,
+    share_is_small,
+    withhold_differences,
+)
 from visits.services import publication as service
 from visits.services import visits as visit_service
 from visits.services.issues import act
@@ -358,8 +364,8 @@ def test_each_public_figure_is_the_summarys_or_suppressed_when_small(client, pub
     checked = 0
     for figure in data["figures"]:
         value = c.value(figure["key"])
-        if figure["unit"] == "count":
-            assert figure["suppressed"] == is_small(value), figure
+        if figure["unit"] == "count" and is_small(value):
+            assert figure["suppressed"], figure
         if figure["suppressed"]:
             assert figure["value"] is None
         else:
@@ -398,6 +404,48 @@ def test_each_public_figure_is_the_summarys_or_suppressed_when_small(client, pub
 def test_numbers_are_rounded_in_the_open_data(client, published):
     text = client.get(urls()["csv"]).content.decode() + client.get(urls()["json"]).content.decode()
     assert not re.search(r"\d\.\d{2,}", text)
+
+
+def test_a_lone_withheld_count_of_a_sum_takes_the_smallest_other_part_with_it():
+    def counts(*values):
+        return [PublicValue(str(i), "", "count", v, v is None) for i, v in enumerate(values)]
+
+    # offered 12 = visited 9 + observed (3, withheld) + declined 0: visited goes too.
+    total, parts = counts(12), counts(9, None, 0)
+    withhold_differences([((total, 0), [(parts, i) for i in range(3)])])
+    assert [v.value for v in parts] == [None, None, 0] and total[0].value == 12
+    # Withheld total, published parts: the smallest non-zero part goes.
+    total, parts = counts(None), counts(0, 7, 6)
+    withhold_differences([((total, 0), [(parts, i) for i in range(3)])])
+    assert [v.value for v in parts] == [0, 7, None]
+    # The only other parts are zero: the total goes.
+    total, parts = counts(8), counts(None, 0)
+    withhold_differences([((total, 0), [(parts, i) for i in range(2)])])
+    assert total[0].suppressed
+    # Two withheld already: nothing more.
+    total, parts = counts(20), counts(None, None, 12)
+    withhold_differences([((total, 0), [(parts, i) for i in range(3)])])
+    assert parts[2].value == 12 and total[0].value == 20
+
+
+def test_a_suite_is_not_told_by_subtracting_the_others(client, quarter):
+    """Two suites: Wymondham's 7 visits and Aylsham's 3 (withheld): with the scheme's 10 and
+    Wymondham's 7 published, Aylsham's would be 10 - 7; so Wymondham's is withheld too."""
+    with time_machine.travel(datetime.datetime(2026, 10, 5, 12, tzinfo=LONDON), tick=False):
+        for week in range(3):
+            make_visit(
+                suite_name="Aylsham",
+                visitors=[persona("abigail.reeve"), persona("ben.catchpole")],
+                arrived_at=datetime.datetime(2026, 8, 3 + 7 * week, 10, tzinfo=LONDON),
+            )
+    service.publish_quarter(actor=persona("manager"), scheme=quarter, period=Q3, today=TODAY)
+    data = json.loads(client.get(urls()["json"]).content)
+    suites = {row["suite"]: row for row in data["suites"]}
+    made = next(f for f in data["figures"] if f["key"] == "visits_made")
+    assert made["value"] == 10
+    assert suites["Aylsham"]["visits_made"] is None
+    assert suites["Wymondham"]["visits_made"] is None
+    assert "visits_made" in suites["Wymondham"]["suppressed"]
 
 
 def test_the_suppression_rule():

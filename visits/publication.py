@@ -11,10 +11,14 @@ THE SUPPRESSION RULE (docs/published-figures.md), here and nowhere else:
 - a count from 1 to SMALL_COUNT - 1 (that is, under 5) is not published: it reads "fewer than
   5" on the page and is empty (null) in the open data, with `suppressed` true;
 - a rate or a mean is not published when any count it is made from is suppressed, nor when
-  the rest of its whole (whole minus part) is, since "90% of 20" tells that 2 were not.
+  the rest of its whole (whole minus part) is, since "90% of 20" tells that 2 were not;
+- where published counts add up (SUMS, the suites' rows, the categories) and exactly one of
+  a sum is withheld, the smallest other part is withheld too (`withhold_differences`), so the
+  one cannot be worked out by subtraction.
 Zero is published: it identifies nobody.
 """
 
+import dataclasses
 import datetime
 import json
 from dataclasses import dataclass, field
@@ -308,6 +312,7 @@ def _from_summary(summary: Summary, published_at, quarters: list[Period]) -> Pub
         )
         for label, counts in sorted(c.issues_by_category.items())
     ]
+    _withhold_differences(sections, suites, categories)
     return PublicFigures(
         scheme=summary.scheme,
         period=summary.period,
@@ -320,6 +325,46 @@ def _from_summary(summary: Summary, published_at, quarters: list[Period]) -> Pub
     )
 
 
+# Published counts that add up: (the total, its parts). The figures' identities are the record
+# rules' (visits.rules: in custody = offered + not visited; offered = visited + observed +
+# declined); the suites' rows and the categories add up to the scheme's figures.
+SUMS = [("in_custody", ["offered", "not_visited_total"])]
+SUMS += [("offered", ["visited", "observed_only", "declined"])]
+
+Cell = tuple[list, int]  # a PublicValue's place: its list and its index there
+
+
+def withhold_differences(sums: list[tuple[Cell, list[Cell]]]) -> None:
+    """Secondary suppression: where exactly one member of a sum is withheld, it could be
+    worked out by subtraction, so the smallest other part (or, with none, the total) is
+    withheld too; repeated until no sum has a lone withheld member."""
+
+    def value(cell: Cell) -> PublicValue:
+        return cell[0][cell[1]]
+
+    changed = True
+    while changed:
+        changed = False
+        for total, parts in sums:
+            if sum(value(cell).suppressed for cell in [total, *parts]) != 1:
+                continue
+            others = [c for c in parts if not value(c).suppressed and value(c).value]
+            if not others and value(total).suppressed:
+                continue  # the total alone, with every part zero: nothing to find
+            box, index = min(others, key=lambda c: value(c).value) if others else total
+            box[index] = dataclasses.replace(box[index], value=None, suppressed=True)
+            changed = True
+
+
+def _withhold_differences(sections, suites: list[PublicRow], categories: list[PublicRow]):
+    figures = {v.key: (values, i) for _title, values in sections for i, v in enumerate(values)}
+    sums = [(figures[total], [figures[p] for p in parts]) for total, parts in SUMS]
+    for i, name in enumerate(SUITE_FIELDS):
+        sums.append((figures[name], [(row.values, i) for row in suites]))
+    sums.append((figures["issues_raised"], [(row.values, 0) for row in categories]))
+    withhold_differences(sums)
+
+
 # --- Open data ----------------------------------------------------------------------------------
 
 
@@ -327,7 +372,8 @@ def suppression_statement() -> str:
     return gettext(
         "Counts from 1 to %(below)d are not published (shown as “fewer than %(n)d”, empty in "
         "the open data), so that nobody can be identified; nor is a percentage or average made "
-        "from such a count, or whose remainder would be one. Zero is published."
+        "from such a count, or whose remainder would be one; nor a count that would let one be "
+        "worked out by subtraction. Zero is published."
     ) % {"below": SMALL_COUNT - 1, "n": SMALL_COUNT}
 
 
