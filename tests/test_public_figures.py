@@ -68,7 +68,7 @@ def _visit(n: int, *, under_18=False, issue=False, day=None) -> Visit:
     )
     answers = dict.fromkeys(question_ids(visit.detainee_checklist_id), ("yes", ""))
     first = min(answers)
-    answers[first] = ("no", canary.ANSWER_NOTE) if n < 2 else ("yes", "")
+    answers[first] = ("no", canary.ANSWER_NOTE) if n < 5 else ("yes", "")
     visit_service.save_detainee(
         actor=vera,
         visit=visit,
@@ -380,18 +380,22 @@ def test_each_public_figure_is_the_summarys_or_suppressed_when_small(client, pub
     assert by_key["issues_raised"]["suppressed"] and c.issues_raised == 2
     # A rate made from a small count is suppressed too.
     assert by_key["resolved_on_visit_share"]["suppressed"]
-    # The suite's row and the question the first two detainees answered "no" (2 of 7: small).
+    # The suite's row and the question the first five detainees answered "no".
     (wymondham,) = [s for s in data["suites"] if s["suite"] == "Wymondham"]
     assert wymondham["visits_made"] == 7 and "issues_raised" in wymondham["suppressed"]
     rates = {q.key: q for q in summary.question_rates}
     for question in data["questions"]:
         rate = rates[question["question"]]
         assert question["answered"] == (None if is_small(rate.answered) else rate.answered)
+        if is_small(rate.no) or is_small(rate.answered - rate.no):
+            assert question["answered_no"] is None
         if share_is_small(rate.no, rate.answered):
             assert question["no_rate"] is None and "no_rate" in question["suppressed"]
         else:
             assert question["no_rate"] == rate.rate
-    assert any("answered_no" in q["suppressed"] for q in data["questions"])
+    # The first question: 5 "no" of 7, so 2 "yes": the 5 would tell the 2, and is withheld.
+    (first,) = [q for q in data["questions"] if rates[q["question"]].no == 5]
+    assert first["answered"] == 7 and first["answered_no"] is None and first["no_rate"] is None
     # The CSV holds the same numbers as the JSON.
     rows = csv.DictReader(io.StringIO(client.get(urls()["csv"]).content.decode()))
     figures = {r["measure"]: r for r in rows if r["section"] == "figure"}

@@ -296,7 +296,10 @@ def _from_summary(summary: Summary, published_at, quarters: list[Period]) -> Pub
             q.text,
             [
                 _count("answered", gettext("Answered"), q.answered),
-                _count("answered_no", gettext("No"), q.no),
+                # "No" is withheld when the yeses (answered - no) are few, as a rate would be.
+                _count("answered_no", gettext("No"), q.no)
+                if not is_small(q.answered - q.no)
+                else PublicValue("answered_no", gettext("No"), COUNT, None, True),
                 _percent("no_rate", gettext("No (%)"), q.no, q.answered, q.rate),
             ],
             checklist=str(q.checklist),
