@@ -96,6 +96,11 @@ PUBLIC_URL_NAMES = (
     "healthz",  # the probe; never_cache of its own
     "api-schema",  # the API's schema and its docs are public by design (api/urls.py)
     "api-docs",
+    # Published figures (issue 20): the same for everyone, rendered without the reader's name
+    "public-figures",
+    "public-quarter",
+    "public-csv",
+    "public-json",
 )
 PERSONAL_CACHE_CONTROL = "private, no-store"
 
@@ -190,7 +195,7 @@ class TwoFactorMiddleware:
     session, and managers, PCC readers and force leads must set it up before anything else.
     Token-authenticated API requests are not sessions and pass (the token is the credential)."""
 
-    OPEN = ("/accounts/two-factor/", "/accounts/logout/", "/static/", "/healthz")
+    OPEN = ("/accounts/two-factor/", "/accounts/logout/", "/static/", "/healthz", "/public/")
 
     def __init__(self, get_response):
         self.get_response = get_response

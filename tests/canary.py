@@ -63,6 +63,7 @@ LONDON = zoneinfo.ZoneInfo("Europe/London")
 NOW = datetime.datetime(2026, 12, 1, 12, 0, tzinfo=LONDON)
 TODAY = NOW.date()
 THIS_QUARTER, NEXT_QUARTER = "2026-Q4", "2027-Q1"
+LAST_QUARTER = "2026-Q3"
 WHO = (*PERSONAS, "anonymous")
 NORFOLK_PERSONAS = tuple(p for p in PERSONAS if p != "outsider")
 
@@ -201,6 +202,9 @@ FORCE_SUMMARY_FORBIDDEN = (
 )
 SUMMARY_URLS = {"page:summary", "page:summary-pdf", "page:summary-csv", "page:summary-return"}
 SUMMARY_URLS |= {"api:api-summary"}
+# The published figures (issue 20) are read by anyone, the force included: held to the same.
+PUBLIC_FIGURE_URLS = {"page:public-figures", "page:public-quarter"}
+PUBLIC_FIGURE_URLS |= {"page:public-csv", "page:public-json"}
 
 
 # --- The data -----------------------------------------------------------------------------------
@@ -544,6 +548,15 @@ def build(world: World) -> None:
         uuid=Obj(str(report.uuid), "visit:V1-submitted"),
         pk=Obj(str(copy_photo.pk), "copy-photo:V1"),
     )
+    # Published figures (issue 20): Norfolk publishes the quarter before this one; this one
+    # (where the canaries are) cannot be published yet; Suffolk has published nothing.
+    from visits.services import publication
+
+    publication.publish_quarter(actor=maya, scheme=norfolk, period=LAST_QUARTER)
+    for slug in ("norfolk", "suffolk"):
+        world.add("public-scheme", slug=Obj(slug, f"scheme:{slug}"))
+        for key in (LAST_QUARTER, THIS_QUARTER):
+            world.add("public-quarter", slug=Obj(slug, f"scheme:{slug}"), period=Obj(key, key))
     for label, place in (("Wymondham", wymondham), ("Martlesham", martlesham)):
         world.add("suite", pk=Obj(str(place.pk), f"suite:{label}"))
         world.add("panel", pk=Obj(str(place.panel_id), f"panel:{label}"))
@@ -711,6 +724,11 @@ KWARGS_BY_NAME = {
     "page:annual-report-pdf": "annual-year",
     "page:public-annual-report": "annual-public",
     "page:public-annual-report-pdf": "annual-public",
+    "page:publication": "public-scheme",
+    "page:public-figures": "public-scheme",
+    "page:public-quarter": "public-quarter",
+    "page:public-csv": "public-quarter",
+    "page:public-json": "public-quarter",
 }
 # A family of URLs whose only parameter is the same object (DRF's detail routes and actions,
 # the visit's step pages): (prefix, parameter) -> kind.
@@ -937,7 +955,7 @@ def scan(text: str, fmt: str, key: str = "") -> dict:
         found = canary.match(text, fmt)
         if found:
             hits[canary.key] = _context(text, found)
-    if key in SUMMARY_URLS:
+    if key in SUMMARY_URLS or key in PUBLIC_FIGURE_URLS:
         for label, pattern in FORCE_SUMMARY_FORBIDDEN:
             found = pattern.search(text)
             if found:
@@ -1212,7 +1230,7 @@ def analyse(corpus: Corpus) -> list[Finding]:
 def force_summary_findings(corpus: Corpus) -> list[Finding]:
     findings, answered = [], set()
     for f in corpus.fetched:
-        if f.who != "force" or f.key not in SUMMARY_URLS:
+        if f.who != "force" or f.key not in SUMMARY_URLS | PUBLIC_FIGURE_URLS:
             continue
         if f.status == 200:
             answered.add(f.fmt)

@@ -26,6 +26,10 @@ WALKERS = ("manager", "visitor", "anonymous")
 PUBLIC = {"login", "service-worker", "manifest", "healthz", "api-schema", "api-docs"}
 # Of those, the ones a browser may keep (the rest send Django's never_cache of their own).
 CACHEABLE = {"service-worker", "manifest", "api-schema", "api-docs"}
+# Published figures (issue 20): public, and cacheable for a few minutes.
+PUBLISHED = {"public-figures", "public-quarter", "public-csv", "public-json"}
+PUBLIC |= PUBLISHED
+CACHEABLE |= PUBLISHED
 
 
 def directives(response) -> set[str]:

@@ -28,9 +28,10 @@ from tests.matrix import named_urls, outcomes
 from tests.test_images_and_pdf import png
 from visits.images import clean_photo
 from visits.models import Email, VisitCopy
-from visits.services import annual_reports, mail, tokens
+from visits.services import annual_reports, mail, publication, tokens
 from visits.services import visits as service
 from visits.services.issues import act
+from visits.summaries import Period
 
 EXPECTED = {
     "GET admin:index": "302 302 302 200 302 302 302 302",
@@ -159,6 +160,19 @@ EXPECTED = {
     "POST visit-sign-off": "200 200 404 403 404 404 404 302",
     "POST visit-start": "200 200 200 403 403 403 200 302",
     "POST visit-suite": "200 200 404 403 404 404 404 302",
+    # Published figures (issue 20): public, no sign-in. Which quarters are public is the
+    # manager's to change (the PCC reader sees it, 403; nobody else learns of it, 404); an
+    # empty form is a 400.
+    "GET public-figures": "200 200 200 200 200 200 200 200",
+    "GET public-quarter": "200 200 200 200 200 200 200 200",
+    "GET public-csv": "200 200 200 200 200 200 200 200",
+    "GET public-json": "200 200 200 200 200 200 200 200",
+    "POST public-figures": "405 405 405 405 405 405 405 405",
+    "POST public-quarter": "405 405 405 405 405 405 405 405",
+    "POST public-csv": "405 405 405 405 405 405 405 405",
+    "POST public-json": "405 405 405 405 405 405 405 405",
+    "GET publication": "404 404 404 200 200 404 404 302",
+    "POST publication": "404 404 404 400 403 404 404 302",
 }
 
 # Covered elsewhere, or not the app's own: the API and rota matrices, and Django's admin (its
@@ -225,9 +239,16 @@ def page_objects() -> dict:
     annual_reports.publish_annual_report(
         actor=persona("manager"), scheme=norfolk, year=last_year, expected_revision=report.revision
     )
+    # The quarter before this one, published: its public pages answer everyone.
+    published = publication.publish_quarter(
+        actor=persona("manager"),
+        scheme=issue.scheme,
+        period=Period.containing(timezone.localdate()).previous().key,
+    )
     return {
         "year": last_year,
         "scheme-slug": norfolk.slug,
+        "quarter": published.period,
         "email": email.pk,
         "draft": str(draft.uuid),
         "report": str(issue.visit.uuid),
@@ -277,6 +298,7 @@ def url_for(name: str, pattern: str, objects) -> str:
     path = path.replace("<int:event_pk>", str(objects["event"]))
     path = path.replace("<int:year>", str(objects["year"]))
     path = path.replace("<slug:slug>", objects["scheme-slug"])
+    path = path.replace("<quarter:period>", objects["quarter"])
     path = path.replace("<uuid:uuid>", objects["report" if name in REPORT_PAGES else "draft"])
     return "/" + path
 

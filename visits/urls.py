@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from visits.views import (
     account,
@@ -7,12 +7,15 @@ from visits.views import (
     issues,
     mail,
     offline,
+    public,
     reports,
     rota,
     suites,
     summaries,
     visit_flow,
 )
+
+register_converter(public.QuarterConverter, "quarter")
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -79,6 +82,12 @@ urlpatterns = [
         annual_report.public_annual_report_pdf,
         name="public-annual-report-pdf",
     ),
+    # Published figures (issue 20): the manager's control, and the public pages with no sign-in
+    path("summaries/publication/<slug:slug>/", public.publication_page, name="publication"),
+    path("public/<slug:slug>/", public.public_latest, name="public-figures"),
+    path("public/<slug:slug>/<quarter:period>/", public.public_quarter, name="public-quarter"),
+    path("public/<slug:slug>/<quarter:period>.csv", public.public_csv, name="public-csv"),
+    path("public/<slug:slug>/<quarter:period>.json", public.public_json, name="public-json"),
     # Issues
     path("issues/", issues.issue_board, name="issue-board"),
     path("issues/export.csv", issues.issue_export, name="issue-export"),

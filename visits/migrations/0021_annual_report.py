@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("visits", "0019_availability_nights_a_year"),
+        ("visits", "0020_published_figures"),
     ]
 
     operations = [

@@ -19,6 +19,7 @@ from .people import (
     Role,
     VisitorStatus,
 )
+from .publication import PublishedQuarter
 from .rota import Availability, RotaPeriod, RotaSlot, SwapRequest, TimeBand
 from .schemes import CustodySuite, Panel, Scheme
 from .visits import (
@@ -55,6 +56,7 @@ __all__ = [
     "JobRun",
     "Membership",
     "Panel",
+    "PublishedQuarter",
     "Question",
     "Role",
     "RotaPeriod",

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET
 from visits import exports, permissions
 from visits.charts import bar_chart
 from visits.errors import NotFound, NotPermitted
+from visits.services.publication import may_see_publications
 from visits.summaries import (
     Period,
     SummaryScope,
@@ -44,6 +45,8 @@ def summary_context(request) -> dict:
         "charts": [bar_chart(title, values) for title, values in summary.charts()],
         "query": request.GET.urlencode(),
         "can_download_return": permissions.can_download_national_return(request.user, scope.scheme),
+        # The scheme whose published figures the reader may manage or see (_publication.html).
+        "publication": scope.scheme if may_see_publications(request.user, scope.scheme) else None,
     }
 
 
