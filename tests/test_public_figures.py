@@ -459,12 +459,13 @@ def test_the_suppression_rule():
 
 
 def test_the_public_page_makes_a_fixed_number_of_queries(client, published):
-    """The publication (1) and the one summary's queries, however many quarters."""
+    """The publication (1), the published annual reports (1) and the one summary's queries,
+    however many quarters."""
     with CaptureQueriesContext(connection) as summary_queries:
         summarise(published, Period.parse(Q3), with_pattern=False, with_internal_notes=False)
     with CaptureQueriesContext(connection) as page_queries:
         client.get(urls()["page"])
-    assert len(page_queries) == 1 + len(summary_queries), [q["sql"] for q in page_queries]
+    assert len(page_queries) == 2 + len(summary_queries), [q["sql"] for q in page_queries]
     with time_machine.travel(datetime.datetime(2026, 8, 5, 12, tzinfo=LONDON), tick=False):
         _visit(20, day=datetime.date(2026, 8, 4))
     service.publish_quarter(
@@ -480,6 +481,29 @@ def test_the_latest_published_quarter_is_the_schemes_front_page(client, publishe
     page = client.get(urls()["latest"]).content.decode()
     assert "Figures for July to September 2026" in page
     assert reverse("public-csv", args=["norfolk", Q3]) in page
+
+
+def test_the_public_page_links_the_schemes_published_annual_reports(client, published):
+    from visits.services import annual_reports
+
+    manager = persona("manager")
+    sections = annual_reports.Sections(
+        findings="Cells were clean.",
+        force_responses="Answered in time.",
+        examples_of_change="Blankets replaced.",
+        thanks="Thank you all.",
+    )
+    for year in (2024, 2025):
+        report = annual_reports.save_annual_report(
+            actor=manager, scheme=published, year=year, sections=sections, expected_revision=0
+        )
+        if year == 2025:
+            annual_reports.publish_annual_report(
+                actor=manager, scheme=published, year=year, expected_revision=report.revision
+            )
+    page = client.get(urls()["page"]).content.decode()
+    assert reverse("public-annual-report", args=["norfolk", 2025]) in page
+    assert "Annual report 2025" in page and "2024" not in page  # a draft is nobody's to read
 
 
 def test_the_public_page_links_to_nothing_behind_sign_in(client, published):

@@ -371,6 +371,16 @@ def read_annual_report(
     return document
 
 
+def published_annual_years(scheme: Scheme) -> list[int]:
+    """The years whose annual report anyone may read, newest first (the public figures page
+    links them)."""
+    return list(
+        AnnualReport.objects.filter(scheme=scheme, status=AnnualReport.Status.PUBLISHED)
+        .order_by("-year")
+        .values_list("year", flat=True)
+    )
+
+
 def read_published_annual_report(
     slug: str, year: int, *, today: datetime.date | None = None
 ) -> AnnualReportDocument:

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from visits import permissions, publication
 from visits.errors import DomainError, NotFound, NotPermitted
 from visits.services import publication as service
+from visits.services.annual_reports import published_annual_years
 
 PUBLIC_MAX_AGE = 300  # seconds: a withdrawn quarter is gone from caches within five minutes
 
@@ -70,6 +71,7 @@ def public_quarter(request, slug: str, period: str):
 def _context(figures) -> dict:
     return {
         "figures": figures,
+        "annual_years": published_annual_years(figures.scheme),
         "definitions": publication.DEFINITIONS,
         "suppression": publication.suppression_statement(),
         "base": f"icv-{figures.scheme.slug}-{figures.period.key}",
