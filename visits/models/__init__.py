@@ -16,6 +16,8 @@ from .people import (
     Conflict,
     Membership,
     Role,
+    VettingLevel,
+    VisitingBar,
     VisitorStatus,
 )
 from .rota import Availability, RotaPeriod, RotaSlot, SwapRequest, TimeBand
@@ -65,5 +67,7 @@ __all__ = [
     "CopyPhoto",
     "CopyPhoto",
     "VisitVisitor",
+    "VettingLevel",
+    "VisitingBar",
     "VisitorStatus",
 ]
