@@ -15,7 +15,7 @@ router.register("issues", views.IssueViewSet, basename="issue")
 router.register("rota/periods", rota.RotaPeriodViewSet, basename="rota-period")
 router.register("rota/slots", rota.RotaSlotViewSet, basename="rota-slot")
 router.register("rota/swaps", rota.SwapViewSet, basename="rota-swap")
-router.register("volunteers", volunteers.VolunteerViewSet, basename="volunteer")
+router.register("volunteers", volunteers.VolunteerViewSet, basename="volunteer-record")
 
 urlpatterns = [
     # The schema and its docs are public (and throttled as anonymous requests).

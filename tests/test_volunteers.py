@@ -19,7 +19,7 @@ from tests.conftest import persona
 from tests.factories import make_period, make_slot, make_visit, suite
 from visits import permissions
 from visits.errors import DomainError, NotFound, NotPermitted
-from visits.models import AuditEntry, Email, Membership, RotaSlot, SwapRequest, VisitorStatus
+from visits.models import AuditEntry, Email, Membership, SwapRequest, VisitorStatus
 from visits.services import rota, subject_access, volunteers
 from visits.services import visits as visit_service
 
