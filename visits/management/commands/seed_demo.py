@@ -191,12 +191,13 @@ class Command(BaseCommand):
 
     def lapses_and_leavers(self, norfolk) -> None:
         """The volunteers page's flags: vetting and an appointment expiring soon, a vetting
-        lapsed (she is left off the rota and cannot start a visit), and a leaver."""
+        lapsed (Jacob, paused meanwhile: he cannot be rostered or visit until it is renewed),
+        and a leaver. The lapse is a paused visitor's so the rota's pool stays the demo's."""
         today = datetime.date.today()
         changes = {
             "liam.woodhouse": {"vetting_expires_on": today + datetime.timedelta(days=45)},
             "olivia.kerrison": {"appointment_ends_on": today + datetime.timedelta(days=10)},
-            "margaret.yaxley": {"vetting_expires_on": today - datetime.timedelta(days=12)},
+            "jacob.ringer": {"vetting_expires_on": today - datetime.timedelta(days=12)},
             "walter.clarke": {
                 "left_on": today - datetime.timedelta(days=150),
                 "leaving_reason": "Moved away from Norfolk",
