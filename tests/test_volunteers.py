@@ -386,6 +386,18 @@ def test_the_manager_sees_every_volunteer_with_flags(
     assert len(response.content) < 50_000
 
 
+def test_the_volunteer_page_is_within_budget(client, manager, django_assert_max_num_queries):
+    vera = lapse("visitor", TODAY - DAY)
+    client.force_login(manager)
+    client.get("/volunteers/")  # the session's first request
+    with django_assert_max_num_queries(10):
+        response = client.get(f"/volunteers/{vera.pk}/")
+    page = response.content.decode()
+    assert "Cannot visit now:" in page and "Vera Holt&#x27;s vetting expired on" in page
+    assert 'id="volunteer"' in page and "Record leaving" in page
+    assert len(response.content) < 50_000
+
+
 def test_the_list_costs_the_same_queries_whatever_its_length(client, db, manager):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
