@@ -56,7 +56,7 @@ def fresh(user):
         ({"vetting_expires_on": 1}, 0, None),  # lapses tomorrow: today is still covered
         ({"vetting_expires_on": 0}, 0, "vetting_lapsed"),  # the date is the first day without
         ({"vetting_expires_on": -30}, 0, "vetting_lapsed"),
-        ({"vetting_granted_on": 5}, 0, "vetting_not_granted"),
+        ({"vetting_granted_on": 5}, 0, None),  # the start is recorded, not checked
         ({"appointment_ends_on": -1}, 0, "appointment_lapsed"),
         ({"appointment_ends_on": 3}, 2, None),
         ({"appointment_ends_on": 3}, 3, "appointment_lapsed"),
@@ -482,6 +482,14 @@ def test_htmx_gets_the_record_part_only(client, manager):
     assert page.lstrip().startswith('<div id="volunteer">')
     assert "Moved to Leeds" in page and "Saved." in page and "<html" not in page
     assert member("visitor").status == VisitorStatus.LEFT
+    refused = client.post(
+        f"/volunteers/{vera.pk}/appointment/",
+        {"appointment-appointed_on": "2026-05-01", "appointment-ends_on": "2026-04-01"},
+        HTTP_HX_REQUEST="true",
+    )
+    part = refused.content.decode()
+    assert part.lstrip().startswith('<div id="volunteer">') and "There is a problem" in part
+    assert "The appointment must end after the date of appointment." in part
 
 
 def test_the_volunteer_sees_their_own_record(client, visitor):

@@ -62,13 +62,12 @@ class MembershipQuerySet(models.QuerySet):
     def able_to_visit(self, first_day: datetime.date, last_day: datetime.date | None = None):
         """Members whose vetting and appointment hold on every day from `first_day` to
         `last_day` (the same rule as `Membership.visiting_bar`, as a filter). A date not
-        recorded is not checked: schemes record vetting as they take it up. The appointment
-        date is not checked either: it was kept before this rule, and the demo's and older
-        records' visits predate it."""
+        recorded is not checked: schemes record vetting as they take it up. Only the ends are
+        checked, not the starts (granted, appointed): reports of past visits are still entered
+        after the event, and older records predate these dates."""
         last_day = last_day or first_day
         return self.exclude(status=VisitorStatus.LEFT).exclude(
             Q(left_on__lte=last_day)
-            | Q(vetting_granted_on__gt=first_day)
             | Q(vetting_expires_on__lte=last_day)
             | Q(appointment_ends_on__lte=last_day)
         )
@@ -177,12 +176,6 @@ class Membership(models.Model):
                     gettext("%(name)s's vetting expires on %(date)s."),
                     self.vetting_expires_on,
                 ),
-            )
-        if self.vetting_granted_on and self.vetting_granted_on > first_day:
-            return VisitingBar(
-                "vetting_not_granted",
-                gettext("%(name)s's vetting is granted only from %(date)s.")
-                % {"name": name(), "date": _day(self.vetting_granted_on)},
             )
         if self.appointment_ends_on and self.appointment_ends_on <= last_day:
             return VisitingBar(

@@ -85,7 +85,10 @@ def _record(request, pk, form_class, prefix, save):
                 return _detail(request, membership, saved=True)
             messages.success(request, _("Saved."))
             return redirect("volunteer-detail", pk=membership.pk)
-    return _detail(request, membership, {f"{prefix}_form": form}, status=400)
+    # htmx swaps the part with its errors; a 400 there left Chromium showing the part alone,
+    # without the page around it (seen at 320 px), so the part comes back as a 200.
+    status = 200 if request.htmx else 400
+    return _detail(request, membership, {f"{prefix}_form": form}, status=status)
 
 
 @require_POST

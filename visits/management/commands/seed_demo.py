@@ -180,12 +180,13 @@ class Command(BaseCommand):
         today = datetime.date.today()
         visiting = Membership.objects.filter(role__in=[Role.VISITOR, Role.COORDINATOR])
         for index, m in enumerate(visiting.order_by("pk")):
-            granted = today - datetime.timedelta(days=400 + index * 53 % 600)
+            granted = today - datetime.timedelta(days=400 + index * 53 % 300)
             m.vetting_level = "nppv2" if index % 3 else "nppv3"
-            m.vetting_reference = f"NV-{2019 + index % 6}-{4100 + index * 37}"
+            m.vetting_reference = f"NV-{2023 + index % 3}-{4100 + index * 37}"
             m.vetting_granted_on = granted
-            m.vetting_expires_on = granted + datetime.timedelta(days=3 * 365)
-            m.appointment_ends_on = today + datetime.timedelta(days=200 + index * 41 % 900)
+            # Beyond any rota the demo or the tests plan (a year ahead at most).
+            m.vetting_expires_on = granted + datetime.timedelta(days=5 * 365)
+            m.appointment_ends_on = today + datetime.timedelta(days=400 + index * 41 % 900)
             m.appointment_renewed_on = None
             m.save()
 
