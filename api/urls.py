@@ -3,7 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
 
-from api import rota, views
+from api import rota, views, volunteers
 
 router = DefaultRouter()
 router.register("suites", views.SuiteViewSet, basename="suite")
@@ -15,6 +15,7 @@ router.register("issues", views.IssueViewSet, basename="issue")
 router.register("rota/periods", rota.RotaPeriodViewSet, basename="rota-period")
 router.register("rota/slots", rota.RotaSlotViewSet, basename="rota-slot")
 router.register("rota/swaps", rota.SwapViewSet, basename="rota-swap")
+router.register("volunteers", volunteers.VolunteerViewSet, basename="volunteer-record")
 
 urlpatterns = [
     # The schema and its docs are public (and throttled as anonymous requests).
@@ -25,6 +26,7 @@ urlpatterns = [
         name="api-docs",
     ),
     path("me/", views.me, name="api-me"),
+    path("me/record/", volunteers.own_record, name="api-own-record"),
     path("checklists/current/", views.current_checklists, name="api-checklists-current"),
     path("summaries/", views.summary, name="api-summary"),
     path("", include(router.urls)),

@@ -83,6 +83,8 @@ TACT_NUMBER = "WY-80434-26"
 TACT_COMMENT = "Canary TACT sergeant comment osprey"
 DRAFT_NUMBER = "WY-80433-26"
 DRAFT_PRACTICE = "Canary draft good practice grebe"
+VETTING_REFERENCE = "NV-CANARY-80436"
+LEAVING_REASON = "Canary leaving reason avocet"
 
 
 @dataclass(frozen=True)
@@ -185,6 +187,20 @@ CANARIES = (
         "(not submitted) visit",
         frozenset({VIS, PAR, MAN}),
         _words(re.escape(DRAFT_NUMBER), r"\bgrebe\b"),
+    ),
+    # Volunteers (issue 22): a vetting reference is the volunteer's own and the manager's; why
+    # someone left is the manager's alone.
+    Canary(
+        "VETTING",
+        f"Vera's vetting reference {VETTING_REFERENCE}",
+        frozenset({VIS, MAN}),
+        _words(re.escape(VETTING_REFERENCE)),
+    ),
+    Canary(
+        "LEAVING",
+        f"the reason “{LEAVING_REASON}” a Norfolk volunteer left",
+        frozenset({MAN}),
+        _words(r"\bavocet\b"),
     ),
 )
 CANARY_KEYS = tuple(c.key for c in CANARIES)
@@ -560,6 +576,17 @@ def build(world: World) -> None:
     for label, place in (("Wymondham", wymondham), ("Martlesham", martlesham)):
         world.add("suite", pk=Obj(str(place.pk), f"suite:{label}"))
         world.add("panel", pk=Obj(str(place.panel_id), f"panel:{label}"))
+    # Volunteers: Vera's vetting, and a leaver (through the services, as the manager does).
+    from visits.services import volunteers
+
+    volunteers.record_vetting(
+        actor=maya,
+        membership=vera.memberships.get(),
+        vetting=volunteers.Vetting("nppv3", VETTING_REFERENCE, TODAY.replace(year=2025), None),
+    )
+    leaver = Membership.objects.get(user__username="samuel.greengrass", scheme=norfolk)
+    volunteers.record_leaving(actor=maya, membership=leaver, left_on=TODAY, reason=LEAVING_REASON)
+    world.add("membership", pk=Obj(str(leaver.pk), "person:Samuel-left"))
     people = {
         "Vera": vera.memberships.get(),
         "Peter": peter.memberships.get(),
@@ -717,6 +744,11 @@ KWARGS_BY_NAME = {
     "api:suite-detail": "suite",
     "api:panel-detail": "panel",
     "api:person-detail": "membership",
+    "page:volunteer-detail": "membership",
+    "page:volunteer-vetting": "membership",
+    "page:volunteer-appointment": "membership",
+    "page:volunteer-leaving": "membership",
+    "api:volunteer-record-detail": "membership",
     "api:checklist-detail": "checklist",
     "page:annual-report": "annual-year",
     "page:annual-report-edit": "annual-year",

@@ -204,6 +204,7 @@ def make_one_of_each() -> dict:
             "rota-swap": swap.pk,
             "panel": suite("Wymondham").panel_id,
             "person": persona("visitor").memberships.get().pk,
+            "volunteer-record": persona("visitor").memberships.get().pk,
             "checklist": checklists.current_version(visit.scheme_id, "detainee").pk,
         },
     }

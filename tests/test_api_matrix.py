@@ -68,6 +68,10 @@ EXPECTED = {
     "PUT rota-slot-visitors": "403 403 404 400 404 404 404 401",
     "PUT visit-report": "400 400 400 403 403 403 400 401",
     "PUT visit-suite-answers": "400 400 404 403 403 403 404 401",
+    # Volunteers' vetting and leaving (issue 22): the manager's volunteers, everyone's own.
+    "GET api-own-record": "200 200 200 404 404 404 200 401",
+    "GET volunteer-record-detail": "404 404 404 200 404 404 404 401",
+    "GET volunteer-record-list": "200 200 200 200 200 200 200 401",
 }
 
 

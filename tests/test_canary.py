@@ -21,6 +21,8 @@ parameters are described there. The canaries, and who may see each:
                   of a TACT report                        visitor partner manager
     DRAFT VISIT   custody number and good practice of a
                   draft visit                             visitor partner manager
+    VETTING       a volunteer's vetting reference         visitor (her own) manager
+    LEAVING       why a volunteer left                    manager
 
 And the force learns nothing of when visits are planned from any summary; the manager's
 summary counts as planned only published slots of weeks that have begun.

@@ -173,6 +173,20 @@ EXPECTED = {
     "POST public-json": "405 405 405 405 405 405 405 405",
     "GET publication": "404 404 404 200 200 404 404 302",
     "POST publication": "404 404 404 400 403 404 404 302",
+    # Volunteers (issue 22): the manager's alone; a volunteer's own record is theirs. An empty
+    # vetting or appointment form is valid (every field may be unknown); leaving needs a date.
+    "GET own-record": "200 200 200 404 404 404 200 302",
+    "POST own-record": "405 405 405 405 405 405 405 405",
+    "GET volunteer-list": "404 404 404 200 404 404 404 302",
+    "POST volunteer-list": "405 405 405 405 405 405 405 405",
+    "GET volunteer-detail": "404 404 404 200 404 404 404 302",
+    "POST volunteer-detail": "405 405 405 405 405 405 405 405",
+    "GET volunteer-vetting": "405 405 405 405 405 405 405 405",
+    "POST volunteer-vetting": "404 404 404 302 404 404 404 302",
+    "GET volunteer-appointment": "405 405 405 405 405 405 405 405",
+    "POST volunteer-appointment": "404 404 404 302 404 404 404 302",
+    "GET volunteer-leaving": "405 405 405 405 405 405 405 405",
+    "POST volunteer-leaving": "404 404 404 400 404 404 404 302",
 }
 
 # Covered elsewhere, or not the app's own: the API and rota matrices, and Django's admin (its
@@ -277,6 +291,10 @@ PK_OF = {
     "token-revoke": "token",
     "email-send-again": "email",
     "subject-access": "membership",
+    "volunteer-detail": "membership",
+    "volunteer-vetting": "membership",
+    "volunteer-appointment": "membership",
+    "volunteer-leaving": "membership",
     "visit-copy-dealt-with": "copy",
     "visit-copy-photo": "copy-photo",
     "visit-copy-photo-thumb": "copy-photo",

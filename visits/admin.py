@@ -328,7 +328,27 @@ class MembershipAdmin(SchemeScopedAdmin):
     autocomplete_fields = ["user"]
     filter_horizontal = ["suites"]
     inlines = [ConflictInline]
-    readonly_fields = ["subject_access"]
+    # Vetting, appointment term and leaving have rules and side effects (slots cleared, the
+    # managers told, the audit trail): they change only on the volunteer's page, its services.
+    readonly_fields = [
+        "subject_access",
+        "volunteer_page",
+        "vetting_level",
+        "vetting_reference",
+        "vetting_granted_on",
+        "vetting_expires_on",
+        "appointment_ends_on",
+        "appointment_renewed_on",
+        "left_on",
+        "leaving_reason",
+    ]
+
+    @admin.display(description="Vetting, appointment and leaving")
+    def volunteer_page(self, obj):
+        if obj.pk is None or not obj.is_visiting:
+            return "-"
+        url = reverse("volunteer-detail", args=[obj.pk])
+        return format_html('<a href="{}">Record them on the volunteer\'s page</a>', url)
 
     @admin.display(description="Subject access")
     def subject_access(self, obj):

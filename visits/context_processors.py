@@ -15,6 +15,16 @@ def navigation(request):
             rota = "my-rota"
         elif permissions.managed_schemes(user):
             rota = "rota-periods"
-        return {"summaries": bool(permissions.summary_schemes(user)), "rota": rota}
+        # Volunteers (issue 22): the manager's list, or a volunteer's own record.
+        volunteers = None
+        if permissions.managed_schemes(user):
+            volunteers = "volunteer-list"
+        elif permissions.recording_schemes(user):
+            volunteers = "own-record"
+        return {
+            "summaries": bool(permissions.summary_schemes(user)),
+            "rota": rota,
+            "volunteers": volunteers,
+        }
 
     return {"nav": SimpleLazyObject(build)}

@@ -22,6 +22,7 @@ from visits.models import (
     Panel,
     Question,
     TimeBand,
+    VettingLevel,
     Visit,
 )
 from visits.reports import NUMBER_LABELS
@@ -1066,3 +1067,50 @@ class PublishForm(forms.Form):
     that publishing sends what they saw or nothing (visits.services.rota.publish)."""
 
     confirm = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+
+# --- Volunteers: vetting, appointment, leaving (issue 22; visits.services.volunteers) ----------
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _date_field(label, help_text="", required=False):
+    """A date the app accepts (rules.EARLIEST_DATE to LATEST_DATE: a slip of year 2206 is the
+    form's error, never a 500)."""
+    return forms.DateField(
+        label=label,
+        help_text=help_text,
+        required=required,
+        widget=DATE_WIDGET,
+        validators=[within_dates],
+    )
+
+
+class VettingForm(forms.Form):
+    level = forms.ChoiceField(
+        label=_("Vetting level"),
+        choices=[("", _("Not recorded")), *VettingLevel.choices],
+        required=False,
+    )
+    reference = forms.CharField(label=_("Vetting reference"), max_length=60, required=False)
+    granted_on = _date_field(_("Granted on"))
+    expires_on = _date_field(
+        _("Expires on"), _("From this day they cannot be put on the rota or start a visit.")
+    )
+
+
+class AppointmentForm(forms.Form):
+    appointed_on = _date_field(_("Appointed on"))
+    ends_on = _date_field(
+        _("Term ends on"), _("From this day they cannot be put on the rota or start a visit.")
+    )
+    renewed_on = _date_field(_("Last renewed on"))
+
+
+class LeavingForm(forms.Form):
+    left_on = _date_field(
+        _("Leaving date"),
+        _("From this day they have no access, and they come off the rota."),
+        required=True,
+    )
+    reason = forms.CharField(label=_("Reason for leaving"), max_length=200)

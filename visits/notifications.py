@@ -536,6 +536,139 @@ def build_uncovered_alert(email: Email) -> EmailMessage | None:
     )
 
 
+# --- Volunteers: expiry reminders and leavers (visits.services.volunteers) ------------------------
+
+
+def queue_expiry_reminder(expiry) -> int:
+    """Remind the volunteer and each manager that a vetting or appointment lapses soon: once
+    per reminder (60 or 14 days before), per expiry date (a renewal starts afresh)."""
+    m = expiry.membership
+    params = {
+        "membership": m.pk,
+        "what": expiry.what,
+        "on": expiry.on.isoformat(),
+        "days_before": expiry.days_before,
+    }
+    queued = 0
+    for user in [m.user, *managers_of(m.scheme_id)]:
+        key = f"expiry:{m.pk}:{expiry.what}:{expiry.on}:{expiry.days_before}:{user.pk}"
+        queued += bool(
+            queue_email(
+                kind=Kind.EXPIRY_REMINDER,
+                scheme=m.scheme_id,
+                to_user=user,
+                params=params,
+                dedupe_key=key,
+            )
+        )
+    return queued
+
+
+def _expiry_still_due(m: Membership, what: str, on: str) -> bool:
+    recorded = m.vetting_expires_on if what == "vetting" else m.appointment_ends_on
+    return recorded is not None and recorded.isoformat() == on
+
+
+def build_expiry_reminder(email: Email) -> EmailMessage | None:
+    from django.utils import formats
+
+    m = (
+        Membership.objects.current()
+        .select_related("user")
+        .filter(pk=email.params["membership"])
+        .first()
+    )
+    user = _recipient(email)
+    # Renewed, left, or no longer theirs to be told: nothing to send.
+    if (
+        m is None
+        or user is None
+        or not _expiry_still_due(m, email.params["what"], email.params["on"])
+    ):
+        return None
+    on = formats.date_format(datetime.date.fromisoformat(email.params["on"]), "j F Y")
+    vetting = email.params["what"] == "vetting"
+    if user.pk == m.user_id:
+        line = (
+            gettext("Your vetting expires on %(date)s.")
+            if vetting
+            else gettext("Your appointment as a custody visitor ends on %(date)s.")
+        ) % {"date": on}
+        body = "\n".join(
+            [
+                line,
+                gettext(
+                    "From that day you cannot be put on the rota or record a visit until it "
+                    "is renewed. Please speak to your scheme manager."
+                ),
+                settings.SITE_URL + reverse("own-record"),
+            ]
+        )
+    elif _manager(email) is not None:
+        name = m.user.get_full_name() or m.user.username
+        line = (
+            gettext("%(name)s's vetting expires on %(date)s.")
+            if vetting
+            else gettext("%(name)s's appointment ends on %(date)s.")
+        ) % {"name": name, "date": on}
+        body = "\n".join(
+            [
+                line,
+                gettext("Record the renewal on their page, or they drop off the rota that day:"),
+                settings.SITE_URL + reverse("volunteer-detail", args=[m.pk]),
+            ]
+        )
+    else:
+        return None
+    subject = (
+        gettext("Vetting expires on %(date)s")
+        if vetting
+        else gettext("Appointment ends on %(date)s")
+    ) % {"date": on}
+    return _message(email, subject, body + "\n")
+
+
+def queue_volunteer_left(membership: Membership, slots: list) -> list[Email]:
+    """Tell the scheme's managers who left and which rota slots it left short."""
+    params = {"membership": membership.pk, "slots": [slot.pk for slot in slots]}
+    return [
+        email
+        for manager in managers_of(membership.scheme_id)
+        if (
+            email := queue_email(
+                kind=Kind.VOLUNTEER_LEFT,
+                scheme=membership.scheme_id,
+                to_user=manager,
+                params=params,
+            )
+        )
+    ]
+
+
+def build_volunteer_left(email: Email) -> EmailMessage | None:
+    from django.utils import formats
+
+    if _manager(email) is None:
+        return None
+    m = Membership.objects.select_related("user").filter(pk=email.params["membership"]).first()
+    if m is None or m.left_on is None:
+        return None
+    name = m.user.get_full_name() or m.user.username
+    slots = RotaSlot.objects.filter(pk__in=email.params["slots"]).select_related("suite")
+    lines = [
+        gettext("%(name)s leaves the scheme on %(date)s.")
+        % {"name": name, "date": formats.date_format(m.left_on, "j F Y")}
+    ]
+    if slots:
+        lines.append(gettext("These rota slots are now short of a visitor:"))
+        lines += [f"- {slot_line(slot)}" for slot in slots.order_by("week_starts_on")]
+        lines.append(gettext("Choose someone else, then publish the changes:"))
+        lines.append(settings.SITE_URL + reverse("rota-period", args=[slots[0].period_id]))
+    return _message(
+        email, gettext("%(name)s is leaving the scheme") % {"name": name}, "\n".join(lines) + "\n"
+    )
+
+
 BUILDERS = {
     Kind.VISIT_REPORT: build_visit_report,
     Kind.ISSUE_UPDATE: build_issue_update,
@@ -547,4 +680,6 @@ BUILDERS = {
     Kind.SWAP_TAKEN: build_swap,
     Kind.ROTA_REMINDER: build_rota_reminder,
     Kind.UNCOVERED_SLOT: build_uncovered_alert,
+    Kind.EXPIRY_REMINDER: build_expiry_reminder,
+    Kind.VOLUNTEER_LEFT: build_volunteer_left,
 }

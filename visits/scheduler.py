@@ -110,6 +110,12 @@ JOBS = (
         "rota reminders, uncovered-slot alerts, missed slots",
     ),
     Job(
+        "volunteer_reminders",
+        Daily(datetime.time(6, 30)),
+        "send_volunteer_reminders",
+        "vetting and appointment expiry reminders, leavers marked as left on the day",
+    ),
+    Job(
         "retention",
         Daily(datetime.time(2, 30)),
         "apply_retention",

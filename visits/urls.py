@@ -13,6 +13,7 @@ from visits.views import (
     suites,
     summaries,
     visit_flow,
+    volunteers,
 )
 
 register_converter(public.QuarterConverter, "quarter")
@@ -28,6 +29,17 @@ urlpatterns = [
     path("suites/<int:pk>/", suites.suite_detail, name="suite-detail"),
     path("suites/<int:pk>/edit/", suites.suite_edit, name="suite-edit"),
     path("account/tokens/", account.token_list, name="token-list"),
+    # Volunteers: vetting, appointment and leaving (issue 22).
+    path("volunteers/", volunteers.volunteer_list, name="volunteer-list"),
+    path("volunteers/<int:pk>/", volunteers.volunteer_detail, name="volunteer-detail"),
+    path("volunteers/<int:pk>/vetting/", volunteers.volunteer_vetting, name="volunteer-vetting"),
+    path(
+        "volunteers/<int:pk>/appointment/",
+        volunteers.volunteer_appointment,
+        name="volunteer-appointment",
+    ),
+    path("volunteers/<int:pk>/leaving/", volunteers.volunteer_leaving, name="volunteer-leaving"),
+    path("account/record/", volunteers.own_record, name="own-record"),
     path("account/tokens/<int:pk>/revoke/", account.token_revoke, name="token-revoke"),
     path("people/<int:pk>/subject-access.json", account.subject_access, name="subject-access"),
     # Rota: a visitor's own, then the manager's

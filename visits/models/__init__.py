@@ -17,6 +17,8 @@ from .people import (
     Conflict,
     Membership,
     Role,
+    VettingLevel,
+    VisitingBar,
     VisitorStatus,
 )
 from .publication import PublishedQuarter
@@ -69,5 +71,7 @@ __all__ = [
     "CopyPhoto",
     "CopyPhoto",
     "VisitVisitor",
+    "VettingLevel",
+    "VisitingBar",
     "VisitorStatus",
 ]

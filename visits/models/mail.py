@@ -41,6 +41,8 @@ class Email(models.Model):
         FORCE_REMINDER = "force_reminder", _("Reminder to the force")
         ROTA_REMINDER = "rota_reminder", _("Rota reminder")
         UNCOVERED_SLOT = "uncovered_slot", _("Uncovered slot alert")
+        EXPIRY_REMINDER = "expiry_reminder", _("Vetting or appointment expiry reminder")
+        VOLUNTEER_LEFT = "volunteer_left", _("Volunteer left: rota slots uncovered")
 
     scheme = models.ForeignKey(Scheme, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=30, choices=Kind.choices)

@@ -1,5 +1,12 @@
+import datetime
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
+from django.utils import formats
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from .schemes import CustodySuite, Panel, Scheme
 
@@ -23,10 +30,47 @@ class VisitorStatus(models.TextChoices):
     LEFT = "left", "Left"
 
 
+class VettingLevel(models.TextChoices):
+    NPPV1 = "nppv1", _("NPPV level 1")
+    NPPV2 = "nppv2", _("NPPV level 2")
+    NPPV3 = "nppv3", _("NPPV level 3")
+    CTC = "ctc", _("Counter-terrorist check")
+    SCHEME = "scheme", _("The scheme's own level")
+
+
+@dataclass(frozen=True)
+class VisitingBar:
+    """Why a member may not visit on a day: a domain error's code and a sentence saying why."""
+
+    code: str
+    message: str
+
+
+def _day(day: datetime.date) -> str:
+    return formats.date_format(day, "j F Y")
+
+
 class MembershipQuerySet(models.QuerySet):
-    def current(self):
-        """Memberships that still grant access: a visitor who has left has none."""
-        return self.exclude(status=VisitorStatus.LEFT)
+    def current(self, today: datetime.date | None = None):
+        """Memberships that still grant access: a visitor who has left has none, from the
+        leaving date on (even before the daily job marks them as left)."""
+        from django.utils import timezone
+
+        today = today or timezone.localdate()
+        return self.exclude(status=VisitorStatus.LEFT).exclude(left_on__lte=today)
+
+    def able_to_visit(self, first_day: datetime.date, last_day: datetime.date | None = None):
+        """Members whose vetting and appointment hold on every day from `first_day` to
+        `last_day` (the same rule as `Membership.visiting_bar`, as a filter). A date not
+        recorded is not checked: schemes record vetting as they take it up. Only the ends are
+        checked, not the starts (granted, appointed): reports of past visits are still entered
+        after the event, and older records predate these dates."""
+        last_day = last_day or first_day
+        return self.exclude(status=VisitorStatus.LEFT).exclude(
+            Q(left_on__lte=last_day)
+            | Q(vetting_expires_on__lte=last_day)
+            | Q(appointment_ends_on__lte=last_day)
+        )
 
     def visiting(self):
         return self.current().filter(role__in=VISITING_ROLES)
@@ -57,6 +101,19 @@ class Membership(models.Model):
         default=0, help_text="Visits made before the scheme started using this app."
     )
     phone = models.CharField(max_length=30, blank=True)
+    # Vetting and appointment (issue 22). Each "expires"/"ends" date is the first day without:
+    # from that day on the visitor may not be rostered, take a swap or start a visit.
+    vetting_level = models.CharField(
+        _("vetting level"), max_length=10, choices=VettingLevel.choices, blank=True
+    )
+    vetting_reference = models.CharField(_("vetting reference"), max_length=60, blank=True)
+    vetting_granted_on = models.DateField(_("vetting granted on"), null=True, blank=True)
+    vetting_expires_on = models.DateField(_("vetting expires on"), null=True, blank=True)
+    appointment_ends_on = models.DateField(_("appointment ends on"), null=True, blank=True)
+    appointment_renewed_on = models.DateField(_("appointment renewed on"), null=True, blank=True)
+    # Leaving: set only by visits.services.volunteers.record_leaving.
+    left_on = models.DateField(_("left on"), null=True, blank=True)
+    leaving_reason = models.CharField(_("reason for leaving"), max_length=200, blank=True)
     # Force custody leads see only the suites they cover.
     suites = models.ManyToManyField(
         CustodySuite,
@@ -83,6 +140,53 @@ class Membership(models.Model):
     @property
     def is_visiting(self) -> bool:
         return self.role in VISITING_ROLES
+
+    def visiting_bar(
+        self, first_day: datetime.date, last_day: datetime.date | None = None
+    ) -> VisitingBar | None:
+        """Why this member may not visit on some day from `first_day` to `last_day` (a rota
+        slot's week, or the day of a visit), or None when they may. The one rule of vetting,
+        appointment and leaving; `MembershipQuerySet.able_to_visit` is the same as a filter."""
+        from django.utils import timezone
+
+        last_day = last_day or first_day
+        today = timezone.localdate()
+
+        def name() -> str:  # only when barred: the user may not be loaded
+            return self.user.get_full_name() or self.user.username
+
+        def said(past: str, future: str, day: datetime.date) -> str:
+            return (past if day <= today else future) % {"name": name(), "date": _day(day)}
+
+        if self.status == VisitorStatus.LEFT or (self.left_on and self.left_on <= last_day):
+            day = self.left_on or today
+            return VisitingBar(
+                "visitor_left",
+                said(
+                    gettext("%(name)s left the scheme on %(date)s."),
+                    gettext("%(name)s leaves the scheme on %(date)s."),
+                    day,
+                ),
+            )
+        if self.vetting_expires_on and self.vetting_expires_on <= last_day:
+            return VisitingBar(
+                "vetting_lapsed",
+                said(
+                    gettext("%(name)s's vetting expired on %(date)s."),
+                    gettext("%(name)s's vetting expires on %(date)s."),
+                    self.vetting_expires_on,
+                ),
+            )
+        if self.appointment_ends_on and self.appointment_ends_on <= last_day:
+            return VisitingBar(
+                "appointment_lapsed",
+                said(
+                    gettext("%(name)s's appointment ended on %(date)s."),
+                    gettext("%(name)s's appointment ends on %(date)s."),
+                    self.appointment_ends_on,
+                ),
+            )
+        return None
 
 
 class Conflict(models.Model):

@@ -33,7 +33,7 @@ from visits.models import (
     VisitorStatus,
 )
 from visits.models.people import VISITING_ROLES
-from visits.services import audit, revisions
+from visits.services import audit, revisions, volunteers
 from visits.summaries import Period
 from visits.workdays import monday_of
 
@@ -99,11 +99,11 @@ def open_period(
 
 
 def rostered_members(scheme_id: int):
-    """Who the rota is for: active and trainee visitors and coordinators."""
+    """Who the rota is for: active and trainee visitors and coordinators, until they leave
+    (whose vetting or appointment lapses stays listed: `volunteers.barred_weeks` says when)."""
     return (
-        Membership.objects.filter(
-            scheme_id=scheme_id, role__in=VISITING_ROLES, status__in=ROSTERED_STATUSES
-        )
+        Membership.objects.current()
+        .filter(scheme_id=scheme_id, role__in=VISITING_ROLES, status__in=ROSTERED_STATUSES)
         .select_related("user", "scheme")
         .order_by("user__last_name", "user__first_name")
     )
@@ -241,7 +241,13 @@ def build_problem(
         if slot.time_band == TimeBand.NIGHT:
             nights_done.update(ids)
     people = []
+    weeks = weeks_of(period)
     for m in members:
+        # Weeks their vetting or appointment does not cover (or after they leave) are not
+        # theirs to visit; someone covered in none of the period is left out altogether.
+        barred = volunteers.barred_weeks(m, weeks)
+        if weeks and barred >= set(weeks):
+            continue
         a = given.get(m.user_id)
         nights_ok = bool(a and a.nights_ok)
         people.append(
@@ -249,7 +255,8 @@ def build_problem(
                 id=m.user_id,
                 trainee=m.status == VisitorStatus.TRAINEE,
                 conflicts=frozenset(conflicts.get(m.user_id, ())),
-                unavailable_weeks=frozenset(
+                unavailable_weeks=barred
+                | frozenset(
                     datetime.date.fromisoformat(w) for w in (a.unavailable_weeks if a else [])
                 ),
                 # Nobody answered for: assume the scheme's usual load, no nights.
@@ -484,11 +491,12 @@ def assign(
     visitor_ids = list(dict.fromkeys(int(v) for v in visitor_ids if v))
     if len(visitor_ids) > 2:
         raise DomainError("A slot has two visitors.", code="too_many_visitors", field="visitors")
-    allowed = set(rostered_members(slot.period.scheme_id).values_list("user_id", flat=True))
-    if not set(visitor_ids) <= allowed:
+    members = list(rostered_members(slot.period.scheme_id).filter(user_id__in=visitor_ids))
+    if not set(visitor_ids) <= {m.user_id for m in members}:
         raise DomainError(
             "Choose visitors who are on this scheme's rota.", code="not_on_rota", field="visitors"
         )
+    volunteers.refuse_barred(members, *volunteers.week_of(slot.week_starts_on), field="visitors")
     with transaction.atomic():
         locked = revisions.lock(slot, expected_revision)
         warnings = slot_breaches(slot, visitor_ids)
@@ -541,6 +549,15 @@ def move_pair(
         revisions.lock(target, None)
         here = list(slot.visitors.values_list("pk", flat=True))
         there = list(target.visitors.values_list("pk", flat=True))
+        # Each pair must be able to visit in the week it moves to.
+        for ids, week in ((there, slot.week_starts_on), (here, target.week_starts_on)):
+            volunteers.refuse_barred(
+                Membership.objects.filter(
+                    scheme_id=slot.period.scheme_id, role__in=VISITING_ROLES, user_id__in=ids
+                ).select_related("user"),
+                *volunteers.week_of(week),
+                field="target",
+            )
         found = PeriodRules(slot.period).breaches({slot.pk: there, target.pk: here})
         warnings = [
             f"{place}: {message}"
@@ -914,17 +931,34 @@ def can_take(swap: SwapRequest, user, rules: PeriodRules | None = None) -> list[
         return ["You are already on this slot."]
     if user.pk not in rules.names:
         return ["Only active visitors can take a slot."]
+    bar = _bar_for(user, swap.slot)
+    if bar is not None:
+        return [bar.message]
     partners = [pid for pid in on_slot if pid != swap.offered_by_id]
     return rules.breaches({swap.slot_id: [*partners, user.pk]}, viewer=user.pk)[swap.slot_id]
 
 
+def _bar_for(user, slot: RotaSlot):
+    """Why the user may not visit in the slot's week (vetting, appointment, leaving), or None.
+    Their memberships are loaded once per request (permissions.memberships_of)."""
+    for m in permissions.memberships_of(user):
+        if m.scheme_id == slot.period.scheme_id and m.role in VISITING_ROLES:
+            m.user = user
+            return m.visiting_bar(*volunteers.week_of(slot.week_starts_on))
+    return None
+
+
 def take(*, actor, swap: SwapRequest) -> SwapRequest:
-    """Take an offered place, if every rota rule still holds with the taker in it."""
+    """Take an offered place, if every rota rule still holds with the taker in it, and the
+    taker's vetting and appointment cover the slot's week (a DomainError with its code)."""
     with transaction.atomic():
         swap = (
             SwapRequest.objects.select_for_update().select_related("slot__period").get(pk=swap.pk)
         )
         _open_for_change(swap.slot)
+        bar = _bar_for(actor, swap.slot)
+        if bar is not None:
+            raise DomainError(bar.message, code=bar.code)
         reasons = can_take(swap, actor)
         if reasons:
             raise ConflictError(" ".join(reasons), code="cannot_take")

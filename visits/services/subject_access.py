@@ -55,6 +55,20 @@ def export(*, actor, person, scheme) -> dict:
                 "panel": m.panel.name if m.panel else None,
                 "phone": m.phone,
                 "appointed_on": m.appointed_on.isoformat() if m.appointed_on else None,
+                # Vetting, appointment and leaving (issue 22).
+                **{
+                    name: (value.isoformat() if hasattr(value, "isoformat") else value)
+                    for name, value in (
+                        ("vetting_level", m.get_vetting_level_display() or None),
+                        ("vetting_reference", m.vetting_reference or None),
+                        ("vetting_granted_on", m.vetting_granted_on),
+                        ("vetting_expires_on", m.vetting_expires_on),
+                        ("appointment_ends_on", m.appointment_ends_on),
+                        ("appointment_renewed_on", m.appointment_renewed_on),
+                        ("left_on", m.left_on),
+                        ("leaving_reason", m.leaving_reason or None),
+                    )
+                },
                 "suites": sorted(s.name for s in m.suites.all()),
                 "conflicts_of_interest": [
                     {"suite": c.suite.name, "reason": c.reason}

@@ -34,7 +34,7 @@ from visits.models import (
     Visit,
     VisitVisitor,
 )
-from visits.services import audit, checklists, revisions
+from visits.services import audit, checklists, revisions, volunteers
 from visits.workdays import monday_of
 
 User = get_user_model()
@@ -90,14 +90,14 @@ def uuid_taken() -> ConflictError:
 
 
 def _visiting_in(scheme_id: int, ids) -> dict:
-    """{user id: user} for those of `ids` who are visiting members of the scheme now."""
+    """{user id: membership} for those of `ids` who are visiting members of the scheme now."""
     wanted = [pk for pk in ids if 0 < pk <= MAX_ID]
     members = (
         Membership.objects.visiting()
         .filter(scheme_id=scheme_id, user_id__in=wanted)
         .select_related("user")
     )
-    return {m.user_id: m.user for m in members}
+    return {m.user_id: m for m in members}
 
 
 def _not_a_co_visitor(actor, pk: int, suite: CustodySuite) -> DomainError:
@@ -169,7 +169,11 @@ def start_visit(
     for pk in partner_ids:
         if pk not in found:
             raise _not_a_co_visitor(actor, pk, suite)
-    visitors = [actor, *(found[pk] for pk in partner_ids)]
+    # Vetting and appointment must cover the day of the visit, for each of the pair.
+    arrival_day = timezone.localdate(arrived_at)
+    volunteers.refuse_barred([found[actor.pk]], arrival_day, field="suite")
+    volunteers.refuse_barred([found[pk] for pk in partner_ids], arrival_day, field="co_visitors")
+    visitors = [actor, *(found[pk].user for pk in partner_ids)]
     # Everyone here visits in the suite's scheme, so the actor may see who they are.
     conflicted = Conflict.objects.filter(suite=suite, membership__user__in=visitors).select_related(
         "membership__user"

@@ -149,8 +149,13 @@ class Command(BaseCommand):
                 membership.suites.set([suites["Martlesham"], suites["Bury St Edmunds"]])
 
         self.conflicts(norfolk, suites)
-        if not history:
-            return
+        self.vetting_and_appointments()
+        if history:
+            self.history(norfolk, suites)
+        # After the year of visits: lapses and leaving are what happened lately.
+        self.lapses_and_leavers(norfolk)
+
+    def history(self, norfolk, suites) -> None:
         manager = User.objects.get(username="manager")
         periods = demo_rota.make_rotas(norfolk, manager, timezone.localdate())
         made = demo_visits.make_year(norfolk)
@@ -168,6 +173,40 @@ class Command(BaseCommand):
                 norfolk, User.objects.get(username="manager"), User.objects.get(username="force")
             )
             self.stdout.write(f"Made {made} past Norfolk visits, their issues in every state.")
+
+    def vetting_and_appointments(self) -> None:
+        """Every visiting member vetted and appointed, for a term that covers the demo's year
+        of visits and lasts beyond the next quarter (none is flagged: see lapses_and_leavers)."""
+        today = datetime.date.today()
+        visiting = Membership.objects.filter(role__in=[Role.VISITOR, Role.COORDINATOR])
+        for index, m in enumerate(visiting.order_by("pk")):
+            granted = today - datetime.timedelta(days=400 + index * 53 % 300)
+            m.vetting_level = "nppv2" if index % 3 else "nppv3"
+            m.vetting_reference = f"NV-{2023 + index % 3}-{4100 + index * 37}"
+            m.vetting_granted_on = granted
+            # Beyond any rota the demo or the tests plan (a year ahead at most).
+            m.vetting_expires_on = granted + datetime.timedelta(days=5 * 365)
+            m.appointment_ends_on = today + datetime.timedelta(days=400 + index * 41 % 900)
+            m.appointment_renewed_on = None
+            m.save()
+
+    def lapses_and_leavers(self, norfolk) -> None:
+        """The volunteers page's flags: vetting and an appointment expiring soon, a vetting
+        lapsed (Jacob, paused meanwhile: he cannot be rostered or visit until it is renewed),
+        and a leaver. The lapse is a paused visitor's so the rota's pool stays the demo's."""
+        today = datetime.date.today()
+        changes = {
+            "liam.woodhouse": {"vetting_expires_on": today + datetime.timedelta(days=45)},
+            "olivia.kerrison": {"appointment_ends_on": today + datetime.timedelta(days=10)},
+            "jacob.ringer": {"vetting_expires_on": today - datetime.timedelta(days=12)},
+            "walter.clarke": {
+                "left_on": today - datetime.timedelta(days=150),
+                "leaving_reason": "Moved away from Norfolk",
+                "status": VisitorStatus.LEFT,
+            },
+        }
+        for username, fields in changes.items():
+            Membership.objects.filter(user__username=username, scheme=norfolk).update(**fields)
 
     def conflicts(self, norfolk, suites) -> None:
         # Conflicts: a visitor whose brother-in-law is a detention officer at King's Lynn, etc.
