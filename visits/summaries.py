@@ -974,7 +974,7 @@ def summarise(
     trend_quarters, question_rates, good_practice = [], [], []
     if not glance:
         trend_quarters, question_rates = _question_rates(
-            submitted, period, window, before, suite_names
+            scheme, period, window, before, suite_names
         )  # 8
 
         good_practice = list(  # 9
@@ -1013,7 +1013,7 @@ def summarise(
 
 
 def _question_rates(
-    submitted, period: Period, window: Period, before: Period, suite_names: dict[int, str]
+    scheme: Scheme, period: Period, window: Period, before: Period, suite_names: dict[int, str]
 ) -> tuple[list[str], list[QuestionRate]]:
     """The "no" rate of every yes/no checklist question, this window and the one before, per
     suite, and for each of the last eight quarters: one grouped query (a row per question,
@@ -1037,7 +1037,13 @@ def _question_rates(
     earliest = min(quarters[0].start, before.start)
     rows = (
         Answer.objects.filter(
-            visit__in=submitted.filter(visit_date__gte=earliest, visit_date__lte=window.end),
+            # On the joined visit, not "visit in (a subquery)": the database then walks the
+            # scheme's visits by their index and each one's answers, with no list to build.
+            visit__scheme=scheme,
+            visit__status=Visit.Status.SUBMITTED,
+            visit__suite_id__in=list(suite_names),
+            visit__visit_date__gte=earliest,
+            visit__visit_date__lte=window.end,
             question__answer_type=Question.AnswerType.YES_NO,
         )
         .annotate(
