@@ -130,3 +130,83 @@ def test_every_figure_is_as_it_was(demo_year):
     year = figures["norfolk 2026 all pattern=True"]["current"]
     assert year["responses_given"] > 5 and year["response_times"]["Not yet"] > 0
     assert year["responses_overdue"] > 0 and year["issues_open_at_end"] > 0
+
+
+# --- What made it fast: each answered issue's working-day response time, kept by the services --
+
+
+def test_the_issue_services_keep_the_working_days_to_the_forces_answer(db):
+    from tests.conftest import persona
+    from tests.factories import make_reported_issue
+    from visits.services import issues as issue_service
+
+    # Referred on Tuesday 22 December 2026; answered on Monday 4 January 2027: the 23rd, 24th,
+    # 29th, 30th, 31st and the 4th are working days (Christmas, Boxing Day's substitute on the
+    # 28th and New Year's Day are bank holidays).
+    with time_machine.travel(datetime.datetime(2026, 12, 22, 16, tzinfo=LONDON), tick=False):
+        issue = issue_service.act(
+            actor=persona("manager"), issue=make_reported_issue(), action="refer"
+        )
+    assert issue.responded_on is None and issue.response_working_days is None
+    # 00:30 in London on the 4th is still the 3rd in UTC: the local day is the one counted.
+    with time_machine.travel(datetime.datetime(2027, 1, 4, 0, 30, tzinfo=LONDON), tick=False):
+        issue = issue_service.act(
+            actor=persona("force"), issue=issue, action="respond", text="Bell mended."
+        )
+    issue.refresh_from_db()
+    assert issue.responded_on == datetime.date(2027, 1, 4)
+    assert issue.response_working_days == 6
+
+
+def test_the_migration_works_out_the_issues_answered_before_it(db):
+    import importlib
+
+    from django.apps import apps
+
+    from tests.conftest import persona
+    from tests.factories import make_reported_issue
+    from visits.models import Issue
+
+    backfill = importlib.import_module("visits.migrations.0022_issue_response_time").backfill
+    issue = make_reported_issue()
+    referred = datetime.datetime(2026, 7, 3, 9, tzinfo=LONDON)  # a Friday
+    Issue.objects.filter(pk=issue.pk).update(
+        referred_at=referred, responded_at=referred + datetime.timedelta(days=10)
+    )
+    waiting = make_reported_issue()
+    Issue.objects.filter(pk=waiting.pk).update(referred_at=referred)
+    backfill(apps, None)
+    issue.refresh_from_db()
+    waiting.refresh_from_db()
+    assert (issue.responded_on, issue.response_working_days) == (datetime.date(2026, 7, 13), 6)
+    assert (waiting.responded_on, waiting.response_working_days) == (None, None)
+    assert persona("manager")  # the demo accounts are there: the issues are real ones
+
+
+@pytest.mark.parametrize(
+    "values", [[3], [1, 9], [5, 5, 2, 40], [0, 0, 1], [-2, 7, 7, 7, 12, 30], list(range(25))]
+)
+def test_the_median_of_counted_days_is_the_median_of_the_days(values):
+    import statistics
+    from collections import Counter
+
+    from visits.summaries import _median_of_counts
+
+    assert _median_of_counts(Counter(values)) == statistics.median(values)
+
+
+def test_a_years_dashboard_is_within_its_query_budget(
+    client, demo_year, django_assert_max_num_queries
+):
+    from django.urls import reverse
+
+    from tests.conftest import persona
+
+    client.force_login(persona("pcc"))
+    client.get("/")
+    # Session, user, memberships and suites; the summary's 8 queries (its suites are given);
+    # 3 to record the read.
+    with time_machine.travel(NOW, tick=False), django_assert_max_num_queries(15):
+        page = client.get(reverse("summary"), {"period": "2026"}).content.decode()
+    assert "2026, so far (to 18 November 2026)" in page
+    assert 'id="no-rates"' in page and "oldest quarter first" in page
