@@ -961,7 +961,7 @@ def summarise(
                 "outcome": outcome if with_internal_notes else "",
             }
             for status, category, suite_name, description, outcome in issues.filter(in_window["c_"])
-            .order_by("suite__name", "created_at")
+            .order_by("suite__name", "created_at", "pk")
             .values_list("status", "category", "suite__name", "description", "outcome")[:40]
         ]  # 7
 
