@@ -191,6 +191,9 @@ def test_a_years_pdf_renders_and_groups_weeks_by_month(known):
 
 
 def test_summary_queries_are_fixed(known, django_assert_num_queries):
+    # Suites, visits, coverage (with the rota and the visitors), detainees, issues by category,
+    # response times (counted by working days), the period's referred issues, "no" rates, and
+    # good practice.
     with django_assert_num_queries(9):
         summarise(known, Q3)
     for day in ("2026-07-13", "2026-07-20", "2026-08-03"):

@@ -352,4 +352,10 @@ def _date_back(issue) -> None:
         elif event.kind in ("accepted", "closed"):
             changes["closed_at"] = moment
         moment += datetime.timedelta(days=3 + event.pk % 9)
+    from visits.workdays import response_time
+
+    changes["responded_on"], changes["response_working_days"] = response_time(
+        changes.get("referred_at", issue.referred_at),
+        changes.get("responded_at", issue.responded_at),
+    )
     type(issue).objects.filter(pk=issue.pk).update(created_at=start, **changes)

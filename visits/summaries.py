@@ -13,9 +13,7 @@ plan yet, and comparing what was made so far with what was planned so far is the
 
 import dataclasses
 import datetime
-import functools
 import re
-import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -33,7 +31,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, ExtractHour
+from django.db.models.functions import ExtractHour
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -56,7 +54,7 @@ from visits.models import (
 )
 from visits.rules import NOT_VISITED_LABELS
 from visits.services import audit
-from visits.workdays import monday_of, working_days_between
+from visits.workdays import monday_of
 
 BANDS = ["Weekday daytime", "Evening", "Weekend", "Night"]
 RESPONSE_BINS = ["Up to 5 working days", "6 to 10", "11 to 20", "Over 20"]
@@ -571,6 +569,7 @@ def _trend(now: int, before: int, then: str) -> str:
 
 
 PLANNED = -1  # the coverage query's "hour" of its rows of rota slots
+VISITORS = -2  # and of its rows of visitors, by the day they were appointed
 
 
 def _duration(value) -> datetime.timedelta:
@@ -589,14 +588,23 @@ def _band(day: datetime.date, hour: int) -> str:
     return "Evening" if hour >= 18 else "Weekday daytime"
 
 
-# Thousands of referrals share a few hundred pairs of days: count each pair's working days once.
-_working_days = functools.lru_cache(maxsize=4096)(working_days_between)
+def _median_of_counts(counts: dict[int, int]) -> float:
+    """The median of values given as {value: how many}, as statistics.median gives it for the
+    values themselves (the mean of the middle two when there is an even number)."""
+    values = sorted(counts)
+    total = sum(counts.values())
 
+    def nth(index: int) -> int:  # the value at this 0-based position in sorted order
+        seen = 0
+        for value in values:
+            seen += counts[value]
+            if index < seen:
+                return value
+        raise IndexError(index)
 
-def _moment(text: str) -> datetime.datetime:
-    """A datetime the database gave as text: SQLite's naive UTC, or PostgreSQL's with offset."""
-    moment = datetime.datetime.fromisoformat(text)
-    return moment if moment.tzinfo else moment.replace(tzinfo=datetime.UTC)
+    if total % 2:
+        return nth(total // 2)
+    return (nth(total // 2 - 1) + nth(total // 2)) / 2
 
 
 def _midnight(day: datetime.date) -> datetime.datetime:
@@ -746,8 +754,26 @@ def summarise(
                 .order_by()
             )
             coverage = coverage.union(slots, all=True)
-        for row in coverage:  # 3 (with the slots)
+        # The scheme's visitors by the day they were appointed, in the same round trip (a few
+        # dozen rows): who was active, and who joined, in each window is counted from them.
+        visitors = (
+            Membership.objects.visiting()
+            .filter(scheme=scheme)
+            .annotate(hour=Value(VISITORS, output_field=IntegerField()))
+            .values("appointed_on", "hour")
+            .annotate(n=Count("pk"), person_time=Value(None, output_field=DurationField()))
+            .order_by()
+        )
+        coverage = coverage.union(visitors, all=True)
+        for row in coverage:  # 3 (with the slots and the visitors)
             day = row["visit_date"]
+            if row["hour"] == VISITORS:
+                for tag, p in (("c_", window), ("p_", before)):
+                    if day is None or day <= p.end:
+                        figures[tag].volunteers_active += row["n"]
+                    if day is not None and p.start <= day <= p.end:
+                        figures[tag].volunteers_joined += row["n"]
+                continue
             f = figures["c_" if day >= period.start else "p_"]
             if row["hour"] == PLANNED:
                 f.visits_planned += row["n"]
@@ -870,76 +896,74 @@ def summarise(
         if row["p"] == "cur":
             issues_per_suite[row["suite_id"]] += row["total"]
 
-    waits, with_responses = defaultdict(list), []
+    with_responses = []
     if not glance:
-        # Response times, overdue responses and the referred issues with the force's answers:
-        # one row per issue referred in either window.
-        rows = (
-            # Datetimes, not __date: SQLite would convert every row's date in Python.
-            issues.filter(
-                Q(referred_at__gte=start_p, referred_at__lt=end_p)
-                | Q(referred_at__gte=start_c, referred_at__lt=end_c)
-            )
-            .order_by("suite__name", "created_at")
-            # The two moments as text, read below with fromisoformat: Django's own conversion
-            # of thousands of datetimes was most of a year's summary.
-            .annotate(
-                referred_text=Cast("referred_at", CharField()),
-                responded_text=Cast("responded_at", CharField()),
-            )
-            .values_list(
-                "referred_text",
-                "responded_text",
-                "due_on",
-                "status",
-                "category",
-                "suite__name",
-                "description",
-                "outcome",
-            )
-        )  # 6
-        waits = defaultdict(list)
-        with_responses = []
+        # Response times and overdue responses of the issues referred in either window, counted
+        # in the database: a row per window and working-day count (the services keep each
+        # answered issue's count), not one per issue.
+        in_window = {
+            "c_": Q(referred_at__gte=start_c, referred_at__lt=end_c),
+            "p_": Q(referred_at__gte=start_p, referred_at__lt=end_p),
+        }
         overdue_before = {"c_": min(today, window.end), "p_": min(today, before.end)}
-        status_labels = dict(Issue.Status.choices)
-        for (
-            referred_at,
-            responded_at,
-            due_on,
-            status,
-            category,
-            suite_name,
-            description,
-            outcome,
-        ) in rows:
-            referred_at = _moment(referred_at)
-            tag = "c_" if referred_at >= start_c else "p_"
+        not_answered = Q(responded_at__isnull=True)
+        response_rows = (
+            issues.filter(in_window["c_"] | in_window["p_"])
+            .annotate(
+                tag=Case(
+                    When(in_window["c_"], then=Value("c_")),
+                    default=Value("p_"),
+                    output_field=CharField(),
+                )
+            )
+            .values("tag", "response_working_days")
+            .annotate(
+                answered=Count("pk", filter=~not_answered),
+                waiting=Count("pk", filter=not_answered),
+                in_time=Count("pk", filter=~not_answered & Q(responded_on__lte=F("due_on"))),
+                overdue_c=Count(
+                    "pk",
+                    filter=not_answered & Q(status__in=waiting, due_on__lt=overdue_before["c_"]),
+                ),
+                overdue_p=Count(
+                    "pk",
+                    filter=not_answered & Q(status__in=waiting, due_on__lt=overdue_before["p_"]),
+                ),
+            )
+            .order_by()
+        )  # 6
+        waits: dict[str, dict[int, int]] = {"c_": defaultdict(int), "p_": defaultdict(int)}
+        for row in response_rows:
+            tag = row["tag"]
             f = figures[tag]
-            if responded_at:
-                answered_on = timezone.localdate(_moment(responded_at))
-                days = _working_days(timezone.localdate(referred_at), answered_on)
-                waits[tag].append(days)
-                f.responses_given += 1
-                f.responses_in_time += bool(due_on and answered_on <= due_on)
+            f.response_times["Not yet"] += row["waiting"]
+            f.responses_overdue += row[f"overdue_{tag[0]}"]
+            if row["answered"]:
+                days = row["response_working_days"]
+                waits[tag][days] += row["answered"]
+                f.responses_given += row["answered"]
+                f.responses_in_time += row["in_time"]
                 f.response_times[
                     RESPONSE_BINS[0 if days <= 5 else 1 if days <= 10 else 2 if days <= 20 else 3]
-                ] += 1
-            else:
-                f.response_times["Not yet"] += 1
-                if status in waiting and due_on and due_on < overdue_before[tag]:
-                    f.responses_overdue += 1
-            if tag == "c_" and len(with_responses) < 40:
-                with_responses.append(
-                    {
-                        "category": labels.get(category, category),
-                        "suite": suite_name,
-                        "description": description,
-                        "status": status_labels[status],
-                        "outcome": outcome if with_internal_notes else "",
-                    }
-                )
-        for tag, values in waits.items():
-            figures[tag].response_median_days = statistics.median(values)
+                ] += row["answered"]
+        for tag, counts in waits.items():
+            if counts:
+                figures[tag].response_median_days = _median_of_counts(counts)
+
+        # The period's referred issues with the force's answers, as the page and PDF list them.
+        status_labels = dict(Issue.Status.choices)
+        with_responses = [
+            {
+                "category": labels.get(category, category),
+                "suite": suite_name,
+                "description": description,
+                "status": status_labels[status],
+                "outcome": outcome if with_internal_notes else "",
+            }
+            for status, category, suite_name, description, outcome in issues.filter(in_window["c_"])
+            .order_by("suite__name", "created_at", "pk")
+            .values_list("status", "category", "suite__name", "description", "outcome")[:40]
+        ]  # 7
 
     for f in figures.values():
         f.by_week = dict(sorted(f.by_week.items()))
@@ -949,30 +973,8 @@ def summarise(
 
     trend_quarters, question_rates, good_practice = [], [], []
     if not glance:
-        people = (
-            Membership.objects.visiting()
-            .filter(scheme=scheme)
-            .aggregate(
-                **{  # 7
-                    f"{tag}active": Count(
-                        "pk", filter=Q(appointed_on__lte=p.end) | Q(appointed_on=None)
-                    )
-                    for tag, p in (("c_", window), ("p_", before))
-                },
-                **{
-                    f"{tag}joined": Count(
-                        "pk", filter=Q(appointed_on__gte=p.start, appointed_on__lte=p.end)
-                    )
-                    for tag, p in (("c_", window), ("p_", before))
-                },
-            )
-        )
-        for tag, f in figures.items():
-            f.volunteers_active = people[f"{tag}active"]
-            f.volunteers_joined = people[f"{tag}joined"]
-
         trend_quarters, question_rates = _question_rates(
-            submitted, period, window, before, suite_names
+            scheme, period, window, before, suite_names
         )  # 8
 
         good_practice = list(  # 9
@@ -1011,7 +1013,7 @@ def summarise(
 
 
 def _question_rates(
-    submitted, period: Period, window: Period, before: Period, suite_names: dict[int, str]
+    scheme: Scheme, period: Period, window: Period, before: Period, suite_names: dict[int, str]
 ) -> tuple[list[str], list[QuestionRate]]:
     """The "no" rate of every yes/no checklist question, this window and the one before, per
     suite, and for each of the last eight quarters: one grouped query (a row per question,
@@ -1035,7 +1037,13 @@ def _question_rates(
     earliest = min(quarters[0].start, before.start)
     rows = (
         Answer.objects.filter(
-            visit__in=submitted.filter(visit_date__gte=earliest, visit_date__lte=window.end),
+            # On the joined visit, not "visit in (a subquery)": the database then walks the
+            # scheme's visits by their index and each one's answers, with no list to build.
+            visit__scheme=scheme,
+            visit__status=Visit.Status.SUBMITTED,
+            visit__suite_id__in=list(suite_names),
+            visit__visit_date__gte=earliest,
+            visit__visit_date__lte=window.end,
             question__answer_type=Question.AnswerType.YES_NO,
         )
         .annotate(

@@ -7,6 +7,7 @@ import datetime
 from functools import lru_cache
 
 import holidays
+from django.utils import timezone
 
 
 @lru_cache(maxsize=32)
@@ -44,3 +45,15 @@ def working_days_between(start: datetime.date, end: datetime.date) -> int:
         for n in range(1, (end - start).days + 1)
         if is_working_day(start + datetime.timedelta(days=n))
     )
+
+
+def response_time(
+    referred_at: datetime.datetime | None, responded_at: datetime.datetime | None
+) -> tuple[datetime.date | None, int | None]:
+    """(local day of the response, working days from the local day of referral to it), or
+    (None, None) until an issue is both referred and answered."""
+
+    if referred_at is None or responded_at is None:
+        return None, None
+    answered_on = timezone.localdate(responded_at)
+    return answered_on, working_days_between(timezone.localdate(referred_at), answered_on)

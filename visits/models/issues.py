@@ -107,6 +107,11 @@ class Issue(models.Model):
     referred_at = models.DateTimeField(null=True, blank=True)
     due_on = models.DateField(null=True, blank=True)
     responded_at = models.DateTimeField(null=True, blank=True)
+    # Kept by the issue services whenever referred_at or responded_at changes, so summaries
+    # count response times in the database: the local day of the response, and the working
+    # days from the local day of referral to it (negative if answered before a re-referral).
+    responded_on = models.DateField(null=True, blank=True, editable=False)
+    response_working_days = models.SmallIntegerField(null=True, blank=True, editable=False)
     closed_at = models.DateTimeField(null=True, blank=True)
     outcome = models.TextField(blank=True, help_text="What came of it, told to the visitors.")
     # Goes up with every step; a writer names the one it read (see services.revisions).

@@ -16,7 +16,7 @@ from visits.errors import ConflictError, DomainError, NotPermitted
 from visits.issue_workflow import ESCALATION_LADDER, TRANSITIONS
 from visits.models import Issue, IssueEvent, Membership, Role, Visit
 from visits.services import audit, revisions
-from visits.workdays import add_working_days
+from visits.workdays import add_working_days, response_time
 
 
 def due_date(issue: Issue, start: datetime.date) -> datetime.date:
@@ -112,6 +112,9 @@ def act(
         if transition.to_state:
             issue.status = transition.to_state
         issue.revision += 1
+        issue.responded_on, issue.response_working_days = response_time(
+            issue.referred_at, issue.responded_at
+        )
         issue.save()
         event = IssueEvent(
             issue=issue,

@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from visits import exports, permissions
-from visits.charts import bar_chart
+from visits.charts import bar_chart, sparkline
 from visits.errors import NotFound, NotPermitted
 from visits.services.publication import may_see_publications
 from visits.summaries import (
@@ -16,6 +16,8 @@ from visits.summaries import (
     read_summary,
     summary_scope,
 )
+
+MOST_NO = 8
 
 
 def _scope(request) -> SummaryScope:
@@ -43,6 +45,12 @@ def summary_context(request) -> dict:
         "suite_choices": scope.allowed,
         "chosen_suite": request.GET.get("suite", ""),
         "charts": [bar_chart(title, values) for title, values in summary.charts()],
+        # The questions most often answered "no", with their trend drawn; every question's
+        # figures are in the table behind the disclosure below them.
+        "most_no": [
+            (rate, sparkline(summary.trend_quarters, rate.trend))
+            for rate in sorted(summary.question_rates, key=lambda r: -(r.rate or 0))[:MOST_NO]
+        ],
         "query": request.GET.urlencode(),
         "can_download_return": permissions.can_download_national_return(request.user, scope.scheme),
         # The scheme whose published figures the reader may manage or see (_publication.html).
