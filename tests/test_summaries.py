@@ -472,3 +472,41 @@ def test_suppression_of_small_counts():
     from visits.summaries import suppressed
 
     assert [suppressed(n) for n in (0, 1, 4, 5, 12)] == [0, "fewer than 5", "fewer than 5", 5, 12]
+
+
+def test_joiners_and_leavers_are_counted_in_the_windows_they_fall_in(db):
+    """A visitor appointed in Q1 who left in Q2 was a visitor at the end of Q1, joined in Q1,
+    left in Q2 and is no visitor at the end of Q2 or since; one marked as left without a
+    leaving day cannot be placed in time and counts nowhere."""
+    from django.contrib.auth import get_user_model
+
+    from visits.models import Membership, Role, VisitorStatus
+
+    scheme = Scheme.objects.get(slug="norfolk")
+    figures = {key: summarise(scheme, Period.parse(key)).current for key in ("2025-Q1", "2025-Q2")}
+    User = get_user_model()
+    Membership.objects.create(
+        user=User.objects.create_user("joiner", first_name="Jo", last_name="Iner"),
+        scheme=scheme,
+        role=Role.VISITOR,
+        status=VisitorStatus.LEFT,
+        appointed_on=datetime.date(2025, 2, 10),
+        left_on=datetime.date(2025, 5, 20),
+    )
+    Membership.objects.create(
+        user=User.objects.create_user("undated", first_name="Un", last_name="Dated"),
+        scheme=scheme,
+        role=Role.VISITOR,
+        status=VisitorStatus.LEFT,
+        appointed_on=datetime.date(2025, 2, 11),
+    )
+    q1, q2 = (summarise(scheme, Period.parse(key)).current for key in ("2025-Q1", "2025-Q2"))
+    before_q1, before_q2 = figures["2025-Q1"], figures["2025-Q2"]
+    assert q1.volunteers_active == before_q1.volunteers_active + 1
+    assert q1.volunteers_joined == before_q1.volunteers_joined + 1
+    assert q1.volunteers_left == before_q1.volunteers_left
+    assert q2.volunteers_active == before_q2.volunteers_active
+    assert q2.volunteers_joined == before_q2.volunteers_joined
+    assert q2.volunteers_left == before_q2.volunteers_left + 1
+    year = summarise(scheme, Period.parse("2025")).current
+    assert year.volunteers_joined >= 1 and year.volunteers_left >= 1

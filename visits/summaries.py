@@ -51,7 +51,9 @@ from visits.models import (
     RotaSlot,
     Scheme,
     Visit,
+    VisitorStatus,
 )
+from visits.models.people import VISITING_ROLES
 from visits.rules import NOT_VISITED_LABELS
 from visits.services import audit
 from visits.workdays import monday_of
@@ -321,6 +323,7 @@ FIGURE_LABELS = {
     "referrals_overdue_now": _("Referrals overdue now (all)"),
     "volunteers_active": _("Visitors"),
     "volunteers_joined": _("Visitors who joined"),
+    "volunteers_left": _("Visitors who left"),
     "hours_volunteered": _("Hours spent on visits"),
 }
 
@@ -570,6 +573,7 @@ def _trend(now: int, before: int, then: str) -> str:
 
 PLANNED = -1  # the coverage query's "hour" of its rows of rota slots
 VISITORS = -2  # and of its rows of visitors, by the day they were appointed
+LEAVERS = -3  # and of those who left, by their leaving day
 
 
 def _duration(value) -> datetime.timedelta:
@@ -754,25 +758,35 @@ def summarise(
                 .order_by()
             )
             coverage = coverage.union(slots, all=True)
-        # The scheme's visitors by the day they were appointed, in the same round trip (a few
-        # dozen rows): who was active, and who joined, in each window is counted from them.
-        visitors = (
-            Membership.objects.visiting()
-            .filter(scheme=scheme)
-            .annotate(hour=Value(VISITORS, output_field=IntegerField()))
-            .values("appointed_on", "hour")
-            .annotate(n=Count("pk"), person_time=Value(None, output_field=DurationField()))
-            .order_by()
+        # The scheme's visitors by the day they were appointed, and those who left by their
+        # leaving day, in the same round trip (a few dozen rows): who was a visitor at the end
+        # of each window, who joined and who left in it are counted from them. Leavers count
+        # in the windows before they left; one marked as left without a date cannot be placed
+        # in time and counts nowhere.
+        visiting = Membership.objects.filter(scheme=scheme, role__in=VISITING_ROLES).exclude(
+            status=VisitorStatus.LEFT, left_on__isnull=True
         )
-        coverage = coverage.union(visitors, all=True)
-        for row in coverage:  # 3 (with the slots and the visitors)
+        for hour, day_field in ((VISITORS, "appointed_on"), (LEAVERS, "left_on")):
+            rows = visiting if hour == VISITORS else visiting.filter(left_on__isnull=False)
+            coverage = coverage.union(
+                rows.annotate(hour=Value(hour, output_field=IntegerField()))
+                .values(day_field, "hour")
+                .annotate(n=Count("pk"), person_time=Value(None, output_field=DurationField()))
+                .order_by(),
+                all=True,
+            )
+        for row in coverage:  # 3 (with the slots, the visitors and the leavers)
             day = row["visit_date"]
-            if row["hour"] == VISITORS:
+            if row["hour"] in (VISITORS, LEAVERS):
+                joining = row["hour"] == VISITORS
                 for tag, p in (("c_", window), ("p_", before)):
-                    if day is None or day <= p.end:
-                        figures[tag].volunteers_active += row["n"]
+                    if day is None or day <= p.end:  # a leaving day is the first day away
+                        figures[tag].volunteers_active += row["n"] if joining else -row["n"]
                     if day is not None and p.start <= day <= p.end:
-                        figures[tag].volunteers_joined += row["n"]
+                        if joining:
+                            figures[tag].volunteers_joined += row["n"]
+                        else:
+                            figures[tag].volunteers_left += row["n"]
                 continue
             f = figures["c_" if day >= period.start else "p_"]
             if row["hour"] == PLANNED:
