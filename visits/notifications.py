@@ -202,7 +202,6 @@ def build_issue_update(email: Email) -> EmailMessage | None:
 
 # --- The daily issue digest and the force's reminders (send_issue_digest) -----------------------
 
-WAITING = (Issue.Status.REFERRED, Issue.Status.ESCALATED)
 REMIND_DAYS = 2  # working days before the due date
 
 
@@ -214,8 +213,8 @@ def issues_waiting(scheme_id: int, today: datetime.date):
         Issue.objects.reported().filter(scheme_id=scheme_id).select_related("suite", "referred_to")
     )
     return {
-        "overdue": list(issues.filter(status__in=WAITING, due_on__lt=today)),
-        "due_soon": list(issues.filter(status__in=WAITING, due_on__gte=today, due_on__lte=soon)),
+        "overdue": list(issues.overdue(today)),
+        "due_soon": list(issues.waiting_for_force().filter(due_on__gte=today, due_on__lte=soon)),
         "to_triage": issues.filter(status=Issue.Status.RAISED).count(),
         "responded": issues.filter(status=Issue.Status.RESPONDED).count(),
     }

@@ -53,6 +53,7 @@ from visits.models import (
     Visit,
     VisitorStatus,
 )
+from visits.models.issues import overdue_q
 from visits.models.people import VISITING_ROLES
 from visits.rules import NOT_VISITED_LABELS
 from visits.services import audit
@@ -848,7 +849,6 @@ def summarise(
     start_p = timezone.make_aware(datetime.datetime.combine(previous.start, datetime.time()))
     # Issues resolved during the visit were never open.
     can_be_open = ~Q(status=Issue.Status.RESOLVED_ON_VISIT)
-    waiting = (Issue.Status.REFERRED, Issue.Status.ESCALATED)
     per_category = (
         issues.filter(raised_by(window.end))
         # Older issues closed before either window ended count nowhere: leave them out early.
@@ -871,7 +871,7 @@ def summarise(
             resolved=Count("pk", filter=Q(status=Issue.Status.RESOLVED_ON_VISIT)),
             referred=Count("pk", filter=Q(referred_at__isnull=False)),
             still_open=Count("pk", filter=~Q(status__in=Issue.CLOSED_STATUSES)),
-            overdue_now=Count("pk", filter=Q(status__in=waiting, due_on__lt=today)),
+            overdue_now=Count("pk", filter=overdue_q(today)),
             open_c=Count(
                 "pk", filter=can_be_open & (Q(closed_at__isnull=True) | Q(closed_at__gte=end_c))
             ),
@@ -937,11 +937,11 @@ def summarise(
                 in_time=Count("pk", filter=~not_answered & Q(responded_on__lte=F("due_on"))),
                 overdue_c=Count(
                     "pk",
-                    filter=not_answered & Q(status__in=waiting, due_on__lt=overdue_before["c_"]),
+                    filter=not_answered & overdue_q(overdue_before["c_"]),
                 ),
                 overdue_p=Count(
                     "pk",
-                    filter=not_answered & Q(status__in=waiting, due_on__lt=overdue_before["p_"]),
+                    filter=not_answered & overdue_q(overdue_before["p_"]),
                 ),
             )
             .order_by()
