@@ -363,13 +363,3 @@ def due_expiries(today: datetime.date) -> list[Expiry]:
             days_before = min(d for d in REMIND_DAYS_BEFORE if days_left <= d)
             due.append(Expiry(m, what, on, days_before))
     return due
-
-
-def joiners_and_leavers(scheme_id: int, start: datetime.date, end: datetime.date) -> dict:
-    """How many volunteers of the scheme joined (were appointed) and left between `start`
-    and `end`, both included: for the summaries."""
-    visiting = Membership.objects.filter(scheme_id=scheme_id, role__in=VISITING_ROLES)
-    return {
-        "joiners": visiting.filter(appointed_on__gte=start, appointed_on__lte=end).count(),
-        "leavers": visiting.filter(left_on__gte=start, left_on__lte=end).count(),
-    }
