@@ -6,6 +6,7 @@ import uuid
 from django.conf import settings
 from django.core.handlers.exception import response_for_exception
 from django.core.signals import request_finished
+from django.utils.cache import patch_cache_control
 
 from icv.logging import REQUEST_ID_HEADER, SANE_REQUEST_ID, forget_request_id, request_id_var
 
@@ -118,6 +119,11 @@ class CacheControlMiddleware:
         response = self.get_response(request)
         if not is_public(request):
             response["Cache-Control"] = PERSONAL_CACHE_CONTROL
+        elif response.cookies:
+            # A public answer that sets a cookie (a signed-in reader's session refreshed on the
+            # way, the sign-in page's CSRF token) is that reader's: their browser may keep it,
+            # a shared cache must not, and never hand the cookie on.
+            patch_cache_control(response, private=True)
         return response
 
 

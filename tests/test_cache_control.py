@@ -169,6 +169,22 @@ def test_the_public_exceptions_keep_their_own_headers(client, db):
     assert "no-store" in client.get("/accounts/login/")["Cache-Control"]
 
 
+def test_a_public_answer_that_sets_a_cookie_is_not_kept(client, db):
+    """A signed-in reader's session is refreshed (a Set-Cookie) on whatever page they open, a
+    public one included: that answer must not sit in a shared cache and hand the cookie on."""
+    from tests.conftest import persona
+
+    client.force_login(persona("visitor"))
+    session = client.session
+    session["refreshed_at"] = 0  # due for its once-a-minute refresh
+    session.save()
+    response = client.get("/public/norfolk/2000-Q1.json")  # a public 404, cacheable
+    assert response.cookies and "private" in directives(response)
+    assert "public" not in directives(response)
+    again = client.get("/public/norfolk/2000-Q1.json")  # refreshed a moment ago: no cookie
+    assert not again.cookies and "public" in directives(again)
+
+
 def test_the_public_list_is_the_middlewares():
     from icv.middleware import PUBLIC_URL_NAMES
 
