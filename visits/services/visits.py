@@ -172,7 +172,9 @@ def start_visit(
     # Vetting and appointment must cover the day of the visit, for each of the pair.
     arrival_day = timezone.localdate(arrived_at)
     volunteers.refuse_barred([found[actor.pk]], arrival_day, field="suite")
-    volunteers.refuse_barred([found[pk] for pk in partner_ids], arrival_day, field="co_visitors")
+    volunteers.refuse_barred(
+        [found[pk] for pk in partner_ids], arrival_day, field="co_visitors", say_why=False
+    )
     visitors = [actor, *(found[pk].user for pk in partner_ids)]
     # Everyone here visits in the suite's scheme, so the actor may see who they are.
     conflicted = Conflict.objects.filter(suite=suite, membership__user__in=visitors).select_related(

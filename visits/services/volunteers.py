@@ -43,13 +43,28 @@ def week_of(monday: datetime.date) -> tuple[datetime.date, datetime.date]:
     return monday, monday + datetime.timedelta(days=6)
 
 
-def refuse_barred(memberships, first_day: datetime.date, last_day=None, field=None) -> None:
+def refuse_barred(
+    memberships, first_day: datetime.date, last_day=None, field=None, say_why=True
+) -> None:
     """Raise a DomainError (the bar's code, a sentence naming who and why) if any of these
-    members may not visit on some day from `first_day` to `last_day`."""
+    members may not visit on some day from `first_day` to `last_day`. With `say_why=False`
+    (a visitor naming their partners) it says only who cannot: someone's vetting and
+    appointment are theirs and the manager's, not another visitor's."""
     for membership in memberships:
         bar = membership.visiting_bar(first_day, last_day)
-        if bar is not None:
+        if bar is None:
+            continue
+        if say_why:
             raise DomainError(bar.message, code=bar.code, field=field)
+        name = membership.user.get_full_name() or membership.user.username
+        raise DomainError(
+            gettext(
+                "%(name)s cannot be recorded on a visit that day; the scheme manager can say why."
+            )
+            % {"name": name},
+            code="partner_cannot_visit",
+            field=field,
+        )
 
 
 def barred_weeks(membership: Membership, weeks: list[datetime.date]) -> frozenset:
