@@ -205,10 +205,15 @@ class Figures:
     )
 
     PATTERN = ("visits_planned", "by_day", "by_band", "by_week")
+    # The scheme's own volunteers: how many, who joined and who left are the scheme's business,
+    # not the force's (a leaver in a small scheme is someone the custody staff know).
+    VOLUNTEERS = ("volunteers_active", "volunteers_joined", "volunteers_left")
+    WITHHELD = PATTERN + VOLUNTEERS
 
     def without_pattern(self) -> None:
-        """Forget when visits happened and were planned (see the module's docstring)."""
-        for name in self.PATTERN:
+        """Forget when visits happened and were planned (see the module's docstring), and the
+        scheme's volunteers: what a reader outside the scheme (the force) is not given."""
+        for name in self.WITHHELD:
             setattr(self, name, None)
 
     def given(self) -> dict:
@@ -216,7 +221,7 @@ class Figures:
         return {
             k: v
             for k, v in dataclasses.asdict(self).items()
-            if v is not None or k not in self.PATTERN
+            if v is not None or k not in self.WITHHELD
         }
 
     def round_figures(self) -> None:
@@ -412,7 +417,7 @@ class Summary:
         return [
             (key, str(label), self.current.value(key), self.previous.value(key))
             for key, label in labels.items()
-            if self.current.value(key) is not None or key not in Figures.PATTERN
+            if self.current.value(key) is not None or key not in Figures.WITHHELD
         ]
 
     def charts(self) -> list[tuple[str, list[tuple[str, int]]]]:
