@@ -23,12 +23,20 @@ class VolunteerSerializer(serializers.Serializer):
     status = serializers.CharField(source="membership.status")
     vetting_level = serializers.CharField(source="membership.vetting_level")
     vetting_reference = serializers.CharField(source="membership.vetting_reference")
-    vetting_granted_on = serializers.DateField(source="membership.vetting_granted_on")
-    vetting_expires_on = serializers.DateField(source="membership.vetting_expires_on")
-    appointed_on = serializers.DateField(source="membership.appointed_on")
-    appointment_ends_on = serializers.DateField(source="membership.appointment_ends_on")
-    appointment_renewed_on = serializers.DateField(source="membership.appointment_renewed_on")
-    left_on = serializers.DateField(source="membership.left_on")
+    vetting_granted_on = serializers.DateField(
+        source="membership.vetting_granted_on", allow_null=True
+    )
+    vetting_expires_on = serializers.DateField(
+        source="membership.vetting_expires_on", allow_null=True
+    )
+    appointed_on = serializers.DateField(source="membership.appointed_on", allow_null=True)
+    appointment_ends_on = serializers.DateField(
+        source="membership.appointment_ends_on", allow_null=True
+    )
+    appointment_renewed_on = serializers.DateField(
+        source="membership.appointment_renewed_on", allow_null=True
+    )
+    left_on = serializers.DateField(source="membership.left_on", allow_null=True)
     leaving_reason = serializers.CharField(source="membership.leaving_reason")
     cannot_visit_today = serializers.SerializerMethodField()
     cannot_visit_code = serializers.SerializerMethodField()
