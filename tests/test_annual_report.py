@@ -306,6 +306,21 @@ def test_a_custody_number_in_the_text_is_refused_with_a_clear_error(client, year
     assert refused.value.code == "custody_number" and "thanks" in refused.value.fields
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "WY-80001-26's cell",
+        "custody number:WY-80001-26",
+        "see #WY-80001-26, then",
+        "WY-80001-26—he was",
+        "WY-80002-26/WY-80001-26",
+    ],
+)
+def test_a_custody_number_is_found_wherever_it_stands_in_the_text(text):
+    pattern = r"^[A-Z0-9][A-Z0-9/\-]{3,23}$"
+    assert "WY-80001-26" in service.custody_numbers_in(text, pattern)
+
+
 def test_years_quarters_and_words_are_not_custody_numbers():
     pattern = r"^[A-Z0-9][A-Z0-9/\-]{3,23}$"  # the default, which matches long words too
     text = "In 2025-26 (2025-Q3), visitors made 1,204 visits; COVID-19 and A4 forms. Thanks!"
@@ -365,7 +380,16 @@ def test_publishing_needs_every_section_but_the_foreword_and_a_fresh_revision(ye
     report = save(year_2025, {**SECTIONS, "foreword": ""}, revision=report.revision)
     with pytest.raises(ConflictError):
         publish(year_2025, report.revision - 1)
-    assert publish(year_2025, report.revision).is_published
+    published = publish(year_2025, report.revision)
+    assert published.is_published
+    # Corrected after publishing, yes; emptied, no: it stays public.
+    with pytest.raises(DomainError) as refused:
+        save(year_2025, {**SECTIONS, "findings": ""}, revision=published.revision)
+    assert refused.value.code == "incomplete" and "What visitors found" in refused.value.message
+    corrected = save(
+        year_2025, {**SECTIONS, "findings": "Cells were warm."}, revision=published.revision
+    )
+    assert corrected.is_published and corrected.findings == "Cells were warm."
 
 
 # --- The summary's PDF, laid out the same way ----------------------------------------------------

@@ -68,7 +68,7 @@ class Sections:
 
 # A quarter's key ("2026-Q3") has letters and digits like a custody number, and is not one.
 _QUARTER_KEY = re.compile(r"\d{4}-Q[1-4]")
-_EDGE_PUNCTUATION = ".,;:!?()[]{}<>\"'“”‘’«»"
+_NUMBER_RUN = re.compile(r"[A-Za-z0-9][A-Za-z0-9/\-]*")
 
 
 def custody_numbers_in(text: str, pattern: str) -> list[str]:
@@ -76,17 +76,20 @@ def custody_numbers_in(text: str, pattern: str) -> list[str]:
     and at least three digits are tried: the default pattern also matches any long word, and a
     custody number always carries both (all-digit numbers are not caught; docs/annual-report.md)."""
     found = []
-    for word in text.split():
-        token = word.strip(_EDGE_PUNCTUATION).upper()
-        if sum(ch.isdigit() for ch in token) < 3 or not any(ch.isalpha() for ch in token):
-            continue
-        if _QUARTER_KEY.fullmatch(token):
-            continue
-        try:
-            if re.fullmatch(pattern, token):
-                found.append(token)
-        except re.error:  # a scheme's broken pattern must not stop the report being written
-            return found
+    # Every run of the characters custody numbers are made of, wherever it stands: after a
+    # colon or a hash, before an apostrophe or a dash, or two joined by a slash (each tried).
+    for run in _NUMBER_RUN.findall(text):
+        run = run.strip("/-").upper()
+        for token in dict.fromkeys([run, *run.split("/")]):
+            if sum(ch.isdigit() for ch in token) < 3 or not any(ch.isalpha() for ch in token):
+                continue
+            if _QUARTER_KEY.fullmatch(token):
+                continue
+            try:
+                if re.fullmatch(pattern, token):
+                    found.append(token)
+            except re.error:  # a scheme's broken pattern must not stop the report being written
+                return found
     return found
 
 
@@ -154,6 +157,14 @@ def save_annual_report(
                 ),
                 code="stale",
             )
+        missing = _missing_sections(sections)
+        if report.is_published and missing:
+            # A published report may be corrected, never emptied: it stays public.
+            raise DomainError(
+                gettext("The report is published: %(sections)s cannot be left empty.")
+                % {"sections": ", ".join(missing)},
+                code="incomplete",
+            )
         changed = [
             name
             for name, _label in ANNUAL_REPORT_SECTIONS
@@ -171,6 +182,16 @@ def save_annual_report(
             detail={"year": year, "revision": report.revision, "sections": changed},
         )
     return report
+
+
+def _missing_sections(text) -> list[str]:
+    """The labels of the sections a published report needs that `text` (the sections, or
+    the saved report) leaves empty."""
+    return [
+        str(label)
+        for name, label in ANNUAL_REPORT_SECTIONS
+        if name not in OPTIONAL_SECTIONS and not getattr(text, name)
+    ]
 
 
 def publish_annual_report(
@@ -206,11 +227,7 @@ def publish_annual_report(
             )
         if report.is_published:
             raise DomainError(gettext("The report is already published."), code="published")
-        missing = [
-            str(label)
-            for name, label in ANNUAL_REPORT_SECTIONS
-            if name not in OPTIONAL_SECTIONS and not getattr(report, name)
-        ]
+        missing = _missing_sections(report)
         if missing:
             raise DomainError(
                 gettext("Write these sections before publishing: %(sections)s.")
