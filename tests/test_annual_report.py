@@ -152,12 +152,11 @@ def test_the_pdf_has_a_cover_a_contents_list_the_sections_and_the_figures(client
     titles = [title for title, _ in year.charts()]
     positions = [body.index(title) for title in titles]
     assert positions == sorted(positions)
-    # Categories of fewer than 5 are left out of the charts, and said to be.
-    assert (
-        "People in custody at the time of visits Visited 14 (2 categories of fewer than 5 are "
-        "not shown)." in body
-    )
-    assert "Issues raised, by category One category of fewer than 5 is not shown." in body
+    # A chart with a category of fewer than 5 is not drawn (with the total in the figures, the
+    # categories drawn would tell the small one), and says so.
+    not_drawn = "Not drawn: it has a category of fewer than 5, which the others would tell."
+    assert f"People in custody at the time of visits {not_drawn}" in body
+    assert f"Issues raised, by category {not_drawn}" in body
 
 
 def test_the_page_lists_its_rows_in_a_fixed_number_of_queries(
@@ -411,3 +410,13 @@ def test_the_summary_pdf_has_a_cover_contents_and_charts_in_the_pages_order(clie
     assert "Visits by day of the week 2 in all: Mon 1 (50%); Sat 1 (50%)." in body
     # Labels are whole, never cut with an ellipsis.
     assert "…" not in body
+
+
+def test_the_report_publishes_what_the_quarters_do_under_their_one_rule(year_2025):
+    """The annual report's figures are the published quarters' (visits.publication): no TACT
+    visits, nothing of the scheme's volunteers, sums held together."""
+    from visits.publication import PUBLIC_KEYS
+
+    document = service.annual_report_document(year_2025, 2025)
+    assert [key for key, *_ in document.figures] == PUBLIC_KEYS
+    assert not {"tact_visits", "volunteers_active", "volunteers_left"} & set(PUBLIC_KEYS)

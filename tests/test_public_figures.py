@@ -533,3 +533,21 @@ def test_the_force_learns_no_plan_from_the_public_page(client, published):
         text = client.get(url).content.decode()
         for _label, pattern in canary.FORCE_SUMMARY_FORBIDDEN:
             assert not pattern.search(text), (url, pattern.pattern)
+
+
+def test_a_share_whose_rest_is_small_takes_its_part_or_whole_with_it():
+    """7 needed an appropriate adult and 5 had one: publishing both would tell that 2 did not,
+    so one of them is withheld with the share."""
+    from visits.publication import published_values
+    from visits.summaries import Figures
+
+    figures = Figures()
+    figures.detainees_recorded = 30
+    figures.appropriate_adult_needed, figures.appropriate_adult_met = 7, 5
+    figures.issues_raised, figures.issues_resolved_on_visit = 20, 10  # a rest of 10: all shown
+    shown = published_values(figures)
+    needed, met = shown["appropriate_adult_needed"], shown["appropriate_adult_met"]
+    assert shown["appropriate_adult_met_share"].suppressed
+    assert needed.suppressed or met.suppressed
+    assert not (shown["issues_raised"].suppressed or shown["issues_resolved_on_visit"].suppressed)
+    assert shown["resolved_on_visit_share"].value == 50

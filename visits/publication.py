@@ -264,9 +264,9 @@ def public_figures(
     return _from_summary(summary, chosen.published_at, [Period.parse(r.period) for r in rows])
 
 
-def _from_summary(summary: Summary, published_at, quarters: list[Period]) -> PublicFigures:
-    """Only what may be published of `summary`, small counts suppressed."""
-    c = summary.current
+def _sections(c) -> list[tuple[str, list[PublicValue]]]:
+    """The published figures of one period's `Figures`, each count or share suppressed on its
+    own (the sums are held together afterwards, `_withhold_differences`)."""
     sections = []
     for title, rows in SECTIONS:
         values = []
@@ -282,6 +282,21 @@ def _from_summary(summary: Summary, published_at, quarters: list[Period]) -> Pub
                 value = None if small else c.value(key)
                 values.append(PublicValue(key, label, unit, value, small))
         sections.append((str(title), values))
+    return sections
+
+
+def published_values(c) -> dict[str, PublicValue]:
+    """The published figures of one period's `Figures` by key, with the one suppression rule
+    applied, sums included: what the annual report publishes beside the quarters."""
+    sections = _sections(c)
+    _withhold_differences(c, sections, [], [])
+    return {v.key: v for _title, values in sections for v in values}
+
+
+def _from_summary(summary: Summary, published_at, quarters: list[Period]) -> PublicFigures:
+    """Only what may be published of `summary`, small counts suppressed."""
+    c = summary.current
+    sections = _sections(c)
     suites = [
         PublicRow(
             row.name,
@@ -315,7 +330,7 @@ def _from_summary(summary: Summary, published_at, quarters: list[Period]) -> Pub
         )
         for label, counts in sorted(c.issues_by_category.items())
     ]
-    _withhold_differences(sections, suites, categories)
+    _withhold_differences(c, sections, suites, categories)
     return PublicFigures(
         scheme=summary.scheme,
         period=summary.period,
@@ -359,13 +374,40 @@ def withhold_differences(sums: list[tuple[Cell, list[Cell]]]) -> None:
             changed = True
 
 
-def _withhold_differences(sections, suites: list[PublicRow], categories: list[PublicRow]):
+def _withhold_differences(
+    c, sections, suites: list[PublicRow], categories: list[PublicRow]
+) -> None:
+    """Hold every published sum of `c`'s figures together (see `withhold_differences`)."""
     figures = {v.key: (values, i) for _title, values in sections for i, v in enumerate(values)}
     sums = [(figures[total], [figures[p] for p in parts]) for total, parts in SUMS]
-    for i, name in enumerate(SUITE_FIELDS):
-        sums.append((figures[name], [(row.values, i) for row in suites]))
-    sums.append((figures["issues_raised"], [(row.values, 0) for row in categories]))
+    if suites:
+        for i, name in enumerate(SUITE_FIELDS):
+            sums.append((figures[name], [(row.values, i) for row in suites]))
+    if categories:
+        sums.append((figures["issues_raised"], [(row.values, 0) for row in categories]))
+    sums += _rest_sums(c, figures)
     withhold_differences(sums)
+
+
+def _rest_sums(c, figures: dict[str, Cell]) -> list[tuple[Cell, list[Cell]]]:
+    """A share's part and whole both published tell the rest (7 needed an appropriate adult,
+    5 had one: 2 did not). So each share's whole is a sum of its part and an unpublished rest,
+    withheld when small, and the part (or the whole) goes with it."""
+    sums = []
+    for _title, rows in SECTIONS:
+        for key, unit, basis in rows:
+            if unit != PERCENT or key in _RATES_OF_A_STANDARD:
+                continue
+            part, whole = (figures[name] for name in basis)
+            rest = (c.value(basis[1]) or 0) - (c.value(basis[0]) or 0)
+            cell = [PublicValue(f"{key}_rest", "", COUNT, rest, is_small(rest))]
+            sums.append((whole, [part, (cell, 0)]))
+    return sums
+
+
+# A share of a target, not of people or events: the rest is visits not made, which tells of
+# nobody.
+_RATES_OF_A_STANDARD = {"completion"}
 
 
 # --- Open data ----------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import re
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext
 
 from visits import permissions
 from visits.errors import ConflictError, DomainError, NotFound, NotPermitted
@@ -24,8 +24,9 @@ from visits.models.annual_reports import (
     OPTIONAL_SECTIONS,
     SECTION_MAX_LENGTH,
 )
+from visits.publication import PUBLIC_KEYS, published_values
 from visits.services import audit
-from visits.summaries import SMALL_COUNT, Period, Summary, summarise, suppressed
+from visits.summaries import FIGURE_LABELS, SMALL_COUNT, Period, Summary, summarise
 
 FIRST_YEAR = 2000
 
@@ -265,14 +266,9 @@ class PublishedChart:
     def in_words(self) -> str:
         if not self.left_out:
             return chart_in_words(self.values)
-        # Shares of what is drawn would mislead, and of the whole would tell the small ones.
-        drawn = "; ".join(f"{label} {n}" for label, n in self.values)
-        note = ngettext(
-            "one category of fewer than %(small)d is not shown",
-            "%(n)d categories of fewer than %(small)d are not shown",
-            self.left_out,
-        ) % {"n": self.left_out, "small": SMALL_COUNT}
-        return f"{drawn} ({note})." if drawn else note[0].upper() + note[1:] + "."
+        return gettext(
+            "Not drawn: it has a category of fewer than %(small)d, which the others would tell."
+        ) % {"small": SMALL_COUNT}
 
 
 def chart_in_words(values: list[tuple[str, int]]) -> str:
@@ -313,39 +309,19 @@ class AnnualReportDocument:
         return gettext("Annual report %(year)d") % {"year": self.year}
 
 
-# Shares and averages, and the count each is taken of: published only when that count is not
-# small (a share of 2 people says what happened to them).
-_BASES = {
-    "completion": "visits_target",
-    "delay_average": "delays",
-    "delay_longest": "delays",
-    "appropriate_adult_met_share": "appropriate_adult_needed",
-    "interpreter_met_share": "interpreter_needed",
-    "resolved_on_visit_share": "issues_raised",
-    "response_median_days": "responses_given",
-    "responses_in_time_share": "responses_given",
-}
-# Not counts of people or events: published as they are.
-_AS_THEY_ARE = {"hours_volunteered"}
-
-
-def _published_value(key: str, value, figures):
-    if value is None:
-        return None
-    if key in _BASES:
-        base = figures.value(_BASES[key])
-        if 0 < base < SMALL_COUNT:
-            return gettext("not published (fewer than %(n)d)") % {"n": SMALL_COUNT}
-        return value
-    if key in _AS_THEY_ARE or not isinstance(value, int) or isinstance(value, bool):
-        return value
-    return suppressed(value)
+def _shown(value):
+    """A published figure as the report prints it: the number, or the rule's words."""
+    if value.suppressed:
+        return gettext("fewer than %(n)d") % {"n": SMALL_COUNT}
+    return value.value
 
 
 def _published_chart(title: str, values: list[tuple[str, int]]) -> PublishedChart:
     # Categories of none are left out too: the figures' table has them, the chart needs not.
+    # A chart with a small category is not drawn at all: with the total beside it, the others
+    # drawn would tell the small one by subtraction.
     small = [label for label, n in values if 0 < n < SMALL_COUNT]
-    kept = [(label, n) for label, n in values if n >= SMALL_COUNT]
+    kept = [] if small else [(label, n) for label, n in values if n >= SMALL_COUNT]
     return PublishedChart(str(title), kept, len(small))
 
 
@@ -360,10 +336,11 @@ def annual_report_document(
     summary = summarise(
         scheme, Period.year(year), today=today, with_pattern=False, with_internal_notes=False
     )
-    c, p = summary.current, summary.previous
+    # The published quarters' figures and their one suppression rule (visits.publication),
+    # sums held together, for this year and the year before.
+    now, before = published_values(summary.current), published_values(summary.previous)
     figures = [
-        (key, label, _published_value(key, now, c), _published_value(key, before, p))
-        for key, label, now, before in summary.labelled()
+        (key, str(FIGURE_LABELS[key]), _shown(now[key]), _shown(before[key])) for key in PUBLIC_KEYS
     ]
     charts = [_published_chart(title, values) for title, values in summary.charts()]
     return AnnualReportDocument(
