@@ -559,3 +559,36 @@ def test_the_demo_has_volunteers_at_each_stage(db):
     assert records["liam.woodhouse"].expiring and records["olivia.kerrison"].expiring
     assert records["walter.clarke"].has_left
     assert not records["visitor"].lapsed and not records["visitor"].expiring
+
+
+def test_a_vetting_or_appointment_recorded_as_lapsing_takes_them_off_the_rota_from_then(
+    period, manager, visitor, partner
+):
+    """Recorded to lapse in a slot's week, the visitor comes off that slot and every later one,
+    their offers of them withdrawn; earlier slots stay."""
+    early = make_slot(period=period, suite_name="Wymondham", visitors=[visitor, partner])
+    late = make_slot(
+        period=period, suite_name="Aylsham", visitors=[visitor, partner], weeks_ahead=4
+    )
+    offer = rota.offer(actor=visitor, slot=late)
+    volunteers.record_vetting(
+        actor=manager,
+        membership=member("visitor"),
+        vetting=volunteers.Vetting(
+            level="nppv3", reference="NV-1", granted_on=None, expires_on=late.week_starts_on
+        ),
+    )
+    assert set(early.visitors.all()) == {visitor, partner}
+    assert set(late.visitors.all()) == {partner}
+    offer.refresh_from_db()
+    assert offer.status == SwapRequest.Status.WITHDRAWN
+    entry = AuditEntry.objects.filter(action="volunteer.vetting_recorded").latest("pk")
+    assert entry.detail["slots"] == [late.pk]
+    volunteers.record_appointment(
+        actor=manager,
+        membership=member("partner"),
+        appointment=volunteers.Appointment(
+            appointed_on=None, ends_on=early.week_starts_on + DAY * 2, renewed_on=None
+        ),
+    )
+    assert set(early.visitors.all()) == {visitor} and not late.visitors.exists()

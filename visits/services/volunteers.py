@@ -199,13 +199,22 @@ def record_vetting(*, actor, membership: Membership, vetting: Vetting) -> Member
                 "vetting_expires_on",
             ]
         )
+        # Off the rota from the day the vetting lapses: no slot, published or not, keeps
+        # someone who may not visit that week.
+        slots = []
+        if vetting.expires_on:
+            slots = _off_the_rota_from(membership, vetting.expires_on, timezone.localdate())
         # The reference itself stays out of the audit trail: what changed and when is enough.
         audit.record(
             actor=actor,
             action="volunteer.vetting_recorded",
             obj=membership,
             scheme=membership.scheme,
-            detail={"before": before, "after": _vetting_of(membership)},
+            detail={
+                "before": before,
+                "after": _vetting_of(membership),
+                "slots": [s.pk for s in slots],
+            },
         )
     return membership
 
@@ -242,6 +251,7 @@ def record_appointment(*, actor, membership: Membership, appointment: Appointmen
         membership.save(
             update_fields=["appointed_on", "appointment_ends_on", "appointment_renewed_on"]
         )
+        slots = _off_the_rota_from(membership, end, timezone.localdate()) if end else []
         audit.record(
             actor=actor,
             action="volunteer.appointment_recorded",
@@ -251,6 +261,7 @@ def record_appointment(*, actor, membership: Membership, appointment: Appointmen
                 "appointed_on": start.isoformat() if start else None,
                 "ends_on": end.isoformat() if end else None,
                 "renewed_on": renewed.isoformat() if renewed else None,
+                "slots": [s.pk for s in slots],
             },
         )
     return membership
@@ -285,13 +296,16 @@ def record_leaving(
             code="left_before_appointed",
             field="left_on",
         )
-    if membership.status == VisitorStatus.LEFT:
-        raise DomainError(
-            gettext("This volunteer has already left."), code="already_left", field="left_on"
-        )
     today = timezone.localdate()
     user_id = membership.user_id
     with transaction.atomic():
+        # Locked and read again: a second submit of the form waits, then finds them gone.
+        now = Membership.objects.select_for_update().values("status", "left_on")
+        now = now.get(pk=membership.pk)
+        if now["status"] == VisitorStatus.LEFT or now["left_on"]:
+            raise DomainError(
+                gettext("This volunteer has already left."), code="already_left", field="left_on"
+            )
         membership.left_on = left_on
         membership.leaving_reason = reason
         fields = ["left_on", "leaving_reason"]
@@ -299,23 +313,7 @@ def record_leaving(
             membership.status = VisitorStatus.LEFT
             fields.append("status")
         membership.save(update_fields=fields)
-        # A slot whose week reaches the leaving day, and is not over yet.
-        slots = list(
-            RotaSlot.objects.select_for_update()
-            .filter(
-                period__scheme_id=membership.scheme_id,
-                visitors=user_id,
-                status=RotaSlot.Status.PLANNED,
-                week_starts_on__gte=max(left_on, today) - datetime.timedelta(days=6),
-            )
-            .select_related("suite", "period")
-            .order_by("week_starts_on")
-        )
-        for slot in slots:
-            slot.visitors.remove(user_id)
-        if slots:
-            # The pair's plan is off; the slot's change shows when the rota is published again.
-            RotaSlot.objects.filter(pk__in=[s.pk for s in slots]).update(planned_for=None)
+        slots = _off_the_rota_from(membership, left_on, today)
         SwapRequest.objects.filter(
             offered_by_id=user_id,
             status=SwapRequest.Status.OPEN,
@@ -331,6 +329,32 @@ def record_leaving(
         from visits import notifications
 
         notifications.queue_volunteer_left(membership, slots)
+    return slots
+
+
+def _off_the_rota_from(membership: Membership, day: datetime.date, today) -> list[RotaSlot]:
+    """Take the member off every planned slot whose week reaches `day` (the first day they may
+    not visit) and is not over yet, their offers of those slots withdrawn. Returns the slots."""
+    user_id = membership.user_id
+    slots = list(
+        RotaSlot.objects.select_for_update()
+        .filter(
+            period__scheme_id=membership.scheme_id,
+            visitors=user_id,
+            status=RotaSlot.Status.PLANNED,
+            week_starts_on__gte=max(day, today) - datetime.timedelta(days=6),
+        )
+        .select_related("suite", "period")
+        .order_by("week_starts_on")
+    )
+    for slot in slots:
+        slot.visitors.remove(user_id)
+    if slots:
+        # The pair's plan is off; the slot's change shows when the rota is published again.
+        RotaSlot.objects.filter(pk__in=[s.pk for s in slots]).update(planned_for=None)
+        SwapRequest.objects.filter(
+            offered_by_id=user_id, status=SwapRequest.Status.OPEN, slot__in=slots
+        ).update(status=SwapRequest.Status.WITHDRAWN, resolved_at=timezone.now())
     return slots
 
 
