@@ -59,6 +59,9 @@ def publish_quarter(
     _require_manager(actor, scheme)
     quarter = quarter_to_publish(period, today=today)
     with transaction.atomic():
+        # The scheme's row is the lock: with no row yet for the quarter, two publishes at once
+        # (a double click) would both insert one, and the second would fail on the constraint.
+        Scheme.objects.select_for_update().filter(pk=scheme.pk).first()
         row = (
             PublishedQuarter.objects.select_for_update()
             .filter(scheme=scheme, period=quarter.key)
