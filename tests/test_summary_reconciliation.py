@@ -186,7 +186,35 @@ def test_every_door_shows_the_same_figures(client, db, visits, day):
             # Neither the PCC nor the force reads a custody number in any form.
             for number in numbers:
                 assert not any(number in body for body in bodies.values()), (username, number)
+        _public_data_agrees(client, numbers)
         transaction.set_rollback(True)
+
+
+def _public_data_agrees(client, numbers) -> None:
+    """The quarter before, published: each public figure is the summary's, or withheld (and
+    then a count is 1 to 4, or would tell one); no custody number in the page, JSON or CSV."""
+    from visits.models import Scheme
+    from visits.services import publication
+    from visits.summaries import Period, summarise
+
+    norfolk = Scheme.objects.get(slug="norfolk")
+    publication.publish_quarter(actor=persona("manager"), scheme=norfolk, period="2026-Q2")
+    client.logout()
+    urls = [f"/public/norfolk/2026-Q2{suffix}" for suffix in ("/", ".json", ".csv")]
+    bodies = [client.get(url).content.decode() for url in urls]
+    figures = summarise(norfolk, Period.parse("2026-Q2"), with_pattern=False).current
+    published = json.loads(bodies[1])["figures"]
+    assert published
+    for figure in published:
+        value = figures.value(figure["key"])
+        if figure["suppressed"]:
+            assert figure["value"] is None, figure
+        else:
+            assert figure["value"] == value, (figure, value)
+            if figure["unit"] == "count":
+                assert not 0 < value < 5, figure
+    for number in numbers:
+        assert not any(number in body for body in bodies), number
 
 
 def test_the_figures_agree_with_the_rows_they_count(client, db):
