@@ -9,6 +9,8 @@ import re
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.core.servers.basehttp import WSGIServer
+from django.test.testcases import LiveServerThread
 from playwright.sync_api import expect
 
 from tests.browser.device import CHROMIUM, CHROMIUM_ARGS, PHONE
@@ -18,6 +20,21 @@ from tests.conftest import seed_demo
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 AXE = Axe()
+
+
+class OneRequestAtATimeServer(WSGIServer):
+    """The live server answers one request at a time. Its request threads would share the
+    test's one in-memory SQLite connection, and two requests at once on it (a page and the
+    service worker's fetch) can deadlock inside SQLite: one holds the connection's mutex and
+    waits for the GIL in a Django SQL function, the other holds the GIL and waits for the
+    mutex. Django sends `Connection: close` from a server without threads, so the browser's
+    other connections are served in turn."""
+
+    def __init__(self, *args, connections_override=None, **kwargs):
+        super().__init__(*args, **kwargs)  # LiveServerThread.run applies the override itself
+
+
+LiveServerThread.server_class = OneRequestAtATimeServer
 
 pytestmark = pytest.mark.browser
 
