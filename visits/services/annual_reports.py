@@ -73,9 +73,10 @@ _NUMBER_RUN = re.compile(r"[A-Za-z0-9][A-Za-z0-9/\-]*")
 
 
 def custody_numbers_in(text: str, pattern: str) -> list[str]:
-    """Words of `text` that match the scheme's custody number pattern. Only words with a letter
-    and at least three digits are tried: the default pattern also matches any long word, and a
-    custody number always carries both (all-digit numbers are not caught; docs/annual-report.md)."""
+    """Runs of letters, digits, slashes and dashes in `text` that match the scheme's custody
+    number pattern. Only runs with a letter and at least three digits are tried: the default
+    pattern also matches any long word, and a custody number always carries both (all-digit
+    numbers are not caught; docs/annual-report.md)."""
     found = []
     # Every run of the characters custody numbers are made of, wherever it stands: after a
     # colon or a hash, before an apostrophe or a dash, or two joined by a slash (each tried).

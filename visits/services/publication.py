@@ -16,7 +16,9 @@ from visits.services import audit
 from visits.summaries import Period
 
 
-def _require_manager(actor, scheme: Scheme) -> None:
+def require_publisher(actor, scheme: Scheme) -> None:
+    """NotPermitted unless `actor` may publish and withdraw the scheme's figures (its manager);
+    the page asks before reading its form, so a reader who may not gets a 403, not a 400."""
     if not permissions.can_manage_scheme(actor, scheme):
         raise NotPermitted(
             gettext("Only the scheme manager can publish or withdraw figures."),
@@ -56,7 +58,7 @@ def publish_quarter(
     """Make the figures of the quarter `period` public. NotPermitted for anyone but the
     scheme's manager; DomainError for a year or a quarter not yet ended; ConflictError if it
     is public already."""
-    _require_manager(actor, scheme)
+    require_publisher(actor, scheme)
     quarter = quarter_to_publish(period, today=today)
     with transaction.atomic():
         # The scheme's row is the lock: with no row yet for the quarter, two publishes at once
@@ -89,7 +91,7 @@ def publish_quarter(
 def withdraw_quarter(*, actor, scheme: Scheme, period: str) -> PublishedQuarter:
     """Take the quarter `period` off the public page and open data. NotPermitted for anyone
     but the scheme's manager; ConflictError (not_published) if it is not public."""
-    _require_manager(actor, scheme)
+    require_publisher(actor, scheme)
     with transaction.atomic():
         row = (
             PublishedQuarter.objects.select_for_update()

@@ -15,7 +15,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from visits import permissions, publication
+from visits import publication
 from visits.errors import DomainError, NotFound, NotPermitted
 from visits.services import publication as service
 from visits.services.annual_reports import published_annual_years
@@ -150,8 +150,10 @@ def publication_page(request, slug: str):
         raise Http404(error.message) from None
     if request.method == "GET":
         return _page(request, scheme)
-    if not permissions.can_manage_scheme(request.user, scheme):
-        raise PermissionDenied(gettext("Only the scheme manager can publish or withdraw figures."))
+    try:
+        service.require_publisher(request.user, scheme)
+    except NotPermitted as refused:
+        raise PermissionDenied(refused.message) from None
     form = PublicationForm(request.POST)
     error = _apply(request, scheme, form)
     if error is not None:
