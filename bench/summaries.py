@@ -5,6 +5,11 @@
 Times `summarise` for Norfolk (the scheme with 10,000 issues) over the year so far, last year
 and last quarter, as the PCC's page asks for it, and prints the median and each query's time:
 what the page's server time is made of, without the request, template and audit around it.
+
+Then the summary page itself (the manager's, through Django's test client, production settings)
+read cold, with the cache emptied before each request so the figures are counted, and warm, as
+a reader finds them when nobody has changed the scheme's data since they were counted
+(visits.summaries.cached_summary).
 """
 
 import argparse
@@ -32,6 +37,10 @@ def main() -> int:
     from bench.run import setup_django
 
     setup_django(db)
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)  # this code's indexes
+    call_command("collectstatic", interactive=False, verbosity=0)  # the page's assets
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
@@ -61,7 +70,35 @@ def main() -> int:
             f"(min {min(times):.1f}), CPU median {statistics.median(cpu):.1f} ms; "
             f"{len(queries)} queries, ms each: {per_query}"
         )
+    measure_pages(args.runs, this_year, last_quarter)
     return 0
+
+
+def measure_pages(runs: int, this_year: int, last_quarter) -> None:
+    from django.core.cache import cache
+    from django.test import Client
+
+    from bench.run import sign_in
+
+    client = Client(HTTP_ACCEPT_ENCODING="identity")
+    sign_in(client, "manager")
+    for key in (str(this_year), last_quarter.key):
+        path = f"/summaries/?period={key}"
+        assert client.get(path).status_code == 200
+        results = {}
+        for state in ("cold", "warm"):
+            times = []
+            for _ in range(runs):
+                if state == "cold":
+                    cache.clear()
+                started = time.perf_counter()
+                client.get(path)
+                times.append((time.perf_counter() - started) * 1000)
+            results[state] = statistics.median(times)
+        print(
+            f"page {path}: cold median {results['cold']:.1f} ms, warm median "
+            f"{results['warm']:.1f} ms ({runs} requests each)"
+        )
 
 
 if __name__ == "__main__":

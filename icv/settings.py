@@ -450,10 +450,13 @@ LOGGING = logging_config(log_format=ICV_LOG_FORMAT, level=ICV_LOG_LEVEL)
 # Errors (with their request id as a tag, and nothing personal: icv.logging.scrub_event) go to
 # Sentry or a compatible service when a DSN is set; nothing is sent when it is not.
 ICV_SENTRY_DSN = env_str("ICV_SENTRY_DSN")
+# The release deployed (a version or commit): tags error reports, and keys cached summary figures
+# so a new release's figures replace the old one's at once.
+ICV_RELEASE = env_str("ICV_RELEASE")
 SENTRY_ENABLED = init_sentry(
     dsn=ICV_SENTRY_DSN,
     environment=env_str("ICV_SENTRY_ENVIRONMENT", "production"),
-    release=env_str("ICV_RELEASE"),
+    release=ICV_RELEASE,
 )
 
 # --- Health check (issue 18) ---------------------------------------------------------------------

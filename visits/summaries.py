@@ -9,14 +9,22 @@ days, no times of day), which would tell them when the next visit is due.
 
 "Planned" counts only the slots of published rotas in weeks that have begun: a draft is not a
 plan yet, and comparing what was made so far with what was planned so far is the fair measure.
+
+The doors read the figures through `cached_summary`: computed once and kept until the scheme's
+data change (see its docstring), because a year at national scale takes over 100 ms to count
+and every reader and every door asks for the same figures again.
 """
 
 import dataclasses
 import datetime
+import hashlib
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import (
     Case,
     CharField,
@@ -26,6 +34,7 @@ from django.db.models import (
     F,
     IntegerField,
     Max,
+    OuterRef,
     Q,
     Sum,
     Value,
@@ -391,6 +400,8 @@ class Summary:
     previous_up_to: datetime.date | None = None
     question_rates: list[QuestionRate] = field(default_factory=list)
     trend_quarters: list[str] = field(default_factory=list)
+    # The key it is kept under in the cache (cached_summary), which keys its rendered figures too.
+    cache_key: str = ""
 
     @property
     def period_label(self) -> str:
@@ -1144,6 +1155,7 @@ class SummaryScope:
     suites: list  # the suites summarised: all the user may read, or the one chosen
     allowed: list  # every active suite the user may read in the scheme
     error: str | None  # a period that could not be read (this quarter is shown instead)
+    last_change: int | None = None  # audit.last_change(scheme) when the scope was read
 
 
 def summary_scope(user, params) -> SummaryScope:
@@ -1165,9 +1177,15 @@ def summary_scope(user, params) -> SummaryScope:
     allowed = permissions.scope_summary_suites(
         CustodySuite.objects.filter(scheme=scheme, active=True), user
     )
-    allowed = list(allowed.order_by("name"))
+    # The scheme's last change (which keys the cached figures) comes in the same round trip.
+    allowed = list(
+        allowed.order_by("name").annotate(
+            scheme_last_change=audit.last_change_of(OuterRef("scheme"))
+        )
+    )
     chosen = [s for s in allowed if str(s.pk) == params.get("suite")]
-    return SummaryScope(scheme, period, chosen or allowed, allowed, error)
+    last_change = (allowed[0].scheme_last_change or 0) if allowed else None
+    return SummaryScope(scheme, period, chosen or allowed, allowed, error, last_change)
 
 
 def read_summary(
@@ -1190,7 +1208,7 @@ def read_national_return(
             gettext("The national return is for the scheme manager and PCC reader."),
             code="role_not_allowed",
         )
-    summary = summarise(scheme, period, None, today=today)
+    summary = cached_summary(scheme, period, today=today)
     _record_read(viewer, summary, "national_return")
     return summary
 
@@ -1209,15 +1227,71 @@ def visible_summary(
 ) -> Summary:
     """The summary of `scope` as `viewer` may read it (as of `today`; only its visit and issue
     counts with `glance`): the one every door renders."""
-    return summarise(
-        scope.scheme,
-        scope.period,
-        today=today,
-        glance=glance,
-        suites=scope.suites,
-        with_pattern=permissions.can_see_visit_pattern(viewer, scope.scheme),
-        with_internal_notes=permissions.may(viewer, permissions.INTERNAL_NOTES, scope.scheme),
+    options = {
+        "suites": scope.suites,
+        "with_pattern": permissions.can_see_visit_pattern(viewer, scope.scheme),
+        "with_internal_notes": permissions.may(viewer, permissions.INTERNAL_NOTES, scope.scheme),
+    }
+    if glance:  # two counts: quicker to make than to look up
+        return summarise(scope.scheme, scope.period, today=today, glance=True, **options)
+    return cached_summary(
+        scope.scheme, scope.period, today=today, last_change=scope.last_change, **options
     )
+
+
+# How long computed figures are kept at most, whatever else happens: a bound on the damage of a
+# change that escaped the audit trail (a hand-made SQL fix) and the time a new release takes to
+# replace the figures of the old one if ICV_RELEASE is not set.
+SUMMARY_CACHE_SECONDS = 600
+# This module's text: figures computed by other code are not this code's.
+_CODE_VERSION = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
+
+
+def cached_summary(
+    scheme: Scheme,
+    period: Period,
+    *,
+    suites=None,
+    with_pattern: bool = True,
+    with_internal_notes: bool = True,
+    today: datetime.date | None = None,
+    last_change: int | None = None,
+) -> Summary:
+    """`summarise`, kept in the cache under everything the figures depend on: the question (the
+    scheme, period, suites, and what the viewer may see), the day (a period "so far", the age
+    of open issues), the code, and the scheme's last change. Every change to a scheme's data
+    goes through a service, which records it in the audit trail in the same transaction
+    (`audit.last_change`), so figures found under the newest change are the figures now. The
+    change is looked up (or was, as `last_change`, by the caller) before counting: a change
+    committed meanwhile makes a newer key."""
+    today = today or timezone.localdate()
+    suite_key = "all" if suites is None else ",".join(str(s.pk) for s in suites)
+    key = ":".join(
+        [
+            "summary",
+            _CODE_VERSION,
+            settings.ICV_RELEASE or "-",
+            str(scheme.pk),
+            period.key,
+            suite_key,
+            f"{int(with_pattern)}{int(with_internal_notes)}",
+            today.isoformat(),
+            str(audit.last_change(scheme) if last_change is None else last_change),
+        ]
+    )
+    summary = cache.get(key)
+    if summary is None:
+        summary = summarise(
+            scheme,
+            period,
+            suites=suites,
+            with_pattern=with_pattern,
+            with_internal_notes=with_internal_notes,
+            today=today,
+        )
+        summary.cache_key = key
+        cache.set(key, summary, SUMMARY_CACHE_SECONDS)
+    return summary
 
 
 # The national quarterly return: one row in this fixed order. Add new figures at the end only,

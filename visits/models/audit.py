@@ -37,6 +37,8 @@ class AuditEntry(models.Model):
     class Meta:
         ordering = ["pk"]
         verbose_name_plural = "audit entries"
+        # A scheme's newest entries first: the summaries' cache asks for its last change.
+        indexes = [models.Index(fields=["scheme", "-id"], name="audit_scheme_newest")]
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} by {self.actor}"

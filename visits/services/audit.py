@@ -26,9 +26,11 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from visits.models import AuditEntry
+from visits.models import AuditEntry, Scheme
 from visits.models.audit import DEVELOPMENT_KEY, AuditChainHead
 
 # The address of the request being served (set by icv.middleware.AuditAddressMiddleware).
@@ -145,6 +147,34 @@ def _lock_head() -> AuditChainHead:
         # tests do) lacks it. If entries remain, verify_audit_chain reports the gap.
         AuditChainHead.objects.bulk_create([AuditChainHead(pk=HEAD_PK)], ignore_conflicts=True)
         return heads.get(pk=HEAD_PK)
+
+
+# Entries that record someone reading, not changing anything. Whatever else a service records
+# is a change, which is what `last_change` looks for.
+READ_ACTIONS = ("visit.viewed", "visit.pdf_downloaded", "issue.viewed")
+READ_PREFIXES = ("summary.",)
+
+
+def last_change_of(scheme) -> Subquery:
+    """The id of the newest entry recording a change to `scheme`'s data (None if none), as an
+    expression: `scheme` may be an OuterRef, to ask in another query's round trip. Every change
+    goes through a service, and every service records itself here in the change's own
+    transaction (appends queue on the chain head, so ids rise in commit order): two reads that
+    find the same id read the same data, which is what caches key on."""
+    reads = Q(action__in=READ_ACTIONS)
+    for prefix in READ_PREFIXES:
+        reads |= Q(action__startswith=prefix)
+    return Subquery(
+        AuditEntry.objects.filter(scheme=scheme).exclude(reads).order_by("-pk").values("pk")[:1]
+    )
+
+
+def last_change(scheme) -> int:
+    """`last_change_of(scheme)` in a query of its own; 0 if the scheme has none."""
+    found = Scheme.objects.filter(pk=scheme.pk).values_list(
+        Coalesce(last_change_of(scheme), 0), flat=True
+    )
+    return found.first() or 0
 
 
 def is_trail_statement(sql: str) -> bool:

@@ -44,10 +44,12 @@ def summary_context(request) -> dict:
         "period_choices": [*quarters, Period.year(today.year), Period.year(today.year - 1)],
         "suite_choices": scope.allowed,
         "chosen_suite": request.GET.get("suite", ""),
-        "charts": [bar_chart(title, values) for title, values in summary.charts()],
+        # Drawn only if the figures are not already rendered in the cache (the template calls
+        # these; see summary.html).
+        "charts": lambda: [bar_chart(title, values) for title, values in summary.charts()],
         # The questions most often answered "no", with their trend drawn; every question's
         # figures are in the table behind the disclosure below them.
-        "most_no": [
+        "most_no": lambda: [
             (rate, sparkline(summary.trend_quarters, rate.trend))
             for rate in sorted(summary.question_rates, key=lambda r: -(r.rate or 0))[:MOST_NO]
         ],

@@ -16,6 +16,7 @@ import datetime
 from pathlib import Path
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
@@ -48,6 +49,8 @@ class Command(BaseCommand):
         except backups.BackupError as error:
             raise CommandError(str(error)) from None
         call_command("migrate", interactive=False, verbosity=0)
+        # What was cached (summary figures, counters) belongs to the data just replaced.
+        cache.clear()
         try:
             restored, left_out, removed = backups.copy_media_in(
                 folder, manifest.media, referenced=backups.referenced_media()
