@@ -1,8 +1,11 @@
 import datetime
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import PermissionDenied
 from django.forms.utils import ErrorDict
+from django.http import Http404
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import cached_property
@@ -11,7 +14,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from visits.errors import DomainError
+from visits.errors import DomainError, NotFound, NotPermitted
 from visits.models import (
     Answer,
     CustodySuite,
@@ -1020,6 +1023,23 @@ class OfferForm(forms.Form):
     note = forms.CharField(
         required=False, max_length=200, label="A note for whoever takes it (optional)"
     )
+
+
+def refuse(request, error: DomainError, form=None) -> None:
+    """What every page does with the core's refusal: one the person may not make is a 403 and
+    one about something they may not see a 404 (raised here); any other is shown on `form`,
+    each message by its field (or above the form), or, with no form, in the page's messages.
+    (The API's counterpart is api.exceptions.)"""
+    if isinstance(error, NotPermitted):
+        raise PermissionDenied(error.message)
+    if isinstance(error, NotFound):
+        raise Http404(error.message)
+    if form is None:
+        messages.error(request, error.message)
+    elif hasattr(form, "place"):
+        form.place(error)
+    else:
+        apply_error(form, error)
 
 
 def apply_error(form, error: DomainError) -> None:

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from visits import permissions
 from visits.errors import DomainError, NotPermitted
+from visits.forms import refuse
 from visits.models import ApiToken, Membership
 from visits.services import subject_access as subject_access_service
 from visits.services import tokens, two_factor
@@ -31,7 +32,7 @@ def token_list(request):
                 actor=request.user, name=form.cleaned_data["name"]
             )
         except DomainError as error:
-            form.add_error("name", error.message)
+            refuse(request, error, form)
         else:
             form = TokenForm()
     rows = ApiToken.objects.filter(user=request.user).order_by("-created_at")

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from visits.errors import ConflictError, DomainError, NotFound, NotPermitted
+from visits.forms import refuse
 from visits.models.annual_reports import ANNUAL_REPORT_SECTIONS
 from visits.services import annual_reports as service
 from visits.summaries import SMALL_COUNT
@@ -163,8 +164,7 @@ def annual_report_edit(request, year: int):
             form.data = form.data.copy()
             form.data["revision"] = report.revision
         except DomainError as error:
-            for field, message in error.fields.items() or [(None, error.message)]:
-                form.add_error(field, message)
+            refuse(request, error, form)
         else:
             messages.success(request, gettext("The annual report is saved."))
             return redirect(reverse("annual-report", args=[year]) + _query(document))
@@ -189,7 +189,7 @@ def annual_report_publish(request, year: int):
     except NotPermitted as error:
         raise PermissionDenied(error.message) from None
     except DomainError as error:
-        messages.error(request, error.message)
+        refuse(request, error)
     else:
         messages.success(request, gettext("The annual report is published."))
     return redirect(reverse("annual-report", args=[year]) + f"?scheme={scheme.slug}")

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from visits import exports, permissions
 from visits.errors import DomainError, NotPermitted
-from visits.forms import IssueActionForm, IssueFilterForm
+from visits.forms import IssueActionForm, IssueFilterForm, refuse
 from visits.issue_workflow import allowed_from
 from visits.models import CustodySuite, Issue, IssueEvent
 from visits.services import audit
@@ -129,7 +129,7 @@ def issue_act(request, pk):
 
             raise PermissionDenied(error.message) from None
         except DomainError as error:
-            form.add_error("text" if error.field == "text" else None, error.message)
+            refuse(request, error, form)
         else:
             messages.success(request, gettext("Saved."))
             return redirect("issue-detail", pk=issue.pk)

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from visits import permissions
 from visits.errors import DomainError
-from visits.forms import EmailFilterForm
+from visits.forms import EmailFilterForm, refuse
 from visits.models import Email
 from visits.services import mail
 
@@ -45,7 +45,7 @@ def email_send_again(request, pk):
     try:
         mail.send_again(actor=request.user, email=email)
     except DomainError as error:
-        messages.error(request, error.message)
+        refuse(request, error)
     else:
         messages.success(
             request, gettext("The e-mail to %(to)s is queued again.") % {"to": email.to_address}

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from visits import permissions
 from visits.errors import ConflictError, DomainError
-from visits.forms import AmendAnswersForm, AmendmentForm
+from visits.forms import AmendAnswersForm, AmendmentForm, refuse
 from visits.models import Answer, CopyPhoto, Visit
 from visits.models.checklists import sections_by_version
 from visits.pdf import render_visit_report
@@ -149,7 +149,7 @@ def visit_amend(request, uuid):
             form.add_error(None, error.message)
             status = 409
         except DomainError as error:
-            form.place(error)
+            refuse(request, error, form)
         else:
             messages.success(
                 request, gettext("Amendment saved.") if amendment else gettext("Nothing changed.")

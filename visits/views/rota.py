@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from visits import permissions, scheduling
 from visits.calendars import calendar_ics
-from visits.errors import DomainError, NotFound, NotPermitted
+from visits.errors import DomainError, NotFound
 from visits.forms import (
     AvailabilityForm,
     MovePairForm,
@@ -25,6 +25,7 @@ from visits.forms import (
     PublishForm,
     RevisionForm,
     SlotForm,
+    refuse,
 )
 from visits.models import (
     Availability,
@@ -142,12 +143,6 @@ def _own_slot(request, pk) -> RotaSlot:
     return slot
 
 
-def _fail(request, error: DomainError):
-    if isinstance(error, NotPermitted):
-        raise PermissionDenied(error.message)
-    messages.error(request, error.message)
-
-
 @require_POST
 @login_required
 def slot_plan(request, pk):
@@ -166,7 +161,7 @@ def slot_plan(request, pk):
             expected_revision=form.cleaned_data["revision"],
         )
     except DomainError as error:
-        _fail(request, error)
+        refuse(request, error)
     else:
         messages.success(
             request, gettext("Saved. Only you, your partner and the scheme manager see it.")
@@ -183,7 +178,7 @@ def slot_offer(request, pk):
     try:
         rota.offer(actor=request.user, slot=slot, note=note)
     except DomainError as error:
-        _fail(request, error)
+        refuse(request, error)
     else:
         messages.success(
             request,
@@ -205,7 +200,7 @@ def offer_take(request, pk):
     try:
         rota.take(actor=request.user, swap=swap)
     except DomainError as error:
-        _fail(request, error)
+        refuse(request, error)
     else:
         messages.success(
             request,
@@ -222,7 +217,7 @@ def offer_withdraw(request, pk):
     try:
         rota.withdraw(actor=request.user, swap=swap)
     except DomainError as error:
-        _fail(request, error)
+        refuse(request, error)
     else:
         messages.success(request, gettext("Your offer is withdrawn: the slot is yours again."))
     return redirect("my-rota")
@@ -270,9 +265,7 @@ def availability(request, pk):
                 expected_revision=revision,
             )
         except DomainError as error:
-            if isinstance(error, NotPermitted):
-                raise PermissionDenied(error.message) from None
-            form.add_error(error.field if error.field in form.fields else None, error.message)
+            refuse(request, error, form)
         else:
             messages.success(
                 request, gettext("Availability for %(period)s saved.") % {"period": period.name}
@@ -334,7 +327,7 @@ def period_list(request):
         try:
             period = rota.open_period(actor=request.user, scheme=scheme, **form.cleaned_data)
         except DomainError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
+            refuse(request, error, form)
         else:
             messages.success(
                 request,
@@ -426,7 +419,7 @@ def period_generate(request, pk):
     try:
         figures = rota.generate(actor=request.user, period=period)
     except DomainError as error:
-        messages.error(request, error.message)
+        refuse(request, error)
     else:
         messages.success(request, rota.generated_message(figures))
     return redirect("rota-period", pk=period.pk)
@@ -441,7 +434,7 @@ def period_publish(request, pk):
         try:
             rota.publish(actor=request.user, period=period, confirmed=form.cleaned_data["confirm"])
         except DomainError as error:
-            form.add_error(None, error.message)
+            refuse(request, error, form)
         else:
             messages.success(request, gettext("Published. The people listed are being e-mailed."))
             return redirect("rota-period", pk=period.pk)
@@ -506,7 +499,7 @@ def slot_edit(request, pk):
                 None, gettext("This change breaks rota rules. Change it, or tick to keep it.")
             )
         except DomainError as error:
-            form.add_error(None, error.message)
+            refuse(request, error, form)
         else:
             messages.success(request, gettext("Slot saved."))
             return redirect("rota-period", pk=slot.period_id)
@@ -553,7 +546,7 @@ def slot_move(request, pk):
                 None, "Moving this pair breaks rota rules: " + " ".join(warning.warnings)
             )
         except DomainError as error:
-            form.add_error(None, error.message)
+            refuse(request, error, form)
         else:
             messages.success(request, gettext("The two pairs have swapped slots."))
             return redirect("rota-period", pk=slot.period_id)
@@ -573,7 +566,7 @@ def slot_status(request, pk):
             expected_revision=form.cleaned_data["revision"] if form.is_valid() else None,
         )
     except DomainError as error:
-        messages.error(request, error.message)
+        refuse(request, error)
     else:
         messages.success(
             request,

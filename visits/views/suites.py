@@ -7,7 +7,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from visits import permissions
 from visits.errors import DomainError
-from visits.forms import SuiteForm
+from visits.forms import SuiteForm, refuse
 from visits.models import CustodySuite
 from visits.services.suites import update_suite
 
@@ -48,7 +48,7 @@ def suite_edit(request, pk: int):
                 changes=form.cleaned_data,
             )
         except DomainError as error:
-            form.add_error(error.field, error.message)
+            refuse(request, error, form)
         else:
             messages.success(request, gettext("%(suite)s saved.") % {"suite": suite.name})
             return redirect("suite-detail", pk=suite.pk)

@@ -25,8 +25,8 @@ from visits.forms import (
     StartVisitForm,
     SuiteChecklistForm,
     answers_from,
-    apply_error,
     number_groups,
+    refuse,
     warn_of_names,
 )
 from visits.images import ImageRejected, clean_photo, clean_signature
@@ -182,7 +182,7 @@ def visit_start(request):
                 arrived_at=form.cleaned_data["arrived_at"],
             )
         except DomainError as error:
-            apply_error(form, error)
+            refuse(request, error, form)
         else:
             return redirect("visit-admission", uuid=visit.uuid)
     return render(
@@ -218,7 +218,7 @@ def visit_admission(request, uuid):
         try:
             service.record_admission(actor=request.user, visit=visit, **form.cleaned_data)
         except DomainError as error:
-            apply_error(form, error)
+            refuse(request, error, form)
         else:
             return _next(visit, "admission")
     return render_step(
@@ -237,7 +237,7 @@ def visit_numbers(request, uuid):
         try:
             service.record_numbers(actor=request.user, visit=visit, numbers=form.cleaned_data)
         except DomainError as error:
-            apply_error(form, error)
+            refuse(request, error, form)
         else:
             return _next(visit, "numbers")
     return render_step(
@@ -310,7 +310,7 @@ def visit_detainee(request, uuid, pk=None):
                 actor=request.user, visit=visit, detainee=detainee, details=_detainee_details(form)
             )
         except DomainError as error:
-            apply_error(form, error)
+            refuse(request, error, form)
         else:
             messages.success(
                 request,
@@ -388,7 +388,7 @@ def _save_suite(request, visit, *, photo_required: bool, with_answers: bool):
         try:
             service.save_suite_answers(actor=request.user, visit=visit, answers=answers_from(form))
         except DomainError as error:
-            apply_error(form, error)
+            refuse(request, error, form)
             saved = False
     if not (photo_required or request.FILES.get("photo")):
         return form, PhotoForm(), saved
@@ -404,7 +404,7 @@ def _save_suite(request, visit, *, photo_required: bool, with_answers: bool):
         except ImageRejected as rejected:
             photo_form.add_error("photo", str(rejected))
         except DomainError as error:
-            apply_error(photo_form, error)
+            refuse(request, error, photo_form)
         else:
             messages.success(request, gettext("Photo added."))
             return form, PhotoForm(), saved
@@ -555,7 +555,7 @@ def visit_recheck(request, uuid):
                 actor=request.user, visit=visit, outcomes=form.outcomes()
             )
         except DomainError as error:
-            apply_error(form, error)
+            refuse(request, error, form)
         else:
             messages.success(
                 request,
@@ -648,7 +648,7 @@ def visit_sign_off(request, uuid):
         except ImageRejected as rejected:
             form.add_error("sergeant_confirmed", str(rejected))
         except DomainError as error:
-            apply_error(form, error)
+            refuse(request, error, form)
         else:
             return _next(visit, "sign-off")
     return render_step(

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from visits import permissions
 from visits.errors import DomainError, NotFound
-from visits.forms import AppointmentForm, LeavingForm, VettingForm, apply_error
+from visits.forms import AppointmentForm, LeavingForm, VettingForm, refuse
 from visits.services import volunteers
 
 
@@ -79,7 +79,7 @@ def _record(request, pk, form_class, prefix, save):
         try:
             save(membership, form.cleaned_data)
         except DomainError as error:
-            apply_error(form, error)
+            refuse(request, error, form)
         else:
             if request.htmx:
                 return _detail(request, membership, saved=True)
