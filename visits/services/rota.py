@@ -8,7 +8,7 @@ import datetime
 import hashlib
 import json
 import secrets
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -1027,6 +1027,69 @@ def end_slot(
         slot.save(update_fields=["status", "revision"])
         audit.record(actor=actor, action=f"rota.slot_{status}", obj=slot, scheme=slot.period.scheme)
     return slot
+
+
+def period_overview(period: RotaPeriod) -> dict:
+    """What the manager's page of a period shows: the grid of suites by week, each suite's slots
+    by status, the quality figures and a row for each hard rule (with hand changes), who has
+    not given their availability, each visitor's load, and what publishing again would tell."""
+    slots = list(period.slots.select_related("suite").prefetch_related("visitors", "swap_requests"))
+    suites = list(period.scheme.suites.filter(active=True).order_by("name"))
+    weeks = weeks_of(period)
+    grid = defaultdict(list)
+    completion = defaultdict(Counter)
+    for slot in slots:
+        grid[(slot.suite_id, slot.week_starts_on)].append(slot)
+        slot.offered = any(s.status == SwapRequest.Status.OPEN for s in slot.swap_requests.all())
+        completion[slot.suite_id][slot.status] += 1
+    rows = [
+        {
+            "week": week,
+            "cells": [grid.get((suite.pk, week), []) for suite in suites],
+        }
+        for week in weeks
+    ]
+    for suite in suites:
+        counts = completion[suite.pk]
+        suite.completion = {status: counts[status] for status in RotaSlot.Status.values} | {
+            "total": sum(counts.values())
+        }
+    members = list(rostered_members(period.scheme_id))
+    given = {a.user_id: a for a in period.availability.all()}
+    figures = None
+    if slots:
+        problem = build_problem(period, slots, members=members, given=given)
+        plan = scheduling.Plan(
+            pairs={
+                s.pk: tuple(u.pk for u in s.visitors.all())
+                for s in slots
+                if len(s.visitors.all()) == 2 and s.status != RotaSlot.Status.CANCELLED
+            },
+            bands={s.pk: s.time_band for s in slots},
+            unfilled={},
+        )
+        figures = scheduling.figures(problem, plan)
+        load = Counter(pid for pair in plan.pairs.values() for pid in pair)
+        for m in members:
+            m.load = load[m.user_id]
+    for m in members:
+        m.availability = given.get(m.user_id)
+    quality = quality_rows(figures) if figures else []
+    return {
+        "period": period,
+        "suites": suites,
+        "rows": rows,
+        "figures": figures,
+        "quality": quality,
+        "rules_broken": sum(1 for row in quality if row.rule and row.broken),
+        # Hand changes to a published rota wait until the manager publishes them.
+        "waiting": (
+            publish_preview(period).visitors if period.status == RotaPeriod.Status.PUBLISHED else []
+        ),
+        "members": members,
+        "missing": [m for m in members if m.user_id not in given],
+        "empty": sum(1 for s in slots if len(s.visitors.all()) < 2),
+    }
 
 
 # --- Daily jobs (send_rota_reminders) -----------------------------------------------------------

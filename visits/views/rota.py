@@ -1,8 +1,6 @@
 """Rota pages: a visitor's own slots, availability, swaps and calendar feed; the manager's
 period, grid and hand changes. The force and the PCC reader never reach any of them (404)."""
 
-from collections import Counter, defaultdict
-
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
@@ -13,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from visits import permissions, scheduling
+from visits import permissions
 from visits.calendars import calendar_ics
 from visits.errors import DomainError, NotFound
 from visits.forms import (
@@ -343,73 +341,11 @@ def period_list(request):
     )
 
 
-def period_context(period: RotaPeriod) -> dict:
-    slots = list(period.slots.select_related("suite").prefetch_related("visitors", "swap_requests"))
-    suites = list(period.scheme.suites.filter(active=True).order_by("name"))
-    weeks = rota.weeks_of(period)
-    grid = defaultdict(list)
-    completion = defaultdict(Counter)
-    for slot in slots:
-        grid[(slot.suite_id, slot.week_starts_on)].append(slot)
-        slot.offered = any(s.status == SwapRequest.Status.OPEN for s in slot.swap_requests.all())
-        completion[slot.suite_id][slot.status] += 1
-    rows = [
-        {
-            "week": week,
-            "cells": [grid.get((suite.pk, week), []) for suite in suites],
-        }
-        for week in weeks
-    ]
-    for suite in suites:
-        counts = completion[suite.pk]
-        suite.completion = {status: counts[status] for status in RotaSlot.Status.values} | {
-            "total": sum(counts.values())
-        }
-    members = list(rota.rostered_members(period.scheme_id))
-    given = {a.user_id: a for a in period.availability.all()}
-    figures = None
-    if slots:
-        problem = rota.build_problem(period, slots, members=members, given=given)
-        plan = scheduling.Plan(
-            pairs={
-                s.pk: tuple(u.pk for u in s.visitors.all())
-                for s in slots
-                if len(s.visitors.all()) == 2 and s.status != RotaSlot.Status.CANCELLED
-            },
-            bands={s.pk: s.time_band for s in slots},
-            unfilled={},
-        )
-        figures = scheduling.figures(problem, plan)
-        load = Counter(pid for pair in plan.pairs.values() for pid in pair)
-        for m in members:
-            m.load = load[m.user_id]
-    for m in members:
-        m.availability = given.get(m.user_id)
-    quality = rota.quality_rows(figures) if figures else []
-    return {
-        "period": period,
-        "suites": suites,
-        "rows": rows,
-        "figures": figures,
-        "quality": quality,
-        "rules_broken": sum(1 for row in quality if row.rule and row.broken),
-        # Hand changes to a published rota wait until the manager publishes them.
-        "waiting": (
-            rota.publish_preview(period).visitors
-            if period.status == RotaPeriod.Status.PUBLISHED
-            else []
-        ),
-        "members": members,
-        "missing": [m for m in members if m.user_id not in given],
-        "empty": sum(1 for s in slots if len(s.visitors.all()) < 2),
-    }
-
-
 @require_GET
 @login_required
 def period_detail(request, pk):
     period = _managed_period(request, pk)
-    return render(request, "visits/rota/period.html", period_context(period))
+    return render(request, "visits/rota/period.html", rota.period_overview(period))
 
 
 @require_POST
