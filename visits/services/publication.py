@@ -12,8 +12,8 @@ from django.utils.translation import gettext
 from visits import permissions
 from visits.errors import ConflictError, DomainError, NotFound, NotPermitted
 from visits.models import PublishedQuarter, Role, Scheme
+from visits.periods import Period
 from visits.services import audit
-from visits.summaries import Period
 
 
 def require_publisher(actor, scheme: Scheme) -> None:

@@ -33,8 +33,8 @@ from visits.models import (
     VisitorStatus,
 )
 from visits.models.people import VISITING_ROLES
+from visits.periods import Period
 from visits.services import audit, revisions, volunteers
-from visits.summaries import Period
 from visits.workdays import monday_of
 
 ROSTERED_STATUSES = (VisitorStatus.ACTIVE, VisitorStatus.TRAINEE)

@@ -16,7 +16,8 @@ from visits.errors import NotFound
 from visits.health import deep_health
 from visits.models import Issue, Role, RotaPeriod, RotaSlot, Visit
 from visits.models.issues import overdue_q, waiting_for_force_q
-from visits.summaries import Period, summary_scope, visible_summary
+from visits.periods import Period
+from visits.summaries import summary_scope, visible_summary
 from visits.visible_issues import for_reading, readable_issues, visible_issues
 from visits.workdays import monday_of
 

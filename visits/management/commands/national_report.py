@@ -10,7 +10,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from visits.models import Scheme
-from visits.summaries import Period, summarise
+from visits.periods import Period
+from visits.summaries import summarise
 from visits.summary_pdf import render_national
 
 
