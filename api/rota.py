@@ -11,8 +11,8 @@ from rest_framework.response import Response
 
 from api import filters
 from api import serializers as s
+from api.mixins import RowIdLookup, ValidatedDataMixin, row_id_or_404
 from api.pagination import KeysetPagination
-from api.views import RowIdLookup, ValidatedDataMixin, row_id_or_404
 from visits import permissions
 from visits.models import RotaPeriod, RotaSlot, Scheme, SwapRequest
 from visits.services import rota

@@ -9,7 +9,7 @@ from rest_framework.decorators import api_view
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from api.views import RowIdLookup
+from api.mixins import RowIdLookup
 from visits.services import volunteers
 
 
