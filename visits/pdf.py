@@ -1,6 +1,6 @@
 """PDF rendering with reportlab: a VisitReport in, bytes out. A4, page numbers, text that wraps.
 
-Fonts are the DejaVu-derived Vera family that ships inside reportlab, embedded in every PDF.
+Fonts are DejaVu Sans (visits/fonts/), embedded in every PDF: it has the Welsh letters.
 """
 
 import io

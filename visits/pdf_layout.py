@@ -1,13 +1,13 @@
-"""The building blocks every PDF of the app shares: the embedded Vera fonts, the house colours and
-paragraph styles, A4 with the house margins, paragraphs that escape their text, ruled tables,
-"Page n of N" footers, and, for the documents that are published (summaries, annual reports), a
-cover page and a contents list. Pure reportlab: nothing here reads the database."""
+"""The building blocks every PDF of the app shares: the embedded DejaVu Sans fonts, the house
+colours and paragraph styles, A4 with the house margins, paragraphs that escape their text,
+ruled tables, "Page n of N" footers, and, for the documents that are published (summaries,
+annual reports), a cover page and a contents list. Pure reportlab: nothing here reads the
+database."""
 
 import datetime
 import os
 from xml.sax.saxutils import escape
 
-import reportlab
 from django.utils.translation import gettext
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT
@@ -32,10 +32,14 @@ from reportlab.platypus import (
 )
 from reportlab.platypus.tableofcontents import TableOfContents
 
-_FONT_DIR = os.path.join(os.path.dirname(reportlab.__file__), "fonts")
-pdfmetrics.registerFont(TTFont("Vera", os.path.join(_FONT_DIR, "Vera.ttf")))
-pdfmetrics.registerFont(TTFont("Vera-Bold", os.path.join(_FONT_DIR, "VeraBd.ttf")))
-pdfmetrics.registerFontFamily("Vera", normal="Vera", bold="Vera-Bold")
+# DejaVu Sans (Vera's letters, with the whole of Latin Extended-A): Welsh needs ŵ and ŷ, which
+# Vera, inside reportlab, does not have. Kept in visits/fonts/ (LICENSE-DejaVu.txt), embedded in
+# every PDF as a subset of the glyphs used.
+_FONT_DIR = os.path.join(os.path.dirname(__file__), "fonts")
+FONT, FONT_BOLD = "DejaVuSans", "DejaVuSans-Bold"
+pdfmetrics.registerFont(TTFont(FONT, os.path.join(_FONT_DIR, "DejaVuSans.ttf")))
+pdfmetrics.registerFont(TTFont(FONT_BOLD, os.path.join(_FONT_DIR, "DejaVuSans-Bold.ttf")))
+pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD)
 
 INK = colors.HexColor("#0b0c0c")
 BRAND = colors.HexColor("#1d3557")
@@ -44,14 +48,14 @@ CONCERN = colors.HexColor("#fbe9eb")
 MUTED = colors.HexColor("#505a5f")
 
 BODY = ParagraphStyle(
-    "body", fontName="Vera", fontSize=9.5, leading=12.5, textColor=INK, alignment=TA_LEFT
+    "body", fontName=FONT, fontSize=9.5, leading=12.5, textColor=INK, alignment=TA_LEFT
 )
 PARAGRAPH = ParagraphStyle("paragraph", parent=BODY, fontSize=10, leading=14, spaceAfter=6)
 SMALL = ParagraphStyle("small", parent=BODY, fontSize=8.5, leading=11)
 TITLE = ParagraphStyle(
     "title",
     parent=BODY,
-    fontName="Vera-Bold",
+    fontName=FONT_BOLD,
     fontSize=18,
     leading=22,
     textColor=BRAND,
@@ -60,7 +64,7 @@ TITLE = ParagraphStyle(
 H2 = ParagraphStyle(
     "h2",
     parent=BODY,
-    fontName="Vera-Bold",
+    fontName=FONT_BOLD,
     fontSize=12.5,
     leading=16,
     textColor=BRAND,
@@ -72,7 +76,7 @@ H2 = ParagraphStyle(
 # to the next page and leave this one nearly empty); `section()` asks for room instead.
 SECTION = ParagraphStyle("section", parent=H2, keepWithNext=0)
 H3 = ParagraphStyle(
-    "h3", parent=BODY, fontName="Vera-Bold", fontSize=10.5, leading=14, spaceBefore=6, spaceAfter=2
+    "h3", parent=BODY, fontName=FONT_BOLD, fontSize=10.5, leading=14, spaceBefore=6, spaceAfter=2
 )
 # The cover: white on the brand colour (see _draw_cover).
 COVER_TITLE = ParagraphStyle(
@@ -100,7 +104,7 @@ def table(rows, widths, header=False, concern_rows=()) -> Table:
     # splitInRow lets a row taller than a page (a very long note) continue on the next.
     flowable = Table(rows, colWidths=widths, repeatRows=1 if header else 0, splitInRow=1)
     style = [
-        ("FONTNAME", (0, 0), (-1, -1), "Vera"),
+        ("FONTNAME", (0, 0), (-1, -1), FONT),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("LINEBELOW", (0, 0), (-1, -1), 0.4, colors.HexColor("#b1b4b6")),
         ("TOPPADDING", (0, 0), (-1, -1), 3),
@@ -133,7 +137,7 @@ class NumberedCanvas(pdf_canvas.Canvas):
         for state in self._pages:
             self.__dict__.update(state)
             if not (self.has_cover and self._pageNumber == 1):
-                self.setFont("Vera", 8)
+                self.setFont(FONT, 8)
                 self.setFillColor(MUTED)
                 self.drawString(LEFT_MARGIN, 10 * mm, self.footer_text)
                 self.drawRightString(
@@ -151,7 +155,7 @@ def numbered_canvas(footer: str, *, cover: bool = False) -> type[NumberedCanvas]
 
 
 def document(out, *, title: str, author: str, subject: str, template=SimpleDocTemplate):
-    """An A4 document with the house margins, Vera from the first glyph, and its metadata."""
+    """An A4 document with the house margins, DejaVu Sans from the first glyph, and its metadata."""
     return template(
         out,
         pagesize=A4,
@@ -159,7 +163,7 @@ def document(out, *, title: str, author: str, subject: str, template=SimpleDocTe
         rightMargin=RIGHT_MARGIN,
         topMargin=TOP_MARGIN,
         bottomMargin=BOTTOM_MARGIN,
-        initialFontName="Vera",
+        initialFontName=FONT,
         title=title,
         author=author,
         subject=subject,

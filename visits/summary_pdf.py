@@ -17,6 +17,8 @@ from reportlab.platypus import KeepTogether, PageBreak, Spacer
 
 from visits.pdf_layout import (
     BRAND,
+    FONT,
+    FONT_BOLD,
     H3,
     INK,
     PAGE_WIDTH,
@@ -35,8 +37,8 @@ from visits.pdf_layout import (
 from visits.services.annual_reports import AnnualReportDocument, chart_in_words
 from visits.summaries import SMALL_COUNT, Summary
 
-# Drawings start from Helvetica, which is not embedded; every chart here uses Vera.
-shapes.STATE_DEFAULTS["fontName"] = "Vera"
+# Drawings start from Helvetica, which is not embedded; every chart here uses the house font.
+shapes.STATE_DEFAULTS["fontName"] = FONT
 # reportlab checks every attribute set on a chart's shapes; ours are fixed and tested, and the
 # checks took half the time of a national report.
 rl_config.shapeChecking = 0
@@ -52,12 +54,10 @@ def _bars(values: list[tuple[str, int]]) -> Drawing:
     for index, (label, n) in enumerate(values):
         top = ROW * (len(values) - index)
         width = BAR_AREA * n / largest
-        drawing.add(String(0, top - 9, label, fontName="Vera", fontSize=8, fillColor=INK))
+        drawing.add(String(0, top - 9, label, fontName=FONT, fontSize=8, fillColor=INK))
         if n:
             drawing.add(Rect(0, top - 20, width, 9, fillColor=BRAND, strokeColor=None))
-        drawing.add(
-            String(width + 4 if n else 0, top - 19, str(n), fontName="Vera-Bold", fontSize=8)
-        )
+        drawing.add(String(width + 4 if n else 0, top - 19, str(n), fontName=FONT_BOLD, fontSize=8))
     return drawing
 
 
