@@ -214,8 +214,9 @@ def test_the_visit_page_shows_the_tact_refusal_by_the_field(client, db):
     data = {"custody_number": custody_number("norfolk", 9), "tact": "on", "consent": "agreed"}
     response = client.post(f"/visits/{visit.uuid}/detainees/new/", data)
     page = response.content.decode()
-    assert response.status_code in (200, 400)
+    assert response.status_code == 400
     assert "You do not have current TACT training" in page
+    assert "There is a problem" in page  # the error summary links to the TACT box
     assert not visit.detainees.exists()
 
 
@@ -579,3 +580,43 @@ def test_volunteer_for_is_still_the_scope(db, manager):
             module=module("induction"),
             completed_on=TODAY,
         )
+
+
+# --- The admin: leaving is the service's ---------------------------------------------------------
+
+
+def test_the_admin_cannot_make_a_leaver_or_change_one(client, manager):
+    from tests.test_admin_write_path import editable_change
+
+    client.force_login(manager)
+    liam = member("liam.woodhouse")
+    page = client.get(f"/admin/visits/membership/{liam.pk}/change/").content.decode()
+    assert 'name="status"' in page and 'value="left"' not in page  # pausing stays possible
+    data = editable_change(liam, status="left")
+    response = client.post(f"/admin/visits/membership/{liam.pk}/change/", data)
+    assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
+    assert member("liam.woodhouse").status == VisitorStatus.ACTIVE
+    walter = member("walter.clarke")  # left, through the demo
+    page = client.get(f"/admin/visits/membership/{walter.pk}/change/").content.decode()
+    assert 'name="status"' not in page
+    client.post(
+        f"/admin/visits/membership/{walter.pk}/change/",
+        editable_change(walter, status="active", would_save=False),
+    )
+    assert member("walter.clarke").status == VisitorStatus.LEFT
+
+
+def test_the_api_refuses_a_tact_detainee_to_an_untrained_visitor(client, db):
+    harold = persona("harold.thrower")
+    visit = make_visit(visitors=[harold, persona("visitor")], status="draft")
+    client.force_login(harold)
+    response = client.post(
+        f"/api/visits/{visit.uuid}/detainees/",
+        {"custody_number": custody_number("norfolk", 9), "tact": True},
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "tact_training_required"
+    assert "current TACT training" in json.dumps(body)
+    assert not visit.detainees.exists()
