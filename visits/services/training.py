@@ -22,6 +22,7 @@ from visits import permissions
 from visits.errors import DomainError, NotFound, NotPermitted
 from visits.models import (
     Membership,
+    Scheme,
     TrainingCompletion,
     TrainingModule,
     Visit,
@@ -648,8 +649,6 @@ class SchemeTraining:
 def overview(*, actor, today: datetime.date | None = None) -> list[SchemeTraining]:
     """The training of every scheme the actor manages: modules, who is due what, trainees and
     how near they are to graduating. Five queries however many volunteers."""
-    from visits.models import Scheme
-
     today = today or timezone.localdate()
     schemes = list(
         Scheme.objects.filter(pk__in=permissions.managed_schemes(actor)).order_by("name")

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from visits import permissions
 from visits.errors import DomainError, NotFound
 from visits.forms import apply_error
+from visits.models import Scheme
 from visits.services import training, volunteers
 from visits.training_forms import CompletionForm, GraduateForm, ModuleForm, training_part
 
@@ -108,8 +109,6 @@ def training_module_add(request):
     managed = permissions.managed_schemes(request.user)
     if not managed:
         raise Http404("Not a scheme manager")
-    from visits.models import Scheme
-
     form = ModuleForm(
         request.POST, schemes=list(Scheme.objects.filter(pk__in=managed)), prefix="module"
     )
