@@ -3,7 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
 
-from api import rota, views, volunteers
+from api import rota, training, views, volunteers
 
 router = DefaultRouter()
 router.register("suites", views.SuiteViewSet, basename="suite")
@@ -16,6 +16,8 @@ router.register("rota/periods", rota.RotaPeriodViewSet, basename="rota-period")
 router.register("rota/slots", rota.RotaSlotViewSet, basename="rota-slot")
 router.register("rota/swaps", rota.SwapViewSet, basename="rota-swap")
 router.register("volunteers", volunteers.VolunteerViewSet, basename="volunteer-record")
+router.register("training/modules", training.TrainingModuleViewSet, basename="training-module")
+router.register("training/records", training.TrainingCompletionViewSet, basename="training-record")
 
 urlpatterns = [
     # The schema and its docs are public (and throttled as anonymous requests).
@@ -27,6 +29,7 @@ urlpatterns = [
     ),
     path("me/", views.me, name="api-me"),
     path("me/record/", volunteers.own_record, name="api-own-record"),
+    path("me/training/", training.own_training, name="api-own-training"),
     path("checklists/current/", views.current_checklists, name="api-checklists-current"),
     path("summaries/", views.summary, name="api-summary"),
     path("", include(router.urls)),

@@ -85,6 +85,7 @@ DRAFT_NUMBER = "WY-80433-26"
 DRAFT_PRACTICE = "Canary draft good practice grebe"
 VETTING_REFERENCE = "NV-CANARY-80436"
 LEAVING_REASON = "Canary leaving reason avocet"
+TRAINING_NOTE = "Canary training note wren"
 
 
 @dataclass(frozen=True)
@@ -201,6 +202,13 @@ CANARIES = (
         f"the reason “{LEAVING_REASON}” a Norfolk volunteer left",
         frozenset({MAN}),
         _words(r"\bavocet\b"),
+    ),
+    # Training (issue 22): a volunteer's training record is theirs and the manager's.
+    Canary(
+        "TRAINING",
+        f"the note “{TRAINING_NOTE}” on Vera's training record",
+        frozenset({VIS, MAN}),
+        _words(r"\bwren\b"),
     ),
 )
 CANARY_KEYS = tuple(c.key for c in CANARIES)
@@ -587,6 +595,22 @@ def build(world: World) -> None:
     leaver = Membership.objects.get(user__username="samuel.greengrass", scheme=norfolk)
     volunteers.record_leaving(actor=maya, membership=leaver, left_on=TODAY, reason=LEAVING_REASON)
     world.add("membership", pk=Obj(str(leaver.pk), "person:Samuel-left"))
+    # Training: a record of Vera's with a note, through the service as the manager makes it.
+    from visits.models import TrainingModule
+    from visits.services import training
+
+    safeguarding = TrainingModule.objects.get(scheme=norfolk, key="safeguarding")
+    record = training.record_completion(
+        actor=maya,
+        membership=vera.memberships.get(),
+        module=safeguarding,
+        completed_on=TODAY,
+        note=TRAINING_NOTE,
+    )
+    world.add("training-record", pk=Obj(str(record.pk), "training:Vera"))
+    world.add("training-module", pk=Obj(str(safeguarding.pk), "module:Norfolk"))
+    suffolk_module = TrainingModule.objects.get(scheme__slug="suffolk", key="induction")
+    world.add("training-module", pk=Obj(str(suffolk_module.pk), "module:Suffolk"))
     people = {
         "Vera": vera.memberships.get(),
         "Peter": peter.memberships.get(),
@@ -749,6 +773,12 @@ KWARGS_BY_NAME = {
     "page:volunteer-appointment": "membership",
     "page:volunteer-leaving": "membership",
     "api:volunteer-record-detail": "membership",
+    "page:volunteer-training": "membership",
+    "page:volunteer-graduate": "membership",
+    "page:training-completion-remove": "training-record",
+    "page:training-module-retire": "training-module",
+    "api:training-record-detail": "training-record",
+    "api:training-module-detail": "training-module",
     "api:checklist-detail": "checklist",
     "page:annual-report": "annual-year",
     "page:annual-report-edit": "annual-year",

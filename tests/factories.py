@@ -181,6 +181,7 @@ def make_one_of_each() -> dict:
     """One object of each kind the API acts on, for the Norfolk personas: a visit with a
     referred issue, a slot of Vera and Peter with Peter's place offered; their ids by kind."""
     from tests.conftest import persona
+    from visits.models import TrainingCompletion, TrainingModule
     from visits.services import checklists, rota
     from visits.services.issues import act
 
@@ -206,6 +207,11 @@ def make_one_of_each() -> dict:
             "person": persona("visitor").memberships.get().pk,
             "volunteer-record": persona("visitor").memberships.get().pk,
             "checklist": checklists.current_version(visit.scheme_id, "detainee").pk,
+            # Training (issue 22): Norfolk's induction module and Vera's record of it.
+            "training-module": TrainingModule.objects.get(scheme=visit.scheme, key="induction").pk,
+            "training-record": TrainingCompletion.objects.get(
+                membership__user=persona("visitor"), module__key="induction"
+            ).pk,
         },
     }
 

@@ -72,6 +72,15 @@ EXPECTED = {
     "GET api-own-record": "200 200 200 404 404 404 200 401",
     "GET volunteer-record-detail": "404 404 404 200 404 404 404 401",
     "GET volunteer-record-list": "200 200 200 200 200 200 200 401",
+    # Training (issue 22): the manager's modules and records, everyone's own. An empty body
+    # is refused (400) before the volunteer named in it is looked for (404 if not theirs).
+    "GET api-own-training": "200 200 200 404 404 404 200 401",
+    "GET training-module-list": "200 200 200 200 200 200 200 401",
+    "GET training-module-detail": "404 404 404 200 404 404 404 401",
+    "GET training-record-list": "200 200 200 200 200 200 200 401",
+    "POST training-record-list": "400 400 400 400 400 400 400 401",
+    "GET training-record-detail": "404 404 404 200 404 404 404 401",
+    "DELETE training-record-detail": "404 404 404 204 404 404 404 401",
 }
 
 

@@ -343,6 +343,23 @@ class MembershipAdmin(SchemeScopedAdmin):
         "leaving_reason",
     ]
 
+    def get_readonly_fields(self, request, obj=None):
+        # Leaving has its service (rota slots cleared, offers withdrawn, the managers told):
+        # a leaver's status stays as the service set it, and nobody is made one here.
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.status == models.VisitorStatus.LEFT:
+            fields.append("status")
+        return fields
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        if db_field.name == "status":
+            kwargs["choices"] = [
+                choice
+                for choice in models.VisitorStatus.choices
+                if choice[0] != models.VisitorStatus.LEFT
+            ]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
     @admin.display(description="Vetting, appointment and leaving")
     def volunteer_page(self, obj):
         if obj.pk is None or not obj.is_visiting:

@@ -668,6 +668,92 @@ def build_volunteer_left(email: Email) -> EmailMessage | None:
     )
 
 
+# --- Training due (visits.services.training) ---------------------------------------------------
+
+
+def queue_training_due(item, today: datetime.date) -> int:
+    """Tell a volunteer a module is due: once per module and due date ("never done" once)."""
+    m = item.membership
+    due_on = item.due_on.isoformat() if item.due_on else "never"
+    email = queue_email(
+        kind=Kind.TRAINING_DUE,
+        scheme=m.scheme_id,
+        to_user=m.user,
+        params={"membership": m.pk, "module": item.module.pk, "due_on": due_on},
+        dedupe_key=f"training:{m.pk}:{item.module.pk}:{due_on}",
+    )
+    return int(email is not None)
+
+
+def queue_training_digests(scheme_id: int, today: datetime.date) -> int:
+    """Send each manager of the scheme the list of who is due what, once a week."""
+    year, week, _weekday = today.isocalendar()
+    return sum(
+        queue_email(
+            kind=Kind.TRAINING_DIGEST,
+            scheme=scheme_id,
+            to_user=manager,
+            params={"scheme": scheme_id},
+            dedupe_key=f"training-digest:{scheme_id}:{manager.pk}:{year}-W{week:02d}",
+        )
+        is not None
+        for manager in managers_of(scheme_id)
+    )
+
+
+def build_training_due(email: Email) -> EmailMessage | None:
+    from visits.services import training
+
+    user = _recipient(email)
+    m = (
+        Membership.objects.current()
+        .select_related("user", "scheme")
+        .filter(pk=email.params["membership"])
+        .first()
+    )
+    if user is None or m is None or m.user_id != user.pk:
+        return None
+    due_on = email.params["due_on"]
+    item = next(
+        (
+            d
+            for d in training.due_training([m])
+            if d.module.pk == email.params["module"]
+            and (d.due_on.isoformat() if d.due_on else "never") == due_on
+        ),
+        None,
+    )
+    if item is None:  # done meanwhile, or the module retired
+        return None
+    lines = [
+        gettext("Your training is due: %(module)s (%(reason)s).")
+        % {"module": item.module.name, "reason": item.reason},
+        gettext("Please arrange it with your scheme manager, who records it."),
+        settings.SITE_URL + reverse("own-record"),
+    ]
+    subject = gettext("Training due: %(module)s") % {"module": item.module.name}
+    return _message(email, subject, "\n".join(lines) + "\n")
+
+
+def build_training_digest(email: Email) -> EmailMessage | None:
+    from visits.services import training
+
+    if _manager(email) is None:
+        return None
+    due = training.due_training(training.current_visitors([email.scheme_id]))
+    if not due:
+        return None
+    lines = [gettext("Training due in your scheme:")]
+    for item in due:
+        name = item.membership.user.get_full_name() or item.membership.user.username
+        lines.append(f"- {name}: {item.module.name} ({item.reason})")
+    lines.append(settings.SITE_URL + reverse("training-overview"))
+    subject = ngettext("%(n)s training module due", "%(n)s training modules due", len(due)) % {
+        "n": len(due)
+    }
+    return _message(email, subject, "\n".join(lines) + "\n")
+
+
 BUILDERS = {
     Kind.VISIT_REPORT: build_visit_report,
     Kind.ISSUE_UPDATE: build_issue_update,
@@ -681,4 +767,6 @@ BUILDERS = {
     Kind.UNCOVERED_SLOT: build_uncovered_alert,
     Kind.EXPIRY_REMINDER: build_expiry_reminder,
     Kind.VOLUNTEER_LEFT: build_volunteer_left,
+    Kind.TRAINING_DUE: build_training_due,
+    Kind.TRAINING_DIGEST: build_training_digest,
 }

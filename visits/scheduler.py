@@ -116,6 +116,12 @@ JOBS = (
         "vetting and appointment expiry reminders, leavers marked as left on the day",
     ),
     Job(
+        "training_reminders",
+        Daily(datetime.time(6, 45)),
+        "send_training_reminders",
+        "training due: each volunteer once per module and due date, managers a weekly list",
+    ),
+    Job(
         "retention",
         Daily(datetime.time(2, 30)),
         "apply_retention",

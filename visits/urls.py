@@ -12,6 +12,7 @@ from visits.views import (
     rota,
     suites,
     summaries,
+    training,
     visit_flow,
     volunteers,
 )
@@ -40,6 +41,21 @@ urlpatterns = [
     ),
     path("volunteers/<int:pk>/leaving/", volunteers.volunteer_leaving, name="volunteer-leaving"),
     path("account/record/", volunteers.own_record, name="own-record"),
+    # Training and graduation (issue 22).
+    path("volunteers/training/", training.training_overview, name="training-overview"),
+    path("volunteers/training/modules/", training.training_module_add, name="training-module-add"),
+    path(
+        "volunteers/training/modules/<int:pk>/retire/",
+        training.training_module_retire,
+        name="training-module-retire",
+    ),
+    path(
+        "volunteers/training/records/<int:pk>/remove/",
+        training.training_completion_remove,
+        name="training-completion-remove",
+    ),
+    path("volunteers/<int:pk>/training/", training.volunteer_training, name="volunteer-training"),
+    path("volunteers/<int:pk>/graduate/", training.volunteer_graduate, name="volunteer-graduate"),
     path("account/tokens/<int:pk>/revoke/", account.token_revoke, name="token-revoke"),
     path("people/<int:pk>/subject-access.json", account.subject_access, name="subject-access"),
     # Rota: a visitor's own, then the manager's

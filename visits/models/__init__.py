@@ -24,6 +24,7 @@ from .people import (
 from .publication import PublishedQuarter
 from .rota import Availability, RotaPeriod, RotaSlot, SwapRequest, TimeBand
 from .schemes import CustodySuite, Panel, Scheme
+from .training import TrainingCompletion, TrainingModule
 from .visits import (
     Amendment,
     Answer,
@@ -66,6 +67,8 @@ __all__ = [
     "Scheme",
     "SwapRequest",
     "TimeBand",
+    "TrainingCompletion",
+    "TrainingModule",
     "Visit",
     "VisitCopy",
     "CopyPhoto",

@@ -43,6 +43,8 @@ class Email(models.Model):
         UNCOVERED_SLOT = "uncovered_slot", _("Uncovered slot alert")
         EXPIRY_REMINDER = "expiry_reminder", _("Vetting or appointment expiry reminder")
         VOLUNTEER_LEFT = "volunteer_left", _("Volunteer left: rota slots uncovered")
+        TRAINING_DUE = "training_due", _("Training due")
+        TRAINING_DIGEST = "training_digest", _("Training due: weekly list for the manager")
 
     scheme = models.ForeignKey(Scheme, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=30, choices=Kind.choices)

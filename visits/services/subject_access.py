@@ -19,6 +19,7 @@ from visits.models import (
     Membership,
     RotaSlot,
     SwapRequest,
+    TrainingCompletion,
     Visit,
 )
 from visits.services import audit
@@ -101,6 +102,18 @@ def export(*, actor, person, scheme) -> dict:
             for a in Availability.objects.filter(user=person, period__scheme=scheme)
             .select_related("period")
             .order_by("period__starts_on")
+        ],
+        # Training (issue 22): what they completed and who recorded it.
+        "training": [
+            {
+                "module": c.module.name,
+                "completed_on": c.completed_on.isoformat(),
+                "note": c.note,
+                "recorded_by": c.recorded_by.get_full_name() if c.recorded_by else None,
+            }
+            for c in TrainingCompletion.objects.filter(membership__in=memberships)
+            .select_related("module", "recorded_by")
+            .order_by("completed_on", "pk")
         ],
         "rota_slots": [
             {

@@ -34,7 +34,7 @@ from visits.models import (
     Visit,
     VisitVisitor,
 )
-from visits.services import audit, checklists, revisions, volunteers
+from visits.services import audit, checklists, revisions, training, volunteers
 from visits.workdays import monday_of
 
 User = get_user_model()
@@ -372,8 +372,8 @@ def save_detainee(
 
     A detainee who declined to speak to the visitors has no checklist: answers sent for them
     are not kept. Raises DomainError for a custody number not in the scheme's format (or like
-    a name), one already on this visit, an unknown consent, or an answer to a question not on
-    the visit's checklist."""
+    a name), one already on this visit, an unknown consent, an answer to a question not on
+    the visit's checklist, or a TACT detainee when a visitor lacks current TACT training."""
     if details.consent not in DetaineeRecord.Consent.values:
         raise DomainError(
             gettext("Say whether the detainee agreed to speak to you."),
@@ -401,6 +401,9 @@ def save_detainee(
         )
     questions = questions_of(visit.detainee_checklist_id)
     _check_answers(details.answers, questions)
+    if details.tact:
+        # Issue 22: a TACT detainee is visited only by visitors with current TACT training.
+        training.refuse_tact_untrained(actor=actor, visit=visit)
     attributes = {
         name: getattr(details, name)
         for name in DetaineeDetails.__dataclass_fields__

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from visits import demo_rota, demo_visits
 from visits.models import Conflict, CustodySuite, Membership, Panel, Role, Scheme, VisitorStatus
-from visits.services import checklists, rota
+from visits.services import checklists, rota, training
 
 User = get_user_model()
 
@@ -150,6 +150,7 @@ class Command(BaseCommand):
 
         self.conflicts(norfolk, suites)
         self.vetting_and_appointments()
+        self.training(norfolk, suffolk)
         if history:
             self.history(norfolk, suites)
         # After the year of visits: lapses and leaving are what happened lately.
@@ -189,6 +190,38 @@ class Command(BaseCommand):
             m.appointment_ends_on = today + datetime.timedelta(days=400 + index * 41 % 900)
             m.appointment_renewed_on = None
             m.save()
+
+    def training(self, norfolk, suffolk) -> None:
+        """The standard modules, and records made as the manager makes them: experienced
+        visitors trained (TACT too, but for Harold, so the rule shows), Liam's refresher due
+        within the month, Chloe a trainee ready to graduate (her mentored visits were made
+        before the app), Grace a trainee still to do safeguarding."""
+        today = datetime.date.today()
+        for scheme in (norfolk, suffolk):
+            training.install_default_modules(scheme=scheme)
+            manager = Membership.objects.filter(scheme=scheme, role=Role.MANAGER).first().user
+            modules = {m.key: m for m in scheme.training_modules.active()}
+            visiting = Membership.objects.filter(
+                scheme=scheme, role__in=[Role.VISITOR, Role.COORDINATOR]
+            ).select_related("user")
+            for index, m in enumerate(visiting.order_by("pk")):
+                done = {"induction": m.appointed_on or today - datetime.timedelta(days=400)}
+                if m.status != VisitorStatus.TRAINEE:
+                    done["safeguarding"] = today - datetime.timedelta(days=100 + index * 29 % 700)
+                    done["refresher"] = today - datetime.timedelta(days=30 + index * 17 % 300)
+                    if m.user.username != "harold.thrower":
+                        done["tact"] = today - datetime.timedelta(days=200 + index * 31 % 800)
+                if m.user.username == "liam.woodhouse":
+                    done["refresher"] = today - datetime.timedelta(days=350)
+                if m.user.username == "chloe.gotts":
+                    done["safeguarding"] = today - datetime.timedelta(days=20)
+                    m.visits_before_app = scheme.trainee_mentored_visits
+                    m.save(update_fields=["visits_before_app"])
+                for key, on in done.items():
+                    if not m.training_completions.filter(module=modules[key]).exists():
+                        training.record_completion(
+                            actor=manager, membership=m, module=modules[key], completed_on=on
+                        )
 
     def lapses_and_leavers(self, norfolk) -> None:
         """The volunteers page's flags: vetting and an appointment expiring soon, a vetting
