@@ -11,7 +11,7 @@ from rest_framework.decorators import api_view
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from api.views import RowIdLookup, ValidatedDataMixin
+from api.mixins import RowIdLookup, ValidatedDataMixin
 from visits.models import TrainingCompletion, TrainingModule
 from visits.services import training, volunteers
 

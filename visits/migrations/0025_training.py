@@ -30,7 +30,7 @@ def install_defaults(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('visits', '0023_issue_response_time'),
+        ('visits', '0024_audit_scheme_newest'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

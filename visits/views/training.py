@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from visits import permissions
 from visits.errors import DomainError, NotFound
-from visits.forms import apply_error
+from visits.forms import refuse
 from visits.models import Scheme
 from visits.services import training, volunteers
 from visits.training_forms import CompletionForm, GraduateForm, ModuleForm, training_part
@@ -48,7 +48,7 @@ def volunteer_training(request, pk: int):
                 actor=request.user, membership=membership, **form.cleaned_data
             )
         except DomainError as error:
-            apply_error(form, error)
+            refuse(request, error, form)
         else:
             return _respond(request, membership, saved=_("Training recorded."))
     return _respond(request, membership, status=400, completion_form=form)
@@ -78,7 +78,7 @@ def volunteer_graduate(request, pk: int):
                 override_reason=form.cleaned_data["override_reason"],
             )
         except DomainError as error:
-            apply_error(form, error)
+            refuse(request, error, form)
         else:
             return _respond(request, membership, saved=_("They are now an experienced visitor."))
     return _respond(request, membership, status=400, graduate_form=form)
@@ -126,7 +126,7 @@ def training_module_add(request):
                 ),
             )
         except DomainError as error:
-            apply_error(form, error)
+            refuse(request, error, form)
         else:
             messages.success(request, _("Module added."))
             return redirect("training-overview")
