@@ -43,6 +43,9 @@ class Email(models.Model):
         UNCOVERED_SLOT = "uncovered_slot", _("Uncovered slot alert")
         EXPIRY_REMINDER = "expiry_reminder", _("Vetting or appointment expiry reminder")
         VOLUNTEER_LEFT = "volunteer_left", _("Volunteer left: rota slots uncovered")
+        # Recruitment (issue 22)
+        APPLICATION_RECEIVED = "application_received", _("New application to volunteer")
+        WELCOME = "welcome", _("Welcome: set your password")
 
     scheme = models.ForeignKey(Scheme, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=30, choices=Kind.choices)
