@@ -116,7 +116,6 @@ class ReferenceForm(forms.Form):
 
 
 class ReferenceResultForm(forms.Form):
-    reference = forms.IntegerField(widget=forms.HiddenInput)
     received_on = _date_field(_("Received on"), required=True)
     satisfactory = forms.TypedChoiceField(
         label=_("Satisfactory?"),

@@ -246,6 +246,7 @@ class Command(BaseCommand):
                 ).first()
             application = Application.objects.create(
                 scheme=norfolk,
+                status=status,
                 first_name=first,
                 last_name=last,
                 email=f"{username}@example.org",
