@@ -17,7 +17,9 @@ router.register("rota/slots", rota.RotaSlotViewSet, basename="rota-slot")
 router.register("rota/swaps", rota.SwapViewSet, basename="rota-swap")
 router.register("volunteers", volunteers.VolunteerViewSet, basename="volunteer-record")
 # Recruitment (issue 22): the manager's applications, read only
-router.register("recruitment/applications", recruitment.ApplicationViewSet, basename="application")
+router.register(
+    "recruitment/applications", recruitment.ApplicationViewSet, basename="recruitment-application"
+)
 
 urlpatterns = [
     # The schema and its docs are public (and throttled as anonymous requests).

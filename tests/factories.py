@@ -206,8 +206,16 @@ def make_one_of_each() -> dict:
             "person": persona("visitor").memberships.get().pk,
             "volunteer-record": persona("visitor").memberships.get().pk,
             "checklist": checklists.current_version(visit.scheme_id, "detainee").pk,
+            # seed_demo's Norfolk application taking up references (issue 22)
+            "recruitment-application": _seeded_application().pk,
         },
     }
+
+
+def _seeded_application():
+    from visits.models import Application
+
+    return Application.objects.get(email="ellen.thirtle@example.org")
 
 
 def whole_report(

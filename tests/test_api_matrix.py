@@ -72,6 +72,9 @@ EXPECTED = {
     "GET api-own-record": "200 200 200 404 404 404 200 401",
     "GET volunteer-record-detail": "404 404 404 200 404 404 404 401",
     "GET volunteer-record-list": "200 200 200 200 200 200 200 401",
+    # Recruitment (issue 22): applications are the manager's alone (others: an empty list).
+    "GET recruitment-application-detail": "404 404 404 200 404 404 404 401",
+    "GET recruitment-application-list": "200 200 200 200 200 200 200 401",
 }
 
 

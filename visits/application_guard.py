@@ -6,7 +6,8 @@
 - Each stamp is spent when its application is kept: the same form sent again (a replay, or a
   double click) is refused instead of making a second application.
 - A throttle per client address, counted in the shared cache (so every process and machine
-  counts together, as the API's throttles do): settings.APPLICATIONS_PER_HOUR sends an hour.
+  counts together, as the API's throttles do): settings.APPLICATIONS_PER_HOUR complete forms
+  an hour (a form with mistakes costs nothing and is not counted).
 - The honeypot (a field people do not see and leave empty) is the form's own (visits.views).
 """
 

@@ -52,16 +52,16 @@ def apply(request, slug: str):
     if request.method == "GET":
         return _form_page(request, scheme, ApplicationForm(initial={"started": _stamp(scheme)}))
     form = ApplicationForm(request.POST)
-    if not guard.throttle_allows(_client(request)):
-        form.is_valid()
-        form.add_error(None, gettext("Too many forms were sent from here. Try again in an hour."))
-        return _form_page(request, scheme, _fresh_stamp(form, scheme), status=429)
     if not form.is_valid():
         return _form_page(request, scheme, form, status=400)
     data = form.cleaned_data
     if data["website"]:
         form.add_error("website", gettext("Leave this field empty."))
         return _form_page(request, scheme, form, status=400)
+    # Counted once the form is complete: what a flood would cost is kept rows and e-mails.
+    if not guard.throttle_allows(_client(request)):
+        form.add_error(None, gettext("Too many forms were sent from here. Try again in an hour."))
+        return _form_page(request, scheme, form, status=429)
     try:
         guard.check_stamp(data["started"], scheme.slug)
         _receive(scheme, data)
