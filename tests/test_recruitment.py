@@ -114,7 +114,7 @@ def test_the_form_shows_the_privacy_notice_and_no_script(client, db):
     page = response.content.decode()
     assert "Privacy notice" in page and "12 months after it closes" in page
     assert "the scheme manager only" in page
-    assert "<script" not in page  # no third-party (nor any) script
+    assert "<script" not in page  # no script at all (the app's focus.js only with errors)
     assert 'name="started"' in page and 'name="website"' in page
     assert "no-store" in response["Cache-Control"]  # a CSRF token and a time stamp
 
@@ -146,6 +146,10 @@ def refused(client, data, status=400):
     page = response.content.decode()
     assert "There is a problem" in page
     assert "Quarrington" in page  # their answers are still there to send again
+    # The one script is the app's own (it focuses the error summary): no third party's.
+    assert re.findall(r"<script[^>]*>", page) == [
+        re.search(r'<script src="/static/js/focus[^"]*\.js" defer>', page).group(0)
+    ]
     return page
 
 
@@ -453,6 +457,18 @@ def test_the_list_is_within_budget(client, db, manager, django_assert_max_num_qu
     with django_assert_max_num_queries(10):
         response = client.get("/volunteers/applications/")
     assert response.content.decode().count("/volunteers/applications/") >= 12
+
+
+def test_the_application_page_is_within_budget(client, db, manager, django_assert_max_num_queries):
+    application = Application.objects.get(email="ellen.thirtle@example.org")  # two referees
+    client.force_login(manager)
+    # session, user, memberships, the application with its scheme, its references, and
+    # base.html's own; not one per referee.
+    with django_assert_max_num_queries(10):
+        response = client.get(f"/volunteers/applications/{application.pk}/")
+    page = response.content.decode()
+    assert "Jane Cutting" in page and "Rev. Alan Pell" in page
+    assert len(response.content) < 50_000
 
 
 def test_the_service_refuses_a_non_manager(db):
