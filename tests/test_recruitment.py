@@ -13,6 +13,7 @@ import time
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.utils import timezone
 
 from tests.conftest import persona
@@ -520,3 +521,51 @@ def test_subject_access_holds_the_application_of_a_member(db, manager):
     assert exported["last_name"] == "Quarrington" and exported["motivation"] == "I care."
     assert [r["referee_name"] for r in exported["references"]] == ["Ann Referee", "Bob Referee"]
     assert "notes" not in exported["references"][0]  # given in confidence
+
+
+# --- Two clicks at once -------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite lets one writer in at once")
+def test_two_accepts_at_once_make_one_account_and_one_membership(transactional_db, monkeypatch):
+    """Real concurrency: two threads, each with its own connection, accept the same offer at the
+    same moment (a double click reaching two workers). The row lock lets one of them do it."""
+    import threading
+
+    from tests.conftest import seed_demo
+
+    seed_demo()
+    manager = persona("manager")
+    application = to_references(received(), manager)
+    recruitment.make_offer(actor=manager, application=application)
+    start, results = threading.Barrier(2), []
+    # Each acceptance dawdles inside its transaction, so that without the lock both would be
+    # past the status check before either committed.
+    account_for = recruitment._account_for
+
+    def slowly(application):
+        time.sleep(0.3)
+        return account_for(application)
+
+    monkeypatch.setattr(recruitment, "_account_for", slowly)
+
+    def click():
+        try:
+            start.wait()
+            mine = Application.objects.get(pk=application.pk)
+            recruitment.accept_offer(actor=manager, application=mine)
+            results.append("accepted")
+        except DomainError as error:
+            results.append(error.code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=click) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == ["accepted", "already_accepted"]
+    assert get_user_model().objects.filter(email="zinnia@example.net").count() == 1
+    assert Membership.objects.filter(user__email="zinnia@example.net").count() == 1
+    assert Email.objects.filter(kind=Email.Kind.WELCOME).count() == 1
