@@ -371,6 +371,24 @@ def test_the_welcome_link_sets_the_password_once(client, db, manager):
     assert "This link no longer works" in again.content.decode()
 
 
+def test_the_manager_sends_the_welcome_again_until_the_password_is_set(client, db, manager):
+    application = to_references(received(), manager)
+    recruitment.make_offer(actor=manager, application=application)
+    membership = recruitment.accept_offer(actor=manager, application=application)
+    client.force_login(manager)
+    page = client.get(f"/volunteers/applications/{application.pk}/").content.decode()
+    assert "Send the welcome e-mail again" in page and "lasts 3 days" in page
+    url = f"/volunteers/applications/{application.pk}/act/"
+    assert client.post(url, {"action": "welcome"}).status_code == 302
+    assert Email.objects.filter(kind=Email.Kind.WELCOME, to_user=membership.user).count() == 2
+    membership.user.set_password("custody-visit-2026")
+    membership.user.save()
+    refused = client.post(url, {"action": "welcome"})
+    assert refused.status_code == 400
+    assert "has not yet set a password" in refused.content.decode()
+    assert "Send the welcome e-mail again" not in refused.content.decode()
+
+
 # --- Who sees applications ----------------------------------------------------------------------
 
 

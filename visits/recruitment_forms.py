@@ -72,12 +72,14 @@ MOVES = [
     ("declined", _("The applicant declined the offer")),
     ("withdrawn", _("The applicant withdrew")),
     ("rejected", _("Do not take forward")),
+    # Not a move: the new visitor's link to set a password, again (its own button).
+    ("welcome", _("Send the welcome e-mail again")),
 ]
 
 
 # The application's status each action leads to (the page offers only those open from where
 # the application is; the service refuses the rest).
-ACTION_LEADS_TO = {"offer": "offered", "accept": "accepted"}
+ACTION_LEADS_TO = {"offer": "offered", "accept": "accepted", "welcome": None}
 
 
 class ApplicationActionForm(forms.Form):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
@@ -145,7 +146,9 @@ def application_list(*, actor) -> list[Application]:
 def application_for(*, actor, pk: int) -> Application:
     """One application the actor manages, or NotFound (the force, the PCC reader, visitors and
     other schemes are told nothing)."""
-    application = scope_applications(actor).select_related("scheme", "membership").filter(pk=pk)
+    application = (
+        scope_applications(actor).select_related("scheme", "membership__user").filter(pk=pk)
+    )
     application = application.first()
     if application is None:
         raise NotFound(gettext("No such application."), code="not_found")
@@ -176,12 +179,22 @@ def application_page(application: Application) -> dict:
         "may_interview": application.status
         in (S.SHORTLISTED, S.INTERVIEWED, S.REFERENCES, S.OFFERED),
         "may_add_references": not application.is_closed,
+        "may_send_welcome": _awaits_password(application),
+        "welcome_link_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
     }
 
 
-def retention_months() -> int:
-    from django.conf import settings
+def _awaits_password(application: Application) -> bool:
+    """An accepted applicant whose account still has no password (the link expired or was lost)."""
+    membership = application.membership
+    return (
+        application.status == S.ACCEPTED
+        and membership is not None
+        and not membership.user.has_usable_password()
+    )
 
+
+def retention_months() -> int:
     return settings.APPLICATION_RETENTION_MONTHS
 
 
@@ -452,6 +465,29 @@ def accept_offer(*, actor, application: Application) -> Membership:
             detail={"membership": membership.pk, "user": user.pk, "new_account": created},
         )
     return membership
+
+
+def send_welcome_again(*, actor, application: Application):
+    """Queue the welcome e-mail again, with a fresh link to set a password (the first one lasts
+    PASSWORD_RESET_TIMEOUT). Raises DomainError once the password is set, or before acceptance."""
+    _require_manager(actor, application)
+    if not _awaits_password(application):
+        raise DomainError(
+            gettext("Only an accepted applicant who has not yet set a password is sent this."),
+            code="no_welcome_due",
+        )
+    with transaction.atomic():
+        from visits import notifications
+
+        email = notifications.queue_welcome(application.membership, application)
+        audit.record(
+            actor=actor,
+            action="application.welcome_sent_again",
+            obj=application,
+            scheme=application.scheme,
+            detail={"email": email.pk if email else None},
+        )
+    return email
 
 
 def _account_for(application: Application):

@@ -232,6 +232,8 @@ def application_act(request, pk: int):
             recruitment.make_offer(actor=request.user, application=application)
         elif action == "accept":
             recruitment.accept_offer(actor=request.user, application=application)
+        elif action == "welcome":
+            recruitment.send_welcome_again(actor=request.user, application=application)
         else:
             recruitment.move_status(actor=request.user, application=application, to=action)
 
