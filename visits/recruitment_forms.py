@@ -13,10 +13,27 @@ POSTCODE_AREA = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?$")
 
 
 class ApplicationForm(forms.Form):
-    first_name = forms.CharField(label=_("First name"), max_length=100)
-    last_name = forms.CharField(label=_("Last name"), max_length=100)
-    email = forms.EmailField(label=_("E-mail address"), max_length=254)
-    phone = forms.CharField(label=_("Phone number"), max_length=30)
+    # autocomplete: WCAG 2.2 1.3.5, the purpose of each input about the person is declared.
+    first_name = forms.CharField(
+        label=_("First name"),
+        max_length=100,
+        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
+    )
+    last_name = forms.CharField(
+        label=_("Last name"),
+        max_length=100,
+        widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
+    )
+    email = forms.EmailField(
+        label=_("E-mail address"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    phone = forms.CharField(
+        label=_("Phone number"),
+        max_length=30,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
+    )
     postcode_area = forms.CharField(
         label=_("Postcode area"),
         max_length=8,
@@ -52,7 +69,13 @@ class ApplicationForm(forms.Form):
         required=False,
     )
     # The honeypot: in a wrapper people never see (`hidden`), so only a script fills it in.
-    website = forms.CharField(label=_("Leave this empty"), required=False, max_length=200)
+    website = forms.CharField(
+        label=_("Leave this empty"),
+        required=False,
+        max_length=200,
+        # Browsers must not fill it in for a person either.
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
     started = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def clean_postcode_area(self) -> str:
