@@ -214,10 +214,12 @@ def test_a_bad_postcode_area_is_explained(client, db):
     assert "first half of your postcode" in refused(client, form_data(postcode_area="12345"))
 
 
-def test_a_consent_refused_application_can_be_sent_again_with_the_same_stamp(client, db):
+def test_a_consent_refused_application_can_be_sent_again_at_once(client, db):
     data = form_data(consent=None)
-    refused(client, data)
-    assert client.post(APPLY, {**data, "consent": "on"}).status_code == 302
+    page = refused(client, data)
+    kept = re.search(r'name="started" value="([^"]+)"', page).group(1)
+    assert kept == data["started"]  # not a new stamp, which would be "too quick" to send again
+    assert client.post(APPLY, {**data, "started": kept, "consent": "on"}).status_code == 302
 
 
 def test_an_unknown_scheme_has_no_form(client, db):

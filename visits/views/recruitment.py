@@ -67,7 +67,9 @@ def apply(request, slug: str):
         _receive(scheme, data)
     except DomainError as error:
         apply_error(form, error)
-        fresh = error.code not in ("too_fast", "already_sent")
+        # A new stamp only where the old one cannot serve; otherwise a person who ticks a box
+        # they missed and sends again at once would be told they were too quick.
+        fresh = error.code in ("stamp_invalid", "stamp_expired")
         return _form_page(request, scheme, _fresh_stamp(form, scheme) if fresh else form, 400)
     return redirect("apply-thanks", slug=scheme.slug)
 
