@@ -3,7 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
 
-from api import rota, training, views, volunteers
+from api import recruitment, rota, training, views, volunteers
 
 router = DefaultRouter()
 router.register("suites", views.SuiteViewSet, basename="suite")
@@ -18,6 +18,10 @@ router.register("rota/swaps", rota.SwapViewSet, basename="rota-swap")
 router.register("volunteers", volunteers.VolunteerViewSet, basename="volunteer-record")
 router.register("training/modules", training.TrainingModuleViewSet, basename="training-module")
 router.register("training/records", training.TrainingCompletionViewSet, basename="training-record")
+# Recruitment (issue 22): the manager's applications, read only
+router.register(
+    "recruitment/applications", recruitment.ApplicationViewSet, basename="recruitment-application"
+)
 
 urlpatterns = [
     # The schema and its docs are public (and throttled as anonymous requests).

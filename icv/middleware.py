@@ -102,6 +102,10 @@ PUBLIC_URL_NAMES = (
     "public-quarter",
     "public-csv",
     "public-json",
+    # Recruitment (issue 22): the application form (never_cache of its own: a CSRF token and a
+    # time stamp) and its thank-you page (the same for everyone)
+    "apply",
+    "apply-thanks",
 )
 PERSONAL_CACHE_CONTROL = "private, no-store"
 

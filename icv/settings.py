@@ -479,3 +479,10 @@ except ValueError:
     ) from None
 if not 0 <= ICV_ROTA_TIME_LIMIT_SECONDS <= 600:
     raise ImproperlyConfigured("ICV_ROTA_TIME_LIMIT_SECONDS must be from 0 to 600 seconds.")
+
+# --- Recruitment (issue 22) ----------------------------------------------------------------------
+# Applications that did not end in an appointment are deleted this many months after they closed
+# (declined, withdrawn, not taken forward), by the nightly retention job.
+APPLICATION_RETENTION_MONTHS = env_int("ICV_APPLICATION_RETENTION_MONTHS", 12)
+# The public application form: sends per client address per hour (counted in the shared cache).
+APPLICATIONS_PER_HOUR = env_int("ICV_APPLICATIONS_PER_HOUR", 5)

@@ -86,6 +86,8 @@ DRAFT_PRACTICE = "Canary draft good practice grebe"
 VETTING_REFERENCE = "NV-CANARY-80436"
 LEAVING_REASON = "Canary leaving reason avocet"
 TRAINING_NOTE = "Canary training note wren"
+APPLICANT_MOTIVATION = "Canary applicant motivation dunlin"
+REFEREE_NOTE = "Canary referee note sanderling"
 
 
 @dataclass(frozen=True)
@@ -209,6 +211,14 @@ CANARIES = (
         f"the note “{TRAINING_NOTE}” on Vera's training record",
         frozenset({VIS, MAN}),
         _words(r"\bwren\b"),
+    ),
+    # Recruitment (issue 22): an application and what a referee said are the manager's alone.
+    Canary(
+        "APPLICATION",
+        f"a Norfolk application's motivation “{APPLICANT_MOTIVATION}” and its referee's note "
+        f"“{REFEREE_NOTE}”",
+        frozenset({MAN}),
+        _words(r"\bdunlin\b", r"\bsanderling\b"),
     ),
 )
 CANARY_KEYS = tuple(c.key for c in CANARIES)
@@ -611,6 +621,44 @@ def build(world: World) -> None:
     world.add("training-module", pk=Obj(str(safeguarding.pk), "module:Norfolk"))
     suffolk_module = TrainingModule.objects.get(scheme__slug="suffolk", key="induction")
     world.add("training-module", pk=Obj(str(suffolk_module.pk), "module:Suffolk"))
+    # Recruitment: an application taking up references, through the public form's service.
+    from visits.services import recruitment
+
+    application = recruitment.receive_application(
+        scheme=norfolk,
+        applicant=recruitment.Applicant(
+            first_name="Canary",
+            last_name="Applicant",
+            email="canary.applicant@example.net",
+            phone="01603 000000",
+            postcode_area="NR2",
+            motivation=APPLICANT_MOTIVATION,
+            availability="Evenings.",
+            declares_adult=True,
+            declares_not_police=True,
+            declares_not_justice=True,
+            consented=True,
+        ),
+    )
+    recruitment.move_status(actor=maya, application=application, to="shortlisted")
+    recruitment.record_interview(
+        actor=maya, application=application, interviewed_on=TODAY, notes="Interviewed."
+    )
+    recruitment.move_status(actor=maya, application=application, to="references")
+    reference = recruitment.add_reference(
+        actor=maya, application=application, referee_name="A Referee", relationship="Employer"
+    )
+    recruitment.record_reference(
+        actor=maya, reference=reference, received_on=TODAY, satisfactory=True, notes=REFEREE_NOTE
+    )
+    world.add("application", pk=Obj(str(application.pk), "application:canary"))
+    world.add(
+        "application+reference",
+        pk=Obj(str(application.pk), "application:canary"),
+        ref=Obj(str(reference.pk), "reference:canary"),
+    )
+    # The welcome link's page with a link that does not work: it shows nobody's data.
+    world.add("welcome-link", uidb64=Obj("MQ", "uid:1"), token=Obj("no-such-token", "token:bad"))
     people = {
         "Vera": vera.memberships.get(),
         "Peter": peter.memberships.get(),
@@ -791,6 +839,15 @@ KWARGS_BY_NAME = {
     "page:public-quarter": "public-quarter",
     "page:public-csv": "public-quarter",
     "page:public-json": "public-quarter",
+    "page:apply": "public-scheme",
+    "page:apply-thanks": "public-scheme",
+    "page:application-detail": "application",
+    "page:application-act": "application",
+    "page:application-interview": "application",
+    "page:application-reference-add": "application",
+    "page:application-reference": "application+reference",
+    "page:set-password": "welcome-link",
+    "api:recruitment-application-detail": "application",
 }
 # A family of URLs whose only parameter is the same object (DRF's detail routes and actions,
 # the visit's step pages): (prefix, parameter) -> kind.

@@ -212,8 +212,16 @@ def make_one_of_each() -> dict:
             "training-record": TrainingCompletion.objects.get(
                 membership__user=persona("visitor"), module__key="induction"
             ).pk,
+            # seed_demo's Norfolk application taking up references (issue 22)
+            "recruitment-application": _seeded_application().pk,
         },
     }
+
+
+def _seeded_application():
+    from visits.models import Application
+
+    return Application.objects.get(email="ellen.thirtle@example.org")
 
 
 def whole_report(

@@ -81,6 +81,9 @@ EXPECTED = {
     "POST training-record-list": "400 400 400 400 400 400 400 401",
     "GET training-record-detail": "404 404 404 200 404 404 404 401",
     "DELETE training-record-detail": "404 404 404 204 404 404 404 401",
+    # Recruitment (issue 22): applications are the manager's alone (others: an empty list).
+    "GET recruitment-application-detail": "404 404 404 200 404 404 404 401",
+    "GET recruitment-application-list": "200 200 200 200 200 200 200 401",
 }
 
 

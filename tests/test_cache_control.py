@@ -30,6 +30,10 @@ CACHEABLE = {"service-worker", "manifest", "api-schema", "api-docs"}
 PUBLISHED = {"public-figures", "public-quarter", "public-csv", "public-json"}
 PUBLIC |= PUBLISHED
 CACHEABLE |= PUBLISHED
+# Recruitment (issue 22): the application form (never_cache: a CSRF token and a time stamp) and
+# its thank-you page (the same for everyone, cacheable).
+PUBLIC |= {"apply", "apply-thanks"}
+CACHEABLE |= {"apply-thanks"}
 
 
 def directives(response) -> set[str]:
@@ -73,6 +77,7 @@ def objects(db, settings, tmp_path):
             "panel": report.suite.panel_id,
             "person": visitor.memberships.get().pk,
             "checklist": checklists.current_version(report.scheme_id, "detainee").pk,
+            "recruitment-application": pages["application"],
         },
     }
     # (Someone else's authenticator: one of their own would send the walkers to give a code.)

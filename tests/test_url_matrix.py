@@ -27,7 +27,7 @@ from tests.factories import keep_copy_photo, make_reported_issue, make_visit, su
 from tests.matrix import named_urls, outcomes
 from tests.test_images_and_pdf import png
 from visits.images import clean_photo
-from visits.models import Email, TrainingCompletion, TrainingModule, VisitCopy
+from visits.models import Application, Email, TrainingCompletion, TrainingModule, VisitCopy
 from visits.services import annual_reports, mail, publication, tokens
 from visits.services import visits as service
 from visits.services.issues import act
@@ -178,6 +178,27 @@ EXPECTED = {
     "GET own-record": "200 200 200 404 404 404 200 302",
     "POST own-record": "405 405 405 405 405 405 405 405",
     "GET volunteer-list": "404 404 404 200 404 404 404 302",
+    # Recruitment (issue 22): the form and its thank-you page are everyone's (an empty form is a
+    # 400); applications are the manager's alone; the welcome link (here a bad one) is a page
+    # saying it no longer works, for anyone.
+    "GET apply": "200 200 200 200 200 200 200 200",
+    "POST apply": "400 400 400 400 400 400 400 400",
+    "GET apply-thanks": "200 200 200 200 200 200 200 200",
+    "POST apply-thanks": "405 405 405 405 405 405 405 405",
+    "GET application-list": "404 404 404 200 404 404 404 302",
+    "POST application-list": "405 405 405 405 405 405 405 405",
+    "GET application-detail": "404 404 404 200 404 404 404 302",
+    "POST application-detail": "405 405 405 405 405 405 405 405",
+    "GET application-act": "405 405 405 405 405 405 405 405",
+    "POST application-act": "404 404 404 400 404 404 404 302",
+    "GET application-interview": "405 405 405 405 405 405 405 405",
+    "POST application-interview": "404 404 404 400 404 404 404 302",
+    "GET application-reference-add": "405 405 405 405 405 405 405 405",
+    "POST application-reference-add": "404 404 404 400 404 404 404 302",
+    "GET application-reference": "405 405 405 405 405 405 405 405",
+    "POST application-reference": "404 404 404 400 404 404 404 302",
+    "GET set-password": "200 200 200 200 200 200 200 200",
+    "POST set-password": "200 200 200 200 200 200 200 200",
     "POST volunteer-list": "405 405 405 405 405 405 405 405",
     "GET volunteer-detail": "404 404 404 200 404 404 404 302",
     "POST volunteer-detail": "405 405 405 405 405 405 405 405",
@@ -267,6 +288,7 @@ def page_objects() -> dict:
     annual_reports.publish_annual_report(
         actor=persona("manager"), scheme=norfolk, year=last_year, expected_revision=report.revision
     )
+    application = Application.objects.get(email="ellen.thirtle@example.org")
     # The quarter before this one, published: its public pages answer everyone.
     published = publication.publish_quarter(
         actor=persona("manager"),
@@ -295,6 +317,9 @@ def page_objects() -> dict:
         "training-record": TrainingCompletion.objects.get(
             membership__user=visitors[0], module__key="induction"
         ).pk,
+        # seed_demo's Norfolk application taking up references, and its first referee
+        "application": application.pk,
+        "reference": application.references.order_by("pk").first().pk,
     }
 
 
@@ -321,6 +346,11 @@ PK_OF = {
     "visit-copy-dealt-with": "copy",
     "visit-copy-photo": "copy-photo",
     "visit-copy-photo-thumb": "copy-photo",
+    "application-detail": "application",
+    "application-act": "application",
+    "application-interview": "application",
+    "application-reference-add": "application",
+    "application-reference": "application",
 }
 # Submitted reports; every other <uuid:uuid> is the draft.
 REPORT_PAGES = {
@@ -337,6 +367,7 @@ def url_for(name: str, pattern: str, objects) -> str:
     kind = PK_OF.get(name) or ("suite" if name.startswith("suite") else "issue")
     path = pattern.replace("<int:pk>", str(objects[kind]))
     path = path.replace("<int:event_pk>", str(objects["event"]))
+    path = path.replace("<int:ref>", str(objects["reference"]))
     path = path.replace("<int:year>", str(objects["year"]))
     path = path.replace("<slug:slug>", objects["scheme-slug"])
     path = path.replace("<quarter:period>", objects["quarter"])

@@ -754,6 +754,94 @@ def build_training_digest(email: Email) -> EmailMessage | None:
     return _message(email, subject, "\n".join(lines) + "\n")
 
 
+# --- Recruitment (issue 22) ---------------------------------------------------------------------
+
+
+def queue_application_received(application) -> list[Email]:
+    """Tell the scheme's managers that someone applied (the details stay in the app)."""
+    return [
+        email
+        for manager in managers_of(application.scheme_id)
+        if (
+            email := queue_email(
+                kind=Kind.APPLICATION_RECEIVED,
+                scheme=application.scheme_id,
+                to_user=manager,
+                params={"application": application.pk},
+            )
+        )
+    ]
+
+
+def build_application_received(email: Email) -> EmailMessage | None:
+    from visits.models import Application
+
+    if _manager(email) is None:
+        return None
+    application = Application.objects.filter(
+        pk=email.params["application"], scheme_id=email.scheme_id
+    ).first()
+    if application is None:
+        return None  # deleted since (retention)
+    link = settings.SITE_URL + reverse("application-detail", args=[application.pk])
+    body = gettext(
+        "%(name)s has applied to become a custody visitor.\n\nRead the application:\n%(link)s\n"
+    ) % {"name": application.full_name, "link": link}
+    return _message(email, gettext("New application to volunteer"), body)
+
+
+def queue_welcome(membership: Membership, application) -> Email | None:
+    """Welcome a new trainee; the link to set a password is made when the e-mail is sent."""
+    return queue_email(
+        kind=Kind.WELCOME,
+        scheme=membership.scheme_id,
+        to_user=membership.user,
+        params={"membership": membership.pk, "application": application.pk},
+    )
+
+
+def build_welcome(email: Email) -> EmailMessage | None:
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    user = _recipient(email)
+    membership = (
+        Membership.objects.current()
+        .select_related("scheme")
+        .filter(pk=email.params["membership"], user=user)
+        .first()
+    )
+    if user is None or membership is None:
+        return None
+    lines = [
+        gettext("Welcome to %(scheme)s. You are now a trainee custody visitor.")
+        % {"scheme": membership.scheme.name},
+        "",
+    ]
+    if user.has_usable_password():
+        lines.append(gettext("Sign in with your username (%(username)s) and password:"))
+        link = settings.SITE_URL + reverse("login")
+    else:
+        # Django's password-reset token: it stops working once the password is set (the
+        # token covers the password's hash), or after PASSWORD_RESET_TIMEOUT.
+        lines.append(
+            gettext(
+                "Your username is %(username)s. Choose your password here (the link works once):"
+            )
+        )
+        uid = urlsafe_base64_encode(force_bytes(user.pk))
+        token = default_token_generator.make_token(user)
+        link = settings.SITE_URL + reverse("set-password", args=[uid, token])
+    lines[-1] = lines[-1] % {"username": user.get_username()}
+    lines.append(link)
+    return _message(
+        email,
+        gettext("Welcome to %(scheme)s") % {"scheme": membership.scheme.name},
+        "\n".join(lines) + "\n",
+    )
+
+
 BUILDERS = {
     Kind.VISIT_REPORT: build_visit_report,
     Kind.ISSUE_UPDATE: build_issue_update,
@@ -769,4 +857,6 @@ BUILDERS = {
     Kind.VOLUNTEER_LEFT: build_volunteer_left,
     Kind.TRAINING_DUE: build_training_due,
     Kind.TRAINING_DIGEST: build_training_digest,
+    Kind.APPLICATION_RECEIVED: build_application_received,
+    Kind.WELCOME: build_welcome,
 }

@@ -8,6 +8,7 @@ from visits.views import (
     mail,
     offline,
     public,
+    recruitment,
     reports,
     rota,
     suites,
@@ -56,6 +57,37 @@ urlpatterns = [
     ),
     path("volunteers/<int:pk>/training/", training.volunteer_training, name="volunteer-training"),
     path("volunteers/<int:pk>/graduate/", training.volunteer_graduate, name="volunteer-graduate"),
+    # Recruitment (issue 22): the public form (no sign-in), the manager's applications, and the
+    # new visitor's one-time link to set a password.
+    path("apply/<slug:slug>/", recruitment.apply, name="apply"),
+    path("apply/<slug:slug>/thanks/", recruitment.apply_thanks, name="apply-thanks"),
+    path("volunteers/applications/", recruitment.application_list, name="application-list"),
+    path(
+        "volunteers/applications/<int:pk>/",
+        recruitment.application_detail,
+        name="application-detail",
+    ),
+    path(
+        "volunteers/applications/<int:pk>/act/",
+        recruitment.application_act,
+        name="application-act",
+    ),
+    path(
+        "volunteers/applications/<int:pk>/interview/",
+        recruitment.application_interview,
+        name="application-interview",
+    ),
+    path(
+        "volunteers/applications/<int:pk>/references/",
+        recruitment.application_reference_add,
+        name="application-reference-add",
+    ),
+    path(
+        "volunteers/applications/<int:pk>/references/<int:ref>/",
+        recruitment.application_reference_record,
+        name="application-reference",
+    ),
+    path("accounts/welcome/<uidb64>/<token>/", recruitment.set_password, name="set-password"),
     path("account/tokens/<int:pk>/revoke/", account.token_revoke, name="token-revoke"),
     path("people/<int:pk>/subject-access.json", account.subject_access, name="subject-access"),
     # Rota: a visitor's own, then the manager's

@@ -22,6 +22,7 @@ from .people import (
     VisitorStatus,
 )
 from .publication import PublishedQuarter
+from .recruitment import CLOSED_STATUSES, Application, ApplicationStatus, Reference
 from .rota import Availability, RotaPeriod, RotaSlot, SwapRequest, TimeBand
 from .schemes import CustodySuite, Panel, Scheme
 from .training import TrainingCompletion, TrainingModule
@@ -37,6 +38,10 @@ from .visits import (
 )
 
 __all__ = [
+    "CLOSED_STATUSES",
+    "Application",
+    "ApplicationStatus",
+    "Reference",
     "VISITING_ROLES",
     "AnnualReport",
     "Amendment",

@@ -45,6 +45,9 @@ class Email(models.Model):
         VOLUNTEER_LEFT = "volunteer_left", _("Volunteer left: rota slots uncovered")
         TRAINING_DUE = "training_due", _("Training due")
         TRAINING_DIGEST = "training_digest", _("Training due: weekly list for the manager")
+        # Recruitment (issue 22)
+        APPLICATION_RECEIVED = "application_received", _("New application to volunteer")
+        WELCOME = "welcome", _("Welcome: set your password")
 
     scheme = models.ForeignKey(Scheme, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=30, choices=Kind.choices)

@@ -5,20 +5,25 @@ what could point to a person: the custody number, gender and ethnicity, and the 
 on their answers; issues about one detainee lose the custody number. What the summaries count
 is kept (each record's flags and answer values, the visit's numbers), so every figure for a
 past quarter stays the same. Nothing the reports count is deleted, so they still add up; second
-records from a phone (copies) go whole, with their photos' files."""
+records from a phone (copies) go whole, with their photos' files.
+
+Applications to volunteer that closed without an appointment (declined, withdrawn, not taken
+forward) are deleted whole, with their references, settings.APPLICATION_RETENTION_MONTHS after
+they closed (issue 22); an accepted one stays with the volunteer's record."""
 
 from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import CharField, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from visits.models import Answer, CopyPhoto, DetaineeRecord, Issue, Scheme, Visit, VisitCopy
-from visits.services import audit
+from visits.services import audit, recruitment
 
 
 @dataclass
@@ -30,12 +35,18 @@ class Anonymised:
     notes: int = 0
     issues: int = 0
     copies: int = 0  # second records from a phone (phone_reports), deleted whole
+    applications: int = 0  # applications to volunteer closed long ago (recruitment), deleted
 
     def __str__(self) -> str:
         return (
             f"{self.scheme}: reports from before {self.older_than:%d %B %Y}: "
             f"{self.detainees} detainee records in {self.visits} reports, {self.notes} answer "
             f"notes and {self.issues} issues anonymised"
+            + (
+                f"; {self.applications} applications to volunteer deleted"
+                if self.applications
+                else ""
+            )
         )
 
 
@@ -55,6 +66,9 @@ def _apply_to(scheme: Scheme, today: datetime.date, dry_run: bool) -> Anonymised
     notes = Answer.objects.filter(visit__in=visits, detainee__isnull=False).exclude(note="")
     issues = Issue.objects.filter(visit__in=visits).exclude(custody_number="")
     copies = VisitCopy.objects.filter(visit__in=visits)
+    applications = recruitment.expired_applications(
+        scheme, timezone.now(), settings.APPLICATION_RETENTION_MONTHS
+    )
     done = Anonymised(
         scheme=scheme.name,
         older_than=cutoff,
@@ -63,10 +77,15 @@ def _apply_to(scheme: Scheme, today: datetime.date, dry_run: bool) -> Anonymised
         notes=notes.count(),
         issues=issues.count(),
         copies=copies.count(),
+        applications=applications.count(),
     )
-    if dry_run or not (done.detainees or done.notes or done.issues or done.copies):
+    if dry_run or not (
+        done.detainees or done.notes or done.issues or done.copies or done.applications
+    ):
         return done
     with transaction.atomic():
+        # Their references go with them (cascade).
+        applications.delete()
         notes.update(note="")
         issues.update(custody_number="")
         # A copy's photos go with it: their rows by cascade, their files (local disk or the
@@ -97,6 +116,7 @@ def _apply_to(scheme: Scheme, today: datetime.date, dry_run: bool) -> Anonymised
                 "notes": done.notes,
                 "issues": done.issues,
                 "copies": done.copies,
+                "applications": done.applications,
             },
         )
     return done

@@ -11,6 +11,7 @@ from visits import permissions
 from visits.errors import NotPermitted
 from visits.models import (
     Amendment,
+    Application,
     AuditEntry,
     Availability,
     Email,
@@ -171,6 +172,38 @@ def export(*, actor, person, scheme) -> dict:
                 "sent_at": e.sent_at.isoformat() if e.sent_at else None,
             }
             for e in Email.objects.filter(scheme=scheme, to_user=person).order_by("pk")
+        ],
+        # Their application to volunteer, once it made them a member (issue 22); an application
+        # that did not is the applicant's, not an account's, and is deleted in time (retention).
+        "applications": [
+            {
+                "received_at": a.received_at.isoformat(),
+                "status": a.get_status_display(),
+                "first_name": a.first_name,
+                "last_name": a.last_name,
+                "email": a.email,
+                "phone": a.phone,
+                "postcode_area": a.postcode_area,
+                "motivation": a.motivation,
+                "availability": a.availability,
+                "consented_at": a.consented_at.isoformat(),
+                "interviewed_on": a.interviewed_on.isoformat() if a.interviewed_on else None,
+                "interview_notes": a.interview_notes,
+                "references": [
+                    {
+                        "referee_name": r.referee_name,
+                        "relationship": r.relationship,
+                        "received_on": r.received_on.isoformat() if r.received_on else None,
+                        "satisfactory": r.satisfactory,
+                        # What a referee wrote was given in confidence (a reference is exempt
+                        # from subject access, DPA 2018 sch. 2 para. 24): not handed on here.
+                    }
+                    for r in a.references.all()
+                ],
+            }
+            for a in Application.objects.filter(scheme=scheme, user=person)
+            .prefetch_related("references")
+            .order_by("received_at")
         ],
         "audit_trail": [
             {"at": e.created_at.isoformat(), "action": e.action, "address": e.ip_address}

@@ -155,6 +155,7 @@ class Command(BaseCommand):
             self.history(norfolk, suites)
         # After the year of visits: lapses and leaving are what happened lately.
         self.lapses_and_leavers(norfolk)
+        self.applications(norfolk)
 
     def history(self, norfolk, suites) -> None:
         manager = User.objects.get(username="manager")
@@ -240,6 +241,81 @@ class Command(BaseCommand):
         }
         for username, fields in changes.items():
             Membership.objects.filter(user__username=username, scheme=norfolk).update(**fields)
+
+    def applications(self, norfolk) -> None:
+        """Applications to Norfolk at every stage (issue 22), rows only: no e-mail, no audit.
+        The accepted one is Tessa Nobbs's, who is a trainee; the rest belong to nobody."""
+        from visits.models import Application, ApplicationStatus, Reference
+
+        S = ApplicationStatus
+        now = timezone.now()
+        Application.objects.filter(scheme=norfolk, email__endswith="@example.org").delete()
+        rows = [
+            ("Aisha", "Begum", S.RECEIVED, 2, 0),
+            ("Tom", "Larwood", S.RECEIVED, 6, 0),
+            ("Ruth", "Ellery", S.SHORTLISTED, 20, 0),
+            ("Marcus", "Oduya", S.INTERVIEWED, 35, 0),
+            ("Ellen", "Thirtle", S.REFERENCES, 50, 1),
+            ("Priya", "Nair", S.OFFERED, 70, 2),
+            ("Tessa", "Nobbs", S.ACCEPTED, 150, 2),
+            ("Hugh", "Spratt", S.DECLINED, 120, 2),
+            ("Dora", "Mace", S.WITHDRAWN, 80, 0),
+            ("Kevin", "Blyth", S.REJECTED, 60, 0),
+            # Closed 14 months ago: the next retention run deletes it.
+            ("Ivy", "Colk", S.REJECTED, 430, 0),
+        ]
+        order = list(S.values)
+        for first, last, status, days_ago, received_refs in rows:
+            received = now - datetime.timedelta(days=days_ago)
+            reached = order.index(status)
+            interviewed = status not in (S.RECEIVED, S.SHORTLISTED, S.WITHDRAWN, S.REJECTED)
+            closed = status in (S.ACCEPTED, S.DECLINED, S.WITHDRAWN, S.REJECTED)
+            changed = received + datetime.timedelta(days=min(days_ago - 1, 10 + reached * 5))
+            username = f"{first}.{last}".lower()
+            membership = None
+            if status == S.ACCEPTED:
+                membership = Membership.objects.filter(
+                    user__username=username, scheme=norfolk
+                ).first()
+            application = Application.objects.create(
+                scheme=norfolk,
+                status=status,
+                first_name=first,
+                last_name=last,
+                email=f"{username}@example.org",
+                phone="01603 " + str(400000 + days_ago * 37),
+                postcode_area=("NR2", "NR14", "PE30", "NR30", "IP22")[days_ago % 5],
+                motivation=(
+                    "I want to help make sure people held in custody are treated fairly, "
+                    "and I have evenings and some weekends free."
+                ),
+                availability="Weekday evenings, and one weekend day a month.",
+                declares_adult=True,
+                declares_not_police=True,
+                declares_not_justice=True,
+                consented_at=received,
+                received_at=received,
+                status_changed_at=changed,
+                closed_at=changed if closed else None,
+                interviewed_on=(received + datetime.timedelta(days=10)).date()
+                if interviewed
+                else None,
+                interview_notes="Thoughtful answers on confidentiality and on working in pairs."
+                if interviewed
+                else "",
+                offered_at=changed if status in (S.OFFERED, S.ACCEPTED, S.DECLINED) else None,
+                user=membership.user if membership else None,
+                membership=membership,
+            )
+            for n in range(2 if received_refs or status == S.REFERENCES else 0):
+                back = n < received_refs
+                Reference.objects.create(
+                    application=application,
+                    referee_name=("Jane Cutting", "Rev. Alan Pell")[n],
+                    relationship=("Employer", "Known for ten years")[n],
+                    received_on=(received + datetime.timedelta(days=20)).date() if back else None,
+                    satisfactory=True if back else None,
+                )
 
     def conflicts(self, norfolk, suites) -> None:
         # Conflicts: a visitor whose brother-in-law is a detention officer at King's Lynn, etc.
