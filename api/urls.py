@@ -3,7 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
 
-from api import rota, views, volunteers
+from api import expenses, rota, views, volunteers
 
 router = DefaultRouter()
 router.register("suites", views.SuiteViewSet, basename="suite")
@@ -16,6 +16,9 @@ router.register("rota/periods", rota.RotaPeriodViewSet, basename="rota-period")
 router.register("rota/slots", rota.RotaSlotViewSet, basename="rota-slot")
 router.register("rota/swaps", rota.SwapViewSet, basename="rota-swap")
 router.register("volunteers", volunteers.VolunteerViewSet, basename="volunteer-record")
+# Expenses (issue 22): a volunteer's own claims, and the manager's.
+router.register("me/expenses", expenses.OwnExpenseViewSet, basename="own-expense-claim")
+router.register("expenses", expenses.ExpenseViewSet, basename="expense-claim")
 
 urlpatterns = [
     # The schema and its docs are public (and throttled as anonymous requests).

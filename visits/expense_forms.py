@@ -127,9 +127,9 @@ class PayForm(forms.Form):
     )
     paid_on = forms.DateField(label=_("Paid on"), widget=DATE_WIDGET, validators=[within_dates])
 
-    def __init__(self, *args, claims=(), **kwargs):
+    def __init__(self, *args, claim_ids=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["claims"].choices = [(c.pk, str(c.pk)) for c in claims]
+        self.fields["claims"].choices = [(pk, str(pk)) for pk in claim_ids]
 
 
 class RateForm(forms.Form):

@@ -280,7 +280,7 @@ def expense_query(request, pk: int):
 def expense_pay(request):
     _require_manager(request)
     visible = expenses.managed_claims(request.user)
-    form = PayForm(request.POST, claims=visible.only("pk"))
+    form = PayForm(request.POST, claim_ids=visible.values_list("pk", flat=True))
     if form.is_valid():
         try:
             paid = expenses.mark_paid(
