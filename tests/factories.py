@@ -193,6 +193,15 @@ def make_one_of_each() -> dict:
         visitors=[persona("visitor"), persona("partner")],
     )
     swap = rota.offer(actor=persona("partner"), slot=slot)
+    # Expenses (issue 22): Vera's claim for the visit.
+    from decimal import Decimal
+
+    from visits.services import expenses
+
+    claim = expenses.submit_claim(
+        actor=persona("visitor"),
+        details=expenses.ClaimDetails(occasion="visit", visit_id=visit.pk, miles=Decimal("9")),
+    )
     return {
         "uuid": str(visit.uuid),
         "pk": {
@@ -206,6 +215,7 @@ def make_one_of_each() -> dict:
             "person": persona("visitor").memberships.get().pk,
             "volunteer-record": persona("visitor").memberships.get().pk,
             "checklist": checklists.current_version(visit.scheme_id, "detainee").pk,
+            "expense-claim": claim.pk,
         },
     }
 

@@ -16,6 +16,7 @@ visitor's API token.
 
 import re
 import uuid
+from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -28,7 +29,7 @@ from tests.matrix import named_urls, outcomes
 from tests.test_images_and_pdf import png
 from visits.images import clean_photo
 from visits.models import Email, VisitCopy
-from visits.services import annual_reports, mail, publication, tokens
+from visits.services import annual_reports, expenses, mail, publication, tokens
 from visits.services import visits as service
 from visits.services.issues import act
 from visits.summaries import Period
@@ -187,6 +188,30 @@ EXPECTED = {
     "POST volunteer-appointment": "404 404 404 302 404 404 404 302",
     "GET volunteer-leaving": "405 405 405 405 405 405 405 405",
     "POST volunteer-leaving": "404 404 404 400 404 404 404 302",
+    # Expenses (issue 22): the claim is Vera's (a meeting, with a receipt): hers to change,
+    # the manager's to see and decide (403 the other way round); nobody else's (404).
+    "GET own-expenses": "200 200 200 404 404 404 200 302",
+    "POST own-expenses": "405 405 405 405 405 405 405 405",
+    "GET expense-new": "200 200 200 404 404 404 200 302",
+    "POST expense-new": "400 400 400 404 404 404 400 302",
+    "GET expense-edit": "200 404 404 403 404 404 404 302",
+    "POST expense-edit": "400 404 404 403 404 404 404 302",
+    "GET expense-withdraw": "405 405 405 405 405 405 405 405",
+    "POST expense-withdraw": "302 404 404 403 404 404 404 302",
+    "GET expense-receipt": "200 404 404 200 404 404 404 302",
+    "POST expense-receipt": "405 405 405 405 405 405 405 405",
+    "GET expense-list": "404 404 404 200 404 404 404 302",
+    "POST expense-list": "405 405 405 405 405 405 405 405",
+    "GET expense-export": "404 404 404 200 404 404 404 302",
+    "POST expense-export": "405 405 405 405 405 405 405 405",
+    "GET expense-approve": "405 405 405 405 405 405 405 405",
+    "POST expense-approve": "403 404 404 302 404 404 404 302",
+    "GET expense-query": "405 405 405 405 405 405 405 405",
+    "POST expense-query": "403 404 404 400 404 404 404 302",
+    "GET expense-pay": "405 405 405 405 405 405 405 405",
+    "POST expense-pay": "404 404 404 400 404 404 404 302",
+    "GET expense-rate": "405 405 405 405 405 405 405 405",
+    "POST expense-rate": "404 404 404 400 404 404 404 302",
 }
 
 # Covered elsewhere, or not the app's own: the API and rota matrices, and Django's admin (its
@@ -259,6 +284,16 @@ def page_objects() -> dict:
         scheme=issue.scheme,
         period=Period.containing(timezone.localdate()).previous().key,
     )
+    expense = expenses.submit_claim(
+        actor=visitors[0],
+        details=expenses.ClaimDetails(
+            occasion="meeting",
+            incurred_on=timezone.localdate(),
+            description="Panel meeting",
+            miles=Decimal("8"),
+            receipt=clean_photo(png()),
+        ),
+    )
     return {
         "year": last_year,
         "scheme-slug": norfolk.slug,
@@ -276,6 +311,7 @@ def page_objects() -> dict:
         "membership": visitors[0].memberships.get().pk,
         "copy": copy.pk,
         "copy-photo": copy_photo.pk,
+        "expense": expense.pk,
     }
 
 
@@ -295,6 +331,11 @@ PK_OF = {
     "volunteer-vetting": "membership",
     "volunteer-appointment": "membership",
     "volunteer-leaving": "membership",
+    "expense-edit": "expense",
+    "expense-withdraw": "expense",
+    "expense-receipt": "expense",
+    "expense-approve": "expense",
+    "expense-query": "expense",
     "visit-copy-dealt-with": "copy",
     "visit-copy-photo": "copy-photo",
     "visit-copy-photo-thumb": "copy-photo",

@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -89,11 +90,20 @@ def expense_new(request):
     )
 
 
-def _own_claim(request, pk):
+def _visible_claim(request, pk):
     try:
-        return expenses.own_claim_for(actor=request.user, pk=pk)
+        return expenses.claim_for(actor=request.user, pk=pk)
     except NotFound as error:
         raise Http404(error.message) from error
+
+
+def _own_claim(request, pk):
+    """The user's own claim: 404 if they cannot see it, 403 if they see it (the manager) but
+    it is not theirs to change."""
+    claim = _visible_claim(request, pk)
+    if claim.membership.user_id != request.user.pk:
+        raise PermissionDenied("Only the volunteer who made a claim can change it.")
+    return claim
 
 
 @require_http_methods(["GET", "POST"])
@@ -129,10 +139,7 @@ def expense_withdraw(request, pk: int):
 @require_GET
 @login_required
 def expense_receipt(request, pk: int):
-    try:
-        claim = expenses.claim_for(actor=request.user, pk=pk)
-    except NotFound as error:
-        raise Http404(error.message) from error
+    claim = _visible_claim(request, pk)
     if not claim.receipt:
         raise Http404("No receipt")
     try:
@@ -226,10 +233,10 @@ def expense_list(request):
 
 
 def _managed_claim(request, pk):
-    _require_manager(request)
-    claim = expenses.managed_claims(request.user).filter(pk=pk).first()
-    if claim is None:
-        raise Http404("No such claim")
+    """A claim the manager decides: 404 if invisible, 403 for its claimant (who sees it)."""
+    claim = _visible_claim(request, pk)
+    if not permissions.can_manage_scheme(request.user, claim.membership.scheme_id):
+        raise PermissionDenied("Only the scheme manager decides claims.")
     return claim
 
 
