@@ -85,6 +85,7 @@ DRAFT_NUMBER = "WY-80433-26"
 DRAFT_PRACTICE = "Canary draft good practice grebe"
 VETTING_REFERENCE = "NV-CANARY-80436"
 LEAVING_REASON = "Canary leaving reason avocet"
+EXPENSE_NOTE = "Canary expense claim curlew"
 
 
 @dataclass(frozen=True)
@@ -201,6 +202,13 @@ CANARIES = (
         f"the reason “{LEAVING_REASON}” a Norfolk volunteer left",
         frozenset({MAN}),
         _words(r"\bavocet\b"),
+    ),
+    # Expenses (issue 22): a claim is its volunteer's and the scheme manager's, nobody else's.
+    Canary(
+        "EXPENSE",
+        f"Vera's expense claim for “{EXPENSE_NOTE}”",
+        frozenset({VIS, MAN}),
+        _words(r"\bcurlew\b"),
     ),
 )
 CANARY_KEYS = tuple(c.key for c in CANARIES)
@@ -587,6 +595,23 @@ def build(world: World) -> None:
     leaver = Membership.objects.get(user__username="samuel.greengrass", scheme=norfolk)
     volunteers.record_leaving(actor=maya, membership=leaver, left_on=TODAY, reason=LEAVING_REASON)
     world.add("membership", pk=Obj(str(leaver.pk), "person:Samuel-left"))
+    # Expenses: Vera's claim for a meeting, with a receipt, queried by the manager.
+    from decimal import Decimal
+
+    from visits.images import clean_photo
+    from visits.services import expenses
+
+    claim = expenses.submit_claim(
+        actor=vera,
+        details=expenses.ClaimDetails(
+            occasion="meeting",
+            incurred_on=TODAY,
+            description=EXPENSE_NOTE,
+            miles=Decimal("12"),
+            receipt=clean_photo(png()),
+        ),
+    )
+    world.add("expense", pk=Obj(str(claim.pk), "expense:Vera"))
     people = {
         "Vera": vera.memberships.get(),
         "Peter": peter.memberships.get(),
@@ -749,6 +774,12 @@ KWARGS_BY_NAME = {
     "page:volunteer-appointment": "membership",
     "page:volunteer-leaving": "membership",
     "api:volunteer-record-detail": "membership",
+    "page:expense-edit": "expense",
+    "page:expense-withdraw": "expense",
+    "page:expense-receipt": "expense",
+    "page:expense-approve": "expense",
+    "page:expense-query": "expense",
+    "api:expense-claim-detail": "expense",
     "api:checklist-detail": "checklist",
     "page:annual-report": "annual-year",
     "page:annual-report-edit": "annual-year",

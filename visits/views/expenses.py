@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -7,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -151,7 +154,8 @@ def expense_receipt(request, pk: int):
 # --- The manager's list ----------------------------------------------------------------------
 
 
-FILTERS = [("awaiting", _("To decide"))] + [
+LIST_LIMIT = 200  # a page a phone can hold; beyond it, filter or download the CSV
+FILTERS = [("awaiting", gettext_lazy("To decide"))] + [
     (value, label) for value, label in ExpenseClaim.Status.choices
 ]
 
@@ -179,7 +183,9 @@ def _list_context(
 ):
     status = request.GET.get("status", "awaiting")
     claims = expenses.status_filter(expenses.managed_claims(request.user), status)
-    claims = list(claims.order_by("incurred_on", "pk")[:200])
+    claims = list(claims.order_by("incurred_on", "pk")[: LIST_LIMIT + 1])
+    more = len(claims) > LIST_LIMIT
+    claims = claims[:LIST_LIMIT]
     schemes = _managed_schemes(request)
     refused = None
     if refusal:  # a decision the claim's state no longer allows: said in the error summary
@@ -201,6 +207,8 @@ def _list_context(
         "has_approved": any(c.status == ExpenseClaim.Status.APPROVED for c in claims),
         "status": status,
         "filters": [(value, str(label)) for value, label in FILTERS] + [("all", _("All"))],
+        "more": more,
+        "limit": LIST_LIMIT,
         "query_form": query_form,
         "query_claim": query_claim,
         "pay_form": pay_form or PayForm(initial={"paid_on": timezone.localdate()}),
@@ -246,7 +254,8 @@ def _after_decision(request, message):
         return _list_page(request, done=message)
     messages.success(request, message)
     status = request.GET.get("status")
-    return redirect(f"/expenses/?status={status}" if status else "/expenses/")
+    query = "?" + urlencode({"status": status}) if status else ""
+    return redirect(reverse("expense-list") + query)
 
 
 @require_POST
