@@ -391,3 +391,34 @@ def test_subject_access_includes_the_persons_claims(visit):
     [row] = document["expense_claims"]
     assert row["what_for"] == "Visit to Wymondham" and row["other_description"] == "Bus fare"
     assert row["total_pence"] == 683 and row["status"] == "Submitted"
+
+
+# --- Budgets --------------------------------------------------------------------------------------
+
+
+def test_every_expenses_page_is_within_the_query_and_size_budgets(
+    client, visit, django_assert_max_num_queries
+):
+    """10 queries and 50 KB, with lists longer than a page."""
+    people = [persona("visitor"), persona("partner"), persona("coordinator")]
+    for n in range(130):
+        claim(people[n % 3], description=f"Meeting {n}", other_pence=n + 1, other_description="Bus")
+    for who, url in (
+        ("visitor", "/account/expenses/"),
+        ("visitor", "/account/expenses/new/"),
+        (
+            "visitor",
+            f"/account/expenses/{ExpenseClaim.objects.filter(membership__user=people[0]).first().pk}/",
+        ),
+        ("manager", "/expenses/"),
+        ("manager", "/expenses/?status=all"),
+    ):
+        client.force_login(persona(who))
+        client.get("/")  # the session's first request
+        with django_assert_max_num_queries(10):
+            response = client.get(url)
+        assert response.status_code == 200, url
+        assert len(response.content) < 50_000, (url, len(response.content))
+    body = response.content.decode()
+    assert "130 claims" in body and "Page 1 of 7" in body and "status=all&amp;page=2" in body
+    assert body.count('class="card"') == 20
