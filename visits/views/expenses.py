@@ -121,12 +121,12 @@ def _own_claim(request, pk):
 @login_required
 def expense_edit(request, pk: int):
     claim = _own_claim(request, pk)
-    if request.method == "GET":
-        form = ClaimForm(initial=initial_of(claim), visits=_visits_for(request, claim))
-        return _claim_page(request, form, claim)
     if not claim.editable:
         messages.error(request, _("This claim can no longer be changed."))
         return redirect("own-expenses")
+    if request.method == "GET":
+        form = ClaimForm(initial=initial_of(claim), visits=_visits_for(request, claim))
+        return _claim_page(request, form, claim)
     return _save_claim(
         request,
         claim,
