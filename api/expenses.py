@@ -6,8 +6,10 @@ with their code in api.exceptions. A force custody lead or a PCC reader finds no
 from decimal import Decimal
 
 from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
+from api.exceptions import JSONParser
 from api.pagination import KeysetPagination
 from api.views import RowIdLookup
 from visits.images import MAX_UPLOAD_BYTES, ImageRejected, clean_photo
@@ -105,6 +107,8 @@ class OwnExpenseViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets
     serializer_class = ExpenseClaimSerializer
     pagination_class = KeysetPagination
     keyset_ordering = ("-incurred_on", "-pk")
+    # JSON, or multipart to send a receipt photo with the claim.
+    parser_classes = [JSONParser, MultiPartParser]
 
     def get_queryset(self):
         return expenses.own_claims(self.request.user).order_by(*self.keyset_ordering)

@@ -422,3 +422,25 @@ def test_every_expenses_page_is_within_the_query_and_size_budgets(
     body = response.content.decode()
     assert "130 claims" in body and "Page 1 of 7" in body and "status=all&amp;page=2" in body
     assert body.count('class="card"') == 20
+
+
+def test_paying_with_nothing_ticked_says_so(client, visit):
+    client.force_login(persona("manager"))
+    response = client.post("/expenses/pay/", {"paid_on": TODAY.isoformat()})
+    assert response.status_code == 400
+    assert "Choose the claims that were paid." in response.content.decode()
+
+
+def test_the_api_takes_a_receipt_as_multipart_and_strips_it(client, visit, media):
+    client.force_login(persona("visitor"))
+    receipt = io.BytesIO(jpeg_with_everything())
+    receipt.name = "receipt.jpg"
+    response = client.post(
+        "/api/me/expenses/",
+        {"occasion": "visit", "visit": visit.pk, "miles": "4", "receipt": receipt},
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["has_receipt"] is True
+    stored = ExpenseClaim.objects.get().receipt.read()
+    assert_bare_jpeg(stored)
+    assert GPS_PLACE.encode() not in stored

@@ -122,8 +122,10 @@ class QueryForm(forms.Form):
 
 
 class PayForm(forms.Form):
+    # Not required here: none ticked is the service's `nothing_chosen`, said in the summary
+    # (the boxes are on the claims' cards, not in this form).
     claims = forms.TypedMultipleChoiceField(
-        label=_("Claims paid"), coerce=int, widget=forms.CheckboxSelectMultiple
+        label=_("Claims paid"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple
     )
     paid_on = forms.DateField(label=_("Paid on"), widget=DATE_WIDGET, validators=[within_dates])
 
