@@ -444,3 +444,10 @@ def test_the_api_takes_a_receipt_as_multipart_and_strips_it(client, visit, media
     stored = ExpenseClaim.objects.get().receipt.read()
     assert_bare_jpeg(stored)
     assert GPS_PLACE.encode() not in stored
+
+
+def test_a_draft_visit_is_claimed_once_its_report_is_sent(db):
+    draft = make_visit(visitors=[persona("visitor"), persona("partner")], status="draft")
+    error = refused(lambda: claim(persona("visitor"), draft))
+    assert "Send the visit's report first" in error.fields["visit"]
+    assert draft not in expenses.claimable_visits(persona("visitor"))

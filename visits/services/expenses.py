@@ -85,13 +85,15 @@ def own_claim_for(*, actor, pk: int) -> ExpenseClaim:
 
 
 def claimable_visits(user, today: datetime.date | None = None):
-    """The user's recent visits (newest first) in the schemes they claim from, not yet claimed."""
+    """The user's recent visits (newest first, reported) in the schemes they claim from, not
+    yet claimed."""
     today = today or timezone.localdate()
     claimed = ExpenseClaim.objects.exclude(status=Status.WITHDRAWN).filter(
         membership__user=user, visit__isnull=False
     )
     return (
-        Visit.objects.filter(
+        Visit.objects.submitted()
+        .filter(
             visitors=user,
             scheme_id__in=claiming_memberships(user).values("scheme_id"),
             visit_date__lte=today,
@@ -169,6 +171,9 @@ def _checked(actor, details: ClaimDetails, today: datetime.date) -> tuple[Visit 
             )
             if visit is None:
                 errors["visit"] = gettext("That visit is not one of yours. Choose one of yours.")
+            elif visit.is_draft:
+                # The report says the visit happened: a claim follows it, never a draft.
+                errors["visit"] = gettext("Send the visit's report first, then claim for it.")
             else:
                 on = visit.visit_date
                 description = ""
