@@ -14,7 +14,12 @@ from visits.models import ExpenseClaim
 
 
 def fits(page) -> None:
+    """Nothing wider than the phone's screen, at its size and at the narrowest, 320 px."""
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    size = page.viewport_size
+    page.set_viewport_size({"width": 320, "height": size["height"]})
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.set_viewport_size(size)
 
 
 def test_a_volunteer_claims_mileage_on_a_phone_and_the_manager_approves_it(
