@@ -451,3 +451,18 @@ def test_a_draft_visit_is_claimed_once_its_report_is_sent(db):
     error = refused(lambda: claim(persona("visitor"), draft))
     assert "Send the visit's report first" in error.fields["visit"]
     assert draft not in expenses.claimable_visits(persona("visitor"))
+
+
+def test_a_volunteer_of_two_schemes_says_which_a_meeting_is_for(client, db):
+    vera = persona("visitor")
+    suffolk = Membership.objects.get(user__username="outsider").scheme
+    Membership.objects.create(user=vera, scheme=suffolk, role="visitor")
+    client.force_login(vera)
+    meeting = {"occasion": "meeting", "incurred_on": TODAY.isoformat(), "miles": "3"}
+    meeting["description"] = "Joint training"
+    refused_page = client.post("/account/expenses/new/", meeting).content.decode()
+    assert "Choose the scheme the claim is for." in refused_page
+    assert "Which scheme is a meeting or training claim for?" in refused_page
+    response = client.post("/account/expenses/new/", {**meeting, "scheme": suffolk.pk})
+    assert response.status_code == 302
+    assert ExpenseClaim.objects.get().membership.scheme == suffolk

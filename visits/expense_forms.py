@@ -70,11 +70,20 @@ class ClaimForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": IMAGE_TYPES}),
     )
 
-    def __init__(self, *args, visits=(), **kwargs):
+    def __init__(self, *args, visits=(), schemes=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["visit"].choices = [("", _("Choose a visit"))] + [
             (v.pk, _visit_label(v)) for v in visits
         ]
+        # Someone who visits for two schemes says which one a meeting's claim goes to.
+        if len(schemes) > 1:
+            self.fields["scheme"] = forms.TypedChoiceField(
+                label=_("Which scheme is a meeting or training claim for?"),
+                choices=[("", _("Choose a scheme"))] + [(s.pk, s.name) for s in schemes],
+                coerce=int,
+                required=False,
+                empty_value=None,
+            )
 
     def clean_receipt(self):
         upload = self.cleaned_data.get("receipt")
@@ -98,6 +107,7 @@ class ClaimForm(forms.Form):
             other_pence=int(other * 100),
             other_description=data.get("other_description", ""),
             receipt=data.get("receipt"),
+            scheme_id=data.get("scheme"),
         )
 
 

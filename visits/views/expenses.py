@@ -60,6 +60,11 @@ def _claim_page(request, form, claim=None, status=200):
     )
 
 
+def _claim_form(request, claim=None, **kwargs) -> ClaimForm:
+    schemes = [m.scheme for m in expenses.claiming_memberships(request.user)]
+    return ClaimForm(visits=_visits_for(request, claim), schemes=schemes, **kwargs)
+
+
 def _visits_for(request, claim=None):
     visits = list(expenses.claimable_visits(request.user))
     if claim is not None and claim.visit_id and claim.visit not in visits:
@@ -68,7 +73,7 @@ def _visits_for(request, claim=None):
 
 
 def _save_claim(request, claim, save):
-    form = ClaimForm(request.POST, request.FILES, visits=_visits_for(request, claim))
+    form = _claim_form(request, claim, data=request.POST, files=request.FILES)
     if form.is_valid():
         try:
             saved = save(form.details())
@@ -93,7 +98,7 @@ def _save_claim(request, claim, save):
 def expense_new(request):
     _require_claimant(request)
     if request.method == "GET":
-        return _claim_page(request, ClaimForm(visits=_visits_for(request)))
+        return _claim_page(request, _claim_form(request))
     return _save_claim(
         request,
         None,
@@ -125,7 +130,7 @@ def expense_edit(request, pk: int):
         messages.error(request, _("This claim can no longer be changed."))
         return redirect("own-expenses")
     if request.method == "GET":
-        form = ClaimForm(initial=initial_of(claim), visits=_visits_for(request, claim))
+        form = _claim_form(request, claim, initial=initial_of(claim))
         return _claim_page(request, form, claim)
     return _save_claim(
         request,
