@@ -88,6 +88,7 @@ LEAVING_REASON = "Canary leaving reason avocet"
 TRAINING_NOTE = "Canary training note wren"
 APPLICANT_MOTIVATION = "Canary applicant motivation dunlin"
 REFEREE_NOTE = "Canary referee note sanderling"
+EXPENSE_NOTE = "Canary expense claim curlew"
 
 
 @dataclass(frozen=True)
@@ -219,6 +220,13 @@ CANARIES = (
         f"“{REFEREE_NOTE}”",
         frozenset({MAN}),
         _words(r"\bdunlin\b", r"\bsanderling\b"),
+    ),
+    # Expenses (issue 22): a claim is its volunteer's and the scheme manager's, nobody else's.
+    Canary(
+        "EXPENSE",
+        f"Vera's expense claim for “{EXPENSE_NOTE}”",
+        frozenset({VIS, MAN}),
+        _words(r"\bcurlew\b"),
     ),
 )
 CANARY_KEYS = tuple(c.key for c in CANARIES)
@@ -659,6 +667,23 @@ def build(world: World) -> None:
     )
     # The welcome link's page with a link that does not work: it shows nobody's data.
     world.add("welcome-link", uidb64=Obj("MQ", "uid:1"), token=Obj("no-such-token", "token:bad"))
+    # Expenses: Vera's claim for a meeting, with a receipt, queried by the manager.
+    from decimal import Decimal
+
+    from visits.images import clean_photo
+    from visits.services import expenses
+
+    claim = expenses.submit_claim(
+        actor=vera,
+        details=expenses.ClaimDetails(
+            occasion="meeting",
+            incurred_on=TODAY,
+            description=EXPENSE_NOTE,
+            miles=Decimal("12"),
+            receipt=clean_photo(png()),
+        ),
+    )
+    world.add("expense", pk=Obj(str(claim.pk), "expense:Vera"))
     people = {
         "Vera": vera.memberships.get(),
         "Peter": peter.memberships.get(),
@@ -827,6 +852,12 @@ KWARGS_BY_NAME = {
     "page:training-module-retire": "training-module",
     "api:training-record-detail": "training-record",
     "api:training-module-detail": "training-module",
+    "page:expense-edit": "expense",
+    "page:expense-withdraw": "expense",
+    "page:expense-receipt": "expense",
+    "page:expense-approve": "expense",
+    "page:expense-query": "expense",
+    "api:expense-claim-detail": "expense",
     "api:checklist-detail": "checklist",
     "page:annual-report": "annual-year",
     "page:annual-report-edit": "annual-year",

@@ -194,6 +194,15 @@ def make_one_of_each() -> dict:
         visitors=[persona("visitor"), persona("partner")],
     )
     swap = rota.offer(actor=persona("partner"), slot=slot)
+    # Expenses (issue 22): Vera's claim for the visit.
+    from decimal import Decimal
+
+    from visits.services import expenses
+
+    claim = expenses.submit_claim(
+        actor=persona("visitor"),
+        details=expenses.ClaimDetails(occasion="visit", visit_id=visit.pk, miles=Decimal("9")),
+    )
     return {
         "uuid": str(visit.uuid),
         "pk": {
@@ -214,6 +223,7 @@ def make_one_of_each() -> dict:
             ).pk,
             # seed_demo's Norfolk application taking up references (issue 22)
             "recruitment-application": _seeded_application().pk,
+            "expense-claim": claim.pk,
         },
     }
 

@@ -8,6 +8,8 @@ every permission check to the body's validation (it was empty); 404 means they c
 object or the endpoint's objects at all; 403 that they can see it but not do this.
 """
 
+from django.utils import timezone
+
 from tests.conftest import persona
 from tests.factories import make_reported_issue, make_slot
 from tests.matrix import WHO, named_urls, send
@@ -84,6 +86,12 @@ EXPECTED = {
     # Recruitment (issue 22): applications are the manager's alone (others: an empty list).
     "GET recruitment-application-detail": "404 404 404 200 404 404 404 401",
     "GET recruitment-application-list": "200 200 200 200 200 200 200 401",
+    # Expenses (issue 22): everyone's own (an empty list if none); the manager's list; a
+    # claim of Vera's read by the manager alone.
+    "GET own-expense-claim-list": "200 200 200 200 200 200 200 401",
+    "POST own-expense-claim-list": "400 400 400 400 400 400 400 401",
+    "GET expense-claim-list": "200 200 200 200 200 200 200 401",
+    "GET expense-claim-detail": "404 404 404 200 404 404 404 401",
 }
 
 
@@ -181,6 +189,21 @@ def test_every_list_endpoint_makes_the_same_few_queries_however_many_rows(client
         )
         rota.offer(actor=visitors[0], slot=slot)
         make_reported_issue()
+    # Expenses (issue 22): more claims, for the manager's list.
+    from decimal import Decimal
+
+    from visits.services import expenses
+
+    for person in visitors:
+        expenses.submit_claim(
+            actor=person,
+            details=expenses.ClaimDetails(
+                occasion="training",
+                incurred_on=timezone.localdate(),
+                description="Refresher",
+                miles=Decimal("5"),
+            ),
+        )
     after = counts()
     assert after == before
     assert max(after.values()) <= LIST_QUERY_BUDGET, after

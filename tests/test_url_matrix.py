@@ -16,6 +16,7 @@ visitor's API token.
 
 import re
 import uuid
+from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -28,7 +29,7 @@ from tests.matrix import named_urls, outcomes
 from tests.test_images_and_pdf import png
 from visits.images import clean_photo
 from visits.models import Application, Email, TrainingCompletion, TrainingModule, VisitCopy
-from visits.services import annual_reports, mail, publication, tokens
+from visits.services import annual_reports, expenses, mail, publication, tokens
 from visits.services import visits as service
 from visits.services.issues import act
 from visits.summaries import Period
@@ -222,6 +223,30 @@ EXPECTED = {
     "POST volunteer-training": "404 404 404 400 404 404 404 302",
     "GET volunteer-graduate": "405 405 405 405 405 405 405 405",
     "POST volunteer-graduate": "404 404 404 400 404 404 404 302",
+    # Expenses (issue 22): the claim is Vera's (a meeting, with a receipt): hers to change,
+    # the manager's to see and decide (403 the other way round); nobody else's (404).
+    "GET own-expenses": "200 200 200 404 404 404 200 302",
+    "POST own-expenses": "405 405 405 405 405 405 405 405",
+    "GET expense-new": "200 200 200 404 404 404 200 302",
+    "POST expense-new": "400 400 400 404 404 404 400 302",
+    "GET expense-edit": "200 404 404 403 404 404 404 302",
+    "POST expense-edit": "400 404 404 403 404 404 404 302",
+    "GET expense-withdraw": "405 405 405 405 405 405 405 405",
+    "POST expense-withdraw": "302 404 404 403 404 404 404 302",
+    "GET expense-receipt": "200 404 404 200 404 404 404 302",
+    "POST expense-receipt": "405 405 405 405 405 405 405 405",
+    "GET expense-list": "404 404 404 200 404 404 404 302",
+    "POST expense-list": "405 405 405 405 405 405 405 405",
+    "GET expense-export": "404 404 404 200 404 404 404 302",
+    "POST expense-export": "405 405 405 405 405 405 405 405",
+    "GET expense-approve": "405 405 405 405 405 405 405 405",
+    "POST expense-approve": "403 404 404 302 404 404 404 302",
+    "GET expense-query": "405 405 405 405 405 405 405 405",
+    "POST expense-query": "403 404 404 400 404 404 404 302",
+    "GET expense-pay": "405 405 405 405 405 405 405 405",
+    "POST expense-pay": "404 404 404 400 404 404 404 302",
+    "GET expense-rate": "405 405 405 405 405 405 405 405",
+    "POST expense-rate": "404 404 404 400 404 404 404 302",
 }
 
 # Covered elsewhere, or not the app's own: the API and rota matrices, and Django's admin (its
@@ -295,6 +320,16 @@ def page_objects() -> dict:
         scheme=issue.scheme,
         period=Period.containing(timezone.localdate()).previous().key,
     )
+    expense = expenses.submit_claim(
+        actor=visitors[0],
+        details=expenses.ClaimDetails(
+            occasion="meeting",
+            incurred_on=timezone.localdate(),
+            description="Panel meeting",
+            miles=Decimal("8"),
+            receipt=clean_photo(png()),
+        ),
+    )
     return {
         "year": last_year,
         "scheme-slug": norfolk.slug,
@@ -320,6 +355,7 @@ def page_objects() -> dict:
         # seed_demo's Norfolk application taking up references, and its first referee
         "application": application.pk,
         "reference": application.references.order_by("pk").first().pk,
+        "expense": expense.pk,
     }
 
 
@@ -343,6 +379,11 @@ PK_OF = {
     "volunteer-graduate": "membership",
     "training-completion-remove": "training-record",
     "training-module-retire": "training-module",
+    "expense-edit": "expense",
+    "expense-withdraw": "expense",
+    "expense-receipt": "expense",
+    "expense-approve": "expense",
+    "expense-query": "expense",
     "visit-copy-dealt-with": "copy",
     "visit-copy-photo": "copy-photo",
     "visit-copy-photo-thumb": "copy-photo",

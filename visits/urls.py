@@ -3,6 +3,7 @@ from django.urls import path, register_converter
 from visits.views import (
     account,
     annual_report,
+    expenses,
     home,
     issues,
     mail,
@@ -88,6 +89,18 @@ urlpatterns = [
         name="application-reference",
     ),
     path("accounts/welcome/<uidb64>/<token>/", recruitment.set_password, name="set-password"),
+    # Expenses (issue 22): a volunteer's own claims, and the scheme manager's list.
+    path("account/expenses/", expenses.own_expenses, name="own-expenses"),
+    path("account/expenses/new/", expenses.expense_new, name="expense-new"),
+    path("account/expenses/<int:pk>/", expenses.expense_edit, name="expense-edit"),
+    path("account/expenses/<int:pk>/withdraw/", expenses.expense_withdraw, name="expense-withdraw"),
+    path("expenses/", expenses.expense_list, name="expense-list"),
+    path("expenses/export.csv", expenses.expense_export, name="expense-export"),
+    path("expenses/pay/", expenses.expense_pay, name="expense-pay"),
+    path("expenses/rate/", expenses.expense_rate, name="expense-rate"),
+    path("expenses/<int:pk>/approve/", expenses.expense_approve, name="expense-approve"),
+    path("expenses/<int:pk>/query/", expenses.expense_query, name="expense-query"),
+    path("expenses/<int:pk>/receipt/", expenses.expense_receipt, name="expense-receipt"),
     path("account/tokens/<int:pk>/revoke/", account.token_revoke, name="token-revoke"),
     path("people/<int:pk>/subject-access.json", account.subject_access, name="subject-access"),
     # Rota: a visitor's own, then the manager's

@@ -7,6 +7,7 @@ from .checklists import (
     IssueCategory,
     Question,
 )
+from .expenses import ExpenseClaim, MileageRate
 from .issues import Issue, IssueEvent
 from .jobs import JobRun
 from .mail import Email
@@ -58,11 +59,13 @@ __all__ = [
     "CustodySuite",
     "DetaineeRecord",
     "Email",
+    "ExpenseClaim",
     "Issue",
     "IssueCategory",
     "IssueEvent",
     "JobRun",
     "Membership",
+    "MileageRate",
     "Panel",
     "PublishedQuarter",
     "Question",

@@ -15,6 +15,7 @@ from visits.models import (
     AuditEntry,
     Availability,
     Email,
+    ExpenseClaim,
     Issue,
     IssueEvent,
     Membership,
@@ -24,6 +25,7 @@ from visits.models import (
     Visit,
 )
 from visits.services import audit
+from visits.services.expenses import what_for
 
 
 def export(*, actor, person, scheme) -> dict:
@@ -129,6 +131,26 @@ def export(*, actor, person, scheme) -> dict:
         "swaps_offered": SwapRequest.objects.filter(
             offered_by=person, slot__period__scheme=scheme
         ).count(),
+        # Expenses (issue 22): every claim they made in this scheme, withdrawn ones included.
+        "expense_claims": [
+            {
+                "date": c.incurred_on.isoformat(),
+                "what_for": what_for(c),
+                "miles": str(c.miles),
+                "pence_per_mile": c.pence_per_mile,
+                "other_pence": c.other_pence,
+                "other_description": c.other_description,
+                "total_pence": c.total_pence,
+                "status": c.get_status_display(),
+                "manager_question": c.query or None,
+                "paid_on": c.paid_on.isoformat() if c.paid_on else None,
+                "submitted_at": c.submitted_at.isoformat(),
+                "receipt_photo": bool(c.receipt),
+            }
+            for c in ExpenseClaim.objects.for_list()
+            .filter(membership__user=person, membership__scheme=scheme)
+            .order_by("incurred_on", "pk")
+        ],
         "issues_raised": [
             {
                 "suite": i.suite.name,

@@ -5,15 +5,26 @@ resets the demo passwords. Every person here is fictional.
 """
 
 import datetime
+import io
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
+from PIL import Image
 
 from visits import demo_rota, demo_visits
-from visits.models import Conflict, CustodySuite, Membership, Panel, Role, Scheme, VisitorStatus
+from visits.models import (
+    Conflict,
+    CustodySuite,
+    ExpenseClaim,
+    Membership,
+    Panel,
+    Role,
+    Scheme,
+    VisitorStatus,
+)
 from visits.services import checklists, rota, training
 
 User = get_user_model()
@@ -175,6 +186,78 @@ class Command(BaseCommand):
                 norfolk, User.objects.get(username="manager"), User.objects.get(username="force")
             )
             self.stdout.write(f"Made {made} past Norfolk visits, their issues in every state.")
+            self.expense_claims(norfolk)
+
+    def expense_claims(self, norfolk) -> None:
+        """Expense claims at every status (issue 22), through the services as a volunteer and
+        the manager would make them; once (a second run finds them)."""
+        from decimal import Decimal
+
+        from visits.images import clean_photo
+        from visits.services import expenses
+
+        if ExpenseClaim.objects.filter(membership__scheme=norfolk).exists():
+            return
+        manager = User.objects.get(username="manager")
+        today = timezone.localdate()
+
+        def claim(username, miles, visit=True, **more):
+            person = User.objects.get(username=username)
+            details = expenses.ClaimDetails(occasion="meeting", miles=Decimal(miles), **more)
+            if visit:
+                recent = expenses.claimable_visits(person).first()
+                if recent is None:
+                    return None
+                details.occasion, details.visit_id = "visit", recent.pk
+            return expenses.submit_claim(actor=person, details=details)
+
+        receipt = io.BytesIO()
+        Image.new("RGB", (240, 320), "white").save(receipt, format="PNG")
+        claim(
+            "visitor",
+            "23.4",
+            other_pence=450,
+            other_description="Car park",
+            receipt=clean_photo(receipt.getvalue()),
+        )
+        queried = claim("partner", "31.0")
+        resubmitted = claim("visitor", "18.2")
+        approved = claim("partner", "27.5")
+        paid = claim(
+            "coordinator",
+            "14.0",
+            visit=False,
+            incurred_on=today - datetime.timedelta(days=40),
+            description="Quarterly panel meeting",
+        )
+        withdrawn = claim(
+            "visitor",
+            "6.0",
+            visit=False,
+            incurred_on=today - datetime.timedelta(days=20),
+            description="Refresher training",
+        )
+        if queried:
+            expenses.query_claim(
+                actor=manager, claim=queried, question="Was that there and back, from home?"
+            )
+        if resubmitted:
+            expenses.query_claim(actor=manager, claim=resubmitted, question="Which suite?")
+            resubmitted.refresh_from_db()
+            expenses.edit_claim(
+                actor=resubmitted.membership.user,
+                claim=resubmitted,
+                details=expenses.ClaimDetails(
+                    occasion="visit", visit_id=resubmitted.visit_id, miles=Decimal("19.2")
+                ),
+            )
+        if approved:
+            expenses.approve_claim(actor=manager, claim=approved)
+        expenses.approve_claim(actor=manager, claim=paid)
+        expenses.mark_paid(actor=manager, claims=[paid], paid_on=today - datetime.timedelta(days=7))
+        expenses.withdraw_claim(actor=withdrawn.membership.user, claim=withdrawn)
+        made = ExpenseClaim.objects.filter(membership__scheme=norfolk).count()
+        self.stdout.write(f"Made {made} Norfolk expense claims, at every status.")
 
     def vetting_and_appointments(self) -> None:
         """Every visiting member vetted and appointed, for a term that covers the demo's year
