@@ -514,9 +514,10 @@ def write_results(
 
 
 def replace_section(path: Path, header: str, section: str, intro: str = "") -> None:
-    """Put `section` (which starts with `header`) into the file, replacing the old one."""
+    """Put `section` (which starts with `header`) into the file, replacing the old one up to
+    the next heading: a hand-written ### part below it (the summaries' notes) is kept."""
     text = path.read_text() if path.exists() else intro
-    pattern = re.compile(rf"^{re.escape(header)}\n.*?(?=^## |\Z)", re.S | re.M)
+    pattern = re.compile(rf"^{re.escape(header)}\n.*?(?=^##+ |\Z)", re.S | re.M)
     text = (
         pattern.sub(lambda _: section + "\n", text)
         if pattern.search(text)

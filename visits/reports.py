@@ -14,6 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.core.exceptions import FieldDoesNotExist
+from django.db.models import F, FilteredRelation, Q
 from django.db.models.fields.files import FieldFile
 from django.urls import reverse
 from django.utils import timezone
@@ -24,7 +25,7 @@ from visits.models import Answer, Attachment, Issue, Question, Visit
 from visits.rules import NOT_VISITED_LABELS
 from visits.services import audit
 from visits.services.amendments import AMENDABLE_FIELDS, TIME_FIELDS
-from visits.visible_issues import HIDDEN_NUMBER, VisibleIssue, for_reading, visible_issues
+from visits.visible_issues import HIDDEN_NUMBER, VisibleIssue, visible_issues_in_one_query
 
 NUMBER_LABELS = [
     ("in_custody", "In custody at the time of the visit"),
@@ -214,19 +215,52 @@ class _Section:
     questions: list[Question]
 
 
-def _sections_of(*version_ids) -> dict[int, list[_Section]]:
-    """The sections and questions of several checklist versions, in one query."""
-    by_version: dict[int, dict[int, _Section]] = defaultdict(dict)
-    questions = (
-        Question.objects.filter(section__version_id__in=version_ids)
+def _sections_and_answers(
+    visit: Visit, *, with_detainees: bool
+) -> tuple[dict[int, list[_Section]], list[Answer]]:
+    """The sections and questions of the visit's two checklist versions, and the answers given
+    to them on this visit (the detainees' too if `with_detainees`), in one query: each question
+    LEFT JOINed to its answers, so a question nobody answered still comes, once."""
+    given = Q(answers__visit=visit)
+    if not with_detainees:
+        given &= Q(answers__detainee__isnull=True)
+    rows = (
+        Question.objects.filter(
+            section__version_id__in=[visit.detainee_checklist_id, visit.suite_checklist_id]
+        )
         .select_related("section")
+        .annotate(given=FilteredRelation("answers", condition=given))
+        .annotate(
+            answer_pk=F("given__id"),
+            answer_detainee=F("given__detainee_id"),
+            answer_value=F("given__value"),
+            answer_note=F("given__note"),
+        )
         .order_by("section__order", "section_id", "order", "pk")
     )
-    for question in questions:
-        section = question.section
+    by_version: dict[int, dict[int, _Section]] = defaultdict(dict)
+    seen: set[int] = set()
+    answers = []
+    for row in rows:
+        if row.answer_pk is not None:
+            answers.append(
+                Answer(
+                    pk=row.answer_pk,
+                    visit_id=visit.pk,
+                    detainee_id=row.answer_detainee,
+                    question_id=row.pk,
+                    value=row.answer_value,
+                    note=row.answer_note,
+                )
+            )
+        if row.pk in seen:
+            continue  # the same question again, with another detainee's answer
+        seen.add(row.pk)
+        section = row.section
         entry = by_version[section.version_id].setdefault(section.pk, _Section(section.title, []))
-        entry.questions.append(question)
-    return {version: list(sections.values()) for version, sections in by_version.items()}
+        entry.questions.append(row)
+    sections = {version: list(found.values()) for version, found in by_version.items()}
+    return sections, sorted(answers, key=lambda answer: answer.pk)  # in the order given
 
 
 def _answered(sections, answers: dict[int, Answer]) -> list[AnsweredSection]:
@@ -268,11 +302,8 @@ def visible_report(viewer, visit: Visit) -> VisitReport:
     show_numbers = permissions.can_see_custody_numbers(viewer, visit)
     show_answers = permissions.can_see_detainee_answers(viewer, visit)
     facts = VisitFacts(visit)
-    sections = _sections_of(visit.detainee_checklist_id, visit.suite_checklist_id)
+    sections, answers = _sections_and_answers(visit, with_detainees=show_answers)
     by_detainee: dict[int | None, dict[int, Answer]] = defaultdict(dict)
-    answers = Answer.objects.filter(visit=visit).order_by("pk")
-    if not show_answers:
-        answers = answers.filter(detainee__isnull=True)
     for answer in answers:
         by_detainee[answer.detainee_id][answer.question_id] = answer
     detainee_sections = sections.get(visit.detainee_checklist_id, [])
@@ -293,8 +324,8 @@ def visible_report(viewer, visit: Visit) -> VisitReport:
         )
         for d in (detainee_rows if show_answers else [])
     ]
-    issues = visible_issues(
-        viewer, for_reading(Issue.objects.visible_to(viewer).filter(visit=visit).order_by("pk"))
+    issues = visible_issues_in_one_query(
+        viewer, Issue.objects.visible_to(viewer).filter(visit=visit)
     )
     amendments = _visible_amendments(
         []

@@ -10,13 +10,16 @@ and outcome. The PCC reader never sees a custody number (permissions.py decides 
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet
+from django.contrib.auth import get_user_model
+from django.db.models import F, Prefetch, QuerySet
 from django.utils import timezone
 
 from visits import permissions
 from visits.models import Issue, IssueEvent
 from visits.permissions import IssueAudience
 from visits.services import audit
+
+User = get_user_model()
 
 HIDDEN_NUMBER = "(hidden)"
 
@@ -111,11 +114,16 @@ def _event_shown(event: IssueEvent, audience: str, viewer) -> bool:
 def visible_issue(viewer, issue: Issue) -> VisibleIssue:
     """What `viewer` may read of `issue`, which must already be within
     `Issue.objects.visible_to(viewer)` (load it with `for_reading`)."""
+    return _visible(viewer, issue, list(issue.events.all()))
+
+
+def _visible(viewer, issue: Issue, steps: list[IssueEvent]) -> VisibleIssue:
+    """`visible_issue`, given the issue's steps (all of them, in order)."""
     audience = permissions.issue_audience(viewer, issue)
-    events = [e for e in issue.events.all() if _event_shown(e, audience, viewer)]
+    events = [e for e in steps if _event_shown(e, audience, viewer)]
     outcome = issue.outcome
     if audience == IssueAudience.FORCE:
-        closing = [e for e in issue.events.all() if e.kind in CLOSING_EVENTS]
+        closing = [e for e in steps if e.kind in CLOSING_EVENTS]
         if closing and not closing[-1].shared_with_force:
             outcome = ""  # closed by an internal decision: the force reads only that it closed
     custody_number = issue.custody_number
@@ -177,6 +185,35 @@ def visible_issues(viewer, issues) -> list[VisibleIssue]:
     """Each of `issues` (rows within the viewer's scope, loaded with `for_reading`) as
     `viewer` may read it."""
     return [visible_issue(viewer, issue) for issue in issues]
+
+
+_STEP_FIELDS = ("id", "kind", "actor_id", "text", "attachment", "shared_with_force", "created_at")
+_AUTHOR_FIELDS = ("username", "first_name", "last_name")
+
+
+def visible_issues_in_one_query(viewer, queryset: QuerySet) -> list[VisibleIssue]:
+    """`visible_issues` for a handful of issues (a visit's), read in one query instead of
+    `for_reading`'s two: each issue row LEFT JOINed to its steps and their authors. A long
+    list is better served by `for_reading`, whose rows do not repeat for every step."""
+    rows = (
+        queryset.select_related("suite", "raised_by", "visit")
+        .annotate(**{f"step_{name}": F(f"events__{name}") for name in _STEP_FIELDS})
+        .annotate(**{f"step_author_{name}": F(f"events__actor__{name}") for name in _AUTHOR_FIELDS})
+        .order_by("pk", "events__created_at", "events__id")
+    )
+    issues: dict[int, tuple[Issue, list[IssueEvent]]] = {}
+    for row in rows:
+        issue, steps = issues.setdefault(row.pk, (row, []))
+        if row.step_id is None:
+            continue  # an issue with no steps yet
+        step = IssueEvent(
+            issue=issue, **{name: getattr(row, f"step_{name}") for name in _STEP_FIELDS}
+        )
+        step.actor = User(
+            pk=row.step_actor_id, **{n: getattr(row, f"step_author_{n}") for n in _AUTHOR_FIELDS}
+        )
+        steps.append(step)
+    return [_visible(viewer, issue, steps) for issue, steps in issues.values()]
 
 
 def readable_issues(viewer) -> QuerySet:

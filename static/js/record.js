@@ -17,6 +17,15 @@
   var problems = document.querySelector("[data-record-problems]");
   var next = { detainees: 0, issues: 0 };
 
+  // Every re-check's answer fields, made from the page's one template before anything reads
+  // or restores the form (the page carries them once: see record.html).
+  var recheckFields = form.querySelector('[data-template="recheck"]');
+  Array.prototype.forEach.call(form.querySelectorAll("[data-recheck]"), function (recheck) {
+    // Our own template, and an issue's id (a number) from the server: no user data.
+    var fields = recheckFields.innerHTML.replace(/__id__/g, +recheck.dataset.recheck);
+    recheck.insertAdjacentHTML("beforeend", fields);
+  });
+
   function newId() {
     if (crypto.randomUUID) return crypto.randomUUID();
     var b = crypto.getRandomValues(new Uint8Array(16));

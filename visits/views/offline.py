@@ -8,8 +8,12 @@ PUT /api/visits/{uuid}/report/ (visits.services.phone_reports). See docs/offline
 
 import hashlib
 import json
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
 from functools import lru_cache
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied
@@ -18,6 +22,9 @@ from django.shortcuts import render
 from django.template.loader import get_template, render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import get_language, gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -135,34 +142,37 @@ def _recording_schemes(request) -> tuple[Scheme, list[Scheme]]:
     return scheme, [s for s in schemes if s != scheme]
 
 
-@require_GET
-@login_required
-@never_cache
-def record_on_phone(request):
-    """The whole visit on one page, kept on the phone as it is typed and sent when it can be."""
-    scheme, other_schemes = _recording_schemes(request)
-    suites, partners = permissions.recording_choices(request.user)
-    suites = suites.filter(scheme=scheme)
-    partners = partners.filter(memberships__scheme=scheme).distinct()
-    guess = rota_service.recording_start(request.user, suites=suites, partners=partners)
-    versions = checklists.current_versions(scheme)
-    if set(versions) != set(ChecklistTemplate.Kind.values):
-        raise PermissionDenied("Your scheme has no published checklists yet.")
+# The record page's blank forms (everything but the arrival, the re-checks and the sign-off's
+# "I confirm") are the same for every visitor of a scheme until its checklists change: they
+# were most of the page's time (bench/RESULTS.md). Kept here per process, keyed by what they
+# are made of, so a changed checklist, example custody number or language is a new entry.
+_BLANK_PARTS: OrderedDict[str, dict[str, str]] = OrderedDict()
+_BLANK_PARTS_KEPT = 32
+_BLANK_PARTS_LOCK = threading.Lock()  # a server's threads share it
+
+
+def blank_record_parts(scheme: Scheme, versions: dict) -> dict[str, str]:
+    """The record page's blank forms for `scheme` and its current checklist `versions`, as
+    HTML: `checks` (admission to the suite checks) and `issue_to_sign_off`."""
     sections = sections_by_version([version.pk for version in versions.values()])
+    made_of = [
+        get_language(),
+        scheme.pk,
+        scheme.custody_number_example,
+        *(versions[kind].pk for kind in sorted(versions)),
+        *(
+            (s.pk, s.version_id, s.title, s.order, *(_question_key(q) for q in s.questions.all()))
+            for found in sections.values()
+            for s in found
+        ),
+    ]
+    key = hashlib.sha256(repr(made_of).encode()).hexdigest()
+    with _BLANK_PARTS_LOCK:
+        if key in _BLANK_PARTS:
+            _BLANK_PARTS.move_to_end(key)
+            return _BLANK_PARTS[key]
     issue = IssueForm(prefix="issues.__n__")
     context = {
-        "scheme": scheme,
-        "versions": versions,
-        "start": StartVisitForm(
-            prefix="start",
-            suites=suites,
-            co_visitors=guess.partners,
-            initial={
-                "arrived_at": guess.arrived_at,
-                "suite": guess.suite,
-                "co_visitors": guess.co_visitors,
-            },
-        ),
         "admission": AdmissionForm(prefix="admission"),
         "numbers": number_groups(NumbersForm(prefix="numbers")),
         "suite": SuiteChecklistForm(
@@ -187,11 +197,83 @@ def record_on_phone(request):
         ],
         "issue_no_names": issue["names_checked"],
         "good_practice_no_names": GoodPracticeForm(prefix="good_practice")["names_checked"],
+        "good_practice": GoodPracticeForm(prefix="good_practice"),
+        "sign_off": SignOffForm(prefix="sign_off", visitors=get_user_model().objects.none()),
+    }
+    template = "visits/offline/record.html#"
+    parts = {
+        "checks": render_to_string(template + "checks", context),
+        "issue_to_sign_off": render_to_string(template + "issue-to-sign-off", context),
+    }
+    with _BLANK_PARTS_LOCK:
+        _BLANK_PARTS[key] = parts
+        while len(_BLANK_PARTS) > _BLANK_PARTS_KEPT:
+            _BLANK_PARTS.popitem(last=False)
+    return parts
+
+
+@dataclass(frozen=True)
+class RecheckShown:
+    pk: int
+    suite_id: int
+    title: str
+    description: str
+
+
+def _rechecks_shown(issues) -> list[RecheckShown]:
+    """Each issue to re-check with its title ("Cells, raised 5 Dec 2025") made here, with the
+    sentence translated once: a scheme has dozens, and a {% blocktranslate %} for each was a
+    good part of the page's time."""
+    raised = gettext("%(category)s, raised %(raised)s")
+    return [
+        RecheckShown(
+            pk=issue.pk,
+            suite_id=issue.suite_id,
+            title=raised
+            % {
+                "category": issue.get_category_display(),
+                "raised": date_format(timezone.localtime(issue.created_at), "j M Y"),
+            },
+            description=issue.description,
+        )
+        for issue in issues.only("pk", "suite_id", "category", "created_at", "description")
+    ]
+
+
+def _question_key(question) -> tuple:
+    return tuple(getattr(question, field.attname) for field in question._meta.concrete_fields)
+
+
+@require_GET
+@login_required
+@never_cache
+def record_on_phone(request):
+    """The whole visit on one page, kept on the phone as it is typed and sent when it can be."""
+    scheme, other_schemes = _recording_schemes(request)
+    suites, partners = permissions.recording_choices(request.user)
+    suites = suites.filter(scheme=scheme)
+    partners = partners.filter(memberships__scheme=scheme).distinct()
+    guess = rota_service.recording_start(request.user, suites=suites, partners=partners)
+    versions = checklists.current_versions(scheme)
+    if set(versions) != set(ChecklistTemplate.Kind.values):
+        raise PermissionDenied("Your scheme has no published checklists yet.")
+    context = {
+        "scheme": scheme,
+        "versions": versions,
+        "start": StartVisitForm(
+            prefix="start",
+            suites=suites,
+            co_visitors=guess.partners,
+            initial={
+                "arrived_at": guess.arrived_at,
+                "suite": guess.suite,
+                "co_visitors": guess.co_visitors,
+            },
+        ),
+        "blank": blank_record_parts(scheme, versions),
         "name_check": json.dumps(rules.name_check_for_browser()),
         # Every suite's, each shown once its suite is chosen: the page works with no signal.
-        "rechecks": issue_service.awaiting_recheck_at(suites.values("pk")),
-        "good_practice": GoodPracticeForm(prefix="good_practice"),
-        "sign_off": SignOffForm(prefix="sign_off", visitors=partners.none()),
+        "rechecks": _rechecks_shown(issue_service.awaiting_recheck_at(suites.values("pk"))),
         "other_schemes": other_schemes,
     }
     return render(request, "visits/offline/record.html", context)
