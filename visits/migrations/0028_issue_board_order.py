@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('visits', '0023_issue_response_time'),
+        ('visits', '0027_expenses'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
