@@ -116,6 +116,32 @@ def test_bad_claims_are_refused_with_the_input_to_fix(db, overrides, field, word
     assert error.code == "invalid_claim" and words in error.fields[field]
 
 
+def test_a_meeting_claim_sent_twice_is_kept_once(db):
+    first = claim(persona("visitor"))
+    again = refused(lambda: claim(persona("visitor")))
+    assert again.code == "already_sent"
+    other = claim(persona("visitor"), description="Training day")  # another claim: kept
+    assert ExpenseClaim.objects.filter(membership__user=persona("visitor")).count() == 2
+    assert {first.pk, other.pk} == set(ExpenseClaim.objects.values_list("pk", flat=True))
+
+
+def test_a_volunteer_who_has_left_still_sees_what_was_paid(client, db):
+    from visits.services import volunteers
+
+    made = claim(persona("visitor"))
+    volunteers.record_leaving(
+        actor=persona("manager"),
+        membership=persona("visitor").memberships.get(),
+        left_on=TODAY - DAY,
+        reason="Moved away",
+    )
+    client.force_login(persona("visitor"))
+    page = client.get("/account/expenses/")
+    assert page.status_code == 200 and "Panel meeting" in page.content.decode()
+    assert expenses.own_claims(persona("visitor")).get() == made
+    assert client.get("/account/expenses/new/").status_code == 404  # no new claims
+
+
 def test_a_visit_is_claimed_once(visit):
     first = claim(persona("visitor"), visit)
     assert refused(lambda: claim(persona("visitor"), visit)).code == "already_claimed"

@@ -575,3 +575,12 @@ def test_a_visitor_may_offer_more_than_the_one_night_a_year_and_no_more_is_plann
     assert nights <= 3 and figures.over_night_promise == 0
     export = subject_access.export(actor=manager, person=visitor, scheme=next_quarter.scheme)
     assert export["availability"][0]["nights_a_year"] == 3
+
+
+@pytest.mark.parametrize("token", ["%00", "abc%00def" * 3, "x" * 101, "..%2F..%2Fetc", "é" * 20])
+def test_a_calendar_address_that_is_no_secret_is_a_404_before_any_query(
+    client, db, token, django_assert_num_queries
+):
+    """A NUL byte would reach PostgreSQL, which refuses it in a query: a 500, not a 404."""
+    with django_assert_num_queries(0):
+        assert client.get(f"/calendar/{token}.ics").status_code == 404

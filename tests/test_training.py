@@ -620,3 +620,35 @@ def test_the_api_refuses_a_tact_detainee_to_an_untrained_visitor(client, db):
     assert body["code"] == "tact_training_required"
     assert "current TACT training" in json.dumps(body)
     assert not visit.detainees.exists()
+
+
+def test_the_admin_cannot_graduate_a_trainee(client, manager):
+    """A trainee becomes experienced through `graduate`, on the volunteer's page."""
+    from tests.test_admin_write_path import editable_change
+
+    client.force_login(manager)
+    chloe = member("chloe.gotts")
+    assert chloe.status == VisitorStatus.TRAINEE
+    page = client.get(f"/admin/visits/membership/{chloe.pk}/change/").content.decode()
+    assert 'name="status"' not in page
+    client.post(
+        f"/admin/visits/membership/{chloe.pk}/change/",
+        editable_change(chloe, status="active", would_save=False),
+    )
+    assert member("chloe.gotts").status == VisitorStatus.TRAINEE
+
+
+def test_a_scheme_made_in_the_admin_starts_with_the_standard_modules(admin_client):
+    from visits.models import Scheme
+
+    data = {
+        f.name: f.get_default()
+        for f in Scheme._meta.fields
+        if f.editable and f.name != "id" and f.get_default() is not None
+    }
+    data |= {"name": "Gwent ICV Scheme", "slug": "gwent", "force_name": "Gwent Police"}
+    response = admin_client.post("/admin/visits/scheme/add/", data)
+    scheme = Scheme.objects.filter(slug="gwent").first()
+    assert scheme is not None, response.content.decode()
+    keys = set(TrainingModule.objects.filter(scheme=scheme).values_list("key", flat=True))
+    assert {"induction", "tact"} <= keys

@@ -32,7 +32,7 @@ from visits import models, permissions
 from visits.errors import DomainError
 from visits.issue_workflow import TRANSITIONS
 from visits.models import Role
-from visits.services import audit, checklists, rota
+from visits.services import audit, checklists, rota, training
 from visits.services.issues import act
 
 User = get_user_model()
@@ -293,6 +293,11 @@ class SchemeAdmin(SchemeScopedAdmin):
     def has_add_permission(self, request):
         return request.user.is_superuser
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:  # a new scheme starts with the standard training (induction, TACT...)
+            training.install_default_modules(scheme=obj)
+
 
 class SuiteInline(SchemeScopedTabularInline):
     model = models.CustodySuite
@@ -346,8 +351,13 @@ class MembershipAdmin(SchemeScopedAdmin):
     def get_readonly_fields(self, request, obj=None):
         # Leaving has its service (rota slots cleared, offers withdrawn, the managers told):
         # a leaver's status stays as the service set it, and nobody is made one here.
+        # A trainee becomes experienced through `graduate` (mentored visits and training
+        # checked, or the manager's reason recorded), on the volunteer's page.
         fields = list(super().get_readonly_fields(request, obj))
-        if obj is not None and obj.status == models.VisitorStatus.LEFT:
+        if obj is not None and obj.status in (
+            models.VisitorStatus.LEFT,
+            models.VisitorStatus.TRAINEE,
+        ):
             fields.append("status")
         return fields
 

@@ -21,6 +21,22 @@ from visits.views import (
 
 register_converter(public.QuarterConverter, "quarter")
 
+
+class SecretTokenConverter:
+    """A secret in a URL (a calendar feed's, an ID card's): URL-safe base64 only. Anything else
+    (a NUL byte, which PostgreSQL refuses in a query) is no such page, before any query."""
+
+    regex = r"[A-Za-z0-9_-]{16,100}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(SecretTokenConverter, "secret")
+
 urlpatterns = [
     path("", home.home, name="home"),
     path("sw.js", offline.service_worker, name="service-worker"),
@@ -111,7 +127,7 @@ urlpatterns = [
     path("rota/offers/<int:pk>/take/", rota.offer_take, name="rota-offer-take"),
     path("rota/offers/<int:pk>/withdraw/", rota.offer_withdraw, name="rota-offer-withdraw"),
     path("rota/calendar/<int:pk>/renew/", rota.feed_renew, name="rota-feed-renew"),
-    path("calendar/<str:token>.ics", rota.calendar_feed, name="calendar-feed"),
+    path("calendar/<secret:token>.ics", rota.calendar_feed, name="calendar-feed"),
     path("rota/manage/", rota.period_list, name="rota-periods"),
     path("rota/manage/<int:pk>/", rota.period_detail, name="rota-period"),
     path("rota/manage/<int:pk>/generate/", rota.period_generate, name="rota-generate"),

@@ -56,9 +56,10 @@ def claiming_memberships(user):
 
 
 def own_claims(user):
-    """The user's own claims, in every scheme they still visit for."""
+    """The user's own claims, in every scheme they visit or visited for: a volunteer who has
+    left still sees what was paid, and answers a question about a claim."""
     return ExpenseClaim.objects.for_list().filter(
-        membership__in=claiming_memberships(user).values("pk")
+        membership__user=user, membership__role__in=VISITING_ROLES
     )
 
 
@@ -247,6 +248,26 @@ def _save_unique(claim: ExpenseClaim) -> None:
         ) from None
 
 
+RESENT_WITHIN = datetime.timedelta(minutes=10)
+
+
+def _refuse_resent(membership: Membership, fields: dict) -> None:
+    """The same claim (same occasion, day, words and amounts) sent again within minutes is the
+    first one sent twice, not a second claim. (A visit is claimed once in any case.)"""
+    if fields["visit"] is not None:
+        return
+    same = ExpenseClaim.objects.filter(
+        membership=membership,
+        submitted_at__gte=timezone.now() - RESENT_WITHIN,
+        **fields,
+    ).exclude(status=ExpenseClaim.Status.WITHDRAWN)
+    if same.exists():
+        raise ConflictError(
+            gettext("This claim was sent a moment ago: it is in your list of claims."),
+            code="already_sent",
+        )
+
+
 def submit_claim(*, actor, details: ClaimDetails) -> ExpenseClaim:
     """A new claim by the actor for their own visit, meeting or training, at the rate in force
     today. Raises DomainError (code `invalid_claim`, each input's message in `fields`) or
@@ -257,6 +278,10 @@ def submit_claim(*, actor, details: ClaimDetails) -> ExpenseClaim:
     rate = rate_in_force(membership.scheme_id, today)
     mileage = mileage_pence(fields["miles"], rate)
     with transaction.atomic():
+        # One submission at a time for this volunteer, so the same claim sent twice (a double
+        # tap, a phone's retry) is seen as such and not paid twice.
+        Membership.objects.select_for_update().filter(pk=membership.pk).first()
+        _refuse_resent(membership, fields)
         claim = ExpenseClaim(
             membership=membership,
             pence_per_mile=rate,
@@ -267,7 +292,12 @@ def submit_claim(*, actor, details: ClaimDetails) -> ExpenseClaim:
         )
         if details.receipt is not None:
             _save_receipt(claim, details.receipt)
-        _save_unique(claim)
+        try:
+            _save_unique(claim)
+        except DomainError:
+            if claim.receipt.name:  # written above, now pointed to by nothing
+                claim.receipt.storage.delete(claim.receipt.name)
+            raise
         audit.record(
             actor=actor,
             action="expense.submitted",

@@ -30,6 +30,12 @@ def _require_claimant(request):
         raise Http404("Not a visitor")
 
 
+def _require_claimant_or_claims(request):
+    """Their list is theirs while they visit, and after they leave if they claimed."""
+    if not expenses.own_claims(request.user).exists():
+        _require_claimant(request)
+
+
 OWN_PAGE_SIZE = 25
 LIST_PAGE_SIZE = 20  # cards within the page budget (50 KB), each with its question box
 
@@ -42,7 +48,7 @@ def _page_of(request, queryset, size):
 @require_GET
 @login_required
 def own_expenses(request):
-    _require_claimant(request)
+    _require_claimant_or_claims(request)
     mine = expenses.own_claims(request.user)
     page = _page_of(request, mine.order_by("-incurred_on", "-pk"), OWN_PAGE_SIZE)
     paid = mine.filter(status=ExpenseClaim.Status.PAID).aggregate(total=Sum("total_pence"))
