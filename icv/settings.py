@@ -237,7 +237,7 @@ def cache_from_url(url: str) -> dict:
     scheme = scheme.lower()
     if scheme == "db":
         return {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "BACKEND": "icv.cache.DatabaseCache",  # Django's, with a set in one statement
             "LOCATION": rest.strip("/") or "icv_cache",
             # Throttle counters for every user and address; past this many rows, the expired
             # ones and then a third of the rest are deleted.

@@ -101,9 +101,9 @@ def test_throttles_lockouts_and_sessions_hold_across_two_server_processes(two_se
 @pytest.mark.parametrize(
     ("url", "backend", "location"),
     [
-        ("db://", "django.core.cache.backends.db.DatabaseCache", "icv_cache"),
-        ("db://icv_cache", "django.core.cache.backends.db.DatabaseCache", "icv_cache"),
-        ("db://shared_cache", "django.core.cache.backends.db.DatabaseCache", "shared_cache"),
+        ("db://", "icv.cache.DatabaseCache", "icv_cache"),
+        ("db://icv_cache", "icv.cache.DatabaseCache", "icv_cache"),
+        ("db://shared_cache", "icv.cache.DatabaseCache", "shared_cache"),
         ("redis://cache.internal:6379/1", "django.core.cache.backends.redis.RedisCache", None),
         (
             "rediss://:secret@cache.internal:6380/0",
