@@ -18,7 +18,7 @@ class ReferenceSerializer(serializers.ModelSerializer):
 
 class ApplicationSerializer(serializers.ModelSerializer):
     references = ReferenceSerializer(many=True, read_only=True)
-    membership = serializers.PrimaryKeyRelatedField(read_only=True)
+    membership = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
     class Meta:
         model = Application
