@@ -3,7 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
 
-from api import rota, views, volunteers
+from api import cards, rota, views, volunteers
 
 router = DefaultRouter()
 router.register("suites", views.SuiteViewSet, basename="suite")
@@ -16,6 +16,8 @@ router.register("rota/periods", rota.RotaPeriodViewSet, basename="rota-period")
 router.register("rota/slots", rota.RotaSlotViewSet, basename="rota-slot")
 router.register("rota/swaps", rota.SwapViewSet, basename="rota-swap")
 router.register("volunteers", volunteers.VolunteerViewSet, basename="volunteer-record")
+# ID cards (issue 22): each volunteer's card status, by volunteer id.
+router.register("cards", cards.CardStatusViewSet, basename="id-card")
 
 urlpatterns = [
     # The schema and its docs are public (and throttled as anonymous requests).

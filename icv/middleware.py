@@ -102,6 +102,8 @@ PUBLIC_URL_NAMES = (
     "public-quarter",
     "public-csv",
     "public-json",
+    # An ID card's check page (issue 22): no sign-in, its own Cache-Control (no-store)
+    "card-check",
 )
 PERSONAL_CACHE_CONTROL = "private, no-store"
 

@@ -3,6 +3,7 @@ from django.urls import path, register_converter
 from visits.views import (
     account,
     annual_report,
+    cards,
     home,
     issues,
     mail,
@@ -40,6 +41,30 @@ urlpatterns = [
     ),
     path("volunteers/<int:pk>/leaving/", volunteers.volunteer_leaving, name="volunteer-leaving"),
     path("account/record/", volunteers.own_record, name="own-record"),
+    # ID cards (issue 22): the manager's section of a volunteer's page, the card itself, its
+    # holder's copy, and the public check page its QR code opens.
+    path("volunteers/<int:pk>/card/", cards.volunteer_card, name="volunteer-card"),
+    path(
+        "volunteers/<int:pk>/card/photo/",
+        cards.volunteer_card_photo_upload,
+        name="volunteer-card-photo-upload",
+    ),
+    path(
+        "volunteers/<int:pk>/card/photo.jpg",
+        cards.volunteer_card_photo,
+        name="volunteer-card-photo",
+    ),
+    path(
+        "volunteers/<int:pk>/card/issue/", cards.volunteer_card_issue, name="volunteer-card-issue"
+    ),
+    path(
+        "volunteers/<int:pk>/card/revoke/",
+        cards.volunteer_card_revoke,
+        name="volunteer-card-revoke",
+    ),
+    path("volunteers/<int:pk>/card.pdf", cards.volunteer_card_pdf, name="volunteer-card-pdf"),
+    path("account/card.pdf", cards.own_card_pdf, name="own-card-pdf"),
+    path("card/<str:token>/", cards.card_check, name="card-check"),
     path("account/tokens/<int:pk>/revoke/", account.token_revoke, name="token-revoke"),
     path("people/<int:pk>/subject-access.json", account.subject_access, name="subject-access"),
     # Rota: a visitor's own, then the manager's

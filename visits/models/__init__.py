@@ -1,5 +1,6 @@
 from .annual_reports import AnnualReport
 from .audit import AuditEntry
+from .cards import CardPhoto, IdCard
 from .checklists import (
     ChecklistSection,
     ChecklistTemplate,
@@ -45,6 +46,7 @@ __all__ = [
     "AuditEntry",
     "Availability",
     "CalendarFeed",
+    "CardPhoto",
     "ChecklistSection",
     "ChecklistTemplate",
     "ChecklistVersion",
@@ -52,6 +54,7 @@ __all__ = [
     "CustodySuite",
     "DetaineeRecord",
     "Email",
+    "IdCard",
     "Issue",
     "IssueCategory",
     "IssueEvent",
