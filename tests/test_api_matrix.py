@@ -72,6 +72,9 @@ EXPECTED = {
     "GET api-own-record": "200 200 200 404 404 404 200 401",
     "GET volunteer-record-detail": "404 404 404 200 404 404 404 401",
     "GET volunteer-record-list": "200 200 200 200 200 200 200 401",
+    # ID cards (issue 22): the manager's volunteers' card status; an empty list for the others.
+    "GET id-card-detail": "404 404 404 200 404 404 404 401",
+    "GET id-card-list": "200 200 200 200 200 200 200 401",
 }
 
 

@@ -30,6 +30,8 @@ CACHEABLE = {"service-worker", "manifest", "api-schema", "api-docs"}
 PUBLISHED = {"public-figures", "public-quarter", "public-csv", "public-json"}
 PUBLIC |= PUBLISHED
 CACHEABLE |= PUBLISHED
+# An ID card's check page (issue 22): public, and never kept (a revoked card shows at once).
+PUBLIC |= {"card-check"}
 
 
 def directives(response) -> set[str]:
@@ -72,6 +74,7 @@ def objects(db, settings, tmp_path):
             "rota-swap": rota["rota-offer-take"],
             "panel": report.suite.panel_id,
             "person": visitor.memberships.get().pk,
+            "id-card": visitor.memberships.get().pk,
             "checklist": checklists.current_version(report.scheme_id, "detainee").pk,
         },
     }

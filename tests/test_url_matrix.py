@@ -28,7 +28,7 @@ from tests.matrix import named_urls, outcomes
 from tests.test_images_and_pdf import png
 from visits.images import clean_photo
 from visits.models import Email, VisitCopy
-from visits.services import annual_reports, mail, publication, tokens
+from visits.services import annual_reports, cards, mail, publication, tokens
 from visits.services import visits as service
 from visits.services.issues import act
 from visits.summaries import Period
@@ -187,6 +187,25 @@ EXPECTED = {
     "POST volunteer-appointment": "404 404 404 302 404 404 404 302",
     "GET volunteer-leaving": "405 405 405 405 405 405 405 405",
     "POST volunteer-leaving": "404 404 404 400 404 404 404 302",
+    # ID cards (issue 22): the manager's section and the card of Vera (the membership), who holds
+    # a valid card, so issuing again reissues it; her own card is hers alone (nobody else here
+    # holds one); the check page answers everyone, signed in or not.
+    "GET volunteer-card": "404 404 404 200 404 404 404 302",
+    "POST volunteer-card": "405 405 405 405 405 405 405 405",
+    "GET volunteer-card-photo-upload": "405 405 405 405 405 405 405 405",
+    "POST volunteer-card-photo-upload": "404 404 404 400 404 404 404 302",
+    "GET volunteer-card-photo": "404 404 404 200 404 404 404 302",
+    "POST volunteer-card-photo": "405 405 405 405 405 405 405 405",
+    "GET volunteer-card-issue": "405 405 405 405 405 405 405 405",
+    "POST volunteer-card-issue": "404 404 404 302 404 404 404 302",
+    "GET volunteer-card-revoke": "405 405 405 405 405 405 405 405",
+    "POST volunteer-card-revoke": "404 404 404 400 404 404 404 302",
+    "GET volunteer-card-pdf": "404 404 404 200 404 404 404 302",
+    "POST volunteer-card-pdf": "405 405 405 405 405 405 405 405",
+    "GET own-card-pdf": "200 404 404 404 404 404 404 302",
+    "POST own-card-pdf": "405 405 405 405 405 405 405 405",
+    "GET card-check": "200 200 200 200 200 200 200 200",
+    "POST card-check": "405 405 405 405 405 405 405 405",
 }
 
 # Covered elsewhere, or not the app's own: the API and rota matrices, and Django's admin (its
@@ -259,7 +278,12 @@ def page_objects() -> dict:
         scheme=issue.scheme,
         period=Period.containing(timezone.localdate()).previous().key,
     )
+    # Vera's ID card (issue 22), with its photo.
+    vera = visitors[0].memberships.get()
+    cards.upload_photo(actor=persona("manager"), membership=vera, raw=png((300, 400)))
+    card = cards.issue_card(actor=persona("manager"), membership=vera)
     return {
+        "card-token": card.token,
         "year": last_year,
         "scheme-slug": norfolk.slug,
         "quarter": published.period,
@@ -295,6 +319,12 @@ PK_OF = {
     "volunteer-vetting": "membership",
     "volunteer-appointment": "membership",
     "volunteer-leaving": "membership",
+    "volunteer-card": "membership",
+    "volunteer-card-photo-upload": "membership",
+    "volunteer-card-photo": "membership",
+    "volunteer-card-issue": "membership",
+    "volunteer-card-revoke": "membership",
+    "volunteer-card-pdf": "membership",
     "visit-copy-dealt-with": "copy",
     "visit-copy-photo": "copy-photo",
     "visit-copy-photo-thumb": "copy-photo",
@@ -317,6 +347,7 @@ def url_for(name: str, pattern: str, objects) -> str:
     path = path.replace("<int:year>", str(objects["year"]))
     path = path.replace("<slug:slug>", objects["scheme-slug"])
     path = path.replace("<quarter:period>", objects["quarter"])
+    path = path.replace("<str:token>", objects["card-token"])
     path = path.replace("<uuid:uuid>", objects["report" if name in REPORT_PAGES else "draft"])
     return "/" + path
 
