@@ -3,7 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
 
-from api import expenses, recruitment, rota, training, views, volunteers
+from api import cards, expenses, recruitment, rota, training, views, volunteers
 
 router = DefaultRouter()
 router.register("suites", views.SuiteViewSet, basename="suite")
@@ -25,6 +25,8 @@ router.register(
 # Expenses (issue 22): a volunteer's own claims, and the manager's.
 router.register("me/expenses", expenses.OwnExpenseViewSet, basename="own-expense-claim")
 router.register("expenses", expenses.ExpenseViewSet, basename="expense-claim")
+# ID cards (issue 22): each volunteer's card status, by volunteer id.
+router.register("cards", cards.CardStatusViewSet, basename="id-card")
 
 urlpatterns = [
     # The schema and its docs are public (and throttled as anonymous requests).

@@ -11,9 +11,10 @@ everything else are Django's.
 """
 
 import base64
+import contextlib
 import itertools
 import pickle
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
@@ -39,13 +40,14 @@ class DatabaseCache(DjangoDatabaseCache):
         if timeout is None:
             expires = datetime.max
         else:
-            expires = datetime.fromtimestamp(timeout, tz=timezone.utc if settings.USE_TZ else None)
+            expires = datetime.fromtimestamp(timeout, tz=UTC if settings.USE_TZ else None)
         expires = connection.ops.adapt_datetimefield_value(expires.replace(microsecond=0))
         value = base64.b64encode(pickle.dumps(value, self.pickle_protocol)).decode("latin1")
         with connection.cursor() as cursor:
             if next(self._sets) % CULL_EVERY == 0:
                 self._cull_if_full(db, cursor)
-            try:
+            # As Django's: a cache write that fails is a miss later, not an error now.
+            with contextlib.suppress(DatabaseError):
                 cursor.execute(
                     f"INSERT INTO {table} ({quote('cache_key')}, {quote('value')}, "
                     f"{quote('expires')}) VALUES (%s, %s, %s) ON CONFLICT ({quote('cache_key')}) "
@@ -53,8 +55,6 @@ class DatabaseCache(DjangoDatabaseCache):
                     f"{quote('expires')} = excluded.{quote('expires')}",
                     [key, value, expires],
                 )
-            except DatabaseError:
-                pass  # as Django's: a cache write that fails is a miss later, not an error now
 
     def _cull_if_full(self, db, cursor) -> None:
         cursor.execute(f"SELECT COUNT(*) FROM {connections[db].ops.quote_name(self._table)}")

@@ -106,6 +106,8 @@ PUBLIC_URL_NAMES = (
     # time stamp) and its thank-you page (the same for everyone)
     "apply",
     "apply-thanks",
+    # An ID card's check page (issue 22): no sign-in, its own Cache-Control (no-store)
+    "card-check",
 )
 PERSONAL_CACHE_CONTROL = "private, no-store"
 

@@ -89,6 +89,9 @@ TRAINING_NOTE = "Canary training note wren"
 APPLICANT_MOTIVATION = "Canary applicant motivation dunlin"
 REFEREE_NOTE = "Canary referee note sanderling"
 EXPENSE_NOTE = "Canary expense claim curlew"
+# ID cards (issue 22): the secret in Vera's card's QR code, and why Peter's card was revoked.
+CARD_TOKEN = "CanaryCardToken-sandpiper-0000000000000000000"
+CARD_REVOKED_REASON = "Canary card revoked lapwing"
 
 
 @dataclass(frozen=True)
@@ -227,6 +230,21 @@ CANARIES = (
         f"Vera's expense claim for “{EXPENSE_NOTE}”",
         frozenset({VIS, MAN}),
         _words(r"\bcurlew\b"),
+    ),
+    # ID cards (issue 22): a card's check token is only ever inside its QR code (not text in any
+    # page, PDF, API answer or export, even its holder's or the manager's); why a card was
+    # revoked is the manager's alone.
+    Canary(
+        "CARD TOKEN",
+        f"Vera's ID card's check token {CARD_TOKEN}",
+        frozenset(),
+        _words(r"sandpiper"),
+    ),
+    Canary(
+        "CARD REVOKED",
+        f"the reason “{CARD_REVOKED_REASON}” Peter's ID card was revoked",
+        frozenset({MAN}),
+        _words(r"\blapwing\b"),
     ),
 )
 CANARY_KEYS = tuple(c.key for c in CANARIES)
@@ -684,6 +702,18 @@ def build(world: World) -> None:
         ),
     )
     world.add("expense", pk=Obj(str(claim.pk), "expense:Vera"))
+    # ID cards: Vera holds one (its token planted), Peter's was revoked.
+    from visits.models import IdCard
+    from visits.services import cards
+
+    for holder in (vera, peter):
+        cards.upload_photo(actor=maya, membership=holder.memberships.get(), raw=png())
+    vera_card = cards.issue_card(actor=maya, membership=vera.memberships.get())
+    IdCard.objects.filter(pk=vera_card.pk).update(token=CARD_TOKEN)
+    peter_card = cards.issue_card(actor=maya, membership=peter.memberships.get())
+    cards.revoke_card(actor=maya, card=peter_card, reason=CARD_REVOKED_REASON)
+    world.add("card-token", token=Obj(CARD_TOKEN, "card:Vera"))
+    world.add("card-token", token=Obj("no-such-card-token", "card:unknown"))
     people = {
         "Vera": vera.memberships.get(),
         "Peter": peter.memberships.get(),
@@ -858,6 +888,14 @@ KWARGS_BY_NAME = {
     "page:expense-approve": "expense",
     "page:expense-query": "expense",
     "api:expense-claim-detail": "expense",
+    "page:volunteer-card": "membership",
+    "page:volunteer-card-photo-upload": "membership",
+    "page:volunteer-card-photo": "membership",
+    "page:volunteer-card-issue": "membership",
+    "page:volunteer-card-revoke": "membership",
+    "page:volunteer-card-pdf": "membership",
+    "page:card-check": "card-token",
+    "api:id-card-detail": "membership",
     "api:checklist-detail": "checklist",
     "page:annual-report": "annual-year",
     "page:annual-report-edit": "annual-year",

@@ -215,6 +215,7 @@ def make_one_of_each() -> dict:
             "panel": suite("Wymondham").panel_id,
             "person": persona("visitor").memberships.get().pk,
             "volunteer-record": persona("visitor").memberships.get().pk,
+            "id-card": persona("visitor").memberships.get().pk,
             "checklist": checklists.current_version(visit.scheme_id, "detainee").pk,
             # Training (issue 22): Norfolk's induction module and Vera's record of it.
             "training-module": TrainingModule.objects.get(scheme=visit.scheme, key="induction").pk,

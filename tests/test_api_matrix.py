@@ -92,6 +92,9 @@ EXPECTED = {
     "POST own-expense-claim-list": "400 400 400 400 400 400 400 401",
     "GET expense-claim-list": "200 200 200 200 200 200 200 401",
     "GET expense-claim-detail": "404 404 404 200 404 404 404 401",
+    # ID cards (issue 22): the manager's volunteers' card status; an empty list for the others.
+    "GET id-card-detail": "404 404 404 200 404 404 404 401",
+    "GET id-card-list": "200 200 200 200 200 200 200 401",
 }
 
 

@@ -34,6 +34,8 @@ CACHEABLE |= PUBLISHED
 # its thank-you page (the same for everyone, cacheable).
 PUBLIC |= {"apply", "apply-thanks"}
 CACHEABLE |= {"apply-thanks"}
+# An ID card's check page (issue 22): public, and never kept (a revoked card shows at once).
+PUBLIC |= {"card-check"}
 
 
 def directives(response) -> set[str]:
@@ -76,6 +78,7 @@ def objects(db, settings, tmp_path):
             "rota-swap": rota["rota-offer-take"],
             "panel": report.suite.panel_id,
             "person": visitor.memberships.get().pk,
+            "id-card": visitor.memberships.get().pk,
             "checklist": checklists.current_version(report.scheme_id, "detainee").pk,
             "recruitment-application": pages["application"],
         },

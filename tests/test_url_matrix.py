@@ -29,7 +29,7 @@ from tests.matrix import named_urls, outcomes
 from tests.test_images_and_pdf import png
 from visits.images import clean_photo
 from visits.models import Application, Email, TrainingCompletion, TrainingModule, VisitCopy
-from visits.services import annual_reports, expenses, mail, publication, tokens
+from visits.services import annual_reports, cards, expenses, mail, publication, tokens
 from visits.services import visits as service
 from visits.services.issues import act
 from visits.summaries import Period
@@ -247,6 +247,25 @@ EXPECTED = {
     "POST expense-pay": "404 404 404 400 404 404 404 302",
     "GET expense-rate": "405 405 405 405 405 405 405 405",
     "POST expense-rate": "404 404 404 400 404 404 404 302",
+    # ID cards (issue 22): the manager's section and the card of Vera (the membership), who holds
+    # a valid card, so issuing again reissues it; her own card is hers alone (nobody else here
+    # holds one); the check page answers everyone, signed in or not.
+    "GET volunteer-card": "404 404 404 200 404 404 404 302",
+    "POST volunteer-card": "405 405 405 405 405 405 405 405",
+    "GET volunteer-card-photo-upload": "405 405 405 405 405 405 405 405",
+    "POST volunteer-card-photo-upload": "404 404 404 400 404 404 404 302",
+    "GET volunteer-card-photo": "404 404 404 200 404 404 404 302",
+    "POST volunteer-card-photo": "405 405 405 405 405 405 405 405",
+    "GET volunteer-card-issue": "405 405 405 405 405 405 405 405",
+    "POST volunteer-card-issue": "404 404 404 302 404 404 404 302",
+    "GET volunteer-card-revoke": "405 405 405 405 405 405 405 405",
+    "POST volunteer-card-revoke": "404 404 404 400 404 404 404 302",
+    "GET volunteer-card-pdf": "404 404 404 200 404 404 404 302",
+    "POST volunteer-card-pdf": "405 405 405 405 405 405 405 405",
+    "GET own-card-pdf": "200 404 404 404 404 404 404 302",
+    "POST own-card-pdf": "405 405 405 405 405 405 405 405",
+    "GET card-check": "200 200 200 200 200 200 200 200",
+    "POST card-check": "405 405 405 405 405 405 405 405",
 }
 
 # Covered elsewhere, or not the app's own: the API and rota matrices, and Django's admin (its
@@ -330,7 +349,12 @@ def page_objects() -> dict:
             receipt=clean_photo(png()),
         ),
     )
+    # Vera's ID card (issue 22), with its photo.
+    vera = visitors[0].memberships.get()
+    cards.upload_photo(actor=persona("manager"), membership=vera, raw=png((300, 400)))
+    card = cards.issue_card(actor=persona("manager"), membership=vera)
     return {
+        "card-token": card.token,
         "year": last_year,
         "scheme-slug": norfolk.slug,
         "quarter": published.period,
@@ -384,6 +408,12 @@ PK_OF = {
     "expense-receipt": "expense",
     "expense-approve": "expense",
     "expense-query": "expense",
+    "volunteer-card": "membership",
+    "volunteer-card-photo-upload": "membership",
+    "volunteer-card-photo": "membership",
+    "volunteer-card-issue": "membership",
+    "volunteer-card-revoke": "membership",
+    "volunteer-card-pdf": "membership",
     "visit-copy-dealt-with": "copy",
     "visit-copy-photo": "copy-photo",
     "visit-copy-photo-thumb": "copy-photo",
@@ -412,6 +442,7 @@ def url_for(name: str, pattern: str, objects) -> str:
     path = path.replace("<int:year>", str(objects["year"]))
     path = path.replace("<slug:slug>", objects["scheme-slug"])
     path = path.replace("<quarter:period>", objects["quarter"])
+    path = path.replace("<str:token>", objects["card-token"])
     path = path.replace("<uuid:uuid>", objects["report" if name in REPORT_PAGES else "draft"])
     return "/" + path
 

@@ -1134,3 +1134,44 @@ class LeavingForm(forms.Form):
         required=True,
     )
     reason = forms.CharField(label=_("Reason for leaving"), max_length=200)
+
+
+# --- ID cards (issue 22) ------------------------------------------------------------------------
+
+
+class CardPhotoForm(forms.Form):
+    photo = forms.FileField(
+        label=_("Photo for the ID card"),
+        help_text=_(
+            "A recent head-and-shoulders photo. It is cropped to a portrait and stripped of "
+            "everything but the picture. JPEG, PNG or WebP, up to 10 MB."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+        error_messages={"required": _("Choose a photo to upload.")},
+    )
+
+
+class RevokeCardForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for revoking the card"),
+        help_text=_("For example: lost, stolen, or suspended while something is looked into."),
+        max_length=200,
+        error_messages={"required": _("Say why the card is revoked.")},
+    )
+
+
+def card_section(
+    membership, *, photo_form=None, revoke_form=None, saved: str = "", issue_error: str = ""
+) -> dict:
+    """The context of the ID card section (templates/volunteers/_card.html), the one builder for
+    the volunteer's page, the card page and its htmx part, so they cannot drift."""
+    from visits.services import cards
+
+    return {
+        "card": cards.record_of(membership),
+        "card_photo_form": photo_form or CardPhotoForm(prefix="card"),
+        "card_revoke_form": revoke_form or RevokeCardForm(prefix="revoke"),
+        "card_saved": saved,
+        "card_issue_error": issue_error,
+        "card_error_forms": [f for f in (photo_form, revoke_form) if f is not None and f.errors],
+    }

@@ -176,3 +176,23 @@ def clean_signature(data_url: str) -> bytes:
     out = io.BytesIO()
     _pixels_only(flat.convert("L")).save(out, format="PNG", optimize=True)
     return out.getvalue()
+
+
+# An ID card's photo (issue 22): a passport-style portrait, 3 wide by 4 high, big enough to
+# print sharp at the card's 24 × 32 mm (about 500 dpi) and small enough to store by the
+# thousand.
+PORTRAIT_SIZE = (480, 640)
+
+
+def clean_portrait(raw: bytes) -> bytes:
+    """A visitor's photo for their ID card: the upload cleaned as `clean_photo` cleans a photo
+    (orientation applied, colours in sRGB, every metadata block gone), then cropped about its
+    centre to a 3:4 portrait and re-encoded as a JPEG of PORTRAIT_SIZE. Raises ImageRejected."""
+    photo = clean_photo(raw)
+    image = Image.open(io.BytesIO(photo.data))
+    image = ImageOps.fit(
+        image.convert("RGB"), PORTRAIT_SIZE, Image.Resampling.LANCZOS, centering=(0.5, 0.4)
+    )
+    out = io.BytesIO()
+    _pixels_only(image).save(out, format="JPEG", quality=88, optimize=True)
+    return out.getvalue()

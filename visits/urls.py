@@ -3,6 +3,7 @@ from django.urls import path, register_converter
 from visits.views import (
     account,
     annual_report,
+    cards,
     expenses,
     home,
     issues,
@@ -21,21 +22,6 @@ from visits.views import (
 
 register_converter(public.QuarterConverter, "quarter")
 
-
-class SecretTokenConverter:
-    """A secret in a URL (a calendar feed's, an ID card's): URL-safe base64 only. Anything else
-    (a NUL byte, which PostgreSQL refuses in a query) is no such page, before any query."""
-
-    regex = r"[A-Za-z0-9_-]{16,100}"
-
-    def to_python(self, value: str) -> str:
-        return value
-
-    def to_url(self, value: str) -> str:
-        return value
-
-
-register_converter(SecretTokenConverter, "secret")
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -117,6 +103,30 @@ urlpatterns = [
     path("expenses/<int:pk>/approve/", expenses.expense_approve, name="expense-approve"),
     path("expenses/<int:pk>/query/", expenses.expense_query, name="expense-query"),
     path("expenses/<int:pk>/receipt/", expenses.expense_receipt, name="expense-receipt"),
+    # ID cards (issue 22): the manager's section of a volunteer's page, the card itself, its
+    # holder's copy, and the public check page its QR code opens.
+    path("volunteers/<int:pk>/card/", cards.volunteer_card, name="volunteer-card"),
+    path(
+        "volunteers/<int:pk>/card/photo/",
+        cards.volunteer_card_photo_upload,
+        name="volunteer-card-photo-upload",
+    ),
+    path(
+        "volunteers/<int:pk>/card/photo.jpg",
+        cards.volunteer_card_photo,
+        name="volunteer-card-photo",
+    ),
+    path(
+        "volunteers/<int:pk>/card/issue/", cards.volunteer_card_issue, name="volunteer-card-issue"
+    ),
+    path(
+        "volunteers/<int:pk>/card/revoke/",
+        cards.volunteer_card_revoke,
+        name="volunteer-card-revoke",
+    ),
+    path("volunteers/<int:pk>/card.pdf", cards.volunteer_card_pdf, name="volunteer-card-pdf"),
+    path("account/card.pdf", cards.own_card_pdf, name="own-card-pdf"),
+    path("card/<str:token>/", cards.card_check, name="card-check"),
     path("account/tokens/<int:pk>/revoke/", account.token_revoke, name="token-revoke"),
     path("people/<int:pk>/subject-access.json", account.subject_access, name="subject-access"),
     # Rota: a visitor's own, then the manager's
@@ -127,7 +137,7 @@ urlpatterns = [
     path("rota/offers/<int:pk>/take/", rota.offer_take, name="rota-offer-take"),
     path("rota/offers/<int:pk>/withdraw/", rota.offer_withdraw, name="rota-offer-withdraw"),
     path("rota/calendar/<int:pk>/renew/", rota.feed_renew, name="rota-feed-renew"),
-    path("calendar/<secret:token>.ics", rota.calendar_feed, name="calendar-feed"),
+    path("calendar/<str:token>.ics", rota.calendar_feed, name="calendar-feed"),
     path("rota/manage/", rota.period_list, name="rota-periods"),
     path("rota/manage/<int:pk>/", rota.period_detail, name="rota-period"),
     path("rota/manage/<int:pk>/generate/", rota.period_generate, name="rota-generate"),

@@ -1,5 +1,6 @@
 from .annual_reports import AnnualReport
 from .audit import AuditEntry
+from .cards import CardPhoto, IdCard
 from .checklists import (
     ChecklistSection,
     ChecklistTemplate,
@@ -52,6 +53,7 @@ __all__ = [
     "AuditEntry",
     "Availability",
     "CalendarFeed",
+    "CardPhoto",
     "ChecklistSection",
     "ChecklistTemplate",
     "ChecklistVersion",
@@ -60,6 +62,7 @@ __all__ = [
     "DetaineeRecord",
     "Email",
     "ExpenseClaim",
+    "IdCard",
     "Issue",
     "IssueCategory",
     "IssueEvent",

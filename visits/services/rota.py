@@ -34,7 +34,7 @@ from visits.models import (
 )
 from visits.models.people import VISITING_ROLES
 from visits.periods import Period
-from visits.services import audit, revisions, volunteers
+from visits.services import audit, revisions, tokens, volunteers
 from visits.workdays import monday_of
 
 ROSTERED_STATUSES = (VisitorStatus.ACTIVE, VisitorStatus.TRAINEE)
@@ -1217,6 +1217,8 @@ def calendar_feed(token: str) -> Feed:
         CalendarFeed.objects.select_related("membership__user", "membership__scheme")
         .filter(token=token, revoked_at__isnull=True)
         .first()
+        if tokens.is_secret_shaped(token)
+        else None
     )
     membership = feed.membership if feed else None
     if (

@@ -5,6 +5,8 @@ they made are listed by suite, date and outcome."""
 
 from __future__ import annotations
 
+import base64
+
 from django.utils import timezone
 
 from visits import permissions
@@ -14,8 +16,10 @@ from visits.models import (
     Application,
     AuditEntry,
     Availability,
+    CardPhoto,
     Email,
     ExpenseClaim,
+    IdCard,
     Issue,
     IssueEvent,
     Membership,
@@ -227,6 +231,21 @@ def export(*, actor, person, scheme) -> dict:
             .prefetch_related("references")
             .order_by("received_at")
         ],
+        # ID cards (issue 22): every card, and the photo printed on them as the file itself.
+        "id_cards": [
+            {
+                "number": c.number,
+                "issued_on": c.issued_on.isoformat(),
+                "expires_on": c.expires_on.isoformat(),
+                "revoked_on": c.revoked_on.isoformat() if c.revoked_on else None,
+                "revoked_reason": c.revoked_reason or None,
+            }
+            for c in IdCard.objects.filter(membership__in=memberships).order_by("issued_on", "pk")
+        ],
+        "id_card_photos": [
+            _photo_file(photo)
+            for photo in CardPhoto.objects.filter(membership__in=memberships).order_by("pk")
+        ],
         "audit_trail": [
             {"at": e.created_at.isoformat(), "action": e.action, "address": e.ip_address}
             for e in AuditEntry.objects.filter(actor=person, scheme=scheme).order_by("pk")
@@ -240,3 +259,20 @@ def export(*, actor, person, scheme) -> dict:
         detail={"for": person.pk},
     )
     return document
+
+
+def _photo_file(photo: CardPhoto) -> dict:
+    """A card photo as a file inside the JSON document: its name, type and bytes (base64)."""
+    try:
+        with photo.image.open("rb") as file:
+            data = file.read()
+    except FileNotFoundError:
+        return {"uploaded_at": photo.uploaded_at.isoformat(), "file": None}
+    return {
+        "uploaded_at": photo.uploaded_at.isoformat(),
+        "file": {
+            "name": f"id-card-photo-{photo.pk}.jpg",
+            "content_type": "image/jpeg",
+            "base64": base64.b64encode(data).decode("ascii"),
+        },
+    }

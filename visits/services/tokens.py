@@ -1,6 +1,7 @@
 """Personal API tokens: made by their user, stored only as a hash, shown once, revocable."""
 
 import hashlib
+import re
 import secrets
 
 from django.db import transaction
@@ -11,6 +12,15 @@ from visits.models import ApiToken
 from visits.services import audit
 
 PREFIX = "icv_"
+# The secrets made for addresses (a calendar feed's, an ID card's): secrets.token_urlsafe(32).
+SECRET_IN_ADDRESS = re.compile(r"[A-Za-z0-9_-]{16,100}")
+
+
+def is_secret_shaped(token: str) -> bool:
+    """Whether `token` could be a secret of an address at all. Anything else (a NUL byte, which
+    PostgreSQL refuses in a query and would make a 500) is answered as an unknown secret,
+    before any query."""
+    return bool(SECRET_IN_ADDRESS.fullmatch(token or ""))
 
 
 def hash_token(token: str) -> str:

@@ -26,7 +26,7 @@ from visits.models import (
     VisitorStatus,
 )
 from visits.models.people import VISITING_ROLES
-from visits.services import audit
+from visits.services import audit, cards
 
 # Reminders go this many days before a vetting or an appointment lapses; each once.
 REMIND_DAYS_BEFORE = (60, 14)
@@ -319,6 +319,8 @@ def record_leaving(
             status=SwapRequest.Status.OPEN,
             slot__period__scheme_id=membership.scheme_id,
         ).update(status=SwapRequest.Status.WITHDRAWN, resolved_at=timezone.now())
+        # Their ID card stops opening doors on the leaving date (issue 22).
+        cards.revoke_on_leaving(actor=actor, membership=membership, left_on=left_on)
         audit.record(
             actor=actor,
             action="volunteer.left",

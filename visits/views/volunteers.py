@@ -7,8 +7,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from visits import permissions
 from visits.errors import DomainError, NotFound
-from visits.forms import AppointmentForm, LeavingForm, VettingForm, refuse
-from visits.services import volunteers
+from visits.forms import AppointmentForm, LeavingForm, VettingForm, card_section, refuse
+from visits.services import cards, volunteers
 
 
 def _volunteer(request, pk: int):
@@ -49,6 +49,7 @@ def _detail(request, membership, bound=None, status=200, saved=False):
     """The volunteer's page, or (htmx) its record part, which holds the forms too."""
     context = {"record": volunteers.record_of(membership), **_forms_of(membership, bound)}
     context["saved"] = saved
+    context.update(card_section(membership))  # the ID card section (visits.views.cards)
     context["error_forms"] = [f for f in (bound or {}).values() if f.errors]
     template = "volunteers/detail.html"
     return render(
@@ -140,4 +141,7 @@ def own_record(request):
     records = [volunteers.record_of(m) for m in volunteers.own_records(request.user)]
     if not records:
         raise Http404("No volunteer record")
-    return render(request, "volunteers/own.html", {"records": records})
+    card_records = cards.own_cards(request.user)  # their ID cards (issue 22)
+    return render(
+        request, "volunteers/own.html", {"records": records, "card_records": card_records}
+    )

@@ -167,6 +167,8 @@ class Command(BaseCommand):
         # After the year of visits: lapses and leaving are what happened lately.
         self.lapses_and_leavers(norfolk)
         self.applications(norfolk)
+        if history:
+            self.id_cards(norfolk)
 
     def history(self, norfolk, suites) -> None:
         manager = User.objects.get(username="manager")
@@ -400,6 +402,40 @@ class Command(BaseCommand):
                     satisfactory=True if back else None,
                 )
 
+    def id_cards(self, norfolk) -> None:
+        """ID cards (issue 22), made through the services: Vera, Carol and a few more hold one
+        (with a drawn placeholder photo), Peter's was reissued (his first revoked as replaced),
+        Harold's was revoked as lost, and Liam has a photo but no card yet."""
+        from visits.models import IdCard
+        from visits.services import cards
+
+        if IdCard.objects.filter(membership__scheme=norfolk).exists():
+            return  # seeded before: a second run adds no second set of cards
+        manager = User.objects.get(username="manager")
+        for username in (
+            "visitor",
+            "partner",
+            "coordinator",
+            "harold.thrower",
+            "kavita.sharma",
+            "liam.woodhouse",
+        ):
+            membership = Membership.objects.select_related("user", "scheme").get(
+                user__username=username, scheme=norfolk
+            )
+            cards.upload_photo(
+                actor=manager, membership=membership, raw=placeholder_photo(membership.user)
+            )
+            if username == "liam.woodhouse":
+                continue
+            cards.issue_card(actor=manager, membership=membership)
+            if username == "partner":
+                cards.reissue_card(actor=manager, membership=membership)
+            if username == "harold.thrower":
+                card = membership.id_cards.get()
+                cards.revoke_card(actor=manager, card=card, reason="Reported lost")
+        self.stdout.write("Made ID cards for five Norfolk visitors, one reissued, one revoked.")
+
     def conflicts(self, norfolk, suites) -> None:
         # Conflicts: a visitor whose brother-in-law is a detention officer at King's Lynn, etc.
         for username, suite, reason in [
@@ -466,3 +502,24 @@ class Command(BaseCommand):
             },
         )
         return membership
+
+
+def placeholder_photo(user) -> bytes:
+    """A drawn head-and-shoulders in the person's own colours, with their initials: the demo's
+    stand-in for a real photo (no real face in the demo)."""
+    import io
+    import zlib
+
+    from PIL import Image, ImageDraw
+
+    hue = zlib.crc32(user.username.encode()) % 360
+    image = Image.new("HSV", (600, 800), (hue * 255 // 360, 40, 225)).convert("RGB")
+    draw = ImageDraw.Draw(image)
+    skin = [(241, 194, 167), (224, 172, 105), (198, 134, 66), (141, 85, 36)][hue % 4]
+    draw.ellipse((180, 150, 420, 450), fill=skin)
+    draw.rounded_rectangle((90, 470, 510, 900), radius=120, fill=(45, 55, 80))
+    initials = (user.first_name[:1] + user.last_name[:1]).upper() or "?"
+    draw.text((300, 700), initials, fill="white", anchor="mm", font_size=120)
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=90)
+    return out.getvalue()
