@@ -379,3 +379,27 @@ def test_a_recheck_typed_offline_of_an_issue_fixed_meanwhile_is_kept_not_refused
     never = make_reported_issue(recheck=False)
     body["rechecks"] = [{"issue": never.pk, "fixed": True}]
     assert put(visitor_api, uuid.uuid4(), body).json()["code"] == "recheck_not_expected"
+
+
+def test_the_detainee_steps_kept_blank_form_follows_its_checklist_and_example(client):
+    """A new detainee's form is rendered once for what it is made of (visits.forms
+    .rendered_once: its checklist version, which never changes once published, and the example
+    custody number): a changed example shows on the next load, and a form sent back with
+    errors is the visitor's own, never the kept one."""
+
+    visit = make_visit(visitors=[persona("visitor"), persona("partner")], status="draft")
+    client.force_login(persona("visitor"))
+    path = f"/visits/{visit.uuid}/detainees/new/"
+    from visits.rules import suite_custody_number_example
+
+    first = client.get(path).content.decode()
+    before = suite_custody_number_example(visit.scheme, visit.suite)
+    assert before in first and 'name="custody_number"' in first
+    visit.scheme.custody_number_example = "NF-99999-27"
+    visit.scheme.save(update_fields=["custody_number_example"])
+    after = suite_custody_number_example(visit.scheme, visit.suite)
+    assert after != before
+    again = client.get(path).content.decode()
+    assert after in again and before not in again
+    refused = client.post(path, {"custody_number": "not a number"}).content.decode()
+    assert 'value="not a number"' in refused

@@ -1,4 +1,7 @@
 import datetime
+import hashlib
+import threading
+from collections import OrderedDict
 
 from django import forms
 from django.contrib import messages
@@ -11,8 +14,8 @@ from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from visits.errors import DomainError, NotFound, NotPermitted
 from visits.models import (
@@ -1175,3 +1178,40 @@ def card_section(
         "card_issue_error": issue_error,
         "card_error_forms": [f for f in (photo_form, revoke_form) if f is not None and f.errors],
     }
+
+
+# --- Blank forms rendered once -------------------------------------------------------------------
+# A blank checklist form is the same for every visitor until what it is made of changes, and
+# rendering its hundreds of widgets was most of a recording page's time (bench/RESULTS.md).
+# Kept per process, under a digest of what it is made of, so a changed checklist, example custody
+# number or language is a new entry, never a stale one.
+_RENDERED: OrderedDict[str, object] = OrderedDict()
+_RENDERED_KEPT = 64
+_RENDERED_LOCK = threading.Lock()  # a server's threads share it
+
+
+def question_key(question) -> tuple:
+    """Everything a question is (its text, kind, order, ...), as part of a blank form's key."""
+    return tuple(getattr(question, field.attname) for field in question._meta.concrete_fields)
+
+
+def sections_key(sections) -> tuple:
+    return tuple(
+        (s.pk, s.version_id, s.title, s.order, *(question_key(q) for q in s.questions.all()))
+        for s in sections
+    )
+
+
+def rendered_once(made_of: list, render):
+    """`render()`'s result for what `made_of` lists (with the language), made once per process."""
+    key = hashlib.sha256(repr([get_language(), *made_of]).encode()).hexdigest()
+    with _RENDERED_LOCK:
+        if key in _RENDERED:
+            _RENDERED.move_to_end(key)
+            return _RENDERED[key]
+    value = render()
+    with _RENDERED_LOCK:
+        _RENDERED[key] = value
+        while len(_RENDERED) > _RENDERED_KEPT:
+            _RENDERED.popitem(last=False)
+    return value

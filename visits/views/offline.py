@@ -8,8 +8,6 @@ PUT /api/visits/{uuid}/report/ (visits.services.phone_reports). See docs/offline
 
 import hashlib
 import json
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -24,7 +22,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -39,6 +37,8 @@ from visits.forms import (
     StartVisitForm,
     SuiteChecklistForm,
     number_groups,
+    rendered_once,
+    sections_key,
 )
 from visits.models import ChecklistTemplate, Scheme
 from visits.models.checklists import sections_by_version
@@ -143,12 +143,8 @@ def _recording_schemes(request) -> tuple[Scheme, list[Scheme]]:
 
 
 # The record page's blank forms (everything but the arrival, the re-checks and the sign-off's
-# "I confirm") are the same for every visitor of a scheme until its checklists change: they
-# were most of the page's time (bench/RESULTS.md). Kept here per process, keyed by what they
-# are made of, so a changed checklist, example custody number or language is a new entry.
-_BLANK_PARTS: OrderedDict[str, dict[str, str]] = OrderedDict()
-_BLANK_PARTS_KEPT = 32
-_BLANK_PARTS_LOCK = threading.Lock()  # a server's threads share it
+# "I confirm") are the same for every visitor of a scheme until its checklists change
+# (visits.forms.rendered_once).
 
 
 def blank_record_parts(scheme: Scheme, versions: dict) -> dict[str, str]:
@@ -156,21 +152,16 @@ def blank_record_parts(scheme: Scheme, versions: dict) -> dict[str, str]:
     HTML: `checks` (admission to the suite checks) and `issue_to_sign_off`."""
     sections = sections_by_version([version.pk for version in versions.values()])
     made_of = [
-        get_language(),
+        "record page",
         scheme.pk,
         scheme.custody_number_example,
         *(versions[kind].pk for kind in sorted(versions)),
-        *(
-            (s.pk, s.version_id, s.title, s.order, *(_question_key(q) for q in s.questions.all()))
-            for found in sections.values()
-            for s in found
-        ),
+        *(sections_key(found) for found in sections.values()),
     ]
-    key = hashlib.sha256(repr(made_of).encode()).hexdigest()
-    with _BLANK_PARTS_LOCK:
-        if key in _BLANK_PARTS:
-            _BLANK_PARTS.move_to_end(key)
-            return _BLANK_PARTS[key]
+    return rendered_once(made_of, lambda: _render_blank_parts(scheme, versions, sections))
+
+
+def _render_blank_parts(scheme: Scheme, versions: dict, sections: dict) -> dict[str, str]:
     issue = IssueForm(prefix="issues.__n__")
     context = {
         "admission": AdmissionForm(prefix="admission"),
@@ -201,15 +192,10 @@ def blank_record_parts(scheme: Scheme, versions: dict) -> dict[str, str]:
         "sign_off": SignOffForm(prefix="sign_off", visitors=get_user_model().objects.none()),
     }
     template = "visits/offline/record.html#"
-    parts = {
+    return {
         "checks": render_to_string(template + "checks", context),
         "issue_to_sign_off": render_to_string(template + "issue-to-sign-off", context),
     }
-    with _BLANK_PARTS_LOCK:
-        _BLANK_PARTS[key] = parts
-        while len(_BLANK_PARTS) > _BLANK_PARTS_KEPT:
-            _BLANK_PARTS.popitem(last=False)
-    return parts
 
 
 @dataclass(frozen=True)
@@ -238,10 +224,6 @@ def _rechecks_shown(issues) -> list[RecheckShown]:
         )
         for issue in issues.only("pk", "suite_id", "category", "created_at", "description")
     ]
-
-
-def _question_key(question) -> tuple:
-    return tuple(getattr(question, field.attname) for field in question._meta.concrete_fields)
 
 
 @require_GET

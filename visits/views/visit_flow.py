@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
@@ -27,6 +28,8 @@ from visits.forms import (
     answers_from,
     number_groups,
     refuse,
+    rendered_once,
+    sections_key,
     warn_of_names,
 )
 from visits.images import ImageRejected, clean_photo, clean_signature
@@ -318,10 +321,21 @@ def visit_detainee(request, uuid, pk=None):
                 % {"number": form.cleaned_data["custody_number"].upper()},
             )
             return redirect("visit-detainees", uuid=visit.uuid)
+    blank = None
+    if request.method == "GET" and detainee is None:  # a new detainee's form: always the same
+        made_of = [
+            "detainee step",
+            str(form.fields["custody_number"].help_text),
+            visit.detainee_checklist_id,
+            sections_key(sections),
+        ]
+        blank = rendered_once(
+            made_of, lambda: render_to_string("visits/flow/_detainee_fields.html", {"form": form})
+        )
     return render_step(
         request,
         "visits/flow/detainee.html",
-        step_context(visit, "detainees", form=form, detainee=detainee),
+        step_context(visit, "detainees", form=form, detainee=detainee, blank_fields=blank),
     )
 
 
