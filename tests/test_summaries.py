@@ -71,6 +71,20 @@ def record(
     return service.submit_visit(actor=lead, visit=visit, notify=False)
 
 
+def tact_trained(usernames, on: datetime.date) -> None:
+    """Their TACT training recorded on `on` (a TACT detainee needs a TACT-trained pair)."""
+    from visits.models import TrainingModule
+    from visits.services import training
+
+    for username in usernames:
+        membership = persona(username).memberships.get()
+        module = TrainingModule.objects.get(scheme=membership.scheme, key="tact")
+        if not membership.training_completions.filter(module=module, completed_on=on).exists():
+            training.record_completion(
+                actor=persona("manager"), membership=membership, module=module, completed_on=on
+            )
+
+
 @pytest.fixture
 def known(db):
     """Q2 2026: one visit. Q3 2026: two visits made and one abandoned, with known figures."""
@@ -345,6 +359,9 @@ ADDITIVE = [
     )
 )
 def test_suites_add_up_to_the_scheme_and_quarters_to_the_year(db, visits):
+    tact_trained(
+        ["visitor", "partner", "abigail.reeve", "ben.catchpole"], datetime.date(2024, 12, 1)
+    )
     for suite_name, day, seen, tact in visits:
         arrived = at("2025-01-01", 10) + datetime.timedelta(days=day)
         people = (
