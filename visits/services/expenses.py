@@ -391,11 +391,31 @@ def withdraw_claim(*, actor, claim: ExpenseClaim) -> ExpenseClaim:
 # --- The manager's side ---------------------------------------------------------------------------
 
 
-def _require_manager(actor, claim: ExpenseClaim) -> None:
+def claim_to_change(*, actor, pk: int) -> ExpenseClaim:
+    """The actor's own claim: NotFound if they cannot see it, NotPermitted if they see it (the
+    manager) but it is not theirs to change."""
+    claim = claim_for(actor=actor, pk=pk)
+    _require_owner(actor, claim)
+    return claim
+
+
+def claim_to_decide(*, actor, pk: int) -> ExpenseClaim:
+    """A claim the actor may decide: NotFound if they cannot see it, NotPermitted if they see it
+    but do not decide claims (its claimant)."""
+    claim = claim_for(actor=actor, pk=pk)
+    _require_deciding_role(actor, claim)
+    return claim
+
+
+def _require_deciding_role(actor, claim: ExpenseClaim) -> None:
     if not permissions.can_manage_scheme(actor, claim.membership.scheme_id):
         raise NotPermitted(
             gettext("Only the scheme manager decides claims."), code="role_not_allowed"
         )
+
+
+def _require_manager(actor, claim: ExpenseClaim) -> None:
+    _require_deciding_role(actor, claim)
     if claim.membership.user_id == actor.pk:
         raise NotPermitted(gettext("Someone else must decide your own claim."), code="own_claim")
 

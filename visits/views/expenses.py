@@ -3,7 +3,6 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Sum
 from django.http import FileResponse, Http404, HttpResponse
@@ -122,10 +121,11 @@ def _visible_claim(request, pk):
 def _own_claim(request, pk):
     """The user's own claim: 404 if they cannot see it, 403 if they see it (the manager) but
     it is not theirs to change."""
-    claim = _visible_claim(request, pk)
-    if claim.membership.user_id != request.user.pk:
-        raise PermissionDenied("Only the volunteer who made a claim can change it.")
-    return claim
+    try:
+        return expenses.claim_to_change(actor=request.user, pk=pk)
+    except DomainError as error:
+        refuse(request, error)  # NotFound: 404; NotPermitted: 403
+        raise
 
 
 @require_http_methods(["GET", "POST"])
@@ -258,10 +258,11 @@ def expense_list(request):
 
 def _managed_claim(request, pk):
     """A claim the manager decides: 404 if invisible, 403 for its claimant (who sees it)."""
-    claim = _visible_claim(request, pk)
-    if not permissions.can_manage_scheme(request.user, claim.membership.scheme_id):
-        raise PermissionDenied("Only the scheme manager decides claims.")
-    return claim
+    try:
+        return expenses.claim_to_decide(actor=request.user, pk=pk)
+    except DomainError as error:
+        refuse(request, error)  # NotFound: 404; NotPermitted: 403
+        raise
 
 
 def _after_decision(request, message):
