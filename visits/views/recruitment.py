@@ -4,7 +4,6 @@ manager's applications, and the new visitor's one-time page to set a password.""
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
@@ -14,7 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from visits import application_guard as guard
-from visits.errors import DomainError, NotFound, NotPermitted
+from visits.errors import DomainError, NotFound
 from visits.forms import refuse
 from visits.recruitment_forms import (
     ApplicationActionForm,
@@ -211,10 +210,8 @@ def _answer(request, application, bound, form, change, done):
     if form.is_valid():
         try:
             change(form.cleaned_data)
-        except NotPermitted as refused:
-            raise PermissionDenied(refused.message) from None
         except DomainError as error:
-            refuse(request, error, form)
+            refuse(request, error, form)  # NotPermitted: 403
         else:
             if request.htmx:
                 return _detail(request, _application(request, application.pk), done=done)
