@@ -205,6 +205,22 @@ class Conflict(models.Model):
         return f"{self.membership.user} ↔ {self.suite}"
 
 
+class Profile(models.Model):
+    """What a person chose for themselves, whatever their memberships: the language of their
+    pages, e-mails and PDFs. No row, or a blank language, means the browser's preference (and
+    English for what is sent)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+    )
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, blank=True
+    )
+
+    def __str__(self):
+        return f"{self.user} ({self.language or 'browser'})"
+
+
 class ApiToken(models.Model):
     """A personal API token. Only a hash is stored; the token is shown once, when made."""
 
