@@ -269,7 +269,8 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # --- Internationalisation -----------------------------------------------------------------------
 # English and Welsh (the Welsh Language Standards: a volunteer may do everything in Welsh).
-# Each language's name in itself, as a chooser shows it. The catalogue: locale/cy/ (docs/translations.md).
+# Each language's name in itself, as a chooser shows it.
+# The catalogue: locale/cy/ (docs/translations.md).
 LANGUAGE_CODE = "en-gb"
 LANGUAGES = [("en-gb", "English"), ("cy", "Cymraeg")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
