@@ -113,9 +113,9 @@ def manifest(request):
         },
     ]
     data = {
-        "name": "Custody visiting",
-        "short_name": "Custody visits",
-        "description": "Record independent custody visits, with or without signal.",
+        "name": gettext("Custody visiting"),
+        "short_name": gettext("Custody visits"),
+        "description": gettext("Record independent custody visits, with or without signal."),
         "id": "/",
         "start_url": reverse("home"),
         "scope": "/",
@@ -136,7 +136,7 @@ def _recording_schemes(request) -> tuple[Scheme, list[Scheme]]:
     by_id = {m.scheme_id: m.scheme for m in permissions.memberships_of(request.user)}
     schemes = sorted((by_id[pk] for pk in ids), key=lambda scheme: scheme.name)
     if not schemes:
-        raise PermissionDenied("Only custody visitors record visits.")
+        raise PermissionDenied(gettext("Only custody visitors record visits."))
     wanted = [s for s in schemes if s.slug == request.GET.get("scheme")]
     scheme = (wanted or schemes)[0]
     return scheme, [s for s in schemes if s != scheme]
@@ -238,7 +238,7 @@ def record_on_phone(request):
     guess = rota_service.recording_start(request.user, suites=suites, partners=partners)
     versions = checklists.current_versions(scheme)
     if set(versions) != set(ChecklistTemplate.Kind.values):
-        raise PermissionDenied("Your scheme has no published checklists yet.")
+        raise PermissionDenied(gettext("Your scheme has no published checklists yet."))
     context = {
         "scheme": scheme,
         "versions": versions,
