@@ -2,7 +2,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Prefetch, Q
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from visits.errors import ConflictError
@@ -125,7 +125,7 @@ class ChecklistVersion(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         PUBLISHED = "published", _("Published")
-        RETIRED = "retired", _("Retired")
+        RETIRED = "retired", pgettext_lazy("a checklist version", "Retired")
 
     template = models.ForeignKey(
         ChecklistTemplate, on_delete=models.PROTECT, related_name="versions"
@@ -307,7 +307,7 @@ class Question(_UnderVersion):
         choices=[("yes", _("Yes")), ("na", _("Not applicable"))],
         default="yes",
         blank=True,
-        help_text=_("Marked by \u201call as expected\u201d when unanswered; blank: always asked."),
+        help_text=_("Marked by “all as expected” when unanswered; blank: always asked."),
     )
     order = models.PositiveSmallIntegerField(default=0)
 
