@@ -487,11 +487,15 @@ def _names_checked_field() -> forms.BooleanField:
 
 
 class IssueForm(forms.Form):
-    category = forms.ChoiceField(choices=IssueCategory.choices)
+    category = forms.ChoiceField(choices=IssueCategory.choices, label=_("Category"))
     severity = forms.ChoiceField(
-        choices=Issue.Severity.choices, initial="routine", widget=forms.RadioSelect
+        choices=Issue.Severity.choices,
+        initial="routine",
+        widget=forms.RadioSelect,
+        label=_("Severity"),
     )
     description = forms.CharField(
+        label=_("Description"),
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=4000,
         help_text=_("What you found. No names: custody numbers only."),
@@ -571,7 +575,7 @@ class PhotoForm(forms.Form):
         help_text=_("Conditions only: never photograph a person. JPEG, PNG or WebP, up to 10 MB."),
         widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
     )
-    caption = forms.CharField(required=False, max_length=200)
+    caption = forms.CharField(required=False, max_length=200, label=_("Caption"))
 
 
 def _reason_field() -> forms.CharField:
@@ -782,16 +786,25 @@ class AmendAnswersForm(_AmendmentFormMixin, forms.Form):
 
 class IssueFilterForm(forms.Form):
     suite = forms.ModelChoiceField(
-        queryset=CustodySuite.objects.none(), required=False, empty_label=_("All suites")
+        queryset=CustodySuite.objects.none(),
+        required=False,
+        empty_label=_("All suites"),
+        label=_("Suite"),
     )
     category = forms.ChoiceField(
-        choices=[("", _("All categories")), *IssueCategory.choices], required=False
+        choices=[("", _("All categories")), *IssueCategory.choices],
+        required=False,
+        label=_("Category"),
     )
     severity = forms.ChoiceField(
-        choices=[("", _("Any severity")), *Issue.Severity.choices], required=False
+        choices=[("", _("Any severity")), *Issue.Severity.choices],
+        required=False,
+        label=_("Severity"),
     )
     status = forms.ChoiceField(
-        choices=[("", _("Any status")), ("open", "Open"), *Issue.Status.choices], required=False
+        choices=[("", _("Any status")), ("open", _("Open")), *Issue.Status.choices],
+        required=False,
+        label=_("Status"),
     )
     overdue = forms.BooleanField(required=False, label=_("Overdue only"))
 
@@ -817,9 +830,11 @@ class IssueActionForm(RevisionForm):
         required=False, max_length=4000, label=_("Text"), widget=forms.Textarea(attrs={"rows": 3})
     )
     severity = forms.ChoiceField(
-        choices=[("", _("Keep as it is")), *Issue.Severity.choices], required=False
+        choices=[("", _("Keep as it is")), *Issue.Severity.choices],
+        required=False,
+        label=_("Severity"),
     )
-    shared_with_force = forms.BooleanField(required=False)
+    shared_with_force = forms.BooleanField(required=False, label=_("Shared with force"))
     attachment = forms.FileField(
         required=False,
         label=_("A file to go with it (optional)"),

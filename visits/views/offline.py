@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 from functools import lru_cache
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
@@ -22,7 +23,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -93,6 +94,14 @@ def service_worker(request):
             "pages": json.dumps([reverse(name) for name in SHELL_PAGES]),
             "data": json.dumps(SHELL_DATA),
             "fallback": json.dumps(reverse("outbox")),
+            # The page shown offline for a page not kept, in the language the worker came in.
+            "language": get_language() or settings.LANGUAGE_CODE,
+            "offline_title": gettext("Offline"),
+            "offline_heading": gettext("You are offline"),
+            "offline_text": gettext(
+                "This page is not kept on this phone. "
+                "Sign in once with signal to keep the visit pages."
+            ),
         },
     )
     response = HttpResponse(body, content_type="text/javascript")
