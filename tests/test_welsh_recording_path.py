@@ -78,7 +78,7 @@ def test_every_recording_page_is_in_welsh(client, db, welsh):
         left = sorted(sentence for sentence in english if sentence in text)
         assert not left, f"{url} still says {left}"
     page = _visible_text(client.get(reverse("visit-sign-off", args=[draft.uuid])).content.decode())
-    assert "Gofynnwch i rigyll y ddalfa" in page and "Cam 7 o 8" in page
+    assert "Gofynnwch i ringyll y ddalfa" in page and "Cam 7 o 8" in page
 
 
 def test_a_refused_step_explains_itself_in_welsh(client, db, welsh):
