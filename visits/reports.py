@@ -276,7 +276,7 @@ def _answered(sections, answers: dict[int, Answer]) -> list[AnsweredSection]:
             rows.append(
                 AnsweredQuestion(
                     text=question.text,
-                    answer=ANSWER_LABELS.get(value, value) or not_answered,
+                    answer=str(ANSWER_LABELS.get(value, value) or not_answered),
                     note=answer.note if answer else "",
                     concern=value == Answer.YesNo.NO and question.no_suggests_issue,
                 )
@@ -319,7 +319,7 @@ def visible_report(viewer, visit: Visit) -> VisitReport:
             # first, on the page and the PDF alike.
             flags=[
                 *([d.get_consent_display()] if d.consent != d.Consent.AGREED else []),
-                *(label for name, label in DETAINEE_FLAGS if getattr(d, name)),
+                *(str(label) for name, label in DETAINEE_FLAGS if getattr(d, name)),
             ],
             sections=_answered(detainee_sections, by_detainee[d.pk]),
             details={name: getattr(d, name) for name in DETAINEE_DETAILS},
@@ -342,7 +342,7 @@ def visible_report(viewer, visit: Visit) -> VisitReport:
     return VisitReport(
         visit=facts,
         visitors=facts.visitors,
-        numbers=[(label, getattr(visit, name)) for name, label in NUMBER_LABELS],
+        numbers=[(str(label), getattr(visit, name)) for name, label in NUMBER_LABELS],
         not_visited=[
             (label.capitalize(), getattr(visit, name))
             for name, label in NOT_VISITED_LABELS.items()
@@ -455,13 +455,13 @@ def _shown_field(name: str, value) -> str:
         except (TypeError, ValueError, OverflowError):
             return str(value)
     if name == "outcome":
-        return OUTCOME_LABELS.get(value, _blank_or(value))
+        return str(OUTCOME_LABELS.get(value, _blank_or(value)))
     return _blank_or(value)
 
 
 def _shown_answer(part: str, value) -> str:
     if part == "value":
-        return ANSWER_LABELS.get(value, value) or gettext("Not answered")
+        return str(ANSWER_LABELS.get(value, value) or gettext("Not answered"))
     return _blank_or(value)
 
 
