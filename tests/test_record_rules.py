@@ -349,7 +349,7 @@ def test_more_declined_on_the_report_than_in_the_numbers_stops_submission(draft,
     )
     problems = service.submission_problems(draft)
     assert problems["numbers"] == (
-        "1 detainees on the report are recorded as declined, but the numbers say 0 declined."
+        "1 detainee on the report is recorded as declined, but the numbers say 0 declined."
     )
 
 

@@ -14,7 +14,7 @@ from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language, ngettext
+from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from visits.errors import DomainError, NotFound, NotPermitted
@@ -72,7 +72,7 @@ class SuiteForm(forms.ModelForm):
             "custody_number_prefix",
         ]
         widgets = {"address": forms.Textarea(attrs={"rows": 3})}
-        help_texts = {"active": "Inactive suites are left off the rota."}
+        help_texts = {"active": _("Inactive suites are left off the rota.")}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -179,16 +179,16 @@ class StartVisitForm(forms.Form):
     suite = forms.ModelChoiceField(
         queryset=CustodySuite.objects.none(),
         empty_label=None,
-        label="Custody suite",
+        label=_("Custody suite"),
     )
     co_visitors = forms.ModelMultipleChoiceField(
         queryset=None,
         widget=PartnerCheckboxes,
-        label="Who are you visiting with?",
-        help_text="Visits are made in pairs: choose at least one other visitor.",
-        error_messages={"required": "Choose the visitor you are with."},
+        label=_("Who are you visiting with?"),
+        help_text=_("Visits are made in pairs: choose at least one other visitor."),
+        error_messages={"required": _("Choose the visitor you are with.")},
     )
-    arrived_at = VisitDateTimeField(label="Time you arrived", validators=[within_dates])
+    arrived_at = VisitDateTimeField(label=_("Time you arrived"), validators=[within_dates])
 
     def __init__(self, *args, suites, co_visitors, **kwargs):
         super().__init__(*args, **kwargs)
@@ -207,20 +207,22 @@ class StartVisitForm(forms.Form):
 
 
 class AdmissionForm(forms.Form):
-    admitted_at = VisitDateTimeField(label="Time you were let in", validators=[within_dates])
+    admitted_at = VisitDateTimeField(label=_("Time you were let in"), validators=[within_dates])
     delay_minutes = forms.IntegerField(
         min_value=0,
         max_value=1440,
         initial=0,
-        label="Minutes you were kept waiting",
-        help_text="Admission can be delayed, never refused, and only on safety grounds "
-        "authorised by an Inspector or above. Enter 0 if you were let in straight away.",
+        label=_("Minutes you were kept waiting"),
+        help_text=_(
+            "Admission can be delayed, never refused, and only on safety grounds "
+            "authorised by an Inspector or above. Enter 0 if you were let in straight away."
+        ),
     )
     delay_reason = forms.CharField(
-        required=False, max_length=300, label="Reason given for the delay"
+        required=False, max_length=300, label=_("Reason given for the delay")
     )
     delay_authorised_by = forms.CharField(
-        required=False, max_length=120, label="Rank and name of the officer who authorised it"
+        required=False, max_length=120, label=_("Rank and name of the officer who authorised it")
     )
 
 
@@ -239,7 +241,7 @@ class NumbersForm(forms.Form):
                 min_value=0, max_value=999, initial=0, required=False, label=label
             )
         self.fields["nv_access_denied_reason"] = forms.CharField(
-            required=False, max_length=300, label="Reason the Inspector gave for denying access"
+            required=False, max_length=300, label=_("Reason the Inspector gave for denying access")
         )
 
     def group(self, names):
@@ -263,7 +265,7 @@ def answer_fields(form: forms.Form, sections, answers: dict | None = None) -> No
                 field = forms.IntegerField(required=False, min_value=0, label=question.text)
             elif question.answer_type == Question.AnswerType.CHOICE:
                 field = forms.ChoiceField(
-                    choices=[("", "Not answered")] + [(c, c) for c in question.choices],
+                    choices=[("", _("Not answered"))] + [(c, c) for c in question.choices],
                     required=False,
                     label=question.text,
                 )
@@ -275,7 +277,7 @@ def answer_fields(form: forms.Form, sections, answers: dict | None = None) -> No
                 required=False,
                 max_length=2000,
                 initial=note,
-                label="Note",
+                label=_("Note"),
                 widget=forms.Textarea(attrs={"rows": 2}),
             )
 
@@ -355,7 +357,7 @@ class LinkableRadioSelect(forms.RadioSelect):
 class DetaineeForm(ExpectedAnswers, forms.Form):
     custody_number = forms.CharField(
         max_length=40,
-        label="Custody record number",
+        label=_("Custody record number"),
         widget=forms.TextInput(
             attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
         ),
@@ -371,18 +373,20 @@ class DetaineeForm(ExpectedAnswers, forms.Form):
         help_text=_("If they declined, leave the checklist: nothing of it is kept."),
     )
     consent_to_record_check = forms.BooleanField(
-        required=False, label="Consents to us checking their custody record"
+        required=False, label=_("Consents to us checking their custody record")
     )
-    under_18 = forms.BooleanField(required=False, label="Under 18")
-    vulnerable = forms.BooleanField(required=False, label="Vulnerable adult")
-    appropriate_adult_needed = forms.BooleanField(required=False, label="Appropriate adult needed")
+    under_18 = forms.BooleanField(required=False, label=_("Under 18"))
+    vulnerable = forms.BooleanField(required=False, label=_("Vulnerable adult"))
+    appropriate_adult_needed = forms.BooleanField(
+        required=False, label=_("Appropriate adult needed")
+    )
     appropriate_adult_present = forms.BooleanField(
-        required=False, label="Appropriate adult present"
+        required=False, label=_("Appropriate adult present")
     )
-    interpreter_needed = forms.BooleanField(required=False, label="Interpreter needed")
-    interpreter_used = forms.BooleanField(required=False, label="Interpreter used")
-    mental_health_concern = forms.BooleanField(required=False, label="Mental health concern")
-    tact = forms.BooleanField(required=False, label="Held under the Terrorism Act (TACT)")
+    interpreter_needed = forms.BooleanField(required=False, label=_("Interpreter needed"))
+    interpreter_used = forms.BooleanField(required=False, label=_("Interpreter used"))
+    mental_health_concern = forms.BooleanField(required=False, label=_("Mental health concern"))
+    tact = forms.BooleanField(required=False, label=_("Held under the Terrorism Act (TACT)"))
 
     # Children and vulnerable adults are seen first, and asked about first (ICV-DOMAIN.md).
     VULNERABILITY_FIELDS = (
@@ -483,22 +487,26 @@ def _names_checked_field() -> forms.BooleanField:
 
 
 class IssueForm(forms.Form):
-    category = forms.ChoiceField(choices=IssueCategory.choices)
+    category = forms.ChoiceField(choices=IssueCategory.choices, label=_("Category"))
     severity = forms.ChoiceField(
-        choices=Issue.Severity.choices, initial="routine", widget=forms.RadioSelect
+        choices=Issue.Severity.choices,
+        initial="routine",
+        widget=forms.RadioSelect,
+        label=_("Severity"),
     )
     description = forms.CharField(
+        label=_("Description"),
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=4000,
-        help_text="What you found. No names: custody numbers only.",
+        help_text=_("What you found. No names: custody numbers only."),
     )
     custody_number = forms.CharField(
-        required=False, max_length=40, label="Custody record number, if it concerns one detainee"
+        required=False, max_length=40, label=_("Custody record number, if it concerns one detainee")
     )
     resolved_on_visit = forms.BooleanField(
-        required=False, label="Resolved with the sergeant during the visit"
+        required=False, label=_("Resolved with the sergeant during the visit")
     )
-    recheck_next_visit = forms.BooleanField(required=False, label="Re-check on the next visit")
+    recheck_next_visit = forms.BooleanField(required=False, label=_("Re-check on the next visit"))
     question_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
     names_checked = _names_checked_field()
 
@@ -510,7 +518,7 @@ class GoodPracticeForm(forms.Form):
     good_practice = forms.CharField(
         required=False,
         max_length=4000,
-        label="Good practice seen",
+        label=_("Good practice seen"),
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     names_checked = _names_checked_field()
@@ -527,25 +535,25 @@ def warn_of_names(form, error: DomainError) -> None:
 
 
 class SignOffForm(forms.Form):
-    departed_at = VisitDateTimeField(label="Time you left", validators=[within_dates])
+    departed_at = VisitDateTimeField(label=_("Time you left"), validators=[within_dates])
     outcome = forms.ChoiceField(
-        choices=Visit.Outcome.choices, widget=forms.RadioSelect, label="Outcome of the visit"
+        choices=Visit.Outcome.choices, widget=forms.RadioSelect, label=_("Outcome of the visit")
     )
     abandoned_reason = forms.CharField(
-        required=False, max_length=300, label="If abandoned, why (suite closed, staffing...)"
+        required=False, max_length=300, label=_("If abandoned, why (suite closed, staffing...)")
     )
     sergeant_name = forms.CharField(
-        required=False, max_length=120, label="Custody sergeant's rank and name"
+        required=False, max_length=120, label=_("Custody sergeant's rank and name")
     )
     sergeant_comments = forms.CharField(
         required=False,
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        label="Sergeant's comments",
+        label=_("Sergeant's comments"),
     )
     signature = forms.CharField(required=False, widget=forms.HiddenInput)
     sergeant_confirmed = forms.BooleanField(
-        required=False, label="The sergeant has read this report and signs it"
+        required=False, label=_("The sergeant has read this report and signs it")
     )
 
     def __init__(self, *args, visitors, **kwargs):
@@ -554,20 +562,20 @@ class SignOffForm(forms.Form):
             queryset=visitors,
             required=False,
             widget=forms.CheckboxSelectMultiple,
-            label="Each visitor confirms the report is accurate",
+            label=_("Each visitor confirms the report is accurate"),
         )
         self.fields["confirmed_by"].label_from_instance = lambda u: (
-            f"I, {u.get_full_name() or u.username}, confirm this report"
+            gettext("I, %(name)s, confirm this report") % {"name": u.get_full_name() or u.username}
         )
 
 
 class PhotoForm(forms.Form):
     photo = forms.FileField(
-        label="Photo of suite conditions",
-        help_text="Conditions only: never photograph a person. JPEG, PNG or WebP, up to 10 MB.",
+        label=_("Photo of suite conditions"),
+        help_text=_("Conditions only: never photograph a person. JPEG, PNG or WebP, up to 10 MB."),
         widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
     )
-    caption = forms.CharField(required=False, max_length=200)
+    caption = forms.CharField(required=False, max_length=200, label=_("Caption"))
 
 
 def _reason_field() -> forms.CharField:
@@ -778,18 +786,27 @@ class AmendAnswersForm(_AmendmentFormMixin, forms.Form):
 
 class IssueFilterForm(forms.Form):
     suite = forms.ModelChoiceField(
-        queryset=CustodySuite.objects.none(), required=False, empty_label="All suites"
+        queryset=CustodySuite.objects.none(),
+        required=False,
+        empty_label=_("All suites"),
+        label=_("Suite"),
     )
     category = forms.ChoiceField(
-        choices=[("", "All categories"), *IssueCategory.choices], required=False
+        choices=[("", _("All categories")), *IssueCategory.choices],
+        required=False,
+        label=_("Category"),
     )
     severity = forms.ChoiceField(
-        choices=[("", "Any severity"), *Issue.Severity.choices], required=False
+        choices=[("", _("Any severity")), *Issue.Severity.choices],
+        required=False,
+        label=_("Severity"),
     )
     status = forms.ChoiceField(
-        choices=[("", "Any status"), ("open", "Open"), *Issue.Status.choices], required=False
+        choices=[("", _("Any status")), ("open", _("Open")), *Issue.Status.choices],
+        required=False,
+        label=_("Status"),
     )
-    overdue = forms.BooleanField(required=False, label="Overdue only")
+    overdue = forms.BooleanField(required=False, label=_("Overdue only"))
 
     def __init__(self, *args, suites, **kwargs):
         super().__init__(*args, **kwargs)
@@ -810,16 +827,18 @@ class RevisionForm(forms.Form):
 class IssueActionForm(RevisionForm):
     action = forms.CharField(widget=forms.HiddenInput)
     text = forms.CharField(
-        required=False, max_length=4000, label="Text", widget=forms.Textarea(attrs={"rows": 3})
+        required=False, max_length=4000, label=_("Text"), widget=forms.Textarea(attrs={"rows": 3})
     )
     severity = forms.ChoiceField(
-        choices=[("", "Keep as it is"), *Issue.Severity.choices], required=False
+        choices=[("", _("Keep as it is")), *Issue.Severity.choices],
+        required=False,
+        label=_("Severity"),
     )
-    shared_with_force = forms.BooleanField(required=False)
+    shared_with_force = forms.BooleanField(required=False, label=_("Shared with force"))
     attachment = forms.FileField(
         required=False,
-        label="A file to go with it (optional)",
-        help_text="PDF, JPEG or PNG, up to 10 MB.",
+        label=_("A file to go with it (optional)"),
+        help_text=_("PDF, JPEG or PNG, up to 10 MB."),
     )
 
     def clean_attachment(self):
@@ -832,14 +851,16 @@ class IssueActionForm(RevisionForm):
         if not upload:
             return None
         if upload.size > MAX_RESPONSE_FILE:
-            raise forms.ValidationError("The file is over 10 MB.")
+            raise forms.ValidationError(_("The file is over 10 MB."))
         data = upload.read()
         if data.startswith(b"%PDF-"):
             return ContentFile(data, name="response.pdf")
         try:
             return ContentFile(clean_photo(data).data, name="response.jpg")
         except ImageRejected as rejected:
-            raise forms.ValidationError(f"Attach a PDF or a photo. {rejected}") from None
+            raise forms.ValidationError(
+                gettext("Attach a PDF or a photo. %(problem)s") % {"problem": rejected}
+            ) from None
 
 
 class RecheckForm(forms.Form):
@@ -905,8 +926,8 @@ class RecheckForm(forms.Form):
 
 # --- Rota ---------------------------------------------------------------------------------------
 
-WEEKDAYS = [(0, "Monday"), (1, "Tuesday"), (2, "Wednesday"), (3, "Thursday"), (4, "Friday")]
-WEEKDAYS += [(5, "Saturday"), (6, "Sunday")]
+WEEKDAYS = [(0, _("Monday")), (1, _("Tuesday")), (2, _("Wednesday")), (3, _("Thursday"))]
+WEEKDAYS += [(4, _("Friday")), (5, _("Saturday")), (6, _("Sunday"))]
 
 
 class AvailabilityForm(RevisionForm):
@@ -914,27 +935,27 @@ class AvailabilityForm(RevisionForm):
         choices=[],
         coerce=datetime.date.fromisoformat,
         required=False,
-        label="Weeks you cannot do",
-        help_text="Tick every week you are away or busy.",
+        label=_("Weeks you cannot do"),
+        help_text=_("Tick every week you are away or busy."),
         widget=forms.CheckboxSelectMultiple,
     )
     preferred_days = forms.TypedMultipleChoiceField(
         choices=WEEKDAYS,
         coerce=int,
         required=False,
-        label="Days that suit you best",
+        label=_("Days that suit you best"),
         widget=forms.CheckboxSelectMultiple,
     )
     preferred_bands = forms.MultipleChoiceField(
         choices=TimeBand.choices,
         required=False,
-        label="Times that suit you best",
+        label=_("Times that suit you best"),
         widget=forms.CheckboxSelectMultiple,
     )
     nights_ok = forms.BooleanField(
         required=False,
-        label="I can do a night visit (22:00 to 06:00)",
-        help_text="Schemes ask each willing visitor for one night visit a year.",
+        label=_("I can do a night visit (22:00 to 06:00)"),
+        help_text=_("Schemes ask each willing visitor for one night visit a year."),
     )
     nights_a_year = forms.TypedChoiceField(
         choices=[(n, str(n)) for n in range(1, 5)],
@@ -949,7 +970,7 @@ class AvailabilityForm(RevisionForm):
         min_value=0,
         max_value=8,
         initial=2,
-        label="Most visits a month",
+        label=_("Most visits a month"),
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
     max_visits_per_period = forms.IntegerField(
@@ -964,34 +985,35 @@ class AvailabilityForm(RevisionForm):
     def __init__(self, *args, weeks, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unavailable_weeks"].choices = [
-            (w.isoformat(), f"Week of {w:%d %B}") for w in weeks
+            (w.isoformat(), gettext("Week of %(date)s") % {"date": date_format(w, "j F")})
+            for w in weeks
         ]
 
 
 class OpenPeriodForm(forms.Form):
     starts_on = forms.DateField(
         validators=[within_dates],
-        label="A day in the quarter to plan",
+        label=_("A day in the quarter to plan"),
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="The rota covers every week whose Monday falls in that quarter.",
+        help_text=_("The rota covers every week whose Monday falls in that quarter."),
     )
     availability_closes_on = forms.DateField(
         validators=[within_dates],
-        label="Availability closes on",
+        label=_("Availability closes on"),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
 
 
 class SlotForm(RevisionForm):
-    first = forms.TypedChoiceField(coerce=int, required=False, label="First visitor")
-    second = forms.TypedChoiceField(coerce=int, required=False, label="Second visitor")
+    first = forms.TypedChoiceField(coerce=int, required=False, label=_("First visitor"))
+    second = forms.TypedChoiceField(coerce=int, required=False, label=_("Second visitor"))
     accept_warnings = forms.BooleanField(
-        required=False, label="I know this breaks the rules above; keep it anyway"
+        required=False, label=_("I know this breaks the rules above; keep it anyway")
     )
 
     def __init__(self, *args, people, **kwargs):
         super().__init__(*args, **kwargs)
-        choices = [("", "Nobody"), *((m.user_id, m.user.get_full_name()) for m in people)]
+        choices = [("", _("Nobody")), *((m.user_id, m.user.get_full_name()) for m in people)]
         self.fields["first"].choices = choices
         self.fields["second"].choices = choices
 
@@ -1000,15 +1022,20 @@ class SlotForm(RevisionForm):
 
 
 class MovePairForm(RevisionForm):
-    target = forms.TypedChoiceField(coerce=int, label="Swap this pair with the pair in")
+    target = forms.TypedChoiceField(coerce=int, label=_("Swap this pair with the pair in"))
     accept_warnings = forms.BooleanField(
-        required=False, label="I know this breaks the rules above; keep it anyway"
+        required=False, label=_("I know this breaks the rules above; keep it anyway")
     )
 
     def __init__(self, *args, slots, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["target"].choices = [
-            (s.pk, f"{s.suite.name}, week of {s.week_starts_on:%d %b}") for s in slots
+            (
+                s.pk,
+                gettext("%(suite)s, week of %(date)s")
+                % {"suite": s.suite.name, "date": date_format(s.week_starts_on, "d M")},
+            )
+            for s in slots
         ]
 
 
@@ -1016,15 +1043,15 @@ class PlannedTimeForm(RevisionForm):
     planned_for = forms.DateTimeField(
         required=False,
         validators=[within_dates],
-        label="Day and time you have agreed",
-        help_text="Only you, your partner and the scheme manager see this.",
+        label=_("Day and time you have agreed"),
+        help_text=_("Only you, your partner and the scheme manager see this."),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
 
 
 class OfferForm(forms.Form):
     note = forms.CharField(
-        required=False, max_length=200, label="A note for whoever takes it (optional)"
+        required=False, max_length=200, label=_("A note for whoever takes it (optional)")
     )
 
 
@@ -1058,12 +1085,12 @@ def apply_error(form, error: DomainError) -> None:
 
 # The numbers step shows its fields in these groups, on the step page and the phone page.
 NUMBER_GROUPS = [
-    ("At the time of the visit", ["in_custody"]),
-    ("By age", ["adults", "under_18"]),
-    ("By sex", ["male", "female"]),
-    ("Held under", ["held_pace", "held_immigration", "held_tact", "held_other"]),
-    ("Seen", ["offered", "visited", "observed_only", "declined"]),
-    ("Not visited, by reason", [*NOT_VISITED_LABELS, "nv_access_denied_reason"]),
+    (_("At the time of the visit"), ["in_custody"]),
+    (_("By age"), ["adults", "under_18"]),
+    (_("By sex"), ["male", "female"]),
+    (_("Held under"), ["held_pace", "held_immigration", "held_tact", "held_other"]),
+    (_("Seen"), ["offered", "visited", "observed_only", "declined"]),
+    (_("Not visited, by reason"), [*NOT_VISITED_LABELS, "nv_access_denied_reason"]),
 ]
 
 

@@ -22,6 +22,7 @@ import io
 import warnings
 from dataclasses import dataclass
 
+from django.utils.translation import gettext
 from PIL import Image, ImageCms, ImageOps
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -61,25 +62,29 @@ def _open(raw: bytes) -> Image.Image:
             probe = Image.open(io.BytesIO(raw))
             probe.verify()
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            raise ImageRejected("This image is far too large to process.") from None
+            raise ImageRejected(gettext("This image is far too large to process.")) from None
         except Exception:
             raise ImageRejected(
-                "This file is not a photo we can read. Upload a JPEG, PNG or WebP image."
+                gettext("This file is not a photo we can read. Upload a JPEG, PNG or WebP image.")
             ) from None
     if probe.format not in ACCEPTED_FORMATS:
-        raise ImageRejected("Upload a JPEG, PNG or WebP image.")
+        raise ImageRejected(gettext("Upload a JPEG, PNG or WebP image."))
     if probe.width * probe.height > MAX_PIXELS:
-        raise ImageRejected("This image has too many pixels. Upload an ordinary photo.")
+        raise ImageRejected(gettext("This image has too many pixels. Upload an ordinary photo."))
     if _trailing_data(raw, probe.format):
         raise ImageRejected(
-            "This file has something hidden after the image. Take the photo again, "
-            "or save it as a new file, and upload that."
+            gettext(
+                "This file has something hidden after the image. Take the photo again, "
+                "or save it as a new file, and upload that."
+            )
         )
     image = Image.open(io.BytesIO(raw))  # verify() leaves the image unusable; open again
     try:
         image.load()
     except Exception:
-        raise ImageRejected("This image is damaged or incomplete. Upload it again.") from None
+        raise ImageRejected(
+            gettext("This image is damaged or incomplete. Upload it again.")
+        ) from None
     return image
 
 
@@ -135,9 +140,9 @@ def _encode(image: Image.Image, side: int, quality: int) -> bytes:
 def clean_photo(raw: bytes) -> CleanImage:
     """Re-encode an uploaded photo: orientation applied, metadata gone, at most 1600 px."""
     if len(raw) > MAX_UPLOAD_BYTES:
-        raise ImageRejected("This file is over 10 MB. Upload a smaller photo.")
+        raise ImageRejected(gettext("This file is over 10 MB. Upload a smaller photo."))
     if not raw:
-        raise ImageRejected("The file is empty.")
+        raise ImageRejected(gettext("The file is empty."))
     image = _open(raw)
     image = ImageOps.exif_transpose(image)
     image = _in_srgb(image)
@@ -155,24 +160,26 @@ def clean_signature(data_url: str) -> bytes:
     """A signature drawn on the screen (a PNG data URL) re-encoded as a small PNG."""
     prefix = "data:image/png;base64,"
     if not data_url.startswith(prefix):
-        raise ImageRejected("The signature could not be read. Ask the sergeant to sign again.")
+        raise ImageRejected(
+            gettext("The signature could not be read. Ask the sergeant to sign again.")
+        )
     try:
         raw = base64.b64decode(data_url[len(prefix) :], validate=True)
     except (binascii.Error, ValueError):
         raise ImageRejected(
-            "The signature could not be read. Ask the sergeant to sign again."
+            gettext("The signature could not be read. Ask the sergeant to sign again.")
         ) from None
     if len(raw) > 1024 * 1024:
-        raise ImageRejected("The signature is too large. Ask the sergeant to sign again.")
+        raise ImageRejected(gettext("The signature is too large. Ask the sergeant to sign again."))
     image = _open(raw)
     if image.width > 2000 or image.height > 1000:
-        raise ImageRejected("The signature is too large. Ask the sergeant to sign again.")
+        raise ImageRejected(gettext("The signature is too large. Ask the sergeant to sign again."))
     image = _in_srgb(image)
     flat = Image.new("RGB", image.size, "white")
     rgba = image.convert("RGBA")
     flat.paste(rgba, mask=rgba.getchannel("A"))
     if flat.convert("L").getextrema()[0] > 200:
-        raise ImageRejected("The signature is blank. Ask the sergeant to sign in the box.")
+        raise ImageRejected(gettext("The signature is blank. Ask the sergeant to sign in the box."))
     out = io.BytesIO()
     _pixels_only(flat.convert("L")).save(out, format="PNG", optimize=True)
     return out.getvalue()

@@ -6,7 +6,8 @@ Fonts are DejaVu Sans (visits/fonts/), embedded in every PDF: it has the Welsh l
 import io
 
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.formats import date_format
+from django.utils.translation import gettext, ngettext, pgettext
 from reportlab.lib.units import mm
 from reportlab.platypus import Image, KeepTogether, Spacer
 
@@ -33,13 +34,16 @@ from visits.reports import VisitReport
 
 
 def _fmt(moment) -> str:
-    return timezone.localtime(moment).strftime("%d %b %Y, %H:%M") if moment else "Not recorded"
+    if not moment:
+        return gettext("Not recorded")
+    return date_format(timezone.localtime(moment), "d M Y, H:i")
 
 
 def _answer_rows(sections) -> list:
     flow = []
     for section in sections:
-        rows = [[_p("Question", SMALL), _p("Answer", SMALL), _p("Note", SMALL)]]
+        rows = [[_p(gettext("Question"), SMALL), _p(gettext("Answer"), SMALL)]]
+        rows[0].append(_p(gettext("Note"), SMALL))
         concerns = []
         for q in section.questions:
             if q.concern:
@@ -90,40 +94,60 @@ def render_visit_report(report: VisitReport) -> bytes:
     """The report as the custody lead and the OPCC receive it."""
     visit = report.visit
     out = io.BytesIO()
-    title = f"Custody visit report: {visit.suite.name}, {visit.visit_date:%d %B %Y}"
+    title = gettext("Custody visit report: %(suite)s, %(date)s") % {
+        "suite": visit.suite.name,
+        "date": date_format(visit.visit_date, "d F Y"),
+    }
     doc = document(
-        out, title=title, author=visit.scheme.name, subject="Independent custody visit report"
+        out,
+        title=title,
+        author=visit.scheme.name,
+        subject=gettext("Independent custody visit report"),
     )
-    flow = [_p("Custody visit report", TITLE), _p(f"{visit.suite.name} · {visit.scheme.name}", H3)]
+    flow = [
+        _p(gettext("Custody visit report"), TITLE),
+        _p(f"{visit.suite.name} · {visit.scheme.name}", H3),
+    ]
 
-    delay = "None"
+    not_recorded = gettext("Not recorded")
+    delay = gettext("None")
     if visit.delay_minutes:
-        delay = (
-            f"{visit.delay_minutes} minutes. Reason given: {visit.delay_reason}. "
-            f"Authorised by {visit.delay_authorised_by}."
-        )
-    outcome = visit.get_outcome_display() or "Not recorded"
+        delay = ngettext(
+            "%(minutes)d minute. Reason given: %(reason)s. Authorised by %(by)s.",
+            "%(minutes)d minutes. Reason given: %(reason)s. Authorised by %(by)s.",
+            visit.delay_minutes,
+        ) % {
+            "minutes": visit.delay_minutes,
+            "reason": visit.delay_reason,
+            "by": visit.delay_authorised_by,
+        }
+    outcome = visit.get_outcome_display() or not_recorded
     if visit.abandoned_reason:
         outcome += f": {visit.abandoned_reason}"
-    status = "Submitted " + _fmt(visit.submitted_at) if visit.submitted_at else "Draft"
+    if visit.submitted_at:
+        status = gettext("Submitted %(at)s") % {"at": _fmt(visit.submitted_at)}
+    else:
+        status = gettext("Draft")
     facts = [
-        ("Date", f"{visit.visit_date:%A %d %B %Y}"),
-        ("Visitors", ", ".join(name for _id, name, _at in report.visitors)),
-        ("Arrived", _fmt(visit.arrived_at)),
-        ("Admitted", _fmt(visit.admitted_at)),
-        ("Delay to admission", delay),
-        ("Departed", _fmt(visit.departed_at)),
-        ("Outcome", outcome),
-        ("Custody sergeant", visit.sergeant_name or "Not recorded"),
-        ("Report", status),
+        (gettext("Date"), date_format(visit.visit_date, "l d F Y")),
+        (gettext("Visitors"), ", ".join(name for _id, name, _at in report.visitors)),
+        (gettext("Arrived"), _fmt(visit.arrived_at)),
+        (gettext("Admitted"), _fmt(visit.admitted_at)),
+        (gettext("Delay to admission"), delay),
+        (gettext("Departed"), _fmt(visit.departed_at)),
+        (gettext("Outcome"), outcome),
+        (gettext("Custody sergeant"), visit.sergeant_name or not_recorded),
+        (gettext("Report"), status),
     ]
     if visit.involves_tact:
-        facts.append(("Terrorism Act", "A TACT detainee was held: restricted report."))
+        facts.append(
+            (gettext("Terrorism Act"), gettext("A TACT detainee was held: restricted report."))
+        )
     flow.append(
         _table([[_p(k, H3), _p(v)] for k, v in facts], [PAGE_WIDTH * 0.3, PAGE_WIDTH * 0.7])
     )
 
-    flow.append(_p("Numbers at the time of the visit", H2))
+    flow.append(_p(gettext("Numbers at the time of the visit"), H2))
     half = (len(report.numbers) + 1) // 2
     left, right = report.numbers[:half], report.numbers[half:]
     rows = []
@@ -134,7 +158,7 @@ def render_visit_report(report: VisitReport) -> bytes:
     w = PAGE_WIDTH / 2
     flow.append(_table(rows, [w * 0.8, w * 0.2, w * 0.8, w * 0.2]))
     if report.not_visited:
-        flow.append(_p("Not visited, by reason", H3))
+        flow.append(_p(gettext("Not visited, by reason"), H3))
         flow.append(
             _table(
                 [[_p(label), _p(str(n))] for label, n in report.not_visited],
@@ -142,43 +166,56 @@ def render_visit_report(report: VisitReport) -> bytes:
             )
         )
         if visit.nv_access_denied_reason:
-            flow.append(_p(f"Access denied because: {visit.nv_access_denied_reason}"))
+            flow.append(
+                _p(
+                    gettext("Access denied because: %(reason)s")
+                    % {"reason": visit.nv_access_denied_reason}
+                )
+            )
 
-    flow.append(_p(f"Detainees seen ({report.detainees_seen})", H2))
+    flow.append(_p(gettext("Detainees seen (%(number)d)") % {"number": report.detainees_seen}, H2))
     if not report.detainee_answers_shown:
         flow.append(_p(gettext("Who was seen and what they said is not shown to your role.")))
     elif not report.detainees:
-        flow.append(_p("No detainee was seen on this visit."))
+        flow.append(_p(gettext("No detainee was seen on this visit.")))
     for d in report.detainees:
         flow.append(
             KeepTogether(
                 [
-                    _p(f"Detainee {d.custody_number}", H3),
-                    _p("; ".join(d.flags) or "No flags recorded.", SMALL),
+                    _p(gettext("Detainee %(number)s") % {"number": d.custody_number}, H3),
+                    _p("; ".join(map(str, d.flags)) or gettext("No flags recorded."), SMALL),
                 ]
             )
         )
         flow += _answer_rows(d.sections)
 
-    flow.append(_p("Suite checks", H2))
+    flow.append(_p(gettext("Suite checks"), H2))
     flow += _answer_rows(report.suite_sections)
 
     flow += _photo_flow(report)
 
-    flow.append(_p("Issues raised", H2))
+    flow.append(_p(gettext("Issues raised"), H2))
     if not report.issues:
-        flow.append(_p("No issues were raised."))
+        flow.append(_p(gettext("No issues were raised.")))
     else:
-        rows = [[_p("Category", SMALL), _p("Issue", SMALL), _p("Status", SMALL)]]
+        rows = [[_p(gettext("Category"), SMALL), _p(pgettext("a problem raised", "Issue"), SMALL)]]
+        rows[0].append(_p(gettext("Status"), SMALL))
         for issue in report.issues:
             text = issue.description
             if issue.custody_number:
                 text = f"{issue.custody_number}: {text}"
             if issue.recheck_next_visit:
-                text += " (re-check on the next visit)"
+                text += " " + gettext("(re-check on the next visit)")
             rows.append(
                 [
-                    _p(f"{issue.category_label} ({issue.severity_label.lower()})", SMALL),
+                    _p(
+                        gettext("%(category)s (%(severity)s)")
+                        % {
+                            "category": issue.category_label,
+                            "severity": str(issue.severity_label).lower(),
+                        },
+                        SMALL,
+                    ),
                     _p(text, SMALL),
                     _p(issue.status_label, SMALL),
                 ]
@@ -187,12 +224,19 @@ def render_visit_report(report: VisitReport) -> bytes:
             _table(rows, [PAGE_WIDTH * 0.25, PAGE_WIDTH * 0.5, PAGE_WIDTH * 0.25], header=True)
         )
 
-    flow.append(_p("Good practice seen", H2))
-    flow.append(_p(visit.good_practice or "None recorded."))
+    flow.append(_p(gettext("Good practice seen"), H2))
+    flow.append(_p(visit.good_practice or gettext("None recorded.")))
 
-    flow.append(_p("Sign-off", H2))
-    flow.append(_p(f"Custody sergeant: {visit.sergeant_name or 'Not recorded'}"))
-    flow.append(_p(f"Sergeant's comments: {visit.sergeant_comments or 'None'}"))
+    flow.append(_p(gettext("Sign-off"), H2))
+    flow.append(
+        _p(gettext("Custody sergeant: %(name)s") % {"name": visit.sergeant_name or not_recorded})
+    )
+    flow.append(
+        _p(
+            gettext("Sergeant's comments: %(comments)s")
+            % {"comments": visit.sergeant_comments or gettext("None")}
+        )
+    )
     if visit.sergeant_signature:
         try:
             with visit.sergeant_signature.open("rb") as f:
@@ -200,14 +244,21 @@ def render_visit_report(report: VisitReport) -> bytes:
                     Image(io.BytesIO(f.read()), width=60 * mm, height=20 * mm, kind="proportional")
                 )
         except FileNotFoundError:
-            flow.append(_p("(Signature file missing.)"))
+            flow.append(_p(gettext("(Signature file missing.)")))
     elif visit.sergeant_signed_at:
         flow.append(
-            _p(f"Signed by confirmation on the visitors' phone, {_fmt(visit.sergeant_signed_at)}.")
+            _p(
+                gettext("Signed by confirmation on the visitors' phone, %(at)s.")
+                % {"at": _fmt(visit.sergeant_signed_at)}
+            )
         )
     for _id, name, confirmed in report.visitors:
         flow.append(
-            _p(f"{name}: " + (f"confirmed {_fmt(confirmed)}" if confirmed else "not confirmed"))
+            _p(
+                gettext("%(name)s: confirmed %(at)s") % {"name": name, "at": _fmt(confirmed)}
+                if confirmed
+                else gettext("%(name)s: not confirmed") % {"name": name}
+            )
         )
 
     if report.amendments:
@@ -231,7 +282,10 @@ def render_visit_report(report: VisitReport) -> bytes:
     flow.append(Spacer(1, 6))
 
     class Canvas(NumberedCanvas):
-        footer_text = f"{visit.suite.name}, {visit.visit_date:%d %b %Y} · OFFICIAL-SENSITIVE"
+        footer_text = gettext("%(suite)s, %(date)s · OFFICIAL-SENSITIVE") % {
+            "suite": visit.suite.name,
+            "date": date_format(visit.visit_date, "d M Y"),
+        }
 
     doc.build(flow, canvasmaker=Canvas)
     return out.getvalue()

@@ -18,7 +18,9 @@ from django.db.models import F, FilteredRelation, Q
 from django.db.models.fields.files import FieldFile
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from visits import permissions
 from visits.models import Answer, Attachment, Issue, Question, Visit
@@ -28,31 +30,31 @@ from visits.services.amendments import AMENDABLE_FIELDS, TIME_FIELDS
 from visits.visible_issues import HIDDEN_NUMBER, VisibleIssue, visible_issues_in_one_query
 
 NUMBER_LABELS = [
-    ("in_custody", "In custody at the time of the visit"),
-    ("adults", "Adults"),
-    ("under_18", "Under 18"),
-    ("male", "Male"),
-    ("female", "Female"),
-    ("held_pace", "Held under PACE"),
-    ("held_immigration", "Held under immigration powers"),
-    ("held_tact", "Held under the Terrorism Act"),
-    ("held_other", "Held for another reason"),
-    ("offered", "Offered a visit"),
-    ("visited", "Visited (spoken to)"),
-    ("observed_only", "Observed only"),
-    ("declined", "Declined"),
+    ("in_custody", _("In custody at the time of the visit")),
+    ("adults", _("Adults")),
+    ("under_18", _("Under 18")),
+    ("male", _("Male")),
+    ("female", _("Female")),
+    ("held_pace", _("Held under PACE")),
+    ("held_immigration", _("Held under immigration powers")),
+    ("held_tact", _("Held under the Terrorism Act")),
+    ("held_other", _("Held for another reason")),
+    ("offered", _("Offered a visit")),
+    ("visited", _("Visited (spoken to)")),
+    ("observed_only", _("Observed only")),
+    ("declined", _("Declined")),
 ]
 
 DETAINEE_FLAGS = [
-    ("under_18", "Under 18"),
-    ("vulnerable", "Vulnerable"),
-    ("consent_to_record_check", "Consented to a custody record check"),
-    ("appropriate_adult_needed", "Appropriate adult needed"),
-    ("appropriate_adult_present", "Appropriate adult present"),
-    ("interpreter_needed", "Interpreter needed"),
-    ("interpreter_used", "Interpreter used"),
-    ("mental_health_concern", "Mental health concern"),
-    ("tact", "Held under the Terrorism Act"),
+    ("under_18", _("Under 18")),
+    ("vulnerable", _("Vulnerable")),
+    ("consent_to_record_check", _("Consented to a custody record check")),
+    ("appropriate_adult_needed", _("Appropriate adult needed")),
+    ("appropriate_adult_present", _("Appropriate adult present")),
+    ("interpreter_needed", _("Interpreter needed")),
+    ("interpreter_used", _("Interpreter used")),
+    ("mental_health_concern", _("Mental health concern")),
+    ("tact", _("Held under the Terrorism Act")),
 ]
 
 ANSWER_LABELS = dict(Answer.YesNo.choices)
@@ -264,6 +266,7 @@ def _sections_and_answers(
 
 
 def _answered(sections, answers: dict[int, Answer]) -> list[AnsweredSection]:
+    not_answered = gettext("Not answered")
     result = []
     for section in sections:
         rows = []
@@ -273,7 +276,7 @@ def _answered(sections, answers: dict[int, Answer]) -> list[AnsweredSection]:
             rows.append(
                 AnsweredQuestion(
                     text=question.text,
-                    answer=ANSWER_LABELS.get(value, value) or "Not answered",
+                    answer=str(ANSWER_LABELS.get(value, value) or not_answered),
                     note=answer.note if answer else "",
                     concern=value == Answer.YesNo.NO and question.no_suggests_issue,
                 )
@@ -316,7 +319,7 @@ def visible_report(viewer, visit: Visit) -> VisitReport:
             # first, on the page and the PDF alike.
             flags=[
                 *([d.get_consent_display()] if d.consent != d.Consent.AGREED else []),
-                *(label for name, label in DETAINEE_FLAGS if getattr(d, name)),
+                *(str(label) for name, label in DETAINEE_FLAGS if getattr(d, name)),
             ],
             sections=_answered(detainee_sections, by_detainee[d.pk]),
             details={name: getattr(d, name) for name in DETAINEE_DETAILS},
@@ -339,7 +342,7 @@ def visible_report(viewer, visit: Visit) -> VisitReport:
     return VisitReport(
         visit=facts,
         visitors=facts.visitors,
-        numbers=[(label, getattr(visit, name)) for name, label in NUMBER_LABELS],
+        numbers=[(str(label), getattr(visit, name)) for name, label in NUMBER_LABELS],
         not_visited=[
             (label.capitalize(), getattr(visit, name))
             for name, label in NOT_VISITED_LABELS.items()
@@ -448,17 +451,17 @@ def _shown_field(name: str, value) -> str:
             return gettext("Not recorded")
         try:
             moment = datetime.datetime.fromisoformat(value)
-            return timezone.localtime(moment).strftime("%d %b %Y, %H:%M")
+            return date_format(timezone.localtime(moment), "d M Y, H:i")
         except (TypeError, ValueError, OverflowError):
             return str(value)
     if name == "outcome":
-        return OUTCOME_LABELS.get(value, _blank_or(value))
+        return str(OUTCOME_LABELS.get(value, _blank_or(value)))
     return _blank_or(value)
 
 
 def _shown_answer(part: str, value) -> str:
     if part == "value":
-        return ANSWER_LABELS.get(value, value) or gettext("Not answered")
+        return str(ANSWER_LABELS.get(value, value) or gettext("Not answered"))
     return _blank_or(value)
 
 

@@ -7,7 +7,9 @@ import datetime
 import re
 from collections.abc import Mapping
 
-from django.utils.translation import gettext
+from django.utils.formats import date_format
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 # No date in this service is before 2000 or after 2100 (the years summaries accept): a report,
 # a rota or a filter with one was mistyped (or is an attack), and the pages and the API refuse it
@@ -21,19 +23,22 @@ def date_out_of_range(day: datetime.date) -> str | None:
     """What is wrong with a date outside EARLIEST_DATE..LATEST_DATE, or None."""
     if EARLIEST_DATE <= day <= LATEST_DATE:
         return None
-    return f"Give a date from {EARLIEST_DATE:%d %B %Y} to {LATEST_DATE:%d %B %Y}."
+    return gettext("Give a date from %(first)s to %(last)s.") % {
+        "first": date_format(EARLIEST_DATE, "j F Y"),
+        "last": date_format(LATEST_DATE, "j F Y"),
+    }
 
 
 NOT_VISITED_LABELS = {
-    "nv_asleep": "asleep",
-    "nv_in_interview": "in interview",
-    "nv_with_professional": "with a solicitor, appropriate adult or health professional",
-    "nv_at_hospital": "at hospital",
-    "nv_in_shower_or_medical": "in the shower or medical room",
-    "nv_unsafe": "unsafe to visit",
-    "nv_access_denied": "access denied by an Inspector",
-    "nv_known_to_visitor": "known to a visitor",
-    "nv_released": "released or transferred during the visit",
+    "nv_asleep": _("asleep"),
+    "nv_in_interview": _("in interview"),
+    "nv_with_professional": _("with a solicitor, appropriate adult or health professional"),
+    "nv_at_hospital": _("at hospital"),
+    "nv_in_shower_or_medical": _("in the shower or medical room"),
+    "nv_unsafe": _("unsafe to visit"),
+    "nv_access_denied": _("access denied by an Inspector"),
+    "nv_known_to_visitor": _("known to a visitor"),
+    "nv_released": _("released or transferred during the visit"),
 }
 
 
@@ -52,35 +57,62 @@ def number_disagreements(n: Mapping[str, int]) -> dict[str, str]:
     seen = get("visited") + get("observed_only") + get("declined")
 
     if in_custody != offered + not_visited:
-        problems["in_custody"] = (
-            f"In custody ({in_custody}) must equal offered a visit ({offered}) plus not visited "
-            f"({not_visited}), which is {offered + not_visited}."
-        )
+        problems["in_custody"] = gettext(
+            "In custody (%(in_custody)d) must equal offered a visit (%(offered)d) plus not "
+            "visited (%(not_visited)d), which is %(total)d."
+        ) % {
+            "in_custody": in_custody,
+            "offered": offered,
+            "not_visited": not_visited,
+            "total": offered + not_visited,
+        }
     if offered != seen:
-        problems["offered"] = (
-            f"Offered a visit ({offered}) must equal visited ({get('visited')}) plus observed "
-            f"only ({get('observed_only')}) plus declined ({get('declined')}), which is {seen}."
-        )
+        problems["offered"] = gettext(
+            "Offered a visit (%(offered)d) must equal visited (%(visited)d) plus observed "
+            "only (%(observed_only)d) plus declined (%(declined)d), which is %(total)d."
+        ) % {
+            "offered": offered,
+            "visited": get("visited"),
+            "observed_only": get("observed_only"),
+            "declined": get("declined"),
+            "total": seen,
+        }
     ages = get("adults") + get("under_18")
     if ages and ages != in_custody:
-        problems["adults"] = (
-            f"Adults ({get('adults')}) plus under 18 ({get('under_18')}) is {ages}, "
-            f"but {in_custody} are in custody."
-        )
+        problems["adults"] = ngettext(
+            "Adults (%(adults)d) plus under 18 (%(under_18)d) is %(total)d, "
+            "but %(in_custody)d is in custody.",
+            "Adults (%(adults)d) plus under 18 (%(under_18)d) is %(total)d, "
+            "but %(in_custody)d are in custody.",
+            in_custody,
+        ) % {
+            "adults": get("adults"),
+            "under_18": get("under_18"),
+            "total": ages,
+            "in_custody": in_custody,
+        }
     held = get("held_pace") + get("held_immigration") + get("held_tact") + get("held_other")
     if held and held != in_custody:
-        problems["held_pace"] = (
-            f"PACE ({get('held_pace')}), immigration ({get('held_immigration')}), TACT "
-            f"({get('held_tact')}) and other ({get('held_other')}) add up to {held}, "
-            f"but {in_custody} are in custody."
-        )
+        problems["held_pace"] = ngettext(
+            "PACE (%(pace)d), immigration (%(immigration)d), TACT (%(tact)d) and other "
+            "(%(other)d) add up to %(total)d, but %(in_custody)d is in custody.",
+            "PACE (%(pace)d), immigration (%(immigration)d), TACT (%(tact)d) and other "
+            "(%(other)d) add up to %(total)d, but %(in_custody)d are in custody.",
+            in_custody,
+        ) % {
+            "pace": get("held_pace"),
+            "immigration": get("held_immigration"),
+            "tact": get("held_tact"),
+            "other": get("held_other"),
+            "total": held,
+            "in_custody": in_custody,
+        }
     if get("male") + get("female") > in_custody:
-        problems["male"] = (
-            f"Male ({get('male')}) plus female ({get('female')}) is more than the "
-            f"{in_custody} in custody."
-        )
+        problems["male"] = gettext(
+            "Male (%(male)d) plus female (%(female)d) is more than the %(in_custody)d in custody."
+        ) % {"male": get("male"), "female": get("female"), "in_custody": in_custody}
     if get("nv_access_denied") and not (n.get("nv_access_denied_reason") or "").strip():
-        problems["nv_access_denied_reason"] = (
+        problems["nv_access_denied_reason"] = gettext(
             "Give the reason the Inspector gave for denying access."
         )
     return problems
@@ -93,20 +125,27 @@ def consent_disagreements(n: Mapping[str, int], consents: Mapping[str, int]) -> 
     Each one who declined is one of the numbers' "declined", each one observed only one of
     "observed only"; the numbers may count more (not everyone is recorded one by one)."""
     messages = {
-        "declined": gettext(
+        "declined": (
+            "%(recorded)d detainee on the report is recorded as declined, but the numbers say "
+            "%(counted)d declined.",
             "%(recorded)d detainees on the report are recorded as declined, but the numbers say "
-            "%(counted)d declined."
+            "%(counted)d declined.",
         ),
-        "observed_only": gettext(
+        "observed_only": (
+            "%(recorded)d detainee on the report is recorded as observed only, but the "
+            "numbers say %(counted)d observed only.",
             "%(recorded)d detainees on the report are recorded as observed only, but the "
-            "numbers say %(counted)d observed only."
+            "numbers say %(counted)d observed only.",
         ),
     }
     problems = {}
-    for name, message in messages.items():  # a Consent value is also its number's field
+    for name, (one, many) in messages.items():  # a Consent value is also its number's field
         recorded, counted = consents.get(name, 0), n.get(name) or 0
         if recorded > counted:
-            problems[name] = message % {"recorded": recorded, "counted": counted}
+            problems[name] = ngettext(one, many, recorded) % {
+                "recorded": recorded,
+                "counted": counted,
+            }
     return problems
 
 
@@ -119,14 +158,16 @@ def custody_number_problem(raw: str, pattern: str, example: str) -> str | None:
     """What is wrong with a custody record number, or None. Names are refused outright."""
     value = raw.strip()
     if not value:
-        return "Enter the custody record number."
+        return gettext("Enter the custody record number.")
     if _NAME_LIKE.match(value) or not any(ch.isdigit() for ch in value):
-        return (
+        return gettext(
             "This looks like a name. Enter the custody record number only, for example "
-            f"{example}. Never record a detainee's name."
-        )
+            "%(example)s. Never record a detainee's name."
+        ) % {"example": example}
     if not re.fullmatch(pattern, value.upper()):
-        return f"Enter the custody record number as it is written, for example {example}."
+        return gettext(
+            "Enter the custody record number as it is written, for example %(example)s."
+        ) % {"example": example}
     return None
 
 

@@ -842,8 +842,8 @@ def summarise(
             ),
         )
     )
-    labels = dict(IssueCategory.choices)
-    status_labels = dict(Issue.Status.choices)
+    labels = {key: str(label) for key, label in IssueCategory.choices}
+    status_labels = {key: str(label) for key, label in Issue.Status.choices}
     issues_per_suite: dict[int, int] = defaultdict(int)
     for row in per_category:
         figures["c_"].issues_open_at_end += row["open_c"]
@@ -924,7 +924,7 @@ def summarise(
                 figures[tag].response_median_days = _median_of_counts(counts)
 
         # The period's referred issues with the force's answers, as the page and PDF list them.
-        status_labels = dict(Issue.Status.choices)
+        status_labels = {key: str(label) for key, label in Issue.Status.choices}
         with_responses = [
             {
                 "category": labels.get(category, category),
@@ -1041,7 +1041,7 @@ def _question_rates(
         )
         .order_by()
     )
-    kinds = dict(ChecklistTemplate.Kind.choices)
+    kinds = {key: str(label) for key, label in ChecklistTemplate.Kind.choices}
     keys = [q.key for q in quarters]
     found: dict[tuple[str, str], dict] = {}
     for row in rows:

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Prefetch, Q
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from visits.errors import ConflictError
@@ -13,22 +13,22 @@ from .schemes import Scheme
 class IssueCategory(models.TextChoices):
     """The categories published reports use (ICV-DOMAIN.md, "Issues and escalation")."""
 
-    RIGHTS = "rights", "Rights and entitlements"
-    HEALTH = "health", "Health and medication"
-    WELFARE = "welfare", "Welfare and care"
-    DIGNITY = "dignity", "Dignity and equality"
-    VULNERABILITY = "vulnerability", "Vulnerability"
-    CONDITIONS = "conditions", "Conditions and estate"
-    SAFETY = "safety", "Safety and security hazards"
-    TREATMENT = "treatment", "Treatment by staff"
-    ACCESS = "access", "Access"
-    STAFFING = "staffing", "Staffing"
+    RIGHTS = "rights", _("Rights and entitlements")
+    HEALTH = "health", _("Health and medication")
+    WELFARE = "welfare", _("Welfare and care")
+    DIGNITY = "dignity", _("Dignity and equality")
+    VULNERABILITY = "vulnerability", _("Vulnerability")
+    CONDITIONS = "conditions", _("Conditions and estate")
+    SAFETY = "safety", _("Safety and security hazards")
+    TREATMENT = "treatment", _("Treatment by staff")
+    ACCESS = "access", _("Access")
+    STAFFING = "staffing", _("Staffing")
 
 
 class ChecklistTemplate(models.Model):
     class Kind(models.TextChoices):
-        DETAINEE = "detainee", "Detainee rights and welfare"
-        SUITE = "suite", "Suite conditions"
+        DETAINEE = "detainee", _("Detainee rights and welfare")
+        SUITE = "suite", _("Suite conditions")
 
     scheme = models.ForeignKey(Scheme, on_delete=models.PROTECT, related_name="checklists")
     kind = models.CharField(max_length=10, choices=Kind.choices)
@@ -123,16 +123,16 @@ class ChecklistVersion(models.Model):
     last change, and being retired the published one's only one (see ChecklistLocked)."""
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        PUBLISHED = "published", "Published"
-        RETIRED = "retired", "Retired"
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+        RETIRED = "retired", pgettext_lazy("a checklist version", "Retired")
 
     template = models.ForeignKey(
         ChecklistTemplate, on_delete=models.PROTECT, related_name="versions"
     )
     number = models.PositiveIntegerField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
-    note = models.CharField(max_length=200, blank=True, help_text="What changed, and why.")
+    note = models.CharField(max_length=200, blank=True, help_text=_("What changed, and why."))
     published_at = models.DateTimeField(null=True, blank=True)
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -279,10 +279,10 @@ class QuestionQuerySet(_UnderVersionQuerySet):
 
 class Question(_UnderVersion):
     class AnswerType(models.TextChoices):
-        YES_NO = "yes_no", "Yes / no / not applicable / not asked"
-        NUMBER = "number", "Number"
-        TEXT = "text", "Short text"
-        CHOICE = "choice", "Choice"
+        YES_NO = "yes_no", _("Yes / no / not applicable / not asked")
+        NUMBER = "number", _("Number")
+        TEXT = "text", _("Short text")
+        CHOICE = "choice", _("Choice")
 
     section = models.ForeignKey(
         ChecklistSection, on_delete=models.CASCADE, related_name="questions"
@@ -294,9 +294,9 @@ class Question(_UnderVersion):
     answer_type = models.CharField(
         max_length=10, choices=AnswerType.choices, default=AnswerType.YES_NO
     )
-    choices = models.JSONField(default=list, blank=True, help_text="Options, for a choice.")
+    choices = models.JSONField(default=list, blank=True, help_text=_("Options, for a choice."))
     no_suggests_issue = models.BooleanField(
-        default=False, help_text="A 'no' pre-fills an issue of the category below."
+        default=False, help_text=_("A 'no' pre-fills an issue of the category below.")
     )
     issue_category = models.CharField(max_length=20, choices=IssueCategory.choices, blank=True)
     # What "all as expected" marks for a yes/no question not yet answered: "yes" for most (the
@@ -307,7 +307,7 @@ class Question(_UnderVersion):
         choices=[("yes", _("Yes")), ("na", _("Not applicable"))],
         default="yes",
         blank=True,
-        help_text=_("Marked by \u201call as expected\u201d when unanswered; blank: always asked."),
+        help_text=_("Marked by “all as expected” when unanswered; blank: always asked."),
     )
     order = models.PositiveSmallIntegerField(default=0)
 

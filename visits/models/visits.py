@@ -47,13 +47,13 @@ class Visit(models.Model):
     """One unannounced visit to a custody suite by a pair (or more) of visitors."""
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        SUBMITTED = "submitted", "Submitted"
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
 
     class Outcome(models.TextChoices):
-        SATISFACTORY = "satisfactory", "Satisfactory"
-        UNSATISFACTORY = "unsatisfactory", "Unsatisfactory"
-        ABANDONED = "abandoned", "Abandoned"
+        SATISFACTORY = "satisfactory", _("Satisfactory")
+        UNSATISFACTORY = "unsatisfactory", _("Unsatisfactory")
+        ABANDONED = "abandoned", _("Abandoned")
 
     # Made by the client (the phone), so a repeated submission finds the visit already stored.
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -83,7 +83,7 @@ class Visit(models.Model):
     delay_minutes = models.PositiveSmallIntegerField(default=0)
     delay_reason = models.CharField(max_length=300, blank=True)
     delay_authorised_by = models.CharField(
-        max_length=120, blank=True, help_text="Rank and name of the Inspector who authorised it."
+        max_length=120, blank=True, help_text=_("Rank and name of the Inspector who authorised it.")
     )
 
     # Numbers at the time of the visit
@@ -121,7 +121,8 @@ class Visit(models.Model):
     abandoned_reason = models.CharField(max_length=300, blank=True)
     good_practice = models.TextField(blank=True)
     involves_tact = models.BooleanField(
-        default=False, help_text="A Terrorism Act detainee was seen: only the manager may read it."
+        default=False,
+        help_text=_("A Terrorism Act detainee was seen: only the manager may read it."),
     )
     sergeant_name = models.CharField(max_length=120, blank=True)
     sergeant_comments = models.TextField(blank=True)
@@ -200,9 +201,9 @@ class DetaineeRecord(models.Model):
     """A detainee seen on a visit, known only by custody record number; never by name."""
 
     class Gender(models.TextChoices):
-        MALE = "male", "Male"
-        FEMALE = "female", "Female"
-        OTHER = "other", "Other or not said"
+        MALE = "male", _("Male")
+        FEMALE = "female", _("Female")
+        OTHER = "other", _("Other or not said")
 
     class Consent(models.TextChoices):
         # As the numbers step counts them: visited (spoken to), declined, observed only.
@@ -244,10 +245,10 @@ class Answer(models.Model):
     """An answer to one checklist question: for a detainee, or (detainee empty) for the suite."""
 
     class YesNo(models.TextChoices):
-        YES = "yes", "Yes"
-        NO = "no", "No"
-        NOT_APPLICABLE = "na", "Not applicable"
-        NOT_ASKED = "not_asked", "Not asked"
+        YES = "yes", _("Yes")
+        NO = "no", _("No")
+        NOT_APPLICABLE = "na", _("Not applicable")
+        NOT_ASKED = "not_asked", _("Not asked")
 
     visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="answers")
     detainee = models.ForeignKey(
@@ -314,7 +315,7 @@ class Amendment(models.Model):
     reason = models.TextField()
     changes = models.JSONField(default=dict)
     revision = models.PositiveIntegerField(
-        null=True, blank=True, help_text="The report's revision this amendment made."
+        null=True, blank=True, help_text=_("The report's revision this amendment made.")
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -333,8 +334,8 @@ class VisitCopy(models.Model):
     input is lost and neither silently overwrites the other."""
 
     class Status(models.TextChoices):
-        OPEN = "open", "To look at"
-        DEALT_WITH = "dealt_with", "Dealt with"
+        OPEN = "open", _("To look at")
+        DEALT_WITH = "dealt_with", _("Dealt with")
 
     visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="copies")
     # The phone's UUID for its report: sending it again finds this copy.
@@ -342,8 +343,8 @@ class VisitCopy(models.Model):
     sent_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    report = models.JSONField(help_text="The report as the phone sent it.")
-    differences = models.JSONField(default=list, help_text="[label, in the report, in the copy]")
+    report = models.JSONField(help_text=_("The report as the phone sent it."))
+    differences = models.JSONField(default=list, help_text=_("[label, in the report, in the copy]"))
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
     dealt_with_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

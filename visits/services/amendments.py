@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext, gettext_noop
 
 from visits import rules
@@ -231,7 +232,7 @@ def _amended_fields(visit: Visit, typed: dict, problems: _Problems) -> dict:
         add(
             "arrived_at",
             gettext("The arrival time must be on the day of the visit, %(day)s.")
-            % {"day": f"{visit.visit_date:%d %B %Y}"},
+            % {"day": date_format(visit.visit_date, "j F Y")},
         )
     for earlier, later, of_later, of_earlier in _TIME_ORDER:
         first, then = after[earlier], after[later]

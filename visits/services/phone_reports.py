@@ -434,7 +434,7 @@ def differences(visit: Visit, report: WholeReport) -> list[list[str]]:
             continue
         here, there = _shown(getattr(visit, name)), _shown(sent[name]).strip()
         if here != there:
-            found.append([label, here or "(blank)", there or "(blank)"])
+            found.append([str(label), here or "(blank)", there or "(blank)"])
 
     stored = {
         d.custody_number: {a.question_id: a.value for a in d.answers.all() if a.value}

@@ -151,13 +151,15 @@ def start_visit(
     partner_ids = [pk for pk in dict.fromkeys(map(person_id, co_visitors)) if pk != actor.pk]
     if not partner_ids:
         raise DomainError(
-            "Visits are made in pairs: choose the visitor you are with.",
+            gettext("Visits are made in pairs: choose the visitor you are with."),
             code="needs_two_visitors",
             field="co_visitors",
         )
     if not suite.active:
         raise DomainError(
-            f"{suite.name} is not an active suite.", code="suite_inactive", field="suite"
+            gettext("%(suite)s is not an active suite.") % {"suite": suite.name},
+            code="suite_inactive",
+            field="suite",
         )
     found = _visiting_in(suite.scheme_id, [actor.pk, *partner_ids])
     if actor.pk not in found:
@@ -182,14 +184,14 @@ def start_visit(
     )
     for conflict in conflicted:
         raise DomainError(
-            f"{conflict.membership.user.get_full_name()} has a conflict with {suite.name} "
-            "and cannot visit it.",
+            gettext("%(name)s has a conflict with %(suite)s and cannot visit it.")
+            % {"name": conflict.membership.user.get_full_name(), "suite": suite.name},
             code="visitor_conflict",
             field="co_visitors",
         )
     if arrived_at > timezone.now() + CLOCK_SLACK:
         raise DomainError(
-            "The arrival time cannot be in the future.",
+            gettext("The arrival time cannot be in the future."),
             code="arrival_in_future",
             field="arrived_at",
         )
@@ -207,7 +209,7 @@ def start_visit(
     )
     if not detainee_list or not suite_list:
         raise DomainError(
-            "Your scheme has no published checklists yet. Ask your scheme manager.",
+            gettext("Your scheme has no published checklists yet. Ask your scheme manager."),
             code="no_checklist",
         )
     try:
@@ -254,14 +256,16 @@ def _lock_draft(visit: Visit, expected_revision: int | None) -> Visit:
     locked = Visit.objects.select_for_update().get(pk=visit.pk)
     if not locked.is_draft:
         raise DomainError(
-            "This report has been submitted and can no longer be edited. "
-            "Make an amendment, with a reason, instead.",
+            gettext(
+                "This report has been submitted and can no longer be edited. "
+                "Make an amendment, with a reason, instead."
+            ),
             code="visit_submitted",
         )
     revisions.check(
         locked,
         expected_revision,
-        "Someone else changed this report since you opened it. Reload it and try again.",
+        gettext("Someone else changed this report since you opened it. Reload it and try again."),
     )
     return locked
 
@@ -291,25 +295,31 @@ def record_admission(
     Raises DomainError if admitted before arriving, or a delay lacks its reason or officer."""
     problems = {}
     if admitted_at < visit.arrived_at:
-        problems["admitted_at"] = "The time admitted cannot be before the time you arrived."
+        problems["admitted_at"] = gettext(
+            "The time admitted cannot be before the time you arrived."
+        )
     elif admitted_at > timezone.now() + CLOCK_SLACK:
-        problems["admitted_at"] = "The time admitted cannot be in the future."
+        problems["admitted_at"] = gettext("The time admitted cannot be in the future.")
     elif admitted_at - visit.arrived_at > LONGEST_VISIT:
-        problems["admitted_at"] = "A visit lasts less than a day: check the date of this time."
+        problems["admitted_at"] = gettext(
+            "A visit lasts less than a day: check the date of this time."
+        )
     if delay_minutes:
         if not delay_reason.strip():
-            problems["delay_reason"] = "Give the reason you were told for the delay."
+            problems["delay_reason"] = gettext("Give the reason you were told for the delay.")
         if not delay_authorised_by.strip():
-            problems["delay_authorised_by"] = (
+            problems["delay_authorised_by"] = gettext(
                 "Give the rank and name of the Inspector who authorised the delay."
             )
     if problems:
-        raise DomainError("Check the admission details.", code="admission_invalid", fields=problems)
+        raise DomainError(
+            gettext("Check the admission details."), code="admission_invalid", fields=problems
+        )
     with transaction.atomic():
         locked = _lock_draft(visit, expected_revision)
         if locked.departed_at and admitted_at > locked.departed_at:
             raise DomainError(
-                "The time admitted cannot be after the time you left.",
+                gettext("The time admitted cannot be after the time you left."),
                 code="admission_invalid",
                 field="admitted_at",
             )
@@ -332,10 +342,12 @@ def record_numbers(
     values = {name: int(numbers.get(name) or 0) for name in NUMBER_FIELDS}
     values["nv_access_denied_reason"] = (numbers.get("nv_access_denied_reason") or "").strip()
     if any(value < 0 for name, value in values.items() if name in NUMBER_FIELDS):
-        raise DomainError("Numbers cannot be negative.", code="numbers_negative")
+        raise DomainError(gettext("Numbers cannot be negative."), code="numbers_negative")
     problems = rules.number_disagreements(values)
     if problems:
-        raise DomainError("The numbers do not add up.", code="numbers_disagree", fields=problems)
+        raise DomainError(
+            gettext("The numbers do not add up."), code="numbers_disagree", fields=problems
+        )
     with transaction.atomic():
         return save_fields(_lock_draft(visit, expected_revision), values)
 
@@ -395,7 +407,7 @@ def save_detainee(
         duplicate = duplicate.exclude(pk=detainee.pk)
     if duplicate.exists():
         raise DomainError(
-            f"{number} is already on this report.",
+            gettext("%(number)s is already on this report.") % {"number": number},
             code="custody_number_repeated",
             field="custody_number",
         )
@@ -454,7 +466,8 @@ def _check_answers(answers: dict, questions: dict[int, Question]) -> None:
         question = questions.get(question_id)
         if question is None:
             raise DomainError(
-                "An answer is for a question not on this checklist.", code="answer_question_unknown"
+                gettext("An answer is for a question not on this checklist."),
+                code="answer_question_unknown",
             )
         if (
             value
@@ -462,7 +475,8 @@ def _check_answers(answers: dict, questions: dict[int, Question]) -> None:
             and (value not in YES_NO_VALUES)
         ):
             raise DomainError(
-                f"'{value}' is not an answer to “{question.text}”.",
+                gettext("'%(value)s' is not an answer to “%(question)s”.")
+                % {"value": value, "question": question.text},
                 code="answer_invalid",
                 field=f"q_{question_id}",
             )
@@ -471,7 +485,7 @@ def _check_answers(answers: dict, questions: dict[int, Question]) -> None:
                 int(value)
             except ValueError:
                 raise DomainError(
-                    f"“{question.text}” needs a number.",
+                    gettext("“%(question)s” needs a number.") % {"question": question.text},
                     code="answer_invalid",
                     field=f"q_{question_id}",
                 ) from None
@@ -512,7 +526,8 @@ def suggested_issues(visit: Visit) -> list[SuggestedIssue]:
         number = answer.detainee.custody_number if answer.detainee else ""
         if (answer.question_id, number) in raised:
             continue
-        text = f"No: {answer.question.text}."
+        # The issue's description, in the visitor's language (record.js writes the same).
+        text = gettext("No: %(question)s.") % {"question": answer.question.text}
         if answer.note:
             text += f" {answer.note}"
         suggestions.append(
@@ -551,7 +566,7 @@ def raise_issue(
     refused (`may_name_someone`) unless `names_checked`."""
     if not description.strip():
         raise DomainError(
-            "Describe the issue.", code="issue_description_missing", field="description"
+            gettext("Describe the issue."), code="issue_description_missing", field="description"
         )
     refuse_names(description, visit=visit, names_checked=names_checked, field="description")
     if question_id is not None and not (
@@ -610,7 +625,7 @@ def raise_issue(
                 issue=issue,
                 kind=IssueEvent.Kind.RESOLVED_ON_VISIT,
                 actor=actor,
-                text="Resolved with the custody sergeant.",
+                text=gettext("Resolved with the custody sergeant."),
             )
         save_fields(locked, {})
     return issue
@@ -793,22 +808,26 @@ def record_sign_off(
                 "No visitor with id %(id)s is on this report to confirm it."
             ) % {"id": stranger}
         if sign_off.departed_at < locked.arrived_at:
-            problems["departed_at"] = "The departure time cannot be before the time you arrived."
+            problems["departed_at"] = gettext(
+                "The departure time cannot be before the time you arrived."
+            )
         elif locked.admitted_at and sign_off.departed_at < locked.admitted_at:
             problems["departed_at"] = (
                 "The departure time cannot be before the time you were let in."
             )
         elif sign_off.departed_at > timezone.now() + CLOCK_SLACK:
-            problems["departed_at"] = "The departure time cannot be in the future."
+            problems["departed_at"] = gettext("The departure time cannot be in the future.")
         elif sign_off.departed_at - locked.arrived_at > LONGEST_VISIT:
-            problems["departed_at"] = "A visit lasts less than a day: check the date of this time."
+            problems["departed_at"] = gettext(
+                "A visit lasts less than a day: check the date of this time."
+            )
         if sign_off.outcome not in Visit.Outcome.values:
-            problems["outcome"] = "Choose the outcome of the visit."
+            problems["outcome"] = gettext("Choose the outcome of the visit.")
         if sign_off.outcome == Visit.Outcome.ABANDONED and not sign_off.abandoned_reason.strip():
-            problems["abandoned_reason"] = "Say why the visit was abandoned."
+            problems["abandoned_reason"] = gettext("Say why the visit was abandoned.")
         if problems:
             raise DomainError(
-                "Check the sign-off details.", code="sign_off_invalid", fields=problems
+                gettext("Check the sign-off details."), code="sign_off_invalid", fields=problems
             )
         fields = {
             "departed_at": sign_off.departed_at,
@@ -844,13 +863,13 @@ def submission_problems(visit: Visit) -> dict[str, str]:
     abandoned = visit.outcome == Visit.Outcome.ABANDONED
     visitors = list(visit.visit_visitors.all())  # prefetched on report pages
     if len(visitors) < 2:
-        problems["start"] = "A report needs at least two visitors."
+        problems["start"] = gettext("A report needs at least two visitors.")
     if not visit.admitted_at and not abandoned:
-        problems["admission"] = "Record the time you were let in."
+        problems["admission"] = gettext("Record the time you were let in.")
     numbers = {name: getattr(visit, name) for name in NUMBER_FIELDS}
     numbers["nv_access_denied_reason"] = visit.nv_access_denied_reason
     if not abandoned and rules.number_disagreements(numbers):
-        problems["numbers"] = "The numbers at the time of the visit do not add up."
+        problems["numbers"] = gettext("The numbers at the time of the visit do not add up.")
     elif not abandoned:
         consents = dict(
             visit.detainees.exclude(consent=DetaineeRecord.Consent.AGREED)
@@ -862,11 +881,11 @@ def submission_problems(visit: Visit) -> dict[str, str]:
         if disagreements:
             problems["numbers"] = " ".join(disagreements.values())
     if not visit.departed_at or not visit.outcome:
-        problems["sign-off"] = "Record the departure time and the outcome."
+        problems["sign-off"] = gettext("Record the departure time and the outcome.")
     elif not abandoned and not (visit.sergeant_name and visit.sergeant_signed_at):
-        problems["sign-off"] = "The custody sergeant must give their name and sign."
+        problems["sign-off"] = gettext("The custody sergeant must give their name and sign.")
     elif any(v.confirmed_at is None for v in visitors):
-        problems["sign-off"] = "Every visitor must confirm the report."
+        problems["sign-off"] = gettext("Every visitor must confirm the report.")
     return problems
 
 
@@ -882,7 +901,7 @@ def submit_visit(*, actor, visit: Visit, notify: bool = True) -> Visit:
         problems = submission_problems(locked)
         if problems:
             raise DomainError(
-                "The report is not finished yet.", code="visit_incomplete", fields=problems
+                gettext("The report is not finished yet."), code="visit_incomplete", fields=problems
             )
         # Issues taken off the draft were never reported: nothing is kept of them.
         Issue.with_withdrawn.filter(visit=locked, withdrawn_at__isnull=False).delete()

@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 from functools import lru_cache
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
@@ -22,7 +23,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -93,6 +94,14 @@ def service_worker(request):
             "pages": json.dumps([reverse(name) for name in SHELL_PAGES]),
             "data": json.dumps(SHELL_DATA),
             "fallback": json.dumps(reverse("outbox")),
+            # The page shown offline for a page not kept, in the language the worker came in.
+            "language": get_language() or settings.LANGUAGE_CODE,
+            "offline_title": gettext("Offline"),
+            "offline_heading": gettext("You are offline"),
+            "offline_text": gettext(
+                "This page is not kept on this phone. "
+                "Sign in once with signal to keep the visit pages."
+            ),
         },
     )
     response = HttpResponse(body, content_type="text/javascript")
@@ -113,9 +122,9 @@ def manifest(request):
         },
     ]
     data = {
-        "name": "Custody visiting",
-        "short_name": "Custody visits",
-        "description": "Record independent custody visits, with or without signal.",
+        "name": gettext("Custody visiting"),
+        "short_name": gettext("Custody visits"),
+        "description": gettext("Record independent custody visits, with or without signal."),
         "id": "/",
         "start_url": reverse("home"),
         "scope": "/",
@@ -136,7 +145,7 @@ def _recording_schemes(request) -> tuple[Scheme, list[Scheme]]:
     by_id = {m.scheme_id: m.scheme for m in permissions.memberships_of(request.user)}
     schemes = sorted((by_id[pk] for pk in ids), key=lambda scheme: scheme.name)
     if not schemes:
-        raise PermissionDenied("Only custody visitors record visits.")
+        raise PermissionDenied(gettext("Only custody visitors record visits."))
     wanted = [s for s in schemes if s.slug == request.GET.get("scheme")]
     scheme = (wanted or schemes)[0]
     return scheme, [s for s in schemes if s != scheme]
@@ -238,7 +247,7 @@ def record_on_phone(request):
     guess = rota_service.recording_start(request.user, suites=suites, partners=partners)
     versions = checklists.current_versions(scheme)
     if set(versions) != set(ChecklistTemplate.Kind.values):
-        raise PermissionDenied("Your scheme has no published checklists yet.")
+        raise PermissionDenied(gettext("Your scheme has no published checklists yet."))
     context = {
         "scheme": scheme,
         "versions": versions,

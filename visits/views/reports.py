@@ -63,7 +63,9 @@ def visit_copy_dealt_with(request, uuid, pk):
     visit = _visible_visit(request, uuid)
     copy = get_object_or_404(visit.copies, pk=pk)
     if not permissions.can_settle_copy(request.user, visit):
-        raise PermissionDenied("Only the visitors on this visit and the scheme manager settle it.")
+        raise PermissionDenied(
+            gettext("Only the visitors on this visit and the scheme manager settle it.")
+        )
     phone_reports.mark_copy_dealt_with(actor=request.user, copy=copy)
     messages.success(request, gettext("The second record is marked as dealt with."))
     return redirect("visit-report", uuid=visit.uuid)
@@ -104,7 +106,9 @@ def visit_amend(request, uuid):
     person's amendment stays."""
     visit = _visible_visit(request, uuid)
     if not permissions.can_amend_visit(request.user, visit):
-        raise PermissionDenied("Only the visitors on this visit and the scheme manager amend it.")
+        raise PermissionDenied(
+            gettext("Only the visitors on this visit and the scheme manager amend it.")
+        )
     detainees = []
     if permissions.can_see_detainee_answers(request.user, visit):
         detainees = list(visit.detainees.filter(anonymised_at__isnull=True).order_by("order", "pk"))

@@ -9,6 +9,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import push_url
 
@@ -50,14 +51,14 @@ from visits.services import visits as service
 User = get_user_model()
 
 STEPS = [
-    ("start", "Start"),
-    ("admission", "Admission"),
-    ("numbers", "Numbers"),
-    ("detainees", "Detainees seen"),
-    ("suite", "Suite checks"),
-    ("issues", "Issues and good practice"),
-    ("sign-off", "Sign-off"),
-    ("check", "Check and submit"),
+    ("start", _("Start")),
+    ("admission", _("Admission")),
+    ("numbers", _("Numbers")),
+    ("detainees", _("Detainees seen")),
+    ("suite", _("Suite checks")),
+    ("issues", _("Issues and good practice")),
+    ("sign-off", _("Sign-off")),
+    ("check", _("Check and submit")),
 ]
 STEP_URLS = {
     "start": "visit-start",
@@ -81,7 +82,7 @@ def _editable_visit(request, uuid) -> Visit:
     if not visit.is_draft:
         raise _Submitted(visit)
     if not permissions.can_edit_visit(request.user, visit):
-        raise PermissionDenied("Only the visitors on this visit can fill in its report.")
+        raise PermissionDenied(gettext("Only the visitors on this visit can fill in its report."))
     return visit
 
 
@@ -165,7 +166,7 @@ def _answers(visit, detainee) -> dict:
 @login_required
 def visit_start(request):
     if not permissions.can_record_visits(request.user):
-        raise PermissionDenied("Only custody visitors record visits.")
+        raise PermissionDenied(gettext("Only custody visitors record visits."))
     suites, partners = permissions.recording_choices(request.user)
     guess = rota_service.recording_start(request.user, suites=suites, partners=partners)
     initial = {
@@ -195,7 +196,7 @@ def visit_start(request):
             "form": form,
             "step_number": 1,
             "step_count": len(STEPS),
-            "step_title": "Start",
+            "step_title": STEPS[0][1],
             "rota_slot": guess.slot,
         },
         status=400 if form.errors else 200,

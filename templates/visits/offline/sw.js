@@ -63,8 +63,8 @@ function page(request, path) {
       return cache.match(kept || FALLBACK);
     }).then(function (response) {
       return response || new Response(
-        "<!doctype html><html lang=\"en-GB\"><title>Offline</title><h1>You are offline</h1>" +
-        "<p>This page is not kept on this phone. Sign in once with signal to keep the visit pages.</p></html>",
+        "<!doctype html><html lang=\"{{ language|escapejs }}\"><title>{{ offline_title|escapejs }}</title>" +
+        "<h1>{{ offline_heading|escapejs }}</h1><p>{{ offline_text|escapejs }}</p></html>",
         { status: 503, headers: { "Content-Type": "text/html; charset=utf-8" } });
     });
   });
