@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from .checklists import IssueCategory, Question
 from .schemes import CustodySuite, Scheme
@@ -55,22 +56,22 @@ class Issue(models.Model):
     """Something wrong found on a visit, followed from the sergeant to the force's answer."""
 
     class Status(models.TextChoices):
-        RAISED = "raised", "Raised"
-        RESOLVED_ON_VISIT = "resolved_on_visit", "Resolved on the visit"
-        TRIAGED = "triaged", "Triaged"
-        REFERRED = "referred", "Referred to the force"
-        RESPONDED = "responded", "Force responded"
-        ESCALATED = "escalated", "Escalated"
-        CLOSED = "closed", "Closed"
+        RAISED = "raised", _("Raised")
+        RESOLVED_ON_VISIT = "resolved_on_visit", _("Resolved on the visit")
+        TRIAGED = "triaged", _("Triaged")
+        REFERRED = "referred", _("Referred to the force")
+        RESPONDED = "responded", _("Force responded")
+        ESCALATED = "escalated", _("Escalated")
+        CLOSED = "closed", _("Closed")
 
     class Severity(models.TextChoices):
-        ROUTINE = "routine", "Routine"
-        URGENT = "urgent", "Urgent"
+        ROUTINE = "routine", _("Routine")
+        URGENT = "urgent", _("Urgent")
 
     class EscalationLevel(models.TextChoices):
-        NONE = "", "Not escalated"
-        HEAD_OF_CUSTODY = "head_of_custody", "Head of Custody"
-        PCC = "pcc", "Police and Crime Commissioner"
+        NONE = "", _("Not escalated")
+        HEAD_OF_CUSTODY = "head_of_custody", _("Head of Custody")
+        PCC = "pcc", _("Police and Crime Commissioner")
 
     CLOSED_STATUSES = (Status.RESOLVED_ON_VISIT, Status.CLOSED)
     WAITING_FOR_FORCE = (Status.REFERRED, Status.ESCALATED)
@@ -84,7 +85,7 @@ class Issue(models.Model):
         Question, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     custody_number = models.CharField(
-        max_length=40, blank=True, help_text="Only where the issue concerns one detainee."
+        max_length=40, blank=True, help_text=_("Only where the issue concerns one detainee.")
     )
     category = models.CharField(max_length=20, choices=IssueCategory.choices)
     severity = models.CharField(max_length=10, choices=Severity.choices, default=Severity.ROUTINE)
@@ -113,7 +114,7 @@ class Issue(models.Model):
     responded_on = models.DateField(null=True, blank=True, editable=False)
     response_working_days = models.SmallIntegerField(null=True, blank=True, editable=False)
     closed_at = models.DateTimeField(null=True, blank=True)
-    outcome = models.TextField(blank=True, help_text="What came of it, told to the visitors.")
+    outcome = models.TextField(blank=True, help_text=_("What came of it, told to the visitors."))
     # Goes up with every step; a writer names the one it read (see services.revisions).
     revision = models.PositiveIntegerField(default=1)
     # Taken off a draft report by its visitors; "Undo" clears it (services.visits.restore_issue).
@@ -145,17 +146,17 @@ class IssueEvent(models.Model):
     """One step in an issue's life. Events are only ever added, never changed or deleted."""
 
     class Kind(models.TextChoices):
-        RAISED = "raised", "Raised"
-        RESOLVED_ON_VISIT = "resolved_on_visit", "Resolved on the visit"
-        TRIAGED = "triaged", "Triaged"
-        REFERRED = "referred", "Referred"
-        RESPONDED = "responded", "Responded"
-        ACCEPTED = "accepted", "Accepted and closed"
-        ESCALATED = "escalated", "Escalated"
-        CLOSED = "closed", "Closed"
-        REOPENED = "reopened", "Reopened"
-        COMMENTED = "commented", "Comment"
-        RECHECKED = "rechecked", "Re-checked on a visit"
+        RAISED = "raised", _("Raised")
+        RESOLVED_ON_VISIT = "resolved_on_visit", _("Resolved on the visit")
+        TRIAGED = "triaged", _("Triaged")
+        REFERRED = "referred", _("Referred")
+        RESPONDED = "responded", _("Responded")
+        ACCEPTED = "accepted", _("Accepted and closed")
+        ESCALATED = "escalated", _("Escalated")
+        CLOSED = "closed", _("Closed")
+        REOPENED = "reopened", _("Reopened")
+        COMMENTED = "commented", _("Comment")
+        RECHECKED = "rechecked", _("Re-checked on a visit")
 
     issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)

@@ -1,32 +1,35 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from .schemes import CustodySuite, Scheme
 
 
 class TimeBand(models.TextChoices):
-    WEEKDAY_DAY = "weekday_day", "Weekday daytime"
-    EVENING = "evening", "Evening"
-    WEEKEND = "weekend", "Weekend"
-    NIGHT = "night", "Night (22:00 to 06:00)"
+    WEEKDAY_DAY = "weekday_day", _("Weekday daytime")
+    EVENING = "evening", _("Evening")
+    WEEKEND = "weekend", _("Weekend")
+    NIGHT = "night", _("Night (22:00 to 06:00)")
 
 
 class RotaPeriod(models.Model):
     """A period (normally a quarter) of a scheme's rota."""
 
     class Status(models.TextChoices):
-        COLLECTING = "collecting", "Collecting availability"
-        DRAFT = "draft", "Draft rota"
-        PUBLISHED = "published", "Published"
-        CLOSED = "closed", "Closed"
+        COLLECTING = "collecting", _("Collecting availability")
+        DRAFT = "draft", _("Draft rota")
+        PUBLISHED = "published", _("Published")
+        CLOSED = "closed", _("Closed")
 
     scheme = models.ForeignKey(Scheme, on_delete=models.PROTECT, related_name="rota_periods")
-    name = models.CharField(max_length=60, help_text="For example: October to December 2026.")
-    starts_on = models.DateField(help_text="A Monday.")
-    ends_on = models.DateField(help_text="A Sunday.")
+    name = models.CharField(max_length=60, help_text=_("For example: October to December 2026."))
+    starts_on = models.DateField(help_text=_("A Monday."))
+    ends_on = models.DateField(help_text=_("A Sunday."))
     availability_closes_on = models.DateField()
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.COLLECTING)
-    seed = models.PositiveIntegerField(default=0, help_text="Makes the solver's result repeatable.")
+    seed = models.PositiveIntegerField(
+        default=0, help_text=_("Makes the solver's result repeatable.")
+    )
     published_at = models.DateTimeField(null=True, blank=True)
     # What the visitors were last told, slot by slot ({slot id: {"visitors": [ids], ...}}), so
     # that publishing again tells only those whose slots changed since.
@@ -57,10 +60,10 @@ class RotaSlot(models.Model):
     """One visit to make: a suite, a week, a pair. The pair agree the day and time privately."""
 
     class Status(models.TextChoices):
-        PLANNED = "planned", "Planned"
-        DONE = "done", "Done"
-        MISSED = "missed", "Missed"
-        CANCELLED = "cancelled", "Cancelled"
+        PLANNED = "planned", _("Planned")
+        DONE = "done", _("Done")
+        MISSED = "missed", _("Missed")
+        CANCELLED = "cancelled", _("Cancelled")
 
     period = models.ForeignKey(RotaPeriod, on_delete=models.CASCADE, related_name="slots")
     suite = models.ForeignKey(CustodySuite, on_delete=models.PROTECT, related_name="rota_slots")
@@ -95,8 +98,10 @@ class Availability(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="availability"
     )
-    unavailable_weeks = models.JSONField(default=list, blank=True, help_text="Mondays, ISO dates.")
-    preferred_days = models.JSONField(default=list, blank=True, help_text="0 = Monday.")
+    unavailable_weeks = models.JSONField(
+        default=list, blank=True, help_text=_("Mondays, ISO dates.")
+    )
+    preferred_days = models.JSONField(default=list, blank=True, help_text=_("0 = Monday."))
     preferred_bands = models.JSONField(default=list, blank=True)
     nights_ok = models.BooleanField(default=False)
     # The promise is one night visit a year; a willing visitor may ask for more.
@@ -123,9 +128,9 @@ class SwapRequest(models.Model):
     """A visitor offering their place in a slot; another eligible visitor may take it."""
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        TAKEN = "taken", "Taken"
-        WITHDRAWN = "withdrawn", "Withdrawn"
+        OPEN = "open", _("Open")
+        TAKEN = "taken", _("Taken")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
     slot = models.ForeignKey(RotaSlot, on_delete=models.CASCADE, related_name="swap_requests")
     offered_by = models.ForeignKey(

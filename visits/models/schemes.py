@@ -1,5 +1,6 @@
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Scheme(models.Model):
@@ -7,25 +8,27 @@ class Scheme(models.Model):
 
     name = models.CharField(max_length=120, unique=True)
     slug = models.SlugField(max_length=60, unique=True)
-    force_name = models.CharField(max_length=120, help_text="The police force the scheme visits.")
+    force_name = models.CharField(
+        max_length=120, help_text=_("The police force the scheme visits.")
+    )
     # Custody record numbers differ by force; the scheme states its format as a regular expression.
     custody_number_pattern = models.CharField(
         max_length=200,
         default=r"^[A-Z0-9][A-Z0-9/\-]{3,23}$",
-        help_text="Regular expression a custody record number must match (upper case).",
+        help_text=_("Regular expression a custody record number must match (upper case)."),
     )
     custody_number_example = models.CharField(max_length=40, default="AB/12345/26")
     response_days_routine = models.PositiveSmallIntegerField(
-        default=20, help_text="Working days the force has to answer a routine issue."
+        default=20, help_text=_("Working days the force has to answer a routine issue.")
     )
     response_days_urgent = models.PositiveSmallIntegerField(
-        default=2, help_text="Working days the force has to answer an urgent issue."
+        default=2, help_text=_("Working days the force has to answer an urgent issue.")
     )
     detainee_data_retention_days = models.PositiveIntegerField(
-        default=3 * 365, help_text="How long detainee-level answers are kept before anonymising."
+        default=3 * 365, help_text=_("How long detainee-level answers are kept before anonymising.")
     )
     trainee_mentored_visits = models.PositiveSmallIntegerField(
-        default=12, help_text="Visits a trainee makes alongside an experienced visitor."
+        default=12, help_text=_("Visits a trainee makes alongside an experienced visitor.")
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -60,13 +63,15 @@ class CustodySuite(models.Model):
     name = models.CharField(max_length=120)
     address = models.TextField(blank=True)
     cells = models.PositiveSmallIntegerField(default=0)
-    active = models.BooleanField(default=True, help_text="Inactive suites are not on the rota.")
+    active = models.BooleanField(default=True, help_text=_("Inactive suites are not on the rota."))
     visits_per_week = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1)])
     custody_number_prefix = models.CharField(
         max_length=10,
         blank=True,
-        help_text="The letters this suite's custody record numbers start with (AY for Aylsham). "
-        "If blank, found from the suite's name and the scheme's format.",
+        help_text=_(
+            "The letters this suite's custody record numbers start with (AY for Aylsham). "
+            "If blank, found from the suite's name and the scheme's format."
+        ),
     )
 
     class Meta:
