@@ -152,9 +152,15 @@ def summary_rows(summary: Summary) -> Iterator[list]:
             elif isinstance(item, dict):
                 for sub, number in item.items():
                     old = before.get(key, {}).get(sub, 0)
-                    yield [f"{title}: {key}: {sub}", f"{name}.{key}.{sub}", number, old]
+                    label = _("%(title)s: %(key)s: %(sub)s") % {
+                        "title": title,
+                        "key": shown(key),
+                        "sub": shown(sub),
+                    }
+                    yield [label, f"{name}.{key}.{sub}", number, old]
             else:
-                yield [f"{title}: {key}", f"{name}.{key}", item, before.get(key, 0)]
+                label = _("%(title)s: %(key)s") % {"title": title, "key": shown(key)}
+                yield [label, f"{name}.{key}", item, before.get(key, 0)]
     if "by_day" in current:
         for day, n, m in zip(DAYS, current["by_day"], previous["by_day"], strict=True):
             yield [_("Visits on %(day)s") % {"day": shown(day)}, f"by_day.{day}", n, m]

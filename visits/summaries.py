@@ -84,6 +84,13 @@ RESPONSE_BINS = [
     gettext_noop("11 to 20"),
     gettext_noop("Over 20"),
 ]
+# What is counted of the issues of each category.
+CATEGORY_COUNTS = (
+    gettext_noop("raised"),
+    gettext_noop("resolved on the visit"),
+    gettext_noop("referred"),
+    gettext_noop("open now"),
+)
 NOT_YET = gettext_noop("Not yet")
 NOT_RECORDED = gettext_noop("Not recorded")
 DAYS = [
@@ -910,7 +917,7 @@ def summarise(
         f.issues_referred += row["referred"]
         counts = f.issues_by_category.setdefault(
             labels.get(row["category"], row["category"]),
-            {"raised": 0, "resolved on the visit": 0, "referred": 0, "open now": 0},
+            dict.fromkeys(CATEGORY_COUNTS, 0),
         )
         counts["raised"] += row["total"]
         counts["resolved on the visit"] += row["resolved"]

@@ -1,5 +1,7 @@
 from django.conf import settings
 from django.db import models
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .schemes import CustodySuite, Scheme
@@ -88,7 +90,10 @@ class RotaSlot(models.Model):
         indexes = [models.Index(fields=["period", "week_starts_on"])]
 
     def __str__(self) -> str:
-        return f"{self.suite}, week of {self.week_starts_on:%d %b %Y}"
+        return gettext("%(suite)s, week of %(week)s") % {
+            "suite": self.suite,
+            "week": date_format(self.week_starts_on, "d M Y"),
+        }
 
 
 class Availability(models.Model):
@@ -121,7 +126,10 @@ class Availability(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Availability of {self.user} for {self.period.name}"
+        return gettext("Availability of %(person)s for %(name)s") % {
+            "person": self.user,
+            "name": self.period.name,
+        }
 
 
 class SwapRequest(models.Model):

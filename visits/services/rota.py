@@ -17,8 +17,7 @@ from django.db import transaction
 from django.db.models import F, Prefetch
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import gettext, ngettext
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from visits import permissions, scheduling
 from visits.errors import ConflictError, DomainError, NotFound, NotPermitted
@@ -411,12 +410,14 @@ class QualityRow:
 # A rule whose attribute the figures do not have (yet) has no row rather than a made-up one.
 # How the solver came by its plan (`Plan.method`), said to the manager.
 SOLVER_METHODS = {
-    "optimal": _lazy("the best plan there is, proved by the solver"),
-    "feasible within time limit": _lazy(
+    "optimal": gettext_lazy("the best plan there is, proved by the solver"),
+    "feasible within time limit": gettext_lazy(
         "the best plan the solver found in its time; the figures below say how far from the "
         "best it can be"
     ),
-    "greedy fallback": _lazy("the quick method's plan: the solver found none better in its time"),
+    "greedy fallback": gettext_lazy(
+        "the quick method's plan: the solver found none better in its time"
+    ),
 }
 
 
@@ -435,15 +436,15 @@ def generated_message(figures) -> str:
 
 # One row for each hard rule `scheduling.Figures` counts (a test checks none is left out).
 HARD_RULE_ROWS = (
-    ("not_a_pair", _lazy("Every visit has two different visitors from the rota")),
-    ("twice_in_a_week", _lazy("Nobody twice in one week")),
-    ("conflicts", _lazy("Nobody at a suite they have a conflict with")),
-    ("trainees_without_mentor", _lazy("No trainee without an experienced partner")),
-    ("unavailable_week", _lazy("Nobody in a week they cannot do")),
-    ("over_monthly_maximum", _lazy("Nobody over their monthly maximum")),
-    ("over_quarter_maximum", _lazy("Nobody over their quarterly maximum")),
-    ("no_nights", _lazy("Nobody on a night who does not do nights")),
-    ("over_night_promise", _lazy("Nobody given more nights than they agreed to")),
+    ("not_a_pair", gettext_lazy("Every visit has two different visitors from the rota")),
+    ("twice_in_a_week", gettext_lazy("Nobody twice in one week")),
+    ("conflicts", gettext_lazy("Nobody at a suite they have a conflict with")),
+    ("trainees_without_mentor", gettext_lazy("No trainee without an experienced partner")),
+    ("unavailable_week", gettext_lazy("Nobody in a week they cannot do")),
+    ("over_monthly_maximum", gettext_lazy("Nobody over their monthly maximum")),
+    ("over_quarter_maximum", gettext_lazy("Nobody over their quarterly maximum")),
+    ("no_nights", gettext_lazy("Nobody on a night who does not do nights")),
+    ("over_night_promise", gettext_lazy("Nobody given more nights than they agreed to")),
 )
 
 
