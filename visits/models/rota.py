@@ -23,21 +23,29 @@ class RotaPeriod(models.Model):
         PUBLISHED = "published", _("Published")
         CLOSED = "closed", _("Closed")
 
-    scheme = models.ForeignKey(Scheme, on_delete=models.PROTECT, related_name="rota_periods")
-    name = models.CharField(max_length=60, help_text=_("For example: October to December 2026."))
-    starts_on = models.DateField(help_text=_("A Monday."))
-    ends_on = models.DateField(help_text=_("A Sunday."))
-    availability_closes_on = models.DateField()
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.COLLECTING)
-    seed = models.PositiveIntegerField(
-        default=0, help_text=_("Makes the solver's result repeatable.")
+    scheme = models.ForeignKey(
+        Scheme, verbose_name=_("scheme"), on_delete=models.PROTECT, related_name="rota_periods"
     )
-    published_at = models.DateTimeField(null=True, blank=True)
+    name = models.CharField(
+        verbose_name=_("name"), max_length=60, help_text=_("For example: October to December 2026.")
+    )
+    starts_on = models.DateField(verbose_name=_("starts on"), help_text=_("A Monday."))
+    ends_on = models.DateField(verbose_name=_("ends on"), help_text=_("A Sunday."))
+    availability_closes_on = models.DateField(verbose_name=_("availability closes on"))
+    status = models.CharField(
+        verbose_name=_("status"), max_length=12, choices=Status.choices, default=Status.COLLECTING
+    )
+    seed = models.PositiveIntegerField(
+        verbose_name=_("seed"), default=0, help_text=_("Makes the solver's result repeatable.")
+    )
+    published_at = models.DateTimeField(verbose_name=_("published at"), null=True, blank=True)
     # What the visitors were last told, slot by slot ({slot id: {"visitors": [ids], ...}}), so
     # that publishing again tells only those whose slots changed since.
-    told = models.JSONField(default=dict, blank=True)
+    told = models.JSONField(verbose_name=_("told"), default=dict, blank=True)
 
     class Meta:
+        verbose_name = _("rota period")
+        verbose_name_plural = _("rota periods")
         ordering = ["scheme", "-starts_on"]
         constraints = [
             models.UniqueConstraint(fields=["scheme", "starts_on"], name="one_period_per_start"),
@@ -67,25 +75,37 @@ class RotaSlot(models.Model):
         MISSED = "missed", _("Missed")
         CANCELLED = "cancelled", _("Cancelled")
 
-    period = models.ForeignKey(RotaPeriod, on_delete=models.CASCADE, related_name="slots")
-    suite = models.ForeignKey(CustodySuite, on_delete=models.PROTECT, related_name="rota_slots")
-    week_starts_on = models.DateField()
-    time_band = models.CharField(max_length=12, choices=TimeBand.choices)
-    visitors = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, blank=True, related_name="rota_slots"
+    period = models.ForeignKey(
+        RotaPeriod, verbose_name=_("period"), on_delete=models.CASCADE, related_name="slots"
     )
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PLANNED)
+    suite = models.ForeignKey(
+        CustodySuite, verbose_name=_("suite"), on_delete=models.PROTECT, related_name="rota_slots"
+    )
+    week_starts_on = models.DateField(verbose_name=_("week starts on"))
+    time_band = models.CharField(
+        verbose_name=_("time band"), max_length=12, choices=TimeBand.choices
+    )
+    visitors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("visitors"), blank=True, related_name="rota_slots"
+    )
+    status = models.CharField(
+        verbose_name=_("status"), max_length=10, choices=Status.choices, default=Status.PLANNED
+    )
     # Secret: seen by the pair and the scheme manager only, never by the force.
-    planned_for = models.DateTimeField(null=True, blank=True)
-    unfilled_reason = models.TextField(blank=True)
-    reminded_at = models.DateTimeField(null=True, blank=True)
-    uncovered_alert_at = models.DateTimeField(null=True, blank=True)
+    planned_for = models.DateTimeField(verbose_name=_("planned for"), null=True, blank=True)
+    unfilled_reason = models.TextField(verbose_name=_("unfilled reason"), blank=True)
+    reminded_at = models.DateTimeField(verbose_name=_("reminded at"), null=True, blank=True)
+    uncovered_alert_at = models.DateTimeField(
+        verbose_name=_("uncovered alert at"), null=True, blank=True
+    )
     # Goes up with every change of pair, time or status (see services.revisions).
-    revision = models.PositiveIntegerField(default=1)
+    revision = models.PositiveIntegerField(verbose_name=_("revision"), default=1)
 
     objects = RotaSlotQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("rota slot")
+        verbose_name_plural = _("rota slots")
         ordering = ["week_starts_on", "suite__name"]
         indexes = [models.Index(fields=["period", "week_starts_on"])]
 
@@ -99,28 +119,47 @@ class RotaSlot(models.Model):
 class Availability(models.Model):
     """What a visitor can do in a rota period."""
 
-    period = models.ForeignKey(RotaPeriod, on_delete=models.CASCADE, related_name="availability")
+    period = models.ForeignKey(
+        RotaPeriod, verbose_name=_("period"), on_delete=models.CASCADE, related_name="availability"
+    )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="availability"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="availability",
     )
     unavailable_weeks = models.JSONField(
-        default=list, blank=True, help_text=_("Mondays, ISO dates.")
+        verbose_name=_("unavailable weeks"),
+        default=list,
+        blank=True,
+        help_text=_("Mondays, ISO dates."),
     )
-    preferred_days = models.JSONField(default=list, blank=True, help_text=_("0 = Monday."))
-    preferred_bands = models.JSONField(default=list, blank=True)
-    nights_ok = models.BooleanField(default=False)
+    preferred_days = models.JSONField(
+        verbose_name=_("preferred days"), default=list, blank=True, help_text=_("0 = Monday.")
+    )
+    preferred_bands = models.JSONField(verbose_name=_("preferred bands"), default=list, blank=True)
+    nights_ok = models.BooleanField(verbose_name=_("nights ok"), default=False)
     # The promise is one night visit a year; a willing visitor may ask for more.
-    nights_a_year = models.PositiveSmallIntegerField(default=1)
-    max_visits_per_month = models.PositiveSmallIntegerField(default=2)
-    # Many visitors think in visits a quarter: empty means only the monthly maximum applies.
-    max_visits_per_period = models.PositiveSmallIntegerField(null=True, blank=True)
-    entered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    nights_a_year = models.PositiveSmallIntegerField(verbose_name=_("nights a year"), default=1)
+    max_visits_per_month = models.PositiveSmallIntegerField(
+        verbose_name=_("max visits per month"), default=2
     )
-    revision = models.PositiveIntegerField(default=1)
-    updated_at = models.DateTimeField(auto_now=True)
+    # Many visitors think in visits a quarter: empty means only the monthly maximum applies.
+    max_visits_per_period = models.PositiveSmallIntegerField(
+        verbose_name=_("max visits per period"), null=True, blank=True
+    )
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("entered by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    revision = models.PositiveIntegerField(verbose_name=_("revision"), default=1)
+    updated_at = models.DateTimeField(verbose_name=_("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name = _("availability")
+        verbose_name_plural = _("availabilities")
         constraints = [
             models.UniqueConstraint(fields=["period", "user"], name="one_availability_per_period")
         ]
@@ -140,17 +179,29 @@ class SwapRequest(models.Model):
         TAKEN = "taken", _("Taken")
         WITHDRAWN = "withdrawn", _("Withdrawn")
 
-    slot = models.ForeignKey(RotaSlot, on_delete=models.CASCADE, related_name="swap_requests")
+    slot = models.ForeignKey(
+        RotaSlot, verbose_name=_("slot"), on_delete=models.CASCADE, related_name="swap_requests"
+    )
     offered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("offered by"),
+        on_delete=models.CASCADE,
+        related_name="+",
     )
     taken_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("taken by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
-    note = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    resolved_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(
+        verbose_name=_("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    note = models.CharField(verbose_name=_("note"), max_length=200, blank=True)
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
+    resolved_at = models.DateTimeField(verbose_name=_("resolved at"), null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.offered_by} offers {self.slot}"
