@@ -180,7 +180,7 @@ def test_an_unfillable_slot_says_which_rules_excluded_whom():
     problem = Problem(people=people, slots=[Slot(key="s", suite=0, week=week, band="evening")])
     plan = scheduling.solve(problem, time_limit=QUICK)
     assert plan.unfilled["s"] == (
-        "No pair available: 1 have a conflict with the suite; 1 cannot do that week; "
+        "No pair available: 1 has a conflict with the suite; 1 cannot do that week; "
         "only one visitor is free."
     )
 

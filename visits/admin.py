@@ -370,19 +370,23 @@ class MembershipAdmin(SchemeScopedAdmin):
             ]
         return super().formfield_for_choice_field(db_field, request, **kwargs)
 
-    @admin.display(description="Vetting, appointment and leaving")
+    @admin.display(description=_("Vetting, appointment and leaving"))
     def volunteer_page(self, obj):
         if obj.pk is None or not obj.is_visiting:
             return "-"
         url = reverse("volunteer-detail", args=[obj.pk])
-        return format_html('<a href="{}">Record them on the volunteer\'s page</a>', url)
+        return format_html(
+            '<a href="{}">{}</a>', url, gettext("Record them on the volunteer's page")
+        )
 
-    @admin.display(description="Subject access")
+    @admin.display(description=_("Subject access"))
     def subject_access(self, obj):
         if obj.pk is None:
             return "-"
         url = reverse("subject-access", args=[obj.pk])
-        return format_html('<a href="{}">Everything held about this person (JSON)</a>', url)
+        return format_html(
+            '<a href="{}">{}</a>', url, gettext("Everything held about this person (JSON)")
+        )
 
 
 @admin.register(models.Conflict)

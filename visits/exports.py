@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator
 
 from django.utils.translation import gettext_lazy as _
 
-from visits.summaries import DAYS, NATIONAL_RETURN_COLUMNS, Summary, national_return_row
+from visits.summaries import DAYS, NATIONAL_RETURN_COLUMNS, Summary, national_return_row, shown
 from visits.visible_issues import VisibleIssue
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -106,13 +106,13 @@ def issues_csv(issues: Iterable[VisibleIssue], today: datetime.date) -> bytes:
 # The summary: every figure the reader is given (Figures.given), this period and the one before.
 
 SUITE_COLUMNS = [
-    "Suite",
-    "Visits made",
-    "Visits abandoned",
-    "In custody at the time of visits",
-    "Visited",
-    "Issues raised",
-    "Visits made, period before",
+    _("Suite"),
+    _("Visits made"),
+    _("Visits abandoned"),
+    _("In custody at the time of visits"),
+    _("Visited"),
+    _("Issues raised"),
+    _("Visits made, period before"),
 ]
 
 
@@ -132,7 +132,7 @@ def summary_rows(summary: Summary) -> Iterator[list]:
     """Figure (its label), key, this period, the period before; then the breakdowns, the
     checklist questions' "no" rates and a row per suite. Only the figures this reader is given
     (visits.summaries.visible_summary), under the labels of visits.summaries.FIGURE_LABELS."""
-    yield ["Figure", "Key", summary.period_label, summary.previous_label]
+    yield [_("Figure"), _("Key"), summary.period_label, summary.previous_label]
     for key, label, now, before in summary.labelled():
         yield [label, key, now, before]
     current, previous = summary.current.given(), summary.previous.given()
@@ -145,27 +145,35 @@ def summary_rows(summary: Summary) -> Iterator[list]:
         for key, item in value.items():
             if isinstance(item, list):  # a week: made, planned
                 old = before.get(key, [0, 0])
-                yield [f"{title} {key}: made", f"{name}.{key}.made", item[0], old[0]]
-                yield [f"{title} {key}: planned", f"{name}.{key}.planned", item[1], old[1]]
+                made = _("%(title)s %(key)s: made") % {"title": title, "key": key}
+                yield [made, f"{name}.{key}.made", item[0], old[0]]
+                planned = _("%(title)s %(key)s: planned") % {"title": title, "key": key}
+                yield [planned, f"{name}.{key}.planned", item[1], old[1]]
             elif isinstance(item, dict):
                 for sub, number in item.items():
                     old = before.get(key, {}).get(sub, 0)
-                    yield [f"{title}: {key}: {sub}", f"{name}.{key}.{sub}", number, old]
+                    label = _("%(title)s: %(key)s: %(sub)s") % {
+                        "title": title,
+                        "key": shown(key),
+                        "sub": shown(sub),
+                    }
+                    yield [label, f"{name}.{key}.{sub}", number, old]
             else:
-                yield [f"{title}: {key}", f"{name}.{key}", item, before.get(key, 0)]
+                label = _("%(title)s: %(key)s") % {"title": title, "key": shown(key)}
+                yield [label, f"{name}.{key}", item, before.get(key, 0)]
     if "by_day" in current:
         for day, n, m in zip(DAYS, current["by_day"], previous["by_day"], strict=True):
-            yield [_("Visits on %(day)s") % {"day": day}, f"by_day.{day}", n, m]
+            yield [_("Visits on %(day)s") % {"day": shown(day)}, f"by_day.{day}", n, m]
     yield []
     yield [
-        "Checklist question",
-        "Key",
-        "Checklist",
-        "Answered no (%)",
-        "Answered yes or no",
-        "Before: no (%)",
-        *[f"Quarter {key}: no (%)" for key in summary.trend_quarters],
-        *[f"{name}: no (%)" for name in summary.suite_names],
+        _("Checklist question"),
+        _("Key"),
+        _("Checklist"),
+        _("Answered no (%)"),
+        _("Answered yes or no"),
+        _("Before: no (%)"),
+        *[_("Quarter %(key)s: no (%%)") % {"key": key} for key in summary.trend_quarters],
+        *[_("%(name)s: no (%%)") % {"name": name} for name in summary.suite_names],
     ]
     for q in summary.question_rates:
         yield [

@@ -10,6 +10,8 @@ any open ──► closed (no further action);  closed ──► reopened (triag
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy as _
+
 from visits.models import Issue, IssueEvent, Role
 
 S = Issue.Status
@@ -19,7 +21,7 @@ OPEN = (S.RAISED, S.TRIAGED, S.REFERRED, S.RESPONDED, S.ESCALATED)
 @dataclass(frozen=True)
 class Transition:
     action: str
-    label: str
+    label: str  # lazy: translated when shown
     from_states: tuple[str, ...]
     to_state: str | None  # None: the state does not change (a comment)
     roles: tuple[str, ...]
@@ -34,11 +36,11 @@ TRANSITIONS = {
     t.action: t
     for t in [
         Transition(
-            "triage", "Triage", (S.RAISED,), S.TRIAGED, (Role.MANAGER,), IssueEvent.Kind.TRIAGED
+            "triage", _("Triage"), (S.RAISED,), S.TRIAGED, (Role.MANAGER,), IssueEvent.Kind.TRIAGED
         ),
         Transition(
             "refer",
-            "Refer to the force",
+            _("Refer to the force"),
             (S.RAISED, S.TRIAGED),
             S.REFERRED,
             (Role.MANAGER,),
@@ -47,7 +49,7 @@ TRANSITIONS = {
         ),
         Transition(
             "respond",
-            "Respond",
+            _("Respond"),
             (S.REFERRED, S.ESCALATED),
             S.RESPONDED,
             (Role.FORCE,),
@@ -57,7 +59,7 @@ TRANSITIONS = {
         ),
         Transition(
             "accept",
-            "Accept the response and close",
+            _("Accept the response and close"),
             (S.RESPONDED,),
             S.CLOSED,
             (Role.MANAGER,),
@@ -66,7 +68,7 @@ TRANSITIONS = {
         ),
         Transition(
             "escalate",
-            "Escalate",
+            _("Escalate"),
             (S.REFERRED, S.RESPONDED, S.ESCALATED),
             S.ESCALATED,
             (Role.MANAGER,),
@@ -76,7 +78,7 @@ TRANSITIONS = {
         ),
         Transition(
             "close",
-            "Close with no further action",
+            _("Close with no further action"),
             (S.RAISED, S.TRIAGED, S.REFERRED, S.ESCALATED),
             S.CLOSED,
             (Role.MANAGER,),
@@ -85,7 +87,7 @@ TRANSITIONS = {
         ),
         Transition(
             "reopen",
-            "Reopen",
+            _("Reopen"),
             (S.CLOSED, S.RESOLVED_ON_VISIT),
             S.TRIAGED,
             (Role.MANAGER,),
@@ -94,7 +96,7 @@ TRANSITIONS = {
         ),
         Transition(
             "comment",
-            "Add a comment",
+            _("Add a comment"),
             (*OPEN, S.CLOSED, S.RESOLVED_ON_VISIT),
             None,
             (Role.MANAGER, Role.FORCE),

@@ -8,6 +8,7 @@ import datetime
 import os
 from xml.sax.saxutils import escape
 
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT
@@ -257,4 +258,5 @@ def section(title: str) -> list:
 
 
 def long_date(day: datetime.date) -> str:
-    return f"{day.day} {day:%B %Y}"
+    """The day as people read it, in the language in use ("5 March 2026", "5 Mawrth 2026")."""
+    return date_format(day, "j F Y")

@@ -30,7 +30,16 @@ from django.utils.translation import gettext_lazy as _
 from visits.errors import NotFound
 from visits.exports import csv_bytes
 from visits.models import IssueCategory, PublishedQuarter, Scheme
-from visits.summaries import FIGURE_LABELS, SMALL_COUNT, Period, Summary, summarise, suppressed
+from visits.summaries import (
+    FIGURE_LABELS,
+    SMALL_COUNT,
+    Period,
+    Summary,
+    english_labels,
+    shown,
+    summarise,
+    suppressed,
+)
 
 
 def is_small(count: int | None) -> bool:
@@ -317,15 +326,15 @@ def _from_summary(summary: Summary, published_at, quarters: list[Period]) -> Pub
                 else PublicValue("answered_no", gettext("No"), COUNT, None, True),
                 _percent("no_rate", gettext("No (%)"), q.no, q.answered, q.rate),
             ],
-            checklist=str(q.checklist),
+            checklist=shown(q.checklist),
         )
         for q in summary.question_rates
     ]
-    codes = {str(label): code for code, label in IssueCategory.choices}
+    codes = {label: code for code, label in english_labels(IssueCategory.choices).items()}
     categories = [
         PublicRow(
             codes.get(label, label),
-            label,
+            shown(label),
             [_count("issues_raised", str(FIGURE_LABELS["issues_raised"]), counts["raised"])],
         )
         for label, counts in sorted(c.issues_by_category.items())

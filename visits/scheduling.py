@@ -28,6 +28,8 @@ from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext, gettext_noop, ngettext
+
 WEEKDAY_DAY = "weekday_day"
 EVENING = "evening"
 WEEKEND = "weekend"
@@ -99,19 +101,27 @@ class Breach:
     person: int | None = None
 
     def message(self, names: Mapping[int, str]) -> str:
-        who = names.get(self.person, "Someone") if self.person is not None else ""
-        return {
-            "not_a_pair": "A visit needs two different visitors.",
-            "not_eligible": f"{who} is not an active visitor in this scheme.",
-            "unavailable": f"{who} said they cannot do that week.",
-            "conflict": f"{who} has a conflict of interest with this suite.",
-            "twice_in_week": f"{who} already has a visit that week.",
-            "trainee_unmentored": f"{who} is a trainee and needs an experienced partner.",
-            "over_maximum": f"{who} would be over their monthly maximum.",
-            "over_quarter_maximum": f"{who} would be over their maximum for the period.",
-            "no_nights": f"{who} does not do night visits.",
-            "over_night_promise": f"{who} has had the night visits they agreed to this year.",
-        }[self.rule]
+        who = names.get(self.person, gettext("Someone")) if self.person is not None else ""
+        messages = {
+            "not_a_pair": gettext_noop("A visit needs two different visitors."),
+            "not_eligible": gettext_noop("%(who)s is not an active visitor in this scheme."),
+            "unavailable": gettext_noop("%(who)s said they cannot do that week."),
+            "conflict": gettext_noop("%(who)s has a conflict of interest with this suite."),
+            "twice_in_week": gettext_noop("%(who)s already has a visit that week."),
+            "trainee_unmentored": gettext_noop(
+                "%(who)s is a trainee and needs an experienced partner."
+            ),
+            "over_maximum": gettext_noop("%(who)s would be over their monthly maximum."),
+            "over_quarter_maximum": gettext_noop(
+                "%(who)s would be over their maximum for the period."
+            ),
+            "no_nights": gettext_noop("%(who)s does not do night visits."),
+            "over_night_promise": gettext_noop(
+                "%(who)s has had the night visits they agreed to this year."
+            ),
+        }
+        message = gettext(messages[self.rule])
+        return message % {"who": who} if "%(who)s" in message else message
 
 
 def month_of(week: datetime.date) -> tuple[int, int]:
@@ -345,21 +355,43 @@ def _best_pair(slot, band, candidates, state, shares, jitter) -> tuple[int, int]
 def _why_unfilled(slot: Slot, band: str, state: _State) -> str:
     reasons = Counter(state.person_breach(pid, slot, band) for pid in state.people)
     free = reasons.pop(None, 0)
+    # How many of the scheme's visitors each rule keeps from the slot, said to the manager.
     labels = {
-        "unavailable": "cannot do that week",
-        "conflict": "have a conflict with the suite",
-        "twice_in_week": "already visit that week",
-        "over_maximum": "are at their monthly maximum",
-        "over_quarter_maximum": "are at their maximum for the period",
-        "no_nights": "do not do nights",
-        "over_night_promise": "have had their night this year",
+        "unavailable": lambda n: ngettext(
+            "%(n)d cannot do that week", "%(n)d cannot do that week", n
+        ),
+        "conflict": lambda n: ngettext(
+            "%(n)d has a conflict with the suite", "%(n)d have a conflict with the suite", n
+        ),
+        "twice_in_week": lambda n: ngettext(
+            "%(n)d already visits that week", "%(n)d already visit that week", n
+        ),
+        "over_maximum": lambda n: ngettext(
+            "%(n)d is at their monthly maximum", "%(n)d are at their monthly maximum", n
+        ),
+        "over_quarter_maximum": lambda n: ngettext(
+            "%(n)d is at their maximum for the period",
+            "%(n)d are at their maximum for the period",
+            n,
+        ),
+        "no_nights": lambda n: ngettext("%(n)d does not do nights", "%(n)d do not do nights", n),
+        "over_night_promise": lambda n: ngettext(
+            "%(n)d has had their night this year", "%(n)d have had their night this year", n
+        ),
     }
-    parts = [f"{n} {labels[rule]}" for rule, n in sorted(reasons.items()) if n]
+    parts = [labels[rule](n) % {"n": n} for rule, n in sorted(reasons.items()) if n]
     if free == 1:
-        parts.append("only one visitor is free")
+        parts.append(gettext("only one visitor is free"))
     elif free >= 2:
-        parts.append(f"the {free} free visitors are all trainees")
-    return "No pair available: " + "; ".join(parts) + "."
+        parts.append(
+            ngettext(
+                "the %(n)d free visitor is a trainee",
+                "the %(n)d free visitors are all trainees",
+                free,
+            )
+            % {"n": free}
+        )
+    return gettext("No pair available: %(reasons)s.") % {"reasons": "; ".join(parts)}
 
 
 def _fill_by_substitution(problem: Problem, plan: Plan, state: _State) -> None:

@@ -42,7 +42,8 @@ from django.db.models import (
 )
 from django.db.models.functions import ExtractHour
 from django.utils import timezone
-from django.utils.translation import gettext, ngettext
+from django.utils.formats import date_format
+from django.utils.translation import gettext, gettext_noop, ngettext, override, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from visits import permissions
@@ -69,9 +70,49 @@ from visits.rules import NOT_VISITED_LABELS
 from visits.services import audit
 from visits.workdays import monday_of
 
-BANDS = ["Weekday daytime", "Evening", "Weekend", "Night"]
-RESPONSE_BINS = ["Up to 5 working days", "6 to 10", "11 to 20", "Over 20"]
-DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+# The figures are kept in the cache for every reader, so their keys are in English (they are
+# also keys of the CSV and the API); `shown` translates them when they are drawn for a person.
+BANDS = [
+    gettext_noop("Weekday daytime"),
+    gettext_noop("Evening"),
+    gettext_noop("Weekend"),
+    gettext_noop("Night"),
+]
+RESPONSE_BINS = [
+    gettext_noop("Up to 5 working days"),
+    gettext_noop("6 to 10"),
+    gettext_noop("11 to 20"),
+    gettext_noop("Over 20"),
+]
+# What is counted of the issues of each category.
+CATEGORY_COUNTS = (
+    gettext_noop("raised"),
+    gettext_noop("resolved on the visit"),
+    gettext_noop("referred"),
+    gettext_noop("open now"),
+)
+NOT_YET = gettext_noop("Not yet")
+NOT_RECORDED = gettext_noop("Not recorded")
+DAYS = [
+    gettext_noop("Mon"),
+    gettext_noop("Tue"),
+    gettext_noop("Wed"),
+    gettext_noop("Thu"),
+    gettext_noop("Fri"),
+    gettext_noop("Sat"),
+    gettext_noop("Sun"),
+]
+
+
+def shown(key: str) -> str:
+    """A figure's English key (a time band, a status, a category...) as the reader reads it."""
+    return gettext(key) if key else key
+
+
+def english_labels(choices) -> dict[str, str]:
+    """{value: label} of model choices in English: the figures' keys, whoever counts them."""
+    with override("en"):
+        return {value: str(label) for value, label in choices}
 
 
 def mondays_between(start: datetime.date, end: datetime.date) -> int:
@@ -153,7 +194,7 @@ class Figures:
     issues_by_status: dict[str, int] = field(default_factory=dict)
     # working days to the force's first response, grouped; "not yet" for those still waiting
     response_times: dict[str, int] = field(
-        default_factory=lambda: dict.fromkeys(RESPONSE_BINS + ["Not yet"], 0)
+        default_factory=lambda: dict.fromkeys([*RESPONSE_BINS, NOT_YET], 0)
     )
 
     PATTERN = ("visits_planned", "by_day", "by_band", "by_week")
@@ -218,12 +259,22 @@ class Figures:
         monthly = len(self.by_week) > 16
         for monday, (made, plan) in self.by_week.items():
             day = datetime.date.fromisoformat(monday)
-            label = f"{day:%b %Y}" if monthly else f"w/c {day:%d %b}"
+            if monthly:
+                label = date_format(day, "M Y")
+            else:
+                label = pgettext("week commencing", "w/c %(day)s") % {
+                    "day": date_format(day, "d M")
+                }
             totals = groups.setdefault(label, [0, 0])
             totals[0] += made
             totals[1] += plan
         return [
-            (label + (f" (planned {plan})" if planned else ""), made)
+            (
+                gettext("%(label)s (planned %(n)d)") % {"label": label, "n": plan}
+                if planned
+                else label,
+                made,
+            )
             for label, (made, plan) in groups.items()
         ]
 
@@ -381,8 +432,14 @@ class Summary:
         if c.by_week is not None:  # not given to a reader who may not learn when visits happen
             pattern = [
                 (gettext("Visits made each week (each month over a year)"), c.weekly()),
-                (gettext("Visits by time of day and week"), list(c.by_band.items())),
-                (gettext("Visits by day of the week"), list(zip(DAYS, c.by_day, strict=True))),
+                (
+                    gettext("Visits by time of day and week"),
+                    [(shown(band), n) for band, n in c.by_band.items()],
+                ),
+                (
+                    gettext("Visits by day of the week"),
+                    [(shown(day), n) for day, n in zip(DAYS, c.by_day, strict=True)],
+                ),
             ]
         return [
             *pattern,
@@ -398,17 +455,20 @@ class Summary:
             (
                 gettext("Issues raised, by category"),
                 sorted(
-                    ((k, v["raised"]) for k, v in c.issues_by_category.items()),
+                    ((shown(k), v["raised"]) for k, v in c.issues_by_category.items()),
                     key=lambda item: -item[1],
                 ),
             ),
             (
                 gettext("Issues raised, by status now"),
-                sorted(c.issues_by_status.items(), key=lambda item: -item[1]),
+                sorted(
+                    ((shown(k), n) for k, n in c.issues_by_status.items()),
+                    key=lambda item: -item[1],
+                ),
             ),
             (
                 gettext("The force's time to respond to referred issues"),
-                list(c.response_times.items()),
+                [(shown(k), n) for k, n in c.response_times.items()],
             ),
         ]
 
@@ -520,7 +580,7 @@ class Summary:
 
 
 def _day(day: datetime.date | None) -> str:
-    return f"{day.day} {day:%B %Y}" if day else ""
+    return date_format(day, "j F Y") if day else ""
 
 
 def _trend(now: int, before: int, then: str) -> str:
@@ -669,7 +729,7 @@ def summarise(
                     per_suite[row["suite_id"]][name] += value or 0
             f.delay_longest = max(f.delay_longest, row[f"{tag}delay_max"] or 0)
             if row[f"{tag}delays"]:
-                reasons[row["delay_reason"] or "Not recorded"] += row[f"{tag}delays"]
+                reasons[row["delay_reason"] or NOT_RECORDED] += row[f"{tag}delays"]
         f.delay_reasons = sorted(reasons.items(), key=lambda item: -item[1])
         f.visits_made = totals[f"{tag}made"]
         f.visits_abandoned = totals[f"{tag}abandoned"]
@@ -842,8 +902,8 @@ def summarise(
             ),
         )
     )
-    labels = {key: str(label) for key, label in IssueCategory.choices}
-    status_labels = {key: str(label) for key, label in Issue.Status.choices}
+    labels = english_labels(IssueCategory.choices)
+    status_labels = english_labels(Issue.Status.choices)
     issues_per_suite: dict[int, int] = defaultdict(int)
     for row in per_category:
         figures["c_"].issues_open_at_end += row["open_c"]
@@ -857,7 +917,7 @@ def summarise(
         f.issues_referred += row["referred"]
         counts = f.issues_by_category.setdefault(
             labels.get(row["category"], row["category"]),
-            {"raised": 0, "resolved on the visit": 0, "referred": 0, "open now": 0},
+            dict.fromkeys(CATEGORY_COUNTS, 0),
         )
         counts["raised"] += row["total"]
         counts["resolved on the visit"] += row["resolved"]
@@ -909,7 +969,7 @@ def summarise(
         for row in response_rows:
             tag = row["tag"]
             f = figures[tag]
-            f.response_times["Not yet"] += row["waiting"]
+            f.response_times[NOT_YET] += row["waiting"]
             f.responses_overdue += row[f"overdue_{tag[0]}"]
             if row["answered"]:
                 days = row["response_working_days"]
@@ -924,7 +984,7 @@ def summarise(
                 figures[tag].response_median_days = _median_of_counts(counts)
 
         # The period's referred issues with the force's answers, as the page and PDF list them.
-        status_labels = {key: str(label) for key, label in Issue.Status.choices}
+        status_labels = english_labels(Issue.Status.choices)
         with_responses = [
             {
                 "category": labels.get(category, category),
@@ -1041,7 +1101,7 @@ def _question_rates(
         )
         .order_by()
     )
-    kinds = {key: str(label) for key, label in ChecklistTemplate.Kind.choices}
+    kinds = english_labels(ChecklistTemplate.Kind.choices)
     keys = [q.key for q in quarters]
     found: dict[tuple[str, str], dict] = {}
     for row in rows:

@@ -35,7 +35,7 @@ from visits.pdf_layout import (
     table,
 )
 from visits.services.annual_reports import AnnualReportDocument, chart_in_words
-from visits.summaries import SMALL_COUNT, Summary
+from visits.summaries import SMALL_COUNT, Summary, shown
 
 # Drawings start from Helvetica, which is not embedded; every chart here uses the house font.
 shapes.STATE_DEFAULTS["fontName"] = FONT
@@ -211,7 +211,7 @@ def _summary_flowables(summary: Summary) -> list:
                 [[p(h) for h in headings]]
                 + [
                     [
-                        p(f"{q.text} ({q.checklist})"),
+                        p(f"{q.text} ({shown(q.checklist)})"),
                         _number(q.rate),
                         str(q.answered),
                         _number(q.previous_rate),
@@ -261,7 +261,10 @@ def _summary_flowables(summary: Summary) -> list:
             header=True,
         ),
         *section(gettext("Admission delays")),
-        *([p(f"{reason}: {n}") for reason, n in c.delay_reasons] or [p(gettext("No delays."))]),
+        *(
+            [p(f"{shown(reason)}: {n}") for reason, n in c.delay_reasons]
+            or [p(gettext("No delays."))]
+        ),
         *section(gettext("Issues referred to the force, and its responses")),
     ]
     for issue in summary.issues_with_responses:
@@ -269,9 +272,9 @@ def _summary_flowables(summary: Summary) -> list:
             p(
                 gettext("%(category)s at %(suite)s (%(status)s)")
                 % {
-                    "category": issue["category"],
+                    "category": shown(issue["category"]),
                     "suite": issue["suite"],
-                    "status": issue["status"].lower(),
+                    "status": shown(issue["status"]).lower(),
                 },
                 H3,
             )

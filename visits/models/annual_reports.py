@@ -25,20 +25,26 @@ class AnnualReport(models.Model):
         DRAFT = "draft", _("Draft")
         PUBLISHED = "published", _("Published")
 
-    scheme = models.ForeignKey(Scheme, on_delete=models.PROTECT, related_name="annual_reports")
-    year = models.PositiveSmallIntegerField()
-    foreword = models.TextField(blank=True)
-    findings = models.TextField(blank=True)
-    force_responses = models.TextField(blank=True)
-    examples_of_change = models.TextField(blank=True)
-    thanks = models.TextField(blank=True)
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
-    published_at = models.DateTimeField(null=True, blank=True)
+    scheme = models.ForeignKey(
+        Scheme, verbose_name=_("scheme"), on_delete=models.PROTECT, related_name="annual_reports"
+    )
+    year = models.PositiveSmallIntegerField(verbose_name=_("year"))
+    foreword = models.TextField(verbose_name=_("foreword"), blank=True)
+    findings = models.TextField(verbose_name=_("findings"), blank=True)
+    force_responses = models.TextField(verbose_name=_("force responses"), blank=True)
+    examples_of_change = models.TextField(verbose_name=_("examples of change"), blank=True)
+    thanks = models.TextField(verbose_name=_("thanks"), blank=True)
+    status = models.CharField(
+        verbose_name=_("status"), max_length=12, choices=Status.choices, default=Status.DRAFT
+    )
+    published_at = models.DateTimeField(verbose_name=_("published at"), null=True, blank=True)
     # Raised by every save: an edit made from an older revision is refused, not silently lost.
-    revision = models.PositiveIntegerField(default=0)
-    updated_at = models.DateTimeField(auto_now=True)
+    revision = models.PositiveIntegerField(verbose_name=_("revision"), default=0)
+    updated_at = models.DateTimeField(verbose_name=_("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name = _("annual report")
+        verbose_name_plural = _("annual reports")
         ordering = ["scheme", "-year"]
         constraints = [
             models.UniqueConstraint(fields=["scheme", "year"], name="annual_report_once_a_year")

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from .checklists import IssueCategory, Question
 from .schemes import CustodySuite, Scheme
@@ -55,76 +56,118 @@ class Issue(models.Model):
     """Something wrong found on a visit, followed from the sergeant to the force's answer."""
 
     class Status(models.TextChoices):
-        RAISED = "raised", "Raised"
-        RESOLVED_ON_VISIT = "resolved_on_visit", "Resolved on the visit"
-        TRIAGED = "triaged", "Triaged"
-        REFERRED = "referred", "Referred to the force"
-        RESPONDED = "responded", "Force responded"
-        ESCALATED = "escalated", "Escalated"
-        CLOSED = "closed", "Closed"
+        RAISED = "raised", _("Raised")
+        RESOLVED_ON_VISIT = "resolved_on_visit", _("Resolved on the visit")
+        TRIAGED = "triaged", _("Triaged")
+        REFERRED = "referred", _("Referred to the force")
+        RESPONDED = "responded", _("Force responded")
+        ESCALATED = "escalated", _("Escalated")
+        CLOSED = "closed", _("Closed")
 
     class Severity(models.TextChoices):
-        ROUTINE = "routine", "Routine"
-        URGENT = "urgent", "Urgent"
+        ROUTINE = "routine", _("Routine")
+        URGENT = "urgent", _("Urgent")
 
     class EscalationLevel(models.TextChoices):
-        NONE = "", "Not escalated"
-        HEAD_OF_CUSTODY = "head_of_custody", "Head of Custody"
-        PCC = "pcc", "Police and Crime Commissioner"
+        NONE = "", _("Not escalated")
+        HEAD_OF_CUSTODY = "head_of_custody", _("Head of Custody")
+        PCC = "pcc", _("Police and Crime Commissioner")
 
     CLOSED_STATUSES = (Status.RESOLVED_ON_VISIT, Status.CLOSED)
     WAITING_FOR_FORCE = (Status.REFERRED, Status.ESCALATED)
 
-    scheme = models.ForeignKey(Scheme, on_delete=models.PROTECT, related_name="issues")
-    suite = models.ForeignKey(CustodySuite, on_delete=models.PROTECT, related_name="issues")
+    scheme = models.ForeignKey(
+        Scheme, verbose_name=_("scheme"), on_delete=models.PROTECT, related_name="issues"
+    )
+    suite = models.ForeignKey(
+        CustodySuite, verbose_name=_("suite"), on_delete=models.PROTECT, related_name="issues"
+    )
     visit = models.ForeignKey(
-        Visit, on_delete=models.PROTECT, null=True, blank=True, related_name="issues"
+        Visit,
+        verbose_name=_("visit"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="issues",
     )
     question = models.ForeignKey(
-        Question, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Question,
+        verbose_name=_("question"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     custody_number = models.CharField(
-        max_length=40, blank=True, help_text="Only where the issue concerns one detainee."
+        verbose_name=_("custody number"),
+        max_length=40,
+        blank=True,
+        help_text=_("Only where the issue concerns one detainee."),
     )
-    category = models.CharField(max_length=20, choices=IssueCategory.choices)
-    severity = models.CharField(max_length=10, choices=Severity.choices, default=Severity.ROUTINE)
-    description = models.TextField()
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.RAISED)
+    category = models.CharField(
+        verbose_name=_("category"), max_length=20, choices=IssueCategory.choices
+    )
+    severity = models.CharField(
+        verbose_name=_("severity"),
+        max_length=10,
+        choices=Severity.choices,
+        default=Severity.ROUTINE,
+    )
+    description = models.TextField(verbose_name=_("description"))
+    status = models.CharField(
+        verbose_name=_("status"), max_length=20, choices=Status.choices, default=Status.RAISED
+    )
     escalation_level = models.CharField(
-        max_length=20, choices=EscalationLevel.choices, default="", blank=True
+        verbose_name=_("escalation level"),
+        max_length=20,
+        choices=EscalationLevel.choices,
+        default="",
+        blank=True,
     )
-    recheck_next_visit = models.BooleanField(default=False)
+    recheck_next_visit = models.BooleanField(verbose_name=_("recheck next visit"), default=False)
     raised_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="issues_raised"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("raised by"),
+        on_delete=models.PROTECT,
+        related_name="issues_raised",
     )
     referred_to = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("referred to"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="issues_referred",
     )
-    referred_at = models.DateTimeField(null=True, blank=True)
-    due_on = models.DateField(null=True, blank=True)
-    responded_at = models.DateTimeField(null=True, blank=True)
+    referred_at = models.DateTimeField(verbose_name=_("referred at"), null=True, blank=True)
+    due_on = models.DateField(verbose_name=_("due on"), null=True, blank=True)
+    responded_at = models.DateTimeField(verbose_name=_("responded at"), null=True, blank=True)
     # Kept by the issue services whenever referred_at or responded_at changes, so summaries
     # count response times in the database: the local day of the response, and the working
     # days from the local day of referral to it (negative if answered before a re-referral).
-    responded_on = models.DateField(null=True, blank=True, editable=False)
-    response_working_days = models.SmallIntegerField(null=True, blank=True, editable=False)
-    closed_at = models.DateTimeField(null=True, blank=True)
-    outcome = models.TextField(blank=True, help_text="What came of it, told to the visitors.")
+    responded_on = models.DateField(
+        verbose_name=_("responded on"), null=True, blank=True, editable=False
+    )
+    response_working_days = models.SmallIntegerField(
+        verbose_name=_("response working days"), null=True, blank=True, editable=False
+    )
+    closed_at = models.DateTimeField(verbose_name=_("closed at"), null=True, blank=True)
+    outcome = models.TextField(
+        verbose_name=_("outcome"), blank=True, help_text=_("What came of it, told to the visitors.")
+    )
     # Goes up with every step; a writer names the one it read (see services.revisions).
-    revision = models.PositiveIntegerField(default=1)
+    revision = models.PositiveIntegerField(verbose_name=_("revision"), default=1)
     # Taken off a draft report by its visitors; "Undo" clears it (services.visits.restore_issue).
-    withdrawn_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    withdrawn_at = models.DateTimeField(verbose_name=_("withdrawn at"), null=True, blank=True)
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
 
     objects = IssueManager()
     # Withdrawn ones too: only for putting one back, and for deleting them on submission.
     with_withdrawn = IssueQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("issue")
+        verbose_name_plural = _("issues")
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["scheme", "status"]),
@@ -145,30 +188,41 @@ class IssueEvent(models.Model):
     """One step in an issue's life. Events are only ever added, never changed or deleted."""
 
     class Kind(models.TextChoices):
-        RAISED = "raised", "Raised"
-        RESOLVED_ON_VISIT = "resolved_on_visit", "Resolved on the visit"
-        TRIAGED = "triaged", "Triaged"
-        REFERRED = "referred", "Referred"
-        RESPONDED = "responded", "Responded"
-        ACCEPTED = "accepted", "Accepted and closed"
-        ESCALATED = "escalated", "Escalated"
-        CLOSED = "closed", "Closed"
-        REOPENED = "reopened", "Reopened"
-        COMMENTED = "commented", "Comment"
-        RECHECKED = "rechecked", "Re-checked on a visit"
+        RAISED = "raised", _("Raised")
+        RESOLVED_ON_VISIT = "resolved_on_visit", _("Resolved on the visit")
+        TRIAGED = "triaged", _("Triaged")
+        REFERRED = "referred", _("Referred")
+        RESPONDED = "responded", _("Responded")
+        ACCEPTED = "accepted", _("Accepted and closed")
+        ESCALATED = "escalated", _("Escalated")
+        CLOSED = "closed", _("Closed")
+        REOPENED = "reopened", _("Reopened")
+        COMMENTED = "commented", _("Comment")
+        RECHECKED = "rechecked", _("Re-checked on a visit")
 
-    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    text = models.TextField(blank=True)
-    attachment = models.FileField(upload_to="issue-files/%Y/", blank=True)
+    issue = models.ForeignKey(
+        Issue, verbose_name=_("issue"), on_delete=models.CASCADE, related_name="events"
+    )
+    kind = models.CharField(verbose_name=_("kind"), max_length=20, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    text = models.TextField(verbose_name=_("text"), blank=True)
+    attachment = models.FileField(
+        verbose_name=_("attachment"), upload_to="issue-files/%Y/", blank=True
+    )
     # The force custody lead reads only the steps shared with them: the issue as raised, the
     # referral, their own answers and the escalation. The manager's notes stay internal unless
     # marked to share (visits/visible_issues.py).
-    shared_with_force = models.BooleanField(default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    shared_with_force = models.BooleanField(verbose_name=_("shared with force"), default=False)
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("issue event")
+        verbose_name_plural = _("issue events")
         ordering = ["created_at", "pk"]
 
     def __str__(self) -> str:

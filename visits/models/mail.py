@@ -49,33 +49,42 @@ class Email(models.Model):
         APPLICATION_RECEIVED = "application_received", _("New application to volunteer")
         WELCOME = "welcome", _("Welcome: set your password")
 
-    scheme = models.ForeignKey(Scheme, on_delete=models.CASCADE, related_name="+")
-    kind = models.CharField(max_length=30, choices=Kind.choices)
+    scheme = models.ForeignKey(
+        Scheme, verbose_name=_("scheme"), on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(verbose_name=_("kind"), max_length=30, choices=Kind.choices)
     to_user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("to user"),
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
     )
-    to_address = models.EmailField()
+    to_address = models.EmailField(verbose_name=_("to address"))
     # Filled when the message is built (it may depend on what the reader may then read).
-    subject = models.CharField(max_length=250, blank=True)
-    params = models.JSONField(default=dict, blank=True)
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    next_attempt_at = models.DateTimeField(default=timezone.now)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
+    subject = models.CharField(verbose_name=_("subject"), max_length=250, blank=True)
+    params = models.JSONField(verbose_name=_("params"), default=dict, blank=True)
+    status = models.CharField(
+        verbose_name=_("status"), max_length=12, choices=Status.choices, default=Status.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(verbose_name=_("attempts"), default=0)
+    last_error = models.CharField(verbose_name=_("last error"), max_length=300, blank=True)
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=timezone.now)
+    next_attempt_at = models.DateTimeField(verbose_name=_("next attempt at"), default=timezone.now)
+    claimed_at = models.DateTimeField(verbose_name=_("claimed at"), null=True, blank=True)
+    sent_at = models.DateTimeField(verbose_name=_("sent at"), null=True, blank=True)
     # The task that will send it (django-tasks result id); the sweep re-enqueues it if lost.
-    task_id = models.CharField(max_length=64, blank=True)
-    dedupe_key = models.CharField(max_length=200, unique=True, null=True, blank=True)
+    task_id = models.CharField(verbose_name=_("task id"), max_length=64, blank=True)
+    dedupe_key = models.CharField(
+        verbose_name=_("dedupe key"), max_length=200, unique=True, null=True, blank=True
+    )
 
     objects = EmailQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("email")
+        verbose_name_plural = _("emails")
         ordering = ["-created_at", "-pk"]
         indexes = [
             models.Index(fields=["scheme", "-created_at"], name="email_scheme_newest"),

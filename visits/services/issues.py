@@ -9,6 +9,7 @@ import datetime
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 
 from visits import permissions
@@ -40,7 +41,8 @@ def _force_lead_for(issue: Issue):
     )
     if lead is None:
         raise DomainError(
-            f"No force custody lead covers {issue.suite.name}. Add one in the scheme's people.",
+            gettext("No force custody lead covers %(suite)s. Add one in the scheme's people.")
+            % {"suite": issue.suite.name},
             code="no_force_lead",
         )
     return lead.user
@@ -67,24 +69,30 @@ def act(
     transition = TRANSITIONS.get(action)
     if transition is None:
         raise DomainError(
-            f"“{action}” is not something that can be done to an issue.", code="unknown_action"
+            gettext("“%(action)s” is not something that can be done to an issue.")
+            % {"action": action},
+            code="unknown_action",
         )
     with transaction.atomic():
         issue = Issue.objects.select_for_update().select_related("scheme", "suite").get(pk=issue.pk)
         if issue.status not in transition.from_states:
             raise ConflictError(
-                f"This issue is {issue.get_status_display().lower()}, so "
-                f"“{transition.label}” is not possible now.",
+                gettext("This issue is %(status)s, so “%(action)s” is not possible now.")
+                % {"status": issue.get_status_display().lower(), "action": transition.label},
                 code="transition_not_allowed",
             )
         if not permissions.can_take_issue_action(actor, issue, transition):
             raise NotPermitted(
-                f"Your role cannot {transition.label.lower()} this issue.", code="role_not_allowed"
+                gettext("Your role cannot %(action)s this issue.")
+                % {"action": transition.label.lower()},
+                code="role_not_allowed",
             )
         revisions.check(issue, expected_revision)
         if transition.needs_text and not text.strip():
             raise DomainError(
-                "Write a few words to go with this step.", code="text_required", field="text"
+                gettext("Write a few words to go with this step."),
+                code="text_required",
+                field="text",
             )
         now = timezone.now()
         today = timezone.localdate()
@@ -163,7 +171,11 @@ def record_recheck(
         raise recheck_not_expected()
     with transaction.atomic():
         issue = Issue.objects.select_for_update().get(pk=issue.pk)
-        text = ("Fixed" if fixed else "Not fixed") + f" at the visit of {visit.visit_date:%d %B %Y}"
+        day = date_format(visit.visit_date, "j F Y")
+        if fixed:
+            text = gettext("Fixed at the visit of %(day)s") % {"day": day}
+        else:
+            text = gettext("Not fixed at the visit of %(day)s") % {"day": day}
         if late and not issue.recheck_next_visit:
             text += " " + gettext("(sent after another visit had marked it fixed)")
             fixed = False  # nothing more to take off the list

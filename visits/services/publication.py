@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 
 from visits import permissions
@@ -45,7 +46,7 @@ def quarter_to_publish(key: str, *, today: datetime.date | None = None) -> Perio
         # A running quarter's figures are not final, and would tell when visits happen now.
         raise ConflictError(
             gettext("%(period)s has not ended: it can be published from %(day)s.")
-            % {"period": period.label, "day": f"{next_day.day} {next_day:%B %Y}"},
+            % {"period": period.label, "day": date_format(next_day, "j F Y")},
             code="quarter_not_ended",
             field="period",
         )

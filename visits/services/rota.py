@@ -16,8 +16,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import F, Prefetch
 from django.utils import timezone
-from django.utils.translation import gettext, ngettext
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.formats import date_format
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from visits import permissions, scheduling
 from visits.errors import ConflictError, DomainError, NotFound, NotPermitted
@@ -66,7 +66,9 @@ def weeks_of(period: RotaPeriod) -> list[datetime.date]:
 
 def _require_manager(actor, scheme_id) -> None:
     if not permissions.can_manage_scheme(actor, scheme_id):
-        raise NotPermitted("Only the scheme manager can change the rota.", code="role_not_allowed")
+        raise NotPermitted(
+            gettext("Only the scheme manager can change the rota."), code="role_not_allowed"
+        )
 
 
 # --- Periods and availability -------------------------------------------------------------------
@@ -80,12 +82,15 @@ def open_period(
     first, last, name = quarter_of(starts_on)
     if availability_closes_on >= first:
         raise DomainError(
-            f"Availability must close before the rota starts on {first:%d %B %Y}.",
+            gettext("Availability must close before the rota starts on %(day)s.")
+            % {"day": date_format(first, "j F Y")},
             code="closes_too_late",
             field="availability_closes_on",
         )
     if RotaPeriod.objects.filter(scheme=scheme, starts_on=first).exists():
-        raise ConflictError(f"{name} already has a rota period.", code="period_exists")
+        raise ConflictError(
+            gettext("%(name)s already has a rota period.") % {"name": name}, code="period_exists"
+        )
     period = RotaPeriod.objects.create(
         scheme=scheme,
         name=name,
@@ -132,35 +137,44 @@ def set_availability(
     before publishing. `expected_revision` is the one read (0: none given yet)."""
     manager = permissions.can_manage_scheme(actor, period.scheme_id)
     if actor.pk != user.pk and not manager:
-        raise NotPermitted("You can only give your own availability.", code="role_not_allowed")
+        raise NotPermitted(
+            gettext("You can only give your own availability."), code="role_not_allowed"
+        )
     if not rostered_members(period.scheme_id).filter(user=user).exists():
         raise DomainError(
-            "Only active visitors and trainees go on the rota.", code="not_on_rota", field="user"
+            gettext("Only active visitors and trainees go on the rota."),
+            code="not_on_rota",
+            field="user",
         )
     if period.status in (RotaPeriod.Status.PUBLISHED, RotaPeriod.Status.CLOSED):
         raise ConflictError(
-            "The rota is published. Offer a slot for a swap instead.", code="rota_published"
+            gettext("The rota is published. Offer a slot for a swap instead."),
+            code="rota_published",
         )
     if not manager and timezone.localdate() > period.availability_closes_on:
         raise ConflictError(
-            f"Availability closed on {period.availability_closes_on:%d %B}. "
-            "Ask your scheme manager to change it for you.",
+            gettext("Availability closed on %(day)s. Ask your scheme manager to change it for you.")
+            % {"day": date_format(period.availability_closes_on, "j F")},
             code="availability_closed",
         )
     weeks = set(weeks_of(period))
     if not set(data.unavailable_weeks) <= weeks:
         raise DomainError(
-            "Choose weeks from this rota period.",
+            gettext("Choose weeks from this rota period."),
             code="week_not_in_period",
             field="unavailable_weeks",
         )
     if not set(data.preferred_days) <= set(range(7)):
-        raise DomainError("Choose days of the week.", code="bad_day", field="preferred_days")
+        raise DomainError(
+            gettext("Choose days of the week."), code="bad_day", field="preferred_days"
+        )
     if not set(data.preferred_bands) <= set(TimeBand.values):
-        raise DomainError("Choose listed time bands.", code="bad_band", field="preferred_bands")
+        raise DomainError(
+            gettext("Choose listed time bands."), code="bad_band", field="preferred_bands"
+        )
     if not 0 <= data.max_visits_per_month <= MAX_VISITS_PER_MONTH:
         raise DomainError(
-            f"Give a number from 0 to {MAX_VISITS_PER_MONTH}.",
+            gettext("Give a number from 0 to %(most)s.") % {"most": MAX_VISITS_PER_MONTH},
             code="bad_maximum",
             field="max_visits_per_month",
         )
@@ -291,7 +305,8 @@ def generate(*, actor, period: RotaPeriod) -> scheduling.Figures:
         period = RotaPeriod.objects.select_for_update().get(pk=period.pk)
         if period.status not in (RotaPeriod.Status.COLLECTING, RotaPeriod.Status.DRAFT):
             raise ConflictError(
-                "The rota is published; change slots by hand instead.", code="rota_published"
+                gettext("The rota is published; change slots by hand instead."),
+                code="rota_published",
             )
         period.slots.all().delete()
         suites = period.scheme.suites.filter(active=True).order_by("name")
@@ -395,12 +410,14 @@ class QualityRow:
 # A rule whose attribute the figures do not have (yet) has no row rather than a made-up one.
 # How the solver came by its plan (`Plan.method`), said to the manager.
 SOLVER_METHODS = {
-    "optimal": _lazy("the best plan there is, proved by the solver"),
-    "feasible within time limit": _lazy(
+    "optimal": gettext_lazy("the best plan there is, proved by the solver"),
+    "feasible within time limit": gettext_lazy(
         "the best plan the solver found in its time; the figures below say how far from the "
         "best it can be"
     ),
-    "greedy fallback": _lazy("the quick method's plan: the solver found none better in its time"),
+    "greedy fallback": gettext_lazy(
+        "the quick method's plan: the solver found none better in its time"
+    ),
 }
 
 
@@ -419,15 +436,15 @@ def generated_message(figures) -> str:
 
 # One row for each hard rule `scheduling.Figures` counts (a test checks none is left out).
 HARD_RULE_ROWS = (
-    ("not_a_pair", _lazy("Every visit has two different visitors from the rota")),
-    ("twice_in_a_week", _lazy("Nobody twice in one week")),
-    ("conflicts", _lazy("Nobody at a suite they have a conflict with")),
-    ("trainees_without_mentor", _lazy("No trainee without an experienced partner")),
-    ("unavailable_week", _lazy("Nobody in a week they cannot do")),
-    ("over_monthly_maximum", _lazy("Nobody over their monthly maximum")),
-    ("over_quarter_maximum", _lazy("Nobody over their quarterly maximum")),
-    ("no_nights", _lazy("Nobody on a night who does not do nights")),
-    ("over_night_promise", _lazy("Nobody given more nights than they agreed to")),
+    ("not_a_pair", gettext_lazy("Every visit has two different visitors from the rota")),
+    ("twice_in_a_week", gettext_lazy("Nobody twice in one week")),
+    ("conflicts", gettext_lazy("Nobody at a suite they have a conflict with")),
+    ("trainees_without_mentor", gettext_lazy("No trainee without an experienced partner")),
+    ("unavailable_week", gettext_lazy("Nobody in a week they cannot do")),
+    ("over_monthly_maximum", gettext_lazy("Nobody over their monthly maximum")),
+    ("over_quarter_maximum", gettext_lazy("Nobody over their quarterly maximum")),
+    ("no_nights", gettext_lazy("Nobody on a night who does not do nights")),
+    ("over_night_promise", gettext_lazy("Nobody given more nights than they agreed to")),
 )
 
 
@@ -490,11 +507,15 @@ def assign(
     _require_manager(actor, slot.period.scheme_id)
     visitor_ids = list(dict.fromkeys(int(v) for v in visitor_ids if v))
     if len(visitor_ids) > 2:
-        raise DomainError("A slot has two visitors.", code="too_many_visitors", field="visitors")
+        raise DomainError(
+            gettext("A slot has two visitors."), code="too_many_visitors", field="visitors"
+        )
     members = list(rostered_members(slot.period.scheme_id).filter(user_id__in=visitor_ids))
     if not set(visitor_ids) <= {m.user_id for m in members}:
         raise DomainError(
-            "Choose visitors who are on this scheme's rota.", code="not_on_rota", field="visitors"
+            gettext("Choose visitors who are on this scheme's rota."),
+            code="not_on_rota",
+            field="visitors",
         )
     volunteers.refuse_barred(members, *volunteers.week_of(slot.week_starts_on), field="visitors")
     with transaction.atomic():
@@ -542,7 +563,7 @@ def move_pair(
     _require_manager(actor, slot.period.scheme_id)
     if target.period_id != slot.period_id or target.pk == slot.pk:
         raise DomainError(
-            "Choose another slot of the same rota.", code="bad_target", field="target"
+            gettext("Choose another slot of the same rota."), code="bad_target", field="target"
         )
     with transaction.atomic():
         revisions.lock(slot, expected_revision)
@@ -560,8 +581,8 @@ def move_pair(
             )
         found = PeriodRules(slot.period).breaches({slot.pk: there, target.pk: here})
         warnings = [
-            f"{place}: {message}"
-            for place, key in (("Here", slot.pk), ("There", target.pk))
+            gettext("%(place)s: %(message)s") % {"place": place, "message": message}
+            for place, key in ((gettext("Here"), slot.pk), (gettext("There"), target.pk))
             for message in found[key]
         ]
         if warnings and not accept_warnings:
@@ -597,10 +618,12 @@ class SlotNotice:
 
     def line(self) -> str:
         band = str(TimeBand(self.band).label) if self.band in TimeBand.values else ""
-        partners = " and ".join(self.partners) if self.partners else gettext("no partner yet")
+        partners = (
+            gettext(" and ").join(self.partners) if self.partners else gettext("no partner yet")
+        )
         return gettext("%(suite)s, week beginning %(week)s (%(band)s), with %(partners)s") % {
             "suite": self.suite,
-            "week": f"{self.week:%A %d %B %Y}",
+            "week": date_format(self.week, "l j F Y"),
             "band": band or gettext("any time"),
             "partners": partners,
         }
@@ -802,7 +825,7 @@ def publish(
     with transaction.atomic():
         period = RotaPeriod.objects.select_for_update().get(pk=period.pk)
         if period.status not in (RotaPeriod.Status.DRAFT, RotaPeriod.Status.PUBLISHED):
-            raise ConflictError("Only a draft rota can be published.", code="not_a_draft")
+            raise ConflictError(gettext("Only a draft rota can be published."), code="not_a_draft")
         preview = publish_preview(period)
         if confirmed is not None and confirmed != preview.fingerprint:
             raise ConflictError(
@@ -867,12 +890,15 @@ def set_planned_time(
 ) -> RotaSlot:
     """The pair's private arrangement. Only the pair (and the manager) ever see it."""
     if not permissions.can_plan_slot(actor, slot):
-        raise NotPermitted("Only the pair can arrange their visit.", code="role_not_allowed")
+        raise NotPermitted(
+            gettext("Only the pair can arrange their visit."), code="role_not_allowed"
+        )
     if when is not None:
         day = timezone.localdate(when)
         if not slot.week_starts_on <= day <= slot.week_starts_on + datetime.timedelta(days=6):
             raise DomainError(
-                f"Choose a time in the week of {slot.week_starts_on:%d %B}.",
+                gettext("Choose a time in the week of %(day)s.")
+                % {"day": date_format(slot.week_starts_on, "j F")},
                 code="outside_week",
                 field="planned_for",
             )
@@ -887,19 +913,21 @@ def set_planned_time(
 
 def _open_for_change(slot: RotaSlot) -> None:
     if slot.period.status != RotaPeriod.Status.PUBLISHED or slot.status != RotaSlot.Status.PLANNED:
-        raise ConflictError("This slot can no longer be swapped.", code="slot_not_open")
+        raise ConflictError(gettext("This slot can no longer be swapped."), code="slot_not_open")
     if slot.week_starts_on + datetime.timedelta(days=6) < timezone.localdate():
-        raise ConflictError("This slot's week is over.", code="slot_in_past")
+        raise ConflictError(gettext("This slot's week is over."), code="slot_in_past")
 
 
 def offer(*, actor, slot: RotaSlot, note: str = "") -> SwapRequest:
     """Offer one's place for someone else to take. The offerer stays on the slot until then."""
     if not slot.visitors.filter(pk=actor.pk).exists():
-        raise NotPermitted("You can only offer your own slot.", code="not_your_slot")
+        raise NotPermitted(gettext("You can only offer your own slot."), code="not_your_slot")
     _open_for_change(slot)
     with transaction.atomic():
         if slot.swap_requests.filter(offered_by=actor, status=SwapRequest.Status.OPEN).exists():
-            raise ConflictError("You have already offered this slot.", code="already_offered")
+            raise ConflictError(
+                gettext("You have already offered this slot."), code="already_offered"
+            )
         swap = SwapRequest.objects.create(slot=slot, offered_by=actor, note=note.strip()[:200])
         audit.record(actor=actor, action="rota.swap_offered", obj=swap, scheme=slot.period.scheme)
         _notify_later("offered", swap.pk)
@@ -908,9 +936,11 @@ def offer(*, actor, slot: RotaSlot, note: str = "") -> SwapRequest:
 
 def withdraw(*, actor, swap: SwapRequest) -> SwapRequest:
     if swap.offered_by_id != actor.pk:
-        raise NotPermitted("Only the visitor who offered it can withdraw it.", code="not_yours")
+        raise NotPermitted(
+            gettext("Only the visitor who offered it can withdraw it."), code="not_yours"
+        )
     if swap.status != SwapRequest.Status.OPEN:
-        raise ConflictError("This offer is no longer open.", code="swap_closed")
+        raise ConflictError(gettext("This offer is no longer open."), code="swap_closed")
     swap.status = SwapRequest.Status.WITHDRAWN
     swap.resolved_at = timezone.now()
     swap.save(update_fields=["status", "resolved_at"])
@@ -924,13 +954,13 @@ def can_take(swap: SwapRequest, user, rules: PeriodRules | None = None) -> list[
     """Why this user cannot take the offered place ([] when they can). Pass the period's
     rules when checking many offers of one period."""
     if swap.status != SwapRequest.Status.OPEN:
-        return ["This offer is no longer open."]
+        return [gettext("This offer is no longer open.")]
     rules = rules or PeriodRules(swap.slot.period)
     on_slot = rules.pairs.get(swap.slot_id, [])
     if user.pk in on_slot:
-        return ["You are already on this slot."]
+        return [gettext("You are already on this slot.")]
     if user.pk not in rules.names:
-        return ["Only active visitors can take a slot."]
+        return [gettext("Only active visitors can take a slot.")]
     bar = _bar_for(user, swap.slot)
     if bar is not None:
         return [bar.message]
@@ -1017,11 +1047,13 @@ def end_slot(
     """The manager marks a slot missed or cancelled (done comes from the visit itself)."""
     _require_manager(actor, slot.period.scheme_id)
     if status not in (RotaSlot.Status.MISSED, RotaSlot.Status.CANCELLED, RotaSlot.Status.PLANNED):
-        raise DomainError("Choose missed, cancelled or planned.", code="bad_status", field="status")
+        raise DomainError(
+            gettext("Choose missed, cancelled or planned."), code="bad_status", field="status"
+        )
     with transaction.atomic():
         locked = revisions.lock(slot, expected_revision)
         if locked.status == RotaSlot.Status.DONE:
-            raise ConflictError("A visit was recorded for this slot.", code="slot_done")
+            raise ConflictError(gettext("A visit was recorded for this slot."), code="slot_done")
         slot.status = status
         slot.revision = locked.revision + 1
         slot.save(update_fields=["status", "revision"])
@@ -1147,7 +1179,7 @@ def uncovered(today: datetime.date, days_ahead: int = 7):
 def feed_for(*, actor, membership: Membership, renew: bool = False) -> CalendarFeed:
     """The visitor's secret calendar address; renewing revokes the old one."""
     if membership.user_id != actor.pk:
-        raise NotPermitted("Calendar feeds are personal.", code="not_yours")
+        raise NotPermitted(gettext("Calendar feeds are personal."), code="not_yours")
     with transaction.atomic():
         current = membership.calendar_feeds.filter(revoked_at__isnull=True).first()
         if current and not renew:
@@ -1226,7 +1258,7 @@ def calendar_feed(token: str) -> Feed:
         or not membership.user.is_active
         or membership not in rostered_members(membership.scheme_id)
     ):
-        raise NotFound("No calendar at this address.", code="no_feed")
+        raise NotFound(gettext("No calendar at this address."), code="no_feed")
     return Feed(scheme_name=membership.scheme.name, events=feed_events(membership))
 
 

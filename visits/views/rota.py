@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -51,7 +52,7 @@ def _managed_period(request, pk) -> RotaPeriod:
     """404 unless the user is on this scheme's rota at all; 403 unless they manage it."""
     period = _visible_period(request, pk)
     if not permissions.can_manage_scheme(request.user, period.scheme_id):
-        raise PermissionDenied("Only the scheme manager plans the rota.")
+        raise PermissionDenied(gettext("Only the scheme manager plans the rota."))
     return period
 
 
@@ -65,7 +66,7 @@ def _managed_slot(request, pk) -> RotaSlot:
         RotaSlot.objects.visible_to(request.user).select_related("suite", "period__scheme"), pk=pk
     )
     if not permissions.can_manage_scheme(request.user, slot.period.scheme_id):
-        raise PermissionDenied("Only the scheme manager changes the rota.")
+        raise PermissionDenied(gettext("Only the scheme manager changes the rota."))
     return slot
 
 
@@ -137,7 +138,7 @@ def _own_slot(request, pk) -> RotaSlot:
         RotaSlot.objects.visible_to(request.user).select_related("suite", "period__scheme"), pk=pk
     )
     if not slot.visitors.filter(pk=request.user.pk).exists():
-        raise PermissionDenied("This is not your slot.")
+        raise PermissionDenied(gettext("This is not your slot."))
     return slot
 
 
@@ -180,8 +181,10 @@ def slot_offer(request, pk):
     else:
         messages.success(
             request,
-            "Your place is offered. You stay on the slot until someone takes it; "
-            "your partner and the scheme manager have been told.",
+            gettext(
+                "Your place is offered. You stay on the slot until someone takes it; "
+                "your partner and the scheme manager have been told."
+            ),
         )
     return redirect("my-rota")
 
@@ -202,8 +205,14 @@ def offer_take(request, pk):
     else:
         messages.success(
             request,
-            f"You have taken the slot at {swap.slot.suite.name}, week of "
-            f"{swap.slot.week_starts_on:%d %B}. Agree the day and time with your partner.",
+            gettext(
+                "You have taken the slot at %(suite)s, week of %(week)s. "
+                "Agree the day and time with your partner."
+            )
+            % {
+                "suite": swap.slot.suite.name,
+                "week": date_format(swap.slot.week_starts_on, "j F"),
+            },
         )
     return redirect("my-rota")
 
@@ -229,7 +238,9 @@ def availability(request, pk):
     person = request.user
     if request.GET.get("user"):
         if not manager:
-            raise PermissionDenied("Only the scheme manager enters availability for others.")
+            raise PermissionDenied(
+                gettext("Only the scheme manager enters availability for others.")
+            )
         person = get_object_or_404(
             User, pk=request.GET.get("user") if request.GET["user"].isdigit() else 0
         )
@@ -288,7 +299,8 @@ def feed_renew(request, pk):
         raise Http404("Not on a rota")
     rota.feed_for(actor=request.user, membership=membership, renew=True)
     messages.success(
-        request, "Your calendar address is ready. Any address you had before has stopped working."
+        request,
+        gettext("Your calendar address is ready. Any address you had before has stopped working."),
     )
     return redirect("my-rota")
 
@@ -317,7 +329,7 @@ def period_list(request):
     schemes = permissions.managed_schemes(request.user)
     if not schemes:
         if rota.rostered_members_of(request.user):
-            raise PermissionDenied("Only the scheme manager plans the rota.")
+            raise PermissionDenied(gettext("Only the scheme manager plans the rota."))
         raise Http404("No rota")
     form = OpenPeriodForm(request.POST or None)
     scheme = Scheme.objects.get(pk=schemes[0])
@@ -479,7 +491,9 @@ def slot_move(request, pk):
             )
         except rota.RotaWarning as warning:
             form.add_error(
-                None, "Moving this pair breaks rota rules: " + " ".join(warning.warnings)
+                None,
+                gettext("Moving this pair breaks rota rules: %(rules)s")
+                % {"rules": " ".join(warning.warnings)},
             )
         except DomainError as error:
             refuse(request, error, form)

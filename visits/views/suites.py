@@ -38,7 +38,7 @@ def suite_detail(request, pk: int):
 def suite_edit(request, pk: int):
     suite = get_object_or_404(_visible_suites(request.user), pk=pk)
     if not permissions.can_edit_suite(request.user, suite):
-        raise PermissionDenied("Only the scheme manager can change a custody suite.")
+        raise PermissionDenied(gettext("Only the scheme manager can change a custody suite."))
     form = SuiteForm(request.POST or None, instance=CustodySuite.objects.get(pk=suite.pk))
     if request.method == "POST" and form.is_valid():
         try:
