@@ -357,7 +357,7 @@ def test_daily_digest_and_force_reminders(db, django_capture_on_commit_callbacks
     assert digest.subject == "Issues digest: 1 overdue, 1 to triage"
     assert f"/issues/{late.pk}/" in digest.body and f"/issues/{soon.pk}/" in digest.body
     reminder = next(m for m in mail.outbox if m.to == ["force@example.org"])
-    assert reminder.subject == "2 issue(s) for your response, 1 overdue"
+    assert reminder.subject == "2 issues for your response, 1 overdue"
     # A second run the same day (another machine's cron, say) queues and sends nothing.
     mail.outbox.clear()
     with time_machine.travel(datetime.datetime(2026, 12, 21, 8, tzinfo=LONDON), tick=False):
