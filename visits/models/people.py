@@ -24,10 +24,10 @@ VISITING_ROLES = (Role.VISITOR, Role.COORDINATOR)
 
 
 class VisitorStatus(models.TextChoices):
-    TRAINEE = "trainee", "Trainee"
-    ACTIVE = "active", "Active"
-    PAUSED = "paused", "Paused"
-    LEFT = "left", "Left"
+    TRAINEE = "trainee", _("Trainee")
+    ACTIVE = "active", _("Active")
+    PAUSED = "paused", _("Paused")
+    LEFT = "left", _("Left")
 
 
 class VettingLevel(models.TextChoices):
