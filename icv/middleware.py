@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.handlers.exception import response_for_exception
 from django.core.signals import request_finished
 from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext_lazy as _
 
 from icv.logging import REQUEST_ID_HEADER, SANE_REQUEST_ID, forget_request_id, request_id_var
 
@@ -238,7 +239,7 @@ class TwoFactorMiddleware:
             return JsonResponse(
                 {
                     "code": "two_factor_required",
-                    "detail": "Sign in with your two-factor code first, or use an API token.",
+                    "detail": _("Sign in with your two-factor code first, or use an API token."),
                 },
                 status=403,
             )
@@ -252,14 +253,14 @@ API_PREFIX = "/api/"
 # does not exist, its 400 for a body it would not read, a 500 page. DRF's own errors already
 # have the shape (api/exceptions.py) and keep their codes.
 API_ERRORS = {
-    400: ("bad_request", "The request could not be read."),
-    401: ("not_authenticated", "Authentication credentials were not provided."),
-    403: ("permission_denied", "You do not have permission to do this."),
-    404: ("not_found", "Not found, or not yours to see."),
-    405: ("method_not_allowed", "This method is not allowed here."),
+    400: ("bad_request", _("The request could not be read.")),
+    401: ("not_authenticated", _("Authentication credentials were not provided.")),
+    403: ("permission_denied", _("You do not have permission to do this.")),
+    404: ("not_found", _("Not found, or not yours to see.")),
+    405: ("method_not_allowed", _("This method is not allowed here.")),
     413: ("too_large", ""),  # says the limit: api.exceptions.too_large_message
-    429: ("throttled", "Too many requests. Try again later."),
-    500: ("server_error", "Something went wrong on our side. It has been logged; try again."),
+    429: ("throttled", _("Too many requests. Try again later.")),
+    500: ("server_error", _("Something went wrong on our side. It has been logged; try again.")),
 }
 KEPT_HEADERS = ("Allow", "WWW-Authenticate", "Retry-After")
 
@@ -337,7 +338,7 @@ def _error_body(response) -> dict | None:
 def _api_error(status: int, limit: int | None = None):
     from django.http import JsonResponse
 
-    code, detail = API_ERRORS.get(status, ("error", "The request could not be answered."))
+    code, detail = API_ERRORS.get(status, ("error", _("The request could not be answered.")))
     if status == 413:
         from api.exceptions import too_large_message
 

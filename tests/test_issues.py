@@ -341,6 +341,7 @@ def test_an_issue_to_recheck_appears_on_the_next_visit_and_is_recorded(client, d
 
 
 def test_daily_digest_and_force_reminders(db, django_capture_on_commit_callbacks):
+    from django.conf import settings as django_settings
     from django.core.management import call_command
 
     with time_machine.travel(datetime.datetime(2026, 11, 2, 9, tzinfo=LONDON), tick=False):
@@ -356,8 +357,22 @@ def test_daily_digest_and_force_reminders(db, django_capture_on_commit_callbacks
     digest = next(m for m in mail.outbox if m.to == ["manager@example.org"])
     assert digest.subject == "Issues digest: 1 overdue, 1 to triage"
     assert f"/issues/{late.pk}/" in digest.body and f"/issues/{soon.pk}/" in digest.body
+    # The whole text, as templates/mail/issue_digest_body.txt lays it out.
+    site = django_settings.SITE_URL
+    late_line = f"- Conditions and estate at Wymondham, due 30 Nov 2026: {site}/issues/{late.pk}/"
+    soon_line = f"- Conditions and estate at Wymondham, due 22 Dec 2026: {site}/issues/{soon.pk}/"
+    assert digest.body == (
+        "Issues in Norfolk Independent Custody Visiting Scheme on Monday 21 December 2026.\n\n"
+        "To triage: 1. Force responses to review: 0.\n\n"
+        f"Overdue force responses (1):\n{late_line}\n\n"
+        f"Due in the next 2 working days (1):\n{soon_line}"
+    )
     reminder = next(m for m in mail.outbox if m.to == ["force@example.org"])
-    assert reminder.subject == "2 issue(s) for your response, 1 overdue"
+    assert reminder.subject == "2 issues for your response, 1 overdue"  # a plural, not "issue(s)"
+    assert reminder.body == (
+        "These issues from independent custody visits wait for your response:\n\n"
+        f"{late_line}\n{soon_line}"
+    )
     # A second run the same day (another machine's cron, say) queues and sends nothing.
     mail.outbox.clear()
     with time_machine.travel(datetime.datetime(2026, 12, 21, 8, tzinfo=LONDON), tick=False):

@@ -26,6 +26,8 @@ def test_repeated_failures_lock_the_account_from_that_address_until_reset(client
     locked = sign_in(client, "wrong")
     assert locked.status_code == 429
     assert "Signing in is paused" in locked.content.decode()
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    assert f"signing in is paused for {minutes} minutes" in locked.content.decode()  # not "PT15M"
     # Even the right password waits now...
     assert sign_in(client, settings.DEMO_PASSWORD).status_code == 429
     # ...but not from another address, nor for another user.

@@ -7,6 +7,7 @@ resolution and is read by a phone's camera from the card."""
 import io
 
 import segno
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 from reportlab.lib import colors
 from reportlab.lib.units import mm
@@ -14,7 +15,7 @@ from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen import canvas as pdf_canvas
 
-from visits.pdf_layout import BRAND, FONT, FONT_BOLD, INK, MUTED, long_date  # (registers them)
+from visits.pdf_layout import BRAND, FONT, FONT_BOLD, INK, MUTED  # (registers them)
 from visits.services.cards import CardFace
 
 CARD_WIDTH = 85.6 * mm
@@ -146,7 +147,7 @@ def render_id_card(face: CardFace) -> bytes:
     y -= 2.5 * mm
     for label, value in (
         (gettext("Card number"), face.number),
-        (gettext("Expires"), long_date(face.expires_on)),
+        (gettext("Expires"), date_format(face.expires_on, "j F Y")),
     ):
         canv.setFillColor(MUTED)
         canv.setFont(FONT, 5.5)

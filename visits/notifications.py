@@ -11,8 +11,10 @@ import datetime
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.translation import gettext, ngettext
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 from visits import permissions
 from visits.models import Email, Issue, Membership, Role, RotaPeriod, RotaSlot, SwapRequest, Visit
@@ -33,6 +35,20 @@ def build(email: Email) -> EmailMessage | None:
 
 def _message(email: Email, subject: str, body: str) -> EmailMessage:
     return EmailMessage(subject=subject, body=body, to=[email.to_address])
+
+
+def _render(email: Email, template: str, context: dict) -> EmailMessage:
+    """The message from templates/mail/<template>_subject.txt and _body.txt, in the language
+    active when it is built. A body template ends with the file's own newline, which is not
+    part of the message; a subject is one line."""
+    subject = render_to_string(f"mail/{template}_subject.txt", context)
+    body = render_to_string(f"mail/{template}_body.txt", context)
+    return _message(email, " ".join(subject.split()), body.removesuffix("\n"))
+
+
+def _long_date(day: datetime.date) -> str:
+    """A date as the e-mails have always written it (Monday 05 May 2025), localised."""
+    return date_format(day, "l d F Y")
 
 
 def _recipient(email: Email):
@@ -97,23 +113,17 @@ def build_visit_report(email: Email) -> EmailMessage | None:
     visit = (
         Visit.objects.for_report().select_related("suite", "scheme").get(pk=email.params["visit"])
     )
-    when = f"{visit.visit_date:%d %B %Y}"
     report = visible_report(reader, visit)
     pdf = render_visit_report(report)
-    photos = ""
-    if report.photos:
-        photos = ngettext(
-            "%(count)d photo of the suite's conditions is in the PDF.\n",
-            "%(count)d photos of the suite's conditions are in the PDF.\n",
-            len(report.photos),
-        ) % {"count": len(report.photos)}
-    message = _message(
+    message = _render(
         email,
-        f"Custody visit report: {visit.suite.name}, {when}",
-        f"Independent custody visitors visited {visit.suite.name} on {when}.\n"
-        f"Outcome: {visit.get_outcome_display()}.\n\n"
-        "The report is attached. It identifies detainees by custody record number only; "
-        "keep it as OFFICIAL-SENSITIVE.\n" + photos,
+        "visit_report",
+        {
+            "suite": visit.suite.name,
+            "when": date_format(visit.visit_date, "d F Y"),
+            "outcome": visit.get_outcome_display(),
+            "photos": len(report.photos),
+        },
     )
     message.attach(
         f"visit-{visit.suite.name}-{visit.visit_date}.pdf".replace(" ", "-"),
@@ -183,21 +193,16 @@ def build_issue_update(email: Email) -> EmailMessage | None:
         return None  # no longer theirs to read (left the scheme, or another suite)
     link = settings.SITE_URL + reverse("issue-detail", args=[issue_id])
     seen = visible_issue(reader, row)
-    about = f"{seen.category_label} at {seen.suite_name}"
+    about = gettext("%(category)s at %(suite)s") % {
+        "category": seen.category_label,
+        "suite": seen.suite_name,
+    }
+    context = {"action": action, "about": about, "link": link, "description": seen.description}
     if action in ("refer", "escalate"):
-        level = f" (escalated to {seen.escalation_label})" if action == "escalate" else ""
-        subject = f"Issue for your response{level}: {about}"
-        body = f"{seen.description}\n\nPlease respond by {seen.due_on:%A %d %B %Y}:\n{link}\n"
-    elif action == "respond":
-        subject = f"The force has responded: {about}"
-        body = f"Read the response and accept it or escalate:\n{link}\n"
-    else:
-        subject = f"An issue you raised is closed: {about}"
-        body = (
-            f"You raised: {seen.description}\n\n"
-            f"Outcome: {seen.outcome or 'No further action.'}\n\n{link}\n"
-        )
-    return _message(email, subject, body)
+        context |= {"level": seen.escalation_label, "due": _long_date(seen.due_on)}
+    elif action not in ("respond",):
+        context["outcome"] = seen.outcome
+    return _render(email, "issue_update", context)
 
 
 # --- The daily issue digest and the force's reminders (send_issue_digest) -----------------------
@@ -221,9 +226,15 @@ def issues_waiting(scheme_id: int, today: datetime.date):
 
 
 def _issue_line(issue: Issue) -> str:
-    link = settings.SITE_URL + reverse("issue-detail", args=[issue.pk])
-    due = f", due {issue.due_on:%d %b %Y}" if issue.due_on else ""
-    return f"- {issue.get_category_display()} at {issue.suite.name}{due}: {link}"
+    values = {
+        "category": issue.get_category_display(),
+        "suite": issue.suite.name,
+        "link": settings.SITE_URL + reverse("issue-detail", args=[issue.pk]),
+    }
+    if issue.due_on:
+        values["date"] = date_format(issue.due_on, "d M Y")
+        return gettext("- %(category)s at %(suite)s, due %(date)s: %(link)s") % values
+    return gettext("- %(category)s at %(suite)s: %(link)s") % values
 
 
 def queue_issue_digests(scheme, today: datetime.date) -> int:
@@ -266,21 +277,19 @@ def build_issue_digest(email: Email) -> EmailMessage | None:
     overdue, due_soon = waiting["overdue"], waiting["due_soon"]
     if _manager(email) is None or not any(waiting.values()):
         return None
-    body = [
-        f"Issues in {email.scheme.name} on {today:%A %d %B %Y}.",
-        "",
-        f"To triage: {waiting['to_triage']}. Force responses to review: {waiting['responded']}.",
-        "",
-    ]
-    if overdue:
-        body += [f"Overdue force responses ({len(overdue)}):", *map(_issue_line, overdue), ""]
-    if due_soon:
-        body += [
-            f"Due in the next {REMIND_DAYS} working days ({len(due_soon)}):",
-            *map(_issue_line, due_soon),
-        ]
-    subject = f"Issues digest: {len(overdue)} overdue, {waiting['to_triage']} to triage"
-    return _message(email, subject, "\n".join(body))
+    return _render(
+        email,
+        "issue_digest",
+        {
+            "scheme": email.scheme.name,
+            "today": _long_date(today),
+            "to_triage": waiting["to_triage"],
+            "responded": waiting["responded"],
+            "overdue": [_issue_line(issue) for issue in overdue],
+            "due_soon": [_issue_line(issue) for issue in due_soon],
+            "remind_days": REMIND_DAYS,
+        },
+    )
 
 
 def build_force_reminder(email: Email) -> EmailMessage | None:
@@ -300,11 +309,10 @@ def build_force_reminder(email: Email) -> EmailMessage | None:
     if not mine:
         return None
     late = sum(1 for issue in mine if issue.due_on < today)
-    return _message(
+    return _render(
         email,
-        f"{len(mine)} issue(s) for your response" + (f", {late} overdue" if late else ""),
-        "These issues from independent custody visits wait for your response:\n\n"
-        + "\n".join(map(_issue_line, mine)),
+        "force_reminder",
+        {"count": len(mine), "late": late, "lines": [_issue_line(issue) for issue in mine]},
     )
 
 
@@ -314,7 +322,10 @@ def build_force_reminder(email: Email) -> EmailMessage | None:
 
 
 def slot_line(slot) -> str:
-    return f"{slot.suite.name}, week beginning {slot.week_starts_on:%A %d %B %Y}"
+    return gettext("%(suite)s, week beginning %(date)s") % {
+        "suite": slot.suite.name,
+        "date": _long_date(slot.week_starts_on),
+    }
 
 
 def _rota_link() -> str:
@@ -382,10 +393,6 @@ def queue_rota_message(kind: str, *args) -> list[Email]:
     return _queue_rota(email_kind, slot.period.scheme_id, _users(told), {"swap": swap.pk})
 
 
-def _keep_to_yourselves() -> str:
-    return gettext("Agree the day and time with your partner, and keep them to yourselves.")
-
-
 def build_rota_published(email: Email) -> EmailMessage | None:
     from visits.services.rota import SlotNotice
 
@@ -398,42 +405,37 @@ def build_rota_published(email: Email) -> EmailMessage | None:
         return None
     if "slots" in email.params:
         own = [SlotNotice.from_params(n) for n in email.params["slots"]]
-        lines = "\n".join(f"- {notice.line()}" for notice in own)
+        lines = [notice.line() for notice in own]
     else:  # queued before the e-mail kept its own list of slots
         own = list(
             period.slots.filter(status=RotaSlot.Status.PLANNED, visitors=email.to_user_id)
             .select_related("suite")
             .order_by("week_starts_on", "suite__name")
         )
-        lines = "\n".join(f"- {slot_line(s)} ({s.get_time_band_display()})" for s in own)
+        lines = [
+            gettext("%(slot)s (%(band)s)")
+            % {"slot": slot_line(s), "band": s.get_time_band_display()}
+            for s in own
+        ]
     if not own:
         return None
-    body = (
-        gettext("The rota for %(period)s is published. Your visits:") % {"period": period.name}
-        + f"\n{lines}\n\n{_keep_to_yourselves()}\n{_rota_link()}\n"
-    )
-    return _message(
-        email, gettext("Your custody visits: %(period)s") % {"period": period.name}, body
+    return _render(
+        email, "rota_published", {"period": period.name, "lines": lines, "link": _rota_link()}
     )
 
 
 def _rota_manager_note(email: Email, period: RotaPeriod) -> EmailMessage:
-    told = email.params.get("told", [])
-    if email.params.get("first"):
-        subject = gettext("Rota published: %(period)s") % {"period": period.name}
-    else:
-        subject = gettext("Rota changes published: %(period)s") % {"period": period.name}
-    body = ngettext(
-        "%(count)d visitor was e-mailed:", "%(count)d visitors were e-mailed:", len(told)
-    ) % {"count": len(told)}
-    body += "\n" + "\n".join(f"- {name}" for name in told)
-    empty = email.params.get("empty", 0)
-    if empty:
-        body += "\n\n" + ngettext(
-            "%(count)d slot has no pair.", "%(count)d slots have no pair.", empty
-        ) % {"count": empty}
-    link = settings.SITE_URL + reverse("rota-period", args=[period.pk])
-    return _message(email, subject, f"{body}\n{link}\n")
+    return _render(
+        email,
+        "rota_manager_note",
+        {
+            "period": period.name,
+            "first": email.params.get("first"),
+            "told": email.params.get("told", []),
+            "empty": email.params.get("empty", 0),
+            "link": settings.SITE_URL + reverse("rota-period", args=[period.pk]),
+        },
+    )
 
 
 def build_slot_changed(email: Email) -> EmailMessage | None:
@@ -445,19 +447,19 @@ def build_slot_changed(email: Email) -> EmailMessage | None:
         slot = RotaSlot.objects.select_related("suite").filter(pk=email.params["slot"]).first()
         if slot is None:
             return None
-        body = f"The rota changed for {slot_line(slot)}. See your rota:\n{_rota_link()}\n"
-        return _message(email, "Your rota has changed", body)
+        return _render(email, "rota_slot_changed", {"slot": slot_line(slot), "link": _rota_link()})
     period = RotaPeriod.objects.filter(pk=email.params["period"]).first()
     changes = [SlotChange.from_params(c) for c in email.params["changes"]]
     if period is None or not changes:
         return None
-    lines = "\n".join(f"- {change.line()}" for change in changes)
-    body = (
-        gettext("Your visits in the rota for %(period)s have changed:") % {"period": period.name}
-        + f"\n{lines}\n\n{_keep_to_yourselves()}\n{_rota_link()}\n"
-    )
-    return _message(
-        email, gettext("Your rota has changed: %(period)s") % {"period": period.name}, body
+    return _render(
+        email,
+        "rota_slot_changed",
+        {
+            "period": period.name,
+            "lines": [change.line() for change in changes],
+            "link": _rota_link(),
+        },
     )
 
 
@@ -467,20 +469,16 @@ def build_swap(email: Email) -> EmailMessage | None:
     )
     if _rota_reader(email) is None:
         return None
-    slot, link = swap.slot, _rota_link()
+    context = {
+        "slot": slot_line(swap.slot),
+        "offered_by": swap.offered_by.get_full_name(),
+        "note": swap.note,
+        "link": _rota_link(),
+    }
     if email.kind == Kind.SWAP_OFFERED:
-        subject = f"A rota slot is offered: {slot_line(slot)}"
-        body = (
-            f"{swap.offered_by.get_full_name()} has offered their place in {slot_line(slot)}. "
-            f"They stay on it until someone takes it.\n{swap.note}\n{link}\n"
-        )
-    else:
-        subject = f"Slot covered: {slot_line(slot)}"
-        body = (
-            f"{swap.taken_by.get_full_name()} has taken the place of "
-            f"{swap.offered_by.get_full_name()} in {slot_line(slot)}.\n{link}\n"
-        )
-    return _message(email, subject, body)
+        return _render(email, "swap_offered", context)
+    context["taken_by"] = swap.taken_by.get_full_name()
+    return _render(email, "swap_taken", context)
 
 
 # --- The daily rota reminders (send_rota_reminders) ---------------------------------------------
@@ -511,27 +509,22 @@ def build_rota_reminder(email: Email) -> EmailMessage | None:
     if user is None or user not in people:
         return None
     partner = ", ".join(p.get_full_name() for p in people if p.pk != user.pk)
-    body = (
-        f"A reminder of your custody visit: {slot_line(slot)}"
-        f"{f', with {partner}' if partner else ''}.\n"
-        "If you cannot go, offer your slot for a swap as soon as you can:\n"
-        f"{_rota_link()}\n"
+    return _render(
+        email,
+        "rota_reminder",
+        {"slot": slot_line(slot), "partner": partner, "link": _rota_link()},
     )
-    return _message(email, "Your custody visit is coming up", body)
 
 
 def build_uncovered_alert(email: Email) -> EmailMessage | None:
     slot = RotaSlot.objects.select_related("suite").get(pk=email.params["slot"])
     if _manager(email) is None:
         return None
-    why = (
-        "an offered place nobody has taken"
-        if email.params.get("reason") == "offer"
-        else "fewer than two visitors"
-    )
     link = settings.SITE_URL + reverse("rota-period", args=[slot.period_id])
-    return _message(
-        email, f"Uncovered rota slot: {slot_line(slot)}", f"{slot_line(slot)} has {why}.\n{link}\n"
+    return _render(
+        email,
+        "uncovered_slot",
+        {"slot": slot_line(slot), "reason": email.params.get("reason"), "link": link},
     )
 
 
@@ -569,8 +562,6 @@ def _expiry_still_due(m: Membership, what: str, on: str) -> bool:
 
 
 def build_expiry_reminder(email: Email) -> EmailMessage | None:
-    from django.utils import formats
-
     m = (
         Membership.objects.current()
         .select_related("user")
@@ -585,46 +576,19 @@ def build_expiry_reminder(email: Email) -> EmailMessage | None:
         or not _expiry_still_due(m, email.params["what"], email.params["on"])
     ):
         return None
-    on = formats.date_format(datetime.date.fromisoformat(email.params["on"]), "j F Y")
-    vetting = email.params["what"] == "vetting"
-    if user.pk == m.user_id:
-        line = (
-            gettext("Your vetting expires on %(date)s.")
-            if vetting
-            else gettext("Your appointment as a custody visitor ends on %(date)s.")
-        ) % {"date": on}
-        body = "\n".join(
-            [
-                line,
-                gettext(
-                    "From that day you cannot be put on the rota or record a visit until it "
-                    "is renewed. Please speak to your scheme manager."
-                ),
-                settings.SITE_URL + reverse("own-record"),
-            ]
-        )
+    context = {
+        "date": date_format(datetime.date.fromisoformat(email.params["on"]), "j F Y"),
+        "vetting": email.params["what"] == "vetting",
+        "own": user.pk == m.user_id,
+    }
+    if context["own"]:
+        context["link"] = settings.SITE_URL + reverse("own-record")
     elif _manager(email) is not None:
-        name = m.user.get_full_name() or m.user.username
-        line = (
-            gettext("%(name)s's vetting expires on %(date)s.")
-            if vetting
-            else gettext("%(name)s's appointment ends on %(date)s.")
-        ) % {"name": name, "date": on}
-        body = "\n".join(
-            [
-                line,
-                gettext("Record the renewal on their page, or they drop off the rota that day:"),
-                settings.SITE_URL + reverse("volunteer-detail", args=[m.pk]),
-            ]
-        )
+        context["name"] = m.user.get_full_name() or m.user.username
+        context["link"] = settings.SITE_URL + reverse("volunteer-detail", args=[m.pk])
     else:
         return None
-    subject = (
-        gettext("Vetting expires on %(date)s")
-        if vetting
-        else gettext("Appointment ends on %(date)s")
-    ) % {"date": on}
-    return _message(email, subject, body + "\n")
+    return _render(email, "expiry_reminder", context)
 
 
 def queue_volunteer_left(membership: Membership, slots: list) -> list[Email]:
@@ -645,8 +609,6 @@ def queue_volunteer_left(membership: Membership, slots: list) -> list[Email]:
 
 
 def build_volunteer_left(email: Email) -> EmailMessage | None:
-    from django.utils import formats
-
     if _manager(email) is None:
         return None
     m = Membership.objects.select_related("user").filter(pk=email.params["membership"]).first()
@@ -654,18 +616,11 @@ def build_volunteer_left(email: Email) -> EmailMessage | None:
         return None
     name = m.user.get_full_name() or m.user.username
     slots = RotaSlot.objects.filter(pk__in=email.params["slots"]).select_related("suite")
-    lines = [
-        gettext("%(name)s leaves the scheme on %(date)s.")
-        % {"name": name, "date": formats.date_format(m.left_on, "j F Y")}
-    ]
+    context = {"name": name, "date": date_format(m.left_on, "j F Y")}
     if slots:
-        lines.append(gettext("These rota slots are now short of a visitor:"))
-        lines += [f"- {slot_line(slot)}" for slot in slots.order_by("week_starts_on")]
-        lines.append(gettext("Choose someone else, then publish the changes:"))
-        lines.append(settings.SITE_URL + reverse("rota-period", args=[slots[0].period_id]))
-    return _message(
-        email, gettext("%(name)s is leaving the scheme") % {"name": name}, "\n".join(lines) + "\n"
-    )
+        context["slots"] = [slot_line(slot) for slot in slots.order_by("week_starts_on")]
+        context["link"] = settings.SITE_URL + reverse("rota-period", args=[slots[0].period_id])
+    return _render(email, "volunteer_left", context)
 
 
 # --- Training due (visits.services.training) ---------------------------------------------------
@@ -725,14 +680,15 @@ def build_training_due(email: Email) -> EmailMessage | None:
     )
     if item is None:  # done meanwhile, or the module retired
         return None
-    lines = [
-        gettext("Your training is due: %(module)s (%(reason)s).")
-        % {"module": item.module.name, "reason": item.reason},
-        gettext("Please arrange it with your scheme manager, who records it."),
-        settings.SITE_URL + reverse("own-record"),
-    ]
-    subject = gettext("Training due: %(module)s") % {"module": item.module.name}
-    return _message(email, subject, "\n".join(lines) + "\n")
+    return _render(
+        email,
+        "training_due",
+        {
+            "module": item.module.name,
+            "reason": item.reason,
+            "link": settings.SITE_URL + reverse("own-record"),
+        },
+    )
 
 
 def build_training_digest(email: Email) -> EmailMessage | None:
@@ -743,15 +699,16 @@ def build_training_digest(email: Email) -> EmailMessage | None:
     due = training.due_training(training.current_visitors([email.scheme_id]))
     if not due:
         return None
-    lines = [gettext("Training due in your scheme:")]
-    for item in due:
-        name = item.membership.user.get_full_name() or item.membership.user.username
-        lines.append(f"- {name}: {item.module.name} ({item.reason})")
-    lines.append(settings.SITE_URL + reverse("training-overview"))
-    subject = ngettext("%(n)s training module due", "%(n)s training modules due", len(due)) % {
-        "n": len(due)
-    }
-    return _message(email, subject, "\n".join(lines) + "\n")
+    rows = [
+        {
+            "name": item.membership.user.get_full_name() or item.membership.user.username,
+            "module": item.module.name,
+            "reason": item.reason,
+        }
+        for item in due
+    ]
+    link = settings.SITE_URL + reverse("training-overview")
+    return _render(email, "training_digest", {"due": rows, "link": link})
 
 
 # --- Recruitment (issue 22) ---------------------------------------------------------------------
@@ -784,10 +741,7 @@ def build_application_received(email: Email) -> EmailMessage | None:
     if application is None:
         return None  # deleted since (retention)
     link = settings.SITE_URL + reverse("application-detail", args=[application.pk])
-    body = gettext(
-        "%(name)s has applied to become a custody visitor.\n\nRead the application:\n%(link)s\n"
-    ) % {"name": application.full_name, "link": link}
-    return _message(email, gettext("New application to volunteer"), body)
+    return _render(email, "application_received", {"name": application.full_name, "link": link})
 
 
 def queue_welcome(membership: Membership, application) -> Email | None:
@@ -814,31 +768,24 @@ def build_welcome(email: Email) -> EmailMessage | None:
     )
     if user is None or membership is None:
         return None
-    lines = [
-        gettext("Welcome to %(scheme)s. You are now a trainee custody visitor.")
-        % {"scheme": membership.scheme.name},
-        "",
-    ]
-    if user.has_usable_password():
-        lines.append(gettext("Sign in with your username (%(username)s) and password:"))
+    has_password = user.has_usable_password()
+    if has_password:
         link = settings.SITE_URL + reverse("login")
     else:
         # Django's password-reset token: it stops working once the password is set (the
         # token covers the password's hash), or after PASSWORD_RESET_TIMEOUT.
-        lines.append(
-            gettext(
-                "Your username is %(username)s. Choose your password here (the link works once):"
-            )
-        )
         uid = urlsafe_base64_encode(force_bytes(user.pk))
         token = default_token_generator.make_token(user)
         link = settings.SITE_URL + reverse("set-password", args=[uid, token])
-    lines[-1] = lines[-1] % {"username": user.get_username()}
-    lines.append(link)
-    return _message(
+    return _render(
         email,
-        gettext("Welcome to %(scheme)s") % {"scheme": membership.scheme.name},
-        "\n".join(lines) + "\n",
+        "welcome",
+        {
+            "scheme": membership.scheme.name,
+            "username": user.get_username(),
+            "has_password": has_password,
+            "link": link,
+        },
     )
 
 

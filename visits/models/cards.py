@@ -5,6 +5,7 @@ import datetime
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .people import VISITING_ROLES, Membership
@@ -33,7 +34,7 @@ class CardPhoto(models.Model):
     )
 
     def __str__(self) -> str:
-        return f"Card photo of {self.membership.user}"
+        return gettext("Card photo of %(user)s") % {"user": self.membership.user}
 
 
 class IdCardQuerySet(models.QuerySet):
@@ -67,7 +68,7 @@ class IdCard(models.Model):
         ordering = ["-issued_on", "-pk"]
 
     def __str__(self) -> str:
-        return f"ID card {self.number}"
+        return gettext("ID card %(number)s") % {"number": self.number}
 
     def revoked_by(self, day: datetime.date) -> bool:
         return self.revoked_on is not None and self.revoked_on <= day

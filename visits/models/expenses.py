@@ -5,6 +5,8 @@ import datetime
 
 from django.conf import settings
 from django.db import models
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .people import Membership
@@ -35,7 +37,10 @@ class MileageRate(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.pence_per_mile}p a mile from {self.starts_on:%d %b %Y}"
+        return gettext("%(pence)sp a mile from %(date)s") % {
+            "pence": self.pence_per_mile,
+            "date": date_format(self.starts_on, "j M Y"),
+        }
 
     @classmethod
     def in_force(cls, scheme_id: int, day: datetime.date) -> int:
@@ -121,7 +126,10 @@ class ExpenseClaim(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Claim {self.pk} ({self.get_status_display()})"
+        return gettext("Claim %(number)s (%(status)s)") % {
+            "number": self.pk,
+            "status": self.get_status_display(),
+        }
 
     @property
     def awaiting_decision(self) -> bool:

@@ -12,11 +12,11 @@ from .schemes import CustodySuite, Panel, Scheme
 
 
 class Role(models.TextChoices):
-    VISITOR = "visitor", "Visitor"
-    COORDINATOR = "coordinator", "Panel coordinator"
-    MANAGER = "manager", "Scheme manager"
-    PCC = "pcc", "PCC reader"
-    FORCE = "force", "Force custody lead"
+    VISITOR = "visitor", _("Visitor")
+    COORDINATOR = "coordinator", _("Panel coordinator")
+    MANAGER = "manager", _("Scheme manager")
+    PCC = "pcc", _("PCC reader")
+    FORCE = "force", _("Force custody lead")
 
 
 # Roles whose holders go on visits (a panel coordinator is an experienced visitor).
@@ -24,10 +24,10 @@ VISITING_ROLES = (Role.VISITOR, Role.COORDINATOR)
 
 
 class VisitorStatus(models.TextChoices):
-    TRAINEE = "trainee", "Trainee"
-    ACTIVE = "active", "Active"
-    PAUSED = "paused", "Paused"
-    LEFT = "left", "Left"
+    TRAINEE = "trainee", _("Trainee")
+    ACTIVE = "active", _("Active")
+    PAUSED = "paused", _("Paused")
+    LEFT = "left", _("Left")
 
 
 class VettingLevel(models.TextChoices):
@@ -90,7 +90,7 @@ class Membership(models.Model):
         null=True,
         blank=True,
         related_name="memberships",
-        help_text="The panel a visitor belongs to, or a coordinator runs.",
+        help_text=_("The panel a visitor belongs to, or a coordinator runs."),
     )
     # Visitor fields; other roles keep the defaults.
     status = models.CharField(
@@ -98,7 +98,7 @@ class Membership(models.Model):
     )
     appointed_on = models.DateField(null=True, blank=True)
     visits_before_app = models.PositiveIntegerField(
-        default=0, help_text="Visits made before the scheme started using this app."
+        default=0, help_text=_("Visits made before the scheme started using this app.")
     )
     phone = models.CharField(max_length=30, blank=True)
     # Vetting and appointment (issue 22). Each "expires"/"ends" date is the first day without:
@@ -119,7 +119,7 @@ class Membership(models.Model):
         CustodySuite,
         blank=True,
         related_name="force_leads",
-        help_text="For a force custody lead: the suites whose reports and issues they receive.",
+        help_text=_("For a force custody lead: the suites whose reports and issues they receive."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -228,7 +228,7 @@ class ApiToken(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
     )
     name = models.CharField(max_length=80)
-    prefix = models.CharField(max_length=12, help_text="The first characters, to recognise it.")
+    prefix = models.CharField(max_length=12, help_text=_("The first characters, to recognise it."))
     token_hash = models.CharField(max_length=128, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
@@ -249,4 +249,4 @@ class CalendarFeed(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
-        return f"Calendar feed of {self.membership.user}"
+        return gettext("Calendar feed of %(user)s") % {"user": self.membership.user}

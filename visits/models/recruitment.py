@@ -4,6 +4,7 @@ that makes them a trainee visitor. Only visits.services.recruitment changes thes
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .people import Membership
@@ -120,4 +121,7 @@ class Reference(models.Model):
         ordering = ["created_at", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.referee_name} for {self.application.full_name}"
+        return gettext("%(referee)s for %(applicant)s") % {
+            "referee": self.referee_name,
+            "applicant": self.application.full_name,
+        }

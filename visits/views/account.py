@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from visits import permissions
@@ -17,7 +18,9 @@ from visits.services import tokens, two_factor
 
 class TokenForm(forms.Form):
     name = forms.CharField(
-        max_length=80, label="Name", help_text="What it is for, e.g. “Force issue tracker”."
+        max_length=80,
+        label=_("Name"),
+        help_text=_("What it is for, e.g. “Force issue tracker”."),
     )
 
 

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -324,7 +324,10 @@ def expense_pay(request):
         except DomainError as error:
             refuse(request, error, form)
         else:
-            return _after_decision(request, _("%(n)s claims marked as paid.") % {"n": len(paid)})
+            done = ngettext(
+                "%(n)s claim marked as paid.", "%(n)s claims marked as paid.", len(paid)
+            ) % {"n": len(paid)}
+            return _after_decision(request, done)
     status = 200 if request.htmx else 400
     return _list_page(request, status=status, pay_form=form)
 
