@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('visits', '0029_id_cards'),
+        ('visits', '0030_person_language'),
     ]
 
     operations = [

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('visits', '0030_translatable_scheme_suite_panel_labels'),
+        ('visits', '0031_translatable_scheme_suite_panel_labels'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
