@@ -10,6 +10,9 @@ var VERSION = "{{ version }}";
 var STATIC = "icv-static-" + VERSION;
 var PAGES = "icv-pages-" + VERSION;
 var STATIC_URLS = {{ static_urls|safe }};
+// The scripts' strings in every language (/jsi18n/<lang>/): a kept page loads its own.
+var CATALOGUES = {{ catalogues|safe }};
+var OFFLINE_PAGE = {{ offline_page|safe }};
 var PAGE_URLS = {{ pages|safe }};
 var DATA_URLS = {{ data|safe }};
 var FALLBACK = {{ fallback|safe }};
@@ -17,7 +20,7 @@ var NETWORK_WAIT = 6000; // a basement with one bar of signal: do not wait for e
 
 self.addEventListener("install", function (event) {
   event.waitUntil(caches.open(STATIC).then(function (cache) {
-    return cache.addAll(STATIC_URLS);
+    return cache.addAll(STATIC_URLS.concat(CATALOGUES));
   }).then(function () { return self.skipWaiting(); }));
 });
 
@@ -62,9 +65,7 @@ function page(request, path) {
     return caches.open(PAGES).then(function (cache) {
       return cache.match(kept || FALLBACK);
     }).then(function (response) {
-      return response || new Response(
-        "<!doctype html><html lang=\"en-GB\"><title>Offline</title><h1>You are offline</h1>" +
-        "<p>This page is not kept on this phone. Sign in once with signal to keep the visit pages.</p></html>",
+      return response || new Response(OFFLINE_PAGE,
         { status: 503, headers: { "Content-Type": "text/html; charset=utf-8" } });
     });
   });
@@ -88,7 +89,7 @@ self.addEventListener("fetch", function (event) {
   var request = event.request;
   var url = new URL(request.url);
   if (request.method !== "GET" || url.origin !== self.location.origin) return;
-  if (url.pathname.indexOf("/static/") === 0) {
+  if (url.pathname.indexOf("/static/") === 0 || CATALOGUES.indexOf(url.pathname) >= 0) {
     event.respondWith(caches.match(request).then(function (hit) { return hit || fetch(request); }));
   } else if (request.mode === "navigate") {
     event.respondWith(page(request, url.pathname));
