@@ -100,13 +100,18 @@ def recording_first_load(client, html: bytes) -> int:
         if name not in fetched:
             body = Path(finders.find(name)).read_bytes()
             total += len(body) if name.endswith(".png") else compressed(body)
-    # ...and the scripts' words in every language (/jsi18n/<lang>/: the page's and the others').
+    # ...and the scripts' words in the page's language (/jsi18n/<lang>/, the one it loads).
+    catalogues = set(catalogue_urls())
+    page_catalogues = [
+        url for url in re.findall(r'src="(/jsi18n/[^"]+)"', html.decode()) if url in catalogues
+    ]
+    assert page_catalogues, "the page loads no catalogue"
     shell_urls = [
         "/sw.js",
         reverse("manifest"),
         *map(reverse, SHELL_PAGES),
         *SHELL_DATA,
-        *catalogue_urls(),
+        *page_catalogues,
     ]
     for url in shell_urls:
         if url == reverse("visit-record"):

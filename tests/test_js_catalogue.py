@@ -74,8 +74,10 @@ def test_the_service_worker_keeps_every_language_and_serves_it_offline(client, d
     body = client.get("/sw.js").content.decode()
     kept = re.search(r"var CATALOGUES = (\[.*?\]);", body)
     assert kept and '"/jsi18n/en-gb/"' in kept[1] and '"/jsi18n/cy/"' in kept[1]
-    assert "STATIC_URLS.concat(CATALOGUES)" in body  # fetched into the cache on install
-    assert "CATALOGUES.indexOf(url.pathname) >= 0" in body  # and answered from it
+    # Kept when a page fetches it or names it in its "warm" message, answered from the cache.
+    assert "CATALOGUES.indexOf(url.pathname) >= 0 && !url.search" in body
+    assert "event.respondWith(script(request, url.pathname))" in body
+    assert "warm(event.data.catalogue)" in body
     # Its own page for a page it does not keep: in every language, one after the other.
     assert '<section lang=\\"en-gb\\"><h1>You are offline</h1>' in body
     assert '<section lang=\\"cy\\">' in body
@@ -99,7 +101,7 @@ def test_a_new_welsh_catalogue_is_a_new_worker(tmp_path, settings):
 def test_a_page_loads_its_languages_catalogue_before_the_scripts(client, db, url_name, script):
     client.force_login(persona("visitor"))
     html = client.get(reverse(url_name)).content.decode()
-    catalogue = html.index('<script src="/jsi18n/en-gb/" defer></script>')
+    catalogue = html.index('<script src="/jsi18n/en-gb/" defer data-catalogue></script>')
     assert catalogue < html.index(script)
     # Before every script of the page: deferred scripts run in the order they are written.
     first_script = re.search(r"<script[^>]*\ssrc=", html)

@@ -16,7 +16,11 @@
   if (worker) {
     worker.register("/sw.js").catch(function () {});
     if (user && navigator.onLine) {
-      worker.ready.then(function (registration) { registration.active.postMessage("warm"); });
+      // The worker keeps the pages, and this page's catalogue (the scripts' words, base.html).
+      var catalogue = document.querySelector("script[data-catalogue]");
+      worker.ready.then(function (registration) {
+        registration.active.postMessage({ warm: true, catalogue: catalogue && catalogue.getAttribute("src") });
+      });
     }
     // Links that lead to the step-by-step pages lead to the page kept on the phone instead.
     document.querySelectorAll("a[data-offline-href]").forEach(function (link) {
