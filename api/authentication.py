@@ -1,3 +1,4 @@
+from django.utils.translation import gettext
 from rest_framework import authentication, exceptions
 
 from api.throttling import FailedTokenThrottle
@@ -15,7 +16,7 @@ class TokenAuthentication(authentication.BaseAuthentication):
             return None
         if len(header) != 2:
             raise exceptions.AuthenticationFailed(
-                "Send the header as: Authorization: Bearer <token>."
+                gettext("Send the header as: Authorization: Bearer <token>.")
             )
         row = tokens.authenticate(header[1])
         if row is None:
@@ -24,7 +25,9 @@ class TokenAuthentication(authentication.BaseAuthentication):
             throttle = FailedTokenThrottle()
             if not throttle.allow_request(request, None):
                 raise exceptions.Throttled(throttle.wait())
-            raise exceptions.AuthenticationFailed("This token is not valid, or has been revoked.")
+            raise exceptions.AuthenticationFailed(
+                gettext("This token is not valid, or has been revoked.")
+            )
         return row.user, row
 
     def authenticate_header(self, request):

@@ -14,6 +14,7 @@ import io
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
+from django.utils.translation import gettext
 from rest_framework import exceptions, parsers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -24,7 +25,9 @@ from visits.images import ImageRejected
 
 def too_large_message(limit: int | None = None) -> str:
     limit = limit or settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-    return f"The request is larger than the limit of {limit // 1024} KB. Send a smaller one."
+    return gettext("The request is larger than the limit of %(size)s KB. Send a smaller one.") % {
+        "size": limit // 1024
+    }
 
 
 class RequestTooLarge(exceptions.APIException):
@@ -72,7 +75,9 @@ class JSONParser(parsers.BaseParser):
 
 def _too_deep() -> exceptions.ParseError:
     return exceptions.ParseError(
-        f"The JSON is nested more than {settings.API_MAX_JSON_NESTING} deep.", code="invalid"
+        gettext("The JSON is nested more than %(depth)s deep.")
+        % {"depth": settings.API_MAX_JSON_NESTING},
+        code="invalid",
     )
 
 
@@ -109,7 +114,7 @@ def _flatten(detail, prefix: str = "") -> dict[str, str]:
 
 def api_exception_handler(exc, context):
     if isinstance(exc, Http404):
-        exc = exceptions.NotFound("Not found, or not yours to see.")
+        exc = exceptions.NotFound(gettext("Not found, or not yours to see."))
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(*exc.args)
     if isinstance(exc, DomainError):
@@ -126,7 +131,7 @@ def api_exception_handler(exc, context):
         return None
     if isinstance(exc, exceptions.ValidationError):
         fields = _flatten(exc.detail)
-        detail = "Some of the data sent is not valid."
+        detail = gettext("Some of the data sent is not valid.")
         if isinstance(exc.detail, list):
             detail = " ".join(str(m) for m in exc.detail)
         response.data = {"code": "invalid", "detail": detail, "fields": fields}

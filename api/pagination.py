@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import F, Q
+from django.utils.translation import gettext
 from rest_framework import serializers
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
@@ -87,7 +88,11 @@ class KeysetPagination(BasePagination):
         if not cursor:  # absent or empty: the first page
             return None
         invalid = serializers.ValidationError(
-            {self.cursor_query_param: ["Not a cursor from this list: follow the `next` link."]}
+            {
+                self.cursor_query_param: [
+                    gettext("Not a cursor from this list: follow the `next` link.")
+                ]
+            }
         )
         if len(cursor) > MAX_CURSOR_LENGTH:
             raise invalid
@@ -130,8 +135,10 @@ class KeysetPagination(BasePagination):
                 "name": self.cursor_query_param,
                 "required": False,
                 "in": "query",
-                "description": "Where the page starts: the cursor in the previous page's "
-                "`next` link (opaque; absent for the first page).",
+                "description": gettext(
+                    "Where the page starts: the cursor in the previous page's "
+                    "`next` link (opaque; absent for the first page)."
+                ),
                 "schema": {"type": "string", "maxLength": MAX_CURSOR_LENGTH},
             }
         ]
@@ -145,7 +152,7 @@ class KeysetPagination(BasePagination):
                     "type": "string",
                     "nullable": True,
                     "format": "uri",
-                    "description": "The next page; null on the last page.",
+                    "description": gettext("The next page; null on the last page."),
                 },
                 "results": schema,
             },

@@ -2,6 +2,8 @@
 or a PCC reader finds nothing here (empty lists, 404 for any one item)."""
 
 from django.db.models import Prefetch, Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -21,9 +23,9 @@ SLOT_FILTERS, SLOT_FILTER_PARAMETERS = filters.declare(
     period=s.row_id(),
     suite=s.row_id(),
     status=serializers.ChoiceField(choices=RotaSlot.Status.values),
-    **{"from": s.BoundedDateField(help_text="Weeks from this date (YYYY-MM-DD)")},
-    to=s.BoundedDateField(help_text="Weeks up to this date (YYYY-MM-DD)"),
-    mine=serializers.BooleanField(help_text="Only your own slots"),
+    **{"from": s.BoundedDateField(help_text=_("Weeks from this date (YYYY-MM-DD)"))},
+    to=s.BoundedDateField(help_text=_("Weeks up to this date (YYYY-MM-DD)")),
+    mine=serializers.BooleanField(help_text=_("Only your own slots")),
 )
 
 
@@ -40,7 +42,7 @@ class RotaPeriodViewSet(RowIdLookup, ValidatedDataMixin, viewsets.ReadOnlyModelV
     def _managed(self) -> RotaPeriod:
         period = self.get_object()
         if not permissions.can_manage_scheme(self.request.user, period.scheme_id):
-            raise PermissionDenied("Only the scheme manager plans the rota.")
+            raise PermissionDenied(gettext("Only the scheme manager plans the rota."))
         return period
 
     @extend_schema(request=s.OpenPeriodSerializer, responses={201: s.RotaPeriodSerializer})
@@ -52,7 +54,7 @@ class RotaPeriodViewSet(RowIdLookup, ValidatedDataMixin, viewsets.ReadOnlyModelV
             pk__in=permissions.rota_schemes(request.user),
         ).first()
         if scheme is None:
-            raise NotFound("No such scheme of yours.")
+            raise NotFound(gettext("No such scheme of yours."))
         period = rota.open_period(actor=request.user, scheme=scheme, **data)
         return Response(s.RotaPeriodSerializer(period).data, status=201)
 
@@ -137,7 +139,7 @@ class RotaSlotViewSet(RowIdLookup, ValidatedDataMixin, viewsets.ReadOnlyModelVie
         """The slot, 404 if not visible, 403 unless the user manages its scheme."""
         slot = self.get_object()
         if not permissions.can_manage_scheme(self.request.user, slot.period.scheme_id):
-            raise PermissionDenied("Only the scheme manager changes the rota.")
+            raise PermissionDenied(gettext("Only the scheme manager changes the rota."))
         return slot
 
     def _answer(self, slot):

@@ -1,31 +1,40 @@
-"""OpenAPI: every operation documents the one error shape and the statuses it can answer."""
+"""OpenAPI: every operation documents the one error shape and the statuses it can answer.
+Its descriptions are in the reader's language (translated when the schema is made)."""
 
-ERROR = {
-    "type": "object",
-    "required": ["code", "detail", "fields"],
-    "properties": {
-        "code": {"type": "string", "description": "Machine-readable, e.g. numbers_disagree"},
-        "detail": {"type": "string", "description": "A sentence for a person"},
-        "fields": {
-            "type": "object",
-            "additionalProperties": {"type": "string"},
-            "description": "Field name to what is wrong with it",
-        },
-    },
-}
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 ERRORS = {
-    "400": "A rule was broken or the data is not valid",
-    "401": "No credentials, or a token that is not valid",
-    "403": "Your role may see this but not do this",
-    "404": "Not found, or not yours to see",
-    "409": "The stored state has moved on (a stale revision, or a step not possible now)",
-    "429": "Too many requests; see Retry-After",
+    "400": _("A rule was broken or the data is not valid"),
+    "401": _("No credentials, or a token that is not valid"),
+    "403": _("Your role may see this but not do this"),
+    "404": _("Not found, or not yours to see"),
+    "409": _("The stored state has moved on (a stale revision, or a step not possible now)"),
+    "429": _("Too many requests; see Retry-After"),
 }
+
+
+def error_schema() -> dict:
+    return {
+        "type": "object",
+        "required": ["code", "detail", "fields"],
+        "properties": {
+            "code": {
+                "type": "string",
+                "description": gettext("Machine-readable, e.g. numbers_disagree"),
+            },
+            "detail": {"type": "string", "description": gettext("A sentence for a person")},
+            "fields": {
+                "type": "object",
+                "additionalProperties": {"type": "string"},
+                "description": gettext("Field name to what is wrong with it"),
+            },
+        },
+    }
 
 
 def add_errors(result, generator, request, public):
-    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = error_schema()
     for path in result.get("paths", {}).values():
         for operation in path.values():
             responses = operation.setdefault("responses", {})
@@ -33,7 +42,7 @@ def add_errors(result, generator, request, public):
                 responses.setdefault(
                     status,
                     {
-                        "description": description,
+                        "description": str(description),
                         "content": {
                             "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
                         },
@@ -54,5 +63,5 @@ def register_extensions() -> None:
             return {
                 "type": "http",
                 "scheme": "bearer",
-                "description": "A personal token from /account/tokens/",
+                "description": gettext("A personal token from /account/tokens/"),
             }

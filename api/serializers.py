@@ -4,7 +4,9 @@ import base64
 import binascii
 from collections.abc import Mapping
 
+from django.utils.text import format_lazy
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from visits import permissions, rules
@@ -194,7 +196,9 @@ class DetaineeOutSerializer(serializers.Serializer):
     consent = serializers.ChoiceField(
         choices=DetaineeRecord.Consent.choices,
         source="details.consent",
-        help_text="Whether they agreed to speak to the visitors; one who declined has no answers.",
+        help_text=_(
+            "Whether they agreed to speak to the visitors; one who declined has no answers."
+        ),
     )
     answers = AnswerOutSerializer(many=True)
 
@@ -211,13 +215,15 @@ class IssueInSerializer(serializers.Serializer):
     question_id = row_id(required=False, allow_null=True, default=None)
     names_checked = serializers.BooleanField(
         default=False,
-        help_text="The writer has checked that the description names no one; without it a "
-        "description that may name someone is refused (400 `may_name_someone`).",
+        help_text=_(
+            "The writer has checked that the description names no one; without it a "
+            "description that may name someone is refused (400 `may_name_someone`)."
+        ),
     )
 
 
 class RecheckInSerializer(serializers.Serializer):
-    issue = row_id(help_text="An issue awaiting a re-check at the visit's suite.")
+    issue = row_id(help_text=_("An issue awaiting a re-check at the visit's suite."))
     fixed = serializers.BooleanField()
     note = serializers.CharField(allow_blank=True, max_length=2000, default="")
 
@@ -225,14 +231,14 @@ class RecheckInSerializer(serializers.Serializer):
 class VisitStartSerializer(serializers.Serializer):
     uuid = serializers.UUIDField(
         required=False,
-        help_text="Made by the client; resending it returns the visit already stored.",
+        help_text=_("Made by the client; resending it returns the visit already stored."),
     )
     suite = row_id()
     co_visitors = serializers.ListField(
         child=user_id(),
         allow_empty=True,
         max_length=MAX_VISITORS,
-        help_text="User ids of the other visitors.",
+        help_text=_("User ids of the other visitors."),
     )
     arrived_at = BoundedDateTimeField()
 
@@ -243,7 +249,7 @@ def revision_read() -> serializers.IntegerField:
     return serializers.IntegerField(
         min_value=1,
         max_value=REVISION_MAX,
-        help_text="The revision you last read; 409 `stale_revision` if it has changed since.",
+        help_text=_("The revision you last read; 409 `stale_revision` if it has changed since."),
     )
 
 
@@ -254,7 +260,7 @@ class RevisionMixin(serializers.Serializer):
         default=None,
         min_value=1,
         max_value=REVISION_MAX,
-        help_text="The revision you last read; 409 if stale.",
+        help_text=_("The revision you last read; 409 if stale."),
     )
 
 
@@ -289,14 +295,14 @@ class SignOffSerializer(RevisionMixin):
         allow_blank=True,
         default="",
         max_length=SIGNATURE_MAX,
-        help_text="A PNG data URL of the drawn signature.",
+        help_text=_("A PNG data URL of the drawn signature."),
     )
     sergeant_confirmed = serializers.BooleanField(default=False)
     confirmed_by = serializers.ListField(
         child=user_id(),
         default=list,
         max_length=MAX_VISITORS,
-        help_text="User ids of the visitors who confirm.",
+        help_text=_("User ids of the visitors who confirm."),
     )
 
 
@@ -306,11 +312,11 @@ class PhotoSerializer(serializers.Serializer):
 
     id = serializers.IntegerField(source="pk")
     client_id = serializers.UUIDField(
-        source="client_uuid", allow_null=True, help_text="The id its client made for it, if any."
+        source="client_uuid", allow_null=True, help_text=_("The id its client made for it, if any.")
     )
-    number = serializers.IntegerField(help_text="1, 2, ... in the order added.")
+    number = serializers.IntegerField(help_text=_("1, 2, ... in the order added."))
     caption = serializers.CharField(allow_blank=True)
-    alt = serializers.CharField(help_text="The caption, or a description when there is none.")
+    alt = serializers.CharField(help_text=_("The caption, or a description when there is none."))
     url = serializers.CharField()
     thumbnail_url = serializers.CharField()
     width = serializers.IntegerField()
@@ -322,25 +328,27 @@ class PhotoSerializer(serializers.Serializer):
 class PhotoUploadSerializer(serializers.Serializer):
     """A photo of the suite's conditions (never of people), sent as multipart/form-data."""
 
-    image = serializers.FileField(help_text="A JPEG, PNG or WebP photo, up to 10 MB.")
+    image = serializers.FileField(help_text=_("A JPEG, PNG or WebP photo, up to 10 MB."))
     caption = serializers.CharField(allow_blank=True, max_length=200, default="")
     id = serializers.UUIDField(
         required=False,
         allow_null=True,
         default=None,
-        help_text="An id you make for the photo: sending it again returns the stored one (200).",
+        help_text=_("An id you make for the photo: sending it again returns the stored one (200)."),
     )
 
 
 class ReportPhotoSerializer(serializers.Serializer):
     """A photo sent inside a whole report, its bytes in base64."""
 
-    id = serializers.UUIDField(help_text="The id the phone made for the photo.")
+    id = serializers.UUIDField(help_text=_("The id the phone made for the photo."))
     caption = serializers.CharField(allow_blank=True, max_length=200, default="")
     image = serializers.CharField(
         max_length=REPORT_PHOTO_BASE64_MAX,
         trim_whitespace=False,
-        help_text="The JPEG or PNG file's bytes in base64 (no data: prefix), at most 5 MB decoded.",
+        help_text=_(
+            "The JPEG or PNG file's bytes in base64 (no data: prefix), at most 5 MB decoded."
+        ),
     )
 
     def validate_image(self, value: str) -> bytes:
@@ -360,18 +368,18 @@ class WholeReportSerializer(serializers.Serializer):
 
     suite = row_id()
     co_visitors = serializers.ListField(
-        child=user_id(), max_length=MAX_VISITORS, help_text="User ids of the other visitors."
+        child=user_id(), max_length=MAX_VISITORS, help_text=_("User ids of the other visitors.")
     )
     arrived_at = BoundedDateTimeField()
     detainee_checklist = row_id(
         required=False,
         allow_null=True,
         default=None,
-        help_text="The checklist version the detainees were asked against (current if null).",
+        help_text=_("The checklist version the detainees were asked against (current if null)."),
     )
     suite_checklist = row_id(required=False, allow_null=True, default=None)
     admission = AdmissionSerializer(
-        required=False, allow_null=True, default=None, help_text="Null if never let in."
+        required=False, allow_null=True, default=None, help_text=_("Null if never let in.")
     )
     numbers = NumbersSerializer(required=False, default=dict)
     detainees = DetaineeSerializer(
@@ -384,14 +392,14 @@ class WholeReportSerializer(serializers.Serializer):
     rechecks = RecheckInSerializer(many=True, required=False, default=list, max_length=MAX_ISSUES)
     good_practice = serializers.CharField(allow_blank=True, max_length=4000, default="")
     good_practice_names_checked = serializers.BooleanField(
-        default=False, help_text="As `names_checked` of an issue, for `good_practice`."
+        default=False, help_text=_("As `names_checked` of an issue, for `good_practice`.")
     )
     photos = ReportPhotoSerializer(
         many=True,
         required=False,
         default=list,
         max_length=MAX_REPORT_PHOTOS,
-        help_text="Photos of the suite's conditions, stored with the report (once).",
+        help_text=_("Photos of the suite's conditions, stored with the report (once)."),
     )
     sign_off = SignOffSerializer()
 
@@ -400,8 +408,10 @@ class GoodPracticeSerializer(serializers.Serializer):
     good_practice = serializers.CharField(allow_blank=True, max_length=4000)
     names_checked = serializers.BooleanField(
         default=False,
-        help_text="The writer has checked that the text names no one (else 400 "
-        "`may_name_someone` if it may).",
+        help_text=_(
+            "The writer has checked that the text names no one (else 400 "
+            "`may_name_someone` if it may)."
+        ),
     )
 
 
@@ -453,7 +463,7 @@ class AnswerAmendmentSerializer(_KnownKeysOnly):
     detainee = row_id(
         allow_null=True,
         default=None,
-        help_text="The detainee's id on this report; null for the suite checks.",
+        help_text=_("The detainee's id on this report; null for the suite checks."),
     )
     question = row_id()
     value = serializers.CharField(
@@ -478,25 +488,30 @@ class AmendmentSerializer(_KnownKeysOnly):
     revision = revision_read()
     changes = AmendedFieldsSerializer(
         required=False,
-        help_text="The report's own fields to change, each to its new value. Amendable: "
-        + ", ".join(AMENDABLE_FIELDS),
+        help_text=format_lazy(
+            "{} {}",
+            _("The report's own fields to change, each to its new value. Amendable:"),
+            ", ".join(AMENDABLE_FIELDS),
+        ),
     )
     answers = AnswerAmendmentSerializer(
         many=True,
         required=False,
         max_length=MAX_ANSWERS,
-        help_text="New answers: [{detainee: id or null, question: id, value, note}].",
+        help_text=_("New answers: [{detainee: id or null, question: id, value, note}]."),
     )
     custody_numbers = CustodyNumberAmendmentSerializer(
         many=True,
         required=False,
         max_length=MAX_DETAINEES,
-        help_text="Corrected custody record numbers: [{detainee: id, custody_number}].",
+        help_text=_("Corrected custody record numbers: [{detainee: id, custody_number}]."),
     )
     names_checked = serializers.BooleanField(
         default=False,
-        help_text="The writer has checked that the amended good practice names no one "
-        "(400 `may_name_someone` otherwise, if it looks as if it does).",
+        help_text=_(
+            "The writer has checked that the amended good practice names no one "
+            "(400 `may_name_someone` otherwise, if it looks as if it does)."
+        ),
     )
 
 
@@ -526,7 +541,7 @@ class IssueSerializer(serializers.Serializer):
     )
     description = serializers.CharField()
     custody_number = serializers.CharField(
-        allow_blank=True, help_text='"(hidden)" for a reader who may not see it.'
+        allow_blank=True, help_text=_('"(hidden)" for a reader who may not see it.')
     )
     recheck_next_visit = serializers.BooleanField()
     revision = serializers.IntegerField()
@@ -625,17 +640,19 @@ class ReceiptSerializer(serializers.Serializer):
 
     outcome = serializers.ChoiceField(
         choices=phone_reports.OUTCOMES,
-        help_text="created (201); already_stored: sent before and stored once; kept_as_copy: "
-        "the other visitor had sent this visit first, and this report is kept beside theirs.",
+        help_text=_(
+            "created (201); already_stored: sent before and stored once; kept_as_copy: "
+            "the other visitor had sent this visit first, and this report is kept beside theirs."
+        ),
     )
     message = serializers.CharField()
-    visit = VisitDetailSerializer(help_text="The stored visit (the other visitor's, if a copy).")
+    visit = VisitDetailSerializer(help_text=_("The stored visit (the other visitor's, if a copy)."))
 
 
 class IssueActionSerializer(serializers.Serializer):
     action = serializers.CharField(
         max_length=40,
-        help_text="triage, refer, respond, accept, escalate, close, reopen or comment",
+        help_text=_("triage, refer, respond, accept, escalate, close, reopen or comment"),
     )
     text = serializers.CharField(allow_blank=True, max_length=4000, default="")
     severity = serializers.ChoiceField(
@@ -643,8 +660,10 @@ class IssueActionSerializer(serializers.Serializer):
     )
     shared_with_force = serializers.BooleanField(
         default=False,
-        help_text="A manager's note is internal to the scheme unless shared with the force "
-        "(referrals, escalations and acceptances always are).",
+        help_text=_(
+            "A manager's note is internal to the scheme unless shared with the force "
+            "(referrals, escalations and acceptances always are)."
+        ),
     )
     revision = revision_read()
 
@@ -671,9 +690,9 @@ class RotaPeriodSerializer(serializers.ModelSerializer):
 
 class OpenPeriodSerializer(serializers.Serializer):
     scheme = serializers.SlugField(
-        max_length=60, help_text="The scheme's slug; you must manage it."
+        max_length=60, help_text=_("The scheme's slug; you must manage it.")
     )
-    starts_on = BoundedDateField(help_text="Any day in the quarter to plan.")
+    starts_on = BoundedDateField(help_text=_("Any day in the quarter to plan."))
     availability_closes_on = BoundedDateField()
 
 
@@ -720,7 +739,9 @@ class RotaSlotSerializer(serializers.ModelSerializer):
 
 
 class AvailabilitySerializer(serializers.Serializer):
-    user = user_id(required=False, help_text="Managers only: whose availability (default: yours).")
+    user = user_id(
+        required=False, help_text=_("Managers only: whose availability (default: yours).")
+    )
     unavailable_weeks = serializers.ListField(
         child=BoundedDateField(), default=list, max_length=MAX_WEEKS
     )
@@ -737,7 +758,7 @@ class AvailabilitySerializer(serializers.Serializer):
         min_value=1,
         max_value=4,
         default=1,
-        help_text="At most this many night visits a year, when nights_ok (the promise: one).",
+        help_text=_("At most this many night visits a year, when nights_ok (the promise: one)."),
     )
     max_visits_per_month = serializers.IntegerField(min_value=0, max_value=8, default=2)
     max_visits_per_period = serializers.IntegerField(
@@ -746,20 +767,22 @@ class AvailabilitySerializer(serializers.Serializer):
         required=False,
         allow_null=True,
         default=None,
-        help_text="Most visits in the whole period; null: only the monthly maximum applies.",
+        help_text=_("Most visits in the whole period; null: only the monthly maximum applies."),
     )
     revision = serializers.IntegerField(
         min_value=0,
         max_value=REVISION_MAX,
-        help_text="The revision you last read, 0 if none was given yet; 409 `stale_revision` "
-        "if it has changed since.",
+        help_text=_(
+            "The revision you last read, 0 if none was given yet; 409 `stale_revision` "
+            "if it has changed since."
+        ),
     )
 
 
 class SlotVisitorsSerializer(serializers.Serializer):
     visitors = serializers.ListField(child=user_id(), max_length=2)
     accept_warnings = serializers.BooleanField(
-        default=False, help_text="Keep the change although it breaks rota rules (409 otherwise)."
+        default=False, help_text=_("Keep the change although it breaks rota rules (409 otherwise).")
     )
     revision = revision_read()
 

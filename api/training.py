@@ -5,6 +5,8 @@ made in error (`/api/training/records/`); a volunteer reads their own training a
 force custody lead or a PCC reader finds nothing (an empty list, 404 for any one)."""
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import api_view
@@ -56,7 +58,7 @@ class DueSerializer(serializers.Serializer):
     module = serializers.IntegerField(source="module.pk")
     module_name = serializers.CharField(source="module.name")
     last_done = serializers.DateField(allow_null=True)
-    due_on = serializers.DateField(allow_null=True, help_text="null: never done, due now")
+    due_on = serializers.DateField(allow_null=True, help_text=_("null: never done, due now"))
 
 
 class TrainingModuleViewSet(RowIdLookup, viewsets.ReadOnlyModelViewSet):
@@ -90,7 +92,7 @@ class TrainingCompletionViewSet(
         data = self._validated(NewCompletionSerializer)
         membership = volunteers.scope_volunteers(request.user).filter(pk=data["volunteer"]).first()
         if membership is None:
-            raise NotFound("No such volunteer.")
+            raise NotFound(gettext("No such volunteer."))
         module = get_object_or_404(training.modules_for(request.user), pk=data["module"])
         completion = training.record_completion(
             actor=request.user,
@@ -126,5 +128,5 @@ def own_training(request):
     """Your own training, what is due, and (as a trainee) your mentored visits, per scheme."""
     records = [training.training_of(m) for m in volunteers.own_records(request.user)]
     if not records:
-        raise NotFound("You have no volunteer record.")
+        raise NotFound(gettext("You have no volunteer record."))
     return Response(OwnTrainingSerializer(records, many=True).data)

@@ -10,6 +10,8 @@ from django.http import Http404, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -48,26 +50,26 @@ User = get_user_model()
 VISIT_FILTERS, VISIT_FILTER_PARAMETERS = filters.declare(
     suite=s.row_id(),
     status=serializers.ChoiceField(choices=Visit.Status.values),
-    **{"from": s.BoundedDateField(help_text="Visits on or after (YYYY-MM-DD)")},
-    to=s.BoundedDateField(help_text="Visits on or before (YYYY-MM-DD)"),
+    **{"from": s.BoundedDateField(help_text=_("Visits on or after (YYYY-MM-DD)"))},
+    to=s.BoundedDateField(help_text=_("Visits on or before (YYYY-MM-DD)")),
 )
 ISSUE_FILTERS, ISSUE_FILTER_PARAMETERS = filters.declare(
     suite=s.row_id(),
     status=serializers.ChoiceField(choices=Issue.Status.values),
     category=serializers.ChoiceField(choices=IssueCategory.values),
     severity=serializers.ChoiceField(choices=Issue.Severity.values),
-    overdue=serializers.BooleanField(help_text="Only those past their due date"),
-    **{"from": s.BoundedDateField(help_text="Raised on or after (YYYY-MM-DD)")},
-    to=s.BoundedDateField(help_text="Raised on or before (YYYY-MM-DD)"),
+    overdue=serializers.BooleanField(help_text=_("Only those past their due date")),
+    **{"from": s.BoundedDateField(help_text=_("Raised on or after (YYYY-MM-DD)"))},
+    to=s.BoundedDateField(help_text=_("Raised on or before (YYYY-MM-DD)")),
 )
 # Only bounded here: the scope says what is wrong with a scheme or period in its own words
 # (404 for a scheme not yours, 400 `period_invalid` for "last year").
 SUMMARY_FILTERS, SUMMARY_FILTER_PARAMETERS = filters.declare(
-    scheme=serializers.CharField(max_length=60, help_text="Scheme slug; your first if absent"),
+    scheme=serializers.CharField(max_length=60, help_text=_("Scheme slug; your first if absent")),
     period=serializers.CharField(
-        max_length=20, help_text="2026-Q3 or 2026; this quarter if absent"
+        max_length=20, help_text=_("2026-Q3 or 2026; this quarter if absent")
     ),
-    suite=s.row_id(help_text="One suite's figures"),
+    suite=s.row_id(help_text=_("One suite's figures")),
 )
 
 
@@ -127,8 +129,10 @@ class ChecklistVersionViewSet(RowIdLookup, viewsets.ReadOnlyModelViewSet):
 
 @extend_schema(
     responses=OpenApiTypes.OBJECT,
-    description="Who you are and your memberships; for a browser session, also the "
-    "`csrf_token` its changes must carry (the phone's outbox asks here before it sends).",
+    description=_(
+        "Who you are and your memberships; for a browser session, also the "
+        "`csrf_token` its changes must carry (the phone's outbox asks here before it sends)."
+    ),
 )
 @api_view(["GET"])
 def me(request):
@@ -196,11 +200,15 @@ class VisitViewSet(
         if not permissions.can_edit_visit(self.request.user, visit):
             if not visit.is_draft and visit.has_visitor(self.request.user):
                 raise DomainError(
-                    "This report has been submitted and can no longer be edited. "
-                    "Make an amendment, with a reason, instead.",
+                    gettext(
+                        "This report has been submitted and can no longer be edited. "
+                        "Make an amendment, with a reason, instead."
+                    ),
                     code="visit_submitted",
                 )
-            raise PermissionDenied("Only the visitors on this visit can fill in its report.")
+            raise PermissionDenied(
+                gettext("Only the visitors on this visit can fill in its report.")
+            )
         return visit
 
     def _report(self, visit):
@@ -231,7 +239,7 @@ class VisitViewSet(
         """Start a visit. Idempotent on `uuid`: 201 when new, 200 with the stored visit."""
         data = self._validated(s.VisitStartSerializer)
         if not permissions.can_record_visits(request.user):
-            raise PermissionDenied("Only custody visitors record visits.")
+            raise PermissionDenied(gettext("Only custody visitors record visits."))
         existing = data.get("uuid") and Visit.objects.filter(uuid=data["uuid"]).exists()
         suite = get_object_or_404(
             permissions.scope_suites(CustodySuite.objects.all(), request.user), pk=data["suite"]
@@ -330,7 +338,7 @@ class VisitViewSet(
         """Submit the report. Submitting again returns the stored report (200)."""
         visit = self.get_object()
         if not visit.has_visitor(request.user):
-            raise PermissionDenied("Only the visitors on this visit submit its report.")
+            raise PermissionDenied(gettext("Only the visitors on this visit submit its report."))
         return self._done(service.submit_visit(actor=request.user, visit=visit))
 
     @extend_schema(
@@ -347,7 +355,7 @@ class VisitViewSet(
         this report is kept beside theirs (`kept_as_copy`)."""
         client_uuid = _uuid_or_404(uuid)
         if not permissions.can_record_visits(request.user):
-            raise PermissionDenied("Only custody visitors record visits.")
+            raise PermissionDenied(gettext("Only custody visitors record visits."))
         data = self._validated(s.WholeReportSerializer)
         receipt = phone_reports.receive(
             actor=request.user, client_uuid=client_uuid, report=self._whole_report(data)
@@ -450,7 +458,7 @@ class VisitViewSet(
         visit = self.get_object()
         if not permissions.can_amend_visit(request.user, visit):
             raise PermissionDenied(
-                "Only the visitors on this visit and the scheme manager amend it."
+                gettext("Only the visitors on this visit and the scheme manager amend it.")
             )
         data = self._validated(s.AmendmentSerializer)
         amendments.amend_visit(

@@ -3,6 +3,7 @@ manager reads their volunteers (`/api/volunteers/`), a volunteer their own recor
 (`/api/me/record/`). The same scope and the same record (visits.services.volunteers) as the
 pages; a force custody lead or a PCC reader finds nothing (an empty list, 404 for any one)."""
 
+from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import api_view
@@ -75,5 +76,5 @@ def own_record(request):
     """Your own vetting, appointment and leaving, one per scheme you visit in."""
     records = [volunteers.record_of(m) for m in volunteers.own_records(request.user)]
     if not records:
-        raise NotFound("You have no volunteer record.")
+        raise NotFound(gettext("You have no volunteer record."))
     return Response(VolunteerSerializer(records, many=True).data)

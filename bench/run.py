@@ -85,7 +85,7 @@ def recording_first_load(client, html: bytes) -> int:
     from django.contrib.staticfiles import finders
     from django.urls import reverse
 
-    from visits.views.offline import SHELL_DATA, SHELL_PAGES, SHELL_STATIC
+    from visits.views.offline import SHELL_DATA, SHELL_PAGES, SHELL_STATIC, catalogue_urls
 
     def compressed(body: bytes) -> int:
         return len(gzip.compress(body, compresslevel=9))
@@ -100,7 +100,19 @@ def recording_first_load(client, html: bytes) -> int:
         if name not in fetched:
             body = Path(finders.find(name)).read_bytes()
             total += len(body) if name.endswith(".png") else compressed(body)
-    shell_urls = ["/sw.js", reverse("manifest"), *map(reverse, SHELL_PAGES), *SHELL_DATA]
+    # ...and the scripts' words in the page's language (/jsi18n/<lang>/, the one it loads).
+    catalogues = set(catalogue_urls())
+    page_catalogues = [
+        url for url in re.findall(r'src="(/jsi18n/[^"]+)"', html.decode()) if url in catalogues
+    ]
+    assert page_catalogues, "the page loads no catalogue"
+    shell_urls = [
+        "/sw.js",
+        reverse("manifest"),
+        *map(reverse, SHELL_PAGES),
+        *SHELL_DATA,
+        *page_catalogues,
+    ]
     for url in shell_urls:
         if url == reverse("visit-record"):
             continue  # the page itself, counted above

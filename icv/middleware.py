@@ -95,6 +95,7 @@ PUBLIC_URL_NAMES = (
     "login",  # the sign-in page; Django's LoginView sends its own never_cache (CSRF token)
     "service-worker",  # /sw.js, the app shell's worker: no-cache, so the browser re-checks it
     "manifest",  # /manifest.webmanifest
+    "js-catalogue",  # /jsi18n/<lang>/, the scripts' strings (issue 21): no-cache with an ETag
     "healthz",  # the probe; never_cache of its own
     "api-schema",  # the API's schema and its docs are public by design (api/urls.py)
     "api-docs",

@@ -30,6 +30,9 @@ CACHEABLE = {"service-worker", "manifest", "api-schema", "api-docs"}
 PUBLISHED = {"public-figures", "public-quarter", "public-csv", "public-json"}
 PUBLIC |= PUBLISHED
 CACHEABLE |= PUBLISHED
+# The scripts' strings in each language (issue 21): public, kept and checked again (ETag).
+PUBLIC |= {"js-catalogue"}
+CACHEABLE |= {"js-catalogue"}
 # Recruitment (issue 22): the application form (never_cache: a CSRF token and a time stamp) and
 # its thank-you page (the same for everyone, cacheable).
 PUBLIC |= {"apply", "apply-thanks"}

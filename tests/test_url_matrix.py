@@ -40,6 +40,8 @@ EXPECTED = {
     "GET manifest": "200 200 200 200 200 200 200 200",
     "GET outbox": "200 200 200 200 200 200 200 302",
     "GET service-worker": "200 200 200 200 200 200 200 200",
+    "GET js-catalogue": "200 200 200 200 200 200 200 200",
+    "POST js-catalogue": "405 405 405 405 405 405 405 405",
     "GET visit-copy-dealt-with": "405 405 405 405 405 405 405 405",
     "GET visit-copy-photo": "200 200 404 200 404 404 404 302",
     "GET visit-copy-photo-thumb": "200 200 404 200 404 404 404 302",
@@ -443,6 +445,7 @@ def url_for(name: str, pattern: str, objects) -> str:
     path = path.replace("<slug:slug>", objects["scheme-slug"])
     path = path.replace("<quarter:period>", objects["quarter"])
     path = path.replace("<str:token>", objects["card-token"])
+    path = path.replace("<lang:lang>", "cy")
     path = path.replace("<uuid:uuid>", objects["report" if name in REPORT_PAGES else "draft"])
     return "/" + path
 

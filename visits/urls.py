@@ -21,11 +21,13 @@ from visits.views import (
 )
 
 register_converter(public.QuarterConverter, "quarter")
+register_converter(offline.LanguageConverter, "lang")
 
 
 urlpatterns = [
     path("", home.home, name="home"),
     path("sw.js", offline.service_worker, name="service-worker"),
+    path("jsi18n/<lang:lang>/", offline.javascript_catalogue, name="js-catalogue"),
     path("manifest.webmanifest", offline.manifest, name="manifest"),
     path("outbox/", offline.outbox, name="outbox"),
     path("visits/record/", offline.record_on_phone, name="visit-record"),

@@ -34,9 +34,12 @@
   function announce(checklist, count) {
     var status = checklist.querySelector("[data-expected-status]");
     if (!status) return;
-    var message = count === 0 ? checklist.dataset.markedNone
-      : count === 1 ? checklist.dataset.markedOne
-      : checklist.dataset.markedMany.replace("__count__", count);
+    // In the page's language, with its plural forms (the catalogue, loaded before this script).
+    var message = count === 0 ? gettext("Every question here already has an answer.")
+      : interpolate(ngettext(
+        "%(count)s question marked as expected. Answer only what was not as expected.",
+        "%(count)s questions marked as expected. Answer only what was not as expected.",
+        count), { count: count }, true);
     // Emptied first so that the same words said twice are announced twice.
     status.textContent = "";
     window.setTimeout(function () { status.textContent = message; }, 50);

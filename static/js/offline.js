@@ -1,7 +1,8 @@
 // On every page: installs the service worker, says calmly when the phone is offline or has
 // reports waiting, sends the outbox when it can (on opening, on coming back online, and again
 // after a while if the signal is patchy), warns before signing out with unsent reports, and
-// draws the outbox page. Needs outbox.js first.
+// draws the outbox page. Needs outbox.js first, and the page's JavaScript catalogue (gettext,
+// ngettext, interpolate: /jsi18n/<lang>/, loaded before it by base.html).
 (function () {
   "use strict";
   var Outbox = window.Outbox;
@@ -15,7 +16,11 @@
   if (worker) {
     worker.register("/sw.js").catch(function () {});
     if (user && navigator.onLine) {
-      worker.ready.then(function (registration) { registration.active.postMessage("warm"); });
+      // The worker keeps the pages, and this page's catalogue (the scripts' words, base.html).
+      var catalogue = document.querySelector("script[data-catalogue]");
+      worker.ready.then(function (registration) {
+        registration.active.postMessage({ warm: true, catalogue: catalogue && catalogue.getAttribute("src") });
+      });
     }
     // Links that lead to the step-by-step pages lead to the page kept on the phone instead.
     document.querySelectorAll("a[data-offline-href]").forEach(function (link) {
@@ -30,7 +35,8 @@
     return node;
   }
 
-  function plural(n, one, many) { return n + " " + (n === 1 ? one : many); }
+  // A sentence with a count in it: `forms` is ngettext's answer for n, with %(count)s in it.
+  function counted(forms, n) { return interpolate(forms, { count: n }, true); }
 
   function showStatus() {
     if (!bar) return;
@@ -43,24 +49,30 @@
         return r.state === "signed_out" || (!user && r.state !== "draft" && r.state !== "failed");
       });
       var parts = [];
-      if (!navigator.onLine) parts.push("You are offline. What you record is kept on this phone.");
-      if (waiting) parts.push(plural(waiting, "report", "reports") + " not sent yet.");
-      if (drafts) parts.push(plural(drafts, "draft", "drafts") + " on this phone.");
+      if (!navigator.onLine) parts.push(gettext("You are offline. What you record is kept on this phone."));
+      if (waiting) {
+        parts.push(counted(ngettext("%(count)s report not sent yet.",
+                                    "%(count)s reports not sent yet.", waiting), waiting));
+      }
+      if (drafts) {
+        parts.push(counted(ngettext("%(count)s draft on this phone.",
+                                    "%(count)s drafts on this phone.", drafts), drafts));
+      }
       bar.textContent = "";
       if (!parts.length) return;
       bar.appendChild(element("span", parts.join(" ") + " "));
       if (needSignIn) {
-        var signIn = "Sign in again to send the report waiting on this phone";
         if (/^\/accounts\/login\//.test(location.pathname)) {
-          bar.appendChild(element("strong", signIn + "."));  // the form is right here
+          // The form is right here.
+          bar.appendChild(element("strong", gettext("Sign in again to send the report waiting on this phone.")));
         } else {
-          bar.appendChild(element("a", signIn, {
+          bar.appendChild(element("a", gettext("Sign in again to send the report waiting on this phone"), {
             href: "/accounts/login/?next=" + encodeURIComponent(location.pathname + location.search) }));
         }
         bar.appendChild(document.createTextNode(" "));
       }
       if (records.length && location.pathname !== "/outbox/") {
-        bar.appendChild(element("a", "Outbox", { href: "/outbox/" }));
+        bar.appendChild(element("a", gettext("Outbox"), { href: "/outbox/" }));
       }
     });
     drawOutbox();
@@ -109,13 +121,16 @@
     if (old) old.remove();
     var box = element("div", null, { class: "warning-box", role: "alert", tabindex: "-1",
                                      "data-signout-warning": "" });
-    box.appendChild(element("h2", "Reports on this phone have not been sent"));
-    box.appendChild(element("p", plural(count, "report is", "reports are") +
-      " on this phone and not yet on the server. If you sign out now, they are deleted from " +
-      "this phone and lost. Send them first, or sign out and lose them."));
+    box.appendChild(element("h2", gettext("Reports on this phone have not been sent")));
+    box.appendChild(element("p", counted(ngettext(
+      "%(count)s report is on this phone and not yet on the server. If you sign out now, it is " +
+      "deleted from this phone and lost. Send it first, or sign out and lose it.",
+      "%(count)s reports are on this phone and not yet on the server. If you sign out now, they " +
+      "are deleted from this phone and lost. Send them first, or sign out and lose them.",
+      count), count)));
     var actions = element("p", null, { class: "actions" });
-    actions.appendChild(element("a", "Go to the outbox", { href: "/outbox/", class: "button" }));
-    var anyway = element("button", "Sign out and delete them", { type: "button",
+    actions.appendChild(element("a", gettext("Go to the outbox"), { href: "/outbox/", class: "button" }));
+    var anyway = element("button", gettext("Sign out and delete them"), { type: "button",
                                                                    class: "button button--secondary" });
     anyway.addEventListener("click", function () { form.dataset.confirmed = "1"; forget(form); });
     actions.appendChild(anyway);
@@ -127,12 +142,12 @@
 
   // The outbox page.
   var STATES = {
-    draft: "Draft on this phone",
-    waiting: "Saved on this phone, waiting to send",
-    sending: "Sending",
-    signed_out: "Waiting for you to sign in",
-    failed: "Not sent",
-    sent: "Sent",
+    draft: gettext("Draft on this phone"),
+    waiting: gettext("Saved on this phone, waiting to send"),
+    sending: gettext("Sending"),
+    signed_out: gettext("Waiting for you to sign in"),
+    failed: gettext("Not sent"),
+    sent: pgettext("a report", "Sent"),
   };
 
   // Whether the browser has promised not to clear the phone's reports when space runs short.
@@ -157,12 +172,13 @@
       send.hidden = !records.some(function (r) { return r.state !== "sent" && r.state !== "draft"; });
       records.forEach(function (record) {
         var item = element("li", null, { "data-report": record.uuid, "data-state": record.state });
-        item.appendChild(element("h2", record.title || "Visit report"));
+        item.appendChild(element("h2", record.title || gettext("Visit report")));
         var state = element("p");
         state.appendChild(element("strong", STATES[record.state] || record.state, { class: "tag" }));
         item.appendChild(state);
         if (record.state === "failed" && record.error) {
-          item.appendChild(element("p", record.error.detail, { class: "error-message" }));
+          item.appendChild(element("p", Outbox.said(record.error.detail, record.error.detailArgs),
+                                   { class: "error-message" }));
           var fields = record.error.fields || {};
           var reasons = element("ul");
           Object.keys(fields).forEach(function (name) {
@@ -172,14 +188,16 @@
         }
         if (record.state === "sent") {
           item.appendChild(element("p", record.message));
-          item.appendChild(element("a", "Read the report", { href: record.visitUrl }));
+          item.appendChild(element("a", gettext("Read the report"), { href: record.visitUrl }));
         } else {
-          if (record.reason) item.appendChild(element("p", record.reason, { class: "hint" }));
-          var edit = record.state === "failed" ? "Open it and correct it" : "Open it";
+          if (record.reason) {
+            item.appendChild(element("p", Outbox.said(record.reason, record.reasonArgs), { class: "hint" }));
+          }
+          var edit = record.state === "failed" ? gettext("Open it and correct it") : gettext("Open it");
           item.appendChild(element("a", edit, { href: root.dataset.recordUrl + "?id=" + record.uuid }));
           if (record.state === "signed_out") {
             item.appendChild(document.createTextNode(" "));
-            item.appendChild(element("a", "Sign in", { href: "/accounts/login/?next=/outbox/" }));
+            item.appendChild(element("a", gettext("Sign in"), { href: "/accounts/login/?next=/outbox/" }));
           }
         }
         list.appendChild(item);

@@ -15,8 +15,16 @@
 // a changed report beside the first); it never turns it back into a draft.
 // `revision` counts the tabs' saves: a save names the revision it was made from and is refused
 // if another tab has saved since (saveFromTab), so an old tab never overwrites a newer copy.
+// What the outbox writes for a person to read (`reason`, `error.detail`) is kept in English,
+// the message id of the scripts' catalogue, with its values apart (`reasonArgs`,
+// `error.detailArgs`): the service worker, which sends too, has no catalogue and no language,
+// and a page shows it in its own language with Outbox.said. Words the server sent are shown
+// as they came.
 (function (scope) {
   "use strict";
+  // Marks a message for the catalogue (makemessages) without translating it here.
+  function gettext_noop(text) { return text; }
+  var NO_SIGNAL = gettext_noop("No connection yet: it is sent by itself when there is signal.");
   var STORE = "reports";
   var PHOTOS = "photos";
   var QUEUED = ["waiting", "sending", "signed_out"];
@@ -104,13 +112,13 @@
       if (draft.queue && (next.state === "draft" || next.state === "failed")) {
         // "Send the report": the tab hands it to the outbox.
         next.state = "waiting";
-        next.reason = draft.queueReason;
+        because(next, draft.queueReason);
         next.error = null;
       } else if (next.state === "sent") {
         // Changed after the server had it: sent again, and kept beside the first.
         next.state = "waiting";
         next.resend = true;
-        next.reason = draft.resendReason;
+        because(next, draft.resendReason);
       } else if (next.state === "sending") {
         next.resend = true; // the outbox sends it again once the first answer is in
       }
@@ -238,7 +246,7 @@
           return settle(record.uuid, sentRevision, response.status, answer);
         });
       }, function () {
-        return wait(record.uuid, "No connection yet: it is sent by itself when there is signal.");
+        return wait(record.uuid, NO_SIGNAL);
       });
     });
   }
@@ -247,7 +255,7 @@
     return update(uuid, function (stored) {
       if (!stored || stored.state === "sent" || stored.state === "draft" || stored.state === "failed") return null;
       stored.state = "waiting";
-      stored.reason = reason;
+      because(stored, reason);
       return stored;
     });
   }
@@ -274,8 +282,8 @@
         // Changed in a tab while this was on its way: the change is sent too, not dropped.
         record.state = "waiting";
         record.resend = true;
-        record.reason = record.resendReason || "Changed after it was sent: it is sent again, " +
-          "and kept beside the first for the scheme manager to settle.";
+        because(record, record.resendReason || gettext_noop("Changed after it was sent: it is " +
+          "sent again, and kept beside the first for the scheme manager to settle."));
         return record;
       }
       record.state = "sent";
@@ -283,18 +291,21 @@
       delete record.fields;
       delete record.report;
       delete record.items;
-      record.reason = record.error = null;
+      because(record, null);
+      record.error = null;
       record.resend = false;
       return record;
     }
     if (status === 401 || body.code === "two_factor_required" || body.code === "not_authenticated") {
       record.state = "signed_out";
-      record.reason = "Sign in again to send the report waiting on this phone. It stays on this phone until then.";
+      because(record, gettext_noop("Sign in again to send the report waiting on this phone. It " +
+        "stays on this phone until then."));
       return record;
     }
     if (status >= 500 || status === 429 || status === 408 || /CSRF/.test(body.detail || "")) {
       record.state = "waiting";
-      record.reason = "The server could not take it just now (" + status + "). It will try again.";
+      because(record, gettext_noop("The server could not take it just now (%(status)s). It " +
+        "will try again."), { status: status });
       return record;
     }
     if (editedMeanwhile) {
@@ -303,10 +314,28 @@
       return record;
     }
     record.state = "failed";
-    record.error = { detail: body.detail || "The server refused it (" + status + ").",
+    record.error = { detail: body.detail || gettext_noop("The server refused it (%(status)s)."),
+                     detailArgs: body.detail ? null : { status: status },
                      fields: body.fields || {}, code: body.code || "" };
-    record.reason = "Open it, correct what is marked, and send it again.";
+    because(record, gettext_noop("Open it, correct what is marked, and send it again."));
     return record;
+  }
+
+  // Why a record is in its state: a message id, and the values its %(name)s stand for.
+  function because(record, reason, args) {
+    record.reason = reason || null;
+    record.reasonArgs = args || null;
+  }
+
+  // A message the outbox kept, in the page's language (the page's catalogue, when it has one;
+  // the English kept otherwise); words that are not a message id (the server's) come back as
+  // they are, since gettext gives back what it does not know.
+  function said(text, args) {
+    if (!text) return "";
+    var translated = typeof scope.gettext === "function" ? scope.gettext(text) : text;
+    if (!args) return translated;
+    if (typeof scope.interpolate === "function") return scope.interpolate(translated, args, true);
+    return translated.replace(/%\((\w+)\)s/g, function (all, name) { return args[name]; });
   }
 
   // Send what waits, one sender at a time across tabs and the service worker. Resolves to the
@@ -322,7 +351,8 @@
               return update(record.uuid, function (stored) {
                 if (!stored || QUEUED.indexOf(stored.state) < 0) return null;
                 stored.state = "signed_out";
-                stored.reason = "Sign in again, as the visitor who recorded it, to send the report waiting on this phone.";
+                because(stored, gettext_noop("Sign in again, as the visitor who recorded it, to " +
+                  "send the report waiting on this phone."));
                 return stored;
               });
             }
@@ -341,7 +371,7 @@
           });
         }, function () {
           return Promise.all(queued.map(function (record) {
-            return wait(record.uuid, "No connection yet: it is sent by itself when there is signal.");
+            return wait(record.uuid, NO_SIGNAL);
           }));
         }).then(function () {
           return all().then(function (after) {
@@ -356,5 +386,5 @@
 
   scope.Outbox = { all: all, get: get, put: put, update: update, saveFromTab: saveFromTab,
                    clear: clear, unsent: unsent, sync: sync,
-                   photos: photos, putPhoto: putPhoto, removePhoto: removePhoto };
+                   photos: photos, putPhoto: putPhoto, removePhoto: removePhoto, said: said };
 })(self);

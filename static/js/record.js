@@ -16,6 +16,8 @@
   var saved = form.querySelector("[data-saved]");
   var problems = document.querySelector("[data-record-problems]");
   var next = { detainees: 0, issues: 0 };
+  // Times are written as the page's language writes them (<html lang>, set by the server).
+  var LOCALE = document.documentElement.lang || "en-GB";
 
   // Every re-check's answer fields, made from the page's one template before anything reads
   // or restores the form (the page carries them once: see record.html).
@@ -77,7 +79,8 @@
     } else if (remover) {
       var kind = remover.closest("[data-list]").dataset.list;
       var heading = remover.closest("[data-item]").querySelector("legend").textContent.trim();
-      if (!window.confirm("Remove " + heading + " and everything recorded about it?")) return;
+      var question = gettext("Remove %(item)s and everything recorded about it?");
+      if (!window.confirm(interpolate(question, { item: heading }, true))) return;
       remover.closest("[data-item]").remove();
       number(kind);
       form.querySelector('[data-add="' + kind + '"]').focus();
@@ -134,9 +137,11 @@
   function title() {
     var suite = form.querySelector("[name='start-suite']");
     var arrived = form.querySelector("[name='start-arrived_at']").value;
-    var when = arrived ? new Date(arrived).toLocaleString("en-GB", {
-      day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" }) : "";
-    return (suite.selectedOptions[0] || {}).textContent + (when ? ", arrived " + when : "");
+    var name = (suite.selectedOptions[0] || {}).textContent;
+    if (!arrived) return name;
+    var when = new Date(arrived).toLocaleString(LOCALE, {
+      day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+    return interpolate(gettext("%(suite)s, arrived %(time)s"), { suite: name, time: when }, true);
   }
 
   function snapshot() {
@@ -183,8 +188,8 @@
       base = { fields: now.fields, items: now.items };
       if (tabs) tabs.postMessage({ uuid: id, revision: known, tab: tabId });
       keepStorage();
-      saved.textContent = "Saved on this phone at " +
-        new Date().toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit" }) + ".";
+      var time = new Date().toLocaleTimeString(LOCALE, { hour: "2-digit", minute: "2-digit" });
+      saved.textContent = interpolate(gettext("Saved on this phone at %(time)s."), { time: time }, true);
       return answer.record;
     }, function (error) {
       writing = null;
@@ -603,17 +608,19 @@
   function missing(fields, items) {
     var found = [];
     function need(name, message) { if (!one(fields, name).trim()) found.push([name, message]); }
-    need("start-suite", "Choose the custody suite.");
-    need("start-co_visitors", "Choose the visitor you are with.");
-    need("start-arrived_at", "Give the time you arrived.");
+    need("start-suite", gettext("Choose the custody suite."));
+    need("start-co_visitors", gettext("Choose the visitor you are with."));
+    need("start-arrived_at", gettext("Give the time you arrived."));
     items.detainees.forEach(function (index, n) {
-      need("detainees." + index + "-custody_number", "Give detainee " + (n + 1) + "'s custody record number.");
+      need("detainees." + index + "-custody_number",
+           interpolate(gettext("Give detainee %(n)s's custody record number."), { n: n + 1 }, true));
     });
     items.issues.forEach(function (index, n) {
-      need("issues." + index + "-description", "Describe issue " + (n + 1) + ".");
+      need("issues." + index + "-description",
+           interpolate(gettext("Describe issue %(n)s."), { n: n + 1 }, true));
     });
-    need("sign_off-departed_at", "Give the time you left.");
-    need("sign_off-outcome", "Choose the outcome of the visit.");
+    need("sign_off-departed_at", gettext("Give the time you left."));
+    need("sign_off-outcome", gettext("Choose the outcome of the visit."));
     return found.concat(namesNotChecked(fields, items));
   }
 
@@ -635,7 +642,7 @@
     box.setAttribute("role", "alert");
     box.tabIndex = -1;
     var heading = document.createElement("h2");
-    heading.textContent = "There is a problem";
+    heading.textContent = gettext("There is a problem");
     box.appendChild(heading);
     if (detail) {
       var p = document.createElement("p");
@@ -730,7 +737,7 @@
       done.textContent = found.message + " ";
       var link = document.createElement("a");
       link.href = found.visitUrl;
-      link.textContent = "Read the report";
+      link.textContent = gettext("Read the report");
       done.appendChild(link);
       problems.appendChild(done);
       return;
@@ -755,7 +762,7 @@
       var fields = found.error.fields || {};
       showProblems(Object.keys(fields).map(function (path) {
         return [inputName(path, found.items), fields[path]];
-      }), found.error.detail);
+      }), Outbox.said(found.error.detail, found.error.detailArgs));
     } else if (found && found.state !== "draft") {
       saved.textContent = form.dataset.waitingText;
     }
@@ -770,8 +777,8 @@
     // No IndexedDB here (some private windows): nothing could be kept, so say where to go.
     var note = document.createElement("p");
     note.className = "warning-box";
-    note.textContent = "This browser cannot keep a visit on the phone. Use the step-by-step " +
-      "form from the home page instead: it saves on the server, and needs signal.";
+    note.textContent = gettext("This browser cannot keep a visit on the phone. Use the " +
+      "step-by-step form from the home page instead: it saves on the server, and needs signal.");
     problems.appendChild(note);
   });
 })();

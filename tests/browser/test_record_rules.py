@@ -37,7 +37,8 @@ def test_recheck_undo_consent_and_remove_on_a_phone(page, demo, sign_in, open_pa
     settle(page, heading(page, "Taken off this report"))
     assert not visit.issues.exists()
     page.get_by_role("button", name="Undo").click()
-    settle(page, page.get_by_text("Issue put back on the report."))
+    # In <main>: focus.js also reads the notice out, 100 ms later, from a live region outside it.
+    settle(page, page.locator("main").get_by_text("Issue put back on the report."))
     assert list(visit.issues.all()) == [issue]
 
     # A detainee who declined to speak: no checklist is kept.

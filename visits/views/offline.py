@@ -8,8 +8,10 @@ PUT /api/visits/{uuid}/report/ (visits.services.phone_reports). See docs/offline
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -22,10 +24,13 @@ from django.template.loader import get_template, render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import get_conditional_response, set_response_etag
 from django.utils.formats import date_format
-from django.utils.translation import get_language, gettext
+from django.utils.html import format_html
+from django.utils.translation import get_language, get_supported_language_variant, gettext, override
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from django.views.i18n import JavaScriptCatalog
 
 from visits import permissions, rules
 from visits.forms import (
@@ -69,6 +74,37 @@ SHELL_DATA: list[str] = []
 SHELL_TEMPLATES = ["base.html", "visits/offline/record.html", "visits/offline/outbox.html"]
 
 
+class LanguageConverter:
+    """A language of settings.LANGUAGES in a URL ("cy", "en-gb"); reversing any other code (a
+    browser's "en", a deactivated "en-us") gives the nearest one offered, else the default."""
+
+    regex = "|".join(re.escape(code) for code, _name in settings.LANGUAGES)
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        try:
+            return get_supported_language_variant(value)
+        except LookupError:
+            return settings.LANGUAGE_CODE
+
+
+def catalogue_urls() -> list[str]:
+    """The JavaScript catalogue of every language: the service worker keeps them all, so that
+    a page kept on the phone finds its own language's with no signal."""
+    return [reverse("js-catalogue", args=[code]) for code, _name in settings.LANGUAGES]
+
+
+def _translation_files() -> list[Path]:
+    """The compiled JavaScript catalogues (djangojs.mo) of LOCALE_PATHS, in a stable order."""
+    return sorted(
+        path
+        for folder in settings.LOCALE_PATHS
+        for path in Path(folder).glob("*/LC_MESSAGES/djangojs.mo")
+    )
+
+
 @lru_cache(maxsize=1)
 def shell_version() -> str:
     """Changes whenever a file of the app shell does: a new service worker, new caches."""
@@ -79,7 +115,60 @@ def shell_version() -> str:
     for name in [*SHELL_TEMPLATES, "visits/offline/sw.js"]:
         with open(get_template(name).origin.name, "rb") as file:
             digest.update(file.read())
+    # A new translation of the scripts' strings is a new worker too: it fetches the catalogues.
+    for path in _translation_files():
+        digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
+
+
+class ScriptCatalogue(JavaScriptCatalog):
+    """Django's catalogue without its date and number formats: the scripts write times with
+    the browser's Intl in the page's language, and every byte is fetched on a phone's first
+    load (bench/run.py counts every language's)."""
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "formats": {}}
+
+
+@require_GET
+def javascript_catalogue(request, lang: str):
+    """The scripts' strings (Django's JavaScript catalogue, the djangojs domain of LOCALE_PATHS
+    and this app) in `lang`, named in the address so that a kept copy is never another
+    language's. Public and the same for everyone: the browser may keep it, but asks again each
+    time (an ETag makes that a 304), so a deploy's new translation is never hidden behind a
+    stale copy; the service worker keeps every language's for the phone with no signal."""
+    with override(lang):
+        response = ScriptCatalogue.as_view(packages=["visits"])(request)
+    response["Content-Language"] = lang
+    response["Cache-Control"] = "public, no-cache"
+    set_response_etag(response)
+    return get_conditional_response(request, etag=response["ETag"], response=response)
+
+
+def _offline_page() -> str:
+    """The page the worker answers for a page the phone does not keep, with no signal: in every
+    language offered, one after the other (the worker does not know whose phone it is on)."""
+    titles, parts = [], []
+    for code, _name in settings.LANGUAGES:
+        with override(code):
+            titles.append(gettext("Offline"))
+            parts.append(
+                format_html(
+                    '<section lang="{}"><h1>{}</h1><p>{}</p></section>',
+                    code,
+                    gettext("You are offline"),
+                    gettext(
+                        "This page is not kept on this phone. Sign in once with signal to "
+                        "keep the visit pages."
+                    ),
+                )
+            )
+    head = format_html(
+        '<!doctype html><html lang="{}"><meta charset="utf-8"><title>{}</title>',
+        settings.LANGUAGE_CODE,
+        " / ".join(titles),
+    )
+    return head + "".join(parts) + "</html>"
 
 
 @require_GET
@@ -91,17 +180,11 @@ def service_worker(request):
             "version": shell_version(),
             "outbox_script": json.dumps(static("js/outbox.js")),
             "static_urls": json.dumps([static(path) for path in SHELL_STATIC]),
+            "catalogues": json.dumps(catalogue_urls()),
+            "offline_page": json.dumps(_offline_page()),
             "pages": json.dumps([reverse(name) for name in SHELL_PAGES]),
             "data": json.dumps(SHELL_DATA),
             "fallback": json.dumps(reverse("outbox")),
-            # The page shown offline for a page not kept, in the language the worker came in.
-            "language": get_language() or settings.LANGUAGE_CODE,
-            "offline_title": gettext("Offline"),
-            "offline_heading": gettext("You are offline"),
-            "offline_text": gettext(
-                "This page is not kept on this phone. "
-                "Sign in once with signal to keep the visit pages."
-            ),
         },
     )
     response = HttpResponse(body, content_type="text/javascript")

@@ -10,6 +10,12 @@ var VERSION = "{{ version }}";
 var STATIC = "icv-static-" + VERSION;
 var PAGES = "icv-pages-" + VERSION;
 var STATIC_URLS = {{ static_urls|safe }};
+// The scripts' strings of every language (/jsi18n/<lang>/). Not fetched on install (a phone
+// needs one, and every byte of the first load counts): the page's own is kept when a page
+// asks for it through the worker, or names it in its "warm" message, and answered from the
+// cache after that. A new translation is a new worker (the version), so never a stale one.
+var CATALOGUES = {{ catalogues|safe }};
+var OFFLINE_PAGE = {{ offline_page|safe }};
 var PAGE_URLS = {{ pages|safe }};
 var DATA_URLS = {{ data|safe }};
 var FALLBACK = {{ fallback|safe }};
@@ -29,9 +35,13 @@ self.addEventListener("activate", function (event) {
   }).then(function () { return self.clients.claim(); }).then(warm));
 });
 
-// Fetch the signed-in visitor's pages and data into the cache (not a sign-in page).
-function warm() {
-  return caches.open(PAGES).then(function (cache) {
+// Fetch the signed-in visitor's pages and data into the cache (not a sign-in page), and the
+// catalogue of the page that asked.
+function warm(catalogue) {
+  var words = CATALOGUES.indexOf(catalogue) >= 0 ?
+    script(new Request(catalogue), catalogue).catch(function () {}) : null;
+  // The catalogue first: a page is kept only once what it needs is.
+  return Promise.resolve(words).then(function () { return caches.open(PAGES); }).then(function (cache) {
     return Promise.all(PAGE_URLS.concat(DATA_URLS).map(function (url) {
       return fetch(url, { credentials: "same-origin", cache: "no-store" }).then(function (response) {
         if (response.ok && !response.redirected) return cache.put(url, response);
@@ -62,10 +72,20 @@ function page(request, path) {
     return caches.open(PAGES).then(function (cache) {
       return cache.match(kept || FALLBACK);
     }).then(function (response) {
-      return response || new Response(
-        "<!doctype html><html lang=\"{{ language|escapejs }}\"><title>{{ offline_title|escapejs }}</title>" +
-        "<h1>{{ offline_heading|escapejs }}</h1><p>{{ offline_text|escapejs }}</p></html>",
+      return response || new Response(OFFLINE_PAGE,
         { status: 503, headers: { "Content-Type": "text/html; charset=utf-8" } });
+    });
+  });
+}
+
+// A catalogue: the kept copy, else the network's, kept.
+function script(request, path) {
+  return caches.open(STATIC).then(function (cache) {
+    return cache.match(path).then(function (hit) {
+      return hit || fetch(request).then(function (response) {
+        if (response.ok) cache.put(path, response.clone());
+        return response;
+      });
     });
   });
 }
@@ -90,6 +110,8 @@ self.addEventListener("fetch", function (event) {
   if (request.method !== "GET" || url.origin !== self.location.origin) return;
   if (url.pathname.indexOf("/static/") === 0) {
     event.respondWith(caches.match(request).then(function (hit) { return hit || fetch(request); }));
+  } else if (CATALOGUES.indexOf(url.pathname) >= 0 && !url.search) {
+    event.respondWith(script(request, url.pathname));
   } else if (request.mode === "navigate") {
     event.respondWith(page(request, url.pathname));
   } else if (DATA_URLS.indexOf(url.pathname) >= 0 && !url.search) {
@@ -106,6 +128,7 @@ self.addEventListener("sync", function (event) {
 
 self.addEventListener("message", function (event) {
   if (event.data === "warm") event.waitUntil(warm());
+  if (event.data && event.data.warm) event.waitUntil(warm(event.data.catalogue));
   if (event.data === "sync") event.waitUntil(self.Outbox.sync());
   // Signing out: the pages kept for this visitor go (the page clears the outbox itself).
   if (event.data === "forget") event.waitUntil(caches.delete(PAGES));
