@@ -90,11 +90,14 @@ def render_visit_report(report: VisitReport) -> bytes:
     """The report as the custody lead and the OPCC receive it."""
     visit = report.visit
     out = io.BytesIO()
-    title = f"Custody visit report: {visit.suite.name}, {visit.visit_date:%d %B %Y}"
+    title = f"Custody visit report: {visit.suite.shown_name}, {visit.visit_date:%d %B %Y}"
     doc = document(
-        out, title=title, author=visit.scheme.name, subject="Independent custody visit report"
+        out, title=title, author=visit.scheme.shown_name, subject="Independent custody visit report"
     )
-    flow = [_p("Custody visit report", TITLE), _p(f"{visit.suite.name} · {visit.scheme.name}", H3)]
+    flow = [
+        _p("Custody visit report", TITLE),
+        _p(f"{visit.suite.shown_name} · {visit.scheme.shown_name}", H3),
+    ]
 
     delay = "None"
     if visit.delay_minutes:
@@ -231,7 +234,7 @@ def render_visit_report(report: VisitReport) -> bytes:
     flow.append(Spacer(1, 6))
 
     class Canvas(NumberedCanvas):
-        footer_text = f"{visit.suite.name}, {visit.visit_date:%d %b %Y} · OFFICIAL-SENSITIVE"
+        footer_text = f"{visit.suite.shown_name}, {visit.visit_date:%d %b %Y} · OFFICIAL-SENSITIVE"
 
     doc.build(flow, canvasmaker=Canvas)
     return out.getvalue()
