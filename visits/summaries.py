@@ -1126,7 +1126,9 @@ def _question_rates(
                 pick(name, suite_names_cy.get(pk), WELSH): percent(*entry["suites"][pk])
                 for pk, name in suite_names.items()
                 if pk in entry["suites"]
-            },
+            }
+            if any(suite_names_cy.values())
+            else {},
         )
         for (kind, key), entry in sorted(found.items())
     ]

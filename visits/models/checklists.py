@@ -34,7 +34,7 @@ class ChecklistTemplate(Bilingual, models.Model):
     scheme = models.ForeignKey(Scheme, on_delete=models.PROTECT, related_name="checklists")
     kind = models.CharField(max_length=10, choices=Kind.choices)
     name = models.CharField(max_length=120)
-    name_cy = models.CharField("name in Welsh", max_length=120, blank=True)
+    name_cy = models.CharField(_("name in Welsh"), max_length=120, blank=True)
 
     class Meta:
         constraints = [
@@ -264,7 +264,7 @@ class ChecklistSectionQuerySet(_UnderVersionQuerySet):
 class ChecklistSection(Bilingual, _UnderVersion):
     version = models.ForeignKey(ChecklistVersion, on_delete=models.CASCADE, related_name="sections")
     title = models.CharField(max_length=120)
-    title_cy = models.CharField("title in Welsh", max_length=120, blank=True)
+    title_cy = models.CharField(_("title in Welsh"), max_length=120, blank=True)
     order = models.PositiveSmallIntegerField(default=0)
 
     objects = ChecklistSectionQuerySet.as_manager()
@@ -297,9 +297,9 @@ class Question(Bilingual, _UnderVersion):
     # Stable across versions, so figures can follow "the same question" through revisions.
     key = models.SlugField(max_length=60)
     text = models.CharField(max_length=300)
-    text_cy = models.CharField("text in Welsh", max_length=300, blank=True)
+    text_cy = models.CharField(_("text in Welsh"), max_length=300, blank=True)
     help_text = models.CharField(max_length=300, blank=True)
-    help_text_cy = models.CharField("help text in Welsh", max_length=300, blank=True)
+    help_text_cy = models.CharField(_("help text in Welsh"), max_length=300, blank=True)
     answer_type = models.CharField(
         max_length=10, choices=AnswerType.choices, default=AnswerType.YES_NO
     )
@@ -308,10 +308,10 @@ class Question(Bilingual, _UnderVersion):
     # stored value is the same whatever the language it was answered in); a Welsh reader sees
     # the Welsh option in its place (shown_choices, choice_label).
     choices_cy = models.JSONField(
-        "options in Welsh",
+        _("options in Welsh"),
         default=list,
         blank=True,
-        help_text="The Welsh of each option, in the same order as the options.",
+        help_text=_("The Welsh of each option, in the same order as the options."),
     )
     no_suggests_issue = models.BooleanField(
         default=False, help_text="A 'no' pre-fills an issue of the category below."

@@ -1,5 +1,6 @@
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from .bilingual import Bilingual
 
@@ -8,14 +9,16 @@ class Scheme(Bilingual, models.Model):
     """One PCC's custody visiting scheme. Nothing of one scheme is visible from another."""
 
     name = models.CharField(max_length=120, unique=True)
-    name_cy = models.CharField("name in Welsh", max_length=120, blank=True)
+    name_cy = models.CharField(_("name in Welsh"), max_length=120, blank=True)
     # Under the Welsh Language Standards what a Welsh scheme publishes is bilingual: its checklist
     # versions are published only with every Welsh text, and its summary PDF and public figures
     # are in both languages.
     bilingual = models.BooleanField(
         default=False,
-        help_text="Welsh and English: checklists, suites and panels need their Welsh texts, "
-        "and the summaries and public figures are published in both languages.",
+        help_text=_(
+            "Welsh and English: checklists, suites and panels need their Welsh texts, "
+            "and the summaries and public figures are published in both languages."
+        ),
     )
     slug = models.SlugField(max_length=60, unique=True)
     force_name = models.CharField(max_length=120, help_text="The police force the scheme visits.")
@@ -52,7 +55,7 @@ class Panel(Bilingual, models.Model):
 
     scheme = models.ForeignKey(Scheme, on_delete=models.PROTECT, related_name="panels")
     name = models.CharField(max_length=120)
-    name_cy = models.CharField("name in Welsh", max_length=120, blank=True)
+    name_cy = models.CharField(_("name in Welsh"), max_length=120, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -70,7 +73,7 @@ class CustodySuite(Bilingual, models.Model):
         Panel, on_delete=models.SET_NULL, null=True, blank=True, related_name="suites"
     )
     name = models.CharField(max_length=120)
-    name_cy = models.CharField("name in Welsh", max_length=120, blank=True)
+    name_cy = models.CharField(_("name in Welsh"), max_length=120, blank=True)
     address = models.TextField(blank=True)
     cells = models.PositiveSmallIntegerField(default=0)
     active = models.BooleanField(default=True, help_text="Inactive suites are not on the rota.")
