@@ -318,12 +318,12 @@ def report_pdf_is_welsh(page, pdf_url: str, tmp_path, look_for) -> None:
     path.write_bytes(answer.body())
     text = _words(
         subprocess.run(
-            ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+            ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
         ).stdout
     )
     assert "Hwlffordd" in text
     assert checklist_defaults.SECTIONS_CY["Rights"] in text
-    assert "tŷ bach" in text  # a question's Welsh, with ŷ
+    assert "tŷ" in text  # from a question's Welsh ("tŷ bach")
     interface = [
         entry
         for entry in catalogue_entries(CATALOGUE)
@@ -333,8 +333,8 @@ def report_pdf_is_welsh(page, pdf_url: str, tmp_path, look_for) -> None:
     assert any(
         piece in text
         for entry in interface
-        for piece in PIECES.split(entry["msgstr"][0])
-        if len(piece.strip()) > 6
+        for piece in map(_words, PIECES.split(entry["msgstr"][0]))
+        if len(piece) > 6
     ), "No Welsh sentence of visits/pdf.py is in the PDF"
     leaks = english_on(text, look_for)
     assert not leaks, "The report PDF shows English:\n  " + "\n  ".join(leaks)
