@@ -91,13 +91,13 @@ def render_summary(summary: Summary) -> bytes:
         return render_bilingual_summary(summary)
     out = io.BytesIO()
     title = gettext("Independent custody visiting: %(scheme)s, %(period)s") % {
-        "scheme": summary.scheme.name,
+        "scheme": summary.scheme.shown_name,
         "period": summary.period.label,
     }
     doc = document(
         out,
         title=title,
-        author=summary.scheme.name,
+        author=summary.scheme.shown_name,
         template=PublishedDocument,
         subject=gettext(
             "Independent custody visiting: summary for the Police and Crime Commissioner"
@@ -105,7 +105,7 @@ def render_summary(summary: Summary) -> bytes:
     )
     flow = [
         *cover_and_contents(
-            kicker=summary.scheme.name,
+            kicker=summary.scheme.shown_name,
             title=gettext("Independent custody visiting"),
             lines=[
                 gettext("Summary for the Police and Crime Commissioner"),
@@ -118,7 +118,7 @@ def render_summary(summary: Summary) -> bytes:
         ),
         *_summary_flowables(summary),
     ]
-    footer = f"{summary.scheme.name} · {summary.period.label}"
+    footer = f"{summary.scheme.shown_name} · {summary.period.label}"
     doc.multiBuild(flow, canvasmaker=numbered_canvas(footer, cover=True))
     return out.getvalue()
 
