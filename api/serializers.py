@@ -90,7 +90,17 @@ class SuiteSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = CustodySuite
-        fields = ["id", "scheme", "name", "address", "cells", "active", "visits_per_week", "panel"]
+        fields = [
+            "id",
+            "scheme",
+            "name",
+            "name_cy",
+            "address",
+            "cells",
+            "active",
+            "visits_per_week",
+            "panel",
+        ]
 
 
 class MembershipSerializer(serializers.ModelSerializer):
@@ -102,7 +112,12 @@ class MembershipSerializer(serializers.ModelSerializer):
 
 
 class QuestionSerializer(serializers.ModelSerializer):
+    """A question with both its texts: English (`text`, `section`, `help_text`, `choices`) and
+    Welsh (`*_cy`, blank where the scheme wrote none; `choices_cy` in the order of `choices`).
+    An answer to a choice is always sent as the English option."""
+
     section = serializers.CharField(source="section.title")
+    section_cy = serializers.CharField(source="section.title_cy")
 
     class Meta:
         model = Question
@@ -110,9 +125,14 @@ class QuestionSerializer(serializers.ModelSerializer):
             "id",
             "key",
             "section",
+            "section_cy",
             "text",
+            "text_cy",
+            "help_text",
+            "help_text_cy",
             "answer_type",
             "choices",
+            "choices_cy",
             "no_suggests_issue",
             "issue_category",
         ]

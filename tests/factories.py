@@ -13,7 +13,11 @@ from django.utils import timezone
 from visits.models import CustodySuite, Issue, RotaPeriod, RotaSlot, Scheme, TimeBand, Visit
 from visits.services import visits as service
 
-CUSTODY_NUMBER_FORMATS = {"norfolk": "WY-{:05d}-26", "suffolk": "MH/{:05d}/26"}
+CUSTODY_NUMBER_FORMATS = {
+    "norfolk": "WY-{:05d}-26",
+    "suffolk": "MH/{:05d}/26",
+    "dyfed-powys": "DP/{:05d}/26",
+}
 
 
 def suite(name: str) -> CustodySuite:

@@ -115,6 +115,27 @@ def test_seed_demo_builds_norfolk_and_suffolk(db):
     assert force.suites.count() == 4
 
 
+def test_seed_demo_builds_the_bilingual_dyfed_powys_with_a_welsh_visitor(db):
+    from visits.services import checklists, languages
+
+    scheme = Scheme.objects.get(slug="dyfed-powys")
+    assert scheme.bilingual and scheme.name_cy
+    assert dict(scheme.suites.values_list("name", "name_cy")) == {
+        "Llanelli": "Llanelli",
+        "Aberystwyth": "Aberystwyth",
+        "Haverfordwest": "Hwlffordd",
+        "Newtown": "Y Drenewydd",
+    }
+    (panel,) = scheme.panels.all()
+    assert panel.name_cy and set(panel.suites.all()) == set(scheme.suites.all())
+    people = dict(Membership.objects.filter(scheme=scheme).values_list("user__username", "role"))
+    assert people == {"dyfed.manager": "manager", "ymwelydd": "visitor", "dyfed.visitor": "visitor"}
+    assert languages.chosen_language(get_user_model().objects.get(username="ymwelydd")) == "cy"
+    versions = checklists.current_versions(scheme)
+    assert set(versions) == {"detainee", "suite"}
+    assert all(checklists.missing_welsh(version) == [] for version in versions.values())
+
+
 def test_seed_demo_refuses_without_debug(db, settings):
     settings.DEBUG = False
     with pytest.raises(CommandError, match="ICV_DEBUG=true"):

@@ -77,15 +77,25 @@ def _figures(summary) -> dict:
         "labelled": summary.labelled(),
         "charts": summary.charts(),
         "sentences": summary.sentences(),
-        "suites": [dataclasses.asdict(row) for row in summary.suites],
+        "suites": [_without_welsh(dataclasses.asdict(row)) for row in summary.suites],
         "question_rates": [
-            dataclasses.asdict(q) | {"rate": q.rate, "previous_rate": q.previous_rate}
+            _without_welsh(dataclasses.asdict(q))
+            | {"rate": q.rate, "previous_rate": q.previous_rate}
             for q in summary.question_rates
         ],
         "trend_quarters": summary.trend_quarters,
         "good_practice": summary.good_practice,
         "issues_with_responses": summary.issues_with_responses,
     }
+
+
+# The Welsh names and texts a summary carries beside the English (issue 21) are no figures:
+# the figures are compared as they were.
+WELSH_TEXTS = {"name_cy", "text_cy", "by_suite_cy"}
+
+
+def _without_welsh(row: dict) -> dict:
+    return {name: value for name, value in row.items() if name not in WELSH_TEXTS}
 
 
 def _all_figures() -> dict:

@@ -286,7 +286,13 @@ def _report_errors(model_admin, request, obj, error: DomainError) -> None:
 @admin.register(models.Scheme)
 class SchemeAdmin(SchemeScopedAdmin):
     scheme_path = "pk"
-    list_display = ["name", "force_name", "response_days_routine", "response_days_urgent"]
+    list_display = [
+        "name",
+        "force_name",
+        "bilingual",
+        "response_days_routine",
+        "response_days_urgent",
+    ]
     prepopulated_fields = {"slug": ["name"]}
     deletable = False
 
@@ -302,7 +308,7 @@ class SchemeAdmin(SchemeScopedAdmin):
 class SuiteInline(SchemeScopedTabularInline):
     model = models.CustodySuite
     extra = 0
-    fields = ["name", "cells", "active", "visits_per_week"]
+    fields = ["name", "name_cy", "cells", "active", "visits_per_week"]
 
 
 @admin.register(models.Panel)
@@ -481,6 +487,7 @@ class QuestionInline(SchemeScopedTabularInline):
         "order",
         "key",
         "text",
+        "text_cy",
         "answer_type",
         "no_suggests_issue",
         "issue_category",

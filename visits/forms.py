@@ -64,6 +64,7 @@ class SuiteForm(forms.ModelForm):
         model = CustodySuite
         fields = [
             "name",
+            "name_cy",
             "address",
             "cells",
             "visits_per_week",
@@ -194,6 +195,7 @@ class StartVisitForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["suite"].iterator = _ChoicesFetchedOnce
         self.fields["suite"].queryset = suites
+        self.fields["suite"].label_from_instance = lambda suite: suite.shown_name
         self.fields["co_visitors"].queryset = co_visitors
         self.fields["co_visitors"].label_from_instance = self.partner_label
 
@@ -259,19 +261,20 @@ def answer_fields(form: forms.Form, sections, answers: dict | None = None) -> No
                     choices=Answer.YesNo.choices,
                     required=False,
                     widget=forms.RadioSelect,
-                    label=question.text,
+                    label=question.shown_text,
                 )
             elif question.answer_type == Question.AnswerType.NUMBER:
-                field = forms.IntegerField(required=False, min_value=0, label=question.text)
+                field = forms.IntegerField(required=False, min_value=0, label=question.shown_text)
             elif question.answer_type == Question.AnswerType.CHOICE:
                 field = forms.ChoiceField(
-                    choices=[("", _("Not answered"))] + [(c, c) for c in question.choices],
+                    choices=[("", _("Not answered"))] + question.shown_choices,
                     required=False,
-                    label=question.text,
+                    label=question.shown_text,
                 )
             else:
-                field = forms.CharField(required=False, max_length=200, label=question.text)
+                field = forms.CharField(required=False, max_length=200, label=question.shown_text)
             field.initial = value
+            field.help_text = question.shown_help_text
             form.fields[f"q_{question.pk}"] = field
             form.fields[f"note_{question.pk}"] = forms.CharField(
                 required=False,
@@ -446,7 +449,7 @@ class DetaineeForm(ExpectedAnswers, forms.Form):
         if not first:
             return sections
         rest = [
-            _SectionView(s.title, [q for q in s.questions.all() if q not in first], s)
+            _SectionView(s.shown_title, [q for q in s.questions.all() if q not in first], s)
             for s in sections
         ]
         return [
@@ -461,10 +464,11 @@ class _QuestionList(list):
 
 
 class _SectionView:
-    """A checklist section as the templates read it (title, questions.all), regrouped."""
+    """A checklist section as the templates read it (title, questions.all), regrouped; `title`
+    is already the reader's (ChecklistSection.shown_title)."""
 
     def __init__(self, title, questions, section, priority=False):
-        self.title = title
+        self.title = self.shown_title = title
         self.questions = _QuestionList(questions)
         self.section = section
         self.pk = section.pk if section is not None else None
@@ -812,6 +816,7 @@ class IssueFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["suite"].iterator = _ChoicesFetchedOnce
         self.fields["suite"].queryset = suites
+        self.fields["suite"].label_from_instance = lambda suite: suite.shown_name
 
 
 MAX_RESPONSE_FILE = 10 * 1024 * 1024
@@ -1224,7 +1229,14 @@ def question_key(question) -> tuple:
 
 def sections_key(sections) -> tuple:
     return tuple(
-        (s.pk, s.version_id, s.title, s.order, *(question_key(q) for q in s.questions.all()))
+        (
+            s.pk,
+            s.version_id,
+            s.title,
+            s.title_cy,
+            s.order,
+            *(question_key(q) for q in s.questions.all()),
+        )
         for s in sections
     )
 

@@ -95,18 +95,18 @@ def render_visit_report(report: VisitReport) -> bytes:
     visit = report.visit
     out = io.BytesIO()
     title = gettext("Custody visit report: %(suite)s, %(date)s") % {
-        "suite": visit.suite.name,
+        "suite": visit.suite.shown_name,
         "date": date_format(visit.visit_date, "d F Y"),
     }
     doc = document(
         out,
         title=title,
-        author=visit.scheme.name,
+        author=visit.scheme.shown_name,
         subject=gettext("Independent custody visit report"),
     )
     flow = [
         _p(gettext("Custody visit report"), TITLE),
-        _p(f"{visit.suite.name} · {visit.scheme.name}", H3),
+        _p(f"{visit.suite.shown_name} · {visit.scheme.shown_name}", H3),
     ]
 
     not_recorded = gettext("Not recorded")
@@ -283,7 +283,7 @@ def render_visit_report(report: VisitReport) -> bytes:
 
     class Canvas(NumberedCanvas):
         footer_text = gettext("%(suite)s, %(date)s · OFFICIAL-SENSITIVE") % {
-            "suite": visit.suite.name,
+            "suite": visit.suite.shown_name,
             "date": date_format(visit.visit_date, "d M Y"),
         }
 

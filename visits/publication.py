@@ -308,8 +308,8 @@ def _from_summary(summary: Summary, published_at, quarters: list[Period]) -> Pub
     sections = _sections(c)
     suites = [
         PublicRow(
-            row.name,
-            row.name,
+            row.name,  # the key stays the English name, whatever the reader's language
+            row.shown_name,
             [_count(name, str(FIGURE_LABELS[name]), getattr(row, name)) for name in SUITE_FIELDS],
         )
         for row in summary.suites
@@ -317,7 +317,7 @@ def _from_summary(summary: Summary, published_at, quarters: list[Period]) -> Pub
     questions = [
         PublicRow(
             q.key,
-            q.text,
+            q.shown_text,
             [
                 _count("answered", gettext("Answered"), q.answered),
                 # "No" is withheld when the yeses (answered - no) are few, as a rate would be.

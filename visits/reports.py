@@ -259,10 +259,20 @@ def _sections_and_answers(
             continue  # the same question again, with another detainee's answer
         seen.add(row.pk)
         section = row.section
-        entry = by_version[section.version_id].setdefault(section.pk, _Section(section.title, []))
+        entry = by_version[section.version_id].setdefault(
+            section.pk, _Section(section.shown_title, [])
+        )
         entry.questions.append(row)
     sections = {version: list(found.values()) for version, found in by_version.items()}
     return sections, sorted(answers, key=lambda answer: answer.pk)  # in the order given
+
+
+def _answer_label(question: Question, value: str) -> str:
+    """An answer as the reader reads it: a yes/no in their language, a choice's option in the
+    scheme's text of their language (Question.choice_label), anything else as given."""
+    if question.answer_type == Question.AnswerType.CHOICE:
+        return question.choice_label(value)
+    return ANSWER_LABELS.get(value, value)
 
 
 def _answered(sections, answers: dict[int, Answer]) -> list[AnsweredSection]:
@@ -275,8 +285,8 @@ def _answered(sections, answers: dict[int, Answer]) -> list[AnsweredSection]:
             value = answer.value if answer else ""
             rows.append(
                 AnsweredQuestion(
-                    text=question.text,
-                    answer=str(ANSWER_LABELS.get(value, value) or not_answered),
+                    text=question.shown_text,
+                    answer=str(_answer_label(question, value) or not_answered),
                     note=answer.note if answer else "",
                     concern=value == Answer.YesNo.NO and question.no_suggests_issue,
                 )
@@ -473,7 +483,7 @@ def _visible_amendments(
     custody numbers gets none, in a change's label, before, after or reason. Once retention has
     anonymised a detainee (visits.services.retention), no reader is shown the custody numbers or
     notes an amendment kept of them."""
-    question_text = {q.pk: q.text for q in questions}
+    question_text = {q.pk: q.shown_text for q in questions}
     question_order = {q.pk: index for index, q in enumerate(questions)}
     number_of = {d.pk: d.custody_number for d in detainees}
     detainee_order = {d.pk: index for index, d in enumerate(detainees)}

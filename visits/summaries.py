@@ -63,6 +63,7 @@ from visits.models import (
     Visit,
     VisitorStatus,
 )
+from visits.models.bilingual import WELSH, pick, reading_welsh
 from visits.models.issues import overdue_q
 from visits.models.people import VISITING_ROLES
 from visits.periods import ONE_DAY, Period
@@ -346,6 +347,12 @@ class SuiteRow:
     visited: int
     issues_raised: int
     previous_made: int
+    name_cy: str = ""  # the suite's Welsh name, if it has one
+
+    @property
+    def shown_name(self) -> str:
+        """The name in the reader's language (visits.models.bilingual)."""
+        return pick(self.name, self.name_cy)
 
 
 # Until the period ends, what was open "at the end" is what is open now.
@@ -366,6 +373,19 @@ class QuestionRate:
     previous_answered: int
     trend: list[int | None]  # the eight quarters of Summary.trend_quarters, oldest first
     by_suite: dict[str, int | None]  # suite name: this period's rate
+    # The question's Welsh, and by_suite under the suites' Welsh names, where there are any.
+    # The figures are kept once for every language (cached_summary): a reader's language only
+    # picks which text is shown (visits.models.bilingual.pick).
+    text_cy: str = ""
+    by_suite_cy: dict[str, int | None] = field(default_factory=dict)
+
+    @property
+    def shown_text(self) -> str:
+        return pick(self.text, self.text_cy)
+
+    @property
+    def shown_by_suite(self) -> dict[str, int | None]:
+        return self.by_suite_cy if reading_welsh() and self.by_suite_cy else self.by_suite
 
     @property
     def rate(self) -> int | None:
@@ -396,6 +416,13 @@ class Summary:
     trend_quarters: list[str] = field(default_factory=list)
     # The key it is kept under in the cache (cached_summary), which keys its rendered figures too.
     cache_key: str = ""
+    suite_names_cy: list[str] = field(default_factory=list)  # each suite's Welsh name, or ""
+
+    @property
+    def shown_suite_names(self) -> list[str]:
+        """The suites' names in the reader's language."""
+        welsh = self.suite_names_cy or [""] * len(self.suite_names)
+        return [pick(name, name_cy) for name, name_cy in zip(self.suite_names, welsh, strict=True)]
 
     @property
     def period_label(self) -> str:
@@ -673,6 +700,7 @@ def summarise(
         suites = list(suites)  # 1, unless the suites are given
     suite_pks = [s.pk for s in suites]
     suite_names = {s.pk: s.name for s in suites}
+    suite_names_cy = {s.pk: s.name_cy for s in suites}
     submitted = Visit.objects.filter(
         scheme=scheme, status=Visit.Status.SUBMITTED, suite_id__in=suite_pks
     )
@@ -1007,7 +1035,7 @@ def summarise(
     trend_quarters, question_rates, good_practice = [], [], []
     if not glance:
         trend_quarters, question_rates = _question_rates(
-            scheme, period, window, before, suite_names
+            scheme, period, window, before, suite_names, suite_names_cy
         )  # 8
 
         good_practice = list(  # 9
@@ -1021,6 +1049,7 @@ def summarise(
         period=period,
         previous_period=previous,
         suite_names=[s.name for s in suites],
+        suite_names_cy=[s.name_cy for s in suites],
         current=figures["c_"],
         previous=figures["p_"],
         suites=[
@@ -1032,6 +1061,7 @@ def summarise(
                 per_suite[s.pk]["c_visited"],
                 issues_per_suite[s.pk],
                 per_suite[s.pk]["p_made"],
+                s.name_cy,
             )
             for s in suites
         ],
@@ -1046,7 +1076,12 @@ def summarise(
 
 
 def _question_rates(
-    scheme: Scheme, period: Period, window: Period, before: Period, suite_names: dict[int, str]
+    scheme: Scheme,
+    period: Period,
+    window: Period,
+    before: Period,
+    suite_names: dict[int, str],
+    suite_names_cy: dict[int, str],
 ) -> tuple[list[str], list[QuestionRate]]:
     """The "no" rate of every yes/no checklist question, this window and the one before, per
     suite, and for each of the last eight quarters: one grouped query (a row per question,
@@ -1092,6 +1127,7 @@ def _question_rates(
         .values("question__key", "kind", "visit__suite_id", "quarter")
         .annotate(
             text=Max("question__text"),
+            text_cy=Max("question__text_cy"),
             no=Count("pk", filter=no),
             answered=Count("pk", filter=answered),
             no_c=Count("pk", filter=no & this),
@@ -1110,12 +1146,14 @@ def _question_rates(
             (kind, row["question__key"]),
             {
                 "text": row["text"],
+                "text_cy": row["text_cy"] or "",
                 "counts": [0, 0, 0, 0],
                 "trend": {key: [0, 0] for key in keys},
                 "suites": defaultdict(lambda: [0, 0]),
             },
         )
         entry["text"] = max(entry["text"], row["text"])
+        entry["text_cy"] = max(entry["text_cy"], row["text_cy"] or "")
         counts = entry["counts"]
         counts[0] += row["no_c"]
         counts[1] += row["answered_c"]
@@ -1143,6 +1181,14 @@ def _question_rates(
                 for pk, name in suite_names.items()
                 if pk in entry["suites"]
             },
+            text_cy=entry["text_cy"],
+            by_suite_cy={
+                pick(name, suite_names_cy.get(pk), WELSH): percent(*entry["suites"][pk])
+                for pk, name in suite_names.items()
+                if pk in entry["suites"]
+            }
+            if any(suite_names_cy.values())
+            else {},
         )
         for (kind, key), entry in sorted(found.items())
     ]

@@ -8,7 +8,7 @@ title and an outline of its headings. Charts are drawn with reportlab's graphics
 
 import io
 
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 from reportlab import rl_config
 from reportlab.graphics import shapes
@@ -85,16 +85,19 @@ def _today() -> str:
 
 
 def render_summary(summary: Summary) -> bytes:
-    """One scheme's summary for a period, as the PCC publishes it."""
+    """One scheme's summary for a period, as the PCC publishes it: in the reader's language, or
+    for a bilingual scheme (the Welsh Language Standards) in English then in Welsh."""
+    if summary.scheme.bilingual:
+        return render_bilingual_summary(summary)
     out = io.BytesIO()
     title = gettext("Independent custody visiting: %(scheme)s, %(period)s") % {
-        "scheme": summary.scheme.name,
+        "scheme": summary.scheme.shown_name,
         "period": summary.period.label,
     }
     doc = document(
         out,
         title=title,
-        author=summary.scheme.name,
+        author=summary.scheme.shown_name,
         template=PublishedDocument,
         subject=gettext(
             "Independent custody visiting: summary for the Police and Crime Commissioner"
@@ -102,7 +105,7 @@ def render_summary(summary: Summary) -> bytes:
     )
     flow = [
         *cover_and_contents(
-            kicker=summary.scheme.name,
+            kicker=summary.scheme.shown_name,
             title=gettext("Independent custody visiting"),
             lines=[
                 gettext("Summary for the Police and Crime Commissioner"),
@@ -110,11 +113,74 @@ def render_summary(summary: Summary) -> bytes:
                 gettext("Compared with %(before)s") % {"before": summary.previous_label},
                 gettext("Produced %(day)s") % {"day": _today()},
             ],
-            note=gettext("Custody suites: %(suites)s") % {"suites": ", ".join(summary.suite_names)},
+            note=gettext("Custody suites: %(suites)s")
+            % {"suites": ", ".join(summary.shown_suite_names)},
         ),
         *_summary_flowables(summary),
     ]
-    footer = f"{summary.scheme.name} · {summary.period.label}"
+    footer = f"{summary.scheme.shown_name} · {summary.period.label}"
+    doc.multiBuild(flow, canvasmaker=numbered_canvas(footer, cover=True))
+    return out.getvalue()
+
+
+# The two languages of a bilingual scheme's publications, in the order they are printed.
+PUBLISHED_LANGUAGES = ("en-gb", "cy")
+
+
+def _summary_in(language: str, summary: Summary) -> dict:
+    """The words and sections of `summary` in `language`."""
+    with translation.override(language):
+        return {
+            "scheme": summary.scheme.localised("name"),
+            "title": gettext("Independent custody visiting"),
+            "heading": gettext("Summary for the Police and Crime Commissioner"),
+            "lines": [
+                summary.period_label,
+                gettext("Compared with %(before)s") % {"before": summary.previous_label},
+                gettext("Produced %(day)s") % {"day": _today()},
+            ],
+            "note": gettext("Custody suites: %(suites)s")
+            % {"suites": ", ".join(summary.shown_suite_names)},
+            "flow": _summary_flowables(summary),
+        }
+
+
+def render_bilingual_summary(summary: Summary) -> bytes:
+    """A bilingual scheme's summary: one cover and contents with both languages' words, then
+    the whole summary in English, then the whole of it in Welsh, each part made under its
+    language (translation.override), its title in the contents and the outline."""
+
+    class BilingualDocument(PublishedDocument):
+        titles_in_contents = True
+
+    parts = [_summary_in(language, summary) for language in PUBLISHED_LANGUAGES]
+    english, welsh = parts
+    out = io.BytesIO()
+    doc = document(
+        out,
+        title=" / ".join(
+            f"{part['title']}: {part['scheme']}, {part['lines'][0]}" for part in parts
+        ),
+        author=english["scheme"],
+        template=BilingualDocument,
+        subject=" / ".join(f"{part['title']}: {part['heading']}" for part in parts),
+    )
+    kickers = list(dict.fromkeys(part["scheme"] for part in parts))  # one if both are the same
+    flow = cover_and_contents(
+        kicker=" / ".join(kickers),
+        title=english["title"],
+        lines=[english["heading"], english["lines"][0], welsh["title"], welsh["heading"]],
+        note=f"{english['note']}\n{welsh['note']}",
+    )
+    for index, part in enumerate(parts):
+        if index:
+            flow.append(PageBreak())
+        flow += [
+            p(f"{part['heading']}: {part['lines'][0]}", TITLE),
+            *(p(line) for line in part["lines"][1:]),
+            *part["flow"],
+        ]
+    footer = f"{english['scheme']} · {summary.period.label}"
     doc.multiBuild(flow, canvasmaker=numbered_canvas(footer, cover=True))
     return out.getvalue()
 
@@ -211,7 +277,7 @@ def _summary_flowables(summary: Summary) -> list:
                 [[p(h) for h in headings]]
                 + [
                     [
-                        p(f"{q.text} ({shown(q.checklist)})"),
+                        p(f"{q.shown_text} ({shown(q.checklist)})"),
                         _number(q.rate),
                         str(q.answered),
                         _number(q.previous_rate),
@@ -242,7 +308,7 @@ def _summary_flowables(summary: Summary) -> list:
             [[p(h) for h in headings]]
             + [
                 [
-                    p(r.name),
+                    p(r.shown_name),
                     *(
                         str(v)
                         for v in (

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from visits.errors import ConflictError
 
+from .bilingual import Bilingual, pick
 from .schemes import Scheme
 
 
@@ -25,7 +26,7 @@ class IssueCategory(models.TextChoices):
     STAFFING = "staffing", _("Staffing")
 
 
-class ChecklistTemplate(models.Model):
+class ChecklistTemplate(Bilingual, models.Model):
     class Kind(models.TextChoices):
         DETAINEE = "detainee", _("Detainee rights and welfare")
         SUITE = "suite", _("Suite conditions")
@@ -33,6 +34,7 @@ class ChecklistTemplate(models.Model):
     scheme = models.ForeignKey(Scheme, on_delete=models.PROTECT, related_name="checklists")
     kind = models.CharField(max_length=10, choices=Kind.choices)
     name = models.CharField(max_length=120)
+    name_cy = models.CharField(_("name in Welsh"), max_length=120, blank=True)
 
     class Meta:
         constraints = [
@@ -259,9 +261,10 @@ class ChecklistSectionQuerySet(_UnderVersionQuerySet):
     from_version, parent, to_parent = "sections", "version", "pk"
 
 
-class ChecklistSection(_UnderVersion):
+class ChecklistSection(Bilingual, _UnderVersion):
     version = models.ForeignKey(ChecklistVersion, on_delete=models.CASCADE, related_name="sections")
     title = models.CharField(max_length=120)
+    title_cy = models.CharField(_("title in Welsh"), max_length=120, blank=True)
     order = models.PositiveSmallIntegerField(default=0)
 
     objects = ChecklistSectionQuerySet.as_manager()
@@ -272,12 +275,16 @@ class ChecklistSection(_UnderVersion):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def shown_title(self) -> str:
+        return self.localised("title")
+
 
 class QuestionQuerySet(_UnderVersionQuerySet):
     from_version, parent, to_parent = "sections__questions", "section", "sections"
 
 
-class Question(_UnderVersion):
+class Question(Bilingual, _UnderVersion):
     class AnswerType(models.TextChoices):
         YES_NO = "yes_no", _("Yes / no / not applicable / not asked")
         NUMBER = "number", _("Number")
@@ -290,11 +297,22 @@ class Question(_UnderVersion):
     # Stable across versions, so figures can follow "the same question" through revisions.
     key = models.SlugField(max_length=60)
     text = models.CharField(max_length=300)
+    text_cy = models.CharField(_("text in Welsh"), max_length=300, blank=True)
     help_text = models.CharField(max_length=300, blank=True)
+    help_text_cy = models.CharField(_("help text in Welsh"), max_length=300, blank=True)
     answer_type = models.CharField(
         max_length=10, choices=AnswerType.choices, default=AnswerType.YES_NO
     )
     choices = models.JSONField(default=list, blank=True, help_text=_("Options, for a choice."))
+    # The Welsh of each option, in the same order. An answer stores the English option (the
+    # stored value is the same whatever the language it was answered in); a Welsh reader sees
+    # the Welsh option in its place (shown_choices, choice_label).
+    choices_cy = models.JSONField(
+        _("options in Welsh"),
+        default=list,
+        blank=True,
+        help_text=_("The Welsh of each option, in the same order as the options."),
+    )
     no_suggests_issue = models.BooleanField(
         default=False, help_text=_("A 'no' pre-fills an issue of the category below.")
     )
@@ -318,6 +336,30 @@ class Question(_UnderVersion):
 
     def __str__(self) -> str:
         return self.text
+
+    @property
+    def shown_text(self) -> str:
+        return self.localised("text")
+
+    @property
+    def shown_help_text(self) -> str:
+        return self.localised("help_text")
+
+    @property
+    def shown_choices(self) -> list[tuple[str, str]]:
+        """(stored value, label the reader sees) for each option, in order."""
+        return [(value, self.choice_label(value)) for value in self.choices or []]
+
+    def choice_label(self, value: str, language: str | None = None) -> str:
+        """The option stored as `value` as the reader reads it: its Welsh, found by position,
+        for a Welsh reader when there is one; else `value` itself (an answer to an option
+        since removed included)."""
+        options = list(self.choices or [])
+        welsh = list(self.choices_cy or [])
+        if value in options:
+            index = options.index(value)
+            return pick(value, welsh[index] if index < len(welsh) else "", language)
+        return value
 
 
 def sections_by_version(version_ids) -> dict[int, list["ChecklistSection"]]:

@@ -2,11 +2,25 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .bilingual import Bilingual
 
-class Scheme(models.Model):
+
+class Scheme(Bilingual, models.Model):
     """One PCC's custody visiting scheme. Nothing of one scheme is visible from another."""
 
     name = models.CharField(verbose_name=_("name"), max_length=120, unique=True)
+    name_cy = models.CharField(_("name in Welsh"), max_length=120, blank=True)
+    # Under the Welsh Language Standards what a Welsh scheme publishes is bilingual: its checklist
+    # versions are published only with every Welsh text, and its summary PDF and public figures
+    # are in both languages.
+    bilingual = models.BooleanField(
+        _("bilingual"),
+        default=False,
+        help_text=_(
+            "Welsh and English: checklists, suites and panels need their Welsh texts, "
+            "and the summaries and public figures are published in both languages."
+        ),
+    )
     slug = models.SlugField(verbose_name=_("slug"), max_length=60, unique=True)
     force_name = models.CharField(
         verbose_name=_("force name"),
@@ -54,13 +68,14 @@ class Scheme(models.Model):
         return self.name
 
 
-class Panel(models.Model):
+class Panel(Bilingual, models.Model):
     """A group of visitors, usually one per custody suite, run by a panel coordinator."""
 
     scheme = models.ForeignKey(
         Scheme, verbose_name=_("scheme"), on_delete=models.PROTECT, related_name="panels"
     )
     name = models.CharField(verbose_name=_("name"), max_length=120)
+    name_cy = models.CharField(_("name in Welsh"), max_length=120, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -74,7 +89,7 @@ class Panel(models.Model):
         return self.name
 
 
-class CustodySuite(models.Model):
+class CustodySuite(Bilingual, models.Model):
     scheme = models.ForeignKey(
         Scheme, verbose_name=_("scheme"), on_delete=models.PROTECT, related_name="suites"
     )
@@ -87,6 +102,7 @@ class CustodySuite(models.Model):
         related_name="suites",
     )
     name = models.CharField(verbose_name=_("name"), max_length=120)
+    name_cy = models.CharField(_("name in Welsh"), max_length=120, blank=True)
     address = models.TextField(verbose_name=_("address"), blank=True)
     cells = models.PositiveSmallIntegerField(verbose_name=_("cells"), default=0)
     active = models.BooleanField(

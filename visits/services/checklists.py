@@ -3,6 +3,7 @@
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from visits import checklist_defaults
 from visits.errors import DomainError
@@ -76,7 +77,9 @@ def install_defaults(*, scheme: Scheme) -> None:
     with transaction.atomic():
         for kind, sections in sources.items():
             template, created = ChecklistTemplate.objects.get_or_create(
-                scheme=scheme, kind=kind, defaults={"name": NAMES[kind]}
+                scheme=scheme,
+                kind=kind,
+                defaults={"name": NAMES[kind], "name_cy": checklist_defaults.NAMES_CY[kind]},
             )
             if not created and template.versions.exists():
                 continue
@@ -88,13 +91,17 @@ def install_defaults(*, scheme: Scheme) -> None:
             )
             for s_order, (title, questions) in enumerate(sections):
                 section = ChecklistSection.objects.create(
-                    version=version, title=title, order=s_order
+                    version=version,
+                    title=title,
+                    title_cy=checklist_defaults.SECTIONS_CY[title],
+                    order=s_order,
                 )
                 Question.objects.bulk_create(
                     Question(
                         section=section,
                         key=key,
                         text=text,
+                        text_cy=checklist_defaults.QUESTIONS_CY[key],
                         order=q_order,
                         no_suggests_issue=category is not None,
                         issue_category=category or "",
@@ -105,6 +112,35 @@ def install_defaults(*, scheme: Scheme) -> None:
             version.status = ChecklistVersion.Status.PUBLISHED
             version.published_at = timezone.now()
             version.save(update_fields=["status", "published_at"])
+
+
+def missing_welsh(version: ChecklistVersion) -> list[str]:
+    """What of `version` (and its checklist's name) has no Welsh yet, each named for the person
+    who will write it: empty when the version could be published by a bilingual scheme."""
+    missing = []
+    template = version.template
+    if not template.name_cy.strip():
+        missing.append(gettext("the checklist's name “%(name)s”") % {"name": template.name})
+    sections = version.sections.order_by("order").prefetch_related("questions")
+    for section in sections:
+        if not section.title_cy.strip():
+            missing.append(gettext("the section title “%(title)s”") % {"title": section.title})
+        for question in sorted(section.questions.all(), key=lambda q: q.order):
+            named = {"text": question.text}
+            if not question.text_cy.strip():
+                missing.append(gettext("the question “%(text)s”") % named)
+            if question.help_text.strip() and not question.help_text_cy.strip():
+                missing.append(gettext("the help text of “%(text)s”") % named)
+            options = question.choices or []
+            welsh = question.choices_cy or []
+            if question.answer_type == Question.AnswerType.CHOICE and (
+                len(welsh) != len(options) or not all(str(w).strip() for w in welsh)
+            ):
+                missing.append(
+                    gettext("the options of “%(text)s” (one Welsh option for each English one)")
+                    % named
+                )
+    return missing
 
 
 def start_draft(*, actor, template: ChecklistTemplate) -> ChecklistVersion:
@@ -143,6 +179,20 @@ def publish(*, actor, version: ChecklistVersion, note: str = "") -> ChecklistVer
             raise DomainError("Only a draft can be published.", code="checklist_not_draft")
         if not Question.objects.filter(section__version=version).exists():
             raise DomainError("A checklist needs at least one question.", code="checklist_empty")
+        if version.template.scheme.bilingual:
+            missing = missing_welsh(version)
+            if missing:
+                raise DomainError(
+                    ngettext(
+                        "Your scheme is bilingual: this text needs its Welsh before the "
+                        "checklist is published: %(missing)s.",
+                        "Your scheme is bilingual: these %(count)d texts need their Welsh before "
+                        "the checklist is published: %(missing)s.",
+                        len(missing),
+                    )
+                    % {"count": len(missing), "missing": "; ".join(missing)},
+                    code="welsh_text_missing",
+                )
         version.template.versions.filter(status=ChecklistVersion.Status.PUBLISHED).update(
             status=ChecklistVersion.Status.RETIRED
         )

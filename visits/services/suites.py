@@ -1,6 +1,7 @@
 """Changes to custody suites."""
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from visits.errors import DomainError
 from visits.models import CustodySuite
@@ -8,6 +9,7 @@ from visits.services import audit
 
 EDITABLE_FIELDS = (
     "name",
+    "name_cy",
     "address",
     "cells",
     "active",
@@ -42,6 +44,12 @@ def update_suite(
             "Another suite in this scheme already has that name.",
             code="suite_name_taken",
             field="name",
+        )
+    if suite.scheme.bilingual and not str(changes.get("name_cy", suite.name_cy)).strip():
+        raise DomainError(
+            gettext("Your scheme is bilingual: give the suite its Welsh name too."),
+            code="welsh_text_missing",
+            field="name_cy",
         )
     with transaction.atomic():
         before = {field: str(getattr(suite, field)) for field in changes}

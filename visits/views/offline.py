@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.cache import get_conditional_response, set_response_etag
 from django.utils.formats import date_format
 from django.utils.html import format_html
-from django.utils.translation import get_language, get_supported_language_variant, gettext, override
+from django.utils.translation import get_supported_language_variant, gettext, override
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.i18n import JavaScriptCatalog

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from visits import publication
 from visits.errors import DomainError, NotFound, NotPermitted
+from visits.models.bilingual import reading_welsh
 from visits.services import publication as service
 from visits.services.annual_reports import published_annual_years
 
@@ -68,8 +70,25 @@ def public_quarter(request, slug: str, period: str):
     return _public(render(request, "visits/public/figures.html", _context(figures)))
 
 
+def _other_language(figures) -> dict | None:
+    """For a bilingual scheme, the same figures in the other of its two languages (Welsh for a
+    reader of English, English for a reader of Welsh): what the Welsh Language Standards ask
+    of what a public body publishes. None for any other scheme."""
+    if not figures.scheme.bilingual:
+        return None
+    code = "en-gb" if reading_welsh() else "cy"
+    with translation.override(code):
+        return {
+            "code": code,
+            "lang": "en-GB" if code == "en-gb" else "cy",
+            "figures": publication.public_figures(figures.scheme.slug, figures.period.key),
+            "suppression": publication.suppression_statement(),
+        }
+
+
 def _context(figures) -> dict:
     return {
+        "other_language": _other_language(figures),
         "figures": figures,
         "annual_years": published_annual_years(figures.scheme),
         "definitions": publication.DEFINITIONS,

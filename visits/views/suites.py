@@ -50,6 +50,6 @@ def suite_edit(request, pk: int):
         except DomainError as error:
             refuse(request, error, form)
         else:
-            messages.success(request, gettext("%(suite)s saved.") % {"suite": suite.name})
+            messages.success(request, gettext("%(suite)s saved.") % {"suite": suite.shown_name})
             return redirect("suite-detail", pk=suite.pk)
     return render(request, "visits/suites/edit.html", {"suite": suite, "form": form})

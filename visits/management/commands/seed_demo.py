@@ -1,4 +1,5 @@
-"""Demo data: Norfolk and Suffolk schemes, their suites and fictional people.
+"""Demo data: Norfolk and Suffolk schemes, the bilingual Dyfed-Powys scheme, their suites and
+fictional people.
 
 Idempotent: running it again updates the same rows (found by natural keys) and
 resets the demo passwords. Every person here is fictional.
@@ -43,6 +44,22 @@ NORFOLK_SUITES = [
 SUFFOLK_SUITES = [
     ("Martlesham", "Martlesham Police Investigation Centre, Martlesham Heath, Ipswich", 30),
     ("Bury St Edmunds", "Bury St Edmunds Police Investigation Centre, Bury St Edmunds", 24),
+]
+
+# A small bilingual Welsh scheme (issue 21, the Welsh Language Standards): suites and panel with
+# their Welsh names, the default checklists in both languages, and a visitor who reads Welsh.
+DYFED_POWYS_SUITES = [
+    # name, Welsh name, address, cells
+    ("Llanelli", "Llanelli", "Llanelli Police Station, Waun Lanyrafon, Llanelli SA15 3AE", 12),
+    ("Aberystwyth", "Aberystwyth", "Aberystwyth Police Station, Boulevard St Brieuc, SY23 1PH", 10),
+    ("Haverfordwest", "Hwlffordd", "Haverfordwest Police Station, Merlins Hill, SA61 1PF", 12),
+    ("Newtown", "Y Drenewydd", "Newtown Police Station, Park Street, Newtown SY16 1EF", 8),
+]
+# username, first name, last name, role, language ("" = the browser's)
+DYFED_POWYS_PEOPLE = [
+    ("dyfed.manager", "Rhiannon", "Price", Role.MANAGER, ""),
+    ("ymwelydd", "Dafydd", "Rees", Role.VISITOR, "cy"),
+    ("dyfed.visitor", "Ffion", "Evans", Role.VISITOR, ""),
 ]
 
 # username, first name, last name, scheme slug, role, status, panel (suite name)
@@ -90,7 +107,10 @@ SUFFOLK_PEOPLE = [
 
 
 class Command(BaseCommand):
-    help = "Load fictional demo data (Norfolk and Suffolk schemes). Safe to run again."
+    help = (
+        "Load fictional demo data (Norfolk and Suffolk schemes, bilingual Dyfed-Powys). "
+        "Safe to run again."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -114,6 +134,10 @@ class Command(BaseCommand):
         for username, first, last, slug, role, _status, _panel in DEMO_ACCOUNTS:
             label = Role(role).label
             self.stdout.write(f"  {username:<12} {first} {last}, {label} ({slug.title()})")
+        for username, first, last, role, language in DYFED_POWYS_PEOPLE:
+            label = Role(role).label
+            reads = ", in Welsh" if language == "cy" else ""
+            self.stdout.write(f"  {username:<12} {first} {last}, {label} (Dyfed-Powys{reads})")
         self.stdout.write(f"Password for every demo account: {settings.DEMO_PASSWORD}")
 
     def seed(self, history: bool) -> None:
@@ -159,9 +183,11 @@ class Command(BaseCommand):
             if role == Role.FORCE:
                 membership.suites.set([suites["Martlesham"], suites["Bury St Edmunds"]])
 
+        dyfed_powys = self.dyfed_powys()
+
         self.conflicts(norfolk, suites)
         self.vetting_and_appointments()
-        self.training(norfolk, suffolk)
+        self.training(norfolk, suffolk, dyfed_powys)
         if history:
             self.history(norfolk, suites)
         # After the year of visits: lapses and leaving are what happened lately.
@@ -277,13 +303,50 @@ class Command(BaseCommand):
             m.appointment_renewed_on = None
             m.save()
 
-    def training(self, norfolk, suffolk) -> None:
+    def dyfed_powys(self) -> Scheme:
+        """The bilingual scheme: Welsh names for the scheme, its panel and suites; the default
+        checklists with their Welsh; its manager and two visitors, `ymwelydd` reading Welsh."""
+        from visits.services import languages
+
+        scheme = self.scheme(
+            "dyfed-powys",
+            "Dyfed-Powys Independent Custody Visiting Scheme",
+            "Dyfed-Powys Police",
+            pattern=r"^[A-Z0-9][A-Z0-9/\-]{3,23}$",
+            example="DP/12345/26",
+        )
+        scheme.name_cy = "Cynllun Ymweld Annibynnol â'r Ddalfa Dyfed-Powys"
+        scheme.bilingual = True
+        scheme.save(update_fields=["name_cy", "bilingual"])
+        panel, _ = Panel.objects.update_or_create(
+            scheme=scheme, name="West Wales", defaults={"name_cy": "Gorllewin Cymru"}
+        )
+        for name, name_cy, address, cells in DYFED_POWYS_SUITES:
+            CustodySuite.objects.update_or_create(
+                scheme=scheme,
+                name=name,
+                defaults={
+                    "name_cy": name_cy,
+                    "address": address,
+                    "cells": cells,
+                    "panel": panel,
+                    "active": True,
+                },
+            )
+        checklists.install_defaults(scheme=scheme)
+        for username, first, last, role, language in DYFED_POWYS_PEOPLE:
+            user = self.user(username, first, last, is_staff=role == Role.MANAGER)
+            self.membership(user, scheme, role, VisitorStatus.ACTIVE, panel, years=2)
+            languages.choose_language(actor=user, language=language)
+        return scheme
+
+    def training(self, norfolk, suffolk, dyfed_powys) -> None:
         """The standard modules, and records made as the manager makes them: experienced
         visitors trained (TACT too, but for Harold, so the rule shows), Liam's refresher due
         within the month, Chloe a trainee ready to graduate (her mentored visits were made
         before the app), Grace a trainee still to do safeguarding."""
         today = datetime.date.today()
-        for scheme in (norfolk, suffolk):
+        for scheme in (norfolk, suffolk, dyfed_powys):
             training.install_default_modules(scheme=scheme)
             manager = Membership.objects.filter(scheme=scheme, role=Role.MANAGER).first().user
             modules = {m.key: m for m in scheme.training_modules.active()}
