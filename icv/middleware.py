@@ -6,7 +6,8 @@ import uuid
 from django.conf import settings
 from django.core.handlers.exception import response_for_exception
 from django.core.signals import request_finished
-from django.utils.cache import patch_cache_control
+from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
+from django.utils.cache import patch_cache_control, patch_vary_headers
 
 from icv.logging import REQUEST_ID_HEADER, SANE_REQUEST_ID, forget_request_id, request_id_var
 
@@ -64,6 +65,55 @@ class IdleSessionMiddleware:
                 session["refreshed_at"] = now
                 session.set_expiry(settings.SESSION_COOKIE_AGE)
         return self.get_response(request)
+
+
+# --- The reader's language (docs/translations.md) -----------------------------------------------
+
+_LANGUAGE_TO_REMEMBER = "_icv_language_to_remember"
+
+
+class LocaleMiddleware(DjangoLocaleMiddleware):
+    """Django's: each page in the language of the language cookie, else of the browser's
+    Accept-Language. The cookie stands for the account's choice, written when the person signs
+    in and when they choose (remember_language), so no page reads the profile to know it.
+    Responses vary on the cookie too: a public page kept by a proxy for one language is not
+    handed to a reader who chose the other."""
+
+    def process_response(self, request, response):
+        response = super().process_response(request, response)
+        language = getattr(request, _LANGUAGE_TO_REMEMBER, None)
+        if language is not None:
+            set_language_cookie(response, language)
+        patch_vary_headers(response, ("Cookie",))
+        return response
+
+
+def remember_language(request, language: str) -> None:
+    """Write `language` to the language cookie on this request's response ("" forgets it: the
+    browser's Accept-Language decides again)."""
+    setattr(request, _LANGUAGE_TO_REMEMBER, language)
+
+
+def set_language_cookie(response, language: str) -> None:
+    """The language cookie, as Django's set_language view writes it, or deleted for ""."""
+    if not language:
+        response.delete_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            path=settings.LANGUAGE_COOKIE_PATH,
+            domain=settings.LANGUAGE_COOKIE_DOMAIN,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        )
+        return
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
 
 
 # Powerful browser features are off everywhere; the camera is on only where the photo step is.

@@ -45,6 +45,7 @@ from visits.models.checklists import sections_by_version
 from visits.services import checklists
 from visits.services import issues as issue_service
 from visits.services import rota as rota_service
+from visits.services.languages import lang_attribute
 
 # What the phone keeps for a visit with no signal: the static files the pages use (not htmx
 # nor focus.js: neither kept page loads them; django-htmx's script is only for DEBUG)...
@@ -93,6 +94,9 @@ def service_worker(request):
             "pages": json.dumps([reverse(name) for name in SHELL_PAGES]),
             "data": json.dumps(SHELL_DATA),
             "fallback": json.dumps(reverse("outbox")),
+            "offline_page": json.dumps(
+                render_to_string("visits/offline/_offline_fallback.html").strip()
+            ),
         },
     )
     response = HttpResponse(body, content_type="text/javascript")
@@ -112,10 +116,12 @@ def manifest(request):
             "purpose": "maskable",
         },
     ]
+    # In the reader's language (the cookie or Accept-Language, as every page): the installed
+    # app's name and its lang are those of whoever installs it.
     data = {
-        "name": "Custody visiting",
-        "short_name": "Custody visits",
-        "description": "Record independent custody visits, with or without signal.",
+        "name": gettext("Custody visiting"),
+        "short_name": gettext("Custody visits"),
+        "description": gettext("Record independent custody visits, with or without signal."),
         "id": "/",
         "start_url": reverse("home"),
         "scope": "/",
@@ -123,7 +129,7 @@ def manifest(request):
         "orientation": "portrait",
         "background_color": "#ffffff",
         "theme_color": "#1d3557",
-        "lang": "en-GB",
+        "lang": lang_attribute(),
         "icons": icons,
     }
     return JsonResponse(data, content_type="application/manifest+json")
