@@ -9,6 +9,7 @@ from django.core.signals import request_finished
 from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
+from icv.languages import language_to_remember, set_language_cookie
 from icv.logging import REQUEST_ID_HEADER, SANE_REQUEST_ID, forget_request_id, request_id_var
 
 REFRESH_EVERY_SECONDS = 60
@@ -69,8 +70,6 @@ class IdleSessionMiddleware:
 
 # --- The reader's language (docs/translations.md) -----------------------------------------------
 
-_LANGUAGE_TO_REMEMBER = "_icv_language_to_remember"
-
 
 class LocaleMiddleware(DjangoLocaleMiddleware):
     """Django's: each page in the language of the language cookie, else of the browser's
@@ -81,39 +80,11 @@ class LocaleMiddleware(DjangoLocaleMiddleware):
 
     def process_response(self, request, response):
         response = super().process_response(request, response)
-        language = getattr(request, _LANGUAGE_TO_REMEMBER, None)
+        language = language_to_remember(request)
         if language is not None:
             set_language_cookie(response, language)
         patch_vary_headers(response, ("Cookie",))
         return response
-
-
-def remember_language(request, language: str) -> None:
-    """Write `language` to the language cookie on this request's response ("" forgets it: the
-    browser's Accept-Language decides again)."""
-    setattr(request, _LANGUAGE_TO_REMEMBER, language)
-
-
-def set_language_cookie(response, language: str) -> None:
-    """The language cookie, as Django's set_language view writes it, or deleted for ""."""
-    if not language:
-        response.delete_cookie(
-            settings.LANGUAGE_COOKIE_NAME,
-            path=settings.LANGUAGE_COOKIE_PATH,
-            domain=settings.LANGUAGE_COOKIE_DOMAIN,
-            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
-        )
-        return
-    response.set_cookie(
-        settings.LANGUAGE_COOKIE_NAME,
-        language,
-        max_age=settings.LANGUAGE_COOKIE_AGE,
-        path=settings.LANGUAGE_COOKIE_PATH,
-        domain=settings.LANGUAGE_COOKIE_DOMAIN,
-        secure=settings.LANGUAGE_COOKIE_SECURE,
-        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
-        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
-    )
 
 
 # Powerful browser features are off everywhere; the camera is on only where the photo step is.

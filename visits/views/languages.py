@@ -7,7 +7,7 @@ from django.shortcuts import render
 from django.views import i18n
 from django.views.decorators.http import require_POST
 
-from icv.middleware import remember_language
+from icv.languages import remember_language
 from visits.errors import DomainError
 from visits.forms import apply_error
 from visits.language_forms import LanguageForm
