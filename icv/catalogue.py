@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
+from django.core.management.commands import makemessages as makemessages_command
 
 LANGUAGE = "cy"
 DOMAINS = ("django", "djangojs")
@@ -269,6 +270,16 @@ def _in_project():
         os.chdir(here)
 
 
+class _MakeMessagesInto(makemessages_command.Command):
+    """Django's makemessages, writing every file's messages under LOCALE_PATHS[0] only: left to
+    itself it also writes into a locale/ directory in the current one (the project's), whatever
+    LOCALE_PATHS says, which would overwrite the catalogue when extracting into a temporary one."""
+
+    def find_files(self, root):
+        self.locale_paths = [self.default_locale_path]
+        return super().find_files(root)
+
+
 def makemessages(domain: str, locale_dir: Path, *, keep_obsolete: bool = False) -> Path:
     """Run Django's makemessages for `domain` over the project, writing (or updating, with
     msgmerge) LANGUAGE's .po under `locale_dir`. Returns the .po file's path."""
@@ -285,7 +296,7 @@ def makemessages(domain: str, locale_dir: Path, *, keep_obsolete: bool = False) 
     if domain == "djangojs":
         options["extensions"] = list(JS_EXTENSIONS)
     with override_settings(LOCALE_PATHS=[str(locale_dir)]), _in_project():
-        call_command("makemessages", **options)
+        call_command(_MakeMessagesInto(), **options)
     return catalogue_path(domain, locale_dir)
 
 

@@ -220,7 +220,12 @@ def test_msgfmt_check_and_the_compiled_catalogue_are_checked(tmp_path):
 
 @needs_gettext
 def test_extraction_finds_what_the_code_marks(tmp_path):
+    project = catalogue.catalogue_path("django")
+    before = project.stat().st_mtime_ns if project.exists() else None
     po = catalogue.extract("django", tmp_path)
+    # Written where asked, never into the project's locale/ (makemessages' own habit).
+    assert po == tmp_path / "cy" / "LC_MESSAGES" / "django.po" and po.exists()
+    assert (project.stat().st_mtime_ns if project.exists() else None) == before
     ids = {entry.msgid for entry in catalogue.read_po(po)}
     # A message of the core, one of a template, one of a form (each marked on main).
     assert "Choose one of the languages offered." in ids
