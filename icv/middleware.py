@@ -228,7 +228,16 @@ class TwoFactorMiddleware:
     session, and managers, PCC readers and force leads must set it up before anything else.
     Token-authenticated API requests are not sessions and pass (the token is the credential)."""
 
-    OPEN = ("/accounts/two-factor/", "/accounts/logout/", "/static/", "/healthz", "/public/")
+    OPEN = (
+        "/accounts/two-factor/",
+        "/accounts/logout/",
+        "/static/",
+        "/healthz",
+        "/public/",
+        # The language switch works on the two-factor pages too; before the code it sets the
+        # cookie only, not the account (visits.views.languages, `two_factor_pending`).
+        "/language/",
+    )
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -247,6 +256,13 @@ class TwoFactorMiddleware:
                 return self._to("two-factor-verify", request)
             if two_factor.required_for(user):
                 return self._to("two-factor-setup", request)
+        request.two_factor_pending = (
+            user.is_authenticated
+            and request.path.startswith("/language/")
+            and not request.session.get(two_factor.NOT_NEEDED)
+            and not user.is_verified()
+            and (two_factor.is_set_up(user) or two_factor.required_for(user))
+        )
         return self.get_response(request)
 
     def _to(self, name, request):

@@ -238,3 +238,23 @@ def test_the_worker_builds_in_the_recipients_language_at_no_extra_query(
     assert seen == ["cy", "en-gb"]
     assert counts[0] == counts[1]
     assert len(mailoutbox) == 2
+
+
+@pytest.mark.two_factor
+def test_before_the_two_factor_code_the_switch_sets_the_cookie_but_not_the_account(client, manager):
+    response = client.post(
+        LOGIN,
+        {"username": "manager", "password": settings.DEMO_PASSWORD},
+        REMOTE_ADDR="192.0.2.32",
+    )
+    assert client.get(response["Location"]).status_code == 302  # to set two-factor up first
+    page = client.get("/accounts/two-factor/setup/", **ENGLISH_BROWSER)
+    assert page.status_code == 200 and 'action="/language/"' in page.content.decode()
+    switched = client.post("/language/", {"language": "cy", "next": "/accounts/two-factor/setup/"})
+    assert switched.status_code == 302
+    assert switched["Location"] == "/accounts/two-factor/setup/"
+    assert switched.cookies[COOKIE].value == "cy"
+    assert html_lang(client.get("/accounts/two-factor/setup/", **ENGLISH_BROWSER)) == "cy"
+    manager.refresh_from_db()
+    assert languages.chosen_language(manager) == ""
+    assert not AuditEntry.objects.filter(action="account.language_chosen", actor=manager).exists()

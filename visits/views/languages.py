@@ -19,7 +19,10 @@ def set_language(request):
     """Django's set_language (the cookie, then back to `next` if it is on this site), after the
     signed-in person's choice is saved; "" forgets the cookie (the browser's preference)."""
     form = LanguageForm(request.POST)
-    if form.is_valid() and request.user.is_authenticated:
+    # Between the password and the two-factor code the person is not yet signed in: the cookie
+    # changes, their account does not (icv.middleware.TwoFactorMiddleware).
+    signed_in = request.user.is_authenticated and not getattr(request, "two_factor_pending", False)
+    if form.is_valid() and signed_in:
         try:
             languages.choose_language(actor=request.user, language=form.cleaned_data["language"])
         except DomainError as error:
