@@ -329,6 +329,24 @@ def fragments_in(fragments_dir: Path) -> list[Path]:
     return sorted(Path(fragments_dir).glob("*.po")) if Path(fragments_dir).is_dir() else []
 
 
+def fragment_conflicts(fragments: list[Path]) -> list[str]:
+    """Messages that two fragments translate differently (regenerate takes the first file's,
+    in the order given): worth a look, so that one thing has one Welsh name."""
+    seen: dict[tuple, tuple[Path, list[str]]] = {}
+    conflicts = []
+    for path in fragments:
+        for entry in read_po(path):
+            if entry.fuzzy or not all(entry.msgstr):
+                continue
+            first = seen.setdefault(entry.key, (path, entry.msgstr))
+            if first[1] != entry.msgstr:
+                conflicts.append(
+                    f"{entry.describe()}: {first[0].name} has {first[1]!r}, "
+                    f"{path.name} {entry.msgstr!r} (the first is kept)"
+                )
+    return conflicts
+
+
 def regenerate(
     locale_dir: Path | None = None, fragments: list[Path] | None = None, *, compile_mo=True
 ) -> list[Path]:

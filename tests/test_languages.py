@@ -1,5 +1,5 @@
 """Each person's language (issue 21): the browser's before sign-in, the account's after it, for
-pages (lang on every base template, the manifest, the service worker's offline page), e-mails
+pages (lang on every base template, the manifest), e-mails
 (built in the recipient's language) and the switch and chooser that set it.
 
 Until the lead assembles the Welsh catalogue (locale/cy/), Welsh pages still read in English: these
@@ -183,18 +183,13 @@ def test_the_500_page_says_its_language():
         assert '<html lang="en-GB">' in get_template("500.html").render()
 
 
-def test_the_manifest_and_the_offline_page_are_in_the_readers_language(client):
+def test_the_manifest_is_in_the_readers_language(client):
     english = json.loads(client.get("/manifest.webmanifest", **ENGLISH_BROWSER).content)
     assert english["lang"] == "en-GB"
     welsh = json.loads(client.get("/manifest.webmanifest", **WELSH_BROWSER).content)
     assert welsh["lang"] == "cy"
     with translation.override("cy"):
         assert welsh["name"] == gettext("Custody visiting")
-    worker = client.get("/sw.js", **WELSH_BROWSER).content.decode()
-    offline_page = json.loads(re.search(r"var OFFLINE_PAGE = (.*);", worker).group(1))
-    assert offline_page.startswith('<!doctype html><html lang="cy">')
-    worker = client.get("/sw.js", **ENGLISH_BROWSER).content.decode()
-    assert 'lang=\\"en-GB\\"' in worker
 
 
 def _record_language(seen):

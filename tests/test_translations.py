@@ -258,6 +258,15 @@ def test_regenerating_takes_welsh_from_fragments_then_keeps_it(tmp_path):
     ]
 
 
+def test_two_fragments_that_translate_a_message_differently_are_reported(tmp_path):
+    first = write(tmp_path, "a.po", 'msgid "Suites"\nmsgstr "Switiau\'r ddalfa"\n')
+    second = write(tmp_path, "b.po", 'msgid "Suites"\nmsgstr "Ystafelloedd"\n')
+    same = write(tmp_path, "c.po", 'msgid "Suites"\nmsgstr "Switiau\'r ddalfa"\n')
+    assert catalogue.fragment_conflicts([first, same]) == []
+    [conflict] = catalogue.fragment_conflicts([first, second, same])
+    assert "'Suites'" in conflict and "a.po" in conflict and "b.po" in conflict
+
+
 # --- The real catalogue ---------------------------------------------------------------------------
 
 

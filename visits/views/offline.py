@@ -94,9 +94,6 @@ def service_worker(request):
             "pages": json.dumps([reverse(name) for name in SHELL_PAGES]),
             "data": json.dumps(SHELL_DATA),
             "fallback": json.dumps(reverse("outbox")),
-            "offline_page": json.dumps(
-                render_to_string("visits/offline/_offline_fallback.html").strip()
-            ),
         },
     )
     response = HttpResponse(body, content_type="text/javascript")

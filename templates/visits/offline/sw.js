@@ -13,8 +13,6 @@ var STATIC_URLS = {{ static_urls|safe }};
 var PAGE_URLS = {{ pages|safe }};
 var DATA_URLS = {{ data|safe }};
 var FALLBACK = {{ fallback|safe }};
-// In the language of whoever's browser fetched the worker (visits/offline/_offline_fallback.html).
-var OFFLINE_PAGE = {{ offline_page|safe }};
 var NETWORK_WAIT = 6000; // a basement with one bar of signal: do not wait for ever
 
 self.addEventListener("install", function (event) {
@@ -64,7 +62,9 @@ function page(request, path) {
     return caches.open(PAGES).then(function (cache) {
       return cache.match(kept || FALLBACK);
     }).then(function (response) {
-      return response || new Response(OFFLINE_PAGE,
+      return response || new Response(
+        "<!doctype html><html lang=\"en-GB\"><title>Offline</title><h1>You are offline</h1>" +
+        "<p>This page is not kept on this phone. Sign in once with signal to keep the visit pages.</p></html>",
         { status: 503, headers: { "Content-Type": "text/html; charset=utf-8" } });
     });
   });

@@ -41,8 +41,11 @@ class Command(BaseCommand):
             return
         if fragments is None:
             fragments = catalogue.fragments_in(catalogue.FRAGMENTS_DIR)
+        fragments = [Path(path) for path in fragments]
+        for conflict in catalogue.fragment_conflicts(fragments):
+            self.stderr.write(f"Two translations: {conflict}")
         try:
-            written = catalogue.regenerate(fragments=[Path(path) for path in fragments])
+            written = catalogue.regenerate(fragments=fragments)
         except RuntimeError as error:  # a gettext tool refused: say which and why
             raise CommandError(str(error)) from error
         for po in written:
