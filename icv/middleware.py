@@ -6,9 +6,11 @@ import uuid
 from django.conf import settings
 from django.core.handlers.exception import response_for_exception
 from django.core.signals import request_finished
-from django.utils.cache import patch_cache_control
+from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext_lazy as _
 
+from icv.languages import language_to_remember, set_language_cookie
 from icv.logging import REQUEST_ID_HEADER, SANE_REQUEST_ID, forget_request_id, request_id_var
 
 REFRESH_EVERY_SECONDS = 60
@@ -65,6 +67,25 @@ class IdleSessionMiddleware:
                 session["refreshed_at"] = now
                 session.set_expiry(settings.SESSION_COOKIE_AGE)
         return self.get_response(request)
+
+
+# --- The reader's language (docs/translations.md) -----------------------------------------------
+
+
+class LocaleMiddleware(DjangoLocaleMiddleware):
+    """Django's: each page in the language of the language cookie, else of the browser's
+    Accept-Language. The cookie stands for the account's choice, written when the person signs
+    in and when they choose (remember_language), so no page reads the profile to know it.
+    Responses vary on the cookie too: a public page kept by a proxy for one language is not
+    handed to a reader who chose the other."""
+
+    def process_response(self, request, response):
+        response = super().process_response(request, response)
+        language = language_to_remember(request)
+        if language is not None:
+            set_language_cookie(response, language)
+        patch_vary_headers(response, ("Cookie",))
+        return response
 
 
 # Powerful browser features are off everywhere; the camera is on only where the photo step is.
@@ -209,7 +230,16 @@ class TwoFactorMiddleware:
     session, and managers, PCC readers and force leads must set it up before anything else.
     Token-authenticated API requests are not sessions and pass (the token is the credential)."""
 
-    OPEN = ("/accounts/two-factor/", "/accounts/logout/", "/static/", "/healthz", "/public/")
+    OPEN = (
+        "/accounts/two-factor/",
+        "/accounts/logout/",
+        "/static/",
+        "/healthz",
+        "/public/",
+        # The language switch works on the two-factor pages too; before the code it sets the
+        # cookie only, not the account (visits.views.languages, `two_factor_pending`).
+        "/language/",
+    )
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -228,6 +258,13 @@ class TwoFactorMiddleware:
                 return self._to("two-factor-verify", request)
             if two_factor.required_for(user):
                 return self._to("two-factor-setup", request)
+        request.two_factor_pending = (
+            user.is_authenticated
+            and request.path.startswith("/language/")
+            and not request.session.get(two_factor.NOT_NEEDED)
+            and not user.is_verified()
+            and (two_factor.is_set_up(user) or two_factor.required_for(user))
+        )
         return self.get_response(request)
 
     def _to(self, name, request):

@@ -108,6 +108,9 @@ MIDDLEWARE = [
     # Every error under /api/ in the API's shape, an oversized body refused before it is read.
     "icv.middleware.ApiErrorMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Each page in the reader's language: the language cookie (set at sign-in from the account's
+    # choice, and by the switch), else the browser's Accept-Language (docs/translations.md).
+    "icv.middleware.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -354,6 +357,12 @@ if TRUSTED_PROXIES < 0:
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_HTTPONLY = True
+# The language cookie: what LocaleMiddleware reads, so that no page asks the database for the
+# person's language (set at sign-in from their account, and by the language switch).
+LANGUAGE_COOKIE_SECURE = HTTPS
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
 X_FRAME_OPTIONS = "DENY"
 # /healthz must answer a load balancer over plain HTTP inside the network.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]

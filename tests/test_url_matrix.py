@@ -85,6 +85,10 @@ EXPECTED = {
     "GET public-annual-report": "200 200 200 200 200 200 200 200",
     "GET public-annual-report-pdf": "200 200 200 200 200 200 200 200",
     "GET token-list": "200 200 200 200 200 200 200 302",
+    # The language switch (issue 21): everyone, signed in or not; an empty choice is "the
+    # browser's language", then back to the home page.
+    "GET set-language": "405 405 405 405 405 405 405 405",
+    "POST set-language": "302 302 302 302 302 302 302 302",
     "GET token-revoke": "405 405 405 405 405 405 405 405",
     "GET two-factor-setup": "200 200 200 200 200 200 200 302",
     "GET two-factor-verify": "302 302 302 302 302 302 302 302",

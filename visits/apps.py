@@ -9,5 +9,7 @@ class VisitsConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
 
         from visits.services import two_factor
+        from visits.views.languages import remember_chosen_language
 
         user_logged_in.connect(two_factor.note_sign_in, dispatch_uid="two_factor_note_sign_in")
+        user_logged_in.connect(remember_chosen_language, dispatch_uid="remember_chosen_language")

@@ -13,11 +13,13 @@ from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 
 from visits import permissions
 from visits.models import Email, Issue, Membership, Role, RotaPeriod, RotaSlot, SwapRequest, Visit
+from visits.services.languages import language_of
 from visits.services.mail import queue_email
 from visits.workdays import add_working_days
 
@@ -29,8 +31,10 @@ def nothing_to_send_reason() -> str:
 
 
 def build(email: Email) -> EmailMessage | None:
-    """The message for one queued e-mail, built now, or None if there is nothing to send."""
-    return BUILDERS[email.kind](email)
+    """The message for one queued e-mail, built now, or None if there is nothing to send; in
+    the language its recipient chose (visits.services.languages), its attachments included."""
+    with translation.override(language_of(email.to_user)):
+        return BUILDERS[email.kind](email)
 
 
 def _message(email: Email, subject: str, body: str) -> EmailMessage:

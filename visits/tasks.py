@@ -49,7 +49,8 @@ def deliver_email(email_id: int) -> str:
     ).update(status=Email.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
     if not claimed:
         return "not due, or taken by another worker"
-    email = Email.objects.select_related("scheme", "to_user").get(pk=email_id)
+    # The recipient's profile with them: the language the message is written in.
+    email = Email.objects.select_related("scheme", "to_user__profile").get(pk=email_id)
     message = None
     try:
         message = _build(email)

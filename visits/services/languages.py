@@ -4,6 +4,7 @@ language a person reads, for every door."""
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import get_language, to_locale
 from django.utils.translation import gettext_lazy as _
 
 from visits.errors import DomainError
@@ -27,6 +28,12 @@ def chosen_language(user) -> str:
 def language_of(user) -> str:
     """The language to write to `user` in when there is no browser to ask (e-mails, jobs)."""
     return chosen_language(user) or settings.LANGUAGE_CODE
+
+
+def lang_attribute(code: str | None = None) -> str:
+    """A language code as HTML's lang attribute and the manifest's lang want it (BCP 47):
+    "en-gb" → "en-GB", "cy" → "cy"; no code: the active language's."""
+    return to_locale(code or get_language() or settings.LANGUAGE_CODE).replace("_", "-")
 
 
 def choose_language(*, actor, language: str) -> Profile:

@@ -11,9 +11,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from visits import permissions
 from visits.errors import DomainError, NotPermitted
 from visits.forms import refuse
+from visits.language_forms import LanguageForm
 from visits.models import ApiToken, Membership
+from visits.services import languages, tokens, two_factor
 from visits.services import subject_access as subject_access_service
-from visits.services import tokens, two_factor
 
 
 class TokenForm(forms.Form):
@@ -47,6 +48,9 @@ def token_list(request):
             "tokens": rows,
             "new_token": new_token,
             "two_factor_on": two_factor.is_set_up(request.user),
+            "language_form": LanguageForm(
+                initial={"language": languages.chosen_language(request.user)}
+            ),
         },
     )
 

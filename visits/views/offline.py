@@ -51,6 +51,7 @@ from visits.models.checklists import sections_by_version
 from visits.services import checklists
 from visits.services import issues as issue_service
 from visits.services import rota as rota_service
+from visits.services.languages import lang_attribute
 
 # What the phone keeps for a visit with no signal: the static files the pages use (not htmx
 # nor focus.js: neither kept page loads them; django-htmx's script is only for DEBUG)...
@@ -204,6 +205,8 @@ def manifest(request):
             "purpose": "maskable",
         },
     ]
+    # In the reader's language (the cookie or Accept-Language, as every page): the installed
+    # app's name and its lang are those of whoever installs it.
     data = {
         "name": gettext("Custody visiting"),
         "short_name": gettext("Custody visits"),
@@ -215,7 +218,7 @@ def manifest(request):
         "orientation": "portrait",
         "background_color": "#ffffff",
         "theme_color": "#1d3557",
-        "lang": "en-GB",
+        "lang": lang_attribute(),
         "icons": icons,
     }
     return JsonResponse(data, content_type="application/manifest+json")
