@@ -43,6 +43,18 @@ def two_factor_as_marked(request, settings):
 
 
 @pytest.fixture(autouse=True)
+def english_to_begin_with():
+    """Every test starts in English: a request in Welsh leaves its language active in the
+    thread (LocaleMiddleware activates it and nothing deactivates it), so without this a test
+    would read the Welsh of whichever test ran before it."""
+    from django.utils import translation
+
+    translation.activate("en-gb")
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def fresh_cache():
     """Throttle counters and lockouts live in the cache: no test inherits another's."""
     from django.core.cache import cache
