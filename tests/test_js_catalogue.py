@@ -14,11 +14,11 @@ from django.urls import reverse
 from tests.conftest import persona
 from visits.views import offline
 
-FRAGMENT = Path(__file__).resolve().parent.parent / "locale" / "fragments" / "js.po"
+FRAGMENT = Path(__file__).resolve().parent.parent / "locale" / "cy" / "LC_MESSAGES" / "djangojs.po"
 
 
 def welsh_catalogue(folder: Path) -> Path:
-    """locale/fragments/js.po compiled as <folder>/cy/LC_MESSAGES/djangojs.mo."""
+    """The committed Welsh scripts catalogue compiled afresh as <folder>/cy/LC_MESSAGES/djangojs.mo."""
     if not shutil.which("msgfmt"):
         pytest.fail("msgfmt is missing: `apt-get install gettext`.")
     target = folder / "cy" / "LC_MESSAGES"

@@ -1,36 +1,32 @@
 """The volunteer's recording path in Welsh (issue 21): every page of the step-by-step flow, the
 phone's recording page, the outbox and the report speak Welsh with the recording part's
-catalogue (locale/fragments/record.po), and the report PDF is made in Welsh too.
+catalogue (locale/cy/LC_MESSAGES/django.po: no English sentence of it left on any page), and
+the report PDF is made in Welsh too.
 
 What is left in English on these pages is content (checklist questions, suite names), which the
 bilingual checklists translate, and the parts of the page other catalogues cover."""
 
 import html
 import re
-import shutil
-import subprocess
-from pathlib import Path
 
 import pytest
 from django.urls import reverse
 from django.utils import translation
 
+from icv import catalogue
 from tests.conftest import persona
 from tests.factories import make_issue, make_visit
 from visits.models import Visit
 
-FRAGMENT = Path(__file__).resolve().parent.parent / "locale" / "fragments" / "record.po"
-
-pytestmark = pytest.mark.skipif(not shutil.which("msgfmt"), reason="needs gettext's msgfmt")
+CATALOGUE = catalogue.catalogue_path("django")
 
 
 def _english_sentences() -> set[str]:
-    """The fragment's English messages of three words or more whose Welsh differs, as a page
-    would show them (placeholders and tags cut out: only the words around them)."""
-    text = FRAGMENT.read_text(encoding="utf-8")
+    """The catalogue's English messages, parts of three words or more, as a page would show
+    them (placeholders and tags cut out: only the words around them)."""
     found = set()
-    for msgid in re.findall(r'^msgid "(.+)"$', text, flags=re.M):
-        for part in re.split(r"%\(\w+\)[sd]|<[^>]+>|\{\w+\}", msgid.replace('\\"', '"')):
+    for entry in catalogue.read_po(CATALOGUE):
+        for part in re.split(r"%\(\w+\)[sd]|<[^>]+>|\{\w+\}", entry.msgid):
             part = part.strip(" .,:;()")
             if len(part.split()) >= 3:
                 found.add(part)
@@ -38,12 +34,8 @@ def _english_sentences() -> set[str]:
 
 
 @pytest.fixture
-def welsh(settings, tmp_path, client):
-    """The fragment compiled on its own, and Welsh asked for every way a request can ask."""
-    messages = tmp_path / "cy" / "LC_MESSAGES"
-    messages.mkdir(parents=True)
-    subprocess.run(["msgfmt", "-o", str(messages / "django.mo"), str(FRAGMENT)], check=True)
-    settings.LOCALE_PATHS = [str(tmp_path)]  # Django forgets its loaded catalogues on change
+def welsh(settings, client):
+    """Welsh asked for every way a request can ask (the committed catalogue answers)."""
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "cy"
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "cy"
     with translation.override("cy"):
@@ -70,7 +62,7 @@ def test_every_recording_page_is_in_welsh(client, db, welsh):
     urls += [reverse(name, args=[done.uuid]) for name in ("visit-report", "visit-amend")]
     urls.append(reverse("visit-list"))
     english = _english_sentences()
-    assert len(english) > 200  # the check reads the fragment, not an empty file
+    assert len(english) > 200  # the check reads the catalogue, not an empty file
     for url in urls:
         response = client.get(url)
         assert response.status_code == 200, url
