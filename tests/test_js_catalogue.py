@@ -18,7 +18,7 @@ FRAGMENT = Path(__file__).resolve().parent.parent / "locale" / "cy" / "LC_MESSAG
 
 
 def welsh_catalogue(folder: Path) -> Path:
-    """The committed Welsh scripts catalogue compiled afresh as <folder>/cy/LC_MESSAGES/djangojs.mo."""
+    """The committed Welsh scripts catalogue, compiled into <folder>/cy/LC_MESSAGES."""
     if not shutil.which("msgfmt"):
         pytest.fail("msgfmt is missing: `apt-get install gettext`.")
     target = folder / "cy" / "LC_MESSAGES"
