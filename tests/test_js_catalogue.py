@@ -86,7 +86,17 @@ def test_the_service_worker_keeps_every_language_and_serves_it_offline(client, d
 def test_a_new_welsh_catalogue_is_a_new_worker(tmp_path, settings):
     offline.shell_version.cache_clear()
     before = offline.shell_version()
-    settings.LOCALE_PATHS = [welsh_catalogue(tmp_path)]
+    # The committed catalogue with one translation changed, as the next release would bring.
+    changed = tmp_path / "changed"
+    mo = welsh_catalogue(changed) / "cy" / "LC_MESSAGES" / "djangojs.mo"
+    po = mo.with_suffix(".po")
+    po.write_text(
+        FRAGMENT.read_text(encoding="utf-8").replace("Rydych chi all-lein.", "Dim signal."),
+        encoding="utf-8",
+    )
+    subprocess.run(["msgfmt", "-o", str(mo), str(po)], check=True)
+    po.unlink()
+    settings.LOCALE_PATHS = [changed]
     offline.shell_version.cache_clear()
     try:
         assert offline.shell_version() != before

@@ -23,10 +23,11 @@ def test_the_outbox_counts_in_welsh_with_and_without_signal(
     settings.LOCALE_PATHS = [welsh_catalogue(tmp_path)]
     sign_in("visitor")
     app_installed(page)
-    # From here the pages are in Welsh: by the browser's preference (LocaleMiddleware), and as
-    # the site's default language where nothing else chooses.
-    settings.LANGUAGE_CODE = "cy"
-    page.set_extra_http_headers({"Accept-Language": "cy"})
+    # From here the pages are in Welsh: chosen with the language switch's cookie, which the
+    # service worker's own requests carry too (a page's extra headers would not reach them).
+    page.context.add_cookies(
+        [{"name": settings.LANGUAGE_COOKIE_NAME, "value": "cy", "url": page.url}]
+    )
     owner = int(page.locator("body").get_attribute("data-user"))
 
     open_page("/outbox/")
