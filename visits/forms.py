@@ -776,27 +776,6 @@ class AmendAnswersForm(_AmendmentFormMixin, forms.Form):
 # --- Issues ---------------------------------------------------------------------------------
 
 
-class IssueFilterForm(forms.Form):
-    suite = forms.ModelChoiceField(
-        queryset=CustodySuite.objects.none(), required=False, empty_label="All suites"
-    )
-    category = forms.ChoiceField(
-        choices=[("", "All categories"), *IssueCategory.choices], required=False
-    )
-    severity = forms.ChoiceField(
-        choices=[("", "Any severity"), *Issue.Severity.choices], required=False
-    )
-    status = forms.ChoiceField(
-        choices=[("", "Any status"), ("open", "Open"), *Issue.Status.choices], required=False
-    )
-    overdue = forms.BooleanField(required=False, label="Overdue only")
-
-    def __init__(self, *args, suites, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["suite"].iterator = _ChoicesFetchedOnce
-        self.fields["suite"].queryset = suites
-
-
 MAX_RESPONSE_FILE = 10 * 1024 * 1024
 
 
