@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from visits import permissions, rules
 from visits.models import (
+    DETAINEE_FLAG_NAMES,
     ChecklistVersion,
     CustodySuite,
     DetaineeRecord,
@@ -157,15 +158,7 @@ class DetaineeSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "custody_number",
-            "consent_to_record_check",
-            "under_18",
-            "vulnerable",
-            "appropriate_adult_needed",
-            "appropriate_adult_present",
-            "interpreter_needed",
-            "interpreter_used",
-            "mental_health_concern",
-            "tact",
+            *DETAINEE_FLAG_NAMES,
             "gender",
             "consent",
             "answers",
@@ -179,15 +172,7 @@ class DetaineeOutSerializer(serializers.Serializer):
 
     id = serializers.IntegerField(source="pk")
     custody_number = serializers.CharField()
-    consent_to_record_check = serializers.BooleanField(source="details.consent_to_record_check")
-    under_18 = serializers.BooleanField(source="details.under_18")
-    vulnerable = serializers.BooleanField(source="details.vulnerable")
-    appropriate_adult_needed = serializers.BooleanField(source="details.appropriate_adult_needed")
-    appropriate_adult_present = serializers.BooleanField(source="details.appropriate_adult_present")
-    interpreter_needed = serializers.BooleanField(source="details.interpreter_needed")
-    interpreter_used = serializers.BooleanField(source="details.interpreter_used")
-    mental_health_concern = serializers.BooleanField(source="details.mental_health_concern")
-    tact = serializers.BooleanField(source="details.tact")
+    # Then each of the DETAINEE_FLAGS (get_fields).
     gender = serializers.ChoiceField(
         choices=DetaineeRecord.Gender.choices, allow_blank=True, source="details.gender"
     )
@@ -197,6 +182,14 @@ class DetaineeOutSerializer(serializers.Serializer):
         help_text="Whether they agreed to speak to the visitors; one who declined has no answers.",
     )
     answers = AnswerOutSerializer(many=True)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        flags = {
+            name: serializers.BooleanField(source=f"details.{name}") for name in DETAINEE_FLAG_NAMES
+        }
+        # In the order a detainee is written: the custody number, the flags, then the rest.
+        return {**dict(list(fields.items())[:2]), **flags, **dict(list(fields.items())[2:])}
 
 
 class IssueInSerializer(serializers.Serializer):

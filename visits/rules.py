@@ -9,6 +9,8 @@ from collections.abc import Mapping
 
 from django.utils.translation import gettext
 
+from visits.models.visits import NOT_VISITED_LABELS
+
 # No date in this service is before 2000 or after 2100 (the years summaries accept): a report,
 # a rota or a filter with one was mistyped (or is an attack), and the pages and the API refuse it
 # as not valid before it reaches date arithmetic or the database. Whether a visit's times make
@@ -22,19 +24,6 @@ def date_out_of_range(day: datetime.date) -> str | None:
     if EARLIEST_DATE <= day <= LATEST_DATE:
         return None
     return f"Give a date from {EARLIEST_DATE:%d %B %Y} to {LATEST_DATE:%d %B %Y}."
-
-
-NOT_VISITED_LABELS = {
-    "nv_asleep": "asleep",
-    "nv_in_interview": "in interview",
-    "nv_with_professional": "with a solicitor, appropriate adult or health professional",
-    "nv_at_hospital": "at hospital",
-    "nv_in_shower_or_medical": "in the shower or medical room",
-    "nv_unsafe": "unsafe to visit",
-    "nv_access_denied": "access denied by an Inspector",
-    "nv_known_to_visitor": "known to a visitor",
-    "nv_released": "released or transferred during the visit",
-}
 
 
 def number_disagreements(n: Mapping[str, int]) -> dict[str, str]:

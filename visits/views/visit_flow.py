@@ -34,6 +34,7 @@ from visits.forms import (
 )
 from visits.images import ImageRejected, clean_photo, clean_signature
 from visits.models import (
+    NOT_VISITED_LABELS,
     Answer,
     Attachment,
     Issue,
@@ -41,7 +42,6 @@ from visits.models import (
 )
 from visits.models.checklists import sections_by_version
 from visits.reports import NUMBER_LABELS, visible_photos, visible_report
-from visits.rules import NOT_VISITED_LABELS
 from visits.services import issues as issue_service
 from visits.services import phone_reports
 from visits.services import rota as rota_service
