@@ -141,7 +141,7 @@ def answers_dict(answers: list[dict]) -> dict[int, tuple[str, str]]:
 
 
 class AnswerOutSerializer(serializers.Serializer):
-    """An answer as the report gives it (visits.reports.GivenAnswer)."""
+    """An answer as the report gives it (visits.visit_read_model.GivenAnswer)."""
 
     question = serializers.IntegerField()
     value = serializers.CharField(allow_blank=True)
@@ -168,7 +168,7 @@ class DetaineeSerializer(serializers.ModelSerializer):
 
 
 class DetaineeOutSerializer(serializers.Serializer):
-    """A detainee as the report gives it to a reader who may see them (visits.reports)."""
+    """A detainee as the report gives it to a reader who may see them (visits.visit_read_model)."""
 
     id = serializers.IntegerField(source="pk")
     custody_number = serializers.CharField()
@@ -294,8 +294,9 @@ class SignOffSerializer(RevisionMixin):
 
 
 class PhotoSerializer(serializers.Serializer):
-    """A photo of the suite's conditions as the reader may see it (visits.reports.VisiblePhoto).
-    The images are served to a signed-in browser session at `url` and `thumbnail_url`."""
+    """A photo of the suite's conditions as the reader may see it
+    (visits.visit_read_model.VisiblePhoto). The images are served to a signed-in browser
+    session at `url` and `thumbnail_url`."""
 
     id = serializers.IntegerField(source="pk")
     client_id = serializers.UUIDField(
@@ -536,7 +537,8 @@ class IssueDetailSerializer(IssueSerializer):
 
 
 class VisitSerializer(serializers.ModelSerializer):
-    """A visit's facts (visits.reports.VisitFacts): what every reader of the visit may see."""
+    """A visit's facts (visits.visit_read_model.VisitFacts): what every reader of the visit
+    may see."""
 
     suite = serializers.IntegerField(source="suite_id", read_only=True)
     # Blank until the visitors sign off: say so in the schema.
@@ -591,9 +593,9 @@ class VisitSerializer(serializers.ModelSerializer):
 
 
 class VisitDetailSerializer(VisitSerializer):
-    """A visit report as the reader may see it (visits.reports.visible_report): detainees only
-    for those who may see them, custody numbers hidden from the PCC reader, the issues the
-    reader may read."""
+    """A visit report as the reader may see it (visits.visit_read_model.visible_report):
+    detainees only for those who may see them, custody numbers hidden from the PCC reader,
+    the issues the reader may read."""
 
     detainees = DetaineeOutSerializer(many=True, read_only=True)
     suite_answers = AnswerOutSerializer(many=True, read_only=True)

@@ -33,11 +33,11 @@ from visits.models import (
     Visit,
 )
 from visits.pdf import render_visit_report
-from visits.reports import VisitFacts, read_report, visible_photos, visible_report
 from visits.services import amendments, checklists, phone_reports
 from visits.services import issues as issue_service
 from visits.services import visits as service
 from visits.visible_issues import read_issue, readable_issues, visible_issue, visible_issues
+from visits.visit_read_model import VisitFacts, read_report, visible_photos, visible_report
 
 User = get_user_model()
 
@@ -171,7 +171,8 @@ class VisitViewSet(
         return visit
 
     def _report(self, visit):
-        """The visit as stored now, as the user may read it (visits.reports.visible_report)."""
+        """The visit as stored now, as the user may read it
+        (visits.visit_read_model.visible_report)."""
         return visible_report(self.request.user, self.get_queryset().get(pk=visit.pk))
 
     def _done(self, visit, code=status.HTTP_200_OK):

@@ -35,7 +35,6 @@ from visits.models import (
     VettingLevel,
     Visit,
 )
-from visits.reports import NUMBER_LABELS
 from visits.rules import date_out_of_range, suite_custody_number_example
 from visits.services.amendments import (
     AMENDABLE,
@@ -48,6 +47,7 @@ from visits.services.amendments import (
     CustodyNumberAmendment,
 )
 from visits.services.visits import CUSTODY_NUMBER_MAX
+from visits.visit_read_model import NUMBER_LABELS
 
 
 class LoginForm(AuthenticationForm):

@@ -380,8 +380,8 @@ class Amendment(models.Model):
     `changes` maps a path to [before, after]: a field of the report (`delay_minutes`; times in
     ISO 8601), `suite_answers.<question id>.value|note`,
     `detainees.<detainee id>.answers.<question id>.value|note` or
-    `detainees.<detainee id>.custody_number`. Readers get them through visits.reports, which
-    hides the detainees' parts from those who may not see them."""
+    `detainees.<detainee id>.custody_number`. Readers get them through
+    visits.visit_read_model, which hides the detainees' parts from those who may not see them."""
 
     visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="amendments")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

@@ -32,10 +32,10 @@ from visits import permissions, rules
 from visits.errors import ConflictError, DomainError
 from visits.images import ImageRejected, clean_photo
 from visits.models import DETAINEE_FLAG_NAMES, CopyPhoto, CustodySuite, Visit, VisitCopy
-from visits.reports import NUMBER_LABELS
 from visits.services import audit
 from visits.services import issues as issue_service
 from visits.services import visits as visit_service
+from visits.visit_read_model import NUMBER_LABELS
 
 # How far apart two records' arrival times may be and still be the same visit.
 SAME_VISIT_WINDOW = datetime.timedelta(hours=3)

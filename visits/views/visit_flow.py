@@ -41,11 +41,11 @@ from visits.models import (
     Visit,
 )
 from visits.models.checklists import sections_by_version
-from visits.reports import NUMBER_LABELS, visible_photos, visible_report
 from visits.services import issues as issue_service
 from visits.services import phone_reports
 from visits.services import rota as rota_service
 from visits.services import visits as service
+from visits.visit_read_model import NUMBER_LABELS, visible_photos, visible_report
 
 User = get_user_model()
 
