@@ -9,6 +9,7 @@ from collections.abc import Mapping
 
 from django.utils.translation import gettext
 
+from visits.errors import DomainError
 from visits.models.visits import NOT_VISITED_LABELS
 
 # No date in this service is before 2000 or after 2100 (the years summaries accept): a report,
@@ -331,3 +332,19 @@ def name_check_for_browser() -> dict:
         ),
         "override_label": gettext("I have checked: this names no one"),
     }
+
+
+def reason_given(text: str | None, *, limit: int, missing: str = "", field: str = "reason") -> str:
+    """A reason a service records (a card revoked, a volunteer leaving), stripped. Raises
+    DomainError `reason_required` with the words `missing` when those are given and the reason
+    is blank, `reason_too_long` past `limit` characters."""
+    reason = (text or "").strip()
+    if missing and not reason:
+        raise DomainError(missing, code="reason_required", field=field)
+    if len(reason) > limit:
+        raise DomainError(
+            gettext("Keep the reason under %(n)s characters.") % {"n": limit},
+            code="reason_too_long",
+            field=field,
+        )
+    return reason
