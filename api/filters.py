@@ -1,51 +1,100 @@
-"""Query parameters of list endpoints, checked like a request body: a bad one is a 400 with
-`code: invalid` naming the parameter, never a 500. One declaration serves the check and the
-OpenAPI schema, bounds included (an id within its column, a date within rules' range)."""
+"""Query parameters of list endpoints, with django-filter: a bad one is a 400 with
+`code: invalid` naming the parameter (api.exceptions), never a 500. The issue list applies the
+board's own visits.filters.IssueFilter; the lists only the API has declare theirs here, from
+the same bounded building blocks. drf-spectacular documents every parameter, bounds included."""
 
-from drf_spectacular.utils import OpenApiParameter
+import django_filters
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from rest_framework import serializers
 
+from api import serializers as s
+from visits.filters import BoundedDateFilter, FlagFilter, IssueFilter, RowIdFilter
+from visits.models import RotaSlot, Visit
+from visits.services.visits import MAX_ID
 
-def declare(**fields: serializers.Field):
-    """A filter set: `declare(suite=row_id(), ...)` -> (checker, schema parameters)."""
-    # Every filter is optional; rebuilt, because serializers copy fields from their arguments.
-    fields = {
-        name: type(field)(*field._args, **{**field._kwargs, "required": False})
-        for name, field in fields.items()
-    }
-    checker = type("Filters", (serializers.Serializer,), dict(fields))
-    parameters = [
-        OpenApiParameter(
-            name,
-            _schema(field),
-            enum=list(field.choices) if isinstance(field, serializers.ChoiceField) else None,
-            description=str(field.help_text or ""),
+
+class ListFilterBackend(DjangoFilterBackend):
+    """The view's filterset applied to its list only: one row (`retrieve`, actions) is found
+    by its id whatever the query says."""
+
+    def filter_queryset(self, request, queryset, view):
+        if getattr(view, "action", None) != "list":
+            return queryset
+        return super().filter_queryset(request, queryset, view)
+
+
+class ListFilterSchema(DjangoFilterExtension):
+    """drf-spectacular's reading of the filters, with the bounds an id is held to."""
+
+    target_class = ListFilterBackend
+    priority = 1
+
+    def resolve_filter_field(self, auto_schema, model, filterset_class, field_name, filter_field):
+        parameters = super().resolve_filter_field(
+            auto_schema, model, filterset_class, field_name, filter_field
         )
-        for name, field in fields.items()
-    ]
-    return checker, parameters
+        if isinstance(filter_field, RowIdFilter):
+            for parameter in parameters:
+                parameter["schema"] = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+        return parameters
 
 
-def _schema(field: serializers.Field) -> dict | type:
-    """The parameter's type for the schema, with the bounds the checker holds it to."""
-    if isinstance(field, serializers.IntegerField):
-        schema = {"type": "integer"}
-        if field.min_value is not None:
-            schema["minimum"] = field.min_value
-        if field.max_value is not None:
-            schema["maximum"] = field.max_value
-        return schema
-    if isinstance(field, serializers.BooleanField):
-        return bool
-    if isinstance(field, serializers.DateField):
-        return {"type": "string", "format": "date"}
-    if isinstance(field, serializers.CharField) and field.max_length is not None:
-        return {"type": "string", "maxLength": field.max_length}
-    return str
+class VisitFilter(django_filters.FilterSet):
+    suite = RowIdFilter(field_name="suite_id")
+    status = django_filters.ChoiceFilter(choices=Visit.Status.choices)
+    locals()["from"] = BoundedDateFilter(
+        field_name="visit_date", lookup_expr="gte", help_text="Visits on or after (YYYY-MM-DD)"
+    )
+    to = BoundedDateFilter(
+        field_name="visit_date", lookup_expr="lte", help_text="Visits on or before (YYYY-MM-DD)"
+    )
+
+    class Meta:
+        model = Visit
+        fields: list[str] = []
 
 
-def checked(checker, request) -> dict:
-    """The parameters given, validated; absent ones left out."""
-    serializer = checker(data=request.query_params)
-    serializer.is_valid(raise_exception=True)
-    return {k: v for k, v in serializer.validated_data.items() if v is not None}
+class SlotFilter(django_filters.FilterSet):
+    period = RowIdFilter(field_name="period_id")
+    suite = RowIdFilter(field_name="suite_id")
+    status = django_filters.ChoiceFilter(choices=RotaSlot.Status.choices)
+    locals()["from"] = BoundedDateFilter(
+        field_name="week_starts_on",
+        lookup_expr="gte",
+        help_text="Weeks from this date (YYYY-MM-DD)",
+    )
+    to = BoundedDateFilter(
+        field_name="week_starts_on",
+        lookup_expr="lte",
+        help_text="Weeks up to this date (YYYY-MM-DD)",
+    )
+    mine = FlagFilter(method="filter_mine", help_text="Only your own slots")
+
+    class Meta:
+        model = RotaSlot
+        fields: list[str] = []
+
+    def filter_mine(self, queryset, name, value):
+        return queryset.filter(visitors=self.request.user) if value else queryset
+
+
+__all__ = ["IssueFilter", "ListFilterBackend", "SlotFilter", "SummaryQuery", "VisitFilter"]
+
+
+class SummaryQuery(serializers.Serializer):
+    """The summary's parameters, only bounded here: the scope says what is wrong with a scheme
+    or period in its own words (404 for a scheme not yours, 400 `period_invalid` for "last
+    year")."""
+
+    scheme = serializers.CharField(
+        max_length=60, required=False, help_text="Scheme slug; your first if absent"
+    )
+    period = serializers.CharField(
+        max_length=20, required=False, help_text="2026-Q3 or 2026; this quarter if absent"
+    )
+    suite = s.row_id(required=False, help_text="One suite's figures")
+
+    @classmethod
+    def check(cls, request) -> None:
+        cls(data=request.query_params).is_valid(raise_exception=True)

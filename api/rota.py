@@ -3,9 +3,8 @@ or a PCC reader finds nothing here (empty lists, 404 for any one item)."""
 
 from django.db.models import Prefetch, Q
 from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.generics import get_object_or_404
@@ -18,15 +17,6 @@ from api.pagination import KeysetPagination
 from visits import permissions
 from visits.models import RotaPeriod, RotaSlot, Scheme, SwapRequest
 from visits.services import rota
-
-SLOT_FILTERS, SLOT_FILTER_PARAMETERS = filters.declare(
-    period=s.row_id(),
-    suite=s.row_id(),
-    status=serializers.ChoiceField(choices=RotaSlot.Status.values),
-    **{"from": s.BoundedDateField(help_text=_("Weeks from this date (YYYY-MM-DD)"))},
-    to=s.BoundedDateField(help_text=_("Weeks up to this date (YYYY-MM-DD)")),
-    mine=serializers.BooleanField(help_text=_("Only your own slots")),
-)
 
 
 class RotaPeriodViewSet(RowIdLookup, ValidatedDataMixin, viewsets.ReadOnlyModelViewSet):
@@ -116,6 +106,8 @@ class RotaSlotViewSet(RowIdLookup, ValidatedDataMixin, viewsets.ReadOnlyModelVie
     serializer_class = s.RotaSlotSerializer
     pagination_class = KeysetPagination
     keyset_ordering = ("week_starts_on", "suite__name", "pk")
+    filter_backends = [filters.ListFilterBackend]
+    filterset_class = filters.SlotFilter
 
     def get_queryset(self):
         queryset = (
@@ -123,17 +115,7 @@ class RotaSlotViewSet(RowIdLookup, ValidatedDataMixin, viewsets.ReadOnlyModelVie
             .select_related("suite", "period", "visit")
             .prefetch_related("visitors")
         )
-        if self.action == "list":
-            wanted = filters.checked(SLOT_FILTERS, self.request)
-            if wanted.pop("mine", False):
-                queryset = queryset.filter(visitors=self.request.user)
-            lookups = {"from": "week_starts_on__gte", "to": "week_starts_on__lte"}
-            queryset = queryset.filter(**{lookups.get(k, k): v for k, v in wanted.items()})
         return queryset.order_by(*self.keyset_ordering)
-
-    @extend_schema(parameters=SLOT_FILTER_PARAMETERS)
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
 
     def _managed_slot(self) -> RotaSlot:
         """The slot, 404 if not visible, 403 unless the user manages its scheme."""

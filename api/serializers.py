@@ -11,6 +11,7 @@ from rest_framework import serializers
 
 from visits import permissions, rules
 from visits.models import (
+    DETAINEE_FLAG_NAMES,
     ChecklistVersion,
     CustodySuite,
     DetaineeRecord,
@@ -162,7 +163,7 @@ def answers_dict(answers: list[dict]) -> dict[int, tuple[str, str]]:
 
 
 class AnswerOutSerializer(serializers.Serializer):
-    """An answer as the report gives it (visits.reports.GivenAnswer)."""
+    """An answer as the report gives it (visits.visit_read_model.GivenAnswer)."""
 
     question = serializers.IntegerField()
     value = serializers.CharField(allow_blank=True)
@@ -179,15 +180,7 @@ class DetaineeSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "custody_number",
-            "consent_to_record_check",
-            "under_18",
-            "vulnerable",
-            "appropriate_adult_needed",
-            "appropriate_adult_present",
-            "interpreter_needed",
-            "interpreter_used",
-            "mental_health_concern",
-            "tact",
+            *DETAINEE_FLAG_NAMES,
             "gender",
             "consent",
             "answers",
@@ -197,19 +190,11 @@ class DetaineeSerializer(serializers.ModelSerializer):
 
 
 class DetaineeOutSerializer(serializers.Serializer):
-    """A detainee as the report gives it to a reader who may see them (visits.reports)."""
+    """A detainee as the report gives it to a reader who may see them (visits.visit_read_model)."""
 
     id = serializers.IntegerField(source="pk")
     custody_number = serializers.CharField()
-    consent_to_record_check = serializers.BooleanField(source="details.consent_to_record_check")
-    under_18 = serializers.BooleanField(source="details.under_18")
-    vulnerable = serializers.BooleanField(source="details.vulnerable")
-    appropriate_adult_needed = serializers.BooleanField(source="details.appropriate_adult_needed")
-    appropriate_adult_present = serializers.BooleanField(source="details.appropriate_adult_present")
-    interpreter_needed = serializers.BooleanField(source="details.interpreter_needed")
-    interpreter_used = serializers.BooleanField(source="details.interpreter_used")
-    mental_health_concern = serializers.BooleanField(source="details.mental_health_concern")
-    tact = serializers.BooleanField(source="details.tact")
+    # Then each of the DETAINEE_FLAGS (get_fields).
     gender = serializers.ChoiceField(
         choices=DetaineeRecord.Gender.choices, allow_blank=True, source="details.gender"
     )
@@ -221,6 +206,14 @@ class DetaineeOutSerializer(serializers.Serializer):
         ),
     )
     answers = AnswerOutSerializer(many=True)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        flags = {
+            name: serializers.BooleanField(source=f"details.{name}") for name in DETAINEE_FLAG_NAMES
+        }
+        # In the order a detainee is written: the custody number, the flags, then the rest.
+        return {**dict(list(fields.items())[:2]), **flags, **dict(list(fields.items())[2:])}
 
 
 class IssueInSerializer(serializers.Serializer):
@@ -327,8 +320,9 @@ class SignOffSerializer(RevisionMixin):
 
 
 class PhotoSerializer(serializers.Serializer):
-    """A photo of the suite's conditions as the reader may see it (visits.reports.VisiblePhoto).
-    The images are served to a signed-in browser session at `url` and `thumbnail_url`."""
+    """A photo of the suite's conditions as the reader may see it
+    (visits.visit_read_model.VisiblePhoto). The images are served to a signed-in browser
+    session at `url` and `thumbnail_url`."""
 
     id = serializers.IntegerField(source="pk")
     client_id = serializers.UUIDField(
@@ -578,7 +572,8 @@ class IssueDetailSerializer(IssueSerializer):
 
 
 class VisitSerializer(serializers.ModelSerializer):
-    """A visit's facts (visits.reports.VisitFacts): what every reader of the visit may see."""
+    """A visit's facts (visits.visit_read_model.VisitFacts): what every reader of the visit
+    may see."""
 
     suite = serializers.IntegerField(source="suite_id", read_only=True)
     # Blank until the visitors sign off: say so in the schema.
@@ -633,9 +628,9 @@ class VisitSerializer(serializers.ModelSerializer):
 
 
 class VisitDetailSerializer(VisitSerializer):
-    """A visit report as the reader may see it (visits.reports.visible_report): detainees only
-    for those who may see them, custody numbers hidden from the PCC reader, the issues the
-    reader may read."""
+    """A visit report as the reader may see it (visits.visit_read_model.visible_report):
+    detainees only for those who may see them, custody numbers hidden from the PCC reader,
+    the issues the reader may read."""
 
     detainees = DetaineeOutSerializer(many=True, read_only=True)
     suite_answers = AnswerOutSerializer(many=True, read_only=True)

@@ -9,12 +9,11 @@ from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action, api_view
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import MultiPartParser
@@ -31,46 +30,18 @@ from visits.models import (
     ChecklistTemplate,
     ChecklistVersion,
     CustodySuite,
-    Issue,
-    IssueCategory,
     Membership,
     Panel,
     Visit,
 )
 from visits.pdf import render_visit_report
-from visits.reports import VisitFacts, read_report, visible_photos, visible_report
 from visits.services import amendments, checklists, phone_reports
 from visits.services import issues as issue_service
 from visits.services import visits as service
 from visits.visible_issues import read_issue, readable_issues, visible_issue, visible_issues
+from visits.visit_read_model import VisitFacts, read_report, visible_photos, visible_report
 
 User = get_user_model()
-
-
-VISIT_FILTERS, VISIT_FILTER_PARAMETERS = filters.declare(
-    suite=s.row_id(),
-    status=serializers.ChoiceField(choices=Visit.Status.values),
-    **{"from": s.BoundedDateField(help_text=_("Visits on or after (YYYY-MM-DD)"))},
-    to=s.BoundedDateField(help_text=_("Visits on or before (YYYY-MM-DD)")),
-)
-ISSUE_FILTERS, ISSUE_FILTER_PARAMETERS = filters.declare(
-    suite=s.row_id(),
-    status=serializers.ChoiceField(choices=Issue.Status.values),
-    category=serializers.ChoiceField(choices=IssueCategory.values),
-    severity=serializers.ChoiceField(choices=Issue.Severity.values),
-    overdue=serializers.BooleanField(help_text=_("Only those past their due date")),
-    **{"from": s.BoundedDateField(help_text=_("Raised on or after (YYYY-MM-DD)"))},
-    to=s.BoundedDateField(help_text=_("Raised on or before (YYYY-MM-DD)")),
-)
-# Only bounded here: the scope says what is wrong with a scheme or period in its own words
-# (404 for a scheme not yours, 400 `period_invalid` for "last year").
-SUMMARY_FILTERS, SUMMARY_FILTER_PARAMETERS = filters.declare(
-    scheme=serializers.CharField(max_length=60, help_text=_("Scheme slug; your first if absent")),
-    period=serializers.CharField(
-        max_length=20, help_text=_("2026-Q3 or 2026; this quarter if absent")
-    ),
-    suite=s.row_id(help_text=_("One suite's figures")),
-)
 
 
 class SuiteViewSet(RowIdLookup, viewsets.ReadOnlyModelViewSet):
@@ -177,17 +148,13 @@ class VisitViewSet(
     lookup_field = "uuid"
     pagination_class = KeysetPagination
     keyset_ordering = ("-visit_date", "-arrived_at", "-pk")
+    filter_backends = [filters.ListFilterBackend]
+    filterset_class = filters.VisitFilter
 
     def get_queryset(self):
         queryset = Visit.objects.visible_to(self.request.user).for_report()
-        if self.action == "list":
-            wanted = filters.checked(VISIT_FILTERS, self.request)
-            lookups = {"suite": "suite_id", "status": "status", "from": "visit_date__gte"}
-            lookups["to"] = "visit_date__lte"
-            queryset = queryset.filter(**{lookups[k]: v for k, v in wanted.items()})
         return queryset.order_by(*self.keyset_ordering)
 
-    @extend_schema(parameters=VISIT_FILTER_PARAMETERS)
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         facts = [VisitFacts(visit) for visit in page]
@@ -212,7 +179,8 @@ class VisitViewSet(
         return visit
 
     def _report(self, visit):
-        """The visit as stored now, as the user may read it (visits.reports.visible_report)."""
+        """The visit as stored now, as the user may read it
+        (visits.visit_read_model.visible_report)."""
         return visible_report(self.request.user, self.get_queryset().get(pk=visit.pk))
 
     def _done(self, visit, code=status.HTTP_200_OK):
@@ -497,18 +465,13 @@ class IssueViewSet(
     pagination_class = KeysetPagination
     # Those due soonest first (issues without a due date last), the newest first within a day.
     keyset_ordering = ("due_on", "-created_at", "pk")
+    filter_backends = [filters.ListFilterBackend]
+    filterset_class = filters.IssueFilter
 
     def get_queryset(self):
         queryset = readable_issues(self.request.user)
-        if self.action == "list":
-            wanted = filters.checked(ISSUE_FILTERS, self.request)
-            if wanted.pop("overdue", False):
-                queryset = queryset.overdue(timezone.localdate())
-            lookups = {"from": "created_at__date__gte", "to": "created_at__date__lte"}
-            queryset = queryset.filter(**{lookups.get(k, k): v for k, v in wanted.items()})
         return queryset.order_by(*self.keyset_ordering)
 
-    @extend_schema(parameters=ISSUE_FILTER_PARAMETERS)
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         issues = visible_issues(request.user, page)
@@ -534,14 +497,14 @@ class IssueViewSet(
         return Response(s.IssueDetailSerializer(visible_issue(request.user, issue)).data)
 
 
-@extend_schema(responses=OpenApiTypes.OBJECT, parameters=SUMMARY_FILTER_PARAMETERS)
+@extend_schema(responses=OpenApiTypes.OBJECT, parameters=[filters.SummaryQuery])
 @api_view(["GET"])
 def summary(request):
     """The figures of a period (?scheme=slug&period=2026-Q4 or 2026&suite=id) and the period
     before, as the dashboard, PDF and CSV show them."""
     from visits.summaries import read_summary, summary_scope
 
-    filters.checked(SUMMARY_FILTERS, request)  # types and bounds; the scope reads the rest
+    filters.SummaryQuery.check(request)  # types and bounds; the scope reads the rest
     scope = summary_scope(request.user, request.query_params)
     if scope.error:
         raise DomainError(scope.error, code="period_invalid", field="period")

@@ -536,7 +536,7 @@ def record_and_send(
 
 
 def content_of_visit(visit) -> dict:
-    from visits.reports import NUMBER_LABELS
+    from visits.visit_read_model import NUMBER_LABELS
 
     return {
         "detainees": {
@@ -562,7 +562,7 @@ def content_of_report(report: dict, stored_photo_ids: set) -> dict:
     """A report kept as a copy beside a visit. Its photos' bytes are not in the copy's JSON: a
     photo of it counts as held only if the copy kept its image (a CopyPhoto) or an attachment of
     the visit has its id."""
-    from visits.reports import NUMBER_LABELS
+    from visits.visit_read_model import NUMBER_LABELS
 
     answers = lambda given: {a["question"]: a["value"] for a in given if a["value"]}  # noqa: E731
     return {
@@ -584,7 +584,7 @@ def content_of_report(report: dict, stored_photo_ids: set) -> dict:
 
 
 def content_meant(visit: dict) -> dict:
-    from visits.reports import NUMBER_LABELS
+    from visits.visit_read_model import NUMBER_LABELS
 
     return {
         "detainees": {d["custody_number"]: d["answers"] for d in visit["detainees"]},

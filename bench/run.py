@@ -316,8 +316,8 @@ def measure_pdf(runs: int) -> dict:
 
     from visits.models import CustodySuite, Question
     from visits.pdf import render_visit_report
-    from visits.reports import visible_report
     from visits.services import visits as service
+    from visits.visit_read_model import visible_report
 
     users = get_user_model().objects
     visitor, partner = users.get(username="visitor"), users.get(username="partner")
@@ -363,7 +363,7 @@ def main() -> int:
     # A new dataset whenever the code that makes it, or the schema, changes.
     sources = [
         ROOT / "bench" / "dataset.py",
-        ROOT / "visits" / "demo_visits.py",
+        ROOT / "visits" / "demo" / "visits.py",
         ROOT / "visits" / "management" / "commands" / "seed_demo.py",
         *sorted((ROOT / "visits" / "migrations").glob("0*.py")),
     ]

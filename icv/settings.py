@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_filters",  # the filters a page and its API list share (visits/filters.py)
     "django_htmx",
     "template_partials",
     "csp",

@@ -1,9 +1,12 @@
-"""Small helpers that make test data, through the real services where a test depends on what
-the services do (visits, sign-off, a generated draft rota).
+"""Small helpers that make test data through the real services (visits, sign-off, issues on
+a draft, referrals, a generated draft rota), as the people would.
 
-`make_issue`, `make_period` and `make_slot` still write rows directly: they set up a state in
-one line (an issue already referred, a published period with chosen people in one slot) that
-the services reach only in several steps. Moving them onto the services is open (issue 23).
+Two rows have no service that makes them as a test needs them, and are written directly: an
+issue on a report already submitted (visitors raise issues on their draft; `make_issue` then
+refers it through the issue workflow, `services.issues.act`), and a rota period starting this
+week with a slot of chosen visitors at its first revision (the services open whole quarters
+and generate every slot: `make_draft_rota` does that; a hand change through `rota.assign`
+would be the slot's second revision, which tests of stale changes count on not being).
 """
 
 import datetime
@@ -108,14 +111,28 @@ def make_issue(*, visit: Visit, raised_by, referred=False, **overrides) -> Issue
         "description": "Cell 4 call bell not working.",
         "raised_by": raised_by,
     }
-    if referred:
-        values |= {
-            "status": Issue.Status.REFERRED,
-            "referred_at": timezone.now(),
-            "due_on": timezone.localdate() + datetime.timedelta(days=28),
-        }
     values.update(overrides)
-    return Issue.objects.create(**values)
+    if values["visit"].is_draft and set(overrides) <= {"category", "description", "severity"}:
+        issue = service.raise_issue(
+            actor=raised_by,
+            visit=values["visit"],
+            category=values["category"],
+            description=values["description"],
+            severity=values.get("severity", "routine"),
+        )
+    else:  # raise_issue takes a draft's issues only, as the visitors raise them
+        issue = Issue.objects.create(**values)
+    if referred:
+        from visits.services.issues import act
+
+        issue = act(actor=_manager_of(issue.scheme), issue=issue, action="refer", notify=False)
+    return issue
+
+
+def _manager_of(scheme):
+    from visits.models import Membership, Role
+
+    return Membership.objects.filter(scheme=scheme, role=Role.MANAGER).first().user
 
 
 def make_period(
@@ -158,7 +175,7 @@ def make_slot(*, period: RotaPeriod, suite_name: str, visitors, weeks_ahead=1) -
         week_starts_on=period.starts_on + datetime.timedelta(weeks=weeks_ahead),
         time_band=TimeBand.EVENING,
     )
-    slot.visitors.set(visitors)
+    slot.visitors.set(visitors)  # as generated: a first revision, unchanged by hand
     return slot
 
 

@@ -61,7 +61,7 @@ from tests.conftest import persona
 from visits.management.backups import media_names
 from visits.models import DetaineeRecord, Visit
 from visits.pdf import render_visit_report
-from visits.reports import visible_report
+from visits.visit_read_model import visible_report
 
 report = Visit.objects.get(uuid="{report}")
 pdf = PdfReader(io.BytesIO(render_visit_report(visible_report(persona("manager"), report))))

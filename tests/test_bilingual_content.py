@@ -16,7 +16,7 @@ from django.utils import translation
 
 from tests.conftest import persona
 from tests.factories import make_visit
-from visits import checklist_defaults, reports
+from visits import checklist_defaults, visit_read_model
 from visits.errors import DomainError
 from visits.forms import DetaineeForm
 from visits.models import (
@@ -185,11 +185,14 @@ def test_a_choice_is_stored_in_english_and_read_in_the_readers_language(db):
             ("In their cell", "Yn eu cell"),
             ("In an interview room", "Mewn ystafell gyfweld"),
         ]
-        assert reports._answer_label(question, "In an interview room") == "Mewn ystafell gyfweld"
+        assert (
+            visit_read_model._answer_label(question, "In an interview room")
+            == "Mewn ystafell gyfweld"
+        )
         # An option since taken out of the checklist reads as it was stored.
         assert question.choice_label("In the yard") == "In the yard"
     with translation.override("en-gb"):
-        assert reports._answer_label(question, "In their cell") == "In their cell"
+        assert visit_read_model._answer_label(question, "In their cell") == "In their cell"
     question.choices_cy = ["Yn eu cell"]  # a scheme that is not bilingual wrote only one
     with translation.override("cy"):
         assert question.choice_label("In an interview room") == "In an interview room"

@@ -16,8 +16,8 @@ from tests.factories import make_visit
 from visits.images import ImageRejected, clean_photo, clean_signature
 from visits.models import Attachment, ChecklistTemplate, Question, Visit
 from visits.pdf import render_visit_report
-from visits.reports import visible_report
 from visits.services import checklists
+from visits.visit_read_model import visible_report
 
 
 def jpeg_with_gps(size=(2400, 1800), orientation=6) -> bytes:

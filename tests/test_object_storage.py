@@ -31,10 +31,10 @@ from tests.test_issues import issue_in
 from visits.images import clean_photo
 from visits.models import CopyPhoto, IssueEvent, Scheme, Visit, VisitCopy
 from visits.pdf import render_visit_report
-from visits.reports import visible_report
 from visits.services import issues as issue_service
 from visits.services import retention
 from visits.services import visits as service
+from visits.visit_read_model import visible_report
 
 
 @pytest.fixture(scope="module")

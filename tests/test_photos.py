@@ -31,8 +31,8 @@ from visits.images import clean_photo
 from visits.models import Attachment, Visit
 from visits.notifications import queue_visit_report
 from visits.pdf import render_visit_report
-from visits.reports import visible_report
 from visits.services import visits as service
+from visits.visit_read_model import visible_report
 
 pytestmark = pytest.mark.django_db
 

@@ -25,10 +25,10 @@ from visits import rules
 from visits.errors import DomainError
 from visits.models import Answer, DetaineeRecord, Issue, IssueEvent, Question, Scheme, Visit
 from visits.pdf import render_visit_report
-from visits.reports import visible_report
 from visits.services import checklists
 from visits.services import issues as issue_service
 from visits.services import visits as service
+from visits.visit_read_model import visible_report
 
 pytestmark = pytest.mark.django_db
 

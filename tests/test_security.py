@@ -235,8 +235,9 @@ def test_a_manager_exports_everything_held_about_a_volunteer(client, db):
 
 
 def test_reads_are_audited_whatever_the_door(client, db):
-    """Reading a report or an issue is recorded inside the core (visits.reports.read_report,
-    visits.visible_issues.read_issue): the API and the PDFs cannot forget it."""
+    """Reading a report or an issue is recorded inside the core
+    (visits.visit_read_model.read_report, visits.visible_issues.read_issue): the API and the
+    PDFs cannot forget it."""
     issue = make_reported_issue()
     act(actor=persona("manager"), issue=issue, action="refer", notify=False)
     visit = issue.visit

@@ -22,7 +22,8 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.utils import timezone
 
-from visits import demo_rota, demo_visits
+from visits.demo import rota as demo_rota
+from visits.demo import visits as demo_visits
 from visits.models import CustodySuite, Scheme
 from visits.services import rota
 from visits.summaries import Period, summarise

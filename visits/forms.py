@@ -19,6 +19,10 @@ from django.utils.translation import gettext_lazy as _
 
 from visits.errors import DomainError, NotFound, NotPermitted
 from visits.models import (
+    DETAINEE_FLAG_NAMES,
+    DETAINEE_FLAGS,
+    NOT_VISITED_LABELS,
+    NOT_VISITED_TITLES,
     Answer,
     CustodySuite,
     DetaineeRecord,
@@ -31,8 +35,7 @@ from visits.models import (
     VettingLevel,
     Visit,
 )
-from visits.reports import NUMBER_LABELS
-from visits.rules import NOT_VISITED_LABELS, date_out_of_range, suite_custody_number_example
+from visits.rules import date_out_of_range, suite_custody_number_example
 from visits.services.amendments import (
     AMENDABLE,
     CHOICE,
@@ -44,6 +47,7 @@ from visits.services.amendments import (
     CustodyNumberAmendment,
 )
 from visits.services.visits import CUSTODY_NUMBER_MAX
+from visits.visit_read_model import NUMBER_LABELS
 
 
 class LoginForm(AuthenticationForm):
@@ -236,7 +240,7 @@ class NumbersForm(forms.Form):
         # A blank box counts as 0: quicker on a phone than typing every zero.
         labels = [
             *NUMBER_LABELS,
-            *((name, text.capitalize()) for name, text in NOT_VISITED_LABELS.items()),
+            *NOT_VISITED_TITLES.items(),
         ]
         for name, label in labels:
             self.fields[name] = forms.IntegerField(
@@ -375,37 +379,10 @@ class DetaineeForm(ExpectedAnswers, forms.Form):
         label=_("Did they agree to speak to you?"),
         help_text=_("If they declined, leave the checklist: nothing of it is kept."),
     )
-    consent_to_record_check = forms.BooleanField(
-        required=False, label=_("Consents to us checking their custody record")
-    )
-    under_18 = forms.BooleanField(required=False, label=_("Under 18"))
-    vulnerable = forms.BooleanField(required=False, label=_("Vulnerable adult"))
-    appropriate_adult_needed = forms.BooleanField(
-        required=False, label=_("Appropriate adult needed")
-    )
-    appropriate_adult_present = forms.BooleanField(
-        required=False, label=_("Appropriate adult present")
-    )
-    interpreter_needed = forms.BooleanField(required=False, label=_("Interpreter needed"))
-    interpreter_used = forms.BooleanField(required=False, label=_("Interpreter used"))
-    mental_health_concern = forms.BooleanField(required=False, label=_("Mental health concern"))
-    tact = forms.BooleanField(required=False, label=_("Held under the Terrorism Act (TACT)"))
-
-    # Children and vulnerable adults are seen first, and asked about first (ICV-DOMAIN.md).
-    VULNERABILITY_FIELDS = (
-        "under_18",
-        "vulnerable",
-        "mental_health_concern",
-        "appropriate_adult_needed",
-        "appropriate_adult_present",
-    )
-    OTHER_FLAG_FIELDS = (
-        "consent_to_record_check",
-        "interpreter_needed",
-        "interpreter_used",
-        "tact",
-    )
-    FLAG_FIELDS = (*VULNERABILITY_FIELDS, *OTHER_FLAG_FIELDS)
+    # Its yes-or-no facts (DETAINEE_FLAGS) are added by __init__, each a tick-box.
+    VULNERABILITY_FIELDS = tuple(flag.name for flag in DETAINEE_FLAGS if flag.vulnerability)
+    OTHER_FLAG_FIELDS = tuple(flag.name for flag in DETAINEE_FLAGS if not flag.vulnerability)
+    FLAG_FIELDS = DETAINEE_FLAG_NAMES
     # Everything of a detainee but the checklist, as DetaineeDetails names it.
     DETAIL_FIELDS = ("consent", *FLAG_FIELDS)
     # The detainee checklist's questions to answer first for a vulnerable detainee.
@@ -425,6 +402,8 @@ class DetaineeForm(ExpectedAnswers, forms.Form):
         self.fields["custody_number"].help_text = _("For example %(example)s. Never a name.") % {
             "example": example
         }
+        for flag in DETAINEE_FLAGS:
+            self.fields[flag.name] = forms.BooleanField(required=False, label=flag.label)
         self.sections = self._vulnerable_first(sections)
         answer_fields(self, sections, answers)
 
@@ -661,7 +640,7 @@ class AmendmentForm(_AmendmentFormMixin, forms.Form):
         labels = {
             **_AMENDMENT_LABELS,
             **dict(NUMBER_LABELS),
-            **{name: text.capitalize() for name, text in NOT_VISITED_LABELS.items()},
+            **NOT_VISITED_TITLES,
         }
         self.fields["revision"] = _revision_field()
         for name, spec in AMENDABLE.items():
@@ -786,37 +765,6 @@ class AmendAnswersForm(_AmendmentFormMixin, forms.Form):
 
 
 # --- Issues ---------------------------------------------------------------------------------
-
-
-class IssueFilterForm(forms.Form):
-    suite = forms.ModelChoiceField(
-        queryset=CustodySuite.objects.none(),
-        required=False,
-        empty_label=_("All suites"),
-        label=_("Suite"),
-    )
-    category = forms.ChoiceField(
-        choices=[("", _("All categories")), *IssueCategory.choices],
-        required=False,
-        label=_("Category"),
-    )
-    severity = forms.ChoiceField(
-        choices=[("", _("Any severity")), *Issue.Severity.choices],
-        required=False,
-        label=_("Severity"),
-    )
-    status = forms.ChoiceField(
-        choices=[("", _("Any status")), ("open", _("Open")), *Issue.Status.choices],
-        required=False,
-        label=_("Status"),
-    )
-    overdue = forms.BooleanField(required=False, label=_("Overdue only"))
-
-    def __init__(self, *args, suites, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["suite"].iterator = _ChoicesFetchedOnce
-        self.fields["suite"].queryset = suites
-        self.fields["suite"].label_from_instance = lambda suite: suite.shown_name
 
 
 MAX_RESPONSE_FILE = 10 * 1024 * 1024

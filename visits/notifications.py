@@ -103,10 +103,10 @@ def queue_visit_report(visit: Visit) -> list[Email]:
 
 
 def build_visit_report(email: Email) -> EmailMessage | None:
-    """As the reader may read it (visits.reports.visible_report): the force's copy holds only
-    the issues referred to it. The PDF is rendered here, in the worker."""
+    """As the reader may read it (visits.visit_read_model.visible_report): the force's copy
+    holds only the issues referred to it. The PDF is rendered here, in the worker."""
     from visits.pdf import render_visit_report
-    from visits.reports import visible_report
+    from visits.visit_read_model import visible_report
 
     reader = _recipient(email)
     if reader is None:

@@ -27,7 +27,7 @@ from visits.pdf_layout import (  # noqa: F401 (BRAND, GREY, INK, CONCERN, TITLE:
 )
 from visits.pdf_layout import p as _p
 from visits.pdf_layout import table as _table
-from visits.reports import VisitReport
+from visits.visit_read_model import VisitReport
 
 # The building blocks (fonts, styles, tables, footers) live in visits/pdf_layout.py, shared with
 # the published documents; this module is the visit report alone.

@@ -9,7 +9,9 @@ from collections.abc import Mapping
 
 from django.utils.formats import date_format
 from django.utils.translation import gettext, ngettext
-from django.utils.translation import gettext_lazy as _
+
+from visits.errors import DomainError
+from visits.models.visits import NOT_VISITED_LABELS
 
 # No date in this service is before 2000 or after 2100 (the years summaries accept): a report,
 # a rota or a filter with one was mistyped (or is an attack), and the pages and the API refuse it
@@ -27,19 +29,6 @@ def date_out_of_range(day: datetime.date) -> str | None:
         "first": date_format(EARLIEST_DATE, "j F Y"),
         "last": date_format(LATEST_DATE, "j F Y"),
     }
-
-
-NOT_VISITED_LABELS = {
-    "nv_asleep": _("asleep"),
-    "nv_in_interview": _("in interview"),
-    "nv_with_professional": _("with a solicitor, appropriate adult or health professional"),
-    "nv_at_hospital": _("at hospital"),
-    "nv_in_shower_or_medical": _("in the shower or medical room"),
-    "nv_unsafe": _("unsafe to visit"),
-    "nv_access_denied": _("access denied by an Inspector"),
-    "nv_known_to_visitor": _("known to a visitor"),
-    "nv_released": _("released or transferred during the visit"),
-}
 
 
 def number_disagreements(n: Mapping[str, int]) -> dict[str, str]:
@@ -383,3 +372,19 @@ def name_check_for_browser() -> dict:
         ),
         "override_label": gettext("I have checked: this names no one"),
     }
+
+
+def reason_given(text: str | None, *, limit: int, missing: str = "", field: str = "reason") -> str:
+    """A reason a service records (a card revoked, a volunteer leaving), stripped. Raises
+    DomainError `reason_required` with the words `missing` when those are given and the reason
+    is blank, `reason_too_long` past `limit` characters."""
+    reason = (text or "").strip()
+    if missing and not reason:
+        raise DomainError(missing, code="reason_required", field=field)
+    if len(reason) > limit:
+        raise DomainError(
+            gettext("Keep the reason under %(n)s characters.") % {"n": limit},
+            code="reason_too_long",
+            field=field,
+        )
+    return reason

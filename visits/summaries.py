@@ -49,6 +49,8 @@ from django.utils.translation import gettext_lazy as _
 from visits import permissions
 from visits.errors import NotFound, NotPermitted
 from visits.models import (
+    NOT_VISITED_LABELS,
+    NOT_VISITED_TITLES,
     Answer,
     ChecklistTemplate,
     CustodySuite,
@@ -67,7 +69,6 @@ from visits.models.bilingual import WELSH, pick, reading_welsh
 from visits.models.issues import overdue_q
 from visits.models.people import VISITING_ROLES
 from visits.periods import ONE_DAY, Period
-from visits.rules import NOT_VISITED_LABELS
 from visits.services import audit
 from visits.workdays import monday_of
 
@@ -768,7 +769,7 @@ def summarise(
         for name in ["in_custody", "offered", "visited", "observed_only", "declined", "under_18"]:
             setattr(f, name, totals[f"{tag}{name}"])
         f.not_visited = {
-            label.capitalize(): totals[f"{tag}{name}"] for name, label in NOT_VISITED_LABELS.items()
+            str(title): totals[f"{tag}{name}"] for name, title in NOT_VISITED_TITLES.items()
         }
 
     if not glance:

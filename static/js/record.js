@@ -7,10 +7,10 @@
   var form = document.querySelector("[data-record]");
   var Outbox = window.Outbox;
   if (!form || !Outbox || !window.indexedDB) return;
-  // Mirrors DetaineeForm.FLAG_FIELDS.
-  var FLAGS = ["consent_to_record_check", "under_18", "vulnerable", "appropriate_adult_needed",
-               "appropriate_adult_present", "interpreter_needed", "interpreter_used",
-               "mental_health_concern", "tact"];
+  // A detainee's yes-or-no facts, as the server defines them (visits.models.DETAINEE_FLAGS,
+  // given by the page in a JSON script tag).
+  var FLAGS = JSON.parse(document.getElementById("detainee-flags").textContent).map(
+    function (flag) { return flag.name; });
   var params = new URLSearchParams(location.search);
   var id = params.get("id") || newId();
   var saved = form.querySelector("[data-saved]");

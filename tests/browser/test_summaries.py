@@ -39,7 +39,7 @@ def test_the_year_reads_on_a_320_px_phone(page, demo, sign_in, live_server):
     "no" rates have their eight-quarter sparklines, and the page is far from 10,000 px."""
     from django.contrib.auth import get_user_model
 
-    from visits import demo_visits
+    from visits.demo import visits as demo_visits
     from visits.models import Scheme
 
     User = get_user_model()

@@ -30,10 +30,15 @@ from .rota import Availability, RotaPeriod, RotaSlot, SwapRequest, TimeBand
 from .schemes import CustodySuite, Panel, Scheme
 from .training import TrainingCompletion, TrainingModule
 from .visits import (
+    DETAINEE_FLAG_NAMES,
+    DETAINEE_FLAGS,
+    NOT_VISITED_LABELS,
+    NOT_VISITED_TITLES,
     Amendment,
     Answer,
     Attachment,
     CopyPhoto,
+    DetaineeFlag,
     DetaineeRecord,
     Visit,
     VisitCopy,
@@ -41,6 +46,11 @@ from .visits import (
 )
 
 __all__ = [
+    "DETAINEE_FLAGS",
+    "DETAINEE_FLAG_NAMES",
+    "NOT_VISITED_LABELS",
+    "NOT_VISITED_TITLES",
+    "DetaineeFlag",
     "CLOSED_STATUSES",
     "Application",
     "ApplicationStatus",

@@ -1,11 +1,86 @@
 import uuid
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import models
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from .checklists import ChecklistVersion, Question
 from .schemes import CustodySuite, Scheme
+
+# --- The words of a report, defined once ----------------------------------------------------
+# Every door reads these: the step-by-step forms (visits.forms), the services, the API's
+# serializers, the visit read model, the summaries, the PDF, and the record page's JavaScript
+# (given them by the page in a JSON script tag, never a copy).
+
+# Why people in custody were not visited, in the words the pages and the figures show
+# (lower case: each place capitalises as it needs). The Visit's nv_* counts are these.
+NOT_VISITED_LABELS = {
+    "nv_asleep": _("asleep"),
+    "nv_in_interview": _("in interview"),
+    "nv_with_professional": _("with a solicitor, appropriate adult or health professional"),
+    "nv_at_hospital": _("at hospital"),
+    "nv_in_shower_or_medical": _("in the shower or medical room"),
+    "nv_unsafe": _("unsafe to visit"),
+    "nv_access_denied": _("access denied by an Inspector"),
+    "nv_known_to_visitor": _("known to a visitor"),
+    "nv_released": _("released or transferred during the visit"),
+}
+# As a heading or a figure's name shows them: "Asleep" (str.capitalize, as it always has been:
+# "Access denied by an inspector"), in the reader's language.
+NOT_VISITED_TITLES = {
+    name: lazy(lambda label: str(label).capitalize(), str)(label)
+    for name, label in NOT_VISITED_LABELS.items()
+}
+
+
+@dataclass(frozen=True)
+class DetaineeFlag:
+    """A yes-or-no fact recorded of a detainee: a DetaineeRecord field of the same name."""
+
+    name: str
+    label: str  # as the recording pages ask it
+    reported: str  # as a report (page and PDF) states it
+    # Children and vulnerable adults are seen first, and asked about first (ICV-DOMAIN.md):
+    # a vulnerability flag gathers their most telling questions at the top of the checklist.
+    vulnerability: bool = False
+
+
+# In the order the pages ask them and the report lists them: vulnerabilities first.
+DETAINEE_FLAGS = (
+    DetaineeFlag("under_18", _("Under 18"), _("Under 18"), vulnerability=True),
+    DetaineeFlag("vulnerable", _("Vulnerable adult"), _("Vulnerable"), vulnerability=True),
+    DetaineeFlag(
+        "mental_health_concern",
+        _("Mental health concern"),
+        _("Mental health concern"),
+        vulnerability=True,
+    ),
+    DetaineeFlag(
+        "appropriate_adult_needed",
+        _("Appropriate adult needed"),
+        _("Appropriate adult needed"),
+        vulnerability=True,
+    ),
+    DetaineeFlag(
+        "appropriate_adult_present",
+        _("Appropriate adult present"),
+        _("Appropriate adult present"),
+        vulnerability=True,
+    ),
+    DetaineeFlag(
+        "consent_to_record_check",
+        _("Consents to us checking their custody record"),
+        _("Consented to a custody record check"),
+    ),
+    DetaineeFlag("interpreter_needed", _("Interpreter needed"), _("Interpreter needed")),
+    DetaineeFlag("interpreter_used", _("Interpreter used"), _("Interpreter used")),
+    DetaineeFlag(
+        "tact", _("Held under the Terrorism Act (TACT)"), _("Held under the Terrorism Act")
+    ),
+)
+DETAINEE_FLAG_NAMES = tuple(flag.name for flag in DETAINEE_FLAGS)
 
 
 class VisitQuerySet(models.QuerySet):
@@ -100,21 +175,29 @@ class Visit(models.Model):
     visited = models.PositiveSmallIntegerField(default=0)
     observed_only = models.PositiveSmallIntegerField(default=0)
     declined = models.PositiveSmallIntegerField(default=0)
-    # Not visited, by reason
-    nv_asleep = models.PositiveSmallIntegerField("asleep", default=0)
-    nv_in_interview = models.PositiveSmallIntegerField("in interview", default=0)
+    # Not visited, by reason (NOT_VISITED_LABELS)
+    nv_asleep = models.PositiveSmallIntegerField(NOT_VISITED_LABELS["nv_asleep"], default=0)
+    nv_in_interview = models.PositiveSmallIntegerField(
+        NOT_VISITED_LABELS["nv_in_interview"], default=0
+    )
     nv_with_professional = models.PositiveSmallIntegerField(
-        "with solicitor, appropriate adult or health professional", default=0
+        NOT_VISITED_LABELS["nv_with_professional"], default=0
     )
-    nv_at_hospital = models.PositiveSmallIntegerField("at hospital", default=0)
+    nv_at_hospital = models.PositiveSmallIntegerField(
+        NOT_VISITED_LABELS["nv_at_hospital"], default=0
+    )
     nv_in_shower_or_medical = models.PositiveSmallIntegerField(
-        "in shower or medical room", default=0
+        NOT_VISITED_LABELS["nv_in_shower_or_medical"], default=0
     )
-    nv_unsafe = models.PositiveSmallIntegerField("unsafe to visit", default=0)
-    nv_access_denied = models.PositiveSmallIntegerField("access denied by an Inspector", default=0)
+    nv_unsafe = models.PositiveSmallIntegerField(NOT_VISITED_LABELS["nv_unsafe"], default=0)
+    nv_access_denied = models.PositiveSmallIntegerField(
+        NOT_VISITED_LABELS["nv_access_denied"], default=0
+    )
     nv_access_denied_reason = models.CharField(max_length=300, blank=True)
-    nv_known_to_visitor = models.PositiveSmallIntegerField("known to visitor", default=0)
-    nv_released = models.PositiveSmallIntegerField("released or transferred", default=0)
+    nv_known_to_visitor = models.PositiveSmallIntegerField(
+        NOT_VISITED_LABELS["nv_known_to_visitor"], default=0
+    )
+    nv_released = models.PositiveSmallIntegerField(NOT_VISITED_LABELS["nv_released"], default=0)
 
     # Outcome and sign-off
     outcome = models.CharField(max_length=15, choices=Outcome.choices, blank=True)
@@ -146,17 +229,7 @@ class Visit(models.Model):
 
     objects = VisitQuerySet.as_manager()
 
-    NOT_VISITED_FIELDS = (
-        "nv_asleep",
-        "nv_in_interview",
-        "nv_with_professional",
-        "nv_at_hospital",
-        "nv_in_shower_or_medical",
-        "nv_unsafe",
-        "nv_access_denied",
-        "nv_known_to_visitor",
-        "nv_released",
-    )
+    NOT_VISITED_FIELDS = tuple(NOT_VISITED_LABELS)
 
     class Meta:
         ordering = ["-visit_date", "-arrived_at"]
@@ -216,6 +289,7 @@ class DetaineeRecord(models.Model):
     order = models.PositiveSmallIntegerField(default=0)
     # Whether they agreed to speak to the visitors. A detainee who declined has no checklist.
     consent = models.CharField(max_length=15, choices=Consent.choices, default=Consent.AGREED)
+    # The DETAINEE_FLAGS, each a field of its name.
     consent_to_record_check = models.BooleanField(default=False)
     under_18 = models.BooleanField(default=False)
     vulnerable = models.BooleanField(default=False)
@@ -307,8 +381,8 @@ class Amendment(models.Model):
     `changes` maps a path to [before, after]: a field of the report (`delay_minutes`; times in
     ISO 8601), `suite_answers.<question id>.value|note`,
     `detainees.<detainee id>.answers.<question id>.value|note` or
-    `detainees.<detainee id>.custody_number`. Readers get them through visits.reports, which
-    hides the detainees' parts from those who may not see them."""
+    `detainees.<detainee id>.custody_number`. Readers get them through
+    visits.visit_read_model, which hides the detainees' parts from those who may not see them."""
 
     visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="amendments")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

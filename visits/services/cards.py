@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from visits import images, permissions
+from visits import images, permissions, rules
 from visits.errors import DomainError, NotFound, NotPermitted
 from visits.models import CardPhoto, IdCard, Membership, Scheme
 from visits.models.cards import card_expiry
@@ -238,17 +238,9 @@ def revoke_card(*, actor, card: IdCard, reason: str) -> IdCard:
     """Revoke a card from today, for a reason (lost, stolen, suspended). Raises DomainError if
     there is no reason, or the card is revoked already."""
     _require_manager(actor, card.membership)
-    reason = (reason or "").strip()
-    if not reason:
-        raise DomainError(
-            gettext("Say why the card is revoked."), code="reason_required", field="reason"
-        )
-    if len(reason) > MAX_REASON:
-        raise DomainError(
-            gettext("Keep the reason under %(n)s characters.") % {"n": MAX_REASON},
-            code="reason_too_long",
-            field="reason",
-        )
+    reason = rules.reason_given(
+        reason, limit=MAX_REASON, missing=gettext("Say why the card is revoked.")
+    )
     today = timezone.localdate()
     with transaction.atomic():
         card = IdCard.objects.select_for_update().get(pk=card.pk)

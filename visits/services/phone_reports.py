@@ -31,11 +31,11 @@ from django.utils import timezone
 from visits import permissions, rules
 from visits.errors import ConflictError, DomainError
 from visits.images import ImageRejected, clean_photo
-from visits.models import CopyPhoto, CustodySuite, Visit, VisitCopy
-from visits.reports import NUMBER_LABELS
+from visits.models import DETAINEE_FLAG_NAMES, CopyPhoto, CustodySuite, Visit, VisitCopy
 from visits.services import audit
 from visits.services import issues as issue_service
 from visits.services import visits as visit_service
+from visits.visit_read_model import NUMBER_LABELS
 
 # How far apart two records' arrival times may be and still be the same visit.
 SAME_VISIT_WINDOW = datetime.timedelta(hours=3)
@@ -194,13 +194,13 @@ def _changes(visit: Visit, report: WholeReport) -> list[list[str]]:
     corrected after sending: an edit found no different would be dropped."""
     found = differences(visit, report)
     detainees = {d.custody_number: d for d in visit.detainees.prefetch_related("answers")}
-    flags = [f for f in visit_service.DetaineeDetails.__dataclass_fields__ if f != "answers"]
+    flags = [*DETAINEE_FLAG_NAMES, "gender", "consent"]
     for details in report.detainees:
         number = rules.normalise_custody_number(details.custody_number)
         stored = detainees.get(number)
         if stored is None:
             continue  # already among the differences
-        if any(getattr(stored, f) != getattr(details, f) for f in flags if f != "custody_number"):
+        if any(getattr(stored, f) != getattr(details, f) for f in flags):
             found.append([f"Detainee {number}", "as recorded", "details differ"])
         notes = {a.question_id: a.note.strip() for a in stored.answers.all() if a.note.strip()}
         sent = {q: note.strip() for q, (_value, note) in details.answers.items() if note.strip()}

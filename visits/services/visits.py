@@ -8,7 +8,7 @@ allowed now.
 
 import datetime
 import uuid as uuid_module
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, make_dataclass, replace
 
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
@@ -20,6 +20,7 @@ from django.utils.translation import gettext
 from visits import permissions, rules
 from visits.errors import ConflictError, DomainError
 from visits.models import (
+    DETAINEE_FLAG_NAMES,
     Answer,
     Attachment,
     ChecklistTemplate,
@@ -352,24 +353,20 @@ def record_numbers(
         return save_fields(_lock_draft(visit, expected_revision), values)
 
 
-@dataclass
-class DetaineeDetails:
-    """What is recorded of one detainee; never a name."""
-
-    custody_number: str
-    consent_to_record_check: bool = False
-    under_18: bool = False
-    vulnerable: bool = False
-    appropriate_adult_needed: bool = False
-    appropriate_adult_present: bool = False
-    interpreter_needed: bool = False
-    interpreter_used: bool = False
-    mental_health_concern: bool = False
-    tact: bool = False
-    gender: str = ""
-    consent: str = DetaineeRecord.Consent.AGREED
-    # question id -> (value, note)
-    answers: dict[int, tuple[str, str]] = field(default_factory=dict)
+# What is recorded of one detainee; never a name: their custody number, each of the
+# DETAINEE_FLAGS (False unless given), gender, consent and their answers
+# (question id -> (value, note)).
+DetaineeDetails = make_dataclass(
+    "DetaineeDetails",
+    [
+        ("custody_number", str),
+        *((name, bool, False) for name in DETAINEE_FLAG_NAMES),
+        ("gender", str, ""),
+        ("consent", str, DetaineeRecord.Consent.AGREED),
+        ("answers", dict[int, tuple[str, str]], field(default_factory=dict)),
+    ],
+    namespace={"__module__": __name__},
+)
 
 
 def save_detainee(
@@ -417,9 +414,7 @@ def save_detainee(
         # Issue 22: a TACT detainee is visited only by visitors with current TACT training.
         training.refuse_tact_untrained(actor=actor, visit=visit)
     attributes = {
-        name: getattr(details, name)
-        for name in DetaineeDetails.__dataclass_fields__
-        if name not in ("answers", "custody_number")
+        name: getattr(details, name) for name in (*DETAINEE_FLAG_NAMES, "gender", "consent")
     }
     with transaction.atomic():
         locked = _lock_draft(visit, expected_revision)

@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from visits import permissions
+from visits import permissions, rules
 from visits.errors import DomainError, NotFound, NotPermitted
 from visits.models import (
     Membership,
@@ -279,17 +279,9 @@ def record_leaving(
     their open swap offers are withdrawn, and the managers are told which slots are now
     uncovered. Their visits and past slots stay. Returns the slots they came off."""
     _require_manager(actor, membership)
-    reason = reason.strip()
-    if not reason:
-        raise DomainError(
-            gettext("Say why they are leaving."), code="reason_required", field="reason"
-        )
-    if len(reason) > MAX_REASON:
-        raise DomainError(
-            gettext("Keep the reason under %(n)s characters.") % {"n": MAX_REASON},
-            code="reason_too_long",
-            field="reason",
-        )
+    reason = rules.reason_given(
+        reason, limit=MAX_REASON, missing=gettext("Say why they are leaving.")
+    )
     if membership.appointed_on and left_on < membership.appointed_on:
         raise DomainError(
             gettext("The leaving date cannot come before the appointment."),

@@ -9,7 +9,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from visits import exports, permissions
 from visits.errors import DomainError, NotPermitted
-from visits.forms import IssueActionForm, IssueFilterForm, refuse
+from visits.filters import IssueFilter
+from visits.forms import IssueActionForm, refuse
 from visits.issue_workflow import allowed_from
 from visits.models import CustodySuite, Issue, IssueEvent
 from visits.services import audit
@@ -21,22 +22,8 @@ def filtered_issues(request):
     """The issues the user may read, narrowed by the board's filters. Shared by page and CSV;
     each row is rendered through visits.visible_issues.visible_issue."""
     suites = permissions.scope_suites(CustodySuite.objects.all(), request.user)
-    form = IssueFilterForm(request.GET or None, suites=suites)
-    issues = readable_issues(request.user)
-    if form.is_valid():
-        data = form.cleaned_data
-        if data["suite"]:
-            issues = issues.filter(suite=data["suite"])
-        for name in ("category", "severity"):
-            if data[name]:
-                issues = issues.filter(**{name: data[name]})
-        if data["status"] == "open":
-            issues = issues.open()
-        elif data["status"]:
-            issues = issues.filter(status=data["status"])
-        if data["overdue"]:
-            issues = issues.overdue(timezone.localdate())
-    return form, issues.order_by("due_on", "-created_at", "pk")
+    filters = IssueFilter.for_board(request.GET, readable_issues(request.user), suites=suites)
+    return filters.form, filters.qs.order_by("due_on", "-created_at", "pk")
 
 
 def board_context(request) -> dict:

@@ -46,7 +46,7 @@ from visits.forms import (
     rendered_once,
     sections_key,
 )
-from visits.models import ChecklistTemplate, Scheme
+from visits.models import DETAINEE_FLAGS, ChecklistTemplate, Scheme
 from visits.models.checklists import sections_by_version
 from visits.services import checklists
 from visits.services import issues as issue_service
@@ -349,6 +349,8 @@ def record_on_phone(request):
         ),
         "blank": blank_record_parts(scheme, versions),
         "name_check": json.dumps(rules.name_check_for_browser()),
+        # For record.js, in a JSON script tag: the one list of a detainee's yes-or-no facts.
+        "detainee_flags": [{"name": f.name, "label": f.label} for f in DETAINEE_FLAGS],
         # Every suite's, each shown once its suite is chosen: the page works with no signal.
         "rechecks": _rechecks_shown(issue_service.awaiting_recheck_at(suites.values("pk"))),
         "other_schemes": other_schemes,

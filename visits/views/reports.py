@@ -14,9 +14,9 @@ from visits.forms import AmendAnswersForm, AmendmentForm, refuse
 from visits.models import Answer, CopyPhoto, Visit
 from visits.models.checklists import sections_by_version
 from visits.pdf import render_visit_report
-from visits.reports import VisitFacts, read_report
 from visits.services import phone_reports
 from visits.services.amendments import amend_visit
+from visits.visit_read_model import VisitFacts, read_report
 
 
 def _visible_visit(request, uuid) -> Visit:

@@ -35,18 +35,18 @@ from visits.forms import (
 )
 from visits.images import ImageRejected, clean_photo, clean_signature
 from visits.models import (
+    NOT_VISITED_LABELS,
     Answer,
     Attachment,
     Issue,
     Visit,
 )
 from visits.models.checklists import sections_by_version
-from visits.reports import NUMBER_LABELS, visible_photos, visible_report
-from visits.rules import NOT_VISITED_LABELS
 from visits.services import issues as issue_service
 from visits.services import phone_reports
 from visits.services import rota as rota_service
 from visits.services import visits as service
+from visits.visit_read_model import NUMBER_LABELS, visible_photos, visible_report
 
 User = get_user_model()
 

@@ -15,7 +15,8 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image
 
-from visits import demo_rota, demo_visits
+from visits.demo import rota as demo_rota
+from visits.demo import visits as demo_visits
 from visits.models import (
     Conflict,
     CustodySuite,

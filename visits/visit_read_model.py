@@ -23,8 +23,17 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from visits import permissions
-from visits.models import Answer, Attachment, Issue, Question, Visit
-from visits.rules import NOT_VISITED_LABELS
+from visits.models import (
+    DETAINEE_FLAG_NAMES,
+    DETAINEE_FLAGS,
+    NOT_VISITED_LABELS,
+    NOT_VISITED_TITLES,
+    Answer,
+    Attachment,
+    Issue,
+    Question,
+    Visit,
+)
 from visits.services import audit
 from visits.services.amendments import AMENDABLE_FIELDS, TIME_FIELDS
 from visits.visible_issues import HIDDEN_NUMBER, VisibleIssue, visible_issues_in_one_query
@@ -45,18 +54,6 @@ NUMBER_LABELS = [
     ("declined", _("Declined")),
 ]
 
-DETAINEE_FLAGS = [
-    ("under_18", _("Under 18")),
-    ("vulnerable", _("Vulnerable")),
-    ("consent_to_record_check", _("Consented to a custody record check")),
-    ("appropriate_adult_needed", _("Appropriate adult needed")),
-    ("appropriate_adult_present", _("Appropriate adult present")),
-    ("interpreter_needed", _("Interpreter needed")),
-    ("interpreter_used", _("Interpreter used")),
-    ("mental_health_concern", _("Mental health concern")),
-    ("tact", _("Held under the Terrorism Act")),
-]
-
 ANSWER_LABELS = dict(Answer.YesNo.choices)
 
 
@@ -75,7 +72,7 @@ class AnsweredSection:
 
 
 # A detainee's recorded facts besides their custody number, as the API gives them.
-DETAINEE_DETAILS = [name for name, _label in DETAINEE_FLAGS] + ["gender", "consent"]
+DETAINEE_DETAILS = [*DETAINEE_FLAG_NAMES, "gender", "consent"]
 
 
 @dataclass
@@ -329,7 +326,7 @@ def visible_report(viewer, visit: Visit) -> VisitReport:
             # first, on the page and the PDF alike.
             flags=[
                 *([d.get_consent_display()] if d.consent != d.Consent.AGREED else []),
-                *(str(label) for name, label in DETAINEE_FLAGS if getattr(d, name)),
+                *(str(flag.reported) for flag in DETAINEE_FLAGS if getattr(d, flag.name)),
             ],
             sections=_answered(detainee_sections, by_detainee[d.pk]),
             details={name: getattr(d, name) for name in DETAINEE_DETAILS},
@@ -354,8 +351,8 @@ def visible_report(viewer, visit: Visit) -> VisitReport:
         visitors=facts.visitors,
         numbers=[(str(label), getattr(visit, name)) for name, label in NUMBER_LABELS],
         not_visited=[
-            (label.capitalize(), getattr(visit, name))
-            for name, label in NOT_VISITED_LABELS.items()
+            (str(title), getattr(visit, name))
+            for name, title in NOT_VISITED_TITLES.items()
             if getattr(visit, name)
         ],
         detainees_seen=len(detainee_rows),
@@ -423,7 +420,7 @@ def _given(answers: dict[int, Answer]) -> list[GivenAnswer]:
 def _field_label(name: str) -> str:
     labels = (
         dict(NUMBER_LABELS)
-        | {k: v.capitalize() for k, v in NOT_VISITED_LABELS.items()}
+        | {k: str(v) for k, v in NOT_VISITED_TITLES.items()}
         | {
             "arrived_at": gettext("Time arrived"),
             "admitted_at": gettext("Time let in"),
