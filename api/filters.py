@@ -4,6 +4,7 @@ board's own visits.filters.IssueFilter; the lists only the API has declare their
 the same bounded building blocks. drf-spectacular documents every parameter, bounds included."""
 
 import django_filters
+from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from rest_framework import serializers
@@ -44,10 +45,10 @@ class VisitFilter(django_filters.FilterSet):
     suite = RowIdFilter(field_name="suite_id")
     status = django_filters.ChoiceFilter(choices=Visit.Status.choices)
     locals()["from"] = BoundedDateFilter(
-        field_name="visit_date", lookup_expr="gte", help_text="Visits on or after (YYYY-MM-DD)"
+        field_name="visit_date", lookup_expr="gte", help_text=_("Visits on or after (YYYY-MM-DD)")
     )
     to = BoundedDateFilter(
-        field_name="visit_date", lookup_expr="lte", help_text="Visits on or before (YYYY-MM-DD)"
+        field_name="visit_date", lookup_expr="lte", help_text=_("Visits on or before (YYYY-MM-DD)")
     )
 
     class Meta:
@@ -62,14 +63,14 @@ class SlotFilter(django_filters.FilterSet):
     locals()["from"] = BoundedDateFilter(
         field_name="week_starts_on",
         lookup_expr="gte",
-        help_text="Weeks from this date (YYYY-MM-DD)",
+        help_text=_("Weeks from this date (YYYY-MM-DD)"),
     )
     to = BoundedDateFilter(
         field_name="week_starts_on",
         lookup_expr="lte",
-        help_text="Weeks up to this date (YYYY-MM-DD)",
+        help_text=_("Weeks up to this date (YYYY-MM-DD)"),
     )
-    mine = FlagFilter(method="filter_mine", help_text="Only your own slots")
+    mine = FlagFilter(method="filter_mine", help_text=_("Only your own slots"))
 
     class Meta:
         model = RotaSlot
@@ -88,12 +89,12 @@ class SummaryQuery(serializers.Serializer):
     year")."""
 
     scheme = serializers.CharField(
-        max_length=60, required=False, help_text="Scheme slug; your first if absent"
+        max_length=60, required=False, help_text=_("Scheme slug; your first if absent")
     )
     period = serializers.CharField(
-        max_length=20, required=False, help_text="2026-Q3 or 2026; this quarter if absent"
+        max_length=20, required=False, help_text=_("2026-Q3 or 2026; this quarter if absent")
     )
-    suite = s.row_id(required=False, help_text="One suite's figures")
+    suite = s.row_id(required=False, help_text=_("One suite's figures"))
 
     @classmethod
     def check(cls, request) -> None:

@@ -115,12 +115,12 @@ class IssueFilter(django_filters.FilterSet):
     locals()["from"] = BoundedDateFilter(
         field_name="created_at__date",
         lookup_expr="gte",
-        help_text="Raised on or after (YYYY-MM-DD)",
+        help_text=_("Raised on or after (YYYY-MM-DD)"),
     )
     to = BoundedDateFilter(
         field_name="created_at__date",
         lookup_expr="lte",
-        help_text="Raised on or before (YYYY-MM-DD)",
+        help_text=_("Raised on or before (YYYY-MM-DD)"),
     )
 
     class Meta:
@@ -145,7 +145,7 @@ class IssueFilter(django_filters.FilterSet):
             del filterset.filters[name]
 
         def choices():  # when the select is drawn (an htmx swap of the list draws none)
-            return [("", _("All suites")), *((suite.pk, str(suite)) for suite in suites)]
+            return [("", _("All suites")), *((suite.pk, suite.shown_name) for suite in suites)]
 
         filterset.form.fields["suite"].widget = forms.Select(choices=choices)
         return filterset
