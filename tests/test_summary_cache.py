@@ -112,3 +112,19 @@ def test_the_pages_rendered_figures_follow_a_change(client):
     assert visits_made() == visits_made() == "2"
     record("Wymondham", at("2026-09-14", 10), {"in_custody": 1, "offered": 1, "visited": 1})
     assert visits_made() == "3"
+
+
+@pytest.mark.usefixtures("known")
+def test_the_kept_figures_serve_both_languages(client):
+    """A Welsh reader first, an English one next: the figures kept hold English keys (a
+    not-visited reason's title, a category), each page shows them in its reader's words."""
+    client.force_login(persona("pcc"))
+    welsh = client.get("/summaries/", {"period": "2026-Q3"}, HTTP_ACCEPT_LANGUAGE="cy")
+    english = client.get("/summaries/", {"period": "2026-Q3"}, HTTP_ACCEPT_LANGUAGE="en-GB")
+    assert "Yn cysgu" in welsh.content.decode() and "Asleep" not in welsh.content.decode()
+    assert "Asleep" in english.content.decode() and "Yn cysgu" not in english.content.decode()
+    client.force_login(persona("manager"))
+    current = client.get(
+        "/api/summaries/", {"period": "2026-Q3"}, HTTP_ACCEPT_LANGUAGE="cy"
+    ).json()["current"]
+    assert "Asleep" in current["not_visited"]  # the API's keys: English, whoever asked first

@@ -17,6 +17,7 @@ and every reader and every door asks for the same figures again.
 
 import dataclasses
 import datetime
+import functools
 import hashlib
 import re
 from collections import defaultdict
@@ -108,7 +109,20 @@ DAYS = [
 
 def shown(key: str) -> str:
     """A figure's English key (a time band, a status, a category...) as the reader reads it."""
-    return gettext(key) if key else key
+    if not key:
+        return key
+    not_visited = _not_visited_by_english_title().get(key)
+    if not_visited:
+        return str(NOT_VISITED_TITLES[not_visited])
+    return gettext(key)
+
+
+@functools.cache
+def _not_visited_by_english_title() -> dict[str, str]:
+    """The not-visited reasons' English titles (the figures' keys) -> their field names: the
+    titles are capitalised labels, not messages of the catalogue themselves."""
+    with override("en"):
+        return {str(title): name for name, title in NOT_VISITED_TITLES.items()}
 
 
 def english_labels(choices) -> dict[str, str]:
@@ -477,7 +491,7 @@ class Summary:
                     (gettext("Visited"), c.visited),
                     (gettext("Observed only"), c.observed_only),
                     (gettext("Declined"), c.declined),
-                    *sorted(c.not_visited.items(), key=lambda i: -i[1]),
+                    *sorted(((shown(k), v) for k, v in c.not_visited.items()), key=lambda i: -i[1]),
                 ],
             ),
             (
@@ -768,8 +782,9 @@ def summarise(
         f.delay_average = totals[f"{tag}delay_sum"] / f.delays if f.delays else 0.0
         for name in ["in_custody", "offered", "visited", "observed_only", "declined", "under_18"]:
             setattr(f, name, totals[f"{tag}{name}"])
+        # English keys, like every figure's: the summary is kept for readers of either language.
         f.not_visited = {
-            str(title): totals[f"{tag}{name}"] for name, title in NOT_VISITED_TITLES.items()
+            title: totals[f"{tag}{name}"] for title, name in _not_visited_by_english_title().items()
         }
 
     if not glance:
