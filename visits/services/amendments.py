@@ -288,19 +288,19 @@ def _answer_problem(question: Question, value: str) -> str | None:
             "“%(value)s” is not an answer to “%(question)s”: give one of %(choices)s."
         ) % {
             "value": value,
-            "question": question.text,
+            "question": question.shown_text,
             "choices": ", ".join(Answer.YesNo.values),
         }
     if question.answer_type == kinds.NUMBER and not (
         value.isascii() and value.isdigit() and len(value) <= 9
     ):
         return gettext("“%(question)s” needs a whole number, 0 or more.") % {
-            "question": question.text
+            "question": question.shown_text
         }
     if question.answer_type == kinds.CHOICE and value not in question.choices:
         return gettext("“%(value)s” is not one of the answers to “%(question)s”.") % {
             "value": value,
-            "question": question.text,
+            "question": question.shown_text,
         }
     return None
 

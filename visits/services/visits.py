@@ -471,7 +471,7 @@ def _check_answers(answers: dict, questions: dict[int, Question]) -> None:
         ):
             raise DomainError(
                 gettext("'%(value)s' is not an answer to “%(question)s”.")
-                % {"value": value, "question": question.text},
+                % {"value": value, "question": question.shown_text},
                 code="answer_invalid",
                 field=f"q_{question_id}",
             )
@@ -480,7 +480,7 @@ def _check_answers(answers: dict, questions: dict[int, Question]) -> None:
                 int(value)
             except ValueError:
                 raise DomainError(
-                    gettext("“%(question)s” needs a number.") % {"question": question.text},
+                    gettext("“%(question)s” needs a number.") % {"question": question.shown_text},
                     code="answer_invalid",
                     field=f"q_{question_id}",
                 ) from None
@@ -522,7 +522,7 @@ def suggested_issues(visit: Visit) -> list[SuggestedIssue]:
         if (answer.question_id, number) in raised:
             continue
         # The issue's description, in the visitor's language (record.js writes the same).
-        text = gettext("No: %(question)s.") % {"question": answer.question.text}
+        text = gettext("No: %(question)s.") % {"question": answer.question.shown_text}
         if answer.note:
             text += f" {answer.note}"
         suggestions.append(
