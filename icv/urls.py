@@ -1,12 +1,13 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from visits.forms import LoginForm
 from visits.views import two_factor
 
-admin.site.site_header = "Custody visiting administration"
-admin.site.site_title = "icv admin"
+admin.site.site_header = _("Custody visiting administration")
+admin.site.site_title = _("icv admin")
 
 urlpatterns = [
     path(

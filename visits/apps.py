@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class VisitsConfig(AppConfig):
     name = "visits"
-    verbose_name = "Custody visiting"
+    verbose_name = _("Custody visiting")
 
     def ready(self):
         from django.contrib.auth.signals import user_logged_in

@@ -97,8 +97,9 @@ def sparkline(labels: list[str], rates: list[int | None]) -> Sparkline:
         dots.append((x, y))
     if run:
         segments.append(" ".join(run))
+    no_answers = gettext("no answers")
     values = ", ".join(
-        f"{label} {gettext('no answers') if rate is None else f'{rate}%'}"
+        f"{label} {no_answers if rate is None else f'{rate}%'}"
         for label, rate in zip(labels, rates, strict=True)
     )
     return Sparkline(

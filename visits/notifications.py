@@ -123,7 +123,7 @@ def build_visit_report(email: Email) -> EmailMessage | None:
         email,
         "visit_report",
         {
-            "suite": visit.suite.name,
+            "suite": visit.suite.shown_name,
             "when": date_format(visit.visit_date, "d F Y"),
             "outcome": visit.get_outcome_display(),
             "photos": len(report.photos),
@@ -232,7 +232,7 @@ def issues_waiting(scheme_id: int, today: datetime.date):
 def _issue_line(issue: Issue) -> str:
     values = {
         "category": issue.get_category_display(),
-        "suite": issue.suite.name,
+        "suite": issue.suite.shown_name,
         "link": settings.SITE_URL + reverse("issue-detail", args=[issue.pk]),
     }
     if issue.due_on:
@@ -285,7 +285,7 @@ def build_issue_digest(email: Email) -> EmailMessage | None:
         email,
         "issue_digest",
         {
-            "scheme": email.scheme.name,
+            "scheme": email.scheme.shown_name,
             "today": _long_date(today),
             "to_triage": waiting["to_triage"],
             "responded": waiting["responded"],
@@ -327,7 +327,7 @@ def build_force_reminder(email: Email) -> EmailMessage | None:
 
 def slot_line(slot) -> str:
     return gettext("%(suite)s, week beginning %(date)s") % {
-        "suite": slot.suite.name,
+        "suite": slot.suite.shown_name,
         "date": _long_date(slot.week_starts_on),
     }
 
@@ -785,7 +785,7 @@ def build_welcome(email: Email) -> EmailMessage | None:
         email,
         "welcome",
         {
-            "scheme": membership.scheme.name,
+            "scheme": membership.scheme.shown_name,
             "username": user.get_username(),
             "has_password": has_password,
             "link": link,

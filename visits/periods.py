@@ -6,6 +6,9 @@ import datetime
 import re
 from dataclasses import dataclass
 
+from django.utils.formats import date_format
+from django.utils.translation import gettext
+
 ONE_DAY = datetime.timedelta(days=1)
 
 
@@ -13,7 +16,6 @@ ONE_DAY = datetime.timedelta(days=1)
 class Period:
     start: datetime.date
     end: datetime.date  # inclusive
-    label: str
     key: str  # "2026-Q4" or "2026"
 
     @classmethod
@@ -21,12 +23,26 @@ class Period:
         start = datetime.date(year, 3 * (number - 1) + 1, 1)
         end = (start.replace(day=28) + datetime.timedelta(days=4 + 62)).replace(day=1)
         end = end - datetime.timedelta(days=1)
-        months = f"{start:%B} to {end:%B %Y}"
-        return cls(start, end, months, f"{year}-Q{number}")
+        return cls(start, end, f"{year}-Q{number}")
 
     @classmethod
     def year(cls, year: int) -> "Period":
-        return cls(datetime.date(year, 1, 1), datetime.date(year, 12, 31), str(year), str(year))
+        return cls(datetime.date(year, 1, 1), datetime.date(year, 12, 31), str(year))
+
+    @property
+    def label(self) -> str:
+        """ "October to December 2026" or "2026", in the reader's language: made when read, never
+        kept (the summaries are kept for readers of both languages). The whole quarter's months,
+        even for the part of it so far."""
+        if self.is_year:
+            return self.key
+        year, number = int(self.key[:4]), int(self.key[-1])
+        first = datetime.date(year, 3 * number - 2, 1)
+        last = datetime.date(year, 3 * number, 1)
+        return gettext("%(first)s to %(last)s") % {
+            "first": date_format(first, "F"),
+            "last": date_format(last, "F Y"),
+        }
 
     @classmethod
     def parse(cls, key: str) -> "Period":

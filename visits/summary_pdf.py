@@ -216,7 +216,9 @@ def render_national(summaries: list[Summary], label: str) -> bytes:
     for summary in summaries:
         c = summary.current
         figures = (c.visits_made, c.visits_abandoned, c.visited, c.issues_raised)
-        rows.append([p(summary.scheme.name), *(str(v) for v in (*figures, c.issues_open_at_end))])
+        rows.append(
+            [p(summary.scheme.shown_name), *(str(v) for v in (*figures, c.issues_open_at_end))]
+        )
     flow = [
         *cover_and_contents(
             kicker=gettext("Independent custody visiting"),
@@ -227,7 +229,7 @@ def render_national(summaries: list[Summary], label: str) -> bytes:
         table(rows, [PAGE_WIDTH * 0.35] + [PAGE_WIDTH * 0.13] * 5, header=True),
     ]
     for summary in summaries:
-        flow += [PageBreak(), p(summary.scheme.name, TITLE), *_summary_flowables(summary)]
+        flow += [PageBreak(), p(summary.scheme.shown_name, TITLE), *_summary_flowables(summary)]
     footer = gettext("Independent custody visiting · %(period)s") % {"period": label}
     doc.multiBuild(flow, canvasmaker=numbered_canvas(footer, cover=True))
     return out.getvalue()
@@ -366,8 +368,8 @@ def render_annual_report(report: AnnualReportDocument) -> bytes:
     summary = report.summary
     doc = document(
         out,
-        title=f"{scheme.name}: {report.title}",
-        author=scheme.name,
+        title=f"{scheme.shown_name}: {report.title}",
+        author=scheme.shown_name,
         template=PublishedDocument,
         subject=gettext("Independent custody visiting: annual report"),
     )
@@ -377,7 +379,7 @@ def render_annual_report(report: AnnualReportDocument) -> bytes:
     else:
         status = gettext("Draft, not published (%(day)s)") % {"day": _today()}
     flow = cover_and_contents(
-        kicker=scheme.name,
+        kicker=scheme.shown_name,
         title=report.title,
         lines=[
             gettext("Independent custody visiting in %(force)s") % {"force": scheme.force_name},
@@ -404,7 +406,7 @@ def render_annual_report(report: AnnualReportDocument) -> bytes:
     ]
     for chart in report.charts:
         flow.append(chart_block(chart.title, chart.values, words=chart.in_words))
-    footer = f"{scheme.name} · {report.title}"
+    footer = f"{scheme.shown_name} · {report.title}"
     doc.multiBuild(flow, canvasmaker=numbered_canvas(footer, cover=True))
     return out.getvalue()
 

@@ -134,7 +134,7 @@ def _visible(viewer, issue: Issue, steps: list[IssueEvent]) -> VisibleIssue:
         id=issue.pk,
         audience=audience,
         suite=issue.suite_id,
-        suite_name=issue.suite.name,
+        suite_name=issue.suite.shown_name,
         visit=str(visit.uuid) if visit else None,
         visit_date=visit.visit_date if visit else None,
         category=issue.category,

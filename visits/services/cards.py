@@ -316,7 +316,7 @@ def _face(card: IdCard) -> CardFace:
     user = membership.user
     return CardFace(
         name=user.get_full_name() or user.username,
-        scheme=membership.scheme.name,
+        scheme=membership.scheme.shown_name,
         number=card.number,
         expires_on=card.expires_on,
         photo_jpeg=photo_jpeg,
@@ -388,4 +388,4 @@ def check_card(token: str, today: datetime.date | None = None) -> CardCheck:
     )
     if card is None or not card.is_valid_on(today):
         return CardCheck(False, None, None)
-    return CardCheck(True, card.number, card.membership.scheme.name)
+    return CardCheck(True, card.number, card.membership.scheme.shown_name)
