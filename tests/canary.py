@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from urllib.parse import unquote
 
 from django.apps import apps
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core import mail
@@ -727,6 +728,8 @@ def build(world: World) -> None:
         world.add("feed-membership", pk=Obj(str(feed.membership_id), f"feed-of:{who}"))
     for label, token in (("visitor", token_v), ("manager", token_m)):
         world.add("token", pk=Obj(str(token.pk), f"token:{label}"))
+    for code, _name in settings.LANGUAGES:  # the scripts' catalogue, one address per language
+        world.add("language", lang=Obj(code, f"language:{code}"))
     periods = {"P1-published": published, "P2-draft-replan": replan, "P3-draft-next": upcoming}
     for label, period in periods.items():
         world.add("period", pk=Obj(str(period.pk), f"period:{label}"))
@@ -838,6 +841,7 @@ KWARGS_BY_NAME = {
     "page:suite-detail": "suite",
     "page:suite-edit": "suite",
     "page:token-revoke": "token",
+    "page:js-catalogue": "language",
     "page:email-send-again": "email",
     "page:subject-access": "membership",
     "page:rota-availability": "period",
