@@ -67,7 +67,7 @@ from visits.models import (
     VisitorStatus,
 )
 from visits.models.bilingual import WELSH, pick, reading_welsh
-from visits.models.issues import overdue_q
+from visits.models.issues import overdue_q, waiting_for_force_q
 from visits.models.people import VISITING_ROLES
 from visits.periods import ONE_DAY, Period
 from visits.services import audit
@@ -1414,3 +1414,35 @@ def national_return_row(summary: Summary) -> list:
     return [
         values[name] if name in values else getattr(c, name) for name in NATIONAL_RETURN_COLUMNS
     ]
+
+
+# The scheme manager's queue on the home page: what waits for them, counted in two queries.
+
+RECENT_REPORT_DAYS = 14  # a report sent within this many days is "recent"
+STALE_DRAFT_DAYS = 2  # a draft older than this many days has been left
+
+
+def manager_queue(scheme_ids: list[int], today: datetime.date) -> dict[str, int]:
+    """The counts of the manager's home page for their schemes: issues to triage, responded,
+    with the force and overdue (one query); reports sent in the last RECENT_REPORT_DAYS and
+    drafts left for more than STALE_DRAFT_DAYS (one query)."""
+    now = timezone.now()
+    issues = Issue.objects.filter(scheme_id__in=scheme_ids).aggregate(
+        to_triage=Count("pk", filter=Q(status=Issue.Status.RAISED)),
+        responded=Count("pk", filter=Q(status=Issue.Status.RESPONDED)),
+        with_force=Count("pk", filter=waiting_for_force_q()),
+        overdue=Count("pk", filter=overdue_q(today)),
+    )
+    visits = Visit.objects.filter(scheme_id__in=scheme_ids).aggregate(
+        recent_reports=Count(
+            "pk",
+            filter=Q(status=Visit.Status.SUBMITTED)
+            & Q(submitted_at__gte=now - datetime.timedelta(days=RECENT_REPORT_DAYS)),
+        ),
+        stale_drafts=Count(
+            "pk",
+            filter=Q(status=Visit.Status.DRAFT)
+            & Q(created_at__lt=now - datetime.timedelta(days=STALE_DRAFT_DAYS)),
+        ),
+    )
+    return issues | visits
