@@ -65,7 +65,7 @@ def test_summary_csv_neutralises_a_suite_name(manager_client, name):
     payload = PAYLOADS[name]
     CustodySuite.objects.filter(pk=suite("Wymondham").pk).update(name=payload)
     rows = rows_of(manager_client.get(reverse("summary-csv")))
-    heading = rows.index(exports.SUITE_COLUMNS)
+    heading = rows.index(exports.SUITE_HEADER)
     suites = {row[0]: row[1:] for row in rows[heading + 1 :]}
     assert suites["'" + payload] == ["0"] * 6
     assert payload not in suites
@@ -101,7 +101,7 @@ def test_ordinary_text_and_numbers_are_unchanged(manager_client, monkeypatch):
     figures = {row[1]: row[2:] for row in rows if len(row) == 4}
     assert figures["visits_made"] == ["-2", "-7"]
     assert figures["delay_average"] == ["-1.5", "0.0"]
-    heading = rows.index(exports.SUITE_COLUMNS)
+    heading = rows.index(exports.SUITE_HEADER)
     assert rows[heading + 1][:2] == ["Aylsham", "-3"]
     # The raw bytes too: a number is never quoted or prefixed.
     body = manager_client.get(reverse("summary-csv")).content

@@ -20,7 +20,15 @@ from collections.abc import Iterable, Iterator
 
 from django.utils.translation import gettext_lazy as _
 
-from visits.summaries import DAYS, NATIONAL_RETURN_COLUMNS, Summary, national_return_row, shown
+from visits.summaries import (
+    BREAKDOWN_TITLES,
+    DAYS,
+    NATIONAL_RETURN_COLUMNS,
+    SUITE_LABELS,
+    Summary,
+    national_return_row,
+    shown,
+)
 from visits.visible_issues import VisibleIssue
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -104,27 +112,18 @@ def issues_csv(issues: Iterable[VisibleIssue], today: datetime.date) -> bytes:
 
 # The summary: every figure the reader is given (Figures.given), this period and the one before.
 
-SUITE_COLUMNS = [
-    _("Suite"),
-    _("Visits made"),
-    _("Visits abandoned"),
-    _("In custody at the time of visits"),
-    _("Visited"),
-    _("Issues raised"),
-    _("Visits made, period before"),
-]
-
-
-# Breakdowns of the figures that are not single numbers, labelled for a person.
-BREAKDOWN_LABELS = {
-    "delay_reasons": _("Delays by reason"),
-    "not_visited": _("Not visited, by reason"),
-    "by_band": _("Visits by time of day and week"),
-    "issues_by_category": _("Issues by category"),
-    "issues_by_status": _("Issues by status now"),
-    "response_times": _("Force's time to respond"),
-    "by_week": _("Week beginning"),
-}
+# The table of suites in the open data: the labels are visits.summaries.SUITE_COLUMNS'; the
+# columns stay in the order programs read them (a column added later goes at the end).
+SUITE_CSV_KEYS = (
+    "name",
+    "visits_made",
+    "visits_abandoned",
+    "in_custody",
+    "visited",
+    "issues_raised",
+    "previous_made",
+)
+SUITE_HEADER = [SUITE_LABELS[key] for key in SUITE_CSV_KEYS]
 
 
 def summary_rows(summary: Summary) -> Iterator[list]:
@@ -135,7 +134,7 @@ def summary_rows(summary: Summary) -> Iterator[list]:
     for key, label, now, before in summary.labelled():
         yield [label, key, now, before]
     current, previous = summary.current.given(), summary.previous.given()
-    for name, title in BREAKDOWN_LABELS.items():
+    for name, title in BREAKDOWN_TITLES.items():
         if name not in current:
             continue  # not given to this reader
         value, before = current[name], previous[name]
@@ -186,19 +185,11 @@ def summary_rows(summary: Summary) -> Iterator[list]:
             *[q.by_suite.get(name) for name in summary.suite_names],
         ]
     yield []
-    yield SUITE_COLUMNS
+    yield SUITE_HEADER
     for row in summary.suites:
-        # The figures in SUITE_COLUMNS' order; the suite's Welsh name (SuiteRow.name_cy) is not
-        # a column: the open data's keys and names stay as programs read them.
-        yield [
-            row.name,
-            row.visits_made,
-            row.visits_abandoned,
-            row.in_custody,
-            row.visited,
-            row.issues_raised,
-            row.previous_made,
-        ]
+        # The suite's Welsh name (SuiteRow.name_cy) is not a column: the open data's keys and
+        # names stay as programs read them.
+        yield [getattr(row, key) for key in SUITE_CSV_KEYS]
 
 
 def summary_csv(summary: Summary) -> bytes:

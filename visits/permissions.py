@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext
 
+from visits.errors import NotFound, NotPermitted
 from visits.models import (
     CustodySuite,
     Issue,
@@ -23,6 +25,7 @@ from visits.models import (
     VisitVisitor,
 )
 from visits.models.issues import reported_q
+from visits.models.people import VISITING_ROLES
 
 NOTHING = Q(pk__in=[])
 
@@ -243,6 +246,16 @@ def scope_schemes(queryset: QuerySet, user) -> QuerySet:
 def can_manage_scheme(user, scheme: Scheme | int) -> bool:
     """Suites, people, checklists and rota generation are the scheme manager's."""
     return may(user, MANAGE, scheme)
+
+
+def require_volunteer_manager(actor, membership: Membership, message) -> None:
+    """The services' check before a manager acts on a volunteer (cards, vetting, appointment):
+    NotPermitted with `message` (the action's own words) unless the actor manages the
+    volunteer's scheme; NotFound if the membership is not a visiting one."""
+    if not can_manage_scheme(actor, membership.scheme_id):
+        raise NotPermitted(str(message), code="role_not_allowed")
+    if membership.role not in VISITING_ROLES:
+        raise NotFound(gettext("No such volunteer."), code="not_found")
 
 
 def managed_schemes(user) -> list[int]:

@@ -36,18 +36,7 @@ GREEDY_FALLBACK = "greedy fallback"
 def day_bands(problem: Problem) -> dict:
     """Each suite's slots cycle through the day bands from a seeded start; the model only
     decides which slots become nights (a fixed band is kept)."""
-    rng = random.Random(problem.seed)
-    by_suite = defaultdict(list)
-    for slot in problem.slots:
-        by_suite[slot.suite].append(slot)
-    chosen = {}
-    for suite in sorted(by_suite):
-        order = list(DAY_BANDS)
-        rng.shuffle(order)
-        in_order = sorted(by_suite[suite], key=lambda s: (s.week, str(s.key)))
-        for i, slot in enumerate(in_order):
-            chosen[slot.key] = slot.band or order[i % len(order)]
-    return chosen
+    return scheduling.cycle_bands(problem.slots, random.Random(problem.seed), DAY_BANDS)
 
 
 class _Model:

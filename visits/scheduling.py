@@ -260,15 +260,18 @@ def _check_slot(state: _State, slot: Slot, band: str | None, people: list[int]) 
     return found
 
 
-def _bands_for(slots: list[Slot], rng: random.Random) -> dict[Hashable, str]:
-    """Each suite's slots cycle through the bands from a seeded start, so every band gets an
-    equal share of the suite's quarter."""
+def cycle_bands(
+    slots: list[Slot], rng: random.Random, bands: tuple | list = BANDS
+) -> dict[Hashable, str]:
+    """Each suite's slots cycle through `bands` from a seeded start, so every band gets an
+    equal share of the suite's quarter (a slot's fixed band is kept). The greedy plan cycles
+    through every band; the exact model (visits.rota_solver) through the day bands only."""
     chosen = {}
     by_suite = defaultdict(list)
     for slot in slots:
         by_suite[slot.suite].append(slot)
     for suite in sorted(by_suite):
-        order = list(BANDS)
+        order = list(bands)
         rng.shuffle(order)
         in_order = sorted(by_suite[suite], key=lambda s: (s.week, str(s.key)))
         for i, slot in enumerate(in_order):
@@ -293,7 +296,7 @@ def solve_greedy(problem: Problem) -> Plan:
     rng = random.Random(problem.seed)
     weeks = sorted({s.week for s in problem.slots})
     shares = fair_shares(problem.people, weeks, 2 * len(problem.slots))
-    bands = _bands_for(problem.slots, rng)
+    bands = cycle_bands(problem.slots, rng)
     jitter = {p.id: rng.random() * 1e-3 for p in problem.people}
     state = _State(problem)
     plan = Plan(pairs={}, bands=bands, unfilled={})

@@ -67,7 +67,7 @@ from visits.models import (
     VisitorStatus,
 )
 from visits.models.bilingual import WELSH, pick, reading_welsh
-from visits.models.issues import overdue_q
+from visits.models.issues import overdue_q, waiting_for_force_q
 from visits.models.people import VISITING_ROLES
 from visits.periods import ONE_DAY, Period
 from visits.services import audit
@@ -369,6 +369,53 @@ class SuiteRow:
         """The name in the reader's language (visits.models.bilingual)."""
         return pick(self.name, self.name_cy)
 
+    @property
+    def figures(self) -> list[int]:
+        """The suite's figures in SUITE_COLUMNS' order (the name apart): a row of the page's
+        and the PDF's table."""
+        return [getattr(self, key) for key, _heading, _label in SUITE_COLUMNS[1:]]
+
+
+# The columns of the table of suites, written once for the page, the PDF and the CSV:
+# (SuiteRow field, the short heading of the page's and the PDF's table, the CSV's label), in
+# the page's order. The CSV keeps its own order of them (visits.exports.SUITE_CSV_KEYS).
+SUITE_COLUMNS = (
+    ("name", _("Suite"), _("Suite")),
+    ("visits_made", _("Visits made"), _("Visits made")),
+    ("previous_made", _("Before"), _("Visits made, period before")),
+    ("visits_abandoned", _("Abandoned"), _("Visits abandoned")),
+    ("in_custody", _("In custody"), _("In custody at the time of visits")),
+    ("visited", _("Visited"), _("Visited")),
+    ("issues_raised", _("Issues"), _("Issues raised")),
+)
+SUITE_HEADINGS = {key: heading for key, heading, _label in SUITE_COLUMNS}
+SUITE_LABELS = {key: label for key, _heading, label in SUITE_COLUMNS}
+
+# The breakdowns of the figures that are not single numbers: the title of each, written
+# once. BREAKDOWN_TITLES label the CSV's rows ("Delays by reason: ..."); CHART_TITLES name the
+# charts of the page and the PDF (Summary.charts), which draw some of the breakdowns (issues
+# raised only, say) or join several (visited, declined and not visited are one chart of the
+# people in custody), so their words differ where what they show differs. Both are kept as
+# they were: the CSV's rows and the charts' titles are each read by tests and by readers.
+BREAKDOWN_TITLES = {
+    "delay_reasons": _("Delays by reason"),
+    "not_visited": _("Not visited, by reason"),
+    "by_band": _("Visits by time of day and week"),
+    "issues_by_category": _("Issues by category"),
+    "issues_by_status": _("Issues by status now"),
+    "response_times": _("Force's time to respond"),
+    "by_week": _("Week beginning"),
+}
+CHART_TITLES = {
+    "by_week": _("Visits made each week (each month over a year)"),
+    "by_band": BREAKDOWN_TITLES["by_band"],
+    "by_day": _("Visits by day of the week"),
+    "custody": _("People in custody at the time of visits"),
+    "issues_by_category": _("Issues raised, by category"),
+    "issues_by_status": _("Issues raised, by status now"),
+    "response_times": _("The force's time to respond to referred issues"),
+}
+
 
 # Until the period ends, what was open "at the end" is what is open now.
 SO_FAR_LABELS = {"issues_open_at_end": _("Issues open now")}
@@ -440,6 +487,11 @@ class Summary:
         return [pick(name, name_cy) for name, name_cy in zip(self.suite_names, welsh, strict=True)]
 
     @property
+    def suite_headings(self) -> list[str]:
+        """The headings of the table of suites on the page and in the PDF (SUITE_COLUMNS)."""
+        return [str(heading) for _key, heading, _label in SUITE_COLUMNS]
+
+    @property
     def period_label(self) -> str:
         if self.complete:
             return self.period.label
@@ -473,20 +525,20 @@ class Summary:
         pattern = []
         if c.by_week is not None:  # not given to a reader who may not learn when visits happen
             pattern = [
-                (gettext("Visits made each week (each month over a year)"), c.weekly()),
+                (str(CHART_TITLES["by_week"]), c.weekly()),
                 (
-                    gettext("Visits by time of day and week"),
+                    str(CHART_TITLES["by_band"]),
                     [(shown(band), n) for band, n in c.by_band.items()],
                 ),
                 (
-                    gettext("Visits by day of the week"),
+                    str(CHART_TITLES["by_day"]),
                     [(shown(day), n) for day, n in zip(DAYS, c.by_day, strict=True)],
                 ),
             ]
         return [
             *pattern,
             (
-                gettext("People in custody at the time of visits"),
+                str(CHART_TITLES["custody"]),
                 [
                     (gettext("Visited"), c.visited),
                     (gettext("Observed only"), c.observed_only),
@@ -495,21 +547,21 @@ class Summary:
                 ],
             ),
             (
-                gettext("Issues raised, by category"),
+                str(CHART_TITLES["issues_by_category"]),
                 sorted(
                     ((shown(k), v["raised"]) for k, v in c.issues_by_category.items()),
                     key=lambda item: -item[1],
                 ),
             ),
             (
-                gettext("Issues raised, by status now"),
+                str(CHART_TITLES["issues_by_status"]),
                 sorted(
                     ((shown(k), n) for k, n in c.issues_by_status.items()),
                     key=lambda item: -item[1],
                 ),
             ),
             (
-                gettext("The force's time to respond to referred issues"),
+                str(CHART_TITLES["response_times"]),
                 [(shown(k), n) for k, n in c.response_times.items()],
             ),
         ]
@@ -1414,3 +1466,35 @@ def national_return_row(summary: Summary) -> list:
     return [
         values[name] if name in values else getattr(c, name) for name in NATIONAL_RETURN_COLUMNS
     ]
+
+
+# The scheme manager's queue on the home page: what waits for them, counted in two queries.
+
+RECENT_REPORT_DAYS = 14  # a report sent within this many days is "recent"
+STALE_DRAFT_DAYS = 2  # a draft older than this many days has been left
+
+
+def manager_queue(scheme_ids: list[int], today: datetime.date) -> dict[str, int]:
+    """The counts of the manager's home page for their schemes: issues to triage, responded,
+    with the force and overdue (one query); reports sent in the last RECENT_REPORT_DAYS and
+    drafts left for more than STALE_DRAFT_DAYS (one query)."""
+    now = timezone.now()
+    issues = Issue.objects.filter(scheme_id__in=scheme_ids).aggregate(
+        to_triage=Count("pk", filter=Q(status=Issue.Status.RAISED)),
+        responded=Count("pk", filter=Q(status=Issue.Status.RESPONDED)),
+        with_force=Count("pk", filter=waiting_for_force_q()),
+        overdue=Count("pk", filter=overdue_q(today)),
+    )
+    visits = Visit.objects.filter(scheme_id__in=scheme_ids).aggregate(
+        recent_reports=Count(
+            "pk",
+            filter=Q(status=Visit.Status.SUBMITTED)
+            & Q(submitted_at__gte=now - datetime.timedelta(days=RECENT_REPORT_DAYS)),
+        ),
+        stale_drafts=Count(
+            "pk",
+            filter=Q(status=Visit.Status.DRAFT)
+            & Q(created_at__lt=now - datetime.timedelta(days=STALE_DRAFT_DAYS)),
+        ),
+    )
+    return issues | visits

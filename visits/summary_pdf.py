@@ -35,7 +35,7 @@ from visits.pdf_layout import (
     table,
 )
 from visits.services.annual_reports import AnnualReportDocument, chart_in_words
-from visits.summaries import SMALL_COUNT, Summary, shown
+from visits.summaries import SMALL_COUNT, SUITE_HEADINGS, Summary, shown
 
 # Drawings start from Helvetica, which is not embedded; every chart here uses the house font.
 shapes.STATE_DEFAULTS["fontName"] = FONT
@@ -206,10 +206,10 @@ def render_national(summaries: list[Summary], label: str) -> bytes:
     )
     headings = (
         gettext("Scheme"),
-        gettext("Visits made"),
-        gettext("Abandoned"),
-        gettext("Visited"),
-        gettext("Issues"),
+        *(
+            str(SUITE_HEADINGS[key])
+            for key in ("visits_made", "visits_abandoned", "visited", "issues_raised")
+        ),
         gettext("Open at end"),
     )
     rows = [[p(h) for h in headings]]
@@ -295,36 +295,11 @@ def _summary_flowables(summary: Summary) -> list:
         )
     else:
         flow.append(p(gettext("No checklist answers in the period.")))
-    headings = (
-        gettext("Suite"),
-        gettext("Visits made"),
-        gettext("Before"),
-        gettext("Abandoned"),
-        gettext("In custody"),
-        gettext("Visited"),
-        gettext("Issues"),
-    )
     flow += [
         *section(gettext("By suite")),
         table(
-            [[p(h) for h in headings]]
-            + [
-                [
-                    p(r.shown_name),
-                    *(
-                        str(v)
-                        for v in (
-                            r.visits_made,
-                            r.previous_made,
-                            r.visits_abandoned,
-                            r.in_custody,
-                            r.visited,
-                            r.issues_raised,
-                        )
-                    ),
-                ]
-                for r in summary.suites
-            ],
+            [[p(h) for h in summary.suite_headings]]
+            + [[p(r.shown_name), *(str(v) for v in r.figures)] for r in summary.suites],
             [PAGE_WIDTH * 0.22] + [PAGE_WIDTH * 0.13] * 6,
             header=True,
         ),

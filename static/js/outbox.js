@@ -384,7 +384,19 @@
     return work();
   }
 
+  // A new random UUID (version 4): a visit's idempotency key, a photo's id, a tab's name.
+  // Made on the phone, for record.js and photos.js alike.
+  function newId() {
+    if (scope.crypto.randomUUID) return scope.crypto.randomUUID();
+    var b = scope.crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 15) | 64;
+    b[8] = (b[8] & 63) | 128;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join("");
+    return [h.slice(0, 8), h.slice(8, 12), h.slice(12, 16), h.slice(16, 20), h.slice(20)].join("-");
+  }
+
   scope.Outbox = { all: all, get: get, put: put, update: update, saveFromTab: saveFromTab,
                    clear: clear, unsent: unsent, sync: sync,
-                   photos: photos, putPhoto: putPhoto, removePhoto: removePhoto, said: said };
+                   photos: photos, putPhoto: putPhoto, removePhoto: removePhoto, said: said,
+                   newId: newId };
 })(self);

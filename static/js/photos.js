@@ -31,15 +31,6 @@
   // The visit's UUID: record.js puts it in the address before the form is shown.
   function visit() { return new URLSearchParams(location.search).get("id"); }
 
-  function newId() {
-    if (crypto.randomUUID) return crypto.randomUUID();
-    var b = crypto.getRandomValues(new Uint8Array(16));
-    b[6] = (b[6] & 15) | 64;
-    b[8] = (b[8] & 63) | 128;
-    var h = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join("");
-    return [h.slice(0, 8), h.slice(8, 12), h.slice(12, 16), h.slice(16, 20), h.slice(20)].join("-");
-  }
-
   function say(text) { status.textContent = text; }
 
   function readAsDataUrl(file) {
@@ -113,7 +104,7 @@
     }
     shrink(file).then(function (image) {
       if (image.length * 3 / 4 > +words.maxBytes) throw new Error(words.tooBig);
-      var photo = { id: newId(), visit: visit(), owner: +form.dataset.user, caption: "",
+      var photo = { id: Outbox.newId(), visit: visit(), owner: +form.dataset.user, caption: "",
                     image: image, created: Date.now() };
       return Outbox.putPhoto(photo).then(function () {
         kept.push(photo);

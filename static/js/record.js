@@ -12,7 +12,7 @@
   var FLAGS = JSON.parse(document.getElementById("detainee-flags").textContent).map(
     function (flag) { return flag.name; });
   var params = new URLSearchParams(location.search);
-  var id = params.get("id") || newId();
+  var id = params.get("id") || Outbox.newId();
   var saved = form.querySelector("[data-saved]");
   var problems = document.querySelector("[data-record-problems]");
   var next = { detainees: 0, issues: 0 };
@@ -27,15 +27,6 @@
     var fields = recheckFields.innerHTML.replace(/__id__/g, +recheck.dataset.recheck);
     recheck.insertAdjacentHTML("beforeend", fields);
   });
-
-  function newId() {
-    if (crypto.randomUUID) return crypto.randomUUID();
-    var b = crypto.getRandomValues(new Uint8Array(16));
-    b[6] = (b[6] & 15) | 64;
-    b[8] = (b[8] & 63) | 128;
-    var h = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join("");
-    return [h.slice(0, 8), h.slice(8, 12), h.slice(12, 16), h.slice(16, 20), h.slice(20)].join("-");
-  }
 
   function localNow() {
     var now = new Date();
@@ -97,7 +88,7 @@
   // and the tab shows the result (Outbox.saveFromTab, and the "icv-record" channel between tabs
   // so that an idle tab takes up another's changes at once). Neither tab's typing is lost.
 
-  var tabId = newId();
+  var tabId = Outbox.newId();
   var known = 0; // the revision of this visit this tab last read or wrote
   var knownState = "draft";
   var lastSaved = null; // what was last written, to write nothing when nothing changed

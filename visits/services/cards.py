@@ -17,13 +17,12 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from visits import images, permissions, rules
-from visits.errors import DomainError, NotFound, NotPermitted
+from visits.errors import DomainError, NotFound
 from visits.models import CardPhoto, IdCard, Membership, Scheme
 from visits.models.cards import card_expiry
-from visits.models.people import VISITING_ROLES
 from visits.services import audit, tokens
 
 MAX_REASON = 200
@@ -31,13 +30,9 @@ TOKEN_BYTES = 32  # 256 random bits: the check URL cannot be guessed, so it need
 
 
 def _require_manager(actor, membership: Membership) -> None:
-    if not permissions.can_manage_scheme(actor, membership.scheme_id):
-        raise NotPermitted(
-            gettext("Only the scheme manager issues and revokes ID cards."),
-            code="role_not_allowed",
-        )
-    if membership.role not in VISITING_ROLES:
-        raise NotFound(gettext("No such volunteer."), code="not_found")
+    permissions.require_volunteer_manager(
+        actor, membership, gettext_lazy("Only the scheme manager issues and revokes ID cards.")
+    )
 
 
 # --- What the pages, the PDF and the API show ----------------------------------------------------

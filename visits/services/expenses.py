@@ -18,7 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -61,6 +61,12 @@ def own_claims(user):
     return ExpenseClaim.objects.for_list().filter(
         membership__user=user, membership__role__in=VISITING_ROLES
     )
+
+
+def paid_total_pence(claims) -> int:
+    """What has been paid of these claims (a claimant's own, say), in pence: 0 if nothing."""
+    paid = claims.filter(status=ExpenseClaim.Status.PAID).aggregate(total=Sum("total_pence"))
+    return paid["total"] or 0
 
 
 def managed_claims(user):

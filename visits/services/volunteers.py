@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from visits import permissions, rules
-from visits.errors import DomainError, NotFound, NotPermitted
+from visits.errors import DomainError, NotFound
 from visits.models import (
     Membership,
     RotaSlot,
@@ -148,13 +148,11 @@ def volunteer_for(*, actor, pk: int) -> Membership:
 
 
 def _require_manager(actor, membership: Membership) -> None:
-    if not permissions.can_manage_scheme(actor, membership.scheme_id):
-        raise NotPermitted(
-            gettext("Only the scheme manager records vetting, appointment and leaving."),
-            code="role_not_allowed",
-        )
-    if membership.role not in VISITING_ROLES:
-        raise NotFound(gettext("No such volunteer."), code="not_found")
+    permissions.require_volunteer_manager(
+        actor,
+        membership,
+        gettext_lazy("Only the scheme manager records vetting, appointment and leaving."),
+    )
 
 
 # --- Recording vetting and appointment ----------------------------------------------------------

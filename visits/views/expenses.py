@@ -4,7 +4,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Sum
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -50,8 +49,8 @@ def own_expenses(request):
     _require_claimant_or_claims(request)
     mine = expenses.own_claims(request.user)
     page = _page_of(request, mine.order_by("-incurred_on", "-pk"), OWN_PAGE_SIZE)
-    paid = mine.filter(status=ExpenseClaim.Status.PAID).aggregate(total=Sum("total_pence"))
-    return render(request, "expenses/own.html", {"page": page, "paid_pence": paid["total"] or 0})
+    paid_pence = expenses.paid_total_pence(mine)
+    return render(request, "expenses/own.html", {"page": page, "paid_pence": paid_pence})
 
 
 def _claim_page(request, form, claim=None, status=200):

@@ -4,7 +4,6 @@ import hmac
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.db.models import Count, Q
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -15,9 +14,8 @@ from visits import permissions
 from visits.errors import NotFound
 from visits.health import deep_health
 from visits.models import Issue, Role, RotaPeriod, RotaSlot, Visit
-from visits.models.issues import overdue_q, waiting_for_force_q
 from visits.periods import Period
-from visits.summaries import summary_scope, visible_summary
+from visits.summaries import manager_queue, summary_scope, visible_summary
 from visits.visible_issues import for_reading, readable_issues, visible_issues
 from visits.workdays import monday_of
 
@@ -47,30 +45,12 @@ def _visiting_context(user, today: datetime.date) -> dict:
 
 
 def _manager_context(scheme_ids: list[int], today: datetime.date) -> dict:
-    queue = Issue.objects.filter(scheme_id__in=scheme_ids).aggregate(
-        to_triage=Count("pk", filter=Q(status=Issue.Status.RAISED)),
-        responded=Count("pk", filter=Q(status=Issue.Status.RESPONDED)),
-        with_force=Count("pk", filter=waiting_for_force_q()),
-        overdue=Count("pk", filter=overdue_q(today)),
-    )
-    visits = Visit.objects.filter(scheme_id__in=scheme_ids).aggregate(
-        recent_reports=Count(
-            "pk",
-            filter=Q(status=Visit.Status.SUBMITTED)
-            & Q(submitted_at__gte=timezone.now() - datetime.timedelta(days=14)),
-        ),
-        stale_drafts=Count(
-            "pk",
-            filter=Q(status=Visit.Status.DRAFT)
-            & Q(created_at__lt=timezone.now() - datetime.timedelta(days=2)),
-        ),
-    )
     collecting = (
         RotaPeriod.objects.filter(scheme_id__in=scheme_ids, status=RotaPeriod.Status.COLLECTING)
         .order_by("availability_closes_on")
         .first()
     )
-    return {"queue": queue | visits, "collecting_period": collecting}
+    return {"queue": manager_queue(scheme_ids, today), "collecting_period": collecting}
 
 
 # The PCC's glance at this quarter: figures of the summary itself (the same computation as the
