@@ -45,12 +45,21 @@ class DetaineeFlag:
     # Children and vulnerable adults are seen first, and asked about first (ICV-DOMAIN.md):
     # a vulnerability flag gathers their most telling questions at the top of the checklist.
     vulnerability: bool = False
+    # The short tag the list of a visit's detainees shows beside one with this flag ("" none);
+    # a vulnerability's tag is marked urgent.
+    tag: str = ""
 
 
 # In the order the pages ask them and the report lists them: vulnerabilities first.
 DETAINEE_FLAGS = (
-    DetaineeFlag("under_18", _("Under 18"), _("Under 18"), vulnerability=True),
-    DetaineeFlag("vulnerable", _("Vulnerable adult"), _("Vulnerable"), vulnerability=True),
+    DetaineeFlag("under_18", _("Under 18"), _("Under 18"), vulnerability=True, tag=_("Under 18")),
+    DetaineeFlag(
+        "vulnerable",
+        _("Vulnerable adult"),
+        _("Vulnerable"),
+        vulnerability=True,
+        tag=_("Vulnerable"),
+    ),
     DetaineeFlag(
         "mental_health_concern",
         _("Mental health concern"),
@@ -77,10 +86,14 @@ DETAINEE_FLAGS = (
     DetaineeFlag("interpreter_needed", _("Interpreter needed"), _("Interpreter needed")),
     DetaineeFlag("interpreter_used", _("Interpreter used"), _("Interpreter used")),
     DetaineeFlag(
-        "tact", _("Held under the Terrorism Act (TACT)"), _("Held under the Terrorism Act")
+        "tact",
+        _("Held under the Terrorism Act (TACT)"),
+        _("Held under the Terrorism Act"),
+        tag=_("TACT"),
     ),
 )
 DETAINEE_FLAG_NAMES = tuple(flag.name for flag in DETAINEE_FLAGS)
+TAGGED_DETAINEE_FLAGS = tuple(flag for flag in DETAINEE_FLAGS if flag.tag)
 
 
 class VisitQuerySet(models.QuerySet):
