@@ -23,6 +23,7 @@ from visits.models import (
     DETAINEE_FLAGS,
     NOT_VISITED_LABELS,
     NOT_VISITED_TITLES,
+    NUMBER_LABELS,
     Answer,
     CustodySuite,
     DetaineeRecord,
@@ -47,7 +48,6 @@ from visits.services.amendments import (
     CustodyNumberAmendment,
 )
 from visits.services.visits import CUSTODY_NUMBER_MAX
-from visits.visit_read_model import NUMBER_LABELS
 
 
 class LoginForm(AuthenticationForm):
@@ -239,7 +239,7 @@ class NumbersForm(forms.Form):
         super().__init__(*args, **kwargs)
         # A blank box counts as 0: quicker on a phone than typing every zero.
         labels = [
-            *NUMBER_LABELS,
+            *NUMBER_LABELS.items(),
             *NOT_VISITED_TITLES.items(),
         ]
         for name, label in labels:
@@ -639,7 +639,7 @@ class AmendmentForm(_AmendmentFormMixin, forms.Form):
         super().__init__(*args, initial=initial, **kwargs)
         labels = {
             **_AMENDMENT_LABELS,
-            **dict(NUMBER_LABELS),
+            **NUMBER_LABELS,
             **NOT_VISITED_TITLES,
         }
         self.fields["revision"] = _revision_field()

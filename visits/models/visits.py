@@ -34,6 +34,44 @@ NOT_VISITED_TITLES = {
     for name, label in NOT_VISITED_LABELS.items()
 }
 
+# A visit report's words, defined once: the read model (page, PDF, API), the forms, the
+# services' rules and the phone's differences all take them from here.
+# The figures at the time of the visit (the Visit's counts of these names), in the order the
+# pages ask them and the report lists them; the not-visited counts follow (NOT_VISITED_LABELS).
+NUMBER_LABELS = {
+    "in_custody": _("In custody at the time of the visit"),
+    "adults": _("Adults"),
+    "under_18": _("Under 18"),
+    "male": _("Male"),
+    "female": _("Female"),
+    "held_pace": _("Held under PACE"),
+    "held_immigration": _("Held under immigration powers"),
+    "held_tact": _("Held under the Terrorism Act"),
+    "held_other": _("Held for another reason"),
+    "offered": _("Offered a visit"),
+    "visited": _("Visited (spoken to)"),
+    "observed_only": _("Observed only"),
+    "declined": _("Declined"),
+}
+# Every field of a report by the name a reader sees (an amendment's history, a phone's
+# differences): the figures, the not-visited reasons, and the rest of the record.
+REPORT_FIELD_LABELS = {
+    **NUMBER_LABELS,
+    **NOT_VISITED_TITLES,
+    "arrived_at": _("Time arrived"),
+    "admitted_at": _("Time let in"),
+    "departed_at": _("Time left"),
+    "delay_minutes": _("Minutes kept waiting"),
+    "delay_reason": _("Reason given for the delay"),
+    "delay_authorised_by": _("Officer who authorised the delay"),
+    "nv_access_denied_reason": _("Reason the Inspector gave for denying access"),
+    "outcome": _("Outcome"),
+    "abandoned_reason": _("Why the visit was abandoned"),
+    "sergeant_name": _("Custody sergeant"),
+    "sergeant_comments": _("Sergeant's comments"),
+    "good_practice": _("Good practice seen"),
+}
+
 
 @dataclass(frozen=True)
 class DetaineeFlag:

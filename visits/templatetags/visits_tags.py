@@ -1,6 +1,6 @@
 from django import template
 
-from visits.models.visits import TAGGED_DETAINEE_FLAGS
+from visits.models.visits import REPORT_FIELD_LABELS, TAGGED_DETAINEE_FLAGS
 
 register = template.Library()
 
@@ -28,3 +28,10 @@ def detainee_tags(detainee):
     """The DETAINEE_FLAGS with a tag that a detainee has, in their order:
     `{% for flag in d|detainee_tags %}{{ flag.tag }}{% endfor %}`."""
     return [flag for flag in TAGGED_DETAINEE_FLAGS if getattr(detainee, flag.name)]
+
+
+@register.filter
+def report_label(name):
+    """A report field's name as the report states it (REPORT_FIELD_LABELS), in the reader's
+    language: `{{ "sergeant_name"|report_label }}`."""
+    return REPORT_FIELD_LABELS[name]
