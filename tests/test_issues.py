@@ -382,6 +382,27 @@ def test_daily_digest_and_force_reminders(db, django_capture_on_commit_callbacks
     assert "Queued 0 e-mails." in out.getvalue() and mail.outbox == []
 
 
+@pytest.mark.parametrize(
+    "state", ["referred", "escalated", "responded", "closed", "raised", "resolved_on_visit"]
+)
+def test_a_read_issue_is_overdue_exactly_when_the_query_says_so(db, state):
+    """`VisibleIssue.overdue_on` (what pages show) agrees with `IssueQuerySet.overdue` (what the
+    board, the API and the digest count) on the days around the due date, answered or not."""
+    from visits.visible_issues import for_reading, visible_issue
+
+    issue = issue_in(state)
+    today = datetime.date(2026, 12, 21)
+    for due_on in [None, *(today + datetime.timedelta(days=d) for d in (-1, 0, 1))]:
+        Issue.objects.filter(pk=issue.pk).update(due_on=due_on)
+        read = visible_issue(persona("manager"), for_reading(Issue.objects).get(pk=issue.pk))
+        counted = Issue.objects.overdue(today).filter(pk=issue.pk).exists()
+        assert read.overdue_on(today) == counted, (state, due_on)
+        assert counted == (state in ("referred", "escalated") and due_on == today - ONE_DAY)
+
+
+ONE_DAY = datetime.timedelta(days=1)
+
+
 def test_digest_sends_nothing_when_there_is_nothing(db):
     from django.core.management import call_command
 

@@ -252,6 +252,25 @@ def test_numbers_that_do_not_add_up_say_which(client, draft):
     assert (draft.in_custody, draft.revision) == (1, before)
 
 
+def test_the_detainees_list_tags_children_vulnerable_adults_and_tact(client, db):
+    visit = make_visit(
+        visitors=[persona("visitor"), persona("partner")],
+        status=Visit.Status.DRAFT,
+        detainees=2,
+        tact=True,
+    )
+    child, adult, held = visit.detainees.order_by("order", "pk")
+    DetaineeRecord.objects.filter(pk=child.pk).update(under_18=True, vulnerable=True)
+    client.force_login(persona("visitor"))
+    page = client.get(url("visit-detainees", visit)).content.decode()
+    tags = re.findall(r'<span class="tag[^"]*">[^<]*</span>', page)
+    assert tags == [
+        '<span class="tag tag--urgent">Under 18</span>',
+        '<span class="tag tag--urgent">Vulnerable</span>',
+        '<span class="tag">TACT</span>',
+    ]
+
+
 def test_a_name_in_the_custody_number_field_is_refused(client, draft):
     client.force_login(persona("visitor"))
     response = client.post(url("visit-detainee-new", draft), {"custody_number": "Jane Doe"})

@@ -23,6 +23,7 @@ from visits.models import (
     DETAINEE_FLAGS,
     NOT_VISITED_LABELS,
     NOT_VISITED_TITLES,
+    NUMBER_LABELS,
     Answer,
     CustodySuite,
     DetaineeRecord,
@@ -47,7 +48,6 @@ from visits.services.amendments import (
     CustodyNumberAmendment,
 )
 from visits.services.visits import CUSTODY_NUMBER_MAX
-from visits.visit_read_model import NUMBER_LABELS
 
 
 class LoginForm(AuthenticationForm):
@@ -239,7 +239,7 @@ class NumbersForm(forms.Form):
         super().__init__(*args, **kwargs)
         # A blank box counts as 0: quicker on a phone than typing every zero.
         labels = [
-            *NUMBER_LABELS,
+            *NUMBER_LABELS.items(),
             *NOT_VISITED_TITLES.items(),
         ]
         for name, label in labels:
@@ -639,7 +639,7 @@ class AmendmentForm(_AmendmentFormMixin, forms.Form):
         super().__init__(*args, initial=initial, **kwargs)
         labels = {
             **_AMENDMENT_LABELS,
-            **dict(NUMBER_LABELS),
+            **NUMBER_LABELS,
             **NOT_VISITED_TITLES,
         }
         self.fields["revision"] = _revision_field()
@@ -1077,7 +1077,7 @@ class PublishForm(forms.Form):
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-def _date_field(label, help_text="", required=False):
+def date_field(label, help_text="", required=False):
     """A date the app accepts (rules.EARLIEST_DATE to LATEST_DATE: a slip of year 2206 is the
     form's error, never a 500)."""
     return forms.DateField(
@@ -1096,22 +1096,22 @@ class VettingForm(forms.Form):
         required=False,
     )
     reference = forms.CharField(label=_("Vetting reference"), max_length=60, required=False)
-    granted_on = _date_field(_("Granted on"))
-    expires_on = _date_field(
+    granted_on = date_field(_("Granted on"))
+    expires_on = date_field(
         _("Expires on"), _("From this day they cannot be put on the rota or start a visit.")
     )
 
 
 class AppointmentForm(forms.Form):
-    appointed_on = _date_field(_("Appointed on"))
-    ends_on = _date_field(
+    appointed_on = date_field(_("Appointed on"))
+    ends_on = date_field(
         _("Term ends on"), _("From this day they cannot be put on the rota or start a visit.")
     )
-    renewed_on = _date_field(_("Last renewed on"))
+    renewed_on = date_field(_("Last renewed on"))
 
 
 class LeavingForm(forms.Form):
-    left_on = _date_field(
+    left_on = date_field(
         _("Leaving date"),
         _("From this day they have no access, and they come off the rota."),
         required=True,

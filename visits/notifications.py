@@ -305,6 +305,7 @@ def build_force_reminder(email: Email) -> EmailMessage | None:
     if reader is None:
         return None
     readable = set(readable_issues(reader).values_list("pk", flat=True))
+    late_pks = {issue.pk for issue in waiting["overdue"]}
     mine = [
         issue
         for issue in waiting["overdue"] + waiting["due_soon"]
@@ -312,7 +313,7 @@ def build_force_reminder(email: Email) -> EmailMessage | None:
     ]
     if not mine:
         return None
-    late = sum(1 for issue in mine if issue.due_on < today)
+    late = sum(1 for issue in mine if issue.pk in late_pks)
     return _render(
         email,
         "force_reminder",

@@ -11,6 +11,7 @@ from django.utils.translation import gettext, ngettext, pgettext
 from reportlab.lib.units import mm
 from reportlab.platypus import Image, KeepTogether, Spacer
 
+from visits.models import REPORT_FIELD_LABELS
 from visits.pdf_layout import (  # noqa: F401 (BRAND, GREY, INK, CONCERN, TITLE: for older imports)
     BODY,
     BRAND,
@@ -135,8 +136,8 @@ def render_visit_report(report: VisitReport) -> bytes:
         (gettext("Admitted"), _fmt(visit.admitted_at)),
         (gettext("Delay to admission"), delay),
         (gettext("Departed"), _fmt(visit.departed_at)),
-        (gettext("Outcome"), outcome),
-        (gettext("Custody sergeant"), visit.sergeant_name or not_recorded),
+        (str(REPORT_FIELD_LABELS["outcome"]), outcome),
+        (str(REPORT_FIELD_LABELS["sergeant_name"]), visit.sergeant_name or not_recorded),
         (gettext("Report"), status),
     ]
     if visit.involves_tact:

@@ -6,7 +6,7 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from visits.forms import _date_field
+from visits.forms import date_field
 
 # A UK postcode's first half ("NR2", "IP14", "EC1A"): where someone lives, to the district.
 POSTCODE_AREA = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?$")
@@ -124,7 +124,7 @@ class ApplicationActionForm(forms.Form):
 
 
 class InterviewForm(forms.Form):
-    interviewed_on = _date_field(_("Interviewed on"), required=True)
+    interviewed_on = date_field(_("Interviewed on"), required=True)
     notes = forms.CharField(
         label=_("Interview notes"),
         max_length=5000,
@@ -141,7 +141,7 @@ class ReferenceForm(forms.Form):
 
 
 class ReferenceResultForm(forms.Form):
-    received_on = _date_field(_("Received on"), required=True)
+    received_on = date_field(_("Received on"), required=True)
     satisfactory = forms.TypedChoiceField(
         label=_("Satisfactory?"),
         choices=[("yes", _("Yes")), ("no", _("No"))],

@@ -52,6 +52,7 @@ from visits.errors import NotFound, NotPermitted
 from visits.models import (
     NOT_VISITED_LABELS,
     NOT_VISITED_TITLES,
+    NUMBER_LABELS,
     Answer,
     ChecklistTemplate,
     CustodySuite,
@@ -146,6 +147,10 @@ def percent(part: int, whole: int) -> int | None:
 
 
 SMALL_COUNT = 5
+# Which of a report's figures (NUMBER_LABELS) the summaries total; every not-visited count too.
+SUMMED_NUMBERS = frozenset(
+    {"in_custody", "offered", "visited", "observed_only", "declined", "under_18"}
+)
 
 
 def suppressed(count: int) -> int | str:
@@ -773,13 +778,9 @@ def summarise(
     )
     visits = submitted.filter(in_cur | in_prev)
     made = ~Q(outcome=Visit.Outcome.ABANDONED)
+    # The report's figures (NUMBER_LABELS) the summaries total, and every reason not visited.
     number_fields = [
-        "in_custody",
-        "offered",
-        "visited",
-        "observed_only",
-        "declined",
-        "under_18",
+        *(name for name in NUMBER_LABELS if name in SUMMED_NUMBERS),
         *NOT_VISITED_LABELS,
     ]
 

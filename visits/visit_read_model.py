@@ -20,7 +20,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
 
 from visits import permissions
 from visits.models import (
@@ -28,6 +27,8 @@ from visits.models import (
     DETAINEE_FLAGS,
     NOT_VISITED_LABELS,
     NOT_VISITED_TITLES,
+    NUMBER_LABELS,
+    REPORT_FIELD_LABELS,
     Answer,
     Attachment,
     Issue,
@@ -37,22 +38,6 @@ from visits.models import (
 from visits.services import audit
 from visits.services.amendments import AMENDABLE_FIELDS, TIME_FIELDS
 from visits.visible_issues import HIDDEN_NUMBER, VisibleIssue, visible_issues_in_one_query
-
-NUMBER_LABELS = [
-    ("in_custody", _("In custody at the time of the visit")),
-    ("adults", _("Adults")),
-    ("under_18", _("Under 18")),
-    ("male", _("Male")),
-    ("female", _("Female")),
-    ("held_pace", _("Held under PACE")),
-    ("held_immigration", _("Held under immigration powers")),
-    ("held_tact", _("Held under the Terrorism Act")),
-    ("held_other", _("Held for another reason")),
-    ("offered", _("Offered a visit")),
-    ("visited", _("Visited (spoken to)")),
-    ("observed_only", _("Observed only")),
-    ("declined", _("Declined")),
-]
 
 ANSWER_LABELS = dict(Answer.YesNo.choices)
 
@@ -114,7 +99,7 @@ class VisitFacts:
             "delay_minutes",
             "delay_reason",
             "delay_authorised_by",
-            *(name for name, _label in NUMBER_LABELS),
+            *NUMBER_LABELS,
             *NOT_VISITED_LABELS,
             "nv_access_denied_reason",
             "outcome",
@@ -349,7 +334,7 @@ def visible_report(viewer, visit: Visit) -> VisitReport:
     return VisitReport(
         visit=facts,
         visitors=facts.visitors,
-        numbers=[(str(label), getattr(visit, name)) for name, label in NUMBER_LABELS],
+        numbers=[(str(label), getattr(visit, name)) for name, label in NUMBER_LABELS.items()],
         not_visited=[
             (str(title), getattr(visit, name))
             for name, title in NOT_VISITED_TITLES.items()
@@ -418,26 +403,11 @@ def _given(answers: dict[int, Answer]) -> list[GivenAnswer]:
 
 
 def _field_label(name: str) -> str:
-    labels = (
-        dict(NUMBER_LABELS)
-        | {k: str(v) for k, v in NOT_VISITED_TITLES.items()}
-        | {
-            "arrived_at": gettext("Time arrived"),
-            "admitted_at": gettext("Time let in"),
-            "departed_at": gettext("Time left"),
-            "delay_minutes": gettext("Minutes kept waiting"),
-            "delay_reason": gettext("Reason given for the delay"),
-            "delay_authorised_by": gettext("Officer who authorised the delay"),
-            "nv_access_denied_reason": gettext("Reason the Inspector gave for denying access"),
-            "outcome": gettext("Outcome"),
-            "abandoned_reason": gettext("Why the visit was abandoned"),
-            "sergeant_name": gettext("Custody sergeant"),
-            "sergeant_comments": gettext("Sergeant's comments"),
-            "good_practice": gettext("Good practice seen"),
-        }
-    )
+    label = REPORT_FIELD_LABELS.get(name)
+    if label:
+        return str(label)
     try:
-        return labels.get(name) or Visit._meta.get_field(name).verbose_name.capitalize()
+        return Visit._meta.get_field(name).verbose_name.capitalize()
     except FieldDoesNotExist:
         return name
 

@@ -46,7 +46,7 @@ class VisitingBar:
     message: str
 
 
-def _day(day: datetime.date) -> str:
+def format_day(day: datetime.date) -> str:
     return formats.date_format(day, "j F Y")
 
 
@@ -156,7 +156,7 @@ class Membership(models.Model):
             return self.user.get_full_name() or self.user.username
 
         def said(past: str, future: str, day: datetime.date) -> str:
-            return (past if day <= today else future) % {"name": name(), "date": _day(day)}
+            return (past if day <= today else future) % {"name": name(), "date": format_day(day)}
 
         if self.status == VisitorStatus.LEFT or (self.left_on and self.left_on <= last_day):
             day = self.left_on or today

@@ -34,6 +34,44 @@ NOT_VISITED_TITLES = {
     for name, label in NOT_VISITED_LABELS.items()
 }
 
+# A visit report's words, defined once: the read model (page, PDF, API), the forms, the
+# services' rules and the phone's differences all take them from here.
+# The figures at the time of the visit (the Visit's counts of these names), in the order the
+# pages ask them and the report lists them; the not-visited counts follow (NOT_VISITED_LABELS).
+NUMBER_LABELS = {
+    "in_custody": _("In custody at the time of the visit"),
+    "adults": _("Adults"),
+    "under_18": _("Under 18"),
+    "male": _("Male"),
+    "female": _("Female"),
+    "held_pace": _("Held under PACE"),
+    "held_immigration": _("Held under immigration powers"),
+    "held_tact": _("Held under the Terrorism Act"),
+    "held_other": _("Held for another reason"),
+    "offered": _("Offered a visit"),
+    "visited": _("Visited (spoken to)"),
+    "observed_only": _("Observed only"),
+    "declined": _("Declined"),
+}
+# Every field of a report by the name a reader sees (an amendment's history, a phone's
+# differences): the figures, the not-visited reasons, and the rest of the record.
+REPORT_FIELD_LABELS = {
+    **NUMBER_LABELS,
+    **NOT_VISITED_TITLES,
+    "arrived_at": _("Time arrived"),
+    "admitted_at": _("Time let in"),
+    "departed_at": _("Time left"),
+    "delay_minutes": _("Minutes kept waiting"),
+    "delay_reason": _("Reason given for the delay"),
+    "delay_authorised_by": _("Officer who authorised the delay"),
+    "nv_access_denied_reason": _("Reason the Inspector gave for denying access"),
+    "outcome": _("Outcome"),
+    "abandoned_reason": _("Why the visit was abandoned"),
+    "sergeant_name": _("Custody sergeant"),
+    "sergeant_comments": _("Sergeant's comments"),
+    "good_practice": _("Good practice seen"),
+}
+
 
 @dataclass(frozen=True)
 class DetaineeFlag:
@@ -45,12 +83,21 @@ class DetaineeFlag:
     # Children and vulnerable adults are seen first, and asked about first (ICV-DOMAIN.md):
     # a vulnerability flag gathers their most telling questions at the top of the checklist.
     vulnerability: bool = False
+    # The short tag the list of a visit's detainees shows beside one with this flag ("" none);
+    # a vulnerability's tag is marked urgent.
+    tag: str = ""
 
 
 # In the order the pages ask them and the report lists them: vulnerabilities first.
 DETAINEE_FLAGS = (
-    DetaineeFlag("under_18", _("Under 18"), _("Under 18"), vulnerability=True),
-    DetaineeFlag("vulnerable", _("Vulnerable adult"), _("Vulnerable"), vulnerability=True),
+    DetaineeFlag("under_18", _("Under 18"), _("Under 18"), vulnerability=True, tag=_("Under 18")),
+    DetaineeFlag(
+        "vulnerable",
+        _("Vulnerable adult"),
+        _("Vulnerable"),
+        vulnerability=True,
+        tag=_("Vulnerable"),
+    ),
     DetaineeFlag(
         "mental_health_concern",
         _("Mental health concern"),
@@ -77,10 +124,14 @@ DETAINEE_FLAGS = (
     DetaineeFlag("interpreter_needed", _("Interpreter needed"), _("Interpreter needed")),
     DetaineeFlag("interpreter_used", _("Interpreter used"), _("Interpreter used")),
     DetaineeFlag(
-        "tact", _("Held under the Terrorism Act (TACT)"), _("Held under the Terrorism Act")
+        "tact",
+        _("Held under the Terrorism Act (TACT)"),
+        _("Held under the Terrorism Act"),
+        tag=_("TACT"),
     ),
 )
 DETAINEE_FLAG_NAMES = tuple(flag.name for flag in DETAINEE_FLAGS)
+TAGGED_DETAINEE_FLAGS = tuple(flag for flag in DETAINEE_FLAGS if flag.tag)
 
 
 class VisitQuerySet(models.QuerySet):
@@ -161,20 +212,22 @@ class Visit(models.Model):
         max_length=120, blank=True, help_text=_("Rank and name of the Inspector who authorised it.")
     )
 
-    # Numbers at the time of the visit
-    in_custody = models.PositiveSmallIntegerField(default=0)
-    adults = models.PositiveSmallIntegerField(default=0)
-    under_18 = models.PositiveSmallIntegerField(default=0)
-    male = models.PositiveSmallIntegerField(default=0)
-    female = models.PositiveSmallIntegerField(default=0)
-    held_pace = models.PositiveSmallIntegerField(default=0)
-    held_immigration = models.PositiveSmallIntegerField(default=0)
-    held_tact = models.PositiveSmallIntegerField(default=0)
-    held_other = models.PositiveSmallIntegerField(default=0)
-    offered = models.PositiveSmallIntegerField(default=0)
-    visited = models.PositiveSmallIntegerField(default=0)
-    observed_only = models.PositiveSmallIntegerField(default=0)
-    declined = models.PositiveSmallIntegerField(default=0)
+    # Numbers at the time of the visit (NUMBER_LABELS)
+    in_custody = models.PositiveSmallIntegerField(NUMBER_LABELS["in_custody"], default=0)
+    adults = models.PositiveSmallIntegerField(NUMBER_LABELS["adults"], default=0)
+    under_18 = models.PositiveSmallIntegerField(NUMBER_LABELS["under_18"], default=0)
+    male = models.PositiveSmallIntegerField(NUMBER_LABELS["male"], default=0)
+    female = models.PositiveSmallIntegerField(NUMBER_LABELS["female"], default=0)
+    held_pace = models.PositiveSmallIntegerField(NUMBER_LABELS["held_pace"], default=0)
+    held_immigration = models.PositiveSmallIntegerField(
+        NUMBER_LABELS["held_immigration"], default=0
+    )
+    held_tact = models.PositiveSmallIntegerField(NUMBER_LABELS["held_tact"], default=0)
+    held_other = models.PositiveSmallIntegerField(NUMBER_LABELS["held_other"], default=0)
+    offered = models.PositiveSmallIntegerField(NUMBER_LABELS["offered"], default=0)
+    visited = models.PositiveSmallIntegerField(NUMBER_LABELS["visited"], default=0)
+    observed_only = models.PositiveSmallIntegerField(NUMBER_LABELS["observed_only"], default=0)
+    declined = models.PositiveSmallIntegerField(NUMBER_LABELS["declined"], default=0)
     # Not visited, by reason (NOT_VISITED_LABELS)
     nv_asleep = models.PositiveSmallIntegerField(NOT_VISITED_LABELS["nv_asleep"], default=0)
     nv_in_interview = models.PositiveSmallIntegerField(

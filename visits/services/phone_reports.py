@@ -31,11 +31,18 @@ from django.utils import timezone
 from visits import permissions, rules
 from visits.errors import ConflictError, DomainError
 from visits.images import ImageRejected, clean_photo
-from visits.models import DETAINEE_FLAG_NAMES, CopyPhoto, CustodySuite, Visit, VisitCopy
+from visits.models import (
+    DETAINEE_FLAG_NAMES,
+    NUMBER_LABELS,
+    REPORT_FIELD_LABELS,
+    CopyPhoto,
+    CustodySuite,
+    Visit,
+    VisitCopy,
+)
 from visits.services import audit
 from visits.services import issues as issue_service
 from visits.services import visits as visit_service
-from visits.visit_read_model import NUMBER_LABELS
 
 # How far apart two records' arrival times may be and still be the same visit.
 SAME_VISIT_WINDOW = datetime.timedelta(hours=3)
@@ -396,17 +403,21 @@ def _copy_receipt(copy: VisitCopy) -> Receipt:
     )
 
 
+# The fields a phone's report is compared on, named as the report names them.
 SCALAR_LABELS = [
-    ("admitted_at", "Time let in"),
-    ("delay_minutes", "Minutes kept waiting"),
-    ("delay_reason", "Reason for the delay"),
-    *NUMBER_LABELS,
-    ("good_practice", "Good practice seen"),
-    ("departed_at", "Time left"),
-    ("outcome", "Outcome"),
-    ("abandoned_reason", "Why abandoned"),
-    ("sergeant_name", "Custody sergeant"),
-    ("sergeant_comments", "Sergeant's comments"),
+    (name, REPORT_FIELD_LABELS[name])
+    for name in (
+        "admitted_at",
+        "delay_minutes",
+        "delay_reason",
+        *NUMBER_LABELS,
+        "good_practice",
+        "departed_at",
+        "outcome",
+        "abandoned_reason",
+        "sergeant_name",
+        "sergeant_comments",
+    )
 ]
 
 

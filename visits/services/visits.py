@@ -21,6 +21,7 @@ from visits import permissions, rules
 from visits.errors import ConflictError, DomainError
 from visits.models import (
     DETAINEE_FLAG_NAMES,
+    NUMBER_LABELS,
     Answer,
     Attachment,
     ChecklistTemplate,
@@ -40,22 +41,7 @@ from visits.workdays import monday_of
 
 User = get_user_model()
 
-NUMBER_FIELDS = (
-    "in_custody",
-    "adults",
-    "under_18",
-    "male",
-    "female",
-    "held_pace",
-    "held_immigration",
-    "held_tact",
-    "held_other",
-    "offered",
-    "visited",
-    "observed_only",
-    "declined",
-    *Visit.NOT_VISITED_FIELDS,
-)
+NUMBER_FIELDS = (*NUMBER_LABELS, *Visit.NOT_VISITED_FIELDS)
 YES_NO_VALUES = {choice.value for choice in Answer.YesNo}
 CUSTODY_NUMBER_MAX = 40
 # A time may run this far ahead of the server's clock (a phone's clock is fast), as at the start.

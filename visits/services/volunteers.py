@@ -25,7 +25,7 @@ from visits.models import (
     VisitingBar,
     VisitorStatus,
 )
-from visits.models.people import VISITING_ROLES
+from visits.models.people import VISITING_ROLES, format_day
 from visits.services import audit, cards
 
 # Reminders go this many days before a vetting or an appointment lapses; each once.
@@ -112,19 +112,17 @@ class VolunteerRecord:
 
 
 def record_of(membership: Membership, today: datetime.date | None = None) -> VolunteerRecord:
-    from visits.models.people import _day
-
     today = today or timezone.localdate()
     soon = today + datetime.timedelta(days=EXPIRING_SOON_DAYS)
     expiring = []
     m = membership
     if m.vetting_expires_on and today < m.vetting_expires_on <= soon:
         expiring.append(
-            gettext("Vetting expires on %(date)s") % {"date": _day(m.vetting_expires_on)}
+            gettext("Vetting expires on %(date)s") % {"date": format_day(m.vetting_expires_on)}
         )
     if m.appointment_ends_on and today < m.appointment_ends_on <= soon:
         expiring.append(
-            gettext("Appointment ends on %(date)s") % {"date": _day(m.appointment_ends_on)}
+            gettext("Appointment ends on %(date)s") % {"date": format_day(m.appointment_ends_on)}
         )
     return VolunteerRecord(m, m.visiting_bar(today), expiring)
 

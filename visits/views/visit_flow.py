@@ -36,6 +36,7 @@ from visits.forms import (
 from visits.images import ImageRejected, clean_photo, clean_signature
 from visits.models import (
     NOT_VISITED_LABELS,
+    NUMBER_LABELS,
     Answer,
     Attachment,
     Issue,
@@ -46,7 +47,7 @@ from visits.services import issues as issue_service
 from visits.services import phone_reports
 from visits.services import rota as rota_service
 from visits.services import visits as service
-from visits.visit_read_model import NUMBER_LABELS, visible_photos, visible_report
+from visits.visit_read_model import visible_photos, visible_report
 
 User = get_user_model()
 
@@ -235,7 +236,7 @@ def visit_admission(request, uuid):
 @flow_step
 def visit_numbers(request, uuid):
     visit = _editable_visit(request, uuid)
-    names = [name for name, _ in NUMBER_LABELS] + [*NOT_VISITED_LABELS, "nv_access_denied_reason"]
+    names = [*NUMBER_LABELS, *NOT_VISITED_LABELS, "nv_access_denied_reason"]
     form = NumbersForm(request.POST or None, initial={n: getattr(visit, n) for n in names})
     if request.method == "POST" and form.is_valid():
         try:
