@@ -283,6 +283,26 @@ class Visit(models.Model):
     objects = VisitQuerySet.as_manager()
 
     NOT_VISITED_FIELDS = tuple(NOT_VISITED_LABELS)
+    # What the visitors record of a visit, in the report's order: the read model hands these
+    # out (visit_read_model.VisitFacts) and the API serves them (api.serializers).
+    RECORDED_FIELDS = (
+        "visit_date",
+        "arrived_at",
+        "admitted_at",
+        "departed_at",
+        "delay_minutes",
+        "delay_reason",
+        "delay_authorised_by",
+        *NUMBER_LABELS,
+        *NOT_VISITED_LABELS,
+        "nv_access_denied_reason",
+        "outcome",
+        "abandoned_reason",
+        "good_practice",
+        "involves_tact",
+        "sergeant_name",
+        "sergeant_comments",
+    )
 
     class Meta:
         ordering = ["-visit_date", "-arrived_at"]
