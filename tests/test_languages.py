@@ -253,3 +253,19 @@ def test_before_the_two_factor_code_the_switch_sets_the_cookie_but_not_the_accou
     manager.refresh_from_db()
     assert languages.chosen_language(manager) == ""
     assert not AuditEntry.objects.filter(action="account.language_chosen", actor=manager).exists()
+
+
+def test_a_quarters_rota_period_is_named_in_the_readers_language():
+    """Opening a quarter names it in the opener's language; every reader reads it in theirs.
+    A name the manager wrote is shown as written."""
+    import datetime
+
+    from visits.models import RotaPeriod
+
+    opened = RotaPeriod(name="October to December 2026", starts_on=datetime.date(2026, 10, 5))
+    written = RotaPeriod(name="Autumn, short-staffed", starts_on=datetime.date(2026, 10, 5))
+    with translation.override("cy"):
+        assert opened.shown_name == "Hydref i Rhagfyr 2026"
+        assert written.shown_name == "Autumn, short-staffed"
+        opened_in_welsh = RotaPeriod(name=opened.shown_name, starts_on=opened.starts_on)
+    assert opened_in_welsh.shown_name == "October to December 2026"

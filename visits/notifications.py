@@ -425,7 +425,7 @@ def build_rota_published(email: Email) -> EmailMessage | None:
     if not own:
         return None
     return _render(
-        email, "rota_published", {"period": period.name, "lines": lines, "link": _rota_link()}
+        email, "rota_published", {"period": period.shown_name, "lines": lines, "link": _rota_link()}
     )
 
 
@@ -434,7 +434,7 @@ def _rota_manager_note(email: Email, period: RotaPeriod) -> EmailMessage:
         email,
         "rota_manager_note",
         {
-            "period": period.name,
+            "period": period.shown_name,
             "first": email.params.get("first"),
             "told": email.params.get("told", []),
             "empty": email.params.get("empty", 0),
@@ -461,7 +461,7 @@ def build_slot_changed(email: Email) -> EmailMessage | None:
         email,
         "rota_slot_changed",
         {
-            "period": period.name,
+            "period": period.shown_name,
             "lines": [change.line() for change in changes],
             "link": _rota_link(),
         },

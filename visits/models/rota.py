@@ -1,8 +1,10 @@
 from django.conf import settings
 from django.db import models
 from django.utils.formats import date_format
-from django.utils.translation import gettext
+from django.utils.translation import gettext, override
 from django.utils.translation import gettext_lazy as _
+
+from visits.periods import Period
 
 from .schemes import CustodySuite, Scheme
 
@@ -57,6 +59,18 @@ class RotaPeriod(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scheme}: {self.name}"
+
+    @property
+    def shown_name(self) -> str:
+        """The name in the reader's language when it is its quarter's own ("October to December
+        2026", as opening a quarter names it, in the language of whoever opened it); a name the
+        manager wrote stays as written."""
+        quarter = Period.containing(self.starts_on)
+        standard = set()
+        for code, _language in settings.LANGUAGES:
+            with override(code):
+                standard.add(quarter.label)
+        return quarter.label if self.name in standard else self.name
 
 
 class RotaSlotQuerySet(models.QuerySet):

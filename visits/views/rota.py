@@ -277,7 +277,8 @@ def availability(request, pk):
             refuse(request, error, form)
         else:
             messages.success(
-                request, gettext("Availability for %(period)s saved.") % {"period": period.name}
+                request,
+                gettext("Availability for %(period)s saved.") % {"period": period.shown_name},
             )
             if person != request.user:
                 return redirect("rota-period", pk=period.pk)
@@ -341,7 +342,7 @@ def period_list(request):
         else:
             messages.success(
                 request,
-                gettext("%(period)s is open for availability.") % {"period": period.name},
+                gettext("%(period)s is open for availability.") % {"period": period.shown_name},
             )
             return redirect("rota-period", pk=period.pk)
     periods = RotaPeriod.objects.filter(scheme_id__in=schemes).select_related("scheme")
