@@ -239,6 +239,8 @@ class TwoFactorMiddleware:
         # The language switch works on the two-factor pages too; before the code it sets the
         # cookie only, not the account (visits.views.languages, `two_factor_pending`).
         "/language/",
+        # The scripts' catalogue (public): the two-factor pages' scripts need it too.
+        "/jsi18n/",
     )
 
     def __init__(self, get_response):

@@ -62,7 +62,7 @@ def capability_table() -> str:
     """CAPABILITIES as the Markdown table in docs/permissions.md."""
     labels = dict(Role.choices)
     lines = [
-        "| capability | " + " | ".join(labels[r] for r in ROLE_ORDER) + " |",
+        "| capability | " + " | ".join(str(labels[r]) for r in ROLE_ORDER) + " |",
         "|---" * (len(ROLE_ORDER) + 1) + "|",
     ]
     for capability, roles in CAPABILITIES.items():

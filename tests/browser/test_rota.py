@@ -91,7 +91,7 @@ def test_a_visitor_gives_availability_and_records_the_agreed_time(page, demo, si
     page.get_by_role("link", name="Give your availability").click()
     expect(page.get_by_role("heading", name=f"Your availability for {name}")).to_be_visible()
     check_accessibility(page)
-    page.get_by_label(f"Week of {first:%d %B}").check()
+    page.get_by_label(f"Week of {first.day} {first:%B}").check()
     page.get_by_label("Saturday").check()
     page.get_by_label("I can do a night visit (22:00 to 06:00)").check()
     page.get_by_label("Most visits a month").fill("1")
