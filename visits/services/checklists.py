@@ -58,7 +58,7 @@ def version_for_visit(scheme: Scheme | int, kind: str, version_id: int | None):
     ).first()
     if version is None:
         raise DomainError(
-            "The checklist this report was filled in against is not one of your scheme's.",
+            gettext("The checklist this report was filled in against is not one of your scheme's."),
             code="checklist_unknown",
             field=f"{kind}_checklist",
         )
@@ -176,9 +176,11 @@ def publish(*, actor, version: ChecklistVersion, note: str = "") -> ChecklistVer
     with transaction.atomic():
         version = ChecklistVersion.objects.select_for_update().get(pk=version.pk)
         if version.status != ChecklistVersion.Status.DRAFT:
-            raise DomainError("Only a draft can be published.", code="checklist_not_draft")
+            raise DomainError(gettext("Only a draft can be published."), code="checklist_not_draft")
         if not Question.objects.filter(section__version=version).exists():
-            raise DomainError("A checklist needs at least one question.", code="checklist_empty")
+            raise DomainError(
+                gettext("A checklist needs at least one question."), code="checklist_empty"
+            )
         if version.template.scheme.bilingual:
             missing = missing_welsh(version)
             if missing:

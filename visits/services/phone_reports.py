@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from visits import permissions, rules
 from visits.errors import ConflictError, DomainError
@@ -143,7 +144,7 @@ def _earlier_receipt(actor, client_uuid, report: WholeReport) -> Receipt | None:
             raise visit_service.uuid_taken()
         if visit.is_draft:
             raise ConflictError(
-                "This visit is being filled in step by step: finish it there.",
+                gettext("This visit is being filled in step by step: finish it there."),
                 code="visit_in_progress",
             )
         if not _changes(visit, report):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from visits import permissions
 from visits.errors import NotPermitted
@@ -35,7 +36,7 @@ from visits.services.expenses import what_for
 def export(*, actor, person, scheme) -> dict:
     if not permissions.can_manage_scheme(actor, scheme.pk):
         raise NotPermitted(
-            "Only the scheme manager exports a person's data.", code="role_not_allowed"
+            gettext("Only the scheme manager exports a person's data."), code="role_not_allowed"
         )
     memberships = Membership.objects.filter(user=person, scheme=scheme).select_related("panel")
     visits = (

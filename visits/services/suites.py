@@ -29,19 +29,22 @@ def update_suite(
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise DomainError(
-            f"These fields cannot be changed: {', '.join(sorted(unknown))}.",
+            gettext("These fields cannot be changed: %(fields)s.")
+            % {"fields": ", ".join(sorted(unknown))},
             code="field_not_editable",
         )
     panel = changes.get("panel")
     if panel is not None and panel.scheme_id != suite.scheme_id:
         raise DomainError(
-            "That panel belongs to another scheme.", code="panel_not_in_scheme", field="panel"
+            gettext("That panel belongs to another scheme."),
+            code="panel_not_in_scheme",
+            field="panel",
         )
     name = changes.get("name", suite.name)
     taken = CustodySuite.objects.filter(scheme_id=suite.scheme_id, name=name).exclude(pk=suite.pk)
     if taken.exists():
         raise DomainError(
-            "Another suite in this scheme already has that name.",
+            gettext("Another suite in this scheme already has that name."),
             code="suite_name_taken",
             field="name",
         )

@@ -6,6 +6,7 @@ import secrets
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from visits.errors import DomainError
 from visits.models import ApiToken
@@ -32,11 +33,15 @@ def create_token(*, actor, name: str) -> tuple[ApiToken, str]:
     name = name.strip()
     if not name:
         raise DomainError(
-            "Give the token a name you will recognise.", code="token_name_missing", field="name"
+            gettext("Give the token a name you will recognise."),
+            code="token_name_missing",
+            field="name",
         )
     if ApiToken.objects.filter(user=actor, name=name, revoked_at__isnull=True).exists():
         raise DomainError(
-            "You already have a token with that name.", code="token_name_taken", field="name"
+            gettext("You already have a token with that name."),
+            code="token_name_taken",
+            field="name",
         )
     token = PREFIX + secrets.token_urlsafe(32)
     with transaction.atomic():
@@ -50,7 +55,7 @@ def create_token(*, actor, name: str) -> tuple[ApiToken, str]:
 def revoke_token(*, actor, token: ApiToken) -> ApiToken:
     """Stop a token working at once. Revoking twice changes nothing."""
     if token.user_id != actor.pk:
-        raise DomainError("That token is not yours.", code="token_not_yours")
+        raise DomainError(gettext("That token is not yours."), code="token_not_yours")
     if token.revoked_at is None:
         with transaction.atomic():
             token.revoked_at = timezone.now()

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from icv.languages import remember_language
 from visits.errors import DomainError
-from visits.forms import apply_error
+from visits.forms import refuse
 from visits.language_forms import LanguageForm
 from visits.services import languages
 
@@ -26,7 +26,7 @@ def set_language(request):
         try:
             languages.choose_language(actor=request.user, language=form.cleaned_data["language"])
         except DomainError as error:
-            apply_error(form, error)
+            refuse(request, error, form)
     if not form.is_valid():
         return render(request, "visits/account/language_refused.html", {"form": form}, status=400)
     language = form.cleaned_data["language"]
