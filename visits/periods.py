@@ -36,12 +36,10 @@ class Period:
         even for the part of it so far."""
         if self.is_year:
             return self.key
-        year, number = int(self.key[:4]), int(self.key[-1])
-        first = datetime.date(year, 3 * number - 2, 1)
-        last = datetime.date(year, 3 * number, 1)
+        last_month = self.start.replace(month=self.start.month + 2)
         return gettext("%(first)s to %(last)s") % {
-            "first": date_format(first, "F"),
-            "last": date_format(last, "F Y"),
+            "first": date_format(self.start, "F"),
+            "last": date_format(last_month, "F Y"),
         }
 
     @classmethod
