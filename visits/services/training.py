@@ -18,7 +18,7 @@ from django.db.models import Count, Max
 from django.utils import formats, timezone
 from django.utils.translation import gettext
 
-from visits import permissions
+from visits import permissions, rules
 from visits.errors import DomainError, NotFound, NotPermitted
 from visits.models import (
     Membership,
@@ -284,13 +284,7 @@ def graduate(*, actor, membership: Membership, override_reason: str = "") -> Mem
     (saying what is missing) unless they are ready or the manager gives a reason to override,
     `not_a_trainee` if they are not a trainee; NotPermitted for anyone but the manager."""
     _require_manager(actor, membership.scheme_id)
-    override_reason = override_reason.strip()
-    if len(override_reason) > MAX_REASON:
-        raise DomainError(
-            gettext("Keep the reason under %(n)s characters.") % {"n": MAX_REASON},
-            code="reason_too_long",
-            field="override_reason",
-        )
+    override_reason = rules.reason_given(override_reason, limit=MAX_REASON, field="override_reason")
     with transaction.atomic():
         # Locked: a second click waits, then finds them graduated.
         locked = Membership.objects.select_for_update().select_related("scheme", "user")
