@@ -111,7 +111,7 @@ class RotaSlotViewSet(RowIdLookup, ValidatedDataMixin, viewsets.ReadOnlyModelVie
 
     def get_queryset(self):
         queryset = (
-            RotaSlot.objects.visible_to(self.request.user)
+            permissions.scope_rota_slots(RotaSlot.objects.all(), self.request.user)
             .select_related("suite", "period", "visit")
             .prefetch_related("visitors")
         )

@@ -27,10 +27,9 @@ from visits.models import (
     TimeBand,
     Visit,
 )
+from visits.rules import AMENDABLE, AMENDABLE_FIELDS, CHOICE, COUNT, MOMENT, NUMBER_FIELDS
 from visits.services import amendments, phone_reports
 from visits.services import visits as visit_service
-from visits.services.amendments import AMENDABLE_FIELDS
-from visits.services.visits import NUMBER_FIELDS
 
 # --- Bounds -------------------------------------------------------------------------------------
 # Nothing a client sends reaches a query or the services unbounded. Every id is a positive
@@ -446,21 +445,21 @@ class _KnownKeysOnly(serializers.Serializer):
 
 class AmendedFieldsSerializer(_KnownKeysOnly):
     """The report's own fields an amendment may change, each optional and typed and bounded as
-    its step takes it (visits.services.amendments.AMENDABLE)."""
+    its step takes it (visits.rules.AMENDABLE)."""
 
     def unknown_message(self) -> str:
         return gettext("This cannot be amended.")
 
     def get_fields(self):
         fields = super().get_fields()
-        for name, spec in amendments.AMENDABLE.items():
-            if spec.kind == amendments.MOMENT:
+        for name, spec in AMENDABLE.items():
+            if spec.kind == MOMENT:
                 field = BoundedDateTimeField(required=False, allow_null=spec.nullable)
-            elif spec.kind == amendments.COUNT:
+            elif spec.kind == COUNT:
                 field = serializers.IntegerField(
                     required=False, min_value=0, max_value=spec.maximum
                 )
-            elif spec.kind == amendments.CHOICE:
+            elif spec.kind == CHOICE:
                 field = serializers.ChoiceField(required=False, choices=Visit.Outcome.choices)
             else:
                 field = serializers.CharField(

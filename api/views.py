@@ -152,7 +152,7 @@ class VisitViewSet(
     filterset_class = filters.VisitFilter
 
     def get_queryset(self):
-        queryset = Visit.objects.visible_to(self.request.user).for_report()
+        queryset = permissions.scope_visits(Visit.objects.all(), self.request.user).for_report()
         return queryset.order_by(*self.keyset_ordering)
 
     def list(self, request, *args, **kwargs):

@@ -5,7 +5,7 @@ with its peak memory. Writes its section of bench/RESULTS.md.
     .venv/bin/python bench/rota.py                       # everything, about 10-15 minutes
     .venv/bin/python bench/rota.py --instances 4 --reference-seconds 10   # a quick look
 
-The production solver is `scheduling.solve` with the default time limit (deterministic
+The production solver is `rota_solver.solve` with the default time limit (deterministic
 seconds, scheduling.DEFAULT_TIME_LIMIT_SECONDS). The reference is the same CP-SAT model given
 a long limit (--reference-seconds, default 20): where it proves each aim optimal (column
 "proved") its figures are the optimum; where it does not, they are the best known.
@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.run import replace_section  # noqa: E402
-from visits import scheduling  # noqa: E402
+from visits import rota_solver, scheduling  # noqa: E402
 from visits.scheduling import Person, Problem, Slot  # noqa: E402
 
 BUDGET_SCHEME_S = 10.0
@@ -89,11 +89,11 @@ def compare(job: tuple[int, float]) -> dict:
     problem, label = comparison_instance(n)
     greedy = scheduling.solve_greedy(problem)
     start = time.perf_counter()
-    plan = scheduling.solve(problem)
+    plan = rota_solver.solve(problem)
     seconds = time.perf_counter() - start
-    reference = scheduling.solve(problem, time_limit=reference_s)
+    reference = rota_solver.solve(problem, time_limit=reference_s)
     greedy.most_fillable = plan.most_fillable
-    got, best, old = (scheduling.figures(problem, p) for p in (plan, reference, greedy))
+    got, best, old = (rota_solver.figures(problem, p) for p in (plan, reference, greedy))
     return {
         "n": n,
         "label": label,
@@ -154,9 +154,9 @@ def scheme_run() -> tuple[list[str], bool]:
     for seed in range(5):
         problem = scheme_problem(random.Random(seed), 30, 4, seed=seed)
         start = time.perf_counter()
-        plan = scheduling.solve(problem)
+        plan = rota_solver.solve(problem)
         seconds = time.perf_counter() - start
-        figures = scheduling.figures(problem, plan)
+        figures = rota_solver.figures(problem, plan)
         times.append(seconds)
         ok &= figures.hard_rule_breaches == 0
         lines.append(f"- seed {seed}: {seconds:.1f} s, {plan.method}; {figures.line()}")
@@ -173,8 +173,8 @@ def scheme_run() -> tuple[list[str], bool]:
 def national_scheme(job: tuple[int, int, int, int]) -> dict:
     n, visitors, suites, seed = job
     problem = scheme_problem(random.Random(seed), visitors, suites, seed=n)
-    plan = scheduling.solve(problem)
-    f = scheduling.figures(problem, plan)
+    plan = rota_solver.solve(problem)
+    f = rota_solver.figures(problem, plan)
     return {
         "filled": f.filled,
         "most": f.most_fillable,

@@ -16,9 +16,9 @@ from tests.conftest import persona
 from tests.factories import make_visit, question_ids, sign_off_and_submit
 from visits.errors import DomainError
 from visits.models import Amendment, Answer, DetaineeRecord, Question, Visit
+from visits.rules import AMENDABLE, COUNT, MOMENT, TEXT
 from visits.services import amendments
 from visits.services import visits as service
-from visits.services.amendments import AMENDABLE, COUNT, MOMENT, TEXT
 from visits.summaries import Period, national_return_row, summarise
 
 # Three days ago at ten in the morning, so a few minutes either way stay on the visit's day.

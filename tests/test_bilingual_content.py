@@ -19,6 +19,7 @@ from tests.factories import make_visit
 from visits import checklist_defaults, visit_read_model
 from visits.errors import DomainError
 from visits.forms import DetaineeForm
+from visits.languages import chosen_language
 from visits.models import (
     ChecklistSection,
     ChecklistTemplate,
@@ -29,7 +30,7 @@ from visits.models import (
 )
 from visits.models.bilingual import pick, reading_welsh
 from visits.periods import Period
-from visits.services import checklists, languages
+from visits.services import checklists
 from visits.services import publication as publication_service
 from visits.summaries import summarise
 
@@ -81,7 +82,7 @@ def test_the_demo_has_a_bilingual_welsh_scheme_with_a_visitor_who_reads_welsh(db
         "Newtown": "Y Drenewydd",
     }
     assert all(panel.name_cy for panel in scheme.panels.all())
-    assert languages.chosen_language(persona("ymwelydd")) == "cy"
+    assert chosen_language(persona("ymwelydd")) == "cy"
     for kind, version in checklists.current_versions(scheme).items():
         assert checklists.missing_welsh(version) == [], kind
         assert version.template.name_cy == checklist_defaults.NAMES_CY[kind]

@@ -17,11 +17,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from django.utils.translation import gettext
 
-from visits import notifications
+from visits import mail_messages
+from visits.languages import chosen_language
 from visits.models import AuditEntry, Email
 from visits.services import languages
-from visits.services.mail import queue_email
-from visits.tasks import deliver_email
+from visits.tasks import deliver_email, queue_email
 
 pytestmark = pytest.mark.django_db
 
@@ -81,7 +81,7 @@ def test_choosing_welsh_on_the_account_sets_the_cookie_and_the_profile(client, v
     assert response.status_code == 302 and response["Location"] == "/account/tokens/"
     assert response.cookies[COOKIE].value == "cy"
     visitor.refresh_from_db()
-    assert languages.chosen_language(visitor) == "cy"
+    assert chosen_language(visitor) == "cy"
     assert AuditEntry.objects.filter(action="account.language_chosen", actor=visitor).exists()
     page = client.get("/account/tokens/", **ENGLISH_BROWSER)
     assert html_lang(page) == "cy"
@@ -98,7 +98,7 @@ def test_choosing_the_browsers_language_forgets_the_cookie(client, visitor):
     assert response.cookies[COOKIE].value == ""  # deleted
     assert response.cookies[COOKIE]["max-age"] == 0
     visitor.refresh_from_db()
-    assert languages.chosen_language(visitor) == ""
+    assert chosen_language(visitor) == ""
     assert html_lang(client.get("/", **ENGLISH_BROWSER)) == "en-GB"
     assert html_lang(client.get("/", **WELSH_BROWSER)) == "cy"
 
@@ -111,7 +111,7 @@ def test_a_language_not_offered_is_refused_clearly_and_nothing_changes(client, v
     assert "Choose one of the languages offered." in response.content.decode()
     assert COOKIE not in response.cookies
     visitor.refresh_from_db()
-    assert languages.chosen_language(visitor) == ""
+    assert chosen_language(visitor) == ""
 
 
 def test_the_switch_is_a_post(client):
@@ -203,13 +203,13 @@ def _record_language(seen):
 def test_an_email_is_built_in_its_recipients_language(monkeypatch, visitor, partner):
     languages.choose_language(actor=visitor, language="cy")
     seen = []
-    monkeypatch.setitem(notifications.BUILDERS, Email.Kind.ROTA_REMINDER, _record_language(seen))
+    monkeypatch.setitem(mail_messages.BUILDERS, Email.Kind.ROTA_REMINDER, _record_language(seen))
     scheme = visitor.memberships.first().scheme
     to_welsh = queue_email(kind=Email.Kind.ROTA_REMINDER, scheme=scheme, to_user=visitor)
     to_english = queue_email(kind=Email.Kind.ROTA_REMINDER, scheme=scheme, to_user=partner)
     with translation.override("en-gb"):
-        welsh = notifications.build(Email.objects.get(pk=to_welsh.pk))
-        english = notifications.build(Email.objects.get(pk=to_english.pk))
+        welsh = mail_messages.build(Email.objects.get(pk=to_welsh.pk))
+        english = mail_messages.build(Email.objects.get(pk=to_english.pk))
         assert translation.get_language() == "en-gb"  # the sender's language is left alone
     assert seen == ["cy", "en-gb"]
     with translation.override("cy"):
@@ -222,7 +222,7 @@ def test_the_worker_builds_in_the_recipients_language_at_no_extra_query(
 ):
     languages.choose_language(actor=visitor, language="cy")
     seen = []
-    monkeypatch.setitem(notifications.BUILDERS, Email.Kind.ROTA_REMINDER, _record_language(seen))
+    monkeypatch.setitem(mail_messages.BUILDERS, Email.Kind.ROTA_REMINDER, _record_language(seen))
     scheme = visitor.memberships.first().scheme
     counts = []
     for person in (visitor, partner):  # one who chose Welsh, one who chose nothing
@@ -251,7 +251,7 @@ def test_before_the_two_factor_code_the_switch_sets_the_cookie_but_not_the_accou
     assert switched.cookies[COOKIE].value == "cy"
     assert html_lang(client.get("/accounts/two-factor/setup/", **ENGLISH_BROWSER)) == "cy"
     manager.refresh_from_db()
-    assert languages.chosen_language(manager) == ""
+    assert chosen_language(manager) == ""
     assert not AuditEntry.objects.filter(action="account.language_chosen", actor=manager).exists()
 
 

@@ -28,7 +28,7 @@ from visits.models import AuditEntry, Email, Visit
 from visits.notifications import visit_report_readers
 from visits.services import mail as mail_service
 from visits.services import visits as service
-from visits.tasks import RETRY_AFTER, deliver_email
+from visits.tasks import RETRY_AFTER, deliver_email, queue_email
 
 pytestmark = pytest.mark.django_db
 
@@ -266,7 +266,7 @@ def queued_email(**overrides) -> Email:
         "to_user": persona("manager"),
         "params": {"date": timezone.localdate().isoformat()},
     }
-    return mail_service.queue_email(**(values | overrides))
+    return queue_email(**(values | overrides))
 
 
 def test_an_email_claimed_by_another_worker_is_not_sent_again(django_capture_on_commit_callbacks):
@@ -325,7 +325,7 @@ def test_an_email_its_reader_may_no_longer_read_is_not_sent(django_capture_on_co
     queued = {email.to_address: email for email in queue_visit_report(report)}
     get_user_model().objects.filter(username="force").update(is_active=False)  # she has left
     gone = queue_email_for_a_deleted_issue()
-    deleted_slot = mail_service.queue_email(
+    deleted_slot = queue_email(
         kind=Email.Kind.ROTA_SLOT_CHANGED,
         scheme=report.scheme_id,
         to_user=persona("visitor"),
@@ -344,7 +344,7 @@ def queue_email_for_a_deleted_issue() -> Email:
     from tests.factories import make_reported_issue
 
     issue = make_reported_issue()
-    email = mail_service.queue_email(
+    email = queue_email(
         kind=Email.Kind.ISSUE_UPDATE,
         scheme=issue.scheme_id,
         to_user=persona("manager"),
@@ -559,12 +559,12 @@ def test_housekeeping_deletes_finished_email_records_past_their_time_never_waiti
 
 def test_a_digest_is_built_only_for_someone_who_still_manages_the_scheme():
     from tests.factories import make_reported_issue
-    from visits import notifications
+    from visits import mail_messages
 
     make_reported_issue()
     to_force = queued_email(to_user=persona("force"))  # not a manager: nothing to send them
-    assert notifications.build(to_force) is None
-    assert notifications.build(queued_email()) is not None
+    assert mail_messages.build(to_force) is None
+    assert mail_messages.build(queued_email()) is not None
 
 
 def test_subject_access_lists_the_emails_sent_to_the_person(client):

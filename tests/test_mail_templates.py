@@ -1,4 +1,4 @@
-"""E-mails are plain text rendered from templates/mail/ (visits.notifications._render): what a
+"""E-mails are plain text rendered from templates/mail/ (visits.mail_messages._render): what a
 person typed (a name, an issue's description, a scheme's name) reaches the e-mail as typed,
 never HTML-escaped, and every template renders a subject of one line."""
 

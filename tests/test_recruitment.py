@@ -17,7 +17,7 @@ from django.db import connection
 from django.utils import timezone
 
 from tests.conftest import persona
-from visits import application_guard, notifications
+from visits import application_guard, mail_messages
 from visits.errors import ConflictError, DomainError, NotFound
 from visits.models import (
     Application,
@@ -130,7 +130,7 @@ def test_an_application_is_kept_and_the_manager_is_told(client, db, manager):
     assert application.declares_not_police and application.declares_not_justice
     email = Email.objects.get(kind=Email.Kind.APPLICATION_RECEIVED)
     assert email.to_user == manager
-    message = notifications.build(email)
+    message = mail_messages.build(email)
     assert NAME in message.body and f"/volunteers/applications/{application.pk}/" in message.body
     assert AuditEntry.objects.filter(
         action="application.received", object_id=str(application.pk)
@@ -387,7 +387,7 @@ def test_the_welcome_link_sets_the_password_once(client, db, manager):
     application = to_references(received(), manager)
     recruitment.make_offer(actor=manager, application=application)
     membership = recruitment.accept_offer(actor=manager, application=application)
-    message = notifications.build(Email.objects.get(kind=Email.Kind.WELCOME))
+    message = mail_messages.build(Email.objects.get(kind=Email.Kind.WELCOME))
     assert membership.user.username in message.body
     link = re.search(r"http\S+/accounts/welcome/\S+/", message.body).group(0)
     path = link.split("://", 1)[1].split("/", 1)[1]

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from tests.conftest import persona
 from tests.factories import make_draft_rota
-from visits import scheduling
+from visits import rota_solver, scheduling
 from visits.errors import ConflictError
 from visits.models import AuditEntry, RotaPeriod, RotaSlot
 from visits.services import rota
@@ -285,7 +285,7 @@ def rota_figures(period):
         bands={s.pk: s.time_band for s in slots},
         unfilled={},
     )
-    return scheduling.figures(rota.build_problem(period, slots), plan)
+    return rota_solver.figures(rota.build_problem(period, slots), plan)
 
 
 def test_a_hand_change_that_breaks_the_conflict_rule_shows_in_the_panel(client, manager, draft):
@@ -392,7 +392,7 @@ def test_the_published_period_page_says_changes_wait_in_a_fixed_number_of_querie
 
 
 def test_a_visitor_who_has_left_is_not_told_the_rota_nor_reminded(manager, draft):
-    from visits import notifications
+    from visits import mail_messages, notifications
     from visits.models import Email, Membership, VisitorStatus
 
     slot = filled_slots(draft)[0]
@@ -405,13 +405,13 @@ def test_a_visitor_who_has_left_is_not_told_the_rota_nor_reminded(manager, draft
     # A reminder queued for them is built as nothing to send.
     notifications.queue_rota_reminder(slot)
     reminder = Email.objects.get(to_user=gone, kind=Email.Kind.ROTA_REMINDER)
-    assert notifications.build(reminder) is None
+    assert mail_messages.build(reminder) is None
 
 
 def test_an_alert_queued_for_a_manager_is_not_sent_once_they_are_the_forces(manager, draft):
-    from visits import notifications
+    from visits import mail_messages
     from visits.models import Email, Membership, Role
-    from visits.services.mail import queue_email
+    from visits.tasks import queue_email
 
     slot = draft.slots.first()
     alert = queue_email(
@@ -420,10 +420,10 @@ def test_an_alert_queued_for_a_manager_is_not_sent_once_they_are_the_forces(mana
         to_user=manager,
         params={"slot": slot.pk, "reason": "pair"},
     )
-    assert notifications.build(alert) is not None
+    assert mail_messages.build(alert) is not None
     Membership.objects.filter(user=manager, scheme=draft.scheme, role=Role.MANAGER).update(
         role=Role.FORCE
     )
     manager._icv_memberships = None  # what the worker would read afresh
     alert = Email.objects.select_related("to_user").get(pk=alert.pk)
-    assert notifications.build(alert) is None
+    assert mail_messages.build(alert) is None

@@ -116,7 +116,8 @@ def test_seed_demo_builds_norfolk_and_suffolk(db):
 
 
 def test_seed_demo_builds_the_bilingual_dyfed_powys_with_a_welsh_visitor(db):
-    from visits.services import checklists, languages
+    from visits.languages import chosen_language
+    from visits.services import checklists
 
     scheme = Scheme.objects.get(slug="dyfed-powys")
     assert scheme.bilingual and scheme.name_cy
@@ -130,7 +131,7 @@ def test_seed_demo_builds_the_bilingual_dyfed_powys_with_a_welsh_visitor(db):
     assert panel.name_cy and set(panel.suites.all()) == set(scheme.suites.all())
     people = dict(Membership.objects.filter(scheme=scheme).values_list("user__username", "role"))
     assert people == {"dyfed.manager": "manager", "ymwelydd": "visitor", "dyfed.visitor": "visitor"}
-    assert languages.chosen_language(get_user_model().objects.get(username="ymwelydd")) == "cy"
+    assert chosen_language(get_user_model().objects.get(username="ymwelydd")) == "cy"
     versions = checklists.current_versions(scheme)
     assert set(versions) == {"detainee", "suite"}
     assert all(checklists.missing_welsh(version) == [] for version in versions.values())

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from tests.conftest import persona
 from tests.factories import custody_number, make_visit, question_ids
+from visits import training_due
 from visits.errors import DomainError, NotFound, NotPermitted
 from visits.models import (
     AuditEntry,
@@ -48,7 +49,7 @@ def module(key: str, scheme="norfolk") -> TrainingModule:
 
 
 def due_of(username: str) -> dict[str, str]:
-    return {d.module.key: d.reason for d in training.due_training([member(username)])}
+    return {d.module.key: d.reason for d in training_due.due_training([member(username)])}
 
 
 # --- What is due --------------------------------------------------------------------------------
@@ -100,7 +101,7 @@ def test_a_retired_module_is_no_longer_due(db, manager):
     ],
 )
 def test_renewal_dates_keep_to_the_calendar(day, months, expected):
-    assert training.add_months(day, months) == expected
+    assert training_due.add_months(day, months) == expected
 
 
 # --- Graduation ---------------------------------------------------------------------------------
@@ -274,7 +275,7 @@ def test_adding_a_module_checks_its_name_and_renewal(db, manager):
     made = training.add_module(actor=manager, scheme_id=norfolk, new=new)
     assert made.required_for == "all"
     assert "Mental health awareness" in {
-        d.module.name for d in training.due_training([member("visitor")])
+        d.module.name for d in training_due.due_training([member("visitor")])
     }
     for bad, code in [
         (training.NewModule(name="  "), "name_required"),
@@ -543,9 +544,9 @@ def test_reminders_go_once(db, django_capture_on_commit_callbacks):
 
 
 def test_a_reminder_built_after_the_training_was_done_is_not_sent(db, manager):
-    from visits import notifications
+    from visits import mail_messages, notifications
 
-    item = next(d for d in training.due_training([member("grace.bunn")]))
+    item = next(d for d in training_due.due_training([member("grace.bunn")]))
     email = notifications.queue_training_due(item, TODAY)
     assert email == 1
     training.record_completion(
@@ -555,7 +556,7 @@ def test_a_reminder_built_after_the_training_was_done_is_not_sent(db, manager):
         completed_on=TODAY,
     )
     queued = Email.objects.get(kind=Email.Kind.TRAINING_DUE, to_user__username="grace.bunn")
-    assert notifications.build(queued) is None
+    assert mail_messages.build(queued) is None
 
 
 def test_the_training_job_is_scheduled(db):

@@ -29,10 +29,11 @@ from tests.matrix import named_urls, outcomes
 from tests.test_images_and_pdf import png
 from visits.images import clean_photo
 from visits.models import Application, Email, TrainingCompletion, TrainingModule, VisitCopy
-from visits.services import annual_reports, cards, expenses, mail, publication, tokens
+from visits.services import annual_reports, cards, expenses, publication, tokens
 from visits.services import visits as service
 from visits.services.issues import act
 from visits.summaries import Period
+from visits.tasks import queue_email
 
 EXPECTED = {
     "GET admin:index": "302 302 302 200 302 302 302 302",
@@ -314,7 +315,7 @@ def page_objects() -> dict:
         visit=issue.visit, client_uuid=uuid.uuid4(), sent_by=visitors[1], report={}
     )
     copy_photo = keep_copy_photo(copy)
-    email = mail.queue_email(
+    email = queue_email(
         kind=Email.Kind.ISSUE_UPDATE,
         scheme=issue.scheme_id,
         to_user=persona("manager"),

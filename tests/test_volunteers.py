@@ -350,7 +350,7 @@ def test_reminders_go_once_to_the_volunteer_and_the_manager(
 
 
 def test_a_renewal_before_the_reminder_is_sent_cancels_it(db, manager, visitor):
-    from visits import notifications
+    from visits import mail_messages, notifications
 
     lapse("visitor", TODAY + DAY * 10)
     (expiry,) = [e for e in volunteers.due_expiries(TODAY) if e.membership.user_id == visitor.pk]
@@ -362,7 +362,7 @@ def test_a_renewal_before_the_reminder_is_sent_cancels_it(db, manager, visitor):
         vetting=volunteers.Vetting("nppv2", "NV-2026-1", TODAY, TODAY + DAY * 1000),
     )
     email = Email.objects.filter(kind=Email.Kind.EXPIRY_REMINDER, to_user=visitor).get()
-    assert notifications.build(email) is None
+    assert mail_messages.build(email) is None
 
 
 def test_the_daily_job_is_scheduled():

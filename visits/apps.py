@@ -7,6 +7,8 @@ class VisitsConfig(AppConfig):
     verbose_name = _("Custody visiting")
 
     def ready(self):
+        # Imported here, not at the top: these import the models, which cannot be loaded
+        # before the app registry is ready (Django's rule for apps.py).
         from django.contrib.auth.signals import user_logged_in
 
         from visits.services import two_factor

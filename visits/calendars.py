@@ -5,6 +5,7 @@ import datetime
 
 from django.utils import timezone
 from django.utils.translation import gettext
+from icalendar import Calendar, Event
 
 from visits.services.rota import Feed
 
@@ -12,8 +13,6 @@ from visits.services.rota import Feed
 def calendar_ics(feed: Feed, host: str) -> bytes:
     """The feed's slots as iCalendar: the week as an all-day event until the pair agree a day
     and time, then that time. Suite and week only, nothing about the other visitor."""
-    from icalendar import Calendar, Event
-
     calendar = Calendar()
     calendar.add("prodid", "-//Independent custody visiting//icv//EN")
     calendar.add("version", "2.0")

@@ -7,6 +7,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
 from django.forms.utils import ErrorDict
 from django.http import Http404
 from django.utils import timezone
@@ -18,6 +19,7 @@ from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from visits.errors import DomainError, NotFound, NotPermitted
+from visits.images import ImageRejected, clean_photo
 from visits.models import (
     DETAINEE_FLAG_NAMES,
     DETAINEE_FLAGS,
@@ -36,17 +38,17 @@ from visits.models import (
     VettingLevel,
     Visit,
 )
-from visits.rules import date_out_of_range, suite_custody_number_example
-from visits.services.amendments import (
+from visits.rules import (
     AMENDABLE,
     CHOICE,
     COUNT,
     MOMENT,
-    REASON_MAX,
     TIME_FIELDS,
-    AnswerAmendment,
-    CustodyNumberAmendment,
+    date_out_of_range,
+    suite_custody_number_example,
 )
+from visits.services import cards
+from visits.services.amendments import REASON_MAX, AnswerAmendment, CustodyNumberAmendment
 from visits.services.visits import CUSTODY_NUMBER_MAX
 
 
@@ -796,10 +798,6 @@ class IssueActionForm(RevisionForm):
 
     def clean_attachment(self):
         """Keep PDFs as they are and re-encode images; refuse anything else."""
-        from django.core.files.base import ContentFile
-
-        from visits.images import ImageRejected, clean_photo
-
         upload = self.cleaned_data.get("attachment")
         if not upload:
             return None
@@ -1148,8 +1146,6 @@ def card_section(
 ) -> dict:
     """The context of the ID card section (templates/volunteers/_card.html), the one builder for
     the volunteer's page, the card page and its htmx part, so they cannot drift."""
-    from visits.services import cards
-
     return {
         "card": cards.record_of(membership),
         "card_photo_form": photo_form or CardPhotoForm(prefix="card"),

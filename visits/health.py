@@ -35,6 +35,7 @@ def check_task_queue() -> dict:
     backend); not configured: reported as such, not as a failure."""
     if not apps.is_installed("django_tasks_db"):
         return {"ok": True, "configured": False}
+    # Imported only when installed: its models cannot be loaded otherwise.
     from django_tasks_db.models import DBTaskResult
 
     waiting = DBTaskResult.objects.ready().aggregate(count=Count("pk"), oldest=Min("enqueued_at"))

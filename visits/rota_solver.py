@@ -450,7 +450,9 @@ def _nights_and_bands(built, problem, plan, run, proved, in_hand=None) -> Plan:
 _FILLABLE_CACHE: dict = {}  # the pages ask again for an unchanged problem: answer at once
 
 
-def most_fillable(problem: Problem, time_limit: float) -> int:
+def most_fillable(
+    problem: Problem, time_limit: float = scheduling.DEFAULT_TIME_LIMIT_SECONDS
+) -> int:
     """Phase (a) alone: the most slots any plan fills together; its proved optimum, or the
     solver's upper bound if the limit passes first."""
     if not problem.slots or len(problem.people) < 2:
@@ -473,3 +475,18 @@ def _most_fillable(problem: Problem, time_limit: float) -> int:
     if status == cp_model.OPTIMAL:
         return round(solver.objective_value)
     return int(solver.best_objective_bound + 1e-6)
+
+
+def solve(problem: Problem, time_limit: float = scheduling.DEFAULT_TIME_LIMIT_SECONDS) -> Plan:
+    """The production method: the exact CP-SAT model warm-started from the greedy plan
+    (scheduling.solve_greedy), which stays the answer if the time limit passes without a
+    better one."""
+    return solve_exact(problem, time_limit=time_limit)
+
+
+def figures(problem: Problem, plan: Plan) -> scheduling.Figures:
+    """The plan's figures (scheduling.figures), with the most slots fillable together proved by
+    the exact model when the plan does not carry it."""
+    if plan.most_fillable is None:
+        plan = dataclasses.replace(plan, most_fillable=most_fillable(problem))
+    return scheduling.figures(problem, plan)

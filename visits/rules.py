@@ -6,12 +6,48 @@ Each returns what is wrong in words a volunteer can act on; none touches the dat
 import datetime
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from django.utils.formats import date_format
 from django.utils.translation import gettext, ngettext
 
 from visits.errors import DomainError
-from visits.models.visits import NOT_VISITED_LABELS
+from visits.models.visits import NOT_VISITED_LABELS, NUMBER_LABELS, Visit
+
+NUMBER_FIELDS = (*NUMBER_LABELS, *Visit.NOT_VISITED_FIELDS)
+
+# What an amendment may change of a submitted report, and how each field is bounded (the
+# service visits.services.amendments checks them; the read model orders amended rows by them).
+MOMENT, COUNT, TEXT, CHOICE = "moment", "count", "text", "choice"
+
+
+@dataclass(frozen=True)
+class Amendable:
+    """A field of a submitted report that an amendment may change, as its step takes it."""
+
+    kind: str  # MOMENT (an aware datetime), COUNT (a whole number), TEXT or CHOICE
+    maximum: int = 0  # the largest count, or the longest text
+    nullable: bool = False  # may be amended to None (a time that was never recorded)
+    choices: tuple[str, ...] = ()
+
+
+AMENDABLE: dict[str, Amendable] = {
+    "arrived_at": Amendable(MOMENT),
+    "admitted_at": Amendable(MOMENT, nullable=True),
+    "departed_at": Amendable(MOMENT),
+    "delay_minutes": Amendable(COUNT, 1440),
+    "delay_reason": Amendable(TEXT, 300),
+    "delay_authorised_by": Amendable(TEXT, 120),
+    **{name: Amendable(COUNT, 999) for name in NUMBER_FIELDS},
+    "nv_access_denied_reason": Amendable(TEXT, 300),
+    "outcome": Amendable(CHOICE, choices=tuple(Visit.Outcome.values)),
+    "abandoned_reason": Amendable(TEXT, 300),
+    "sergeant_name": Amendable(TEXT, 120),
+    "sergeant_comments": Amendable(TEXT, 4000),
+    "good_practice": Amendable(TEXT, 4000),
+}
+AMENDABLE_FIELDS = tuple(AMENDABLE)
+TIME_FIELDS = ("arrived_at", "admitted_at", "departed_at")
 
 # No date in this service is before 2000 or after 2100 (the years summaries accept): a report,
 # a rota or a filter with one was mistyped (or is an attack), and the pages and the API refuse it

@@ -282,14 +282,6 @@ def cycle_bands(
 DEFAULT_TIME_LIMIT_SECONDS = 3.0
 
 
-def solve(problem: Problem, time_limit: float = DEFAULT_TIME_LIMIT_SECONDS) -> Plan:
-    """The production method: the exact CP-SAT model (visits.rota_solver) warm-started from
-    the greedy plan, which stays the answer if the time limit passes without a better one."""
-    from visits import rota_solver  # the model needs this module's data types
-
-    return rota_solver.solve_exact(problem, time_limit=time_limit)
-
-
 def solve_greedy(problem: Problem) -> Plan:
     """Week by week, hardest slot first, then repair passes: fast, never breaks a hard rule,
     not always the best plan. The exact solver's warm start and fallback."""
@@ -638,7 +630,7 @@ class Figures:
 
 def fillable_slots(problem: Problem) -> int:
     """Slots that have, on their own, two visitors able to take them (one experienced). An
-    upper bound only: slots compete for the same people (see `most_fillable`)."""
+    upper bound only: slots compete for the same people (see `rota_solver.most_fillable`)."""
     n = 0
     empty = _State(problem)
     for slot in problem.slots:
@@ -651,15 +643,9 @@ def fillable_slots(problem: Problem) -> int:
     return n
 
 
-def most_fillable(problem: Problem, time_limit: float = DEFAULT_TIME_LIMIT_SECONDS) -> int:
-    """The most slots that can be filled together under every hard rule (CP-SAT's proved
-    optimum, or its bound when the time limit passes first)."""
-    from visits import rota_solver
-
-    return rota_solver.most_fillable(problem, time_limit=time_limit)
-
-
 def figures(problem: Problem, plan: Plan) -> Figures:
+    """The plan's figures, its most fillable together as the plan carries it (the exact bound
+    is visits.rota_solver's: `rota_solver.figures` fills it in when the plan does not)."""
     people = {p.id: p for p in problem.people}
     weeks = sorted({s.week for s in problem.slots})
     shares = fair_shares(problem.people, weeks, 2 * len(plan.pairs))
@@ -685,10 +671,9 @@ def figures(problem: Problem, plan: Plan) -> Figures:
         default=0,
     )
     nights = {pid for key, pair in plan.pairs.items() if plan.bands[key] == NIGHT for pid in pair}
-    best = plan.most_fillable if plan.most_fillable is not None else most_fillable(problem)
     return Figures(
         filled=len(plan.pairs),
-        most_fillable=best,
+        most_fillable=plan.most_fillable,
         slots=len(problem.slots),
         largest_fair_deviation=deviation,
         repeated_pairs=repeated,

@@ -1,16 +1,21 @@
 """Work done off the request, by the task worker (`manage.py db_worker`; django-tasks).
 
-docs/architecture.md, "Work off the request".
+`queue_email` writes one Email row per recipient in the caller's transaction (a rolled-back
+change queues nothing) and enqueues the delivery task when that transaction commits. The
+message itself is built when it is sent (visits.mail_messages, `deliver_email`), so the
+request does no SMTP and renders no PDF. docs/architecture.md, "Work off the request".
 """
 
 import datetime
 import logging
 
 from django.core.exceptions import ObjectDoesNotExist
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django_tasks import default_task_backend, task
 
+from visits import mail_messages
 from visits.models import Email
 
 logger = logging.getLogger(__name__)
@@ -38,9 +43,6 @@ def deliver_email(email_id: int) -> str:
     """Send one queued e-mail. Claims it first (a conditional UPDATE from queued or retrying to
     sending: of two workers handed the same e-mail, one sends it), builds it as its reader may
     now read it, sends it, and records sent, or the failure and when to try again."""
-    from visits import notifications
-    from visits.services.mail import enqueue_delivery
-
     now = timezone.now()
     claimed = Email.objects.filter(
         pk=email_id,
@@ -59,10 +61,10 @@ def deliver_email(email_id: int) -> str:
             message.send()
     except Exception as error:  # any failure: the e-mail is kept and tried again later
         logger.warning("E-mail %s not sent: %s", email_id, _reason(error), exc_info=True)
-        return _record_failure(email, error, enqueue_delivery)
+        return _record_failure(email, error)
     if message is None:
         email.status = Email.Status.CANCELLED
-        email.last_error = notifications.nothing_to_send_reason()
+        email.last_error = mail_messages.nothing_to_send_reason()
         email.save(update_fields=["status", "last_error"])
         return "nothing to send"
     email.status = Email.Status.SENT
@@ -73,15 +75,13 @@ def deliver_email(email_id: int) -> str:
 
 
 def _build(email: Email):
-    from visits import notifications
-
     try:
-        return notifications.build(email)
+        return mail_messages.build(email)
     except ObjectDoesNotExist:
         return None  # what it was about is gone (deleted, or anonymised past retention)
 
 
-def _record_failure(email: Email, error: Exception, enqueue_delivery) -> str:
+def _record_failure(email: Email, error: Exception) -> str:
     email.last_error = _reason(error)
     if email.attempts > len(RETRY_AFTER):
         email.status = Email.Status.FAILED
@@ -95,3 +95,51 @@ def _record_failure(email: Email, error: Exception, enqueue_delivery) -> str:
     if default_task_backend.supports_defer:
         enqueue_delivery(email.pk, run_after=email.next_attempt_at)
     return "retrying"
+
+
+def queue_email(
+    *,
+    kind: str,
+    scheme,
+    to_user=None,
+    to_address: str = "",
+    params: dict | None = None,
+    dedupe_key: str | None = None,
+) -> Email | None:
+    """Queue one e-mail to one recipient (a user, or a bare address), in the caller's
+    transaction. With a `dedupe_key` already used, nothing is queued and None is returned:
+    the database's unique index refuses the second row, so two runs at once cannot both
+    queue it."""
+    address = to_address or (to_user.email if to_user is not None else "")
+    if not address:
+        return None
+    email = Email(
+        kind=kind,
+        scheme_id=getattr(scheme, "pk", scheme),
+        to_user=to_user,
+        to_address=address,
+        params=params or {},
+        dedupe_key=dedupe_key,
+    )
+    if dedupe_key is None:
+        email.save()
+    else:
+        try:
+            with transaction.atomic():  # a savepoint: the refusal leaves the caller's work
+                email.save()
+        except IntegrityError:
+            return None
+    transaction.on_commit(lambda: enqueue_delivery(email.pk), robust=True)
+    return email
+
+
+def enqueue_delivery(email_id: int, run_after: datetime.datetime | None = None) -> None:
+    """Hand the e-mail to the task queue and note the task's id. A failure here loses
+    nothing: the row stays queued and `requeue_emails` enqueues it again."""
+    task = deliver_email.using(run_after=run_after) if run_after else deliver_email
+    try:
+        result = task.enqueue(email_id)
+    except Exception:
+        logger.exception("Could not enqueue e-mail %s; requeue_emails will.", email_id)
+        return
+    Email.objects.filter(pk=email_id).update(task_id=result.id)

@@ -113,7 +113,7 @@ def _event_shown(event: IssueEvent, audience: str, viewer) -> bool:
 
 def visible_issue(viewer, issue: Issue) -> VisibleIssue:
     """What `viewer` may read of `issue`, which must already be within
-    `Issue.objects.visible_to(viewer)` (load it with `for_reading`)."""
+    `permissions.scope_issues(Issue.objects.all(), viewer)` (load it with `for_reading`)."""
     return _visible(viewer, issue, list(issue.events.all()))
 
 
@@ -218,4 +218,4 @@ def visible_issues_in_one_query(viewer, queryset: QuerySet) -> list[VisibleIssue
 
 def readable_issues(viewer) -> QuerySet:
     """The issues `viewer` may read, loaded for `visible_issue`: a door starts here."""
-    return for_reading(Issue.objects.visible_to(viewer))
+    return for_reading(permissions.scope_issues(Issue.objects.all(), viewer))

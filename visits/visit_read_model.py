@@ -34,8 +34,8 @@ from visits.models import (
     Question,
     Visit,
 )
+from visits.rules import AMENDABLE_FIELDS, TIME_FIELDS
 from visits.services import audit
-from visits.services.amendments import AMENDABLE_FIELDS, TIME_FIELDS
 from visits.visible_issues import HIDDEN_NUMBER, VisibleIssue, visible_issues_in_one_query
 
 ANSWER_LABELS = dict(Answer.YesNo.choices)
@@ -276,8 +276,8 @@ def read_report(viewer, visit: Visit, *, as_pdf: bool = False, via: str = "page"
 
 def visible_report(viewer, visit: Visit) -> VisitReport:
     """What `viewer` may read of `visit`'s report, which must be within
-    `Visit.objects.visible_to(viewer)`. A fixed number of queries whatever its size (load the
-    visit with `Visit.objects.for_report()` to save one)."""
+    `permissions.scope_visits(Visit.objects.all(), viewer)`. A fixed number of queries whatever
+    its size (load the visit with `Visit.objects.for_report()` to save one)."""
     show_numbers = permissions.can_see_custody_numbers(viewer, visit)
     show_answers = permissions.can_see_detainee_answers(viewer, visit)
     facts = VisitFacts(visit)
@@ -304,7 +304,7 @@ def visible_report(viewer, visit: Visit) -> VisitReport:
         for d in (detainee_rows if show_answers else [])
     ]
     issues = visible_issues_in_one_query(
-        viewer, Issue.objects.visible_to(viewer).filter(visit=visit)
+        viewer, permissions.scope_issues(Issue.objects.all(), viewer).filter(visit=visit)
     )
     amendments = _visible_amendments(
         []

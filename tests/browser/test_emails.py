@@ -8,7 +8,7 @@ from tests.browser.conftest import check_accessibility
 from tests.conftest import persona
 from tests.factories import make_reported_issue
 from visits.models import Email
-from visits.services.mail import queue_email
+from visits.tasks import queue_email
 
 
 def test_the_manager_sends_a_failed_email_again(page, demo, sign_in, open_page):

@@ -27,6 +27,6 @@ def test_switching_to_welsh_and_back_on_a_phone(page, demo, open_page, settings)
     expect(page.locator("html")).to_have_attribute("lang", "en-GB")
     assert page.get_by_role("button", name="Cymraeg").is_visible()
     from tests.conftest import persona
-    from visits.services.languages import chosen_language
+    from visits.languages import chosen_language
 
     assert chosen_language(persona("visitor")) == "en-gb"

@@ -13,6 +13,8 @@ from django.utils import timezone
 
 from visits.models import (
     Conflict,
+    Issue,
+    IssueEvent,
     Membership,
     Question,
     RotaPeriod,
@@ -22,6 +24,8 @@ from visits.models import (
     VisitorStatus,
 )
 from visits.services import visits as service
+from visits.services.issues import act
+from visits.workdays import add_working_days, response_time
 
 User = get_user_model()
 NAMESPACE = uuid.UUID("6f1c1a52-55f4-4bb6-9d0b-0c1c3ad3c6a1")
@@ -281,9 +285,6 @@ RESPONSES = [
 def progress_issues(scheme: Scheme, manager, force, today: datetime.date | None = None) -> None:
     """Move the demo's raised issues along the workflow, so the board shows every state,
     then date each step back to a plausible time after its visit. Some end up overdue."""
-    from visits.models import Issue
-    from visits.services.issues import act
-
     rng = random.Random(7)
     today = today or timezone.localdate()
     # Issues resolved on a visit were raised then, not when the demo was made.
@@ -334,9 +335,6 @@ def progress_issues(scheme: Scheme, manager, force, today: datetime.date | None 
 
 def _date_back(issue) -> None:
     """Give each step of a demo issue a date a few days after the one before it."""
-    from visits.models import IssueEvent
-    from visits.workdays import add_working_days
-
     issue.refresh_from_db()
     start = timezone.make_aware(datetime.datetime.combine(issue.visit.visit_date, datetime.time(9)))
     moment = start
@@ -352,8 +350,6 @@ def _date_back(issue) -> None:
         elif event.kind in ("accepted", "closed"):
             changes["closed_at"] = moment
         moment += datetime.timedelta(days=3 + event.pk % 9)
-    from visits.workdays import response_time
-
     changes["responded_on"], changes["response_working_days"] = response_time(
         changes.get("referred_at", issue.referred_at),
         changes.get("responded_at", issue.responded_at),

@@ -14,11 +14,6 @@ def reported_q() -> models.Q:
 
 
 class IssueQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        from visits import permissions
-
-        return permissions.scope_issues(self, user)
-
     def open(self):
         return self.exclude(status__in=Issue.CLOSED_STATUSES)
 

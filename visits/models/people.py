@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -54,10 +54,17 @@ class MembershipQuerySet(models.QuerySet):
     def current(self, today: datetime.date | None = None):
         """Memberships that still grant access: a visitor who has left has none, from the
         leaving date on (even before the daily job marks them as left)."""
-        from django.utils import timezone
-
         today = today or timezone.localdate()
         return self.exclude(status=VisitorStatus.LEFT).exclude(left_on__lte=today)
+
+    def visiting_of(self, user):
+        """`user`'s own visiting memberships that still grant access (their volunteer record,
+        their ID cards), with what their pages show of each."""
+        return (
+            self.current()
+            .filter(user=user, role__in=VISITING_ROLES)
+            .select_related("user", "scheme", "panel")
+        )
 
     def able_to_visit(self, first_day: datetime.date, last_day: datetime.date | None = None):
         """Members whose vetting and appointment hold on every day from `first_day` to
@@ -147,8 +154,6 @@ class Membership(models.Model):
         """Why this member may not visit on some day from `first_day` to `last_day` (a rota
         slot's week, or the day of a visit), or None when they may. The one rule of vetting,
         appointment and leaving; `MembershipQuerySet.able_to_visit` is the same as a filter."""
-        from django.utils import timezone
-
         last_day = last_day or first_day
         today = timezone.localdate()
 

@@ -73,13 +73,6 @@ class RotaPeriod(models.Model):
         return quarter.label if self.name in standard else self.name
 
 
-class RotaSlotQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        from visits import permissions
-
-        return permissions.scope_rota_slots(self, user)
-
-
 class RotaSlot(models.Model):
     """One visit to make: a suite, a week, a pair. The pair agree the day and time privately."""
 
@@ -114,8 +107,6 @@ class RotaSlot(models.Model):
     )
     # Goes up with every change of pair, time or status (see services.revisions).
     revision = models.PositiveIntegerField(verbose_name=_("revision"), default=1)
-
-    objects = RotaSlotQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("rota slot")

@@ -1,7 +1,7 @@
 """Training (issue 22): the modules a scheme requires and who completed which, when.
 
 What is due (never done, or its renewal come) is worked out once, in
-visits.services.training.due_training; pages, the API and the reminders all read that.
+visits.training_due.due_training; pages, the API and the reminders all read that.
 """
 
 from django.conf import settings

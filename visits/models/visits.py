@@ -135,11 +135,6 @@ TAGGED_DETAINEE_FLAGS = tuple(flag for flag in DETAINEE_FLAGS if flag.tag)
 
 
 class VisitQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        from visits import permissions
-
-        return permissions.scope_visits(self, user)
-
     def drafts(self):
         return self.filter(status=Visit.Status.DRAFT)
 

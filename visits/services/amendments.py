@@ -18,13 +18,21 @@ from visits.models import (
     Question,
     Visit,
 )
+from visits.rules import (
+    AMENDABLE,
+    CHOICE,
+    COUNT,
+    MOMENT,
+    NUMBER_FIELDS,
+    TIME_FIELDS,
+    Amendable,
+)
 from visits.services import audit, revisions
 from visits.services.visits import (
     CLOCK_SLACK,
     CUSTODY_NUMBER_MAX,
     LONGEST_VISIT,
     MAX_ID,
-    NUMBER_FIELDS,
     YES_NO_VALUES,
     questions_of,
     save_fields,
@@ -35,39 +43,10 @@ from visits.services.visits import (
 # submission check it. The page's form and the API's serializer are built from AMENDABLE, so
 # their bounds cannot drift from these; what they let through is checked again here.
 
-MOMENT, COUNT, TEXT, CHOICE = "moment", "count", "text", "choice"
 REASON_MAX = 2000
 ANSWER_VALUE_MAX = 200
 ANSWER_NOTE_MAX = 2000
 
-
-@dataclass(frozen=True)
-class Amendable:
-    """A field of a submitted report that an amendment may change, as its step takes it."""
-
-    kind: str  # MOMENT (an aware datetime), COUNT (a whole number), TEXT or CHOICE
-    maximum: int = 0  # the largest count, or the longest text
-    nullable: bool = False  # may be amended to None (a time that was never recorded)
-    choices: tuple[str, ...] = ()
-
-
-AMENDABLE: dict[str, Amendable] = {
-    "arrived_at": Amendable(MOMENT),
-    "admitted_at": Amendable(MOMENT, nullable=True),
-    "departed_at": Amendable(MOMENT),
-    "delay_minutes": Amendable(COUNT, 1440),
-    "delay_reason": Amendable(TEXT, 300),
-    "delay_authorised_by": Amendable(TEXT, 120),
-    **{name: Amendable(COUNT, 999) for name in NUMBER_FIELDS},
-    "nv_access_denied_reason": Amendable(TEXT, 300),
-    "outcome": Amendable(CHOICE, choices=tuple(Visit.Outcome.values)),
-    "abandoned_reason": Amendable(TEXT, 300),
-    "sergeant_name": Amendable(TEXT, 120),
-    "sergeant_comments": Amendable(TEXT, 4000),
-    "good_practice": Amendable(TEXT, 4000),
-}
-AMENDABLE_FIELDS = tuple(AMENDABLE)
-TIME_FIELDS = ("arrived_at", "admitted_at", "departed_at")
 # (earlier, later, said of the later, said of the earlier)
 _TIME_ORDER = (
     (

@@ -112,9 +112,7 @@ def record_of(membership: Membership, today: datetime.date | None = None) -> Car
 
 def own_cards(user) -> list[CardRecord]:
     """The user's own cards, one record per scheme they visit in."""
-    from visits.services.volunteers import own_records
-
-    return records_of(own_records(user))
+    return records_of(Membership.objects.visiting_of(user))
 
 
 # --- The photo -----------------------------------------------------------------------------------
@@ -342,9 +340,7 @@ def card_to_print(*, actor, membership: Membership) -> CardFace:
 
 def own_card_to_print(*, actor) -> CardFace:
     """A volunteer prints their own current card (NotFound if they have none valid today)."""
-    from visits.services.volunteers import own_records
-
-    for membership in own_records(actor):
+    for membership in Membership.objects.visiting_of(actor):
         card = record_of(membership).current
         if card is not None:
             audit.record(

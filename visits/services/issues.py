@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 
-from visits import permissions
+from visits import notifications, permissions
 from visits.errors import ConflictError, DomainError, NotPermitted
 from visits.issue_workflow import ESCALATION_LADDER, TRANSITIONS
 from visits.models import Issue, IssueEvent, Membership, Role, Visit
@@ -138,8 +138,6 @@ def act(
             event.attachment.save(attachment.name, attachment, save=False)
         event.save()
         if notify:  # queued with the step, sent by the worker (visits.services.mail)
-            from visits import notifications
-
             notifications.queue_issue_update(issue, action)
         audit.record(actor=actor, action=f"issue.{action}", obj=issue, scheme=issue.scheme)
     return issue

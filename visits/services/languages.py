@@ -1,6 +1,6 @@
-"""Each person's language: chosen on their account, used for their pages (icv.middleware),
-their e-mails (visits.notifications) and the PDFs they download. One definition of which
-language a person reads, for every door."""
+"""Each person's language: chosen on their account (`choose_language`), used for their pages
+(icv.middleware), their e-mails (visits.mail_messages) and the PDFs they download. Which
+language a person reads is defined once, in visits/languages.py."""
 
 from django.conf import settings
 from django.db import transaction
@@ -8,26 +8,9 @@ from django.utils.translation import get_language, to_locale
 from django.utils.translation import gettext_lazy as _
 
 from visits.errors import DomainError
+from visits.languages import LANGUAGE_CODES
 from visits.models import Profile
 from visits.services import audit
-
-LANGUAGE_CODES = frozenset(code for code, _name in settings.LANGUAGES)
-
-
-def chosen_language(user) -> str:
-    """The language `user` chose, or "" (none chosen: their browser's preference decides).
-    Read through the `profile` relation, so a caller that selected it costs no query."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return ""
-    try:
-        return user.profile.language
-    except Profile.DoesNotExist:
-        return ""
-
-
-def language_of(user) -> str:
-    """The language to write to `user` in when there is no browser to ask (e-mails, jobs)."""
-    return chosen_language(user) or settings.LANGUAGE_CODE
 
 
 def lang_attribute(code: str | None = None) -> str:

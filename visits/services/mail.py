@@ -1,24 +1,21 @@
-"""Outgoing e-mail: queued in the transaction of the change that causes it, sent by a worker.
-
-`queue_email` writes one Email row per recipient in the caller's transaction (a rolled-back
-change queues nothing) and enqueues the delivery task when that transaction commits. The
-message itself is built when it is sent (visits.notifications, visits.tasks.deliver_email),
-so the request does no SMTP and renders no PDF. docs/architecture.md, "Work off the request".
+"""Outgoing e-mail, after it is queued (visits.tasks.queue_email): the sweep that enqueues again
+what is due, the pruning of old records, and the manager's "send again".
+docs/architecture.md, "Work off the request".
 """
 
 import datetime
-import logging
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
+from django_tasks import TaskResultStatus, default_task_backend
+from django_tasks.exceptions import TaskResultDoesNotExist
 
 from visits import permissions
 from visits.errors import ConflictError, NotPermitted
 from visits.models import Email
 from visits.services import audit
-
-logger = logging.getLogger(__name__)
+from visits.tasks import enqueue_delivery
 
 # A worker that claimed an e-mail and has not finished after this long has died.
 STUCK_AFTER = datetime.timedelta(minutes=15)
@@ -28,61 +25,8 @@ STUCK_AFTER = datetime.timedelta(minutes=15)
 KEEP_FINISHED = datetime.timedelta(days=455)
 
 
-def queue_email(
-    *,
-    kind: str,
-    scheme,
-    to_user=None,
-    to_address: str = "",
-    params: dict | None = None,
-    dedupe_key: str | None = None,
-) -> Email | None:
-    """Queue one e-mail to one recipient (a user, or a bare address), in the caller's
-    transaction. With a `dedupe_key` already used, nothing is queued and None is returned:
-    the database's unique index refuses the second row, so two runs at once cannot both
-    queue it."""
-    address = to_address or (to_user.email if to_user is not None else "")
-    if not address:
-        return None
-    email = Email(
-        kind=kind,
-        scheme_id=getattr(scheme, "pk", scheme),
-        to_user=to_user,
-        to_address=address,
-        params=params or {},
-        dedupe_key=dedupe_key,
-    )
-    if dedupe_key is None:
-        email.save()
-    else:
-        try:
-            with transaction.atomic():  # a savepoint: the refusal leaves the caller's work
-                email.save()
-        except IntegrityError:
-            return None
-    transaction.on_commit(lambda: enqueue_delivery(email.pk), robust=True)
-    return email
-
-
-def enqueue_delivery(email_id: int, run_after: datetime.datetime | None = None) -> None:
-    """Hand the e-mail to the task queue and note the task's id. A failure here loses
-    nothing: the row stays queued and `requeue_emails` enqueues it again."""
-    from visits.tasks import deliver_email
-
-    task = deliver_email.using(run_after=run_after) if run_after else deliver_email
-    try:
-        result = task.enqueue(email_id)
-    except Exception:
-        logger.exception("Could not enqueue e-mail %s; requeue_emails will.", email_id)
-        return
-    Email.objects.filter(pk=email_id).update(task_id=result.id)
-
-
 def task_is_pending(task_id: str) -> bool:
     """Whether the task queue still holds this task, waiting or running."""
-    from django_tasks import TaskResultStatus, default_task_backend
-    from django_tasks.exceptions import TaskResultDoesNotExist
-
     if not task_id or not default_task_backend.supports_get_result:
         return False
     try:

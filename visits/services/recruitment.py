@@ -6,11 +6,12 @@ applicant a trainee visitor, every step audited.
 
 `accept_offer` is the one step that creates the account (or links an existing one with the same
 e-mail address) and the TRAINEE membership; a new account gets a one-time set-password link by
-e-mail (visits.notifications.build_welcome). Only the scheme's manager sees an application:
+e-mail (visits.mail_messages.build_welcome). Only the scheme's manager sees an application:
 everyone else is told nothing (NotFound, a 404 at the doors)."""
 
 from __future__ import annotations
 
+import calendar
 import datetime
 from dataclasses import dataclass
 
@@ -22,7 +23,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext
 
-from visits import permissions
+from visits import notifications, permissions
 from visits.errors import ConflictError, DomainError, NotFound, NotPermitted
 from visits.models import (
     CLOSED_STATUSES,
@@ -119,8 +120,6 @@ def receive_application(*, scheme: Scheme, applicant: Applicant, notify: bool = 
             status_changed_at=now,
         )
         if notify:
-            from visits import notifications
-
             notifications.queue_application_received(application)
         # Who applied stays out of the trail (it outlives the application): the row's id is enough.
         audit.record(
@@ -468,8 +467,6 @@ def accept_offer(*, actor, application: Application) -> Membership:
         application.user = user
         application.membership = membership
         application.save(update_fields=[*fields, "user", "membership"])
-        from visits import notifications
-
         notifications.queue_welcome(membership, application)
         audit.record(
             actor=actor,
@@ -491,8 +488,6 @@ def send_welcome_again(*, actor, application: Application):
             code="no_welcome_due",
         )
     with transaction.atomic():
-        from visits import notifications
-
         email = notifications.queue_welcome(application.membership, application)
         audit.record(
             actor=actor,
@@ -561,8 +556,6 @@ def _free_username(application: Application) -> str:
 
 def months_before(moment: datetime.datetime, months: int) -> datetime.datetime:
     """The same day and time `months` calendar months earlier (the month's last day if shorter)."""
-    import calendar
-
     month_index = moment.year * 12 + moment.month - 1 - months
     year, month = divmod(month_index, 12)
     day = min(moment.day, calendar.monthrange(year, month + 1)[1])

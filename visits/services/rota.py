@@ -1,6 +1,6 @@
 """The quarter's rota: periods, availability, generation, hand changes, publishing, swaps and
-the end of each slot. The solver itself is `visits.scheduling` (no ORM); this module turns the
-database into its plain data and its plan back into rows."""
+the end of each slot. The solver itself is `visits.rota_solver` on `visits.scheduling` (no
+ORM); this module turns the database into its plain data and its plan back into rows."""
 
 from __future__ import annotations
 
@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import F, Prefetch
+from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, Value, When
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext, gettext_lazy, ngettext
 
-from visits import permissions, scheduling
+from visits import notifications, permissions, rota_solver, scheduling
 from visits.errors import ConflictError, DomainError, NotFound, NotPermitted
 from visits.models import (
     Availability,
@@ -34,6 +34,7 @@ from visits.models import (
 )
 from visits.models.people import VISITING_ROLES
 from visits.periods import Period
+from visits.rota_notices import SlotChange, SlotNotice
 from visits.services import audit, revisions, tokens, volunteers
 from visits.workdays import monday_of
 
@@ -327,7 +328,7 @@ def generate(*, actor, period: RotaPeriod) -> scheduling.Figures:
             scheduling.Slot(key=key, suite=slot.suite_id, week=slot.week_starts_on)
             for key, slot in keyed.items()
         ]
-        plan = scheduling.solve(problem, time_limit=settings.ICV_ROTA_TIME_LIMIT_SECONDS)
+        plan = rota_solver.solve(problem, time_limit=settings.ICV_ROTA_TIME_LIMIT_SECONDS)
         memberships = RotaSlot.visitors.through
         links = []
         for key, slot in keyed.items():
@@ -338,7 +339,7 @@ def generate(*, actor, period: RotaPeriod) -> scheduling.Figures:
         memberships.objects.bulk_create(links)
         period.status = RotaPeriod.Status.DRAFT
         period.save(update_fields=["status"])
-        figures = scheduling.figures(problem, plan)
+        figures = rota_solver.figures(problem, plan)
         audit.record(
             actor=actor,
             action="rota.generated",
@@ -449,7 +450,7 @@ HARD_RULE_ROWS = (
 
 
 def quality_rows(figures) -> list[QualityRow]:
-    """The quality panel, from `scheduling.figures` of the rota as it stands (hand changes
+    """The quality panel, from `rota_solver.figures` of the rota as it stands (hand changes
     included): the aims, then a row for every hard rule the figures count."""
     fillable = figures.most_fillable
     filled = gettext("%(filled)d of %(slots)d") % {"filled": figures.filled, "slots": figures.slots}
@@ -606,90 +607,6 @@ def move_pair(
 
 
 @dataclass(frozen=True)
-class SlotNotice:
-    """One slot as a visitor is told it: the suite, the week, the suggested time band and the
-    partner. Never a planned day or time (the pair's own)."""
-
-    slot_id: int
-    suite: str
-    week: datetime.date
-    band: str
-    partners: tuple[str, ...]
-
-    def line(self) -> str:
-        band = str(TimeBand(self.band).label) if self.band in TimeBand.values else ""
-        partners = (
-            gettext(" and ").join(self.partners) if self.partners else gettext("no partner yet")
-        )
-        return gettext("%(suite)s, week beginning %(week)s (%(band)s), with %(partners)s") % {
-            "suite": self.suite,
-            "week": date_format(self.week, "l j F Y"),
-            "band": band or gettext("any time"),
-            "partners": partners,
-        }
-
-    def as_params(self) -> dict:
-        return {
-            "slot_id": self.slot_id,
-            "suite": self.suite,
-            "week": self.week.isoformat(),
-            "band": self.band,
-            "partners": list(self.partners),
-        }
-
-    @classmethod
-    def from_params(cls, data: dict) -> SlotNotice:
-        return cls(
-            slot_id=data["slot_id"],
-            suite=data["suite"],
-            week=datetime.date.fromisoformat(data["week"]),
-            band=data["band"],
-            partners=tuple(data["partners"]),
-        )
-
-
-@dataclass(frozen=True)
-class SlotChange:
-    """A change to one visitor's slots since they were last told: `added`, `removed`, `moved`
-    (from `before` to `now`) or `partner` (the same slot with someone else)."""
-
-    kind: str
-    now: SlotNotice | None = None
-    before: SlotNotice | None = None
-
-    def line(self) -> str:
-        if self.kind == "added":
-            return gettext("Added: %(slot)s") % {"slot": self.now.line()}
-        if self.kind == "removed":
-            return gettext("Removed: %(slot)s") % {"slot": self.before.line()}
-        if self.kind == "moved":
-            return gettext("Moved: %(before)s is now %(now)s") % {
-                "before": self.before.line(),
-                "now": self.now.line(),
-            }
-        was = " and ".join(self.before.partners) or gettext("nobody")
-        return gettext("New partner: %(slot)s (was %(was)s)") % {
-            "slot": self.now.line(),
-            "was": was,
-        }
-
-    def as_params(self) -> dict:
-        return {
-            "kind": self.kind,
-            "now": self.now.as_params() if self.now else None,
-            "before": self.before.as_params() if self.before else None,
-        }
-
-    @classmethod
-    def from_params(cls, data: dict) -> SlotChange:
-        return cls(
-            kind=data["kind"],
-            now=SlotNotice.from_params(data["now"]) if data["now"] else None,
-            before=SlotNotice.from_params(data["before"]) if data["before"] else None,
-        )
-
-
-@dataclass(frozen=True)
 class Telling:
     """What one visitor will be e-mailed: their slots as they will stand, and (publishing
     again) what changed for them."""
@@ -773,8 +690,6 @@ def publish_preview(period: RotaPeriod) -> PublishPreview:
     """Who publishing `period` now would tell what. The first time: every visitor on it their
     slots. After that: only the visitors whose slots changed since they were last told, with
     the changes. A fixed handful of queries, however many slots."""
-    from visits import notifications
-
     slots = list(
         period.slots.select_related("suite")
         .prefetch_related("visitors")
@@ -855,8 +770,6 @@ def publish(
             detail={"told": sorted(t.user.pk for t in preview.visitors)},
         )
         if notify:
-            from visits import notifications
-
             notifications.queue_rota_publishing(preview)
     return period
 
@@ -873,8 +786,6 @@ def _tell_swap(slot: RotaSlot) -> None:
 
 def _notify_later(kind: str, *args) -> None:
     """Queue the e-mails in the caller's transaction; the worker sends them after it commits."""
-    from visits import notifications
-
     notifications.queue_rota_message(kind, *args)
 
 
@@ -1100,7 +1011,7 @@ def period_overview(period: RotaPeriod) -> dict:
             bands={s.pk: s.time_band for s in slots},
             unfilled={},
         )
-        figures = scheduling.figures(problem, plan)
+        figures = rota_solver.figures(problem, plan)
         load = Counter(pid for pair in plan.pairs.values() for pid in pair)
         for m in members:
             m.load = load[m.user_id]
@@ -1155,8 +1066,6 @@ def due_reminders(today: datetime.date, days_ahead: int = 4):
 
 def uncovered(today: datetime.date, days_ahead: int = 7):
     """Slots within a week that lack a pair or hang on an open offer, not yet alerted."""
-    from django.db.models import Count, Q
-
     return (
         _published_planned()
         .filter(
@@ -1364,8 +1273,6 @@ def recording_start(user, *, suites, partners, now=None) -> RecordingStart:
     """Read from `user`'s own published slot of this week at one of `suites`; `partners` (who
     they may visit with, as permissions.recording_choices gives) comes back ordered. Only the
     visitor's own pages ask this: the force never learns the rota from it."""
-    from django.db.models import Case, Count, IntegerField, Q, Value, When
-
     now = timezone.localtime(now).replace(second=0, microsecond=0)
     slot = _slot_this_week(user, suites, now.date())
     partner_ids = list(slot.partner_ids) if slot else []

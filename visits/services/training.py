@@ -1,21 +1,20 @@
 """Training and graduation (issue 22): the modules a scheme requires, who completed which and
 when, what is due, when a trainee is ready to become an experienced visitor, and the TACT rule.
 
-What is due is decided once, here (`due_training`): the manager's pages, the volunteer's own
-record, the API and the daily reminders all read it. docs/volunteers.md, "Training and
-graduation", says the rules in words.
+What is due is decided once, in visits/training_due.py (`due_training`): the manager's pages,
+the volunteer's own record, the API and the daily reminders all read it. docs/volunteers.md,
+"Training and graduation", says the rules in words.
 """
 
 from __future__ import annotations
 
-import calendar
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max
-from django.utils import formats, timezone
+from django.db.models import Count
+from django.utils import timezone
 from django.utils.translation import gettext
 
 from visits import permissions, rules
@@ -30,11 +29,19 @@ from visits.models import (
 )
 from visits.models.people import VISITING_ROLES
 from visits.services import audit
+from visits.training_due import (
+    DueTraining,
+    current_visitors,
+    day_text,
+    due_among,
+    due_training,
+    latest_completions,
+    modules_by_scheme,
+    runs_out_on,
+)
 
 RequiredFor = TrainingModule.RequiredFor
 
-# A renewal shows as due this many days before it runs out (and the reminder goes then).
-DUE_SOON_DAYS = 30
 MAX_NOTE = 200
 MAX_REASON = 300
 
@@ -45,37 +52,6 @@ DEFAULT_MODULES = (
     ("refresher", "Refresher", RequiredFor.EXPERIENCED, 12),
     ("tact", "TACT visiting", RequiredFor.TACT, 36),
 )
-
-
-def _day(day: datetime.date) -> str:
-    return formats.date_format(day, "j F Y")
-
-
-def add_months(day: datetime.date, months: int) -> datetime.date:
-    """The same day `months` later (the month's last day when it has fewer days)."""
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    return day.replace(
-        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
-    )
-
-
-def runs_out_on(module: TrainingModule, completed_on: datetime.date | None):
-    """The first day a completion no longer counts, or None if it never runs out."""
-    if completed_on is None or not module.renew_every_months:
-        return None
-    return add_months(completed_on, module.renew_every_months)
-
-
-def applies_to(module: TrainingModule, membership: Membership, has_done: bool) -> bool:
-    """Whether the module is asked of this member: every visitor's modules, the experienced
-    visitors' once they graduate, and TACT training of those who hold it (to keep it current;
-    nobody is told to take it, the manager chooses who visits TACT detainees)."""
-    if module.required_for == RequiredFor.ALL:
-        return True
-    if module.required_for == RequiredFor.EXPERIENCED:
-        return membership.status != VisitorStatus.TRAINEE
-    return has_done
 
 
 # --- Who may see it ------------------------------------------------------------------------------
@@ -108,83 +84,6 @@ def own_completions(user):
     return TrainingCompletion.objects.filter(
         membership__in=Membership.objects.current().filter(user=user, role__in=VISITING_ROLES)
     ).select_related("module", "membership__scheme")
-
-
-# --- What is due: the one rule ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DueTraining:
-    """A module a member must take: never done (`last_done` None) or its renewal come."""
-
-    membership: Membership
-    module: TrainingModule
-    last_done: datetime.date | None
-    due_on: datetime.date | None  # None: never done, due now
-
-    def overdue(self, today: datetime.date) -> bool:
-        return self.due_on is None or self.due_on <= today
-
-    @property
-    def reason(self) -> str:
-        if self.last_done is None:
-            return gettext("Never done")
-        return gettext("Renewal due on %(date)s") % {"date": _day(self.due_on)}
-
-
-def latest_completions(membership_ids) -> dict[tuple[int, int], datetime.date]:
-    """(membership id, module id) -> the latest day completed, in one query."""
-    rows = (
-        TrainingCompletion.objects.filter(membership_id__in=membership_ids)
-        .values("membership_id", "module_id")
-        .annotate(last=Max("completed_on"))
-    )
-    return {(r["membership_id"], r["module_id"]): r["last"] for r in rows}
-
-
-def _modules_by_scheme(scheme_ids) -> dict[int, list[TrainingModule]]:
-    modules = defaultdict(list)
-    for module in TrainingModule.objects.active().filter(scheme_id__in=scheme_ids):
-        modules[module.scheme_id].append(module)
-    return modules
-
-
-def _due(members, modules, latest, today: datetime.date) -> list[DueTraining]:
-    soon = today + datetime.timedelta(days=DUE_SOON_DAYS)
-    due = []
-    for m in members:
-        if m.status == VisitorStatus.LEFT or m.role not in VISITING_ROLES:
-            continue
-        for module in modules[m.scheme_id]:
-            last = latest.get((m.pk, module.pk))
-            if not applies_to(module, m, last is not None):
-                continue
-            if last is None:
-                due.append(DueTraining(m, module, None, None))
-                continue
-            ends = runs_out_on(module, last)
-            if ends is not None and ends <= soon:
-                due.append(DueTraining(m, module, last, ends))
-    return due
-
-
-def due_training(memberships, today: datetime.date | None = None) -> list[DueTraining]:
-    """What each of `memberships` (current visiting members) must take now or within
-    DUE_SOON_DAYS: every module that applies to them and was never done, or whose renewal
-    comes. Three queries however many members: the members, the modules, the completions."""
-    members = list(memberships)
-    modules = _modules_by_scheme({m.scheme_id for m in members})
-    latest = latest_completions([m.pk for m in members])
-    return _due(members, modules, latest, today or timezone.localdate())
-
-
-def current_visitors(scheme_ids):
-    return (
-        Membership.objects.current()
-        .filter(scheme_id__in=scheme_ids, role__in=VISITING_ROLES)
-        .select_related("user", "scheme")
-        .order_by("user__last_name", "user__first_name")
-    )
 
 
 # --- Graduation ---------------------------------------------------------------------------------
@@ -462,7 +361,7 @@ def record_completion(
         )
     repeated = gettext("%(module)s on %(date)s is already recorded.") % {
         "module": module.name,
-        "date": _day(completed_on),
+        "date": day_text(completed_on),
     }
     try:
         with transaction.atomic():
@@ -535,7 +434,7 @@ def holds_tact_training(memberships, day: datetime.date) -> dict[int, bool]:
     """membership id -> whether they hold a TACT module current on `day`. A scheme with no
     active TACT module does not ask for one: everyone holds it. Two queries."""
     members = list(memberships)
-    modules = _modules_by_scheme({m.scheme_id for m in members})
+    modules = modules_by_scheme({m.scheme_id for m in members})
     done = TrainingCompletion.objects.filter(
         membership__in=members, module__required_for=RequiredFor.TACT
     ).values_list("membership_id", "module_id", "completed_on")
@@ -596,12 +495,12 @@ def training_of(membership: Membership, today: datetime.date | None = None) -> T
             "-completed_on", "-pk"
         )
     )
-    modules = _modules_by_scheme([membership.scheme_id])
+    modules = modules_by_scheme([membership.scheme_id])
     latest = {}
     for c in completions:
         key = (membership.pk, c.module_id)
         latest[key] = max(latest.get(key, c.completed_on), c.completed_on)
-    due = _due([membership], modules, latest, today)
+    due = due_among([membership], modules, latest, today)
     scheme_modules = modules[membership.scheme_id]
     asks_tact = any(mod.required_for == RequiredFor.TACT for mod in scheme_modules)
     done = [(membership.pk, c.module_id, c.completed_on) for c in completions]
@@ -655,7 +554,7 @@ def overview(*, actor, today: datetime.date | None = None) -> list[SchemeTrainin
         if module.retired_at is None:
             active[module.scheme_id].append(module)
     members = list(current_visitors([s.pk for s in schemes]))
-    due = _due(members, active, latest_completions([m.pk for m in members]), today)
+    due = due_among(members, active, latest_completions([m.pk for m in members]), today)
     trainees = graduations(members, today, due)
     return [
         SchemeTraining(

@@ -17,11 +17,10 @@ from django.db.models import Count, F
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from visits import permissions, rules
+from visits import notifications, permissions, rules
 from visits.errors import ConflictError, DomainError
 from visits.models import (
     DETAINEE_FLAG_NAMES,
-    NUMBER_LABELS,
     Answer,
     Attachment,
     ChecklistTemplate,
@@ -36,12 +35,12 @@ from visits.models import (
     Visit,
     VisitVisitor,
 )
+from visits.rules import NUMBER_FIELDS
 from visits.services import audit, checklists, revisions, training, volunteers
 from visits.workdays import monday_of
 
 User = get_user_model()
 
-NUMBER_FIELDS = (*NUMBER_LABELS, *Visit.NOT_VISITED_FIELDS)
 YES_NO_VALUES = {choice.value for choice in Answer.YesNo}
 CUSTODY_NUMBER_MAX = 40
 # A time may run this far ahead of the server's clock (a phone's clock is fast), as at the start.
@@ -897,8 +896,6 @@ def submit_visit(*, actor, visit: Visit, notify: bool = True) -> Visit:
         if locked.rota_slot_id:
             RotaSlot.objects.filter(pk=locked.rota_slot_id).update(status=RotaSlot.Status.DONE)
         if notify:  # queued with the submission, sent (PDF and all) by the worker
-            from visits import notifications
-
             notifications.queue_visit_report(locked)
         audit.record(actor=actor, action="visit.submitted", obj=locked, scheme=locked.scheme)
     return locked

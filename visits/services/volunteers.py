@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
-from visits import permissions, rules
+from visits import notifications, permissions, rules
 from visits.errors import DomainError, NotFound
 from visits.models import (
     Membership,
@@ -85,11 +85,7 @@ def scope_volunteers(user):
 
 def own_records(user):
     """The user's own visiting memberships that still grant access."""
-    return (
-        Membership.objects.current()
-        .filter(user=user, role__in=VISITING_ROLES)
-        .select_related("user", "scheme", "panel")
-    )
+    return Membership.objects.visiting_of(user)
 
 
 @dataclass(frozen=True)
@@ -316,8 +312,6 @@ def record_leaving(
             scheme=membership.scheme,
             detail={"left_on": left_on.isoformat(), "slots": [s.pk for s in slots]},
         )
-        from visits import notifications
-
         notifications.queue_volunteer_left(membership, slots)
     return slots
 

@@ -4,6 +4,7 @@ the core (visits.services.training) for the record, so those views need not know
 from django import template
 
 from visits.services import training
+from visits.training_forms import training_part
 
 register = template.Library()
 
@@ -15,8 +16,6 @@ def training_part_of(context, membership):
     given = context.get("training_part")
     if given is not None:
         return given
-    from visits.training_forms import training_part
-
     return training_part(membership)
 
 

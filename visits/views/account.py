@@ -12,9 +12,10 @@ from visits import permissions
 from visits.errors import DomainError, NotPermitted
 from visits.forms import refuse
 from visits.language_forms import LanguageForm
+from visits.languages import chosen_language
 from visits.models import ApiToken, Membership
-from visits.services import languages, tokens, two_factor
 from visits.services import subject_access as subject_access_service
+from visits.services import tokens, two_factor
 
 
 class TokenForm(forms.Form):
@@ -48,9 +49,7 @@ def token_list(request):
             "tokens": rows,
             "new_token": new_token,
             "two_factor_on": two_factor.is_set_up(request.user),
-            "language_form": LanguageForm(
-                initial={"language": languages.chosen_language(request.user)}
-            ),
+            "language_form": LanguageForm(initial={"language": chosen_language(request.user)}),
         },
     )
 

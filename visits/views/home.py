@@ -23,7 +23,7 @@ from visits.workdays import monday_of
 def _visiting_context(user, today: datetime.date) -> dict:
     monday = monday_of(today)
     next_slot = (
-        RotaSlot.objects.visible_to(user)
+        permissions.scope_rota_slots(RotaSlot.objects.all(), user)
         .filter(visitors=user, status=RotaSlot.Status.PLANNED, week_starts_on__gte=monday)
         .select_related("suite")
         .prefetch_related("visitors")
@@ -75,7 +75,7 @@ HOME_LIST_LENGTH = 20
 
 def _force_context(user, today: datetime.date) -> dict:
     referred = (
-        Issue.objects.visible_to(user)
+        permissions.scope_issues(Issue.objects.all(), user)
         .waiting_for_force()
         .select_related("suite")
         .order_by("due_on", "pk")

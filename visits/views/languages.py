@@ -11,6 +11,7 @@ from icv.languages import remember_language
 from visits.errors import DomainError
 from visits.forms import refuse
 from visits.language_forms import LanguageForm
+from visits.languages import chosen_language
 from visits.services import languages
 
 
@@ -39,6 +40,6 @@ def set_language(request):
 def remember_chosen_language(sender, request, user, **kwargs):
     """On sign-in (user_logged_in): the language chosen on the account, into the cookie, so that
     it wins over the browser's from the next page on. None chosen: the cookie is left as it is."""
-    language = languages.chosen_language(user)
+    language = chosen_language(user)
     if language and request is not None:
         remember_language(request, language)

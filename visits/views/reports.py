@@ -20,14 +20,16 @@ from visits.visit_read_model import VisitFacts, read_report
 
 
 def _visible_visit(request, uuid) -> Visit:
-    return get_object_or_404(Visit.objects.visible_to(request.user).for_report(), uuid=uuid)
+    return get_object_or_404(
+        permissions.scope_visits(Visit.objects.all(), request.user).for_report(), uuid=uuid
+    )
 
 
 @require_GET
 @login_required
 def visit_list(request):
     visits = (
-        Visit.objects.visible_to(request.user)
+        permissions.scope_visits(Visit.objects.all(), request.user)
         .select_related("suite")
         .order_by("-visit_date", "-arrived_at", "-pk")
     )

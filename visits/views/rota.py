@@ -63,7 +63,10 @@ def _visible_period(request, pk) -> RotaPeriod:
 
 def _managed_slot(request, pk) -> RotaSlot:
     slot = get_object_or_404(
-        RotaSlot.objects.visible_to(request.user).select_related("suite", "period__scheme"), pk=pk
+        permissions.scope_rota_slots(RotaSlot.objects.all(), request.user).select_related(
+            "suite", "period__scheme"
+        ),
+        pk=pk,
     )
     if not permissions.can_manage_scheme(request.user, slot.period.scheme_id):
         raise PermissionDenied(gettext("Only the scheme manager changes the rota."))
@@ -106,7 +109,7 @@ def my_rota_context(request) -> dict:
     panels = permissions.coordinated_panels(user)
     if panels:
         panel_slots = list(
-            RotaSlot.objects.visible_to(user)
+            permissions.scope_rota_slots(RotaSlot.objects.all(), user)
             .filter(suite__panel_id__in=panels, week_starts_on__gte=monday)
             .select_related("suite")
             .prefetch_related("visitors")[:40]
@@ -135,7 +138,10 @@ def my_rota(request):
 
 def _own_slot(request, pk) -> RotaSlot:
     slot = get_object_or_404(
-        RotaSlot.objects.visible_to(request.user).select_related("suite", "period__scheme"), pk=pk
+        permissions.scope_rota_slots(RotaSlot.objects.all(), request.user).select_related(
+            "suite", "period__scheme"
+        ),
+        pk=pk,
     )
     if not slot.visitors.filter(pk=request.user.pk).exists():
         raise PermissionDenied(gettext("This is not your slot."))

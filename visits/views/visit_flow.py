@@ -74,7 +74,9 @@ STEP_URLS = {
 
 
 def _visible_visit(request, uuid) -> Visit:
-    return get_object_or_404(Visit.objects.visible_to(request.user).for_report(), uuid=uuid)
+    return get_object_or_404(
+        permissions.scope_visits(Visit.objects.all(), request.user).for_report(), uuid=uuid
+    )
 
 
 def _editable_visit(request, uuid) -> Visit:
