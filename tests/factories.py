@@ -39,10 +39,14 @@ def make_visit(
     tact=False,
     detainees=0,
     arrived_at=None,
+    issues=(),
 ) -> Visit:
     """A visit made as the visitors would make it: started, admitted, counted, signed, submitted.
 
-    `detainees` are seen and answer every question "yes"; `tact` adds one held under TACT."""
+    `detainees` are seen and answer every question "yes"; `tact` adds one held under TACT.
+    `issues` are raised on the draft by the lead visitor before sign-off, each a dict of
+    `raise_issue`'s arguments (category "conditions" unless given) and, optionally,
+    `referred=True`: the scheme manager refers it once the report is submitted."""
     site = suite(suite_name)
     arrived = arrived_at or timezone.now() - datetime.timedelta(days=3)
     lead = visitors[0]
@@ -73,8 +77,19 @@ def make_visit(
             "nv_asleep": 1,
         },
     )
+    to_refer = []
+    for spec in issues:
+        spec = {"category": "conditions"} | dict(spec)
+        referred = spec.pop("referred", False)
+        issue = service.raise_issue(actor=lead, visit=visit, **spec)
+        if referred:
+            to_refer.append(issue)
     if status == Visit.Status.SUBMITTED:
         sign_off_and_submit(visit, visitors)
+        for issue in to_refer:
+            _refer(issue)
+    elif to_refer:
+        raise ValueError("Only an issue on a submitted report can be referred.")
     visit.refresh_from_db()
     return visit
 
@@ -102,31 +117,32 @@ def question_ids(version_id) -> list[int]:
     )
 
 
-def make_issue(*, visit: Visit, raised_by, referred=False, **overrides) -> Issue:
-    values = {
-        "scheme": visit.scheme,
-        "suite": visit.suite,
-        "visit": visit,
-        "category": "conditions",
-        "description": "Cell 4 call bell not working.",
-        "raised_by": raised_by,
-    }
-    values.update(overrides)
-    if values["visit"].is_draft and set(overrides) <= {"category", "description", "severity"}:
-        issue = service.raise_issue(
-            actor=raised_by,
-            visit=values["visit"],
-            category=values["category"],
-            description=values["description"],
-            severity=values.get("severity", "routine"),
-        )
-    else:  # raise_issue takes a draft's issues only, as the visitors raise them
-        issue = Issue.objects.create(**values)
-    if referred:
-        from visits.services.issues import act
+def make_issue(
+    *,
+    visit: Visit,
+    raised_by,
+    category="conditions",
+    description="Cell 4 call bell not working.",
+    severity="routine",
+) -> Issue:
+    """An issue raised by `raised_by` on a draft report, as the visitors raise them. An issue
+    on a submitted report was raised before submission: `make_visit(issues=[...])`."""
+    if not visit.is_draft:
+        raise ValueError("Issues are raised on a draft: use make_visit(issues=[...]).")
+    return service.raise_issue(
+        actor=raised_by,
+        visit=visit,
+        category=category,
+        description=description,
+        severity=severity,
+    )
 
-        issue = act(actor=_manager_of(issue.scheme), issue=issue, action="refer", notify=False)
-    return issue
+
+def _refer(issue: Issue) -> Issue:
+    """The scheme manager refers the issue to the force (the issue workflow)."""
+    from visits.services.issues import act
+
+    return act(actor=_manager_of(issue.scheme), issue=issue, action="refer", notify=False)
 
 
 def _manager_of(scheme):
