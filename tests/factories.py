@@ -166,22 +166,49 @@ def make_period(
     )
 
 
-def make_draft_rota(*, actor, closes_in_days=3, scheme_slug="norfolk") -> RotaPeriod:
-    """Next quarter's rota, opened and generated through the rota services by `actor` (the
-    scheme manager); availability still open for `closes_in_days` days."""
+def open_rota(*, actor, quarters_ahead=1, closes_in_days=3, scheme_slug="norfolk") -> RotaPeriod:
+    """A coming quarter's rota period, opened through the rota service by `actor` (the scheme
+    manager) and collecting availability for `closes_in_days` more days."""
     from visits.services import rota
 
     today = timezone.localdate()
-    first, _last, _name = rota.quarter_of(today + datetime.timedelta(days=92))
-    period = rota.open_period(
+    first, _last, _name = rota.quarter_of(today + datetime.timedelta(days=92 * quarters_ahead))
+    return rota.open_period(
         actor=actor,
         scheme=Scheme.objects.get(slug=scheme_slug),
         starts_on=first,
         availability_closes_on=today + datetime.timedelta(days=closes_in_days),
     )
+
+
+def make_draft_rota(*, actor, closes_in_days=3, scheme_slug="norfolk") -> RotaPeriod:
+    """Next quarter's rota, opened and generated through the rota services by `actor` (the
+    scheme manager); availability still open for `closes_in_days` days."""
+    from visits.services import rota
+
+    period = open_rota(actor=actor, closes_in_days=closes_in_days, scheme_slug=scheme_slug)
     rota.generate(actor=actor, period=period)
     period.refresh_from_db()
     return period
+
+
+def assign_slot(*, actor, period: RotaPeriod, suite_name: str, visitors, weeks_ahead=1) -> RotaSlot:
+    """The generated slot of `suite_name` in the period's week `weeks_ahead`, given to these
+    visitors by hand by `actor` (the scheme manager) through `rota.assign`, accepting any
+    rule it breaks: one revision after the generated slot."""
+    from visits.services import rota
+
+    slot = (
+        period.slots.filter(
+            suite=suite(suite_name),
+            week_starts_on=period.starts_on + datetime.timedelta(weeks=weeks_ahead),
+        )
+        .order_by("pk")
+        .first()
+    )
+    rota.assign(actor=actor, slot=slot, visitor_ids=[v.pk for v in visitors], accept_warnings=True)
+    slot.refresh_from_db()
+    return slot
 
 
 def make_slot(*, period: RotaPeriod, suite_name: str, visitors, weeks_ahead=1) -> RotaSlot:
