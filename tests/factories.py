@@ -1,12 +1,14 @@
-"""Small helpers that make test data through the real services (visits, sign-off, issues on
-a draft, referrals, a generated draft rota), as the people would.
+"""Small helpers that make test data through the real services, as the people would: visits
+(started, counted, signed, submitted), issues raised on the draft before submission and
+referred by the manager, rota periods opened and generated, slots given their pair by hand.
 
-Two rows have no service that makes them as a test needs them, and are written directly: an
-issue on a report already submitted (visitors raise issues on their draft; `make_issue` then
-refers it through the issue workflow, `services.issues.act`), and a rota period starting this
-week with a slot of chosen visitors at its first revision (the services open whole quarters
-and generate every slot: `make_draft_rota` does that; a hand change through `rota.assign`
-would be the slot's second revision, which tests of stale changes count on not being).
+One kind of row is still written directly: a rota period starting this week with slots of
+chosen visitors at their first revision (`make_period`, `make_slot`). The rota service opens
+calendar quarters only, from the quarter's first Monday, and fills every slot of it through the
+solver from a random seed; the tests of this week's slots (swaps, reminders, lapses, the home
+page) need slots up to six weeks from today in one period, which crosses a quarter's end for
+part of every quarter, with pairs they choose. Coming quarters go through the services:
+`open_rota`, `make_draft_rota`, `assign_slot`.
 """
 
 import datetime
@@ -154,6 +156,8 @@ def _manager_of(scheme):
 def make_period(
     scheme_slug="norfolk", status=RotaPeriod.Status.PUBLISHED, quarters_ahead=0
 ) -> RotaPeriod:
+    """A period of thirteen weeks from this Monday, written directly (see the module's
+    docstring); a coming quarter's is `open_rota` or `make_draft_rota`."""
     today = timezone.localdate()
     monday = today - datetime.timedelta(days=today.weekday() - 91 * quarters_ahead)
     return RotaPeriod.objects.create(
@@ -212,6 +216,8 @@ def assign_slot(*, actor, period: RotaPeriod, suite_name: str, visitors, weeks_a
 
 
 def make_slot(*, period: RotaPeriod, suite_name: str, visitors, weeks_ahead=1) -> RotaSlot:
+    """A slot of `make_period`'s, written directly at its first revision; a generated slot
+    given its pair by hand is `assign_slot`."""
     slot = RotaSlot.objects.create(
         period=period,
         suite=suite(suite_name),
