@@ -1,12 +1,14 @@
-"""Small helpers that make test data through the real services (visits, sign-off, issues on
-a draft, referrals, a generated draft rota), as the people would.
+"""Small helpers that make test data through the real services, as the people would: visits
+(started, counted, signed, submitted), issues raised on the draft before submission and
+referred by the manager, rota periods opened and generated, slots given their pair by hand.
 
-Two rows have no service that makes them as a test needs them, and are written directly: an
-issue on a report already submitted (visitors raise issues on their draft; `make_issue` then
-refers it through the issue workflow, `services.issues.act`), and a rota period starting this
-week with a slot of chosen visitors at its first revision (the services open whole quarters
-and generate every slot: `make_draft_rota` does that; a hand change through `rota.assign`
-would be the slot's second revision, which tests of stale changes count on not being).
+One kind of row is still written directly: a rota period starting this week with slots of
+chosen visitors at their first revision (`make_period`, `make_slot`). The rota service opens
+calendar quarters only, from the quarter's first Monday, and fills every slot of it through the
+solver from a random seed; the tests of this week's slots (swaps, reminders, lapses, the home
+page) need slots up to six weeks from today in one period, which crosses a quarter's end for
+part of every quarter, with pairs they choose. Coming quarters go through the services:
+`open_rota`, `make_draft_rota`, `assign_slot`.
 """
 
 import datetime
@@ -39,10 +41,14 @@ def make_visit(
     tact=False,
     detainees=0,
     arrived_at=None,
+    issues=(),
 ) -> Visit:
     """A visit made as the visitors would make it: started, admitted, counted, signed, submitted.
 
-    `detainees` are seen and answer every question "yes"; `tact` adds one held under TACT."""
+    `detainees` are seen and answer every question "yes"; `tact` adds one held under TACT.
+    `issues` are raised on the draft by the lead visitor before sign-off, each a dict of
+    `raise_issue`'s arguments (category "conditions" unless given) and, optionally,
+    `referred=True`: the scheme manager refers it once the report is submitted."""
     site = suite(suite_name)
     arrived = arrived_at or timezone.now() - datetime.timedelta(days=3)
     lead = visitors[0]
@@ -73,8 +79,19 @@ def make_visit(
             "nv_asleep": 1,
         },
     )
+    to_refer = []
+    for spec in issues:
+        spec = {"category": "conditions"} | dict(spec)
+        referred = spec.pop("referred", False)
+        issue = service.raise_issue(actor=lead, visit=visit, **spec)
+        if referred:
+            to_refer.append(issue)
     if status == Visit.Status.SUBMITTED:
         sign_off_and_submit(visit, visitors)
+        for issue in to_refer:
+            _refer(issue)
+    elif to_refer:
+        raise ValueError("Only an issue on a submitted report can be referred.")
     visit.refresh_from_db()
     return visit
 
@@ -102,31 +119,32 @@ def question_ids(version_id) -> list[int]:
     )
 
 
-def make_issue(*, visit: Visit, raised_by, referred=False, **overrides) -> Issue:
-    values = {
-        "scheme": visit.scheme,
-        "suite": visit.suite,
-        "visit": visit,
-        "category": "conditions",
-        "description": "Cell 4 call bell not working.",
-        "raised_by": raised_by,
-    }
-    values.update(overrides)
-    if values["visit"].is_draft and set(overrides) <= {"category", "description", "severity"}:
-        issue = service.raise_issue(
-            actor=raised_by,
-            visit=values["visit"],
-            category=values["category"],
-            description=values["description"],
-            severity=values.get("severity", "routine"),
-        )
-    else:  # raise_issue takes a draft's issues only, as the visitors raise them
-        issue = Issue.objects.create(**values)
-    if referred:
-        from visits.services.issues import act
+def make_issue(
+    *,
+    visit: Visit,
+    raised_by,
+    category="conditions",
+    description="Cell 4 call bell not working.",
+    severity="routine",
+) -> Issue:
+    """An issue raised by `raised_by` on a draft report, as the visitors raise them. An issue
+    on a submitted report was raised before submission: `make_visit(issues=[...])`."""
+    if not visit.is_draft:
+        raise ValueError("Issues are raised on a draft: use make_visit(issues=[...]).")
+    return service.raise_issue(
+        actor=raised_by,
+        visit=visit,
+        category=category,
+        description=description,
+        severity=severity,
+    )
 
-        issue = act(actor=_manager_of(issue.scheme), issue=issue, action="refer", notify=False)
-    return issue
+
+def _refer(issue: Issue) -> Issue:
+    """The scheme manager refers the issue to the force (the issue workflow)."""
+    from visits.services.issues import act
+
+    return act(actor=_manager_of(issue.scheme), issue=issue, action="refer", notify=False)
 
 
 def _manager_of(scheme):
@@ -138,6 +156,8 @@ def _manager_of(scheme):
 def make_period(
     scheme_slug="norfolk", status=RotaPeriod.Status.PUBLISHED, quarters_ahead=0
 ) -> RotaPeriod:
+    """A period of thirteen weeks from this Monday, written directly (see the module's
+    docstring); a coming quarter's is `open_rota` or `make_draft_rota`."""
     today = timezone.localdate()
     monday = today - datetime.timedelta(days=today.weekday() - 91 * quarters_ahead)
     return RotaPeriod.objects.create(
@@ -150,25 +170,54 @@ def make_period(
     )
 
 
-def make_draft_rota(*, actor, closes_in_days=3, scheme_slug="norfolk") -> RotaPeriod:
-    """Next quarter's rota, opened and generated through the rota services by `actor` (the
-    scheme manager); availability still open for `closes_in_days` days."""
+def open_rota(*, actor, quarters_ahead=1, closes_in_days=3, scheme_slug="norfolk") -> RotaPeriod:
+    """A coming quarter's rota period, opened through the rota service by `actor` (the scheme
+    manager) and collecting availability for `closes_in_days` more days."""
     from visits.services import rota
 
     today = timezone.localdate()
-    first, _last, _name = rota.quarter_of(today + datetime.timedelta(days=92))
-    period = rota.open_period(
+    first, _last, _name = rota.quarter_of(today + datetime.timedelta(days=92 * quarters_ahead))
+    return rota.open_period(
         actor=actor,
         scheme=Scheme.objects.get(slug=scheme_slug),
         starts_on=first,
         availability_closes_on=today + datetime.timedelta(days=closes_in_days),
     )
+
+
+def make_draft_rota(*, actor, closes_in_days=3, scheme_slug="norfolk") -> RotaPeriod:
+    """Next quarter's rota, opened and generated through the rota services by `actor` (the
+    scheme manager); availability still open for `closes_in_days` days."""
+    from visits.services import rota
+
+    period = open_rota(actor=actor, closes_in_days=closes_in_days, scheme_slug=scheme_slug)
     rota.generate(actor=actor, period=period)
     period.refresh_from_db()
     return period
 
 
+def assign_slot(*, actor, period: RotaPeriod, suite_name: str, visitors, weeks_ahead=1) -> RotaSlot:
+    """The generated slot of `suite_name` in the period's week `weeks_ahead`, given to these
+    visitors by hand by `actor` (the scheme manager) through `rota.assign`, accepting any
+    rule it breaks: one revision after the generated slot."""
+    from visits.services import rota
+
+    slot = (
+        period.slots.filter(
+            suite=suite(suite_name),
+            week_starts_on=period.starts_on + datetime.timedelta(weeks=weeks_ahead),
+        )
+        .order_by("pk")
+        .first()
+    )
+    rota.assign(actor=actor, slot=slot, visitor_ids=[v.pk for v in visitors], accept_warnings=True)
+    slot.refresh_from_db()
+    return slot
+
+
 def make_slot(*, period: RotaPeriod, suite_name: str, visitors, weeks_ahead=1) -> RotaSlot:
+    """A slot of `make_period`'s, written directly at its first revision; a generated slot
+    given its pair by hand is `assign_slot`."""
     slot = RotaSlot.objects.create(
         period=period,
         suite=suite(suite_name),

@@ -22,7 +22,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from tests.conftest import persona
-from tests.factories import make_one_of_each, make_period, make_slot, make_visit
+from tests.factories import make_one_of_each, make_period, make_slot, make_visit, open_rota
 from tests.test_images_and_pdf import png
 from visits import admin as visits_admin
 from visits.images import clean_photo
@@ -99,7 +99,7 @@ def _norfolk_rows():
     )
     tokens.create_token(actor=visitor, name="Vera's phone")
     rota.feed_for(actor=visitor, membership=visitor.memberships.get())
-    _availability(make_period(quarters_ahead=1), visitor, manager)
+    _availability(open_rota(actor=manager), visitor, manager)
     template = ChecklistTemplate.objects.filter(scheme__slug="norfolk").first()
     checklists.start_draft(actor=manager, template=template)  # editable sections, questions
 

@@ -23,7 +23,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from tests.conftest import persona
-from tests.factories import make_period, make_reported_issue, make_slot, make_visit
+from tests.factories import make_draft_rota, make_period, make_reported_issue, make_slot, make_visit
 from visits import admin as visits_admin
 from visits.models import (
     Amendment,
@@ -612,7 +612,7 @@ def test_slot_actions_go_through_the_rota_service(signed_in, slot):
 
 
 def test_publishing_a_draft_rota_goes_through_the_rota_service(signed_in, db):
-    period = make_period(status=RotaPeriod.Status.DRAFT, quarters_ahead=1)
+    period = make_draft_rota(actor=persona("manager"))
     signed_in.post(
         _url(RotaPeriod, "changelist"), {"action": "publish", "_selected_action": [period.pk]}
     )

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from tests.conftest import PERSONAS, persona
-from tests.factories import make_issue, make_period, make_slot, make_visit
+from tests.factories import make_period, make_slot, make_visit
 from visits.models import Visit
 
 
@@ -12,10 +12,14 @@ from visits.models import Visit
 def busy_norfolk(db):
     """Enough of everything that every section of every home page has something to show."""
     visitor, partner, abigail = persona("visitor"), persona("partner"), persona("abigail.reeve")
-    report = make_visit(visitors=[visitor, partner])
+    make_visit(
+        visitors=[visitor, partner],
+        issues=[
+            {"description": "Shower in cell block B broken."},
+            {"description": "Blankets ran out.", "referred": True},
+        ],
+    )
     make_visit(visitors=[visitor, partner], status=Visit.Status.DRAFT)
-    make_issue(visit=report, raised_by=visitor, description="Shower in cell block B broken.")
-    make_issue(visit=report, raised_by=visitor, referred=True, description="Blankets ran out.")
     make_slot(period=make_period(), suite_name="Wymondham", visitors=[visitor, partner])
     make_visit(suite_name="Aylsham", visitors=[abigail, partner])
 

@@ -28,9 +28,18 @@ def at(day: str, hour: int, minute: int = 0) -> datetime.datetime:
 
 
 def record(
-    suite_name, arrived, numbers, *, delay=0, detainees=(), abandoned=False, minutes=90
+    suite_name,
+    arrived,
+    numbers,
+    *,
+    delay=0,
+    detainees=(),
+    abandoned=False,
+    minutes=90,
+    issues=(),
 ) -> Visit:
-    """A visit through the services with exactly the figures given."""
+    """A visit through the services with exactly the figures given; `issues` (descriptions)
+    raised on the draft by the lead visitor before sign-off."""
     visitors = [persona("visitor"), persona("partner")]
     if suite_name == "Aylsham":
         visitors = [persona("abigail.reeve"), persona("ben.catchpole")]
@@ -56,6 +65,8 @@ def record(
                 ),
             )
         service.record_numbers(actor=lead, visit=visit, numbers=numbers)
+    for description in issues:
+        service.raise_issue(actor=lead, visit=visit, category="conditions", description=description)
     service.record_sign_off(
         actor=lead,
         visit=visit,

@@ -15,7 +15,7 @@ from django.utils import translation
 
 from icv import catalogue
 from tests.conftest import persona
-from tests.factories import make_issue, make_visit
+from tests.factories import make_visit
 from visits.models import Visit
 
 CATALOGUE = catalogue.catalogue_path("django")
@@ -53,8 +53,9 @@ def _visible_text(page: str) -> str:
 def test_every_recording_page_is_in_welsh(client, db, welsh):
     visitor, partner = persona("visitor"), persona("partner")
     draft = make_visit(visitors=[visitor, partner], status=Visit.Status.DRAFT, detainees=1)
-    done = make_visit(visitors=[visitor, partner], detainees=1)
-    make_issue(visit=done, raised_by=visitor, description="Shower broken.")
+    done = make_visit(
+        visitors=[visitor, partner], detainees=1, issues=[{"description": "Shower broken."}]
+    )
     client.force_login(visitor)
     steps = ["admission", "numbers", "detainees", "detainee-new", "suite", "issues", "sign-off"]
     urls = [reverse("home"), reverse("visit-start"), reverse("outbox"), reverse("visit-record")]
