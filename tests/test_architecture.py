@@ -119,3 +119,25 @@ def test_the_check_finds_an_import_inside_a_function(tmp_path):
         "    from . import rules\n"
     )
     assert lazy_imports(module) == ["visits", "visits.tasks", "visits"]
+
+
+def test_a_process_that_never_generates_a_rota_never_loads_the_solver():
+    """OR-Tools' CP-SAT weighs about 75 MB: the web workers and the task worker import every
+    page and service, and should not carry it until one of them generates a rota."""
+    import os
+    import subprocess
+    import sys
+
+    probe = (
+        "import os, sys; sys.path.insert(0, '.');"
+        "os.environ['DJANGO_SETTINGS_MODULE'] = 'icv.settings';"
+        "import django; django.setup(); import icv.urls, api.urls, visits.services.rota;"
+        "print('ortools.sat.python.cp_model_helper' in sys.modules);"
+        "from visits import rota_solver; rota_solver.cp_model.CpModel();"
+        "print('ortools.sat.python.cp_model_helper' in sys.modules)"
+    )
+    env = {**os.environ, "ICV_DEBUG": "true"}
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.stdout.split() == ["False", "True"], result.stderr
