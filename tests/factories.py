@@ -111,6 +111,67 @@ def sign_off_and_submit(visit: Visit, visitors, notify=False) -> Visit:
     return service.submit_visit(actor=visitors[0], visit=visit, notify=notify)
 
 
+def record_visit(
+    suite_name,
+    arrived,
+    numbers,
+    *,
+    visitors,
+    delay=0,
+    detainees=(),
+    abandoned=False,
+    minutes=90,
+    issues=(),
+    first_custody_number=100,
+) -> Visit:
+    """A visit through the services with exactly the figures given, as its lead visitor (the
+    first of `visitors`) records it: admission, `detainees` (each a dict of DetaineeDetails'
+    fields, `answers_in_order` for the checklist's questions in order; numbered from
+    `first_custody_number` unless it names its own), `numbers`, `issues`
+    (descriptions, or dicts of raise_issue's category and description) raised on the draft,
+    sign-off and submission. An abandoned visit records only the issues and its sign-off."""
+    lead = visitors[0]
+    visit = service.start_visit(
+        actor=lead, suite=suite(suite_name), co_visitors=visitors[1:], arrived_at=arrived
+    )
+    if not abandoned:
+        service.record_admission(
+            actor=lead,
+            visit=visit,
+            admitted_at=arrived + datetime.timedelta(minutes=delay),
+            delay_minutes=delay,
+            delay_reason="Moving a detainee" if delay else "",
+            delay_authorised_by="Inspector Rowe" if delay else "",
+        )
+        questions = question_ids(visit.detainee_checklist_id)
+        for n, fields in enumerate(detainees):
+            numbered = custody_number("norfolk", first_custody_number + n)
+            fields = {"custody_number": numbered} | fields
+            if "answers_in_order" in fields:  # values for the checklist's first questions
+                in_order = fields.pop("answers_in_order")
+                fields["answers"] = {q: (v, "") for q, v in zip(questions, in_order, strict=False)}
+            service.save_detainee(
+                actor=lead, visit=visit, details=service.DetaineeDetails(**fields)
+            )
+        service.record_numbers(actor=lead, visit=visit, numbers=numbers)
+    for issue in issues:
+        issue = issue if isinstance(issue, dict) else {"description": issue}
+        service.raise_issue(actor=lead, visit=visit, **({"category": "conditions"} | issue))
+    service.record_sign_off(
+        actor=lead,
+        visit=visit,
+        sign_off=service.SignOff(
+            departed_at=arrived + datetime.timedelta(minutes=minutes),
+            outcome="abandoned" if abandoned else "satisfactory",
+            abandoned_reason="Suite closed" if abandoned else "",
+            sergeant_name="PS 1 Hart",
+            sergeant_confirmed=True,
+            confirmed_by=visitors,
+        ),
+    )
+    return service.submit_visit(actor=lead, visit=visit, notify=False)
+
+
 def question_ids(version_id) -> list[int]:
     from visits.models import Question
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from pypdf import PdfReader
 
 from tests.conftest import PERSONAS, persona
-from tests.factories import custody_number, make_visit, suite
+from tests.factories import make_visit, record_visit, suite
 from visits.models import AuditEntry, Scheme, Visit
 from visits.services import issues as issue_service
 from visits.services import visits as service
@@ -27,59 +27,13 @@ def at(day: str, hour: int, minute: int = 0) -> datetime.datetime:
     return datetime.datetime.fromisoformat(day).replace(hour=hour, minute=minute, tzinfo=LONDON)
 
 
-def record(
-    suite_name,
-    arrived,
-    numbers,
-    *,
-    delay=0,
-    detainees=(),
-    abandoned=False,
-    minutes=90,
-    issues=(),
-) -> Visit:
-    """A visit through the services with exactly the figures given; `issues` (descriptions)
-    raised on the draft by the lead visitor before sign-off."""
+def record(suite_name, arrived, numbers, **recorded) -> Visit:
+    """A visit through the services with exactly the figures given (factories.record_visit),
+    by the pair who visit the suite."""
     visitors = [persona("visitor"), persona("partner")]
     if suite_name == "Aylsham":
         visitors = [persona("abigail.reeve"), persona("ben.catchpole")]
-    lead = visitors[0]
-    visit = service.start_visit(
-        actor=lead, suite=suite(suite_name), co_visitors=visitors[1:], arrived_at=arrived
-    )
-    if not abandoned:
-        service.record_admission(
-            actor=lead,
-            visit=visit,
-            admitted_at=arrived + datetime.timedelta(minutes=delay),
-            delay_minutes=delay,
-            delay_reason="Moving a detainee" if delay else "",
-            delay_authorised_by="Inspector Rowe" if delay else "",
-        )
-        for n, flags in enumerate(detainees):
-            service.save_detainee(
-                actor=lead,
-                visit=visit,
-                details=service.DetaineeDetails(
-                    custody_number=custody_number("norfolk", 100 + n), **flags
-                ),
-            )
-        service.record_numbers(actor=lead, visit=visit, numbers=numbers)
-    for description in issues:
-        service.raise_issue(actor=lead, visit=visit, category="conditions", description=description)
-    service.record_sign_off(
-        actor=lead,
-        visit=visit,
-        sign_off=service.SignOff(
-            departed_at=arrived + datetime.timedelta(minutes=minutes),
-            outcome="abandoned" if abandoned else "satisfactory",
-            abandoned_reason="Suite closed" if abandoned else "",
-            sergeant_name="PS 1 Hart",
-            sergeant_confirmed=True,
-            confirmed_by=visitors,
-        ),
-    )
-    return service.submit_visit(actor=lead, visit=visit, notify=False)
+    return record_visit(suite_name, arrived, numbers, visitors=visitors, **recorded)
 
 
 def tact_trained(usernames, on: datetime.date) -> None:

@@ -19,9 +19,8 @@ from hypothesis import strategies as st
 from pypdf import PdfReader
 
 from tests.conftest import persona
-from tests.factories import custody_number, question_ids, suite
+from tests.factories import record_visit
 from visits.models import DetaineeRecord, Issue, Visit
-from visits.services import visits as service
 
 LONDON = zoneinfo.ZoneInfo("Europe/London")
 SUITES = ["Wymondham", "Aylsham"]
@@ -46,62 +45,32 @@ def _record(suite_name, arrived, delay, abandoned, detainees, raise_issue, n) ->
     visitors = [persona("visitor"), persona("partner")]
     if suite_name == "Aylsham":
         visitors = [persona("abigail.reeve"), persona("ben.catchpole")]
-    lead = visitors[0]
-    visit = service.start_visit(
-        actor=lead, suite=suite(suite_name), co_visitors=visitors[1:], arrived_at=arrived
+    seen = len(detainees)
+    record_visit(
+        suite_name,
+        arrived,
+        {"in_custody": seen + 1, "offered": seen, "visited": seen, "nv_asleep": 1},
+        visitors=visitors,
+        delay=delay,
+        abandoned=abandoned,
+        minutes=75,
+        first_custody_number=500 + 10 * n,
+        detainees=[
+            {
+                "under_18": flags["under_18"],
+                "mental_health_concern": flags["mental_health_concern"],
+                "appropriate_adult_needed": flags["appropriate_adult_needed"],
+                "appropriate_adult_present": flags["appropriate_adult_needed"] and flags["met"],
+                "interpreter_needed": flags["interpreter_needed"],
+                "interpreter_used": flags["interpreter_needed"] and flags["met"],
+                "answers_in_order": flags["answers"],
+            }
+            for flags in detainees
+        ],
+        issues=[{"category": "welfare", "description": "Blankets ran out."}]
+        if raise_issue and not abandoned
+        else [],
     )
-    if not abandoned:
-        service.record_admission(
-            actor=lead,
-            visit=visit,
-            admitted_at=arrived + datetime.timedelta(minutes=delay),
-            delay_minutes=delay,
-            delay_reason="Busy" if delay else "",
-            delay_authorised_by="Inspector Rowe" if delay else "",
-        )
-        questions = question_ids(visit.detainee_checklist_id)
-        for i, flags in enumerate(detainees):
-            met = flags["met"]
-            service.save_detainee(
-                actor=lead,
-                visit=visit,
-                details=service.DetaineeDetails(
-                    custody_number=custody_number("norfolk", 500 + 10 * n + i),
-                    under_18=flags["under_18"],
-                    mental_health_concern=flags["mental_health_concern"],
-                    appropriate_adult_needed=flags["appropriate_adult_needed"],
-                    appropriate_adult_present=flags["appropriate_adult_needed"] and met,
-                    interpreter_needed=flags["interpreter_needed"],
-                    interpreter_used=flags["interpreter_needed"] and met,
-                    answers={
-                        q: (value, "")
-                        for q, value in zip(questions, flags["answers"], strict=False)
-                    },
-                ),
-            )
-        seen = len(detainees)
-        service.record_numbers(
-            actor=lead,
-            visit=visit,
-            numbers={"in_custody": seen + 1, "offered": seen, "visited": seen, "nv_asleep": 1},
-        )
-        if raise_issue:
-            service.raise_issue(
-                actor=lead, visit=visit, category="welfare", description="Blankets ran out."
-            )
-    service.record_sign_off(
-        actor=lead,
-        visit=visit,
-        sign_off=service.SignOff(
-            departed_at=arrived + datetime.timedelta(minutes=75),
-            outcome="abandoned" if abandoned else "satisfactory",
-            abandoned_reason="Suite closed" if abandoned else "",
-            sergeant_name="PS 1 Hart",
-            sergeant_confirmed=True,
-            confirmed_by=visitors,
-        ),
-    )
-    service.submit_visit(actor=lead, visit=visit, notify=False)
 
 
 def _cell(value) -> str:
