@@ -91,6 +91,16 @@ def queue_issue_update(issue: Issue, action: str) -> list[Email]:
     return [email for email in queued if email]
 
 
+def _queue_to_managers(scheme_id, kind, params: dict) -> list[Email]:
+    """The same e-mail to each of the scheme's managers (the ones queued: a manager with no
+    address is skipped by queue_email)."""
+    emails = (
+        queue_email(kind=kind, scheme=scheme_id, to_user=manager, params=params)
+        for manager in managers_of(scheme_id)
+    )
+    return [email for email in emails if email is not None]
+
+
 # --- The daily issue digest and the force's reminders (send_issue_digest) ------------------------
 
 
@@ -245,18 +255,7 @@ def queue_expiry_reminder(expiry) -> int:
 def queue_volunteer_left(membership: Membership, slots: list) -> list[Email]:
     """Tell the scheme's managers who left and which rota slots it left short."""
     params = {"membership": membership.pk, "slots": [slot.pk for slot in slots]}
-    return [
-        email
-        for manager in managers_of(membership.scheme_id)
-        if (
-            email := queue_email(
-                kind=Kind.VOLUNTEER_LEFT,
-                scheme=membership.scheme_id,
-                to_user=manager,
-                params=params,
-            )
-        )
-    ]
+    return _queue_to_managers(membership.scheme_id, Kind.VOLUNTEER_LEFT, params)
 
 
 # --- Training due (visits.services.training) ---------------------------------------------------
@@ -297,18 +296,8 @@ def queue_training_digests(scheme_id: int, today: datetime.date) -> int:
 
 def queue_application_received(application) -> list[Email]:
     """Tell the scheme's managers that someone applied (the details stay in the app)."""
-    return [
-        email
-        for manager in managers_of(application.scheme_id)
-        if (
-            email := queue_email(
-                kind=Kind.APPLICATION_RECEIVED,
-                scheme=application.scheme_id,
-                to_user=manager,
-                params={"application": application.pk},
-            )
-        )
-    ]
+    params = {"application": application.pk}
+    return _queue_to_managers(application.scheme_id, Kind.APPLICATION_RECEIVED, params)
 
 
 def queue_welcome(membership: Membership, application) -> Email | None:
