@@ -69,6 +69,32 @@ class IdleSessionMiddleware:
         return self.get_response(request)
 
 
+class DomainErrorMiddleware:
+    """A page's view calls the core and lets a NotPermitted or NotFound it does not handle
+    pass: it is answered here as Django's 403 or 404 (the same pages, handlers and log lines as
+    a PermissionDenied or Http404 raised in the view), by visits.forms.page_exception, the
+    mapping visits.forms.refuse uses. Any other domain error is a refusal the view must show;
+    uncaught, it stays a 500. The API never gets here: DRF answers its views' exceptions itself
+    (api.exceptions), before any middleware sees them."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from visits.errors import DomainError
+        from visits.forms import page_exception
+
+        if not isinstance(exception, DomainError):
+            return None
+        answer = page_exception(exception)
+        if answer is None:
+            return None
+        return response_for_exception(request, answer)
+
+
 # --- The reader's language (docs/translations.md) -----------------------------------------------
 
 

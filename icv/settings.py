@@ -124,6 +124,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "icv.middleware.PermissionsPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # A NotPermitted or NotFound a page's view lets pass is its 403 or 404 page (visits.forms).
+    "icv.middleware.DomainErrorMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]

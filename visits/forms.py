@@ -512,9 +512,8 @@ class GoodPracticeForm(forms.Form):
 
 
 def warn_of_names(form, error: DomainError) -> None:
-    """Show a domain error on the form, and the no-names box if the text may name someone
-    (the rule is the service's: visits.rules.name_in)."""
-    apply_error(form, error)
+    """After refuse has shown the domain error on the form: the no-names box too, if the text
+    may name someone (the rule is the service's: visits.rules.name_in)."""
     if error.code == "may_name_someone" or form["names_checked"].data:
         form.show_names_checked = True
 
@@ -1006,21 +1005,41 @@ class OfferForm(forms.Form):
     )
 
 
+def page_exception(error: DomainError) -> Exception | None:
+    """The Django exception a page answers `error` with: PermissionDenied (403) for one the
+    person may not make, Http404 for one about something they may not see; None for any other
+    refusal, which the page shows. The one mapping: refuse, refusal_of and the middleware that
+    answers an uncaught one (icv.middleware.DomainErrorMiddleware) all ask it."""
+    if isinstance(error, NotPermitted):
+        return PermissionDenied(error.message)
+    if isinstance(error, NotFound):
+        return Http404(error.message)
+    return None
+
+
 def refuse(request, error: DomainError, form=None) -> None:
     """What every page does with the core's refusal: one the person may not make is a 403 and
     one about something they may not see a 404 (raised here); any other is shown on `form`,
     each message by its field (or above the form), or, with no form, in the page's messages.
     (The API's counterpart is api.exceptions.)"""
-    if isinstance(error, NotPermitted):
-        raise PermissionDenied(error.message)
-    if isinstance(error, NotFound):
-        raise Http404(error.message)
+    exception = page_exception(error)
+    if exception is not None:
+        raise exception
     if form is None:
         messages.error(request, error.message)
     elif hasattr(form, "place"):
         form.place(error)
     else:
         apply_error(form, error)
+
+
+def refusal_of(error: DomainError) -> str:
+    """The message a page shows in its own refusal box (a card section, a list's notice):
+    refuse's 403 or 404 is raised first, so neither is ever shown as a mere message."""
+    exception = page_exception(error)
+    if exception is not None:
+        raise exception
+    return error.message
 
 
 def apply_error(form, error: DomainError) -> None:

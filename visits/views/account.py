@@ -1,7 +1,6 @@
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext
@@ -9,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from visits import permissions
-from visits.errors import DomainError, NotPermitted
+from visits.errors import DomainError
 from visits.forms import refuse
 from visits.language_forms import LanguageForm
 from visits.languages import chosen_language
@@ -75,12 +74,9 @@ def subject_access(request, pk):
         ),
         pk=pk,
     )
-    try:
-        document = subject_access_service.export(
-            actor=request.user, person=membership.user, scheme=membership.scheme
-        )
-    except NotPermitted as error:
-        raise PermissionDenied(error.message) from None
+    document = subject_access_service.export(
+        actor=request.user, person=membership.user, scheme=membership.scheme
+    )
     response = JsonResponse(document, json_dumps_params={"indent": 2, "ensure_ascii": False})
     name = f"subject-access-{membership.scheme.slug}-{membership.user.username}.json"
     response["Content-Disposition"] = f'attachment; filename="{name}"'

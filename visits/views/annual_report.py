@@ -9,8 +9,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from visits.errors import ConflictError, DomainError, NotFound, NotPermitted
-from visits.forms import refuse
+from visits.errors import ConflictError, DomainError
+from visits.forms import refusal_of, refuse
 from visits.models.annual_reports import ANNUAL_REPORT_SECTIONS
 from visits.services import annual_reports as service
 from visits.summaries import SMALL_COUNT
@@ -62,10 +62,7 @@ def _scheme(request):
 
 
 def _read(request, year: int, form: str):
-    try:
-        return service.read_annual_report(request.user, _scheme(request), year, form=form)
-    except NotFound as error:
-        raise Http404(error.message) from None
+    return service.read_annual_report(request.user, _scheme(request), year, form=form)
 
 
 # Each bar sits under its whole label, so nothing is cut at 320 px (the SVG scales to fit).
@@ -158,7 +155,7 @@ def annual_report_edit(request, year: int):
                 expected_revision=form.cleaned_data["revision"],
             )
         except ConflictError as error:
-            form.add_error(None, error.message)
+            form.add_error(None, refusal_of(error))
             saved_now = [(h, t) for n, h, t in report.sections() if t != getattr(sections, n)]
             # Saving again from here keeps this writer's text, having seen the other's.
             form.data = form.data.copy()
@@ -184,10 +181,6 @@ def annual_report_publish(request, year: int):
         service.publish_annual_report(
             actor=request.user, scheme=scheme, year=year, expected_revision=revision
         )
-    except NotFound as error:
-        raise Http404(error.message) from None
-    except NotPermitted as error:
-        raise PermissionDenied(error.message) from None
     except DomainError as error:
         refuse(request, error)
     else:
@@ -196,10 +189,7 @@ def annual_report_publish(request, year: int):
 
 
 def _published(slug: str, year: int):
-    try:
-        return service.read_published_annual_report(slug, year)
-    except NotFound as error:
-        raise Http404(error.message) from None
+    return service.read_published_annual_report(slug, year)
 
 
 @require_GET

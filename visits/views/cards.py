@@ -11,17 +11,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from visits.card_pdf import render_id_card
-from visits.errors import DomainError, NotFound
-from visits.forms import CardPhotoForm, RevokeCardForm, card_section, refuse
+from visits.errors import DomainError
+from visits.forms import CardPhotoForm, RevokeCardForm, card_section, refusal_of, refuse
 from visits.images import MAX_UPLOAD_BYTES
 from visits.services import cards, volunteers
 
 
 def _volunteer(request, pk: int):
-    try:
-        return volunteers.volunteer_for(actor=request.user, pk=pk)
-    except NotFound as error:
-        raise Http404(error.message) from error
+    return volunteers.volunteer_for(actor=request.user, pk=pk)
 
 
 def _section(request, membership, status=200, **forms):
@@ -71,7 +68,7 @@ def volunteer_card_issue(request, pk: int):
     try:
         card = cards.issue_card(actor=request.user, membership=membership)
     except DomainError as error:
-        return _section(request, membership, status=400, issue_error=error.message)
+        return _section(request, membership, status=400, issue_error=refusal_of(error))
     return _done(request, membership, _("Card %(number)s issued.") % {"number": card.number})
 
 
@@ -105,10 +102,7 @@ def _pdf(face) -> HttpResponse:
 @login_required
 def volunteer_card_pdf(request, pk: int):
     membership = _volunteer(request, pk)
-    try:
-        return _pdf(cards.card_to_print(actor=request.user, membership=membership))
-    except NotFound as error:
-        raise Http404(error.message) from error
+    return _pdf(cards.card_to_print(actor=request.user, membership=membership))
 
 
 @require_GET
@@ -118,17 +112,14 @@ def volunteer_card_photo(request, pk: int):
     try:
         photo = cards.photo_of(actor=request.user, membership=membership)
         return FileResponse(photo.image.open("rb"), content_type="image/jpeg")
-    except (NotFound, FileNotFoundError) as error:
+    except FileNotFoundError as error:
         raise Http404("No photo") from error
 
 
 @require_GET
 @login_required
 def own_card_pdf(request):
-    try:
-        return _pdf(cards.own_card_to_print(actor=request.user))
-    except NotFound as error:
-        raise Http404(error.message) from error
+    return _pdf(cards.own_card_to_print(actor=request.user))
 
 
 @require_GET

@@ -14,9 +14,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from visits import permissions
-from visits.errors import DomainError, NotFound
+from visits.errors import DomainError
 from visits.expense_forms import ClaimForm, PayForm, QueryForm, RateForm, initial_of
-from visits.forms import refuse
+from visits.forms import refusal_of, refuse
 from visits.models import ExpenseClaim, Scheme
 from visits.services import expenses
 
@@ -111,20 +111,13 @@ def expense_new(request):
 
 
 def _visible_claim(request, pk):
-    try:
-        return expenses.claim_for(actor=request.user, pk=pk)
-    except NotFound as error:
-        raise Http404(error.message) from error
+    return expenses.claim_for(actor=request.user, pk=pk)
 
 
 def _own_claim(request, pk):
     """The user's own claim: 404 if they cannot see it, 403 if they see it (the manager) but
     it is not theirs to change."""
-    try:
-        return expenses.claim_to_change(actor=request.user, pk=pk)
-    except DomainError as error:
-        refuse(request, error)  # NotFound: 404; NotPermitted: 403
-        raise
+    return expenses.claim_to_change(actor=request.user, pk=pk)
 
 
 @require_http_methods(["GET", "POST"])
@@ -151,7 +144,7 @@ def expense_withdraw(request, pk: int):
     try:
         expenses.withdraw_claim(actor=request.user, claim=claim)
     except DomainError as error:
-        messages.error(request, error.message)
+        refuse(request, error)
     else:
         messages.success(request, _("Claim withdrawn."))
     return redirect("own-expenses")
@@ -257,11 +250,7 @@ def expense_list(request):
 
 def _managed_claim(request, pk):
     """A claim the manager decides: 404 if invisible, 403 for its claimant (who sees it)."""
-    try:
-        return expenses.claim_to_decide(actor=request.user, pk=pk)
-    except DomainError as error:
-        refuse(request, error)  # NotFound: 404; NotPermitted: 403
-        raise
+    return expenses.claim_to_decide(actor=request.user, pk=pk)
 
 
 def _after_decision(request, message):
@@ -282,7 +271,7 @@ def expense_approve(request, pk: int):
         expenses.approve_claim(actor=request.user, claim=claim)
     except DomainError as error:
         return _list_page(
-            request, status=200 if request.htmx else error.status, refusal=error.message
+            request, status=200 if request.htmx else error.status, refusal=refusal_of(error)
         )
     return _after_decision(request, _("Claim %(pk)s approved.") % {"pk": claim.pk})
 

@@ -8,7 +8,7 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from visits import exports, permissions
-from visits.errors import DomainError, NotPermitted
+from visits.errors import DomainError
 from visits.filters import IssueFilter
 from visits.forms import IssueActionForm, refuse
 from visits.issue_workflow import allowed_from
@@ -111,10 +111,6 @@ def issue_act(request, pk):
                 expected_revision=data["revision"],
                 shared_with_force=data["shared_with_force"],
             )
-        except NotPermitted as error:
-            from django.core.exceptions import PermissionDenied
-
-            raise PermissionDenied(error.message) from None
         except DomainError as error:
             refuse(request, error, form)
         else:

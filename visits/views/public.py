@@ -7,8 +7,7 @@ a few minutes (icv.middleware.PUBLIC_URL_NAMES lets their Cache-Control through)
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.cache import patch_cache_control
@@ -17,7 +16,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from visits import publication
-from visits.errors import DomainError, NotFound, NotPermitted
+from visits.errors import DomainError, NotFound
+from visits.forms import refusal_of
 from visits.models.bilingual import reading_welsh
 from visits.services import publication as service
 from visits.services.annual_reports import published_annual_years
@@ -145,9 +145,8 @@ def _apply(request, scheme, form) -> DomainError | None:
         change[form.cleaned_data["action"]](
             actor=request.user, scheme=scheme, period=form.cleaned_data["period"]
         )
-    except NotPermitted as refused:
-        raise PermissionDenied(refused.message) from None
     except DomainError as refused:
+        refusal_of(refused)  # a NotPermitted or NotFound is its 403 or 404 page, not the list's
         return refused
     return None
 
@@ -163,16 +162,10 @@ def _page(request, scheme, status: int = 200, **extra):
 @require_http_methods(["GET", "POST"])
 @login_required
 def publication_page(request, slug: str):
-    try:
-        scheme = service.scheme_for_publishing(request.user, slug)
-    except NotFound as error:
-        raise Http404(error.message) from None
+    scheme = service.scheme_for_publishing(request.user, slug)
     if request.method == "GET":
         return _page(request, scheme)
-    try:
-        service.require_publisher(request.user, scheme)
-    except NotPermitted as refused:
-        raise PermissionDenied(refused.message) from None
+    service.require_publisher(request.user, scheme)
     form = PublicationForm(request.POST)
     error = _apply(request, scheme, form)
     if error is not None:

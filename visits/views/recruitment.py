@@ -13,7 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from visits import application_guard as guard
-from visits.errors import DomainError, NotFound
+from visits.errors import DomainError
 from visits.forms import refuse
 from visits.recruitment_forms import (
     ApplicationActionForm,
@@ -29,10 +29,7 @@ from visits.services.audit import current_address
 
 
 def _scheme(slug: str):
-    try:
-        return recruitment.scheme_taking_applications(slug)
-    except NotFound as error:
-        raise Http404(error.message) from None
+    return recruitment.scheme_taking_applications(slug)
 
 
 def _form_page(request, scheme, form, status=200):
@@ -94,7 +91,7 @@ def _receive(scheme, data) -> None:
         )
     except DomainError:
         guard.unspend_stamp(data["started"])
-        raise
+        raise  # to apply's refuse, which shows it on the form
 
 
 def _stamp(scheme) -> str:
@@ -136,10 +133,7 @@ set_password = SetPasswordView.as_view()
 
 
 def _application(request, pk: int):
-    try:
-        return recruitment.application_for(actor=request.user, pk=pk)
-    except NotFound as error:
-        raise Http404(error.message) from None
+    return recruitment.application_for(actor=request.user, pk=pk)
 
 
 @require_GET

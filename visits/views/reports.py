@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from visits import permissions
 from visits.errors import ConflictError, DomainError
-from visits.forms import AmendAnswersForm, AmendmentForm, refuse
+from visits.forms import AmendAnswersForm, AmendmentForm, refusal_of, refuse
 from visits.models import Answer, CopyPhoto, Visit
 from visits.models.checklists import sections_by_version
 from visits.pdf import render_visit_report
@@ -152,7 +152,7 @@ def visit_amend(request, uuid):
                 names_checked=not part and form.cleaned_data["names_checked"],
             )
         except ConflictError as error:
-            form.add_error(None, error.message)
+            form.add_error(None, refusal_of(error))
             status = 409
         except DomainError as error:
             refuse(request, error, form)

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from visits import permissions
 from visits.calendars import calendar_ics
-from visits.errors import DomainError, NotFound
+from visits.errors import DomainError
 from visits.forms import (
     AvailabilityForm,
     MovePairForm,
@@ -316,10 +316,7 @@ def feed_renew(request, pk):
 def calendar_feed(request, token):
     """The visitor's own slots (suite and week; the agreed time once the pair agree it) at a
     secret address (no sign-in: calendar apps cannot sign in). A revoked address is gone."""
-    try:
-        feed = rota.calendar_feed(token)
-    except NotFound as error:
-        raise Http404(str(error)) from error
+    feed = rota.calendar_feed(token)
     response = HttpResponse(
         calendar_ics(feed, request.get_host()), content_type="text/calendar; charset=utf-8"
     )

@@ -1,13 +1,11 @@
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from visits import exports, permissions
 from visits.charts import bar_chart, sparkline
-from visits.errors import NotFound, NotPermitted
 from visits.services.publication import may_see_publications
 from visits.summaries import (
     Period,
@@ -21,10 +19,7 @@ MOST_NO = 8
 
 
 def _scope(request) -> SummaryScope:
-    try:
-        return summary_scope(request.user, request.GET)
-    except NotFound as error:
-        raise Http404(error.message) from None
+    return summary_scope(request.user, request.GET)
 
 
 def summary_context(request) -> dict:
@@ -87,10 +82,7 @@ def summary_csv(request):
 def national_return(request):
     """One row of the scheme's figures in the documented fixed column order."""
     scope = _scope(request)
-    try:
-        summary = read_national_return(request.user, scope.scheme, scope.period)
-    except NotPermitted as error:
-        raise PermissionDenied(error.message) from None
+    summary = read_national_return(request.user, scope.scheme, scope.period)
     response = HttpResponse(
         exports.national_return_csv(summary), content_type="text/csv; charset=utf-8"
     )

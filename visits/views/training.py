@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from visits import permissions
-from visits.errors import DomainError, NotFound
+from visits.errors import DomainError
 from visits.forms import refuse
 from visits.models import Scheme
 from visits.services import training, volunteers
@@ -15,10 +15,7 @@ from visits.training_forms import CompletionForm, GraduateForm, ModuleForm, trai
 
 
 def _volunteer(request, pk: int):
-    try:
-        return volunteers.volunteer_for(actor=request.user, pk=pk)
-    except NotFound as error:
-        raise Http404(error.message) from error
+    return volunteers.volunteer_for(actor=request.user, pk=pk)
 
 
 def _respond(request, membership, status=200, saved="", **forms):

@@ -28,6 +28,7 @@ from visits.forms import (
     SuiteChecklistForm,
     answers_from,
     number_groups,
+    refusal_of,
     refuse,
     rendered_once,
     sections_key,
@@ -359,7 +360,7 @@ def visit_detainee_remove(request, uuid, pk):
     try:
         service.remove_detainee(actor=request.user, visit=visit, detainee=detainee)
     except DomainError as error:
-        return _detainees_page(request, visit, refusal=_refusal(error.message))
+        return _detainees_page(request, visit, refusal=_refusal(refusal_of(error)))
     messages.success(
         request,
         gettext("%(number)s removed from the report.") % {"number": detainee.custody_number},
@@ -554,6 +555,7 @@ def visit_issues(request, uuid):
         try:
             service.raise_issue(actor=request.user, visit=visit, **form.cleaned_data)
         except DomainError as error:
+            refuse(request, error, form)
             warn_of_names(form, error)
         else:
             messages.success(request, gettext("Issue added."))
@@ -593,7 +595,7 @@ def visit_issue_withdraw(request, uuid, pk):
     try:
         service.withdraw_issue(actor=request.user, visit=visit, issue=issue)
     except DomainError as error:
-        return _issues_page(request, visit, refusal=_refusal(error.message))
+        return _issues_page(request, visit, refusal=_refusal(refusal_of(error)))
     messages.success(request, gettext("Issue taken off the report. You can undo this below."))
     return redirect("visit-issues", uuid=visit.uuid)
 
@@ -606,7 +608,7 @@ def visit_issue_restore(request, uuid, pk):
     try:
         service.restore_issue(actor=request.user, visit=visit, issue_id=pk)
     except DomainError as error:
-        return _issues_page(request, visit, refusal=_refusal(error.message))
+        return _issues_page(request, visit, refusal=_refusal(refusal_of(error)))
     messages.success(request, gettext("Issue put back on the report."))
     return redirect("visit-issues", uuid=visit.uuid)
 
@@ -626,6 +628,7 @@ def visit_good_practice(request, uuid):
                 names_checked=form.cleaned_data["names_checked"],
             )
         except DomainError as error:
+            refuse(request, error, form)
             warn_of_names(form, error)
         else:
             return _next(visit, "issues")
@@ -682,8 +685,8 @@ def visit_check(request, uuid):
     if request.method == "POST":
         try:
             service.submit_visit(actor=request.user, visit=visit)
-        except DomainError:
-            pass  # the page below lists what is missing
+        except DomainError as error:
+            refusal_of(error)  # a 403 or 404 is raised; the page below lists what is missing
         else:
             messages.success(request, gettext("Report submitted. Thank you."))
             return redirect("visit-report", uuid=visit.uuid)

@@ -6,16 +6,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from visits import permissions
-from visits.errors import DomainError, NotFound
+from visits.errors import DomainError
 from visits.forms import AppointmentForm, LeavingForm, VettingForm, card_section, refuse
 from visits.services import cards, volunteers
 
 
 def _volunteer(request, pk: int):
-    try:
-        return volunteers.volunteer_for(actor=request.user, pk=pk)
-    except NotFound as error:
-        raise Http404(error.message) from error
+    return volunteers.volunteer_for(actor=request.user, pk=pk)
 
 
 def _forms_of(membership, bound=None) -> dict:
