@@ -58,12 +58,7 @@ def test_the_check_finds_a_web_import(tmp_path):
 # Imports of our own modules that stay inside a function, each with the reason. Not here:
 # migrations and management commands (run on their own), and apps.py (`ready()` imports what
 # needs the app registry, Django's rule).
-LAZY_IMPORTS_ALLOWED = {
-    # The pages are being reshaped on another branch (their `except` blocks); these PDF imports
-    # become top-level when that merges. Nothing cyclic: summary_pdf imports no page.
-    ("visits/views/annual_report.py", "visits.summary_pdf"),
-    ("visits/views/summaries.py", "visits.summary_pdf"),
-}
+LAZY_IMPORTS_ALLOWED: set[tuple[str, str]] = set()
 
 
 def lazy_imports(path: Path) -> list[str]:

@@ -14,6 +14,7 @@ from visits.forms import refusal_of, refuse
 from visits.models.annual_reports import ANNUAL_REPORT_SECTIONS
 from visits.services import annual_reports as service
 from visits.summaries import SMALL_COUNT
+from visits.summary_pdf import render_annual_report
 
 
 class AnnualReportForm(forms.Form):
@@ -119,7 +120,6 @@ def annual_report_page(request, year: int):
 @require_GET
 @login_required
 def annual_report_pdf(request, year: int):
-    from visits.summary_pdf import render_annual_report
 
     document = _read(request, year, "pdf")
     return _pdf(document, render_annual_report(document))
@@ -205,7 +205,6 @@ def public_annual_report(request, slug: str, year: int):
 
 @require_GET
 def public_annual_report_pdf(request, slug: str, year: int):
-    from visits.summary_pdf import render_annual_report
 
     document = _published(slug, year)
     return _pdf(document, render_annual_report(document))

@@ -14,6 +14,7 @@ from visits.summaries import (
     read_summary,
     summary_scope,
 )
+from visits.summary_pdf import render_summary
 
 MOST_NO = 8
 
@@ -95,7 +96,6 @@ def national_return(request):
 @require_GET
 @login_required
 def summary_pdf(request):
-    from visits.summary_pdf import render_summary
 
     summary = read_summary(request.user, _scope(request), form="pdf")
     response = HttpResponse(render_summary(summary), content_type="application/pdf")
