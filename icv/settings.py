@@ -298,7 +298,7 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG or TESTING
-        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        else "icv.static_storage.MinifiedCompressedManifestStaticFilesStorage"
     },
 }
 

@@ -1,6 +1,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from visits.models.base import Model
+
 from .schemes import Scheme
 
 # The sections the scheme manager writes, in the order the report prints them: (field, heading).
@@ -16,7 +18,7 @@ OPTIONAL_SECTIONS = frozenset({"foreword"})
 SECTION_MAX_LENGTH = 10_000
 
 
-class AnnualReport(models.Model):
+class AnnualReport(Model):
     """A scheme's annual report for a calendar year: the sections its manager writes. The year's
     figures are never stored here; they are the summary of the year (visits.summaries), counted
     when the report is read. Written only through visits.services.annual_reports."""

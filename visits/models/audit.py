@@ -3,6 +3,8 @@ from django.core import checks
 from django.db import models
 from django.utils import timezone
 
+from visits.models.base import Model
+
 from .schemes import Scheme
 
 # Signs the trail when ICV_AUDIT_KEY is empty: development and tests. It is public (it is here),
@@ -10,7 +12,7 @@ from .schemes import Scheme
 DEVELOPMENT_KEY = "insecure-local-development-audit-key-never-use-in-production"
 
 
-class AuditEntry(models.Model):
+class AuditEntry(Model):
     """Who viewed, downloaded or changed what. Append-only; each entry is chained to the one
     before by an HMAC-SHA256 over its content and the previous entry's hash
     (visits.services.audit; docs/security.md, "The audit trail")."""
@@ -53,7 +55,7 @@ class AuditEntry(models.Model):
         raise ValueError("Audit entries are never deleted.")
 
 
-class AuditChainHead(models.Model):
+class AuditChainHead(Model):
     """The end of the audit chain: one row (pk 1) holding how many entries there are and the
     hash the next one chains from. Every append locks it (SELECT ... FOR UPDATE), takes the
     previous hash from it and moves it on in the same transaction, so two appends at once

@@ -8,6 +8,8 @@ from django.db import models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from visits.models.base import Model
+
 from .people import VISITING_ROLES, Membership
 
 
@@ -19,7 +21,7 @@ def card_expiry(membership: Membership) -> datetime.date | None:
     return min(ends) if ends else None
 
 
-class CardPhoto(models.Model):
+class CardPhoto(Model):
     """A visitor's portrait for their card, uploaded by the scheme manager: re-encoded, stripped
     of all metadata and cropped to 3:4 (visits.images.clean_portrait). One per membership; a new
     upload replaces it. Served only through permission-checked views."""
@@ -43,7 +45,7 @@ class IdCardQuerySet(models.QuerySet):
         return self.filter(models.Q(revoked_on__isnull=True) | models.Q(revoked_on__gt=day))
 
 
-class IdCard(models.Model):
+class IdCard(Model):
     """One printed card. Its number is for people (printed, read out at the door); its token is
     the secret in the QR code's check URL and is never shown elsewhere."""
 

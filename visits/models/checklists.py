@@ -6,6 +6,7 @@ from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from visits.errors import ConflictError
+from visits.models.base import Model
 
 from .bilingual import Bilingual, pick
 from .schemes import Scheme
@@ -26,7 +27,7 @@ class IssueCategory(models.TextChoices):
     STAFFING = "staffing", _("Staffing")
 
 
-class ChecklistTemplate(Bilingual, models.Model):
+class ChecklistTemplate(Bilingual, Model):
     class Kind(models.TextChoices):
         DETAINEE = "detainee", _("Detainee rights and welfare")
         SUITE = "suite", _("Suite conditions")
@@ -118,7 +119,7 @@ class ChecklistVersionQuerySet(models.QuerySet):
         return super().bulk_update(objs, fields, *args, **kwargs)
 
 
-class ChecklistVersion(models.Model):
+class ChecklistVersion(Model):
     """One version of a checklist. Once published it never changes; visits point at it.
 
     A version starts as a draft; publishing (`services.checklists.publish`) is the draft's
@@ -224,7 +225,7 @@ class _UnderVersionQuerySet(models.QuerySet):
         return super().bulk_update(objs, fields, *args, **kwargs)
 
 
-class _UnderVersion(models.Model):
+class _UnderVersion(Model):
     """A row that belongs to a checklist version (a section, a question): saved, deleted or
     moved only while every version it touches is a draft."""
 

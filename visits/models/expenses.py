@@ -9,6 +9,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from visits.models.base import Model
+
 from .people import Membership
 from .schemes import Scheme
 from .visits import Visit
@@ -18,7 +20,7 @@ from .visits import Visit
 DEFAULT_PENCE_PER_MILE = 45
 
 
-class MileageRate(models.Model):
+class MileageRate(Model):
     """A scheme's mileage rate from a date on. A claim keeps the rate in force on the day it was
     submitted, so a later change of rate never alters a claim already made."""
 
@@ -60,7 +62,7 @@ class ExpenseClaimQuerySet(models.QuerySet):
         return self.select_related("membership__user", "membership__scheme", "visit__suite")
 
 
-class ExpenseClaim(models.Model):
+class ExpenseClaim(Model):
     """One claim by a volunteer: miles driven and other costs, for one of their visits or for a
     meeting or training day. Amounts are in pence, worked out once when claimed (and again
     when the volunteer corrects it) and stored, so the page, the CSV and the API agree."""

@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from visits.models.base import Model
+
 from .checklists import IssueCategory, Question
 from .schemes import CustodySuite, Scheme
 from .visits import Visit
@@ -47,7 +49,7 @@ class IssueManager(models.Manager.from_queryset(IssueQuerySet)):
         return super().get_queryset().filter(withdrawn_at__isnull=True)
 
 
-class Issue(models.Model):
+class Issue(Model):
     """Something wrong found on a visit, followed from the sergeant to the force's answer."""
 
     class Status(models.TextChoices):
@@ -179,7 +181,7 @@ class Issue(models.Model):
         return f"{self.get_category_display()} at {self.suite}"
 
 
-class IssueEvent(models.Model):
+class IssueEvent(Model):
     """One step in an issue's life. Events are only ever added, never changed or deleted."""
 
     class Kind(models.TextChoices):

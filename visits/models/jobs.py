@@ -1,8 +1,10 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from visits.models.base import Model
 
-class JobRun(models.Model):
+
+class JobRun(Model):
     """One run of a periodic job for one of its scheduled slots (visits.scheduler).
 
     The unique (job, slot) pair is the claim: the scheduler inserts the row before it runs the

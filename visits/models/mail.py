@@ -3,6 +3,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from visits.models.base import Model
+
 from .schemes import Scheme
 
 
@@ -15,7 +17,7 @@ class EmailQuerySet(models.QuerySet):
         )
 
 
-class Email(models.Model):
+class Email(Model):
     """One e-mail to one recipient, written in the same transaction as the change that causes
     it and sent later by the worker (visits.tasks.deliver_email). The message is built when it
     is sent, from `kind` and the ids in `params`, as the recipient may then read it

@@ -8,6 +8,8 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from visits.models.base import Model
+
 from .schemes import CustodySuite, Panel, Scheme
 
 
@@ -83,7 +85,7 @@ class MembershipQuerySet(models.QuerySet):
         return self.current().filter(role__in=VISITING_ROLES)
 
 
-class Membership(models.Model):
+class Membership(Model):
     """A user's role in one scheme. All access is granted through memberships."""
 
     user = models.ForeignKey(
@@ -194,7 +196,7 @@ class Membership(models.Model):
         return None
 
 
-class Conflict(models.Model):
+class Conflict(Model):
     """A visitor who must not visit a suite (a relative or friend among its staff, say)."""
 
     membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="conflicts")
@@ -210,7 +212,7 @@ class Conflict(models.Model):
         return f"{self.membership.user} ↔ {self.suite}"
 
 
-class Profile(models.Model):
+class Profile(Model):
     """What a person chose for themselves, whatever their memberships: the language of their
     pages, e-mails and PDFs. No row, or a blank language, means the browser's preference (and
     English for what is sent)."""
@@ -226,7 +228,7 @@ class Profile(models.Model):
         return f"{self.user} ({self.language or 'browser'})"
 
 
-class ApiToken(models.Model):
+class ApiToken(Model):
     """A personal API token. Only a hash is stored; the token is shown once, when made."""
 
     user = models.ForeignKey(
@@ -243,7 +245,7 @@ class ApiToken(models.Model):
         return f"{self.name} ({self.prefix}…)"
 
 
-class CalendarFeed(models.Model):
+class CalendarFeed(Model):
     """A visitor's secret, revocable iCal URL: suite and week only, never a planned time."""
 
     membership = models.ForeignKey(

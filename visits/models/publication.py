@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.db import models
 
+from visits.models.base import Model
+
 from .schemes import Scheme
 
 
@@ -10,7 +12,7 @@ class PublishedQuarterQuerySet(models.QuerySet):
         return self.filter(withdrawn_at__isnull=True)
 
 
-class PublishedQuarter(models.Model):
+class PublishedQuarter(Model):
     """A quarter whose figures the scheme manager has made public (visits.services.publication
     is the only writer). Withdrawing keeps the row, so publishing again reuses it; the audit
     trail holds every publication and withdrawal."""

@@ -7,6 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from visits.models.base import Model
+
 from .people import Membership
 from .schemes import Scheme
 
@@ -40,7 +42,7 @@ class ApplicationQuerySet(models.QuerySet):
         return self.select_related("scheme").annotate(reference_count=models.Count("references"))
 
 
-class Application(models.Model):
+class Application(Model):
     """An application to be a visitor of one scheme."""
 
     scheme = models.ForeignKey(Scheme, on_delete=models.PROTECT, related_name="applications")
@@ -103,7 +105,7 @@ class Application(models.Model):
         return self.status in CLOSED_STATUSES
 
 
-class Reference(models.Model):
+class Reference(Model):
     """A referee for an application, and what they said once the reference came back."""
 
     application = models.ForeignKey(

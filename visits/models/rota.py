@@ -4,6 +4,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext, override
 from django.utils.translation import gettext_lazy as _
 
+from visits.models.base import Model
 from visits.periods import Period
 
 from .schemes import CustodySuite, Scheme
@@ -16,7 +17,7 @@ class TimeBand(models.TextChoices):
     NIGHT = "night", _("Night (22:00 to 06:00)")
 
 
-class RotaPeriod(models.Model):
+class RotaPeriod(Model):
     """A period (normally a quarter) of a scheme's rota."""
 
     class Status(models.TextChoices):
@@ -73,7 +74,7 @@ class RotaPeriod(models.Model):
         return quarter.label if self.name in standard else self.name
 
 
-class RotaSlot(models.Model):
+class RotaSlot(Model):
     """One visit to make: a suite, a week, a pair. The pair agree the day and time privately."""
 
     class Status(models.TextChoices):
@@ -121,7 +122,7 @@ class RotaSlot(models.Model):
         }
 
 
-class Availability(models.Model):
+class Availability(Model):
     """What a visitor can do in a rota period."""
 
     period = models.ForeignKey(
@@ -176,7 +177,7 @@ class Availability(models.Model):
         }
 
 
-class SwapRequest(models.Model):
+class SwapRequest(Model):
     """A visitor offering their place in a slot; another eligible visitor may take it."""
 
     class Status(models.TextChoices):

@@ -2,10 +2,12 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from visits.models.base import Model
+
 from .bilingual import Bilingual
 
 
-class Scheme(Bilingual, models.Model):
+class Scheme(Bilingual, Model):
     """One PCC's custody visiting scheme. Nothing of one scheme is visible from another."""
 
     name = models.CharField(verbose_name=_("name"), max_length=120, unique=True)
@@ -68,7 +70,7 @@ class Scheme(Bilingual, models.Model):
         return self.name
 
 
-class Panel(Bilingual, models.Model):
+class Panel(Bilingual, Model):
     """A group of visitors, usually one per custody suite, run by a panel coordinator."""
 
     scheme = models.ForeignKey(
@@ -89,7 +91,7 @@ class Panel(Bilingual, models.Model):
         return self.name
 
 
-class CustodySuite(Bilingual, models.Model):
+class CustodySuite(Bilingual, Model):
     scheme = models.ForeignKey(
         Scheme, verbose_name=_("scheme"), on_delete=models.PROTECT, related_name="suites"
     )

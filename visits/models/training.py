@@ -9,6 +9,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from visits.models.base import Model
+
 from .people import Membership
 from .schemes import Scheme
 
@@ -18,7 +20,7 @@ class TrainingModuleQuerySet(models.QuerySet):
         return self.filter(retired_at__isnull=True)
 
 
-class TrainingModule(models.Model):
+class TrainingModule(Model):
     """A course a scheme asks its visitors to take, once or renewed every so many months."""
 
     class RequiredFor(models.TextChoices):
@@ -64,7 +66,7 @@ class TrainingModule(models.Model):
         return self.name
 
 
-class TrainingCompletion(models.Model):
+class TrainingCompletion(Model):
     """A volunteer completed a module on a day, as recorded by the scheme manager."""
 
     membership = models.ForeignKey(

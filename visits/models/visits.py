@@ -6,6 +6,8 @@ from django.db import models
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
+from visits.models.base import Model
+
 from .checklists import ChecklistVersion, Question
 from .schemes import CustodySuite, Scheme
 
@@ -164,7 +166,7 @@ class VisitQuerySet(models.QuerySet):
         )
 
 
-class Visit(models.Model):
+class Visit(Model):
     """One unannounced visit to a custody suite by a pair (or more) of visitors."""
 
     class Status(models.TextChoices):
@@ -322,7 +324,7 @@ class Visit(models.Model):
         return any(vv.user_id == user.pk for vv in self.visit_visitors.all())
 
 
-class VisitVisitor(models.Model):
+class VisitVisitor(Model):
     visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="visit_visitors")
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="visit_roles"
@@ -338,7 +340,7 @@ class VisitVisitor(models.Model):
         return f"{self.user} on {self.visit}"
 
 
-class DetaineeRecord(models.Model):
+class DetaineeRecord(Model):
     """A detainee seen on a visit, known only by custody record number; never by name."""
 
     class Gender(models.TextChoices):
@@ -383,7 +385,7 @@ class DetaineeRecord(models.Model):
         return self.custody_number
 
 
-class Answer(models.Model):
+class Answer(Model):
     """An answer to one checklist question: for a detainee, or (detainee empty) for the suite."""
 
     class YesNo(models.TextChoices):
@@ -416,7 +418,7 @@ class Answer(models.Model):
         return f"{self.question}: {self.value}"
 
 
-class Attachment(models.Model):
+class Attachment(Model):
     """A photo of suite conditions (never of people), re-encoded and stripped of metadata."""
 
     visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="attachments")
@@ -443,7 +445,7 @@ class Attachment(models.Model):
         return self.caption or f"Photo {self.pk}"
 
 
-class Amendment(models.Model):
+class Amendment(Model):
     """A change to a submitted report: who, when, why, and each value's before and after.
 
     `changes` maps a path to [before, after]: a field of the report (`delay_minutes`; times in
@@ -468,7 +470,7 @@ class Amendment(models.Model):
         return f"Amendment by {self.actor} on {self.created_at:%d %b %Y}"
 
 
-class VisitCopy(models.Model):
+class VisitCopy(Model):
     """A second report of the same visit, sent from the other visitor's phone after the first.
 
     Both visitors of a pair may record the visit offline; whichever arrives second is kept whole
@@ -500,7 +502,7 @@ class VisitCopy(models.Model):
         return f"Copy of {self.visit} from {self.sent_by}"
 
 
-class CopyPhoto(models.Model):
+class CopyPhoto(Model):
     """A photo that came with a second record of a visit (VisitCopy): kept with the copy, not on
     the report, until the visitors and the manager settle the copy. Re-encoded and stripped of
     metadata like any photo (visits.images.clean_photo)."""
