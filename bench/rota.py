@@ -32,6 +32,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from django.conf import settings  # noqa: E402
+
+# The solver needs no database, but words it gives (why a slot is unfilled) go through
+# Django's translation functions: English, with no project settings.
+if not settings.configured:
+    settings.configure(USE_I18N=False)
+
 from bench.run import replace_section  # noqa: E402
 from visits import rota_solver, scheduling  # noqa: E402
 from visits.scheduling import Person, Problem, Slot  # noqa: E402
