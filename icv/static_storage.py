@@ -18,11 +18,24 @@ def minified(script: str) -> str:
     return rjsmin.jsmin(script, keep_bang_comments=True)
 
 
+def _ours(name: str) -> bool:
+    return bool(name) and name.startswith(OUR_SCRIPTS) and name.endswith(".js")
+
+
+def _minified_file(content) -> ContentFile:
+    content.seek(0)
+    return ContentFile(minified(content.read().decode()).encode())
+
+
 class MinifiedCompressedManifestStaticFilesStorage(CompressedManifestStaticFilesStorage):
+    # Both the copy under the plain name and the one under the hashed name are written through
+    # _save; the hash is taken from the source (Django rereads it), so file_hash minifies
+    # too: the name changes whenever the bytes served do, a new rjsmin included.
+
     def _save(self, name, content):
-        # collectstatic copies each file through here before post_process hashes it, so the
-        # hash and the compressed copies are of the minified script.
-        if name.startswith(OUR_SCRIPTS) and name.endswith(".js"):
-            content.seek(0)
-            content = ContentFile(minified(content.read().decode()).encode())
-        return super()._save(name, content)
+        return super()._save(name, _minified_file(content) if _ours(name) else content)
+
+    def file_hash(self, name, content=None):
+        if content is not None and _ours(name):
+            content = _minified_file(content)
+        return super().file_hash(name, content)

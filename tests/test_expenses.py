@@ -492,3 +492,17 @@ def test_a_volunteer_of_two_schemes_says_which_a_meeting_is_for(client, db):
     response = client.post("/account/expenses/new/", {**meeting, "scheme": suffolk.pk})
     assert response.status_code == 302
     assert ExpenseClaim.objects.get().membership.scheme == suffolk
+
+
+def test_a_manager_who_also_visits_is_not_offered_to_decide_their_own_claim(client, db):
+    maya = persona("manager")
+    norfolk = maya.memberships.get().scheme
+    Membership.objects.create(user=maya, scheme=norfolk, role="visitor")
+    own = claim(maya, description="Panel meeting, my own")
+    others = claim(persona("coordinator"), description="Training")
+    client.force_login(maya)
+    body = client.get("/expenses/").content.decode()
+    assert f"/expenses/{others.pk}/approve/" in body
+    assert f"/expenses/{own.pk}/approve/" not in body
+    assert f"/expenses/{own.pk}/query/" not in body
+    assert "Someone else must decide your own claim." in body

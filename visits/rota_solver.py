@@ -15,30 +15,29 @@ problem, seed and limit give the same plan however busy the machine is.
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
+import importlib
 import random
-import sys
 from collections import defaultdict
 
 from visits import scheduling
 from visits.scheduling import NIGHT, Plan, Problem
 
 
-def _imported_when_first_used(name: str):
-    """The module `name`, executed on its first attribute read. OR-Tools' solver weighs about
-    75 MB: every process imports the rota service (the web workers through the pages), few ever
-    generate a rota, so it is loaded by the first that does."""
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.find_spec(name)
-    spec.loader = importlib.util.LazyLoader(spec.loader)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+class _ImportedWhenFirstUsed:
+    """The module `name`, imported at its first attribute read. OR-Tools' solver weighs about
+    75 MB: every process imports the rota service (the web workers through the pages), few
+    ever solve (generating a rota, a draft period's overview figures), so it is loaded by the
+    first that does. import_module holds the import lock: threads of one worker wait for the
+    one that imports (importlib's LazyLoader does not, before Python 3.12.3)."""
+
+    def __init__(self, name: str):
+        self._name = name
+
+    def __getattr__(self, attribute: str):
+        return getattr(importlib.import_module(self._name), attribute)
 
 
-cp_model = _imported_when_first_used("ortools.sat.python.cp_model")
+cp_model = _ImportedWhenFirstUsed("ortools.sat.python.cp_model")
 
 DAY_BANDS = scheduling.DAY_BANDS
 SCALE = 100  # fair shares in hundredths of a visit: CP-SAT works in integers
