@@ -67,11 +67,16 @@ def setup_django(db_path: Path) -> None:
 
 def served(name_or_url: str) -> bytes:
     """A static file as the server sends it: the collected copy (scripts minified, names
-    hashed; icv/static_storage.py), found by its plain name or by a page's hashed URL."""
+    hashed; icv/static_storage.py), found by its plain name or by a page's hashed URL. Under
+    the development and test settings (tests/ weigh pages with these functions too) the
+    server sends the sources, heavier than the collected copies: those are weighed."""
     from django.conf import settings
+    from django.contrib.staticfiles import finders
     from django.contrib.staticfiles.storage import staticfiles_storage
 
     name = name_or_url.removeprefix("/static/")
+    if not hasattr(staticfiles_storage, "stored_name"):  # no manifest: the sources
+        return Path(finders.find(name)).read_bytes()
     path = Path(settings.STATIC_ROOT) / name
     if not path.exists():
         path = Path(staticfiles_storage.path(staticfiles_storage.stored_name(name)))
