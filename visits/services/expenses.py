@@ -422,8 +422,13 @@ def _require_deciding_role(actor, claim: ExpenseClaim) -> None:
 
 def _require_manager(actor, claim: ExpenseClaim) -> None:
     _require_deciding_role(actor, claim)
-    if claim.membership.user_id == actor.pk:
+    if _own(actor, claim):
         raise NotPermitted(gettext("Someone else must decide your own claim."), code="own_claim")
+
+
+def _own(actor, claim: ExpenseClaim) -> bool:
+    """A manager who also visits never decides their own claim."""
+    return claim.membership.user_id == actor.pk
 
 
 def _decide(actor, claim: ExpenseClaim, to: str, allowed: tuple, query: str = ""):
@@ -455,12 +460,35 @@ def _decide(actor, claim: ExpenseClaim, to: str, allowed: tuple, query: str = ""
     return locked
 
 
+APPROVABLE = (Status.SUBMITTED, Status.RESUBMITTED, Status.QUERIED)
+QUERYABLE = (Status.SUBMITTED, Status.RESUBMITTED)
+
+
+@dataclass(frozen=True)
+class OpenDecisions:
+    """What a manager of the claim's scheme may decide of it now: the list offers only these."""
+
+    approve: bool
+    query: bool
+    own: bool  # awaiting a decision, but the manager's own: someone else must decide it
+
+
+def open_decisions(actor, claim: ExpenseClaim) -> OpenDecisions:
+    """The decisions `actor` (a manager of the claim's scheme) may make on `claim` now, by the
+    rules approve_claim and query_claim keep (a manager who also visits never decides their
+    own claim)."""
+    own = _own(actor, claim)
+    return OpenDecisions(
+        approve=not own and claim.status in APPROVABLE,
+        query=not own and claim.status in QUERYABLE,
+        own=own and claim.status in APPROVABLE,
+    )
+
+
 def approve_claim(*, actor, claim: ExpenseClaim) -> ExpenseClaim:
     """Approve a claim awaiting a decision (or a queried one the manager has settled another
     way). Raises ConflictError on one approved, paid or withdrawn already."""
-    return _decide(
-        actor, claim, Status.APPROVED, (Status.SUBMITTED, Status.RESUBMITTED, Status.QUERIED)
-    )
+    return _decide(actor, claim, Status.APPROVED, APPROVABLE)
 
 
 def query_claim(*, actor, claim: ExpenseClaim, question: str) -> ExpenseClaim:
@@ -480,9 +508,7 @@ def query_claim(*, actor, claim: ExpenseClaim, question: str) -> ExpenseClaim:
             code="question_too_long",
             field="question",
         )
-    return _decide(
-        actor, claim, Status.QUERIED, (Status.SUBMITTED, Status.RESUBMITTED), query=question
-    )
+    return _decide(actor, claim, Status.QUERIED, QUERYABLE, query=question)
 
 
 def mark_paid(

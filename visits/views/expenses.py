@@ -204,6 +204,7 @@ def _list_context(
     rows = [
         {
             "claim": c,
+            "decisions": expenses.open_decisions(request.user, c),
             "form": query_form
             if query_claim is not None and c.pk == query_claim.pk
             else _query_form(c),
