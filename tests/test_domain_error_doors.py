@@ -259,26 +259,20 @@ def test_an_ordinary_approval_refusal_is_still_the_lists_notice(
     assert "Moved on." in response.content.decode()
 
 
-def test_publishing_refused_as_not_found_is_a_404(client, db, monkeypatch):
-    _refuse_with(
-        monkeypatch, publication_service, "publish_quarter", NotFound("No such.", code="x")
-    )
+@pytest.mark.parametrize(
+    "error, status, shown",
+    [
+        (NotFound("No such.", code="x"), 404, NOT_FOUND_TEXT),
+        (DomainError("Not yet.", code="x"), 400, "Not yet."),  # an ordinary refusal, shown
+    ],
+)
+def test_a_publishing_refusal_is_a_404_or_shown(client, db, monkeypatch, error, status, shown):
+    _refuse_with(monkeypatch, publication_service, "publish_quarter", error)
     client.force_login(persona("manager"))
     url = reverse("publication", args=["norfolk"])
     response = client.post(url, {"period": "2026-Q3", "action": "publish"})
-    assert response.status_code == 404
-    assert NOT_FOUND_TEXT in response.content.decode()
-
-
-def test_an_ordinary_publishing_refusal_is_still_shown(client, db, monkeypatch):
-    _refuse_with(
-        monkeypatch, publication_service, "publish_quarter", DomainError("Not yet.", code="x")
-    )
-    client.force_login(persona("manager"))
-    url = reverse("publication", args=["norfolk"])
-    response = client.post(url, {"period": "2026-Q3", "action": "publish"})
-    assert response.status_code == 400
-    assert "Not yet." in response.content.decode()
+    assert response.status_code == status
+    assert shown in response.content.decode()
 
 
 # --- The visit's steps --------------------------------------------------------------------------
