@@ -18,6 +18,8 @@ from django.utils import timezone
 from visits.models import CustodySuite, Issue, RotaPeriod, RotaSlot, Scheme, TimeBand, Visit
 from visits.services import visits as service
 
+SERGEANT = "PS 1234 Hart"  # who signs the factories' visits off: private, never published
+
 CUSTODY_NUMBER_FORMATS = {
     "norfolk": "WY-{:05d}-26",
     "suffolk": "MH/{:05d}/26",
@@ -96,14 +98,19 @@ def make_visit(
     return visit
 
 
-def sign_off_and_submit(visit: Visit, visitors, notify=False) -> Visit:
+def sign_off_and_submit(
+    visit: Visit, visitors, notify=False, *, minutes=90, abandoned=False
+) -> Visit:
+    """The sergeant's sign-off `minutes` after arrival, confirmed by `visitors`, and the
+    report submitted by the first of them."""
     service.record_sign_off(
         actor=visitors[0],
         visit=visit,
         sign_off=service.SignOff(
-            departed_at=visit.arrived_at + datetime.timedelta(minutes=90),
-            outcome=Visit.Outcome.SATISFACTORY,
-            sergeant_name="PS 1234 Hart",
+            departed_at=visit.arrived_at + datetime.timedelta(minutes=minutes),
+            outcome=Visit.Outcome.ABANDONED if abandoned else Visit.Outcome.SATISFACTORY,
+            abandoned_reason="Suite closed" if abandoned else "",
+            sergeant_name=SERGEANT,
             sergeant_confirmed=True,
             confirmed_by=list(visitors),
         ),
@@ -157,19 +164,7 @@ def record_visit(
     for issue in issues:
         issue = issue if isinstance(issue, dict) else {"description": issue}
         service.raise_issue(actor=lead, visit=visit, **({"category": "conditions"} | issue))
-    service.record_sign_off(
-        actor=lead,
-        visit=visit,
-        sign_off=service.SignOff(
-            departed_at=arrived + datetime.timedelta(minutes=minutes),
-            outcome="abandoned" if abandoned else "satisfactory",
-            abandoned_reason="Suite closed" if abandoned else "",
-            sergeant_name="PS 1 Hart",
-            sergeant_confirmed=True,
-            confirmed_by=visitors,
-        ),
-    )
-    return service.submit_visit(actor=lead, visit=visit, notify=False)
+    return sign_off_and_submit(visit, visitors, minutes=minutes, abandoned=abandoned)
 
 
 def question_ids(version_id) -> list[int]:

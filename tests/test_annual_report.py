@@ -20,7 +20,7 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from tests.conftest import PERSONAS, persona
-from tests.factories import custody_number
+from tests.factories import SERGEANT, custody_number
 from tests.test_summaries import known, record  # noqa: F401 (a fixture)
 from visits.errors import ConflictError, DomainError, NotPermitted
 from visits.models import AnnualReport, AuditEntry, Scheme
@@ -219,7 +219,7 @@ def test_the_public_gets_nothing_before_publication_then_the_report_without_pers
             assert "Blankets ran short twice in winter." in body
             assert "Visits made" in body
             assert "Published 10 March 2026" in body
-            for private in (*numbers, "Vera Holt", "Blankets ran out.", "PS 1 Hart"):
+            for private in (*numbers, "Vera Holt", "Blankets ran out.", SERGEANT):
                 assert private not in body
             # Nothing of when visits happen: the force may read the public report too.
             for pattern in ("planned", "w/c", "Visits by day of the week", "Visits by time of"):
