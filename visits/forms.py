@@ -1022,11 +1022,9 @@ def refuse(request, error: DomainError, form=None) -> None:
     one about something they may not see a 404 (raised here); any other is shown on `form`,
     each message by its field (or above the form), or, with no form, in the page's messages.
     (The API's counterpart is api.exceptions.)"""
-    exception = page_exception(error)
-    if exception is not None:
-        raise exception
+    message = refusal_of(error)  # a 403 or a 404 is raised there
     if form is None:
-        messages.error(request, error.message)
+        messages.error(request, message)
     elif hasattr(form, "place"):
         form.place(error)
     else:
